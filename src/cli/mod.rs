@@ -1,0 +1,241 @@
+//! The command line: clap definitions, and printing of what `ops` returns as
+//! text or JSON. No logic lives here.
+
+mod output;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::ops::{self, Context, Error};
+use output::Printer;
+
+#[derive(Debug, Parser)]
+#[command(name = "paii", version, about = "A declarative, Nix-style package manager for Claude Code plugins")]
+pub struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args)]
+struct Global {
+    /// Output format
+    #[arg(short, long, global = true, value_enum, default_value_t = Format::Text)]
+    output: Format,
+    /// Print only errors
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Print more detail
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// When to use colours
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// The paii.toml to use (default: the first found upward from the working
+    /// directory, else $PAII_HOME/paii.toml)
+    #[arg(long, global = true, value_name = "PATH")]
+    manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create $PAII_HOME with a commented paii.toml
+    Init,
+    /// Resolve paii.toml and write paii.lock
+    Lock {
+        /// Upgrade these plugins (every plugin when none is named)
+        #[arg(long, num_args = 0.., value_name = "PLUGIN")]
+        update: Option<Vec<String>>,
+        /// Change nothing; exit 1 when paii.lock is out of date
+        #[arg(long)]
+        check: bool,
+    },
+    /// Manage the plugins in paii.toml
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+    /// Manage and check registries
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// Print shell completions
+    Completions {
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    /// List the locked plugins
+    List,
+    /// Show a plugin: what is requested, locked and available
+    Info { name: String },
+    /// Add a plugin to paii.toml (NAME or NAME@REQUIREMENT) and lock
+    Install {
+        name: String,
+        /// Take it from this registry only
+        #[arg(long, conflicts_with_all = ["git", "path"])]
+        registry: Option<String>,
+        /// A git repository holding the plugin
+        #[arg(long)]
+        git: Option<String>,
+        /// Commit, tag or branch of --git
+        #[arg(long, requires = "git")]
+        rev: Option<String>,
+        /// A local plugin directory (with --git: the subdirectory)
+        #[arg(long)]
+        path: Option<String>,
+    },
+    /// Remove a plugin from paii.toml and lock
+    Remove { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum RegistryCommand {
+    /// List the registries in priority order
+    List,
+    /// Add a registry (lowest priority)
+    Add {
+        name: String,
+        /// URL (https, http, file) or local path of the registry file
+        #[arg(required_unless_present = "git")]
+        location: Option<String>,
+        /// A git repository holding the registry file
+        #[arg(long, conflicts_with = "location")]
+        git: Option<String>,
+        /// Commit, tag or branch of --git
+        #[arg(long, requires = "git")]
+        rev: Option<String>,
+        /// The registry file inside the --git repository
+        #[arg(long, requires = "git")]
+        path: Option<String>,
+    },
+    /// Remove a registry from paii.toml
+    Remove { name: String },
+    /// Search every registry by name, description and tags
+    Search { query: String },
+    /// Show one registry's plugins and versions
+    Show { name: String },
+    /// Check a registry file for CI; exit 1 when it is invalid
+    Validate {
+        /// Path or URL of the registry file
+        location: String,
+        /// Report format (default: text, or json with `-o json`)
+        #[arg(long, value_enum)]
+        format: Option<ValidateFormat>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ValidateFormat {
+    Text,
+    Json,
+    Github,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.global.output, cli.global.color, cli.global.quiet);
+    let ctx = Context {
+        manifest: cli.global.manifest.clone(),
+        quiet: cli.global.quiet,
+        warn: {
+            let p = printer.clone();
+            Box::new(move |w| p.warning(w))
+        },
+        status: {
+            let p = printer.clone();
+            Box::new(move |s| p.status(s))
+        },
+    };
+    match run(cli.command, &ctx, &printer) {
+        Ok(code) => code,
+        Err(e) => {
+            printer.error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> {
+    match command {
+        Command::Init => {
+            let out = ops::init::run(ctx)?;
+            p.status(&format!("created {}", out.manifest.display()));
+            p.json(&serde_json::json!({ "home": out.home, "manifest": out.manifest }));
+        }
+        Command::Lock { update, check } => {
+            let out = ops::lock::run(ctx, &ops::lock::LockOptions { update, check })?;
+            p.lock_outcome(&out, check);
+        }
+        Command::Plugin(cmd) => match cmd {
+            PluginCommand::List => p.plugin_list(&ops::plugin::list(ctx)?),
+            PluginCommand::Info { name } => p.plugin_info(&ops::plugin::info(ctx, &name)?),
+            PluginCommand::Install { name, registry, git, rev, path } => {
+                let spec = ops::plugin::InstallSpec { name, registry, git, rev, path };
+                p.edit_outcome(&ops::plugin::install(ctx, &spec)?);
+            }
+            PluginCommand::Remove { name } => p.edit_outcome(&ops::plugin::remove(ctx, &name)?),
+        },
+        Command::Registry(cmd) => match cmd {
+            RegistryCommand::List => p.registry_list(&ops::registry::list(ctx)?),
+            RegistryCommand::Add { name, location, git, rev, path } => {
+                let spec = ops::registry::AddSpec { name, location, git, rev, path };
+                let added = ops::registry::add(ctx, &spec)?;
+                p.status(&format!("added registry `{}` ({}) at priority {}", added.name, added.source, added.priority));
+                p.json(&added);
+            }
+            RegistryCommand::Remove { name } => {
+                ops::registry::remove(ctx, &name)?;
+                p.status(&format!("removed registry `{name}`"));
+                p.json(&serde_json::json!({ "removed": name }));
+            }
+            RegistryCommand::Search { query } => p.search(&ops::registry::search(ctx, &query)?),
+            RegistryCommand::Show { name } => p.registry_show(&ops::registry::show(ctx, &name)?),
+            RegistryCommand::Validate { location, format } => {
+                let report = ops::registry::validate(&location)?;
+                let format = format.unwrap_or(match p.format() {
+                    Format::Json => ValidateFormat::Json,
+                    Format::Text => ValidateFormat::Text,
+                });
+                let text = match format {
+                    ValidateFormat::Text => report.render_text(),
+                    ValidateFormat::Github => report.render_github(),
+                    ValidateFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+                };
+                print!("{text}");
+                return Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+            }
+        },
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "paii", &mut std::io::stdout());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether colour should be used on stderr.
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Printing: listings on stdout as text or JSON, status and diagnostics on
+//! stderr.
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use serde::Serialize;
+
+use super::{ColorChoice, Format, use_color};
+use crate::diagnostic::Warning;
+use crate::ops::lock::LockOutcome;
+use crate::ops::plugin::{EditOutcome, ListedPlugin, PluginInfo};
+use crate::ops::registry::{ListedRegistry, RegistryDetails, SearchHit};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    format: Format,
+    color: bool,
+    quiet: bool,
+}
+
+impl Printer {
+    pub fn new(format: Format, color: ColorChoice, quiet: bool) -> Printer {
+        Printer {
+            format,
+            color: use_color(color),
+            quiet,
+        }
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    fn render(&self, diagnostic: &dyn Diagnostic) -> String {
+        let theme = if self.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let mut out = String::new();
+        let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+        if handler.render_report(&mut out, diagnostic).is_err() {
+            out = diagnostic.to_string();
+        }
+        out
+    }
+
+    pub fn error(&self, e: &dyn Diagnostic) {
+        eprint!("{}", self.render(e));
+    }
+
+    pub fn warning(&self, w: &Warning) {
+        if !self.quiet {
+            eprint!("{}", self.render(w));
+        }
+    }
+
+    /// A progress or result line for people; stderr, silenced by `-q`.
+    pub fn status(&self, line: &str) {
+        if !self.quiet && self.format == Format::Text {
+            eprintln!("{line}");
+        }
+    }
+
+    /// Prints `value` as JSON when `-o json` was asked for.
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) {
+        if self.format == Format::Json {
+            println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        }
+    }
+
+    pub fn lock_outcome(&self, out: &LockOutcome, check: bool) {
+        if self.format == Format::Json {
+            self.json(&serde_json::json!({
+                "path": out.path,
+                "written": out.written,
+                "changes": out.diff,
+                "plugins": out.lock.plugins.iter().map(ListedPlugin::from).collect::<Vec<_>>(),
+            }));
+            return;
+        }
+        let n = out.lock.plugins.len();
+        let summary = format!("{n} plugin{}", if n == 1 { "" } else { "s" });
+        if check {
+            self.status(&format!("{} is up to date ({summary})", out.path.display()));
+        } else if out.written {
+            self.status(&format!("wrote {} ({summary})", out.path.display()));
+            self.status(out.diff.render().trim_end());
+        } else {
+            self.status(&format!("{} is up to date ({summary})", out.path.display()));
+        }
+    }
+
+    pub fn edit_outcome(&self, out: &EditOutcome) {
+        match &out.entry {
+            Some(entry) => self.status(&format!("added `{} = {entry}` to paii.toml", out.name)),
+            None => self.status(&format!("removed `{}` from paii.toml", out.name)),
+        }
+        self.lock_outcome(&out.lock, false);
+    }
+
+    pub fn plugin_list(&self, plugins: &[ListedPlugin]) {
+        if self.format == Format::Json {
+            return self.json(plugins);
+        }
+        let rows: Vec<Vec<String>> = plugins
+            .iter()
+            .map(|p| {
+                vec![
+                    p.name.clone(),
+                    p.version.clone(),
+                    p.registry.clone().unwrap_or_else(|| p.source.clone()),
+                    p.provides.join(", "),
+                ]
+            })
+            .collect();
+        print!("{}", table(&["NAME", "VERSION", "FROM", "PROVIDES"], &rows));
+    }
+
+    pub fn plugin_info(&self, info: &PluginInfo) {
+        if self.format == Format::Json {
+            return self.json(info);
+        }
+        let mut out = format!("{}\n", info.name);
+        if let Some(d) = info.description.as_deref().filter(|d| !d.is_empty()) {
+            out.push_str(&format!("  {d}\n"));
+        }
+        out.push_str(&format!("  requested:  {}\n", info.requested));
+        if !info.hooks {
+            out.push_str("  hooks:      off\n");
+        }
+        if !info.mcp {
+            out.push_str("  mcp:        off\n");
+        }
+        match &info.locked {
+            Some(l) => {
+                out.push_str(&format!("  locked:     {}\n", l.version));
+                out.push_str(&format!("  source:     {}\n", l.source));
+                if let Some(s) = &info.subdir {
+                    out.push_str(&format!("  subdir:     {s}\n"));
+                }
+                if let Some(i) = &info.integrity {
+                    out.push_str(&format!("  integrity:  {i}\n"));
+                }
+                if !l.provides.is_empty() {
+                    out.push_str(&format!("  provides:   {}\n", l.provides.join(", ")));
+                }
+                for (k, v) in &l.wiring {
+                    out.push_str(&format!("  wiring:     {k} -> {v}\n"));
+                }
+            }
+            None => out.push_str("  locked:     (not locked; run `paii lock`)\n"),
+        }
+        for c in &info.consumes {
+            out.push_str(&format!("  consumes:   {c}\n"));
+        }
+        if !info.available.is_empty() {
+            let vs: Vec<String> = info
+                .available
+                .iter()
+                .map(|a| if a.yanked { format!("{} (yanked)", a.version) } else { a.version.clone() })
+                .collect();
+            out.push_str(&format!("  available:  {} from {}\n", vs.join(", "), info.available[0].registry));
+        }
+        print!("{out}");
+    }
+
+    pub fn registry_list(&self, regs: &[ListedRegistry]) {
+        if self.format == Format::Json {
+            return self.json(regs);
+        }
+        let rows: Vec<Vec<String>> = regs
+            .iter()
+            .map(|r| {
+                vec![
+                    r.priority.to_string(),
+                    r.name.clone(),
+                    r.plugins.map_or_else(|| "error".to_string(), |n| n.to_string()),
+                    r.source.clone(),
+                ]
+            })
+            .collect();
+        print!("{}", table(&["#", "NAME", "PLUGINS", "SOURCE"], &rows));
+        for r in regs {
+            if let Some(e) = &r.error {
+                eprintln!("{}: {e}", r.name);
+            }
+        }
+    }
+
+    pub fn search(&self, hits: &[SearchHit]) {
+        if self.format == Format::Json {
+            return self.json(hits);
+        }
+        let rows: Vec<Vec<String>> = hits
+            .iter()
+            .map(|h| vec![h.name.clone(), h.version.clone(), h.registry.clone(), h.description.clone()])
+            .collect();
+        print!("{}", table(&["NAME", "VERSION", "REGISTRY", "DESCRIPTION"], &rows));
+    }
+
+    pub fn registry_show(&self, d: &RegistryDetails) {
+        if self.format == Format::Json {
+            return self.json(d);
+        }
+        println!("{} ({}): {}", d.name, d.source, d.description);
+        let rows: Vec<Vec<String>> = d
+            .plugins
+            .iter()
+            .map(|p| {
+                let mut versions = p.versions.join(", ");
+                if !p.yanked.is_empty() {
+                    versions.push_str(&format!(" (yanked: {})", p.yanked.join(", ")));
+                }
+                vec![p.name.clone(), versions, p.provides.join(", ")]
+            })
+            .collect();
+        print!("{}", table(&["NAME", "VERSIONS", "PROVIDES"], &rows));
+    }
+}
+
+/// Left-aligned columns, two spaces apart.
+fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| -> String {
+        let mut s = String::new();
+        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == cells.len() {
+                s.push_str(cell);
+            } else {
+                s.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers.to_vec());
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}

@@ -1,0 +1,294 @@
+//! Contracts: what plugins provide and consume, and how consumers are wired
+//! to providers among the selected plugins.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Contracts paii itself knows. Teams may define others; a name close to one
+/// of these is treated as a typo.
+pub const KNOWN_CONTRACTS: &[&str] = &[
+    "AgentProvider",
+    "CommandProvider",
+    "HookHandler",
+    "IntegrationProvider",
+    "McpProvider",
+    "MemoryProvider",
+    "SkillProvider",
+];
+
+/// Checks a contract name: PascalCase, and not a near miss of a known one.
+pub fn check_contract_name(name: &str) -> Result<(), String> {
+    let pascal = name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric());
+    if !pascal {
+        return Err(format!(
+            "invalid contract name `{name}`: contracts are PascalCase identifiers such as `MemoryProvider`"
+        ));
+    }
+    if KNOWN_CONTRACTS.contains(&name) {
+        return Ok(());
+    }
+    match crate::suggest::closest(name, KNOWN_CONTRACTS.iter().copied()) {
+        Some(s) => Err(format!("unknown contract `{name}`; did you mean `{s}`?")),
+        None => Ok(()),
+    }
+}
+
+/// One provided contract, normalised: `MemoryProvider`, or with a name or
+/// service, `SkillProvider:incident`, `IntegrationProvider:jira`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Provide {
+    pub contract: String,
+    pub name: Option<String>,
+}
+
+impl Provide {
+    pub fn new(contract: &str, name: Option<&str>) -> Provide {
+        Provide {
+            contract: contract.to_string(),
+            name: name.map(str::to_string),
+        }
+    }
+
+    /// Whether this provision satisfies `consume`.
+    pub fn satisfies(&self, consume: &Consume) -> bool {
+        self.contract == consume.contract
+            && match &consume.service {
+                Some(service) => self.name.as_deref() == Some(service),
+                None => true,
+            }
+    }
+}
+
+impl fmt::Display for Provide {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{}:{}", self.contract, name),
+            None => f.write_str(&self.contract),
+        }
+    }
+}
+
+impl FromStr for Provide {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (contract, name) = match s.split_once(':') {
+            Some((c, n)) if !n.is_empty() => (c, Some(n)),
+            Some(_) => return Err(format!("`{s}` has an empty name after `:`")),
+            None => (s, None),
+        };
+        check_contract_name(contract)?;
+        Ok(Provide::new(contract, name))
+    }
+}
+
+impl Serialize for Provide {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Provide {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One consumed contract.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Consume {
+    pub contract: String,
+    pub service: Option<String>,
+    pub optional: bool,
+}
+
+impl fmt::Display for Consume {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.service {
+            Some(s) => write!(f, "{}:{}", self.contract, s),
+            None => f.write_str(&self.contract),
+        }
+    }
+}
+
+/// What a selected plugin offers to the wiring step.
+#[derive(Debug, Clone)]
+pub struct Participant<'a> {
+    pub name: &'a str,
+    pub provides: &'a [Provide],
+    pub consumes: &'a BTreeMap<String, Consume>,
+}
+
+/// The wiring of one consumer: consumes-key -> provider (None when an
+/// optional contract has no provider).
+pub type Wiring = BTreeMap<String, Option<String>>;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WiringError {
+    #[error("plugin `{consumer}` requires contract {contract} (`consumes.{key}`), but no selected plugin provides it")]
+    Missing {
+        consumer: String,
+        key: String,
+        contract: String,
+    },
+    #[error("plugin `{consumer}` consumes {contract} (`consumes.{key}`), and {} selected plugins provide it: {}", providers.len(), providers.join(", "))]
+    Ambiguous {
+        consumer: String,
+        key: String,
+        contract: String,
+        providers: Vec<String>,
+    },
+    #[error("`[wiring.{consumer}] {key} = \"{provider}\"`: {reason}")]
+    BadChoice {
+        consumer: String,
+        key: String,
+        provider: String,
+        reason: String,
+    },
+}
+
+/// Wires every consumer to its providers. `choices` is paii.toml's
+/// `[wiring]` table (consumer -> key -> provider). Errors are collected so that
+/// one run reports every problem.
+pub fn wire(
+    selected: &[Participant<'_>],
+    choices: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<BTreeMap<String, Wiring>, Vec<WiringError>> {
+    let mut out = BTreeMap::new();
+    let mut errors = Vec::new();
+    for consumer in selected {
+        let mut wiring = Wiring::new();
+        for (key, consume) in consumer.consumes {
+            let providers: Vec<&str> = selected
+                .iter()
+                .filter(|p| p.name != consumer.name)
+                .filter(|p| p.provides.iter().any(|pr| pr.satisfies(consume)))
+                .map(|p| p.name)
+                .collect();
+            let choice = choices.get(consumer.name).and_then(|c| c.get(key));
+            let chosen = match (choice, providers.as_slice()) {
+                (Some(choice), _) => {
+                    if providers.contains(&choice.as_str()) {
+                        Some(choice.clone())
+                    } else {
+                        let reason = if selected.iter().any(|p| p.name == choice) {
+                            format!("`{choice}` does not provide {consume}")
+                        } else {
+                            format!("`{choice}` is not among the selected plugins")
+                        };
+                        errors.push(WiringError::BadChoice {
+                            consumer: consumer.name.to_string(),
+                            key: key.clone(),
+                            provider: choice.clone(),
+                            reason,
+                        });
+                        continue;
+                    }
+                }
+                (None, []) if consume.optional => None,
+                (None, []) => {
+                    errors.push(WiringError::Missing {
+                        consumer: consumer.name.to_string(),
+                        key: key.clone(),
+                        contract: consume.to_string(),
+                    });
+                    continue;
+                }
+                (None, [only]) => Some(only.to_string()),
+                (None, many) => {
+                    errors.push(WiringError::Ambiguous {
+                        consumer: consumer.name.to_string(),
+                        key: key.clone(),
+                        contract: consume.to_string(),
+                        providers: many.iter().map(|s| s.to_string()).collect(),
+                    });
+                    continue;
+                }
+            };
+            wiring.insert(key.clone(), chosen);
+        }
+        out.insert(consumer.name.to_string(), wiring);
+    }
+    // A choice for a consumer or key that does not exist is a typo.
+    for (consumer, keys) in choices {
+        let found = selected.iter().find(|p| p.name == consumer);
+        for (key, provider) in keys {
+            let reason = match found {
+                None => format!("no selected plugin is named `{consumer}`"),
+                Some(p) if !p.consumes.contains_key(key) => {
+                    format!("`{consumer}` has no `consumes.{key}`")
+                }
+                Some(_) => continue,
+            };
+            errors.push(WiringError::BadChoice {
+                consumer: consumer.clone(),
+                key: key.clone(),
+                provider: provider.clone(),
+                reason,
+            });
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn consumes(contract: &str, optional: bool) -> BTreeMap<String, Consume> {
+        BTreeMap::from([(
+            "memory".to_string(),
+            Consume { contract: contract.into(), service: None, optional },
+        )])
+    }
+
+    #[test]
+    fn provide_strings_parse_and_catch_typos() {
+        assert_eq!("SkillProvider:incident".parse::<Provide>().unwrap(), Provide::new("SkillProvider", Some("incident")));
+        assert!("MemoryProvidr".parse::<Provide>().unwrap_err().contains("did you mean `MemoryProvider`"));
+        assert!("memory".parse::<Provide>().is_err());
+        assert!("TeamThing".parse::<Provide>().is_ok(), "custom contracts are allowed");
+    }
+
+    #[test]
+    fn single_provider_is_wired_and_missing_optional_is_none() {
+        let mem = [Provide::new("MemoryProvider", None)];
+        let none = [];
+        let req = consumes("MemoryProvider", false);
+        let opt = consumes("IntegrationProvider", true);
+        let empty = BTreeMap::new();
+        let sel = [
+            Participant { name: "history", provides: &mem, consumes: &empty },
+            Participant { name: "incident", provides: &none, consumes: &req },
+            Participant { name: "other", provides: &none, consumes: &opt },
+        ];
+        let w = wire(&sel, &BTreeMap::new()).unwrap();
+        assert_eq!(w["incident"]["memory"], Some("history".into()));
+        assert_eq!(w["other"]["memory"], None);
+    }
+
+    #[test]
+    fn missing_required_and_ambiguous_providers_are_errors_unless_wired() {
+        let mem = [Provide::new("MemoryProvider", None)];
+        let none = [];
+        let req = consumes("MemoryProvider", false);
+        let empty = BTreeMap::new();
+        let alone = [Participant { name: "incident", provides: &none, consumes: &req }];
+        assert!(matches!(wire(&alone, &BTreeMap::new()).unwrap_err()[0], WiringError::Missing { .. }));
+
+        let two = [
+            Participant { name: "a", provides: &mem, consumes: &empty },
+            Participant { name: "b", provides: &mem, consumes: &empty },
+            Participant { name: "incident", provides: &none, consumes: &req },
+        ];
+        assert!(matches!(wire(&two, &BTreeMap::new()).unwrap_err()[0], WiringError::Ambiguous { .. }));
+        let choice = BTreeMap::from([("incident".to_string(), BTreeMap::from([("memory".to_string(), "b".to_string())]))]);
+        assert_eq!(wire(&two, &choice).unwrap()["incident"]["memory"], Some("b".into()));
+        let typo = BTreeMap::from([("incident".to_string(), BTreeMap::from([("memroy".to_string(), "b".to_string())]))]);
+        assert!(wire(&two, &typo).is_err());
+    }
+}

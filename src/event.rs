@@ -1,0 +1,142 @@
+//! Claude Code hook events and their three spellings.
+//!
+//! Claude Code names events in PascalCase (`PreToolUse`) in settings.json and
+//! hook input; plugin.toml uses snake_case (`pre_tool_use`) and the command
+//! line kebab-case (`pre-tool-use`). The list mirrors the `hooks` properties of
+//! the vendored SchemaStore settings schema; a test keeps the two in step.
+
+use std::fmt;
+
+macro_rules! events {
+    ($($variant:ident => $pascal:literal, $snake:literal, $kebab:literal, $tool:literal;)*) => {
+        /// One Claude Code hook event.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum HookEvent {
+            $($variant,)*
+        }
+
+        impl HookEvent {
+            pub const ALL: &'static [HookEvent] = &[$(HookEvent::$variant,)*];
+
+            /// The name Claude Code uses in settings.json and hook input.
+            pub fn pascal(self) -> &'static str {
+                match self { $(HookEvent::$variant => $pascal,)* }
+            }
+
+            /// The name used as a key of plugin.toml's `[hooks]`.
+            pub fn snake(self) -> &'static str {
+                match self { $(HookEvent::$variant => $snake,)* }
+            }
+
+            /// The name used on the command line (`paii hook dispatch pre-tool-use`).
+            pub fn kebab(self) -> &'static str {
+                match self { $(HookEvent::$variant => $kebab,)* }
+            }
+
+            /// Whether Claude Code matches this event's hooks against a tool name.
+            pub fn is_tool_event(self) -> bool {
+                match self { $(HookEvent::$variant => $tool,)* }
+            }
+        }
+    };
+}
+
+events! {
+    PreToolUse => "PreToolUse", "pre_tool_use", "pre-tool-use", true;
+    PostToolUse => "PostToolUse", "post_tool_use", "post-tool-use", true;
+    PostToolUseFailure => "PostToolUseFailure", "post_tool_use_failure", "post-tool-use-failure", true;
+    PermissionRequest => "PermissionRequest", "permission_request", "permission-request", true;
+    PermissionDenied => "PermissionDenied", "permission_denied", "permission-denied", true;
+    PostToolBatch => "PostToolBatch", "post_tool_batch", "post-tool-batch", false;
+    Notification => "Notification", "notification", "notification", false;
+    UserPromptSubmit => "UserPromptSubmit", "user_prompt_submit", "user-prompt-submit", false;
+    UserPromptExpansion => "UserPromptExpansion", "user_prompt_expansion", "user-prompt-expansion", false;
+    Stop => "Stop", "stop", "stop", false;
+    StopFailure => "StopFailure", "stop_failure", "stop-failure", false;
+    SubagentStart => "SubagentStart", "subagent_start", "subagent-start", false;
+    SubagentStop => "SubagentStop", "subagent_stop", "subagent-stop", false;
+    PreCompact => "PreCompact", "pre_compact", "pre-compact", false;
+    PostCompact => "PostCompact", "post_compact", "post-compact", false;
+    Elicitation => "Elicitation", "elicitation", "elicitation", false;
+    ElicitationResult => "ElicitationResult", "elicitation_result", "elicitation-result", false;
+    TeammateIdle => "TeammateIdle", "teammate_idle", "teammate-idle", false;
+    TaskCreated => "TaskCreated", "task_created", "task-created", false;
+    TaskCompleted => "TaskCompleted", "task_completed", "task-completed", false;
+    Setup => "Setup", "setup", "setup", false;
+    InstructionsLoaded => "InstructionsLoaded", "instructions_loaded", "instructions-loaded", false;
+    CwdChanged => "CwdChanged", "cwd_changed", "cwd-changed", false;
+    FileChanged => "FileChanged", "file_changed", "file-changed", false;
+    ConfigChange => "ConfigChange", "config_change", "config-change", false;
+    WorktreeCreate => "WorktreeCreate", "worktree_create", "worktree-create", false;
+    WorktreeRemove => "WorktreeRemove", "worktree_remove", "worktree-remove", false;
+    SessionStart => "SessionStart", "session_start", "session-start", false;
+    SessionEnd => "SessionEnd", "session_end", "session-end", false;
+    MessageDisplay => "MessageDisplay", "message_display", "message-display", false;
+    DirectoryAdded => "DirectoryAdded", "directory_added", "directory-added", false;
+}
+
+impl HookEvent {
+    /// Accepts any of the three spellings.
+    pub fn parse(name: &str) -> Option<HookEvent> {
+        HookEvent::ALL
+            .iter()
+            .copied()
+            .find(|e| e.snake() == name || e.kebab() == name || e.pascal() == name)
+    }
+
+    /// The snake_case name closest to `name`, for "did you mean" hints.
+    pub fn suggest(name: &str) -> Option<&'static str> {
+        crate::suggest::closest(name, HookEvent::ALL.iter().map(|e| e.snake()))
+    }
+}
+
+impl fmt::Display for HookEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.pascal())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spelling_parses_to_the_same_event() {
+        for e in HookEvent::ALL {
+            assert_eq!(HookEvent::parse(e.snake()), Some(*e));
+            assert_eq!(HookEvent::parse(e.kebab()), Some(*e));
+            assert_eq!(HookEvent::parse(e.pascal()), Some(*e));
+            assert_eq!(e.kebab().replace('-', "_"), e.snake());
+        }
+    }
+
+    #[test]
+    fn event_list_matches_the_vendored_settings_schema() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/vendor/schemastore/claude-code-settings.schema.json"
+        );
+        let Ok(text) = std::fs::read_to_string(path) else {
+            // The schema lives beside the checkout; a bare crate download has none.
+            return;
+        };
+        let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut in_schema: Vec<&str> = schema["properties"]["hooks"]["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut ours: Vec<&str> = HookEvent::ALL.iter().map(|e| e.pascal()).collect();
+        in_schema.sort();
+        ours.sort();
+        assert_eq!(ours, in_schema);
+    }
+
+    #[test]
+    fn misspelt_event_gets_a_suggestion() {
+        assert_eq!(HookEvent::suggest("pre_tool_us"), Some("pre_tool_use"));
+        assert_eq!(HookEvent::suggest("PreToolUse"), Some("pre_tool_use"));
+        assert_eq!(HookEvent::suggest("zzzzzzzzzzzz"), None);
+    }
+}

@@ -1,0 +1,24 @@
+//! paii: a declarative, Nix-style package manager for Claude Code plugins.
+//!
+//! The flow, one module per stage:
+//! `manifest` (paii.toml, plugin.toml) + `registry` (index) -> `resolve`
+//! (pubgrub + `contract` wiring) -> `lock` (paii.lock), with `integrity`
+//! hashing plugin trees for the store. `ops` holds one function per user
+//! command; `cli` only parses arguments and prints.
+
+pub mod cli;
+pub mod contract;
+pub mod diagnostic;
+pub mod event;
+pub mod fsutil;
+pub mod integrity;
+pub mod lock;
+pub mod manifest;
+pub mod ops;
+pub mod paths;
+pub mod registry;
+pub mod resolve;
+pub mod schema;
+pub mod suggest;
+pub mod url;
+pub mod version;

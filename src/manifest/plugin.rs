@@ -1,0 +1,520 @@
+//! `plugin.toml`: a plugin's identity, contracts, config schema, hooks, build
+//! recipe, entry point and secrets.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use semver::{Version, VersionReq};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::{Shorthand, de_with};
+use crate::contract::{Consume, Provide, check_contract_name};
+use crate::diagnostic::{SourceFile, SpannedError, Warning, parse_toml};
+use crate::event::HookEvent;
+
+// ---- the file format -------------------------------------------------------
+
+/// plugin.toml: one plugin.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(title = "plugin.toml", description = "A paii plugin's manifest")]
+pub struct PluginFile {
+    pub plugin: PluginMeta,
+    #[serde(default)]
+    pub paii: PluginPaii,
+    /// Each entry normalises to (contract, name-or-service): `skill = "x"` is
+    /// SkillProvider "x", `memory = "MemoryProvider"` is MemoryProvider,
+    /// `hooks = true` is HookHandler, `x = false` provides nothing, and
+    /// `jira = { contract = "IntegrationProvider", service = "jira" }`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, ProvideValueSchema>")]
+    pub provides: IndexMap<String, Spanned<Shorthand<ContractTable>>>,
+    /// Contracts this plugin uses; optional unless `optional = false`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, ConsumeValueSchema>")]
+    pub consumes: IndexMap<String, Spanned<Shorthand<ContractTable>>>,
+    /// The plugin's settings with their types and defaults.
+    #[serde(default)]
+    pub config: IndexMap<String, ConfigOption>,
+    /// Claude Code events this plugin handles (snake_case names), plus
+    /// `fail_closed`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, HookValueSchema>")]
+    pub hooks: IndexMap<String, Spanned<Shorthand<HookTable>>>,
+    #[serde(default)]
+    pub build: BuildTable,
+    pub run: Option<RunTable>,
+    #[serde(default)]
+    pub secrets: Secrets,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct PluginMeta {
+    /// `[a-z0-9][a-z0-9-]*`, unique in a generation.
+    #[serde(deserialize_with = "de_with::name")]
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9-]*$"))]
+    pub name: String,
+    #[serde(deserialize_with = "de_with::version")]
+    #[schemars(with = "String")]
+    pub version: Version,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    #[serde(default)]
+    pub language: Language,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Python,
+    Rust,
+    Mixed,
+    #[default]
+    Markdown,
+    Shell,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct PluginPaii {
+    /// paii versions this plugin works with; checked at lock time.
+    #[serde(default, deserialize_with = "de_with::req_opt")]
+    #[schemars(with = "Option<String>")]
+    pub core_version: Option<VersionReq>,
+}
+
+/// `{ contract = "...", service = "...", optional = ... }`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct ContractTable {
+    pub contract: Option<String>,
+    /// The service or name this provision is for (`jira`, a skill name).
+    #[serde(alias = "name")]
+    pub service: Option<String>,
+    /// For `[consumes]` only; defaults to `true`.
+    pub optional: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct ConfigOption {
+    #[serde(rename = "type")]
+    pub kind: ConfigType,
+    #[schemars(with = "Option<serde_json::Value>")]
+    pub default: Option<toml::Value>,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfigType {
+    Integer,
+    Float,
+    String,
+    Boolean,
+    Array,
+    Table,
+}
+
+impl ConfigType {
+    pub fn admits(self, value: &toml::Value) -> bool {
+        matches!(
+            (self, value),
+            (ConfigType::Integer, toml::Value::Integer(_))
+                | (ConfigType::Float, toml::Value::Float(_) | toml::Value::Integer(_))
+                | (ConfigType::String, toml::Value::String(_))
+                | (ConfigType::Boolean, toml::Value::Boolean(_))
+                | (ConfigType::Array, toml::Value::Array(_))
+                | (ConfigType::Table, toml::Value::Table(_))
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct HookTable {
+    /// Tool-name matcher for tool events (`Bash`, `Edit|Write`, a regex).
+    pub matcher: Option<String>,
+    pub timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct BuildTable {
+    #[serde(rename = "type", default)]
+    pub kind: BuildType,
+    /// pip: the requirements file.
+    pub requirements: Option<String>,
+    /// cargo: `false` allows a plugin without Cargo.lock.
+    pub locked: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildType {
+    Cargo,
+    Uv,
+    Pip,
+    #[default]
+    #[serde(alias = "skill")]
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct RunTable {
+    /// argv of the entry point, relative to the build output or plugin root.
+    pub command: Vec<String>,
+    /// Actions `paii run --action` accepts; any when absent.
+    pub actions: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct Secrets {
+    /// `.env` keys this plugin must have.
+    #[serde(default)]
+    pub required: Vec<String>,
+    /// `.env` keys this plugin may have.
+    #[serde(default)]
+    pub optional: Vec<String>,
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+#[serde(untagged)]
+enum ProvideValueSchema {
+    Flag(bool),
+    Name(String),
+    Names(Vec<String>),
+    Table(ContractTable),
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+#[serde(untagged)]
+enum ConsumeValueSchema {
+    Contract(String),
+    Table(ContractTable),
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+#[serde(untagged)]
+enum HookValueSchema {
+    Flag(bool),
+    Table(HookTable),
+}
+
+// ---- the typed manifest ----------------------------------------------------
+
+/// One handled hook event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookSpec {
+    pub event: HookEvent,
+    pub matcher: Option<String>,
+    pub timeout_ms: Option<u64>,
+}
+
+/// A parsed, validated plugin.toml.
+#[derive(Debug, Clone)]
+pub struct PluginManifest {
+    pub name: String,
+    pub version: Version,
+    pub description: String,
+    pub authors: Vec<String>,
+    pub language: Language,
+    pub core_version: Option<VersionReq>,
+    /// Sorted, normalised.
+    pub provides: Vec<Provide>,
+    pub consumes: BTreeMap<String, Consume>,
+    pub config: IndexMap<String, ConfigOption>,
+    pub hooks: Vec<HookSpec>,
+    pub fail_closed: bool,
+    pub build: BuildTable,
+    pub run: Option<RunTable>,
+    pub secrets: Secrets,
+    pub warnings: Vec<Warning>,
+}
+
+/// Contracts implied by a `[provides]` key set to `true`, and keys whose
+/// string value is a name rather than a contract.
+fn implied_contract(key: &str) -> Option<&'static str> {
+    match key {
+        "hooks" | "hook" => Some("HookHandler"),
+        "memory" => Some("MemoryProvider"),
+        "skill" | "skills" => Some("SkillProvider"),
+        "agent" | "agents" => Some("AgentProvider"),
+        "command" | "commands" => Some("CommandProvider"),
+        "integration" | "integrations" => Some("IntegrationProvider"),
+        "mcp" => Some("McpProvider"),
+        _ => None,
+    }
+}
+
+/// Keys whose string values name what is provided (`skill = "incident"`).
+fn names_a_provision(key: &str) -> bool {
+    matches!(
+        key,
+        "skill" | "skills" | "agent" | "agents" | "command" | "commands" | "integration" | "integrations"
+    )
+}
+
+/// Normalises one `[consumes]` value (plugin.toml and registry entries).
+pub fn consume_from(value: &Shorthand<ContractTable>) -> Result<Consume, String> {
+    let consume = match value {
+        Shorthand::Str(contract) => Consume {
+            contract: contract.clone(),
+            service: None,
+            optional: true,
+        },
+        Shorthand::Table(t) => Consume {
+            contract: t.contract.clone().ok_or("a table needs `contract`")?,
+            service: t.service.clone(),
+            optional: t.optional.unwrap_or(true),
+        },
+        other => return Err(format!("expected a contract name or a table, found {}", other.kind())),
+    };
+    check_contract_name(&consume.contract)?;
+    Ok(consume)
+}
+
+impl PluginManifest {
+    pub fn load(path: &Path) -> Result<PluginManifest, SpannedError> {
+        let file = SourceFile::read(path)
+            .map_err(|e| SourceFile::new(path, "").error(None, e.to_string(), None))?;
+        PluginManifest::parse(&file)
+    }
+
+    pub fn parse(file: &SourceFile) -> Result<PluginManifest, SpannedError> {
+        let parsed = parse_toml::<PluginFile>(file)?;
+        let raw = parsed.value;
+        let name = raw.plugin.name.clone();
+
+        let mut provides = Vec::new();
+        for (key, value) in &raw.provides {
+            let key_name = key.as_str();
+            let err = |msg: String| file.error(Some(value.span()), format!("`provides.{key_name}`: {msg}"), None);
+            match value.get_ref() {
+                Shorthand::Bool(false) => {}
+                Shorthand::Bool(true) => match implied_contract(key_name) {
+                    // `skill = true` provides the skill named after the plugin.
+                    Some("SkillProvider") => provides.push(Provide::new("SkillProvider", Some(&name))),
+                    Some(c) => provides.push(Provide::new(c, None)),
+                    None => {
+                        return Err(err(format!(
+                            "`{key_name} = true` implies no contract; write `{key_name} = \"ContractName\"`"
+                        )));
+                    }
+                },
+                Shorthand::Str(s) if names_a_provision(key_name) => {
+                    let contract = implied_contract(key_name).unwrap_or("SkillProvider");
+                    provides.push(Provide::new(contract, Some(s)));
+                }
+                Shorthand::Str(s) => {
+                    check_contract_name(s).map_err(err)?;
+                    provides.push(Provide::new(s, None));
+                }
+                Shorthand::List(items) if names_a_provision(key_name) => {
+                    let contract = implied_contract(key_name).unwrap_or("SkillProvider");
+                    provides.extend(items.iter().map(|s| Provide::new(contract, Some(s))));
+                }
+                Shorthand::List(_) => {
+                    return Err(err("a list is accepted only for skill, agent, command and integration names".into()));
+                }
+                Shorthand::Table(t) => {
+                    let Some(contract) = &t.contract else {
+                        return Err(err("a table needs `contract`".into()));
+                    };
+                    check_contract_name(contract).map_err(err)?;
+                    provides.push(Provide::new(contract, t.service.as_deref()));
+                }
+            }
+        }
+        provides.sort();
+        provides.dedup();
+
+        let mut consumes = BTreeMap::new();
+        for (key, value) in &raw.consumes {
+            let key_name = key.as_str();
+            let err = |msg: String| file.error(Some(value.span()), format!("`consumes.{key_name}`: {msg}"), None);
+            let consume = consume_from(value.get_ref()).map_err(err)?;
+            consumes.insert(key_name.to_string(), consume);
+        }
+
+        let mut hooks = Vec::new();
+        let mut fail_closed = false;
+        for (key, value) in &raw.hooks {
+            let key_name = key.as_str();
+            if key_name == "fail_closed" {
+                match value.get_ref() {
+                    Shorthand::Bool(b) => fail_closed = *b,
+                    other => {
+                        return Err(file.error(
+                            Some(value.span()),
+                            format!("`hooks.fail_closed`: expected a boolean, found {}", other.kind()),
+                            None,
+                        ));
+                    }
+                }
+                continue;
+            }
+            let Some(event) = HookEvent::parse(key_name) else {
+                let help = HookEvent::suggest(key_name)
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "hook events are Claude Code's event names in snake_case, such as `pre_tool_use`".into());
+                return Err(file.error(file.key_span(&["hooks", key_name]), format!("unknown hook event `{key_name}`"), Some(help)));
+            };
+            match value.get_ref() {
+                Shorthand::Bool(false) => {}
+                Shorthand::Bool(true) => hooks.push(HookSpec { event, matcher: None, timeout_ms: None }),
+                Shorthand::Table(t) => hooks.push(HookSpec {
+                    event,
+                    matcher: t.matcher.clone(),
+                    timeout_ms: t.timeout_ms,
+                }),
+                other => {
+                    return Err(file.error(
+                        Some(value.span()),
+                        format!("`hooks.{key_name}`: expected `true` or a table, found {}", other.kind()),
+                        None,
+                    ));
+                }
+            }
+        }
+        hooks.sort_by_key(|h| h.event);
+
+        for (key, option) in &raw.config {
+            if let Some(default) = &option.default
+                && !option.kind.admits(default)
+            {
+                return Err(file.error(
+                    None,
+                    format!(
+                        "`config.{key}`: default {default} is not of type {}",
+                        serde_json::to_string(&option.kind).unwrap_or_default().trim_matches('"')
+                    ),
+                    None,
+                ));
+            }
+        }
+
+        Ok(PluginManifest {
+            name,
+            version: raw.plugin.version,
+            description: raw.plugin.description,
+            authors: raw.plugin.authors,
+            language: raw.plugin.language,
+            core_version: raw.paii.core_version,
+            provides,
+            consumes,
+            config: raw.config,
+            hooks,
+            fail_closed,
+            build: raw.build,
+            run: raw.run,
+            secrets: raw.secrets,
+            warnings: parsed.warnings,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<PluginManifest, SpannedError> {
+        PluginManifest::parse(&SourceFile::new(Path::new("plugin.toml"), text))
+    }
+
+    const INCIDENT: &str = r#"
+[plugin]
+name = "incident"
+version = "1.0.0"
+description = "Incident response workflows"
+authors = ["your-team"]
+language = "python"
+
+[paii]
+core_version = ">=0.1.0"
+
+[provides]
+skill = "incident"
+integration = false
+jira = { contract = "IntegrationProvider", service = "jira" }
+
+[consumes]
+memory = { contract = "MemoryProvider", optional = true }
+pagerduty = { contract = "IntegrationProvider", service = "pagerduty", optional = true }
+store = { contract = "MemoryProvider", optional = false }
+
+[config]
+escalation_threshold_minutes = { type = "integer", default = 30 }
+
+[hooks]
+pre_tool_use = { matcher = "Bash", timeout_ms = 2000 }
+stop = true
+session_start = true
+
+[build]
+type = "pip"
+requirements = "requirements.txt"
+
+[run]
+command = ["bin/incident"]
+
+[secrets]
+required = ["PAGERDUTY_API_KEY"]
+optional = ["SLACK_BOT_TOKEN"]
+"#;
+
+    #[test]
+    fn the_seed_manifest_parses_and_normalises() {
+        let m = parse(INCIDENT).unwrap();
+        assert_eq!(m.name, "incident");
+        let provides: Vec<String> = m.provides.iter().map(|p| p.to_string()).collect();
+        assert_eq!(provides, ["IntegrationProvider:jira", "SkillProvider:incident"]);
+        assert!(m.consumes["memory"].optional);
+        assert!(!m.consumes["store"].optional);
+        assert_eq!(m.consumes["pagerduty"].service.as_deref(), Some("pagerduty"));
+        assert_eq!(m.hooks.len(), 3);
+        assert_eq!(m.hooks[0].event, HookEvent::PreToolUse);
+        assert_eq!(m.hooks[0].timeout_ms, Some(2000));
+        assert_eq!(m.build.kind, BuildType::Pip);
+        assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+    }
+
+    #[test]
+    fn provides_shorthands_normalise() {
+        let m = parse("[plugin]\nname = \"h\"\nversion = \"1.0.0\"\n[provides]\nmemory = \"MemoryProvider\"\nhooks = true\nskill = true\n").unwrap();
+        let provides: Vec<String> = m.provides.iter().map(|p| p.to_string()).collect();
+        assert_eq!(provides, ["HookHandler", "MemoryProvider", "SkillProvider:h"]);
+    }
+
+    #[test]
+    fn misspelt_hook_event_is_an_error_with_a_suggestion() {
+        let err = parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[hooks]\npre_tool_us = true\n").unwrap_err();
+        assert!(err.message.contains("unknown hook event `pre_tool_us`"));
+        assert_eq!(err.help.as_deref(), Some("did you mean `pre_tool_use`?"));
+        assert_eq!(err.location.to_string(), "plugin.toml:5:1");
+    }
+
+    #[test]
+    fn bad_build_type_lists_the_choices() {
+        let err = parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[build]\ntype = \"carg\"\n").unwrap_err();
+        assert!(err.message.contains("`cargo`, `uv`, `pip`, `none`"), "{}", err.message);
+        assert_eq!(err.help.as_deref(), Some("did you mean `cargo`?"));
+    }
+
+    #[test]
+    fn contract_typo_and_bad_default_are_errors() {
+        let err = parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[consumes]\nm = \"MemoryProvidr\"\n").unwrap_err();
+        assert!(err.message.contains("did you mean `MemoryProvider`"), "{}", err.message);
+        let err = parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[config]\nn = { type = \"integer\", default = \"x\" }\n").unwrap_err();
+        assert!(err.message.contains("not of type integer"), "{}", err.message);
+    }
+
+    #[test]
+    fn skill_build_type_is_none() {
+        let m = parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[build]\ntype = \"skill\"\n").unwrap();
+        assert_eq!(m.build.kind, BuildType::None);
+    }
+}

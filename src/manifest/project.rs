@@ -1,0 +1,471 @@
+//! `paii.toml`: registries, requested plugins, config defaults and wiring.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use semver::VersionReq;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{Shorthand, de_with};
+use crate::diagnostic::{SourceFile, SpannedError, Warning, parse_toml};
+use crate::integrity::Integrity;
+use crate::paths;
+use crate::registry::RegistrySource;
+use crate::version::{is_valid_name, name_error, parse_req};
+
+// ---- the file format -------------------------------------------------------
+
+/// paii.toml: what a user or a team wants installed.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(title = "paii.toml", description = "What a user or team wants: registries, plugins, config defaults, wiring")]
+pub struct ManifestFile {
+    #[serde(default)]
+    pub paii: PaiiTable,
+    #[serde(default)]
+    pub paths: PathsTable,
+    /// Registries in order of priority: the first that lists a plugin supplies it.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, RegistryValueSchema>")]
+    pub registries: IndexMap<String, Spanned<Shorthand<RegistryTable>>>,
+    /// Requested plugins: a semver requirement, or a table.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, PluginValueSchema>")]
+    pub plugins: IndexMap<String, Spanned<Shorthand<PluginTable>>>,
+    /// Team defaults for each plugin's `[config]`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, BTreeMap<String, serde_json::Value>>")]
+    pub config: BTreeMap<String, toml::Table>,
+    /// `[wiring.<consumer>] <consumes-key> = "<provider plugin>"`, needed only
+    /// when two selected plugins provide one contract.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, BTreeMap<String, String>>")]
+    pub wiring: BTreeMap<String, BTreeMap<String, Spanned<String>>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct PaiiTable {
+    /// paii versions this manifest accepts, e.g. `>=0.1.0`.
+    #[serde(default, deserialize_with = "de_with::req_opt")]
+    #[schemars(with = "Option<String>")]
+    pub version: Option<VersionReq>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct PathsTable {
+    /// Where the history plugin keeps its memory; `~` is expanded.
+    pub history: Option<String>,
+}
+
+/// `{ path = ... }`, `{ git = ..., path = ..., rev = ... }` or `{ marketplace = ... }`.
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+pub struct RegistryTable {
+    pub path: Option<String>,
+    pub git: Option<String>,
+    pub rev: Option<String>,
+    pub url: Option<String>,
+    pub marketplace: Option<String>,
+}
+
+/// A requested plugin written as a table.
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+pub struct PluginTable {
+    /// Semver requirement, e.g. `^1.0`.
+    pub version: Option<String>,
+    /// Take the plugin from this registry only.
+    pub registry: Option<String>,
+    pub git: Option<String>,
+    /// Commit, tag or branch of `git`.
+    pub rev: Option<String>,
+    /// A local plugin directory (relative to paii.toml), or with `git` the
+    /// subdirectory inside the repository.
+    pub path: Option<String>,
+    /// A tarball URL.
+    pub url: Option<String>,
+    pub integrity: Option<Integrity>,
+    /// `false` installs the plugin's skills, agents, commands and MCP servers
+    /// but none of its hooks.
+    pub hooks: Option<bool>,
+    /// `false` installs the plugin without its MCP servers.
+    pub mcp: Option<bool>,
+}
+
+/// Schema-only: how a registry may be written.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+#[serde(untagged)]
+enum RegistryValueSchema {
+    /// URL of a registry file (https, http, file).
+    Url(String),
+    Table(RegistryTable),
+}
+
+/// Schema-only: how a plugin may be requested.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+#[serde(untagged)]
+enum PluginValueSchema {
+    /// A semver requirement, taken from the first registry that has the plugin.
+    Requirement(String),
+    Table(PluginTable),
+}
+
+// ---- the typed manifest ----------------------------------------------------
+
+/// A parsed, validated paii.toml.
+#[derive(Debug)]
+pub struct Manifest {
+    pub file: SourceFile,
+    /// The directory holding paii.toml; relative paths start here.
+    pub dir: PathBuf,
+    pub paii_version: Option<VersionReq>,
+    pub history_dir: Option<PathBuf>,
+    pub registries: Vec<RegistryDecl>,
+    /// Sorted by name.
+    pub plugins: Vec<PluginRequest>,
+    pub config: BTreeMap<String, toml::Table>,
+    pub wiring: BTreeMap<String, BTreeMap<String, String>>,
+    pub warnings: Vec<Warning>,
+}
+
+/// One entry of `[registries]`.
+#[derive(Debug, Clone)]
+pub struct RegistryDecl {
+    pub name: String,
+    pub source: RegistrySource,
+    pub span: Range<usize>,
+}
+
+/// One entry of `[plugins]`.
+#[derive(Debug, Clone)]
+pub struct PluginRequest {
+    pub name: String,
+    pub source: Requested,
+    /// Whether the plugin's hooks are installed.
+    pub hooks: bool,
+    /// Whether the plugin's MCP servers are installed.
+    pub mcp: bool,
+    pub span: Range<usize>,
+}
+
+/// Where a requested plugin comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requested {
+    Registry {
+        req: VersionReq,
+        registry: Option<String>,
+    },
+    Git {
+        url: String,
+        rev: Option<String>,
+        subdir: Option<String>,
+    },
+    Path {
+        /// Absolute.
+        path: PathBuf,
+        /// As written, normalised; what the lock records.
+        written: String,
+    },
+    Url {
+        url: String,
+        integrity: Option<Integrity>,
+    },
+}
+
+impl Manifest {
+    pub fn load(path: &Path) -> Result<Manifest, SpannedError> {
+        let file = SourceFile::read(path).map_err(|e| {
+            SourceFile::new(path, "").error(None, e.to_string(), Some(
+                "create one with `paii init`, or point at one with `--manifest PATH`".into(),
+            ))
+        })?;
+        Manifest::parse(file)
+    }
+
+    pub fn parse(file: SourceFile) -> Result<Manifest, SpannedError> {
+        let parsed = parse_toml::<ManifestFile>(&file)?;
+        let dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let raw = parsed.value;
+        let mut warnings = parsed.warnings;
+
+        if let Some(req) = &raw.paii.version {
+            let running = crate::version::paii_version();
+            if !req.matches(&running) {
+                return Err(file.error(
+                    None,
+                    format!("this paii.toml needs paii {req}, but this is paii {running}"),
+                    Some("install a paii that satisfies `[paii] version`".into()),
+                ));
+            }
+        }
+
+        let mut registries = Vec::new();
+        for (name, value) in &raw.registries {
+            let span = value.span();
+            if !is_valid_name(name) {
+                return Err(file.error(Some(span), name_error(name), None));
+            }
+            let source = registry_source(value.get_ref(), &dir)
+                .map_err(|msg| file.error(Some(span.clone()), format!("registry `{name}`: {msg}"), None))?;
+            registries.push(RegistryDecl { name: name.clone(), source, span });
+        }
+
+        let mut plugins = Vec::new();
+        for (key, value) in &raw.plugins {
+            let name = key;
+            let key_span = file.key_span(&["plugins", key]);
+            if !is_valid_name(name) {
+                return Err(file.error(key_span.clone(), name_error(name), None));
+            }
+            if name == "none" {
+                return Err(file.error(
+                    key_span.clone(),
+                    "`none` is reserved: paii.lock uses it for an unwired contract",
+                    None,
+                ));
+            }
+            let span = value.span();
+            let request = plugin_request(name, value.get_ref(), &dir, &registries)
+                .map_err(|(msg, help)| {
+                    file.error(Some(span.clone()), format!("plugin `{name}`: {msg}"), help)
+                })?;
+            plugins.push(PluginRequest { span, ..request });
+        }
+        plugins.sort_by(|a, b| a.name.cmp(&b.name));
+
+        let history_dir = raw.paths.history.as_deref().map(|h| paths::expand(h, &dir));
+
+        let mut wiring = BTreeMap::new();
+        for (consumer, keys) in raw.wiring {
+            if !plugins.iter().any(|p| p.name == consumer) {
+                let span = keys.values().next().map(|v| v.span());
+                return Err(file.error(
+                    span,
+                    format!("`[wiring.{consumer}]` names a plugin that is not in [plugins]"),
+                    crate::suggest::closest(&consumer, plugins.iter().map(|p| p.name.as_str()))
+                        .map(|s| format!("did you mean `{s}`?")),
+                ));
+            }
+            let keys = keys.into_iter().map(|(k, v)| (k, v.into_inner())).collect();
+            wiring.insert(consumer, keys);
+        }
+
+        for name in raw.config.keys() {
+            if !plugins.iter().any(|p| &p.name == name) {
+                warnings.push(file.warning(
+                    None,
+                    format!("`[config.{name}]` configures a plugin that is not in [plugins]"),
+                ));
+            }
+        }
+
+        Ok(Manifest {
+            dir,
+            paii_version: raw.paii.version,
+            history_dir,
+            registries,
+            plugins,
+            config: raw.config,
+            wiring,
+            warnings,
+            file,
+        })
+    }
+
+    pub fn plugin(&self, name: &str) -> Option<&PluginRequest> {
+        self.plugins.iter().find(|p| p.name == name)
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        paths::lock_path_for(&self.file.path)
+    }
+}
+
+fn registry_source(value: &Shorthand<RegistryTable>, dir: &Path) -> Result<RegistrySource, String> {
+    let table = match value {
+        Shorthand::Str(url) => return RegistrySource::from_url(url, dir),
+        Shorthand::Table(t) => t,
+        other => return Err(format!("expected a URL string or a table, found {}", other.kind())),
+    };
+    match (&table.path, &table.git, &table.url, &table.marketplace) {
+        (path, Some(git), None, None) => Ok(RegistrySource::Git {
+            url: git.clone(),
+            path: path.clone(),
+            rev: table.rev.clone(),
+        }),
+        (Some(path), None, None, None) => Ok(RegistrySource::Path {
+            path: paths::expand(path, dir),
+            written: paths::normalize_written(path),
+        }),
+        (None, None, Some(url), None) => RegistrySource::from_url(url, dir),
+        (None, None, None, Some(m)) => Ok(RegistrySource::Marketplace(m.clone())),
+        (None, None, None, None) => {
+            Err("needs one of `path`, `git`, `url` or `marketplace`".to_string())
+        }
+        _ => Err("give only one of `path`, `git` (with an optional `path`), `url` or `marketplace`".to_string()),
+    }
+}
+
+type RequestError = (String, Option<String>);
+
+fn plugin_request(
+    name: &str,
+    value: &Shorthand<PluginTable>,
+    dir: &Path,
+    registries: &[RegistryDecl],
+) -> Result<PluginRequest, RequestError> {
+    let table = match value {
+        Shorthand::Str(req) => PluginTable {
+            version: Some(req.clone()),
+            ..PluginTable::default()
+        },
+        Shorthand::Table(t) => t.clone(),
+        other => {
+            return Err((
+                format!("expected a version requirement or a table, found {}", other.kind()),
+                Some(format!("write `{name} = \"^1\"` or `{name} = {{ version = \"^1\" }}`")),
+            ));
+        }
+    };
+    let only = |what: &str, allowed: &[&str]| -> Result<(), RequestError> {
+        let given: Vec<&str> = [
+            ("version", table.version.is_some()),
+            ("registry", table.registry.is_some()),
+            ("git", table.git.is_some()),
+            ("rev", table.rev.is_some()),
+            ("path", table.path.is_some()),
+            ("url", table.url.is_some()),
+            ("integrity", table.integrity.is_some()),
+        ]
+        .into_iter()
+        .filter(|(k, set)| *set && !allowed.contains(k))
+        .map(|(k, _)| k)
+        .collect();
+        match given.as_slice() {
+            [] => Ok(()),
+            keys => Err((
+                format!("`{}` cannot be combined with a {what} source", keys.join("`, `")),
+                None,
+            )),
+        }
+    };
+    let source = if let Some(url) = &table.git {
+        only("git", &["git", "rev", "path", "integrity"])?;
+        Requested::Git {
+            url: url.clone(),
+            rev: table.rev.clone(),
+            subdir: table.path.as_deref().map(paths::normalize_written),
+        }
+    } else if let Some(url) = &table.url {
+        only("tarball", &["url", "integrity"])?;
+        Requested::Url {
+            url: url.clone(),
+            integrity: table.integrity,
+        }
+    } else if let Some(path) = &table.path {
+        only("path", &["path"])?;
+        Requested::Path {
+            path: paths::expand(path, dir),
+            written: paths::normalize_written(path),
+        }
+    } else {
+        only("registry", &["version", "registry"])?;
+        let req = match &table.version {
+            Some(v) => parse_req(v).map_err(|e| (e, None))?,
+            None => VersionReq::STAR,
+        };
+        if let Some(r) = &table.registry
+            && !registries.iter().any(|d| &d.name == r)
+        {
+            let hint = crate::suggest::closest(r, registries.iter().map(|d| d.name.as_str()))
+                .map(|s| format!("did you mean `{s}`?"))
+                .or_else(|| Some("add it to [registries]".into()));
+            return Err((format!("unknown registry `{r}`"), hint));
+        }
+        Requested::Registry {
+            req,
+            registry: table.registry.clone(),
+        }
+    };
+    Ok(PluginRequest {
+        name: name.to_string(),
+        source,
+        hooks: table.hooks.unwrap_or(true),
+        mcp: table.mcp.unwrap_or(true),
+        span: 0..0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Manifest, SpannedError> {
+        Manifest::parse(SourceFile::new(Path::new("/team/paii.toml"), text))
+    }
+
+    #[test]
+    fn every_plugin_form_parses() {
+        let m = parse(
+            r#"
+[registries]
+core = { path = "./registries/core.toml" }
+[plugins]
+security = "^1.0"
+history = { version = "~1.2", registry = "core" }
+mytool = { git = "https://example.org/me/mytool", rev = "v2.0.1", path = "plugins/mytool" }
+dev = { path = "../my-plugin" }
+blob = { url = "https://example.org/blob-1.0.tar.gz", integrity = "sha256-pQpattmS9VmO3ZIQUFn66az8GSmB4IvYhTTCFn6SUmo=" }
+quiet = { version = "^1", hooks = false }
+"#,
+        )
+        .unwrap();
+        let names: Vec<&str> = m.plugins.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["blob", "dev", "history", "mytool", "quiet", "security"]);
+        assert_eq!(
+            m.plugin("dev").unwrap().source,
+            Requested::Path { path: PathBuf::from("/my-plugin"), written: "../my-plugin".into() }
+        );
+        assert!(!m.plugin("quiet").unwrap().hooks);
+        assert!(matches!(&m.registries[0].source, RegistrySource::Path { path, .. } if path == Path::new("/team/registries/core.toml")));
+    }
+
+    #[test]
+    fn bad_requirement_is_an_error_at_its_value() {
+        let err = parse("[plugins]\nsecurity = \"^x.1\"\n").unwrap_err();
+        assert_eq!(err.location.to_string(), "/team/paii.toml:2:12");
+        assert!(err.message.contains("invalid version requirement `^x.1`"), "{}", err.message);
+    }
+
+    #[test]
+    fn unknown_registry_gets_a_suggestion() {
+        let err = parse("[registries]\ncore = { path = \"r.toml\" }\n[plugins]\nx = { version = \"^1\", registry = \"cor\" }\n").unwrap_err();
+        assert!(err.message.contains("unknown registry `cor`"), "{}", err.message);
+        assert_eq!(err.help.as_deref(), Some("did you mean `core`?"));
+    }
+
+    #[test]
+    fn duplicate_plugin_keys_are_rejected() {
+        let err = parse("[plugins]\nsecurity = \"^1\"\nsecurity = \"^2\"\n").unwrap_err();
+        assert!(err.message.to_lowercase().contains("duplicate"), "{}", err.message);
+        assert!(err.location.to_string().starts_with("/team/paii.toml:3:"), "{}", err.location);
+    }
+
+    #[test]
+    fn bad_names_and_mixed_sources_are_rejected() {
+        assert!(parse("[plugins]\nMy_Plugin = \"^1\"\n").unwrap_err().message.contains("invalid name"));
+        let err = parse("[plugins]\nx = { git = \"u\", url = \"v\" }\n").unwrap_err();
+        assert!(err.message.contains("`url` cannot be combined with a git source"), "{}", err.message);
+    }
+
+    #[test]
+    fn unknown_keys_warn() {
+        let m = parse("[plugins]\nx = { vresion = \"^1\" }\n[paths]\nhistroy = \"~/h\"\n").unwrap();
+        let msgs: Vec<&str> = m.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert!(msgs.iter().any(|m| m.contains("plugins.x.vresion")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("paths.histroy")), "{msgs:?}");
+    }
+}

@@ -1,0 +1,129 @@
+//! One module per user command, composing the library's stages (cargo's
+//! `ops`). Functions here return typed outcomes; `cli` prints them.
+
+pub mod init;
+pub mod lock;
+pub mod plugin;
+pub mod registry;
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{SourceFile, SpannedError, Warning};
+use crate::manifest::Manifest;
+use crate::registry::source::{FetchError, LocalFetcher, RegistryFetcher};
+use crate::registry::{Index, Registry, RegistryErrors};
+use crate::resolve::ResolveError;
+
+/// What every command knows about its invocation.
+pub struct Context {
+    /// `--manifest`, if given.
+    pub manifest: Option<PathBuf>,
+    pub quiet: bool,
+    /// Called with every warning as it is found.
+    pub warn: Box<dyn Fn(&Warning)>,
+    /// Called with progress and status lines (silenced by `-q`).
+    pub status: Box<dyn Fn(&str)>,
+}
+
+impl Context {
+    pub fn manifest_path(&self) -> PathBuf {
+        crate::paths::find_manifest(self.manifest.as_deref())
+    }
+
+    pub fn load_manifest(&self) -> Result<Manifest, Error> {
+        let m = Manifest::load(&self.manifest_path())?;
+        self.warn_all(&m.warnings);
+        Ok(m)
+    }
+
+    pub fn warn_all(&self, warnings: &[Warning]) {
+        for w in warnings {
+            (self.warn)(w);
+        }
+    }
+
+    /// Loads every registry of `manifest`, in priority order.
+    pub fn load_index(&self, manifest: &Manifest) -> Result<Index, Error> {
+        let fetcher = LocalFetcher;
+        let mut index = Index::default();
+        for decl in &manifest.registries {
+            let file = fetcher.fetch(&decl.name, &decl.source)?;
+            let (registry, warnings) = Registry::parse(&decl.name, file)?;
+            self.warn_all(&warnings);
+            index.registries.push(registry);
+        }
+        Ok(index)
+    }
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum Error {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Spanned(#[from] SpannedError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Registry(#[from] RegistryErrors),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Resolve(#[from] ResolveError),
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{message}")]
+    User {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+    /// `--check` found work to do: not a failure of paii, but exit 1.
+    #[error("{message}")]
+    OutOfDate { message: String },
+}
+
+impl Error {
+    pub fn user(message: impl Into<String>, help: impl Into<Option<String>>) -> Error {
+        Error::User {
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+
+    pub fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.to_path_buf();
+        move |source| Error::Io { action, path, source }
+    }
+}
+
+/// Reads a file for editing with toml_edit, keeping the text for messages.
+pub(crate) fn read_for_edit(path: &Path) -> Result<(SourceFile, toml_edit::DocumentMut), Error> {
+    let file = SourceFile::read(path).map_err(|e| {
+        Error::user(
+            e.to_string(),
+            Some("create one with `paii init`, or point at one with `--manifest PATH`".to_string()),
+        )
+    })?;
+    let doc = file
+        .text
+        .parse::<toml_edit::DocumentMut>()
+        .map_err(|e| file.error(e.span(), e.message().to_string(), None))?;
+    Ok((file, doc))
+}
+
+impl Context {
+    /// Serialises mutating commands on this `PAII_HOME`.
+    pub fn lock_home(&self, command: &str) -> Result<crate::fsutil::HomeLock, Error> {
+        let home = crate::paths::paii_home();
+        crate::fsutil::HomeLock::acquire(&home, command, |holder| {
+            (self.status)(&format!("waiting for the lock on {}, held by {holder}", home.display()))
+        })
+        .map_err(Error::io("cannot lock", &home))
+    }
+}

@@ -1,0 +1,280 @@
+//! `paii plugin install|remove|info|list`.
+
+use serde::Serialize;
+use toml_edit::{InlineTable, Item, Table, Value};
+
+use super::lock::{LockOutcome, apply, plan};
+use super::{Context, Error, read_for_edit};
+use crate::diagnostic::SourceFile;
+use crate::fsutil::atomic_write;
+use crate::lock::Lock;
+use crate::manifest::{Manifest, Requested};
+use crate::version::{is_valid_name, name_error, paii_version, parse_req};
+
+/// What `paii plugin install` was asked to add.
+#[derive(Debug, Default, Clone)]
+pub struct InstallSpec {
+    /// `NAME` or `NAME@REQ`.
+    pub name: String,
+    pub registry: Option<String>,
+    pub git: Option<String>,
+    pub rev: Option<String>,
+    pub path: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct EditOutcome {
+    pub name: String,
+    /// The value now in paii.toml (`"^1.2.0"`, `{ path = "..." }`), or None when removed.
+    pub entry: Option<String>,
+    pub lock: LockOutcome,
+}
+
+pub fn install(ctx: &Context, spec: &InstallSpec) -> Result<EditOutcome, Error> {
+    let _guard = ctx.lock_home("plugin install")?;
+    let (name, req) = match spec.name.split_once('@') {
+        Some((n, r)) => (n.to_string(), Some(r.to_string())),
+        None => (spec.name.clone(), None),
+    };
+    if !is_valid_name(&name) {
+        return Err(Error::user(name_error(&name), None));
+    }
+    if let Some(r) = &req {
+        parse_req(r).map_err(|e| Error::user(e, None))?;
+    }
+    let path = ctx.manifest_path();
+    let (file, mut doc) = read_for_edit(&path)?;
+
+    let value: Value = if let Some(p) = &spec.path {
+        if spec.git.is_some() {
+            inline(&[("git", spec.git.as_deref()), ("rev", spec.rev.as_deref()), ("path", Some(p))])
+        } else {
+            inline(&[("path", Some(p))])
+        }
+    } else if let Some(git) = &spec.git {
+        inline(&[("git", Some(git)), ("rev", spec.rev.as_deref())])
+    } else {
+        let req = match req {
+            Some(r) => r,
+            None => newest_caret(ctx, &file, &name, spec.registry.as_deref())?,
+        };
+        match &spec.registry {
+            Some(r) => inline(&[("version", Some(&req)), ("registry", Some(r))]),
+            None => Value::from(req),
+        }
+    };
+    let entry = value.to_string().trim().to_string();
+    let plugins = table_mut(&mut doc, "plugins");
+    match plugins.get_mut(&name) {
+        Some(item) => *item = Item::Value(value),
+        None => {
+            plugins.insert(&name, Item::Value(value));
+        }
+    }
+    finish(ctx, &file, doc, name, Some(entry))
+}
+
+pub fn remove(ctx: &Context, name: &str) -> Result<EditOutcome, Error> {
+    let _guard = ctx.lock_home("plugin remove")?;
+    let path = ctx.manifest_path();
+    let (file, mut doc) = read_for_edit(&path)?;
+    let removed = doc
+        .get_mut("plugins")
+        .and_then(Item::as_table_like_mut)
+        .and_then(|t| t.remove(name));
+    if removed.is_none() {
+        let manifest = Manifest::parse(file.clone())?;
+        return Err(Error::user(
+            format!("`{name}` is not in [plugins] of {}", file.name),
+            crate::suggest::closest(name, manifest.plugins.iter().map(|p| p.name.as_str()))
+                .map(|s| format!("did you mean `{s}`?")),
+        ));
+    }
+    // Its wiring choices would now name a missing plugin.
+    if let Some(w) = doc.get_mut("wiring").and_then(Item::as_table_like_mut) {
+        w.remove(name);
+    }
+    finish(ctx, &file, doc, name.to_string(), None)
+}
+
+/// Checks the edited manifest by resolving it, then writes paii.toml and
+/// paii.lock; nothing is written when resolution fails.
+fn finish(
+    ctx: &Context,
+    file: &SourceFile,
+    doc: toml_edit::DocumentMut,
+    name: String,
+    entry: Option<String>,
+) -> Result<EditOutcome, Error> {
+    let text = doc.to_string();
+    let manifest = Manifest::parse(SourceFile::new(&file.path, text.as_str()))?;
+    ctx.warn_all(&manifest.warnings);
+    let planned = plan(ctx, &manifest, Some(std::slice::from_ref(&name)).filter(|_| entry.is_some()))?;
+    atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))?;
+    let lock = apply(planned)?;
+    Ok(EditOutcome { name, entry, lock })
+}
+
+fn inline(pairs: &[(&str, Option<&str>)]) -> Value {
+    let mut t = InlineTable::new();
+    for (k, v) in pairs {
+        if let Some(v) = v {
+            t.insert(*k, Value::from(*v));
+        }
+    }
+    Value::InlineTable(t)
+}
+
+fn table_mut<'a>(doc: &'a mut toml_edit::DocumentMut, key: &str) -> &'a mut dyn toml_edit::TableLike {
+    if doc.get(key).and_then(Item::as_table_like).is_none() {
+        doc.insert(key, Item::Table(Table::new()));
+    }
+    // Just ensured to be a table.
+    doc.get_mut(key).and_then(Item::as_table_like_mut).expect("table was just inserted")
+}
+
+/// `^X.Y.Z` of the newest usable version of `name`.
+fn newest_caret(ctx: &Context, file: &SourceFile, name: &str, registry: Option<&str>) -> Result<String, Error> {
+    let manifest = Manifest::parse(file.clone())?;
+    let index = ctx.load_index(&manifest)?;
+    let running = paii_version();
+    let Some((_, versions)) = index.candidates(name, registry) else {
+        let all = index.registries.iter().flat_map(|r| r.entries.iter().map(|e| e.name.as_str()));
+        return Err(Error::user(
+            format!("no registry has a plugin named `{name}`"),
+            crate::suggest::closest(name, all).map(|s| format!("did you mean `{s}`?")),
+        ));
+    };
+    versions
+        .iter()
+        .filter(|e| !e.yanked && e.version.pre.is_empty())
+        .filter(|e| e.core_version.as_ref().is_none_or(|r| r.matches(&running)))
+        .map(|e| &e.version)
+        .max()
+        .map(|v| format!("^{v}"))
+        .ok_or_else(|| Error::user(format!("`{name}` has no version that this paii {running} can use"), None))
+}
+
+// ---- info and list ---------------------------------------------------------
+
+#[derive(Debug, Serialize)]
+pub struct ListedPlugin {
+    pub name: String,
+    pub version: String,
+    pub registry: Option<String>,
+    pub source: String,
+    pub provides: Vec<String>,
+    pub wiring: std::collections::BTreeMap<String, String>,
+}
+
+pub fn list(ctx: &Context) -> Result<Vec<ListedPlugin>, Error> {
+    let manifest = ctx.load_manifest()?;
+    let lock = require_lock(&manifest)?;
+    Ok(lock.plugins.iter().map(ListedPlugin::from).collect())
+}
+
+impl From<&crate::lock::LockedPlugin> for ListedPlugin {
+    fn from(p: &crate::lock::LockedPlugin) -> Self {
+        ListedPlugin {
+            name: p.name.clone(),
+            version: p.version.to_string(),
+            registry: p.registry.clone(),
+            source: p.source.to_string(),
+            provides: p.provides.iter().map(|p| p.to_string()).collect(),
+            wiring: p.wiring.clone(),
+        }
+    }
+}
+
+fn require_lock(manifest: &Manifest) -> Result<Lock, Error> {
+    Lock::load(&manifest.lock_path())?.ok_or_else(|| {
+        Error::user(
+            format!("{} does not exist", manifest.lock_path().display()),
+            Some("run `paii lock` to create it".to_string()),
+        )
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct PluginInfo {
+    pub name: String,
+    pub requested: String,
+    pub hooks: bool,
+    pub mcp: bool,
+    pub description: Option<String>,
+    pub locked: Option<ListedPlugin>,
+    pub subdir: Option<String>,
+    pub integrity: Option<String>,
+    pub consumes: Vec<String>,
+    pub available: Vec<AvailableVersion>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AvailableVersion {
+    pub version: String,
+    pub registry: String,
+    pub yanked: bool,
+    pub core_version: Option<String>,
+}
+
+pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
+    let manifest = ctx.load_manifest()?;
+    let Some(request) = manifest.plugin(name) else {
+        return Err(Error::user(
+            format!("`{name}` is not in [plugins] of {}", manifest.file.name),
+            crate::suggest::closest(name, manifest.plugins.iter().map(|p| p.name.as_str()))
+                .map(|s| format!("did you mean `{s}`?")),
+        ));
+    };
+    let lock = Lock::load(&manifest.lock_path())?;
+    let index = ctx.load_index(&manifest)?;
+    let (requested, registry) = match &request.source {
+        Requested::Registry { req, registry } => (format!("{req}"), registry.as_deref()),
+        Requested::Git { url, rev, .. } => (
+            format!("git {}{}", crate::url::redact(url), rev.as_deref().map(|r| format!(" rev {r}")).unwrap_or_default()),
+            None,
+        ),
+        Requested::Path { written, .. } => (format!("path {written}"), None),
+        Requested::Url { url, .. } => (format!("tarball {}", crate::url::redact(url)), None),
+    };
+    let mut available = Vec::new();
+    let mut description = None;
+    let mut consumes = Vec::new();
+    if matches!(request.source, Requested::Registry { .. })
+        && let Some((reg, mut versions)) = index.candidates(name, registry)
+    {
+        versions.sort_by(|a, b| b.version.cmp(&a.version));
+        let locked_version = lock.as_ref().and_then(|l| l.plugin(name)).map(|p| &p.version);
+        let shown = versions.iter().find(|e| Some(&e.version) == locked_version).or(versions.first());
+        if let Some(e) = shown {
+            description = Some(e.description.clone());
+            consumes = e
+                .consumes
+                .iter()
+                .map(|(k, c)| format!("{k} = {c}{}", if c.optional { " (optional)" } else { "" }))
+                .collect();
+        }
+        available = versions
+            .iter()
+            .map(|e| AvailableVersion {
+                version: e.version.to_string(),
+                registry: reg.name.clone(),
+                yanked: e.yanked,
+                core_version: e.core_version.as_ref().map(|r| r.to_string()),
+            })
+            .collect();
+    }
+    let locked = lock.as_ref().and_then(|l| l.plugin(name));
+    Ok(PluginInfo {
+        name: name.to_string(),
+        requested,
+        hooks: request.hooks,
+        mcp: request.mcp,
+        description,
+        subdir: locked.and_then(|p| p.subdir.clone()),
+        integrity: locked.and_then(|p| p.integrity.map(|i| i.to_string())),
+        locked: locked.map(ListedPlugin::from),
+        consumes,
+        available,
+    })
+}

@@ -1,0 +1,265 @@
+//! `paii registry list|add|remove|search|show|validate`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use toml_edit::{InlineTable, Item, Value};
+
+use super::{Context, Error, read_for_edit};
+use crate::diagnostic::SourceFile;
+use crate::fsutil::atomic_write;
+use crate::manifest::{Manifest, Requested};
+use crate::registry::source::{LocalFetcher, RegistryFetcher, RegistrySource};
+use crate::registry::validate::{Report, validate as validate_file};
+use crate::registry::{EntrySource, Registry};
+use crate::version::{is_valid_name, name_error};
+
+#[derive(Debug, Serialize)]
+pub struct ListedRegistry {
+    pub name: String,
+    pub priority: usize,
+    pub source: String,
+    /// Plugin names it lists, or None when it could not be read.
+    pub plugins: Option<usize>,
+    pub error: Option<String>,
+}
+
+pub fn list(ctx: &Context) -> Result<Vec<ListedRegistry>, Error> {
+    let manifest = ctx.load_manifest()?;
+    Ok(manifest
+        .registries
+        .iter()
+        .enumerate()
+        .map(|(i, decl)| {
+            // A broken registry is listed with its error, not hidden.
+            let loaded = LocalFetcher
+                .fetch(&decl.name, &decl.source)
+                .map_err(|e| e.to_string())
+                .and_then(|f| Registry::parse(&decl.name, f).map_err(|e| e.to_string()));
+            let (plugins, error) = match loaded {
+                Ok((r, _)) => {
+                    let mut names: Vec<&str> = r.entries.iter().map(|e| e.name.as_str()).collect();
+                    names.sort();
+                    names.dedup();
+                    (Some(names.len()), None)
+                }
+                Err(e) => (None, Some(e)),
+            };
+            ListedRegistry {
+                name: decl.name.clone(),
+                priority: i + 1,
+                source: decl.source.to_string(),
+                plugins,
+                error,
+            }
+        })
+        .collect())
+}
+
+/// What `paii registry add` was given.
+#[derive(Debug, Default, Clone)]
+pub struct AddSpec {
+    pub name: String,
+    /// A URL (https, http, file) or, without a scheme, a local path.
+    pub location: Option<String>,
+    pub git: Option<String>,
+    pub rev: Option<String>,
+    /// With `git`: the registry file inside the repository.
+    pub path: Option<String>,
+}
+
+pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
+    let _guard = ctx.lock_home("registry add")?;
+    if !is_valid_name(&spec.name) {
+        return Err(Error::user(name_error(&spec.name), None));
+    }
+    let path = ctx.manifest_path();
+    let (file, mut doc) = read_for_edit(&path)?;
+    let value = match (&spec.git, &spec.location) {
+        (Some(git), None) => {
+            let mut t = InlineTable::new();
+            t.insert("git", Value::from(git.as_str()));
+            if let Some(p) = &spec.path {
+                t.insert("path", Value::from(p.as_str()));
+            }
+            if let Some(r) = &spec.rev {
+                t.insert("rev", Value::from(r.as_str()));
+            }
+            Value::InlineTable(t)
+        }
+        (None, Some(loc)) if loc.contains("://") => Value::from(loc.as_str()),
+        (None, Some(loc)) => {
+            let mut t = InlineTable::new();
+            t.insert("path", Value::from(loc.as_str()));
+            Value::InlineTable(t)
+        }
+        _ => return Err(Error::user("give a registry URL or path, or `--git URL`", None)),
+    };
+    if doc.get("registries").and_then(Item::as_table_like).is_none() {
+        doc.insert("registries", Item::Table(toml_edit::Table::new()));
+    }
+    let Some(regs) = doc.get_mut("registries").and_then(Item::as_table_like_mut) else {
+        return Err(Error::user("`registries` in paii.toml is not a table", None));
+    };
+    if regs.contains_key(&spec.name) {
+        return Err(Error::user(
+            format!("registry `{}` is already in paii.toml", spec.name),
+            Some(format!("remove it first with `paii registry remove {}`", spec.name)),
+        ));
+    }
+    regs.insert(&spec.name, Item::Value(value));
+    let text = doc.to_string();
+    let manifest = Manifest::parse(SourceFile::new(&file.path, text.as_str()))?;
+    // Read it before committing to it.
+    let Some(decl) = manifest.registries.iter().find(|d| d.name == spec.name) else {
+        return Err(Error::user("the registry did not land in paii.toml", None));
+    };
+    let loaded = LocalFetcher.fetch(&decl.name, &decl.source)?;
+    let (registry, warnings) = Registry::parse(&decl.name, loaded)?;
+    ctx.warn_all(&warnings);
+    atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))?;
+    let mut names: Vec<&str> = registry.entries.iter().map(|e| e.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    Ok(ListedRegistry {
+        name: decl.name.clone(),
+        priority: manifest.registries.len(),
+        source: decl.source.to_string(),
+        plugins: Some(names.len()),
+        error: None,
+    })
+}
+
+pub fn remove(ctx: &Context, name: &str) -> Result<(), Error> {
+    let _guard = ctx.lock_home("registry remove")?;
+    let path = ctx.manifest_path();
+    let (file, mut doc) = read_for_edit(&path)?;
+    let manifest = Manifest::parse(file.clone())?;
+    if !manifest.registries.iter().any(|d| d.name == name) {
+        return Err(Error::user(
+            format!("registry `{name}` is not in paii.toml"),
+            crate::suggest::closest(name, manifest.registries.iter().map(|d| d.name.as_str()))
+                .map(|s| format!("did you mean `{s}`?")),
+        ));
+    }
+    let pinned: Vec<&str> = manifest
+        .plugins
+        .iter()
+        .filter(|p| matches!(&p.source, Requested::Registry { registry: Some(r), .. } if r == name))
+        .map(|p| p.name.as_str())
+        .collect();
+    if !pinned.is_empty() {
+        return Err(Error::user(
+            format!("registry `{name}` is named by plugins {}", pinned.join(", ")),
+            Some("change or remove those plugins first".to_string()),
+        ));
+    }
+    if let Some(regs) = doc.get_mut("registries").and_then(Item::as_table_like_mut) {
+        regs.remove(name);
+    }
+    let text = doc.to_string();
+    Manifest::parse(SourceFile::new(&file.path, text.as_str()))?;
+    atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))
+}
+
+#[derive(Debug, Serialize)]
+pub struct SearchHit {
+    pub name: String,
+    pub version: String,
+    pub registry: String,
+    pub description: String,
+    pub provides: Vec<String>,
+}
+
+pub fn search(ctx: &Context, query: &str) -> Result<Vec<SearchHit>, Error> {
+    let manifest = ctx.load_manifest()?;
+    let index = ctx.load_index(&manifest)?;
+    Ok(index
+        .search(query)
+        .into_iter()
+        .map(|(r, e)| SearchHit {
+            name: e.name.clone(),
+            version: e.version.to_string(),
+            registry: r.name.clone(),
+            description: e.description.clone(),
+            provides: e.provides.iter().map(|p| p.to_string()).collect(),
+        })
+        .collect())
+}
+
+#[derive(Debug, Serialize)]
+pub struct RegistryDetails {
+    pub name: String,
+    pub registry_name: String,
+    pub description: String,
+    pub source: String,
+    pub plugins: Vec<RegistryPlugin>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RegistryPlugin {
+    pub name: String,
+    pub description: String,
+    /// Newest first.
+    pub versions: Vec<String>,
+    pub yanked: Vec<String>,
+    pub source: String,
+    pub provides: Vec<String>,
+}
+
+pub fn show(ctx: &Context, name: &str) -> Result<RegistryDetails, Error> {
+    let manifest = ctx.load_manifest()?;
+    let Some(decl) = manifest.registries.iter().find(|d| d.name == name) else {
+        return Err(Error::user(
+            format!("registry `{name}` is not in paii.toml"),
+            crate::suggest::closest(name, manifest.registries.iter().map(|d| d.name.as_str()))
+                .map(|s| format!("did you mean `{s}`?")),
+        ));
+    };
+    let (registry, warnings) = Registry::parse(name, LocalFetcher.fetch(name, &decl.source)?)?;
+    ctx.warn_all(&warnings);
+    let mut by_name: BTreeMap<&str, Vec<&crate::registry::IndexEntry>> = BTreeMap::new();
+    for e in &registry.entries {
+        by_name.entry(&e.name).or_default().push(e);
+    }
+    let plugins = by_name
+        .into_iter()
+        .map(|(n, mut es)| {
+            es.sort_by(|a, b| b.version.cmp(&a.version));
+            let newest = es[0];
+            RegistryPlugin {
+                name: n.to_string(),
+                description: newest.description.clone(),
+                versions: es.iter().filter(|e| !e.yanked).map(|e| e.version.to_string()).collect(),
+                yanked: es.iter().filter(|e| e.yanked).map(|e| e.version.to_string()).collect(),
+                source: match &newest.source {
+                    EntrySource::Git { url, .. } => crate::url::redact(url),
+                    EntrySource::Tarball { url } => crate::url::redact(url),
+                },
+                provides: newest.provides.iter().map(|p| p.to_string()).collect(),
+            }
+        })
+        .collect();
+    Ok(RegistryDetails {
+        name: name.to_string(),
+        registry_name: registry.meta.name.clone(),
+        description: registry.meta.description.clone(),
+        source: decl.source.to_string(),
+        plugins,
+    })
+}
+
+/// Validates a registry file given as a path or URL.
+pub fn validate(location: &str) -> Result<Report, Error> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let source = if location.contains("://") {
+        RegistrySource::from_url(location, &cwd).map_err(|e| Error::user(e, None))?
+    } else {
+        RegistrySource::Path {
+            path: crate::paths::expand(location, &cwd),
+            written: location.to_string(),
+        }
+    };
+    let file = LocalFetcher.fetch("validate", &source)?;
+    Ok(validate_file(&file))
+}

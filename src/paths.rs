@@ -1,0 +1,133 @@
+//! Where things live: `PAII_HOME`, `CLAUDE_CONFIG_DIR`, manifest discovery
+//! and the expansion of `~` and relative paths.
+
+use std::path::{Component, Path, PathBuf};
+
+pub const MANIFEST_NAME: &str = "paii.toml";
+pub const LOCK_NAME: &str = "paii.lock";
+
+fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
+}
+
+/// `$PAII_HOME`, else `$XDG_CONFIG_HOME/paii`, else `~/.config/paii`.
+pub fn paii_home() -> PathBuf {
+    if let Some(p) = std::env::var_os("PAII_HOME").filter(|p| !p.is_empty()) {
+        return absolute(Path::new(&p));
+    }
+    if let Some(p) = std::env::var_os("XDG_CONFIG_HOME").filter(|p| !p.is_empty()) {
+        return absolute(&Path::new(&p).join("paii"));
+    }
+    home_dir().unwrap_or_else(|| PathBuf::from("/")).join(".config/paii")
+}
+
+/// `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
+pub fn claude_config_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("CLAUDE_CONFIG_DIR").filter(|p| !p.is_empty()) {
+        return absolute(Path::new(&p));
+    }
+    home_dir().unwrap_or_else(|| PathBuf::from("/")).join(".claude")
+}
+
+/// The manifest to use: `--manifest`, else the first `paii.toml` upward from
+/// the working directory, else `$PAII_HOME/paii.toml`.
+pub fn find_manifest(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return absolute(p);
+    }
+    if let Ok(cwd) = std::env::current_dir() {
+        for dir in cwd.ancestors() {
+            let candidate = dir.join(MANIFEST_NAME);
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    paii_home().join(MANIFEST_NAME)
+}
+
+/// The lock that belongs to a manifest: `paii.lock` beside it.
+pub fn lock_path_for(manifest: &Path) -> PathBuf {
+    manifest.with_file_name(LOCK_NAME)
+}
+
+/// Expands `~` and makes `raw` absolute relative to `base` (the directory of
+/// the file that holds it).
+pub fn expand(raw: &str, base: &Path) -> PathBuf {
+    let path = if raw == "~" {
+        home_dir().unwrap_or_default()
+    } else if let Some(rest) = raw.strip_prefix("~/") {
+        home_dir().unwrap_or_default().join(rest)
+    } else {
+        PathBuf::from(raw)
+    };
+    normalize(&base.join(path))
+}
+
+/// A path written in a file, normalised for storing in the lock: `.`
+/// components and trailing slashes removed, `/` separators, so that the same
+/// input writes the same bytes on every machine.
+pub fn normalize_written(raw: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in raw.split('/') {
+        match part {
+            "" | "." if !parts.is_empty() || !raw.starts_with('/') => {}
+            _ => parts.push(part),
+        }
+    }
+    let joined = parts.join("/");
+    if raw.starts_with('/') && !joined.starts_with('/') {
+        format!("/{joined}")
+    } else if joined.is_empty() {
+        ".".to_string()
+    } else {
+        joined
+    }
+}
+
+/// Makes `p` absolute against the working directory without touching the
+/// file system (no symlink resolution).
+pub fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        normalize(p)
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        normalize(&cwd.join(p))
+    }
+}
+
+/// Lexically removes `.` and resolves `..` components.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_are_taken_from_the_holding_file() {
+        assert_eq!(expand("../x/./y", Path::new("/team/repo")), PathBuf::from("/team/x/y"));
+        assert_eq!(expand("/abs", Path::new("/team")), PathBuf::from("/abs"));
+    }
+
+    #[test]
+    fn written_paths_normalise_the_same_way_everywhere() {
+        assert_eq!(normalize_written("./plugins/dev/"), "plugins/dev");
+        assert_eq!(normalize_written("../my-plugin"), "../my-plugin");
+        assert_eq!(normalize_written("/opt//p"), "/opt/p");
+        assert_eq!(normalize_written("./"), ".");
+    }
+}

@@ -1,0 +1,479 @@
+//! Registries: files that list plugin versions (the upstream `[registry]` +
+//! `[[plugins]]` format), loaded in priority order into an [`Index`].
+
+pub mod source;
+pub mod validate;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use semver::{Version, VersionReq};
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::DeValue;
+
+use crate::contract::{Consume, Provide};
+use crate::diagnostic::{
+    SourceFile, SpannedError, Warning, deserialize_table, parse_table, unknown_key_warnings,
+};
+use crate::integrity::Integrity;
+use crate::manifest::Shorthand;
+use crate::manifest::plugin::{ContractTable, Language, consume_from};
+use crate::version::{is_valid_name, name_error, parse_req, parse_version};
+
+pub use source::{RegistryFetcher, RegistrySource};
+
+// ---- the file format -------------------------------------------------------
+
+/// A registry file: an index of plugins and their versions.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[schemars(title = "paii registry", description = "An index of plugin versions (core.toml, work.toml)")]
+pub struct RegistryFile {
+    pub registry: RegistryMeta,
+    /// One entry per version; a name may repeat with other versions.
+    #[serde(default)]
+    pub plugins: Vec<EntryFile>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct RegistryMeta {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// One version of one plugin.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct EntryFile {
+    #[schemars(with = "String", regex(pattern = r"^[a-z0-9][a-z0-9-]*$"))]
+    pub name: Spanned<String>,
+    /// Semver.
+    #[schemars(with = "String")]
+    pub version: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    /// Git URL of the repository holding the plugin.
+    pub source: Option<String>,
+    /// Tarball URL (instead of `source`); needs `integrity`.
+    pub url: Option<String>,
+    /// Commit (preferably the full 40-hex id), tag or branch of `source`.
+    #[schemars(with = "Option<String>")]
+    pub rev: Option<Spanned<String>>,
+    /// Subdirectory of the source holding plugin.toml.
+    pub path: Option<String>,
+    /// `sha256-<base64>` of the plugin tree.
+    #[schemars(with = "Option<Integrity>")]
+    pub integrity: Option<Spanned<String>>,
+    pub language: Option<Language>,
+    /// Free-form kind, e.g. `foundation`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// Copied from plugin.toml's `[paii] core_version`.
+    #[schemars(with = "Option<String>")]
+    pub core_version: Option<Spanned<String>>,
+    /// Contracts provided: `HookHandler`, `SkillProvider:incident`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub provides: Vec<Spanned<String>>,
+    /// Contracts consumed, as in plugin.toml.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, ContractTable>")]
+    pub consumes: IndexMap<String, Spanned<Shorthand<ContractTable>>>,
+    #[serde(default)]
+    pub yanked: bool,
+}
+
+// ---- the typed index -------------------------------------------------------
+
+/// Where an entry's plugin tree comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntrySource {
+    Git { url: String, rev: Option<String> },
+    Tarball { url: String },
+}
+
+/// One version of one plugin in one registry.
+#[derive(Debug, Clone)]
+pub struct IndexEntry {
+    pub name: String,
+    pub version: Version,
+    pub description: String,
+    pub source: EntrySource,
+    pub subdir: Option<String>,
+    pub integrity: Option<Integrity>,
+    pub language: Option<Language>,
+    pub kind: Option<String>,
+    pub tags: Vec<String>,
+    pub core_version: Option<VersionReq>,
+    pub provides: Vec<Provide>,
+    pub consumes: BTreeMap<String, Consume>,
+    pub yanked: bool,
+    pub span: Range<usize>,
+}
+
+/// One loaded registry.
+#[derive(Debug)]
+pub struct Registry {
+    /// The key in paii.toml's `[registries]`.
+    pub name: String,
+    pub meta: RegistryMeta,
+    pub file: SourceFile,
+    pub entries: Vec<IndexEntry>,
+}
+
+/// The errors found in one registry file, all of them.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{file}: {} problem{} in this registry", errors.len(), if errors.len() == 1 { "" } else { "s" })]
+pub struct RegistryErrors {
+    pub file: String,
+    #[related]
+    pub errors: Vec<SpannedError>,
+}
+
+/// The outcome of reading a registry file without giving up at the first
+/// bad entry: what parsed, what did not, and what is suspicious.
+#[derive(Debug)]
+pub struct RegistryParse {
+    pub meta: Option<RegistryMeta>,
+    pub entries: Vec<IndexEntry>,
+    pub errors: Vec<SpannedError>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Registry {
+    /// Parses `file`; any bad entry fails the whole registry.
+    pub fn parse(name: &str, file: SourceFile) -> Result<(Registry, Vec<Warning>), RegistryErrors> {
+        let parsed = parse_registry(&file);
+        match (parsed.meta, parsed.errors.is_empty()) {
+            (Some(meta), true) => Ok((
+                Registry {
+                    name: name.to_string(),
+                    meta,
+                    entries: parsed.entries,
+                    file,
+                },
+                parsed.warnings,
+            )),
+            (_, _) => Err(RegistryErrors {
+                file: file.name.clone(),
+                errors: parsed.errors,
+            }),
+        }
+    }
+}
+
+/// Reads every entry of a registry file, collecting errors per entry.
+pub fn parse_registry(file: &SourceFile) -> RegistryParse {
+    let mut out = RegistryParse {
+        meta: None,
+        entries: Vec::new(),
+        errors: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let root = match parse_table(file) {
+        Ok(root) => root,
+        Err(e) => {
+            out.errors.push(e);
+            return out;
+        }
+    };
+    let root_span = root.span();
+    let mut root = root.into_inner();
+    let mut unknown = Vec::new();
+
+    match root.remove("registry").map(|v| (v.span(), v.into_inner())) {
+        Some((span, DeValue::Table(t))) => {
+            match deserialize_table::<RegistryMeta>(file, Spanned::new(span, t), &["registry".into()]) {
+                Ok((meta, u)) => {
+                    unknown.extend(u);
+                    out.meta = Some(meta);
+                }
+                Err(e) => out.errors.push(e),
+            }
+        }
+        Some((span, other)) => out.errors.push(file.error(
+            Some(span),
+            format!("`registry` must be a table, found {}", other.type_str()),
+            None,
+        )),
+        None => out.errors.push(file.error(
+            Some(root_span.start..root_span.start),
+            "missing `[registry]` table",
+            Some("start the file with `[registry]` and `name = \"...\"`".into()),
+        )),
+    }
+
+    let plugins = match root.remove("plugins").map(|v| (v.span(), v.into_inner())) {
+        Some((_, DeValue::Array(items))) => items,
+        Some((span, other)) => {
+            out.errors.push(file.error(
+                Some(span),
+                format!("`plugins` must be an array of tables (`[[plugins]]`), found {}", other.type_str()),
+                None,
+            ));
+            Default::default()
+        }
+        None => Default::default(),
+    };
+    for key in root.keys() {
+        unknown.push(vec![key.get_ref().to_string()]);
+    }
+
+    for (i, item) in plugins.into_iter().enumerate() {
+        let span = item.span();
+        let prefix = ["plugins".to_string(), i.to_string()];
+        let DeValue::Table(table) = item.into_inner() else {
+            out.errors.push(file.error(Some(span), format!("`plugins[{i}]` must be a table"), None));
+            continue;
+        };
+        match deserialize_table::<EntryFile>(file, Spanned::new(span.clone(), table), &prefix) {
+            Ok((raw, u)) => {
+                unknown.extend(u);
+                match entry_from(file, raw, span) {
+                    Ok(entry) => out.entries.push(entry),
+                    Err(errs) => out.errors.extend(errs),
+                }
+            }
+            Err(e) => out.errors.push(e),
+        }
+    }
+    out.warnings = unknown_key_warnings(file, unknown);
+    out
+}
+
+fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>) -> Result<IndexEntry, Vec<SpannedError>> {
+    let mut errors = Vec::new();
+    let name = raw.name.get_ref().clone();
+    let label = format!("plugin `{name}`");
+    if !is_valid_name(&name) {
+        errors.push(file.error(Some(raw.name.span()), name_error(&name), None));
+    }
+    let version = parse_version(raw.version.get_ref())
+        .map_err(|e| errors.push(file.error(Some(raw.version.span()), format!("{label}: {e}"), None)))
+        .ok();
+    let core_version = match &raw.core_version {
+        Some(cv) => match parse_req(cv.get_ref()) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                errors.push(file.error(Some(cv.span()), format!("{label}: `core_version`: {e}"), None));
+                None
+            }
+        },
+        None => None,
+    };
+    let integrity = match &raw.integrity {
+        Some(i) => match i.get_ref().parse::<Integrity>() {
+            Ok(i) => Some(i),
+            Err(e) => {
+                errors.push(file.error(Some(i.span()), format!("{label}: {e}"), None));
+                None
+            }
+        },
+        None => None,
+    };
+    let source = match (&raw.source, &raw.url) {
+        (Some(git), None) => Some(EntrySource::Git {
+            url: git.clone(),
+            rev: raw.rev.as_ref().map(|r| r.get_ref().clone()),
+        }),
+        (None, Some(url)) => {
+            if integrity.is_none() && raw.integrity.is_none() {
+                errors.push(file.error(
+                    Some(span.clone()),
+                    format!("{label}: a tarball (`url`) source needs `integrity`"),
+                    Some("compute it with `paii registry validate --fetch`, or from the unpacked tree with `nix hash path`".into()),
+                ));
+            }
+            Some(EntrySource::Tarball { url: url.clone() })
+        }
+        (None, None) => {
+            errors.push(file.error(Some(span.clone()), format!("{label}: needs `source` (a git URL) or `url` (a tarball)"), None));
+            None
+        }
+        (Some(_), Some(_)) => {
+            errors.push(file.error(Some(span.clone()), format!("{label}: give `source` or `url`, not both"), None));
+            None
+        }
+    };
+    let mut provides = Vec::new();
+    for p in &raw.provides {
+        match p.get_ref().parse::<Provide>() {
+            Ok(pr) => provides.push(pr),
+            Err(e) => errors.push(file.error(Some(p.span()), format!("{label}: `provides`: {e}"), None)),
+        }
+    }
+    provides.sort();
+    provides.dedup();
+    let mut consumes = BTreeMap::new();
+    for (key, value) in &raw.consumes {
+        match consume_from(value.get_ref()) {
+            Ok(c) => {
+                consumes.insert(key.clone(), c);
+            }
+            Err(e) => errors.push(file.error(Some(value.span()), format!("{label}: `consumes.{key}`: {e}"), None)),
+        }
+    }
+    match (errors.is_empty(), version, source) {
+        (true, Some(version), Some(source)) => Ok(IndexEntry {
+            name,
+            version,
+            description: raw.description,
+            source,
+            subdir: raw.path.as_deref().map(crate::paths::normalize_written),
+            integrity,
+            language: raw.language,
+            kind: raw.kind,
+            tags: raw.tags,
+            core_version,
+            provides,
+            consumes,
+            yanked: raw.yanked,
+            span,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// Every configured registry, in priority order.
+#[derive(Debug, Default)]
+pub struct Index {
+    pub registries: Vec<Registry>,
+}
+
+impl Index {
+    /// The registry that supplies `name` and its versions there: the named
+    /// registry, or else the first in priority order that lists the name. Later
+    /// registries never mix in versions of a name an earlier one has, so a team
+    /// registry cannot be shadowed by a public one behind its back.
+    pub fn candidates(&self, name: &str, registry: Option<&str>) -> Option<(&Registry, Vec<&IndexEntry>)> {
+        self.registries
+            .iter()
+            .filter(|r| registry.is_none_or(|want| r.name == want))
+            .find_map(|r| {
+                let versions: Vec<&IndexEntry> = r.entries.iter().filter(|e| e.name == name).collect();
+                (!versions.is_empty()).then_some((r, versions))
+            })
+    }
+
+    pub fn registry(&self, name: &str) -> Option<&Registry> {
+        self.registries.iter().find(|r| r.name == name)
+    }
+
+    /// The newest non-yanked version of each plugin (in its supplying
+    /// registry) that provides what `consume` asks for.
+    pub fn providers(&self, consume: &Consume) -> Vec<&IndexEntry> {
+        let mut names: Vec<&str> = self
+            .registries
+            .iter()
+            .flat_map(|r| &r.entries)
+            .filter(|e| e.provides.iter().any(|p| p.satisfies(consume)))
+            .map(|e| e.name.as_str())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+            .into_iter()
+            .filter_map(|n| {
+                let (_, versions) = self.candidates(n, None)?;
+                versions
+                    .into_iter()
+                    .filter(|e| !e.yanked && e.provides.iter().any(|p| p.satisfies(consume)))
+                    .max_by(|a, b| a.version.cmp(&b.version))
+            })
+            .collect()
+    }
+
+    /// Entries whose name, description or tags contain `query`
+    /// (case-insensitive), newest version of each name.
+    pub fn search(&self, query: &str) -> Vec<(&Registry, &IndexEntry)> {
+        let q = query.to_lowercase();
+        let mut best: BTreeMap<(&str, &str), (&Registry, &IndexEntry)> = BTreeMap::new();
+        for r in &self.registries {
+            for e in &r.entries {
+                let hit = e.name.contains(&q)
+                    || e.description.to_lowercase().contains(&q)
+                    || e.tags.iter().any(|t| t.to_lowercase().contains(&q));
+                if !hit || e.yanked {
+                    continue;
+                }
+                let slot = best.entry((e.name.as_str(), r.name.as_str())).or_insert((r, e));
+                if e.version > slot.1.version {
+                    *slot = (r, e);
+                }
+            }
+        }
+        best.into_values().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn parse(text: &str) -> RegistryParse {
+        parse_registry(&SourceFile::new(Path::new("core.toml"), text))
+    }
+
+    #[test]
+    fn upstream_format_parses() {
+        let r = parse(
+            r#"
+[registry]
+name = "core"
+description = "Core PAII plugins"
+
+[[plugins]]
+name = "security"
+version = "1.2.0"
+description = "Blocks dangerous commands"
+source = "https://example.org/paii/plugins.git"
+rev = "3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f"
+path = "plugins/security"
+language = "rust"
+type = "foundation"
+tags = ["security", "hooks"]
+core_version = ">=0.1.0"
+provides = ["HookHandler"]
+consumes = { memory = { contract = "MemoryProvider", optional = true } }
+yanked = false
+"#,
+        );
+        assert!(parse_errors_empty(&r), "{:?}", r.errors);
+        let e = &r.entries[0];
+        assert_eq!(e.version, Version::new(1, 2, 0));
+        assert_eq!(e.subdir.as_deref(), Some("plugins/security"));
+        assert_eq!(e.provides, [Provide::new("HookHandler", None)]);
+        assert!(e.consumes["memory"].optional);
+    }
+
+    fn parse_errors_empty(r: &RegistryParse) -> bool {
+        r.errors.is_empty() && r.meta.is_some()
+    }
+
+    #[test]
+    fn every_bad_entry_is_reported_with_its_location() {
+        let r = parse(
+            "[registry]\nname = \"core\"\n\n[[plugins]]\nname = \"a\"\nversion = \"1.x\"\nsource = \"g\"\n\n[[plugins]]\nname = \"b\"\nversion = \"1.0.0\"\nurl = \"https://x/b.tgz\"\n",
+        );
+        assert_eq!(r.errors.len(), 2, "{:?}", r.errors);
+        assert_eq!(r.errors[0].location.to_string(), "core.toml:6:11");
+        assert!(r.errors[0].message.contains("invalid version `1.x`"));
+        assert!(r.errors[1].message.contains("needs `integrity`"));
+    }
+
+    #[test]
+    fn unknown_entry_keys_warn_at_their_location() {
+        let r = parse("[registry]\nname = \"core\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"g\"\nyank = true\n");
+        assert!(r.errors.is_empty());
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].location.to_string(), "core.toml:7:1");
+        assert!(r.warnings[0].message.contains("plugins.0.yank"));
+    }
+}

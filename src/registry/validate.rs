@@ -1,0 +1,227 @@
+//! `paii registry validate`: everything that can be checked about a registry
+//! file without fetching its sources, reported as findings for people (text)
+//! and machines (json, GitHub annotations).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{IndexEntry, parse_registry};
+use crate::diagnostic::{Location, SourceFile};
+use crate::url::is_full_commit;
+use crate::version::is_valid_name;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Notice,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub severity: Severity,
+    #[serde(flatten)]
+    pub location: Location,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub file: String,
+    pub valid: bool,
+    pub plugins: usize,
+    pub versions: usize,
+    pub findings: Vec<Finding>,
+}
+
+pub fn validate(file: &SourceFile) -> Report {
+    let parsed = parse_registry(file);
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut push = |severity, location, message: String| {
+        findings.push(Finding { severity, location, message })
+    };
+    for e in &parsed.errors {
+        let mut message = e.message.clone();
+        if let Some(help) = &e.help {
+            message.push_str(&format!(" (hint: {help})"));
+        }
+        push(Severity::Error, e.location.clone(), message);
+    }
+    for w in &parsed.warnings {
+        push(Severity::Warning, w.location.clone(), w.message.clone());
+    }
+    if let Some(meta) = &parsed.meta
+        && !is_valid_name(&meta.name)
+    {
+        push(Severity::Error, file.location(None), crate::version::name_error(&meta.name));
+    }
+
+    let at = |e: &IndexEntry| file.location(Some(&e.span));
+    let mut seen: BTreeMap<(&str, &semver::Version), &IndexEntry> = BTreeMap::new();
+    for e in &parsed.entries {
+        if let Some(first) = seen.insert((e.name.as_str(), &e.version), e) {
+            push(
+                Severity::Error,
+                at(e),
+                format!(
+                    "duplicate entry for {} {} (first at line {})",
+                    e.name,
+                    e.version,
+                    at(first).line.unwrap_or(0)
+                ),
+            );
+        }
+        if let super::EntrySource::Git { rev, .. } = &e.source {
+            match rev {
+                Some(rev) if !is_full_commit(rev) => push(
+                    Severity::Warning,
+                    at(e),
+                    format!("{} {}: `rev = \"{rev}\"` is not a full commit id; a branch or tag can move under the lock", e.name, e.version),
+                ),
+                None => push(
+                    Severity::Warning,
+                    at(e),
+                    format!("{} {}: no `rev`; the default branch will be used", e.name, e.version),
+                ),
+                Some(_) => {}
+            }
+        }
+        if e.yanked {
+            push(Severity::Notice, at(e), format!("{} {} is yanked", e.name, e.version));
+        }
+    }
+    for e in &parsed.entries {
+        for (key, consume) in &e.consumes {
+            if consume.optional {
+                continue;
+            }
+            let provided = parsed
+                .entries
+                .iter()
+                .any(|p| p.name != e.name && p.provides.iter().any(|pr| pr.satisfies(consume)));
+            if !provided {
+                push(
+                    Severity::Warning,
+                    at(e),
+                    format!(
+                        "{} {} requires {consume} (`consumes.{key}`), which no plugin in this registry provides",
+                        e.name, e.version
+                    ),
+                );
+            }
+        }
+    }
+    findings.sort_by(|a, b| {
+        (a.location.line, a.location.column, a.severity).cmp(&(b.location.line, b.location.column, b.severity))
+    });
+    let valid = parsed.meta.is_some() && !findings.iter().any(|f| f.severity == Severity::Error);
+    let mut names: Vec<&str> = parsed.entries.iter().map(|e| e.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    Report {
+        file: file.name.clone(),
+        valid,
+        plugins: names.len(),
+        versions: parsed.entries.len(),
+        findings,
+    }
+}
+
+impl Report {
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            let sev = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Notice => "note",
+            };
+            out.push_str(&format!("{}: {sev}: {}\n", f.location, f.message));
+        }
+        let errors = self.count(Severity::Error);
+        let warnings = self.count(Severity::Warning);
+        out.push_str(&format!(
+            "{}: {} ({} plugins, {} versions; {errors} error{}, {warnings} warning{})\n",
+            self.file,
+            if self.valid { "valid" } else { "invalid" },
+            self.plugins,
+            self.versions,
+            if errors == 1 { "" } else { "s" },
+            if warnings == 1 { "" } else { "s" },
+        ));
+        out
+    }
+
+    /// GitHub Actions workflow commands, one per finding.
+    pub fn render_github(&self) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            let level = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Notice => "notice",
+            };
+            let mut props = format!("file={}", escape_property(&f.location.file));
+            if let (Some(l), Some(c)) = (f.location.line, f.location.column) {
+                props.push_str(&format!(",line={l},col={c}"));
+            }
+            out.push_str(&format!("::{level} {props}::{}\n", escape_data(&f.message)));
+        }
+        out
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+}
+
+// GitHub's workflow-command escaping rules.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn check(text: &str) -> Report {
+        validate(&SourceFile::new(Path::new("reg.toml"), text))
+    }
+
+    const HEAD: &str = "[registry]\nname = \"core\"\n";
+
+    #[test]
+    fn duplicates_short_revs_yanked_and_unprovided_contracts_are_found() {
+        let r = check(&format!(
+            "{HEAD}[[plugins]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"g\"\nrev = \"main\"\nyanked = true\n\
+             [[plugins]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"g\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\n\
+             consumes = {{ memory = {{ contract = \"MemoryProvider\", optional = false }} }}\n"
+        ));
+        assert!(!r.valid);
+        let msgs: Vec<String> = r.findings.iter().map(|f| format!("{:?} {}", f.severity, f.message)).collect();
+        assert!(msgs.iter().any(|m| m.starts_with("Error duplicate entry for a 1.0.0")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.starts_with("Warning a 1.0.0: `rev = \"main\"`")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.starts_with("Notice a 1.0.0 is yanked")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("requires MemoryProvider")), "{msgs:?}");
+    }
+
+    #[test]
+    fn github_format_is_workflow_commands_with_positions() {
+        let r = check(&format!("{HEAD}[[plugins]]\nname = \"Bad\"\nversion = \"1.0.0\"\nsource = \"g\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\n"));
+        assert_eq!(r.render_github(), "::error file=reg.toml,line=4,col=8::invalid name `Bad`: names are lower-case letters, digits and `-`, starting with a letter or digit\n");
+    }
+
+    #[test]
+    fn a_clean_registry_is_valid() {
+        let r = check(&format!("{HEAD}[[plugins]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"g\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\n"));
+        assert!(r.valid, "{}", r.render_text());
+        assert!(r.findings.is_empty());
+    }
+}

@@ -1,0 +1,39 @@
+//! URL helpers. Credentials never leave this module in a message: every URL
+//! shown to a user or written to a file goes through [`redact`].
+
+/// Removes `user:password@` from a URL.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://{host}{tail}"),
+        None => url.to_string(),
+    }
+}
+
+/// Whether `rev` is a full 40-hex git commit id.
+pub fn is_full_commit(rev: &str) -> bool {
+    rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_is_removed_and_the_rest_kept() {
+        assert_eq!(redact("https://tok:secret@example.org/a/b?x=1"), "https://example.org/a/b?x=1");
+        assert_eq!(redact("https://example.org/a@b"), "https://example.org/a@b");
+        assert_eq!(redact("/local/path"), "/local/path");
+    }
+
+    #[test]
+    fn only_full_hex_ids_are_commits() {
+        assert!(is_full_commit("3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f"));
+        assert!(!is_full_commit("main"));
+        assert!(!is_full_commit("3f1c2a9"));
+    }
+}
