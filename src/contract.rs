@@ -19,15 +19,23 @@ pub const KNOWN_CONTRACTS: &[&str] = &[
     "SkillProvider",
 ];
 
-/// Checks a contract name: PascalCase, and not a near miss of a known one.
-pub fn check_contract_name(name: &str) -> Result<(), String> {
+/// Checks a contract name's syntax: a PascalCase identifier.
+pub fn check_contract_syntax(name: &str) -> Result<(), String> {
     let pascal = name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_alphanumeric());
-    if !pascal {
-        return Err(format!(
+    if pascal {
+        Ok(())
+    } else {
+        Err(format!(
             "invalid contract name `{name}`: contracts are PascalCase identifiers such as `MemoryProvider`"
-        ));
+        ))
     }
+}
+
+/// Checks a contract name written by a person (plugin.toml, registries):
+/// PascalCase, and not a near miss of a known one.
+pub fn check_contract_name(name: &str) -> Result<(), String> {
+    check_contract_syntax(name)?;
     if KNOWN_CONTRACTS.contains(&name) {
         return Ok(());
     }
@@ -72,6 +80,18 @@ impl fmt::Display for Provide {
     }
 }
 
+impl Provide {
+    /// Parses `Contract` or `Contract:name` as a person wrote it, catching
+    /// typos of known contracts.
+    pub fn parse_checked(s: &str) -> Result<Provide, String> {
+        let p: Provide = s.parse()?;
+        check_contract_name(&p.contract)?;
+        Ok(p)
+    }
+}
+
+/// Syntax only: files paii wrote itself (the lock, caches) were checked for
+/// typos when they were made.
 impl FromStr for Provide {
     type Err = String;
 
@@ -81,7 +101,7 @@ impl FromStr for Provide {
             Some(_) => return Err(format!("`{s}` has an empty name after `:`")),
             None => (s, None),
         };
-        check_contract_name(contract)?;
+        check_contract_syntax(contract)?;
         Ok(Provide::new(contract, name))
     }
 }
@@ -99,7 +119,7 @@ impl<'de> Deserialize<'de> for Provide {
 }
 
 /// One consumed contract.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Consume {
     pub contract: String,
     pub service: Option<String>,
@@ -249,9 +269,9 @@ mod tests {
     #[test]
     fn provide_strings_parse_and_catch_typos() {
         assert_eq!("SkillProvider:incident".parse::<Provide>().unwrap(), Provide::new("SkillProvider", Some("incident")));
-        assert!("MemoryProvidr".parse::<Provide>().unwrap_err().contains("did you mean `MemoryProvider`"));
-        assert!("memory".parse::<Provide>().is_err());
-        assert!("TeamThing".parse::<Provide>().is_ok(), "custom contracts are allowed");
+        assert!(Provide::parse_checked("MemoryProvidr").unwrap_err().contains("did you mean `MemoryProvider`"));
+        assert!(Provide::parse_checked("memory").is_err());
+        assert!(Provide::parse_checked("TeamThing").is_ok(), "custom contracts are allowed");
     }
 
     #[test]

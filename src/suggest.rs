@@ -12,10 +12,15 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
             .collect()
     };
     let wanted = norm(input);
-    let limit = (wanted.chars().count() / 3).max(2);
+    let len = wanted.chars().count();
+    let limit = (len / 3).max(2);
     candidates
         .into_iter()
-        .map(|c| (strsim::levenshtein(&wanted, &norm(c)), c))
+        .filter_map(|c| {
+            let cand = norm(c);
+            // The distance is at least the difference in length.
+            (cand.chars().count().abs_diff(len) <= limit).then(|| (strsim::levenshtein(&wanted, &cand), c))
+        })
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)

@@ -216,13 +216,14 @@ impl Manifest {
         let mut plugins = Vec::new();
         for (key, value) in &raw.plugins {
             let name = key;
-            let key_span = file.key_span(&["plugins", key]);
+            // Looked up only on error: it parses the file again.
+            let key_span = || file.key_span(&["plugins", key]);
             if !is_valid_name(name) {
-                return Err(file.error(key_span.clone(), name_error(name), None));
+                return Err(file.error(key_span(), name_error(name), None));
             }
             if name == "none" {
                 return Err(file.error(
-                    key_span.clone(),
+                    key_span(),
                     "`none` is reserved: paii.lock uses it for an unwired contract",
                     None,
                 ));

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{SourceFile, SpannedError, Warning};
 use crate::manifest::Manifest;
 use crate::registry::source::{FetchError, LocalFetcher, RegistryFetcher};
-use crate::registry::{Index, Registry, RegistryErrors};
+use crate::registry::{Index, RegistryErrors};
 use crate::resolve::ResolveError;
 
 /// What every command knows about its invocation.
@@ -45,10 +45,11 @@ impl Context {
     /// Loads every registry of `manifest`, in priority order.
     pub fn load_index(&self, manifest: &Manifest) -> Result<Index, Error> {
         let fetcher = LocalFetcher;
+        let cache = crate::paths::paii_home().join("cache").join("registries");
         let mut index = Index::default();
         for decl in &manifest.registries {
             let file = fetcher.fetch(&decl.name, &decl.source)?;
-            let (registry, warnings) = Registry::parse(&decl.name, file)?;
+            let (registry, warnings) = crate::registry::cache::parse_cached(&decl.name, file, Some(&cache))?;
             self.warn_all(&warnings);
             index.registries.push(registry);
         }

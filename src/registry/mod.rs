@@ -1,16 +1,17 @@
 //! Registries: files that list plugin versions (the upstream `[registry]` +
 //! `[[plugins]]` format), loaded in priority order into an [`Index`].
 
+pub mod cache;
 pub mod source;
 pub mod validate;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use semver::{Version, VersionReq};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 use toml::de::DeValue;
 
@@ -37,7 +38,7 @@ pub struct RegistryFile {
     pub plugins: Vec<EntryFile>,
 }
 
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct RegistryMeta {
     pub name: String,
     #[serde(default)]
@@ -92,14 +93,14 @@ pub struct EntryFile {
 // ---- the typed index -------------------------------------------------------
 
 /// Where an entry's plugin tree comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EntrySource {
     Git { url: String, rev: Option<String> },
     Tarball { url: String },
 }
 
 /// One version of one plugin in one registry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IndexEntry {
     pub name: String,
     pub version: Version,
@@ -125,6 +126,32 @@ pub struct Registry {
     pub meta: RegistryMeta,
     pub file: SourceFile,
     pub entries: Vec<IndexEntry>,
+    /// Plugin name -> indices into `entries`.
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl Registry {
+    pub fn new(name: &str, meta: RegistryMeta, file: SourceFile, entries: Vec<IndexEntry>) -> Registry {
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            by_name.entry(e.name.clone()).or_default().push(i);
+        }
+        Registry {
+            name: name.to_string(),
+            meta,
+            file,
+            entries,
+            by_name,
+        }
+    }
+
+    /// Every version of `name` in this registry, in file order.
+    pub fn versions(&self, name: &str) -> Vec<&IndexEntry> {
+        self.by_name
+            .get(name)
+            .map(|ix| ix.iter().map(|&i| &self.entries[i]).collect())
+            .unwrap_or_default()
+    }
 }
 
 /// The errors found in one registry file, all of them.
@@ -144,6 +171,8 @@ pub struct RegistryParse {
     pub entries: Vec<IndexEntry>,
     pub errors: Vec<SpannedError>,
     pub warnings: Vec<Warning>,
+    /// Paths of unknown keys (what `warnings` was made from).
+    pub unknown: Vec<Vec<String>>,
 }
 
 impl Registry {
@@ -151,15 +180,7 @@ impl Registry {
     pub fn parse(name: &str, file: SourceFile) -> Result<(Registry, Vec<Warning>), RegistryErrors> {
         let parsed = parse_registry(&file);
         match (parsed.meta, parsed.errors.is_empty()) {
-            (Some(meta), true) => Ok((
-                Registry {
-                    name: name.to_string(),
-                    meta,
-                    entries: parsed.entries,
-                    file,
-                },
-                parsed.warnings,
-            )),
+            (Some(meta), true) => Ok((Registry::new(name, meta, file, parsed.entries), parsed.warnings)),
             (_, _) => Err(RegistryErrors {
                 file: file.name.clone(),
                 errors: parsed.errors,
@@ -175,6 +196,7 @@ pub fn parse_registry(file: &SourceFile) -> RegistryParse {
         entries: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
+        unknown: Vec::new(),
     };
     let root = match parse_table(file) {
         Ok(root) => root,
@@ -243,7 +265,8 @@ pub fn parse_registry(file: &SourceFile) -> RegistryParse {
             Err(e) => out.errors.push(e),
         }
     }
-    out.warnings = unknown_key_warnings(file, unknown);
+    out.warnings = unknown_key_warnings(file, unknown.clone());
+    out.unknown = unknown;
     out
 }
 
@@ -303,7 +326,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>) -> Result<I
     };
     let mut provides = Vec::new();
     for p in &raw.provides {
-        match p.get_ref().parse::<Provide>() {
+        match Provide::parse_checked(p.get_ref()) {
             Ok(pr) => provides.push(pr),
             Err(e) => errors.push(file.error(Some(p.span()), format!("{label}: `provides`: {e}"), None)),
         }
@@ -356,7 +379,7 @@ impl Index {
             .iter()
             .filter(|r| registry.is_none_or(|want| r.name == want))
             .find_map(|r| {
-                let versions: Vec<&IndexEntry> = r.entries.iter().filter(|e| e.name == name).collect();
+                let versions = r.versions(name);
                 (!versions.is_empty()).then_some((r, versions))
             })
     }
