@@ -239,7 +239,9 @@ fn describe_change(old: &LockedPlugin, new: &LockedPlugin) -> String {
     if old.version != new.version {
         what.push(format!("{} -> {}", old.version, new.version));
     }
-    if old.source != new.source || old.subdir != new.subdir || old.registry != new.registry {
+    // A new version usually means a new source; say so only when it is news.
+    let moved = old.registry != new.registry || (old.version == new.version && (old.source != new.source || old.subdir != new.subdir));
+    if moved {
         what.push(format!("source {} -> {}", old.source, new.source));
     }
     if old.integrity != new.integrity {

@@ -185,7 +185,22 @@ impl ReportFormatter<Pkg, Ranges<Version>, String> for Formatter<'_> {
                 format!("paii.toml requires {n} {req}")
             }
             External::FromDependencyOf(Pkg::Plugin(n), versions, Pkg::Paii, range) => {
-                format!("{n} {} needs paii {range} (this is paii {})", show(versions), self.problem.running)
+                // Name the real versions rather than the range pubgrub derived.
+                let listed: Vec<String> = self
+                    .problem
+                    .candidates
+                    .get(n)
+                    .into_iter()
+                    .flatten()
+                    .filter(|c| versions.contains(&c.version))
+                    .map(|c| c.version.to_string())
+                    .collect();
+                let (which, verb) = match listed.len() {
+                    0 => (show(versions), "needs"),
+                    1 => (listed[0].clone(), "needs"),
+                    _ => (listed.join(", "), "need"),
+                };
+                format!("{n} {which} {verb} paii {range} (this is paii {})", self.problem.running)
             }
             External::NoVersions(Pkg::Plugin(n), range) => {
                 if self.problem.candidates.get(n).is_none_or(Vec::is_empty) {

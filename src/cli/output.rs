@@ -1,6 +1,8 @@
 //! Printing: listings on stdout as text or JSON, status and diagnostics on
 //! stderr.
 
+use std::io::IsTerminal;
+
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use serde::Serialize;
 
@@ -37,7 +39,10 @@ impl Printer {
             GraphicalTheme::unicode_nocolor()
         };
         let mut out = String::new();
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+        // On a terminal, wrap to fit; in logs and pipes keep each line whole
+        // so that it can be searched.
+        let width = if self.color || std::io::stderr().is_terminal() { 100 } else { usize::MAX / 2 };
+        let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
         if handler.render_report(&mut out, diagnostic).is_err() {
             out = diagnostic.to_string();
         }
