@@ -7,7 +7,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use serde::Serialize;
 
 use super::{ColorChoice, Format, use_color};
-use crate::diagnostic::Warning;
+use crate::diagnostic::{Warning, display_name};
 use crate::ops::lock::LockOutcome;
 use crate::ops::plugin::{EditOutcome, ListedPlugin, PluginInfo};
 use crate::ops::registry::{ListedRegistry, RegistryDetails, SearchHit};
@@ -86,12 +86,12 @@ impl Printer {
         let n = out.lock.plugins.len();
         let summary = format!("{n} plugin{}", if n == 1 { "" } else { "s" });
         if check {
-            self.status(&format!("{} is up to date ({summary})", out.path.display()));
+            self.status(&format!("{} is up to date ({summary})", display_name(&out.path)));
         } else if out.written {
-            self.status(&format!("wrote {} ({summary})", out.path.display()));
+            self.status(&format!("wrote {} ({summary})", display_name(&out.path)));
             self.status(out.diff.render().trim_end());
         } else {
-            self.status(&format!("{} is up to date ({summary})", out.path.display()));
+            self.status(&format!("{} is up to date ({summary})", display_name(&out.path)));
         }
     }
 

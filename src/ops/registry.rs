@@ -260,6 +260,8 @@ pub fn validate(location: &str) -> Result<Report, Error> {
             written: location.to_string(),
         }
     };
-    let file = LocalFetcher.fetch("validate", &source)?;
+    let mut file = LocalFetcher.fetch("validate", &source)?;
+    // Findings name the file as it was given, as compilers do.
+    file.name = location.to_string();
     Ok(validate_file(&file))
 }
