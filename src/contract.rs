@@ -32,6 +32,18 @@ pub fn check_contract_syntax(name: &str) -> Result<(), String> {
     }
 }
 
+/// Skill, agent, command and service names follow the plugin-name rule:
+/// they become file names under `~/.claude`.
+pub fn check_provision_name(name: &str) -> Result<(), String> {
+    if crate::version::is_valid_name(name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid name `{name}`: skill, agent, command and service names are lower-case letters, digits and `-`"
+        ))
+    }
+}
+
 /// Checks a contract name written by a person (plugin.toml, registries):
 /// PascalCase, and not a near miss of a known one.
 pub fn check_contract_name(name: &str) -> Result<(), String> {
@@ -97,11 +109,13 @@ impl FromStr for Provide {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (contract, name) = match s.split_once(':') {
-            Some((c, n)) if !n.is_empty() => (c, Some(n)),
-            Some(_) => return Err(format!("`{s}` has an empty name after `:`")),
+            Some((c, n)) => (c, Some(n)),
             None => (s, None),
         };
         check_contract_syntax(contract)?;
+        if let Some(n) = name {
+            check_provision_name(n)?;
+        }
         Ok(Provide::new(contract, name))
     }
 }

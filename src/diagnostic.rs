@@ -259,6 +259,10 @@ pub fn unknown_key_warnings(file: &SourceFile, unknown: Vec<Vec<String>>) -> Vec
 
 pub fn toml_error(file: &SourceFile, err: toml::de::Error, key: Option<String>) -> SpannedError {
     let mut message = err.message().trim_end().to_string();
+    // toml::Spanned deserializes through a private wrapper; not a user's key.
+    let key = key.map(|k| {
+        k.split('.').filter(|s| !s.starts_with("$__serde_spanned_private")).collect::<Vec<_>>().join(".")
+    });
     if let Some(key) = key.filter(|k| !k.is_empty() && k != ".") {
         message = format!("in `{key}`: {message}");
     }
@@ -342,6 +346,7 @@ mod tests {
         #[allow(dead_code)]
         name: String,
         #[serde(default)]
+        #[allow(dead_code)]
         inner: Option<Inner>,
     }
     #[derive(Debug, Deserialize)]

@@ -6,6 +6,10 @@
 //! hashing plugin trees for the store. `ops` holds one function per user
 //! command; `cli` only parses arguments and prints.
 
+// Errors carry their source text for located diagnostics; they are large, and
+// only ever travel the cold path.
+#![allow(clippy::result_large_err)]
+
 pub mod cli;
 pub mod contract;
 pub mod diagnostic;
@@ -13,6 +17,7 @@ pub mod event;
 pub mod fsutil;
 pub mod integrity;
 pub mod lock;
+pub mod log;
 pub mod manifest;
 pub mod ops;
 pub mod paths;

@@ -143,11 +143,20 @@ impl Lock {
         // reported as such, not as a pile of unknown fields.
         #[derive(Deserialize)]
         struct VersionOnly {
-            version: Option<toml::Spanned<i64>>,
+            version: Option<toml::Spanned<toml::Value>>,
         }
         let probe = toml::from_str::<VersionOnly>(&file.text)
             .map_err(|e| crate::diagnostic::toml_error(file, e, None).with_help(hint))?;
-        match probe.version {
+        let version = match probe.version {
+            Some(v) => match v.get_ref().as_integer() {
+                Some(n) => Some(toml::Spanned::new(v.span(), n)),
+                None => {
+                    return Err(file.error(Some(v.span()), "`version` must be an integer such as 1", Some(hint.into())));
+                }
+            },
+            None => None,
+        };
+        match version {
             Some(v) if *v.get_ref() == i64::from(LOCK_VERSION) => {}
             Some(v) if *v.get_ref() > i64::from(LOCK_VERSION) => {
                 return Err(file.error(
@@ -165,10 +174,12 @@ impl Lock {
             None => return Err(file.error(None, "paii.lock has no `version`", Some(hint.into()))),
         }
         let lock = parse_toml::<Lock>(file).map_err(|e| e.with_help(hint))?.value;
-        let mut names: Vec<&str> = lock.plugins.iter().map(|p| p.name.as_str()).collect();
-        names.sort();
-        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(file.error(None, format!("plugin `{}` is locked twice", w[0]), Some(hint.into())));
+        let mut seen = std::collections::HashSet::new();
+        for (i, p) in lock.plugins.iter().enumerate() {
+            if !seen.insert(p.name.as_str()) {
+                let span = file.key_span(&["plugin", &i.to_string(), "name"]);
+                return Err(file.error(span, format!("plugin `{}` is locked twice", p.name), Some(hint.into())));
+            }
         }
         Ok(lock)
     }

@@ -85,6 +85,21 @@ pub fn normalize_written(raw: &str) -> String {
     }
 }
 
+/// How the lock writes a local path: relative to the manifest's directory
+/// (so the lock is the same in every checkout), `~/...` kept as written.
+pub fn lock_path(raw: &str, abs: &Path, base: &Path) -> String {
+    if raw.starts_with('~') || !Path::new(raw).is_absolute() {
+        return normalize_written(raw);
+    }
+    let (base, abs) = (normalize(base), normalize(abs));
+    let base: Vec<_> = base.components().collect();
+    let target: Vec<_> = abs.components().collect();
+    let common = base.iter().zip(&target).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); base.len() - common];
+    parts.extend(target[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    if parts.is_empty() { ".".to_string() } else { parts.join("/") }
+}
+
 /// Makes `p` absolute against the working directory without touching the
 /// file system (no symlink resolution).
 pub fn absolute(p: &Path) -> PathBuf {
@@ -121,6 +136,13 @@ mod tests {
     fn relative_paths_are_taken_from_the_holding_file() {
         assert_eq!(expand("../x/./y", Path::new("/team/repo")), PathBuf::from("/team/x/y"));
         assert_eq!(expand("/abs", Path::new("/team")), PathBuf::from("/abs"));
+    }
+
+    #[test]
+    fn absolute_paths_are_locked_relative_to_the_manifest() {
+        assert_eq!(lock_path("/team/plugins/x", Path::new("/team/plugins/x"), Path::new("/team/repo")), "../plugins/x");
+        assert_eq!(lock_path("~/p", Path::new("/home/u/p"), Path::new("/team")), "~/p");
+        assert_eq!(lock_path("./p/", Path::new("/team/p"), Path::new("/team")), "p");
     }
 
     #[test]

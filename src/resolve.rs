@@ -17,12 +17,12 @@ use pubgrub::{
 use semver::{Version, VersionReq};
 
 use crate::contract::{self, Consume, Participant, Provide, WiringError};
-use crate::diagnostic::SpannedError;
+use crate::diagnostic::{SpannedError, Warning};
 use crate::lock::{Lock, LockedPlugin, LockedSource};
 use crate::manifest::{Manifest, PluginManifest, Requested};
 use crate::integrity::Integrity;
 use crate::registry::{EntrySource, Index, IndexEntry};
-use crate::version::req_to_ranges;
+use crate::version::{precedence, req_to_ranges};
 
 // ---- version solving -------------------------------------------------------
 
@@ -344,8 +344,16 @@ enum Origin<'a> {
     Path(String, Box<PluginManifest>),
 }
 
+/// A resolved lock and what was noticed on the way (unknown keys in the
+/// plugin.toml of path plugins).
+#[derive(Debug)]
+pub struct Resolved {
+    pub lock: Lock,
+    pub warnings: Vec<Warning>,
+}
+
 /// Resolves `request` into a lock.
-pub fn resolve(request: &Request<'_>) -> Result<Lock, ResolveError> {
+pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
     let Request { manifest, index, locked, update, solver } = request;
     let mut problem = Problem {
         running: crate::version::paii_version(),
@@ -353,6 +361,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Lock, ResolveError> {
     };
     let mut origins: HashMap<&str, Origin<'_>> = HashMap::new();
     let mut yanked_note = Vec::new();
+    let mut warnings = Vec::new();
 
     for plugin in &manifest.plugins {
         let name = plugin.name.as_str();
@@ -376,17 +385,17 @@ pub fn resolve(request: &Request<'_>) -> Result<Lock, ResolveError> {
                 };
                 let locked_version = locked_entry
                     .filter(|l| l.registry.as_deref() == Some(reg.name.as_str()))
-                    .map(|l| l.version.clone());
+                    .map(|l| precedence(&l.version));
                 let mut cands = Vec::new();
                 for e in &entries {
                     // Yanked versions stay usable only for a lock that already has them.
-                    if e.yanked && locked_version.as_ref() != Some(&e.version) {
+                    if e.yanked && locked_version.as_ref() != Some(&precedence(&e.version)) {
                         if req.matches(&e.version) {
                             yanked_note.push(format!("{} {}", e.name, e.version));
                         }
                         continue;
                     }
-                    cands.push(Candidate { version: e.version.clone(), core_version: e.core_version.clone() });
+                    cands.push(Candidate { version: precedence(&e.version), core_version: e.core_version.clone() });
                 }
                 if let Some(v) = locked_version {
                     problem.preferred.insert(name.to_string(), v);
@@ -396,14 +405,17 @@ pub fn resolve(request: &Request<'_>) -> Result<Lock, ResolveError> {
                 origins.insert(name, Origin::Registry(&reg.name, entries));
             }
             Requested::Path { path, written } => {
-                let pm = PluginManifest::load(&path.join("plugin.toml"))?;
+                let mut pm = PluginManifest::load(&path.join("plugin.toml"))?;
+                warnings.append(&mut pm.warnings);
                 if pm.name != name {
                     return Err(ResolveError::NameMismatch { key: name.to_string(), found: pm.name });
                 }
-                problem.requirements.insert(name.to_string(), VersionReq::STAR);
+                // Exactly the version on disk, pre-release or not.
+                let exact = VersionReq::parse(&format!("={}", precedence(&pm.version))).unwrap_or(VersionReq::STAR);
+                problem.requirements.insert(name.to_string(), exact);
                 problem.candidates.insert(
                     name.to_string(),
-                    vec![Candidate { version: pm.version.clone(), core_version: pm.core_version.clone() }],
+                    vec![Candidate { version: precedence(&pm.version), core_version: pm.core_version.clone() }],
                 );
                 origins.insert(name, Origin::Path(written.clone(), Box::new(pm)));
             }
@@ -446,10 +458,10 @@ pub fn resolve(request: &Request<'_>) -> Result<Lock, ResolveError> {
         let Some(version) = selected.get(name) else { continue };
         match origins.get(name) {
             Some(Origin::Registry(reg, entries)) => {
-                let Some(e) = entries.iter().find(|e| &e.version == version) else { continue };
+                let Some(e) = entries.iter().find(|e| &precedence(&e.version) == version) else { continue };
                 chosen.push(Chosen {
                     name,
-                    version: version.clone(),
+                    version: e.version.clone(),
                     registry: Some(reg.to_string()),
                     source: match &e.source {
                         EntrySource::Git { url, rev } => LockedSource::Git { url: crate::url::redact(url), rev: rev.clone() },
@@ -463,7 +475,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Lock, ResolveError> {
             }
             Some(Origin::Path(written, pm)) => chosen.push(Chosen {
                 name,
-                version: version.clone(),
+                version: pm.version.clone(),
                 registry: None,
                 source: LockedSource::Path { path: written.clone() },
                 subdir: None,
@@ -515,7 +527,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Lock, ResolveError> {
                 .unwrap_or_default(),
         })
         .collect();
-    Ok(Lock::new(plugins))
+    Ok(Resolved { lock: Lock::new(plugins), warnings })
 }
 
 fn no_solution_help(problem: &Problem, yanked: &[String]) -> Option<String> {

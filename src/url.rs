@@ -14,6 +14,24 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// Removes userinfo from every URL inside a message (errors of libraries
+/// quote the URL they were given).
+pub fn redact_text(text: &str, url: &str) -> String {
+    let mut out = text.replace(url, &redact(url));
+    let mut from = 0;
+    while let Some(i) = out[from..].find("://") {
+        let start = from + i + 3;
+        let end = out[start..]
+            .find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace() || c == ')' || c == '"' || c == '\'')
+            .map_or(out.len(), |e| start + e);
+        if let Some(at) = out[start..end].rfind('@') {
+            out.replace_range(start..start + at + 1, "");
+        }
+        from = start;
+    }
+    out
+}
+
 /// Whether `rev` is a full 40-hex git commit id.
 pub fn is_full_commit(rev: &str) -> bool {
     rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit())
@@ -28,6 +46,12 @@ mod tests {
         assert_eq!(redact("https://tok:secret@example.org/a/b?x=1"), "https://example.org/a/b?x=1");
         assert_eq!(redact("https://example.org/a@b"), "https://example.org/a@b");
         assert_eq!(redact("/local/path"), "/local/path");
+    }
+
+    #[test]
+    fn urls_inside_messages_lose_their_credentials() {
+        let msg = "error sending request for url (https://u:p@h.example/x): refused; see http://a@b/c";
+        assert_eq!(redact_text(msg, "https://u:p@h.example/x"), "error sending request for url (https://h.example/x): refused; see http://b/c");
     }
 
     #[test]

@@ -10,6 +10,12 @@ pub fn paii_version() -> Version {
     Version::parse(env!("CARGO_PKG_VERSION")).unwrap_or_else(|_| Version::new(0, 0, 0))
 }
 
+/// `v` without build metadata, which semver says plays no part in
+/// precedence: `1.0.0+b1` and `1.0.0` are the same version to a resolver.
+pub fn precedence(v: &Version) -> Version {
+    Version { build: semver::BuildMetadata::EMPTY, ..v.clone() }
+}
+
 /// `[a-z0-9][a-z0-9-]*`, the rule for plugin and registry names.
 pub fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();

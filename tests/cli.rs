@@ -4,18 +4,6 @@ mod common;
 
 use common::{Sandbox, repo_root};
 
-const MEMORY_CONSUMER_REGISTRY: &str = r#"
-[registry]
-name = "solo"
-
-[[plugins]]
-name = "incident"
-version = "1.0.0"
-source = "https://git.example.org/p.git"
-rev = "6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
-provides = ["SkillProvider:incident"]
-consumes = { memory = { contract = "MemoryProvider", optional = false } }
-"#;
 
 // ---- the crate and its global flags -------------------------------------------
 
@@ -61,7 +49,7 @@ fn wrong_type_in_manifest_says_what_was_expected_and_found() {
     let sb = Sandbox::new();
     sb.write("t/paii.toml", "[paths]\nhistory = 42\n");
     let out = sb.paii_in("t", &["lock"]).fails();
-    assert!(out.stderr.contains("paii.toml:2:11"), "{}", out.stderr);
+    assert!(out.stderr.contains("paii.toml:2:1"), "{}", out.stderr);
     assert!(out.stderr.contains("paths.history"), "{}", out.stderr);
     assert!(out.stderr.contains("integer") && out.stderr.contains("string"), "{}", out.stderr);
 }
@@ -380,7 +368,8 @@ fn validate_reports_every_problem_in_each_format() {
     assert_eq!(json["findings"][0]["line"], 5);
     assert_eq!(json["findings"][0]["severity"], "error");
     let missing = sb.paii_in("r", &["registry", "validate", "nope.toml"]).fails();
-    assert!(missing.stderr.contains("nope.toml"), "{}", missing.stderr);
+    assert!(missing.stderr.contains("cannot read nope.toml"), "{}", missing.stderr);
+    assert!(!missing.stderr.contains("[registries]"), "{}", missing.stderr);
 }
 
 // ---- commands ----------------------------------------------------------------
@@ -488,4 +477,86 @@ fn direct_git_plugins_are_written_but_not_yet_lockable() {
     assert!(out.stderr.contains("plugin `mytool` (git https://example.org/me/mytool)"), "{}", out.stderr);
     assert!(!out.stderr.contains("secret"), "credentials never appear in messages");
     assert_eq!(sb.read("fixtures/team/paii.toml"), before);
+}
+
+// ---- regressions found in review ---------------------------------------------
+
+#[test]
+fn lock_that_is_not_utf8_is_an_error_and_is_kept() {
+    let sb = Sandbox::with_fixtures();
+    std::fs::write(sb.team().join("paii.lock"), b"version = 1\n\xff\xfe garbage\n").unwrap();
+    for args in [&["lock"][..], &["lock", "--check"]] {
+        let out = sb.paii(args).fails();
+        assert!(out.stderr.contains("not valid UTF-8"), "{}", out.stderr);
+    }
+    assert_eq!(std::fs::read(sb.team().join("paii.lock")).unwrap(), b"version = 1\n\xff\xfe garbage\n");
+}
+
+#[test]
+fn a_failed_command_leaves_paii_home_untouched() {
+    let sb = Sandbox::new();
+    sb.write("t/paii.toml", "[plugins\n");
+    sb.paii_in("t", &["lock"]).fails();
+    sb.paii_in("t", &["plugin", "install", "x"]).fails();
+    assert!(!sb.home().exists(), "no lock file or directory was created");
+}
+
+#[test]
+fn pre_release_path_plugins_lock_and_bad_skill_names_do_not() {
+    let sb = Sandbox::new();
+    sb.write("dev/plugin.toml", "[plugin]\nname = \"dev\"\nversion = \"0.2.0-dev.1\"\nauthor = \"me\"\n");
+    sb.write("t/paii.toml", "[plugins]\ndev = { path = \"../dev\" }\n");
+    let out = sb.paii_in("t", &["lock"]).ok();
+    assert!(out.stderr.contains("unknown key `plugin.author`"), "plugin.toml warnings are shown: {}", out.stderr);
+    assert!(sb.read("t/paii.lock").contains("version = \"0.2.0-dev.1\""));
+    sb.write("dev/plugin.toml", "[plugin]\nname = \"dev\"\nversion = \"0.2.0\"\n[provides]\nskill = \"\"\n");
+    let out = sb.paii_in("t", &["lock"]).fails();
+    assert!(out.stderr.contains("invalid name ``"), "{}", out.stderr);
+    assert!(out.stderr.contains("plugin.toml:5:9"), "{}", out.stderr);
+}
+
+#[test]
+fn build_metadata_does_not_change_what_matches() {
+    let sb = Sandbox::new();
+    sb.write("t/r.toml", "[registry]\nname = \"r\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0+b1\"\nsource = \"g\"\n");
+    sb.write("t/paii.toml", "[registries]\nr = { path = \"r.toml\" }\n[plugins]\na = \"=1.0.0\"\n");
+    sb.paii_in("t", &["lock"]).ok();
+    assert!(sb.read("t/paii.lock").contains("version = \"1.0.0+b1\""));
+    sb.write("t/r.toml", "[registry]\nname = \"r\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0+b1\"\nsource = \"g\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0+b2\"\nsource = \"h\"\n");
+    let out = sb.paii_in("t", &["lock", "--update"]).fails();
+    assert!(out.stderr.contains("duplicate entry for a 1.0.0+b2 (first at line 3)"), "{}", out.stderr);
+}
+
+#[test]
+fn error_key_paths_hide_serde_internals() {
+    let sb = Sandbox::new();
+    sb.write("t/paii.toml", "[plugins]\na = { version = 1 }\n");
+    let out = sb.paii_in("t", &["lock"]).fails();
+    assert!(out.stderr.contains("in `plugins.a.version`"), "{}", out.stderr);
+    assert!(!out.stderr.contains("$__serde"), "{}", out.stderr);
+}
+
+#[test]
+fn verbose_flag_and_paii_log_show_debug_lines() {
+    let sb = Sandbox::with_fixtures();
+    let out = sb.paii(&["-v", "lock"]).ok();
+    assert!(out.stderr.contains("debug: registry `work`"), "{}", out.stderr);
+    let quiet = sb.paii(&["lock"]).ok();
+    assert!(!quiet.stderr.contains("debug:"), "{}", quiet.stderr);
+    let mut cmd = sb.command(&sb.team(), &["lock", "--check"]);
+    cmd.env("PAII_LOG", "debug");
+    let out = common::run(cmd.output().unwrap()).ok();
+    assert!(out.stderr.contains("debug: registry `core`"), "{}", out.stderr);
+}
+
+#[test]
+fn located_errors_for_config_defaults_and_paii_version() {
+    let sb = Sandbox::new();
+    sb.write("dev/plugin.toml", "[plugin]\nname = \"dev\"\nversion = \"1.0.0\"\n[config]\nn = { type = \"integer\", default = \"x\" }\n");
+    sb.write("t/paii.toml", "[plugins]\ndev = { path = \"../dev\" }\n");
+    let out = sb.paii_in("t", &["lock"]).fails();
+    assert!(out.stderr.contains("plugin.toml:5:25"), "{}", out.stderr);
+    sb.write("t/paii.toml", "[paii]\nversion = \">=9\"\n");
+    let out = sb.paii_in("t", &["lock"]).fails();
+    assert!(out.stderr.contains("paii.toml:2:1"), "{}", out.stderr);
 }

@@ -150,16 +150,17 @@ enum ValidateFormat {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::log::init(cli.global.verbose);
     let printer = Printer::new(cli.global.output, cli.global.color, cli.global.quiet);
     let ctx = Context {
         manifest: cli.global.manifest.clone(),
         quiet: cli.global.quiet,
         warn: {
-            let p = printer.clone();
+            let p = printer;
             Box::new(move |w| p.warning(w))
         },
         status: {
-            let p = printer.clone();
+            let p = printer;
             Box::new(move |s| p.status(s))
         },
     };

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::{Shorthand, de_with};
-use crate::contract::{Consume, Provide, check_contract_name};
+use crate::contract::{Consume, Provide, check_contract_name, check_provision_name};
 use crate::diagnostic::{SourceFile, SpannedError, Warning, parse_toml};
 use crate::event::HookEvent;
 
@@ -89,6 +89,7 @@ pub struct PluginPaii {
 /// `{ contract = "...", service = "...", optional = ... }`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 pub struct ContractTable {
+    #[schemars(required)]
     pub contract: Option<String>,
     /// The service or name this provision is for (`jira`, a skill name).
     #[serde(alias = "name")]
@@ -191,7 +192,7 @@ enum ProvideValueSchema {
 #[allow(dead_code)]
 #[derive(JsonSchema)]
 #[serde(untagged)]
-enum ConsumeValueSchema {
+pub(crate) enum ConsumeValueSchema {
     Contract(String),
     Table(ContractTable),
 }
@@ -274,6 +275,9 @@ pub fn consume_from(value: &Shorthand<ContractTable>) -> Result<Consume, String>
         other => return Err(format!("expected a contract name or a table, found {}", other.kind())),
     };
     check_contract_name(&consume.contract)?;
+    if let Some(service) = &consume.service {
+        check_provision_name(service)?;
+    }
     Ok(consume)
 }
 
@@ -307,6 +311,7 @@ impl PluginManifest {
                 },
                 Shorthand::Str(s) if names_a_provision(key_name) => {
                     let contract = implied_contract(key_name).unwrap_or("SkillProvider");
+                    check_provision_name(s).map_err(err)?;
                     provides.push(Provide::new(contract, Some(s)));
                 }
                 Shorthand::Str(s) => {
@@ -315,7 +320,10 @@ impl PluginManifest {
                 }
                 Shorthand::List(items) if names_a_provision(key_name) => {
                     let contract = implied_contract(key_name).unwrap_or("SkillProvider");
-                    provides.extend(items.iter().map(|s| Provide::new(contract, Some(s))));
+                    for s in items {
+                        check_provision_name(s).map_err(err)?;
+                        provides.push(Provide::new(contract, Some(s)));
+                    }
                 }
                 Shorthand::List(_) => {
                     return Err(err("a list is accepted only for skill, agent, command and integration names".into()));
@@ -325,6 +333,9 @@ impl PluginManifest {
                         return Err(err("a table needs `contract`".into()));
                     };
                     check_contract_name(contract).map_err(err)?;
+                    if let Some(service) = &t.service {
+                        check_provision_name(service).map_err(err)?;
+                    }
                     provides.push(Provide::new(contract, t.service.as_deref()));
                 }
             }
@@ -387,7 +398,7 @@ impl PluginManifest {
                 && !option.kind.admits(default)
             {
                 return Err(file.error(
-                    None,
+                    file.key_span(&["config", key, "default"]),
                     format!(
                         "`config.{key}`: default {default} is not of type {}",
                         serde_json::to_string(&option.kind).unwrap_or_default().trim_matches('"')

@@ -195,7 +195,7 @@ impl Manifest {
             let running = crate::version::paii_version();
             if !req.matches(&running) {
                 return Err(file.error(
-                    None,
+                    file.key_span(&["paii", "version"]),
                     format!("this paii.toml needs paii {req}, but this is paii {running}"),
                     Some("install a paii that satisfies `[paii] version`".into()),
                 ));
@@ -368,9 +368,10 @@ fn plugin_request(
         }
     } else if let Some(path) = &table.path {
         only("path", &["path"])?;
+        let abs = paths::expand(path, dir);
         Requested::Path {
-            path: paths::expand(path, dir),
-            written: paths::normalize_written(path),
+            written: paths::lock_path(path, &abs, dir),
+            path: abs,
         }
     } else {
         only("registry", &["version", "registry"])?;

@@ -28,14 +28,22 @@ pub struct LockOutcome {
 }
 
 pub fn run(ctx: &Context, opts: &LockOptions) -> Result<LockOutcome, Error> {
-    let _guard = (!opts.check).then(|| ctx.lock_home("lock")).transpose()?;
     let manifest = ctx.load_manifest()?;
-    let planned = plan(ctx, &manifest, opts.update.as_deref())?;
+    let mut planned = plan(ctx, &manifest, opts.update.as_deref())?;
     if opts.check {
         if planned.up_to_date {
             return Ok(LockOutcome { written: false, ..planned.into_outcome() });
         }
         return Err(Error::OutOfDate { message: planned.out_of_date_message() });
+    }
+    if planned.up_to_date {
+        return Ok(planned.into_outcome());
+    }
+    // Plan first, lock only to write: a failing command leaves no trace.
+    let _guard = ctx.lock_home("lock")?;
+    if !planned.inputs_unchanged(&manifest) {
+        let manifest = ctx.load_manifest()?;
+        planned = plan(ctx, &manifest, opts.update.as_deref())?;
     }
     apply(planned)
 }
@@ -43,6 +51,8 @@ pub fn run(ctx: &Context, opts: &LockOptions) -> Result<LockOutcome, Error> {
 /// A resolved lock, not yet written.
 pub struct Planned {
     pub path: PathBuf,
+    /// The lock's text when it was read.
+    pub old_text: Option<String>,
     pub old: Option<Lock>,
     pub new: Lock,
     pub text: String,
@@ -51,6 +61,13 @@ pub struct Planned {
 }
 
 impl Planned {
+    /// Whether paii.toml and paii.lock still hold what this plan read: when
+    /// another paii wrote them meanwhile, the plan is stale.
+    pub fn inputs_unchanged(&self, manifest: &Manifest) -> bool {
+        let now = |p: &std::path::Path| std::fs::read_to_string(p).ok();
+        now(&self.path) == self.old_text && now(&manifest.file.path).as_deref() == Some(&*manifest.file.text)
+    }
+
     fn into_outcome(self) -> LockOutcome {
         LockOutcome {
             diff: LockDiff::between(self.old.as_ref(), &self.new),
@@ -76,7 +93,16 @@ impl Planned {
 /// without touching the disk.
 pub fn plan(ctx: &Context, manifest: &Manifest, update: Option<&[String]>) -> Result<Planned, Error> {
     let path = manifest.lock_path();
-    let old_text = std::fs::read_to_string(&path).ok();
+    let old_text = match std::fs::read(&path) {
+        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
+            Error::user(
+                format!("{} is not valid UTF-8 text", path.display()),
+                Some("paii.lock is written by paii only; restore it from version control, or delete it and run `paii lock`".to_string()),
+            )
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io("cannot read", &path)(e)),
+    };
     let old = match &old_text {
         Some(text) => Some(Lock::parse(&SourceFile::new(&path, text.as_str()))?),
         None => None,
@@ -98,17 +124,20 @@ pub fn plan(ctx: &Context, manifest: &Manifest, update: Option<&[String]>) -> Re
         }
     };
     let index = ctx.load_index(manifest)?;
-    let new = resolve::resolve(&Request {
+    let resolved = resolve::resolve(&Request {
         manifest,
         index: &index,
         locked: old.as_ref(),
         update,
         solver: &PubGrubSolver,
     })?;
+    ctx.warn_all(&resolved.warnings);
+    let new = resolved.lock;
     let text = new.to_toml();
     Ok(Planned {
         up_to_date: old_text.as_deref() == Some(text.as_str()),
         path,
+        old_text,
         old,
         new,
         text,

@@ -49,7 +49,15 @@ impl Context {
         let mut index = Index::default();
         for decl in &manifest.registries {
             let file = fetcher.fetch(&decl.name, &decl.source)?;
+            let started = std::time::Instant::now();
             let (registry, warnings) = crate::registry::cache::parse_cached(&decl.name, file, Some(&cache))?;
+            crate::debug!(
+                "registry `{}` ({}): {} entries in {:.1?}",
+                decl.name,
+                decl.source,
+                registry.entries.len(),
+                started.elapsed()
+            );
             self.warn_all(&warnings);
             index.registries.push(registry);
         }

@@ -31,7 +31,6 @@ pub struct EditOutcome {
 }
 
 pub fn install(ctx: &Context, spec: &InstallSpec) -> Result<EditOutcome, Error> {
-    let _guard = ctx.lock_home("plugin install")?;
     let (name, req) = match spec.name.split_once('@') {
         Some((n, r)) => (n.to_string(), Some(r.to_string())),
         None => (spec.name.clone(), None),
@@ -75,7 +74,6 @@ pub fn install(ctx: &Context, spec: &InstallSpec) -> Result<EditOutcome, Error> 
 }
 
 pub fn remove(ctx: &Context, name: &str) -> Result<EditOutcome, Error> {
-    let _guard = ctx.lock_home("plugin remove")?;
     let path = ctx.manifest_path();
     let (file, mut doc) = read_for_edit(&path)?;
     let removed = doc
@@ -110,6 +108,16 @@ fn finish(
     let manifest = Manifest::parse(SourceFile::new(&file.path, text.as_str()))?;
     ctx.warn_all(&manifest.warnings);
     let planned = plan(ctx, &manifest, Some(std::slice::from_ref(&name)).filter(|_| entry.is_some()))?;
+    // Everything is checked; now take the lock and write, unless another
+    // paii changed the files while this one was planning.
+    let _guard = ctx.lock_home("plugin install/remove")?;
+    let original = Manifest::parse(file.clone())?;
+    if !planned.inputs_unchanged(&original) {
+        return Err(Error::user(
+            format!("{} or its lock changed while this command ran", file.name),
+            Some("run the command again".to_string()),
+        ));
+    }
     atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))?;
     let lock = apply(planned)?;
     Ok(EditOutcome { name, entry, lock })

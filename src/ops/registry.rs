@@ -69,7 +69,6 @@ pub struct AddSpec {
 }
 
 pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
-    let _guard = ctx.lock_home("registry add")?;
     if !is_valid_name(&spec.name) {
         return Err(Error::user(name_error(&spec.name), None));
     }
@@ -117,7 +116,7 @@ pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
     let loaded = LocalFetcher.fetch(&decl.name, &decl.source)?;
     let (registry, warnings) = Registry::parse(&decl.name, loaded)?;
     ctx.warn_all(&warnings);
-    atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))?;
+    write_if_unchanged(ctx, &file, &text, "registry add")?;
     let mut names: Vec<&str> = registry.entries.iter().map(|e| e.name.as_str()).collect();
     names.sort();
     names.dedup();
@@ -131,7 +130,6 @@ pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
 }
 
 pub fn remove(ctx: &Context, name: &str) -> Result<(), Error> {
-    let _guard = ctx.lock_home("registry remove")?;
     let path = ctx.manifest_path();
     let (file, mut doc) = read_for_edit(&path)?;
     let manifest = Manifest::parse(file.clone())?;
@@ -159,6 +157,19 @@ pub fn remove(ctx: &Context, name: &str) -> Result<(), Error> {
     }
     let text = doc.to_string();
     Manifest::parse(SourceFile::new(&file.path, text.as_str()))?;
+    write_if_unchanged(ctx, &file, &text, "registry remove")
+}
+
+/// Takes the `PAII_HOME` lock and writes paii.toml, unless another paii
+/// changed it since it was read.
+fn write_if_unchanged(ctx: &Context, file: &SourceFile, text: &str, command: &str) -> Result<(), Error> {
+    let _guard = ctx.lock_home(command)?;
+    if std::fs::read_to_string(&file.path).ok().as_deref() != Some(&*file.text) {
+        return Err(Error::user(
+            format!("{} changed while this command ran", file.name),
+            Some("run the command again".to_string()),
+        ));
+    }
     atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))
 }
 
@@ -260,7 +271,12 @@ pub fn validate(location: &str) -> Result<Report, Error> {
             written: location.to_string(),
         }
     };
-    let mut file = LocalFetcher.fetch("validate", &source)?;
+    let mut file = match &source {
+        RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| {
+            Error::user(format!("cannot read {location}: {}", e.source), None)
+        })?,
+        other => LocalFetcher.fetch("validate", other)?,
+    };
     // Findings name the file as it was given, as compilers do.
     file.name = location.to_string();
     Ok(validate_file(&file))

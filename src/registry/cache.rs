@@ -51,9 +51,11 @@ pub fn parse_cached(
     if let Ok(bytes) = std::fs::read(&path)
         && let Ok(cached) = postcard::from_bytes::<Cached>(&bytes)
     {
+        crate::debug!("registry `{name}`: parsed index from cache {}", path.display());
         let warnings = unknown_key_warnings(&file, cached.unknown);
         return Ok((Registry::new(name, cached.meta, file, cached.entries), warnings));
     }
+    crate::debug!("registry `{name}`: parsing {} ({} bytes)", file.name, file.text.len());
     let parsed = parse_registry(&file);
     let Some(meta) = parsed.meta.filter(|_| parsed.errors.is_empty()) else {
         return Err(RegistryErrors {

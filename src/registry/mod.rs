@@ -21,7 +21,7 @@ use crate::diagnostic::{
 };
 use crate::integrity::Integrity;
 use crate::manifest::Shorthand;
-use crate::manifest::plugin::{ContractTable, Language, consume_from};
+use crate::manifest::plugin::{ConsumeValueSchema, ContractTable, Language, consume_from};
 use crate::version::{is_valid_name, name_error, parse_req, parse_version};
 
 pub use source::{RegistryFetcher, RegistrySource};
@@ -84,7 +84,7 @@ pub struct EntryFile {
     pub provides: Vec<Spanned<String>>,
     /// Contracts consumed, as in plugin.toml.
     #[serde(default)]
-    #[schemars(with = "BTreeMap<String, ContractTable>")]
+    #[schemars(with = "BTreeMap<String, ConsumeValueSchema>")]
     pub consumes: IndexMap<String, Spanned<Shorthand<ContractTable>>>,
     #[serde(default)]
     pub yanked: bool,
@@ -265,6 +265,19 @@ pub fn parse_registry(file: &SourceFile) -> RegistryParse {
             Err(e) => out.errors.push(e),
         }
     }
+    // One name and version, one entry: otherwise which source is meant
+    // would depend on entry order. Build metadata does not make a version.
+    let mut seen: HashMap<(&str, Version), &IndexEntry> = HashMap::new();
+    for e in &out.entries {
+        if let Some(first) = seen.insert((e.name.as_str(), crate::version::precedence(&e.version)), e) {
+            let (line, _) = file.line_col(first.span.start);
+            out.errors.push(file.error(
+                Some(e.span.clone()),
+                format!("duplicate entry for {} {} (first at line {line})", e.name, e.version),
+                Some("each version of a plugin is listed once; remove one entry or give it another version".into()),
+            ));
+        }
+    }
     out.warnings = unknown_key_warnings(file, unknown.clone());
     out.unknown = unknown;
     out
@@ -404,9 +417,11 @@ impl Index {
             .into_iter()
             .filter_map(|n| {
                 let (_, versions) = self.candidates(n, None)?;
+                let running = crate::version::paii_version();
                 versions
                     .into_iter()
                     .filter(|e| !e.yanked && e.provides.iter().any(|p| p.satisfies(consume)))
+                    .filter(|e| e.core_version.as_ref().is_none_or(|r| r.matches(&running)))
                     .max_by(|a, b| a.version.cmp(&b.version))
             })
             .collect()

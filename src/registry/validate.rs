@@ -2,8 +2,6 @@
 //! file without fetching its sources, reported as findings for people (text)
 //! and machines (json, GitHub annotations).
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::{IndexEntry, parse_registry};
@@ -55,24 +53,12 @@ pub fn validate(file: &SourceFile) -> Report {
     if let Some(meta) = &parsed.meta
         && !is_valid_name(&meta.name)
     {
-        push(Severity::Error, file.location(None), crate::version::name_error(&meta.name));
+        let span = file.key_span(&["registry", "name"]);
+        push(Severity::Error, file.location(span.as_ref()), crate::version::name_error(&meta.name));
     }
 
     let at = |e: &IndexEntry| file.location(Some(&e.span));
-    let mut seen: BTreeMap<(&str, &semver::Version), &IndexEntry> = BTreeMap::new();
     for e in &parsed.entries {
-        if let Some(first) = seen.insert((e.name.as_str(), &e.version), e) {
-            push(
-                Severity::Error,
-                at(e),
-                format!(
-                    "duplicate entry for {} {} (first at line {})",
-                    e.name,
-                    e.version,
-                    at(first).line.unwrap_or(0)
-                ),
-            );
-        }
         if let super::EntrySource::Git { rev, .. } = &e.source {
             match rev {
                 Some(rev) if !is_full_commit(rev) => push(
