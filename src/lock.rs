@@ -43,7 +43,8 @@ pub struct LockedPlugin {
     /// requested directly).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<String>,
-    /// `git+<url>?rev=<rev>`, `tarball+<url>` or `path+<dir relative to paii.toml>`.
+    /// `git+<url>[?rev=<branch or tag>]#<commit>`, `tarball+<url>` or
+    /// `path+<dir relative to paii.toml>`.
     #[schemars(with = "String")]
     pub source: LockedSource,
     /// Subdirectory of the source holding plugin.toml.
@@ -65,7 +66,9 @@ pub struct LockedPlugin {
 /// The exact place a locked plugin's tree comes from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum LockedSource {
-    Git { url: String, rev: Option<String> },
+    /// `rev` is what was asked for (a branch or tag), `commit` what it was
+    /// when locked; a locked commit is never re-resolved.
+    Git { url: String, rev: Option<String>, commit: Option<String> },
     Tarball { url: String },
     Path { path: String },
 }
@@ -73,8 +76,16 @@ pub enum LockedSource {
 impl fmt::Display for LockedSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LockedSource::Git { url, rev: Some(rev) } => write!(f, "git+{url}?rev={rev}"),
-            LockedSource::Git { url, rev: None } => write!(f, "git+{url}"),
+            LockedSource::Git { url, rev, commit } => {
+                write!(f, "git+{url}")?;
+                if let Some(rev) = rev.as_ref().filter(|r| Some(*r) != commit.as_ref()) {
+                    write!(f, "?rev={rev}")?;
+                }
+                if let Some(c) = commit {
+                    write!(f, "#{c}")?;
+                }
+                Ok(())
+            }
             LockedSource::Tarball { url } => write!(f, "tarball+{url}"),
             LockedSource::Path { path } => write!(f, "path+{path}"),
         }
@@ -86,11 +97,16 @@ impl FromStr for LockedSource {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if let Some(rest) = s.strip_prefix("git+") {
+            let (rest, commit) = match rest.rsplit_once('#') {
+                Some((r, c)) if crate::url::is_full_commit(c) => (r, Some(c.to_string())),
+                Some(_) => return Err(format!("`{s}`: the part after `#` must be a full commit id")),
+                None => (rest, None),
+            };
             let (url, rev) = match rest.rsplit_once("?rev=") {
                 Some((url, rev)) => (url, Some(rev.to_string())),
                 None => (rest, None),
             };
-            return Ok(LockedSource::Git { url: url.to_string(), rev });
+            return Ok(LockedSource::Git { url: url.to_string(), rev, commit });
         }
         if let Some(url) = s.strip_prefix("tarball+") {
             return Ok(LockedSource::Tarball { url: url.to_string() });
@@ -280,7 +296,8 @@ mod tests {
                 registry: Some("core".into()),
                 source: LockedSource::Git {
                     url: "https://example.org/paii/plugins.git".into(),
-                    rev: Some("3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f".into()),
+                    rev: Some("main".into()),
+                    commit: Some("3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f".into()),
                 },
                 subdir: Some("plugins/security".into()),
                 integrity: None,

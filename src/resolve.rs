@@ -464,7 +464,15 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                     version: e.version.clone(),
                     registry: Some(reg.to_string()),
                     source: match &e.source {
-                        EntrySource::Git { url, rev } => LockedSource::Git { url: crate::url::redact(url), rev: rev.clone() },
+                        EntrySource::Git { url, rev } => {
+                            // A full commit id in the registry is already exact.
+                            let commit = rev.clone().filter(|r| crate::url::is_full_commit(r));
+                            LockedSource::Git {
+                                url: crate::url::redact(url),
+                                rev: rev.clone().filter(|_| commit.is_none()),
+                                commit,
+                            }
+                        }
                         EntrySource::Tarball { url } => LockedSource::Tarball { url: crate::url::redact(url) },
                     },
                     subdir: e.subdir.clone(),

@@ -518,11 +518,11 @@ fn pre_release_path_plugins_lock_and_bad_skill_names_do_not() {
 #[test]
 fn build_metadata_does_not_change_what_matches() {
     let sb = Sandbox::new();
-    sb.write("t/r.toml", "[registry]\nname = \"r\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0+b1\"\nsource = \"g\"\n");
+    sb.write("t/r.toml", "[registry]\nname = \"r\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0+b1\"\nsource = \"g\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\n");
     sb.write("t/paii.toml", "[registries]\nr = { path = \"r.toml\" }\n[plugins]\na = \"=1.0.0\"\n");
     sb.paii_in("t", &["lock"]).ok();
     assert!(sb.read("t/paii.lock").contains("version = \"1.0.0+b1\""));
-    sb.write("t/r.toml", "[registry]\nname = \"r\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0+b1\"\nsource = \"g\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0+b2\"\nsource = \"h\"\n");
+    sb.write("t/r.toml", "[registry]\nname = \"r\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0+b1\"\nsource = \"g\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0+b2\"\nsource = \"h\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\n");
     let out = sb.paii_in("t", &["lock", "--update"]).fails();
     assert!(out.stderr.contains("duplicate entry for a 1.0.0+b2 (first at line 3)"), "{}", out.stderr);
 }

@@ -67,6 +67,24 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Lock if needed and fetch every plugin into the store, verified
+    Sync {
+        /// Fail if paii.lock would change
+        #[arg(long)]
+        locked: bool,
+        /// --locked, and no network
+        #[arg(long)]
+        frozen: bool,
+        /// Use only the store and caches
+        #[arg(long)]
+        offline: bool,
+        /// Show what would be done; change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Parallel fetches
+        #[arg(short, long, default_value_t = 8, value_name = "N")]
+        jobs: usize,
+    },
     /// Manage the plugins in paii.toml
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -103,6 +121,8 @@ enum PluginCommand {
     },
     /// Remove a plugin from paii.toml and lock
     Remove { name: String },
+    /// Hash store entries again and report corruption (all, or these plugins)
+    Verify { names: Vec<String> },
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,7 +174,8 @@ pub fn main() -> ExitCode {
     let printer = Printer::new(cli.global.output, cli.global.color, cli.global.quiet);
     let ctx = Context {
         manifest: cli.global.manifest.clone(),
-        quiet: cli.global.quiet,
+        quiet: cli.global.quiet || cli.global.output == Format::Json,
+        terminal: std::io::stderr().is_terminal(),
         warn: {
             let p = printer;
             Box::new(move |w| p.warning(w))
@@ -184,6 +205,10 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             let out = ops::lock::run(ctx, &ops::lock::LockOptions { update, check })?;
             p.lock_outcome(&out, check);
         }
+        Command::Sync { locked, frozen, offline, dry_run, jobs } => {
+            let opts = ops::sync::SyncOptions { locked, frozen, offline, dry_run, jobs };
+            p.sync_outcome(&ops::sync::run(ctx, &opts)?);
+        }
         Command::Plugin(cmd) => match cmd {
             PluginCommand::List => p.plugin_list(&ops::plugin::list(ctx)?),
             PluginCommand::Info { name } => p.plugin_info(&ops::plugin::info(ctx, &name)?),
@@ -192,6 +217,13 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
                 p.edit_outcome(&ops::plugin::install(ctx, &spec)?);
             }
             PluginCommand::Remove { name } => p.edit_outcome(&ops::plugin::remove(ctx, &name)?),
+            PluginCommand::Verify { names } => {
+                let report = ops::verify::run(ctx, &names)?;
+                p.verify(&report);
+                if report.iter().any(|v| !v.ok) {
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
         },
         Command::Registry(cmd) => match cmd {
             RegistryCommand::List => p.registry_list(&ops::registry::list(ctx)?),

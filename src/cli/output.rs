@@ -11,6 +11,8 @@ use crate::diagnostic::{Warning, display_name};
 use crate::ops::lock::LockOutcome;
 use crate::ops::plugin::{EditOutcome, ListedPlugin, PluginInfo};
 use crate::ops::registry::{ListedRegistry, RegistryDetails, SearchHit};
+use crate::ops::sync::SyncOutcome;
+use crate::ops::verify::Verified;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
@@ -93,6 +95,51 @@ impl Printer {
         } else {
             self.status(&format!("{} is up to date ({summary})", display_name(&out.path)));
         }
+    }
+
+    pub fn sync_outcome(&self, out: &SyncOutcome) {
+        if self.format == Format::Json {
+            return self.json(&serde_json::json!({
+                "dry_run": out.dry_run,
+                "lock": { "path": out.lock.path, "written": out.lock.written, "changes": out.lock.diff },
+                "plugins": out.plugins,
+            }));
+        }
+        if out.dry_run {
+            let rendered = out.lock.diff.render();
+            if !rendered.is_empty() {
+                self.status(&format!("would change {}:\n{}", display_name(&out.lock.path), rendered.trim_end()));
+            }
+            for p in out.plugins.iter().filter(|p| p.fetched) {
+                self.status(&format!("would fetch {} {} ({})", p.name, p.version, p.source));
+            }
+            self.status("dry run: nothing was changed");
+            return;
+        }
+        if out.lock.written {
+            self.status(&format!("updated {}", display_name(&out.lock.path)));
+        }
+        let fetched = out.plugins.iter().filter(|p| p.fetched).count();
+        let n = out.plugins.len();
+        self.status(&format!(
+            "{n} plugin{} in the store ({fetched} fetched, {} already there)",
+            if n == 1 { "" } else { "s" },
+            n - fetched
+        ));
+    }
+
+    pub fn verify(&self, report: &[Verified]) {
+        if self.format == Format::Json {
+            return self.json(report);
+        }
+        for v in report {
+            match &v.computed {
+                None => println!("ok       {}", v.entry),
+                Some(c) => println!("CORRUPT  {} (now hashes to {c})", v.entry),
+            }
+        }
+        let bad = report.iter().filter(|v| !v.ok).count();
+        self.status(&format!("{} entr{} checked, {bad} corrupt", report.len(), if report.len() == 1 { "y" } else { "ies" }));
     }
 
     pub fn edit_outcome(&self, out: &EditOutcome) {

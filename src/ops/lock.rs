@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use super::{Context, Error};
 use crate::diagnostic::SourceFile;
 use crate::fsutil::atomic_write;
-use crate::lock::{Lock, LockDiff};
+use crate::lock::{Lock, LockDiff, LockedPlugin, LockedSource};
+use crate::source::git::GitSpec;
 use crate::manifest::Manifest;
 use crate::resolve::{self, PubGrubSolver, Request, Update};
 
@@ -92,6 +93,12 @@ impl Planned {
 /// Resolves `manifest` (keeping locked versions unless `update` names them)
 /// without touching the disk.
 pub fn plan(ctx: &Context, manifest: &Manifest, update: Option<&[String]>) -> Result<Planned, Error> {
+    plan_with(ctx, manifest, update, false)
+}
+
+/// [`plan`], saying whether the network may be used (to resolve a git
+/// branch or tag to its commit).
+pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, offline: bool) -> Result<Planned, Error> {
     let path = manifest.lock_path();
     let old_text = match std::fs::read(&path) {
         Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
@@ -132,7 +139,8 @@ pub fn plan(ctx: &Context, manifest: &Manifest, update: Option<&[String]>) -> Re
         solver: &PubGrubSolver,
     })?;
     ctx.warn_all(&resolved.warnings);
-    let new = resolved.lock;
+    let mut new = resolved.lock;
+    complete(&mut new, old.as_ref(), offline)?;
     let text = new.to_toml();
     Ok(Planned {
         up_to_date: old_text.as_deref() == Some(text.as_str()),
@@ -142,6 +150,45 @@ pub fn plan(ctx: &Context, manifest: &Manifest, update: Option<&[String]>) -> Re
         new,
         text,
     })
+}
+
+/// Fills in what resolution alone does not know: the commit and integrity
+/// an unchanged plugin had in the old lock (a locked commit is never
+/// re-resolved), and the commit of a branch or tag that is new.
+fn complete(new: &mut Lock, old: Option<&Lock>, offline: bool) -> Result<(), Error> {
+    let cache = crate::paths::paii_home().join("cache");
+    for p in &mut new.plugins {
+        if let Some(o) = old.and_then(|l| l.plugin(&p.name)).filter(|o| same_origin(o, p)) {
+            if p.integrity.is_none() && !matches!(p.source, LockedSource::Path { .. }) {
+                p.integrity = o.integrity;
+            }
+            if let (LockedSource::Git { commit: c @ None, .. }, LockedSource::Git { commit: Some(oc), .. }) = (&mut p.source, &o.source) {
+                *c = Some(oc.clone());
+            }
+        }
+        if let LockedSource::Git { url, rev, commit: None } = &p.source {
+            let spec = GitSpec { name: &p.name, url, rev: rev.as_deref(), commit: None };
+            let id = crate::source::git::resolve(&spec, &cache, offline)?;
+            if let LockedSource::Git { commit, .. } = &mut p.source {
+                *commit = Some(id);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether two locked entries come from the same place (so that what was
+/// learned about one holds for the other).
+fn same_origin(old: &LockedPlugin, new: &LockedPlugin) -> bool {
+    old.version == new.version
+        && old.registry == new.registry
+        && old.subdir == new.subdir
+        && match (&old.source, &new.source) {
+            (LockedSource::Git { url: u1, rev: r1, commit: c1 }, LockedSource::Git { url: u2, rev: r2, commit: c2 }) => {
+                u1 == u2 && r1 == r2 && (c2.is_none() || c1 == c2)
+            }
+            (a, b) => a == b,
+        }
 }
 
 /// Writes a planned lock if it changed.

@@ -5,6 +5,8 @@ pub mod init;
 pub mod lock;
 pub mod plugin;
 pub mod registry;
+pub mod sync;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +21,8 @@ pub struct Context {
     /// `--manifest`, if given.
     pub manifest: Option<PathBuf>,
     pub quiet: bool,
+    /// Whether stderr is a terminal (progress bars) or a log (lines).
+    pub terminal: bool,
     /// Called with every warning as it is found.
     pub warn: Box<dyn Fn(&Warning)>,
     /// Called with progress and status lines (silenced by `-q`).
@@ -26,6 +30,10 @@ pub struct Context {
 }
 
 impl Context {
+    pub fn progress(&self, total: u64, label: &str) -> crate::progress::Progress {
+        crate::progress::Progress::new(total, label, self.quiet, self.terminal)
+    }
+
     pub fn manifest_path(&self) -> PathBuf {
         crate::paths::find_manifest(self.manifest.as_deref())
     }
@@ -79,6 +87,12 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Resolve(#[from] ResolveError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Source(#[from] crate::source::SourceError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("{action} {}: {source}", path.display())]
     Io {
         action: &'static str,

@@ -1,0 +1,190 @@
+//! `paii sync`: lock if needed, then fetch every locked plugin into the
+//! store, verified; the lock learns each plugin's integrity the first time.
+//!
+//! Builds and generations (switching what Claude Code sees) are later stages
+//! of the same command.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use super::lock::{LockOutcome, apply, plan_with};
+use super::{Context, Error};
+use crate::lock::{LockDiff, LockedPlugin, LockedSource};
+use crate::source::{Fetched, Fetcher, SourceError, describe};
+use crate::store::Store;
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Fail if paii.lock would change.
+    pub locked: bool,
+    /// `--locked` and no network.
+    pub frozen: bool,
+    /// Use only the store and caches.
+    pub offline: bool,
+    /// Print the plan; change nothing.
+    pub dry_run: bool,
+    /// Parallel fetches.
+    pub jobs: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> SyncOptions {
+        SyncOptions { locked: false, frozen: false, offline: false, dry_run: false, jobs: 8 }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SyncedPlugin {
+    pub name: String,
+    pub version: String,
+    pub source: String,
+    pub store_path: PathBuf,
+    /// Whether this sync brought it into the store.
+    pub fetched: bool,
+}
+
+#[derive(Debug)]
+pub struct SyncOutcome {
+    pub lock: LockOutcome,
+    pub plugins: Vec<SyncedPlugin>,
+    pub dry_run: bool,
+}
+
+pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
+    let offline = opts.offline || opts.frozen;
+    let locked = opts.locked || opts.frozen;
+    let manifest = ctx.load_manifest()?;
+    let mut planned = plan_with(ctx, &manifest, None, offline)?;
+    if locked && !planned.up_to_date {
+        return Err(Error::user(
+            format!(
+                "{} needs to change, but --{} forbids it:\n{}",
+                planned.path.display(),
+                if opts.frozen { "frozen" } else { "locked" },
+                LockDiff::between(planned.old.as_ref(), &planned.new).render().trim_end()
+            ),
+            Some("run `paii lock` (or `paii sync` without --locked) and commit paii.lock".to_string()),
+        ));
+    }
+    if opts.dry_run {
+        let store = Store::new(crate::paths::paii_home().join("store"));
+        let plugins = planned
+            .new
+            .plugins
+            .iter()
+            .map(|p| {
+                let present = p.integrity.and_then(|i| store.get(&i, &p.name, &p.version.to_string()));
+                SyncedPlugin {
+                    name: p.name.clone(),
+                    version: p.version.to_string(),
+                    source: describe(&p.source),
+                    fetched: present.is_none(),
+                    store_path: present.map(|e| e.path).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let diff = LockDiff::between(planned.old.as_ref(), &planned.new);
+        return Ok(SyncOutcome {
+            lock: LockOutcome { path: planned.path, lock: planned.new, diff, written: false },
+            plugins,
+            dry_run: true,
+        });
+    }
+
+    let _guard = ctx.lock_home("sync")?;
+    if !planned.inputs_unchanged(&manifest) {
+        let manifest = ctx.load_manifest()?;
+        planned = plan_with(ctx, &manifest, None, offline)?;
+    }
+    let home = crate::paths::paii_home();
+    let fetcher = Fetcher {
+        store: Store::new(home.join("store")),
+        cache: home.join("cache"),
+        manifest_dir: manifest.dir.clone(),
+        offline,
+    };
+    let cleaned = fetcher.store.clean_temporaries()?;
+    if cleaned > 0 {
+        crate::debug!("removed {cleaned} half-assembled store entries left by an interrupted run");
+    }
+
+    let results = fetch_all(ctx, &fetcher, &planned.new.plugins, opts.jobs.max(1));
+    let mut plugins = Vec::new();
+    let mut errors = Vec::new();
+    for (p, result) in planned.new.plugins.iter_mut().zip(results) {
+        match result {
+            Ok(f) => {
+                learn(p, &f);
+                plugins.push(SyncedPlugin {
+                    name: p.name.clone(),
+                    version: p.version.to_string(),
+                    source: describe(&p.source),
+                    store_path: f.entry.path.clone(),
+                    fetched: f.added,
+                });
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(first) = errors.into_iter().next() {
+        return Err(first.into());
+    }
+    planned.text = planned.new.to_toml();
+    planned.up_to_date = planned.old_text.as_deref() == Some(planned.text.as_str());
+    if locked && !planned.up_to_date {
+        return Err(Error::user(
+            format!("{} lacks the integrity of plugins it locks, and --locked forbids adding it", planned.path.display()),
+            Some("run `paii sync` once without --locked and commit paii.lock".to_string()),
+        ));
+    }
+    let lock = apply(planned)?;
+    Ok(SyncOutcome { lock, plugins, dry_run: false })
+}
+
+/// What fetching taught the lock: integrity (except for path plugins, whose
+/// tree is the user's and changes) and the commit of a git source.
+fn learn(p: &mut LockedPlugin, f: &Fetched) {
+    if !matches!(p.source, LockedSource::Path { .. }) && p.integrity.is_none() {
+        p.integrity = Some(f.entry.integrity);
+    }
+    if let (LockedSource::Git { commit: c @ None, .. }, Some(id)) = (&mut p.source, &f.commit) {
+        *c = Some(id.clone());
+    }
+}
+
+/// Fetches with `jobs` workers, reporting each plugin as it completes.
+fn fetch_all(ctx: &Context, fetcher: &Fetcher, plugins: &[LockedPlugin], jobs: usize) -> Vec<Result<Fetched, SourceError>> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Fetched, SourceError>>>> = Mutex::new((0..plugins.len()).map(|_| None).collect());
+    let progress = ctx.progress(plugins.len() as u64, "fetching");
+    std::thread::scope(|s| {
+        for _ in 0..jobs.min(plugins.len().max(1)) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(p) = plugins.get(i) else { break };
+                    let r = fetcher.fetch(p);
+                    let line = match &r {
+                        Ok(f) if f.added => format!("fetched {} {} ({})", p.name, p.version, describe(&p.source)),
+                        Ok(_) => format!("cached  {} {}", p.name, p.version),
+                        Err(_) => format!("failed  {} {}", p.name, p.version),
+                    };
+                    progress.step(&line);
+                    if let Ok(mut slots) = results.lock() {
+                        slots[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    progress.finish();
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(SourceError::Offline { name: "?".into(), what: "a fetch worker stopped".into() })))
+        .collect()
+}

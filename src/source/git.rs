@@ -1,0 +1,238 @@
+//! Git sources, fetched with gix into a bare cache per URL
+//! (`$PAII_HOME/cache/git/`), incrementally; only the plugin's subtree of
+//! the wanted commit is written out.
+
+use std::fs;
+use std::os::unix::fs::{OpenOptionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use gix::bstr::ByteSlice;
+use gix::object::tree::EntryKind;
+use sha2::{Digest, Sha256};
+
+use super::SourceError;
+
+/// What to take from a repository.
+pub struct GitSpec<'a> {
+    pub name: &'a str,
+    pub url: &'a str,
+    /// Branch, tag or commit as requested.
+    pub rev: Option<&'a str>,
+    /// A commit already known (from the lock): never re-resolved.
+    pub commit: Option<&'a str>,
+}
+
+/// The bare cache of `url`.
+pub fn cache_dir(cache: &Path, url: &str) -> PathBuf {
+    let digest = Sha256::digest(crate::url::redact(url).as_bytes());
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let tail = url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("repo")
+        .trim_end_matches(".git")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .take(40)
+        .collect::<String>();
+    cache.join("git").join(format!("{hex}-{tail}.git"))
+}
+
+fn git_err(spec: &GitSpec<'_>, what: impl std::fmt::Display) -> SourceError {
+    SourceError::Git {
+        name: spec.name.to_string(),
+        url: crate::url::redact(spec.url),
+        message: crate::url::redact_text(&what.to_string(), spec.url),
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Opens (or creates) the bare cache for `spec.url`, fetching from the
+/// remote unless `offline` or the wanted commit is already there.
+fn repository(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<gix::Repository, SourceError> {
+    let dir = cache_dir(cache, spec.url);
+    let repo = if dir.join("HEAD").exists() {
+        gix::open(&dir).map_err(|e| git_err(spec, chain(&e)))?
+    } else if offline {
+        return Err(SourceError::Offline {
+            name: spec.name.to_string(),
+            what: format!("git {} is not in the cache", crate::url::redact(spec.url)),
+        });
+    } else {
+        fs::create_dir_all(&dir).map_err(|e| git_err(spec, e))?;
+        gix::init_bare(&dir).map_err(|e| git_err(spec, chain(&e)))?
+    };
+    let have_commit = spec
+        .commit
+        .and_then(|c| gix::ObjectId::from_hex(c.as_bytes()).ok())
+        .is_some_and(|id| repo.find_object(id).is_ok());
+    if have_commit || offline {
+        return Ok(repo);
+    }
+    fetch(&repo, spec)?;
+    Ok(repo)
+}
+
+fn fetch(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<(), SourceError> {
+    use gix::remote::Direction;
+    crate::debug!("git fetch {}", crate::url::redact(spec.url));
+    let remote = repo
+        .remote_at(spec.url)
+        .map_err(|e| git_err(spec, chain(&e)))?
+        .with_refspecs(
+            ["+HEAD:refs/remotes/origin/HEAD", "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*"],
+            Direction::Fetch,
+        )
+        .map_err(|e| git_err(spec, chain(&e)))?;
+    let connection = remote.connect(Direction::Fetch).map_err(|e| git_err(spec, chain(&e)))?;
+    connection
+        .prepare_fetch(gix::progress::Discard, Default::default())
+        .map_err(|e| git_err(spec, chain(&e)))?
+        .receive(gix::progress::Discard, &AtomicBool::new(false))
+        .map_err(|e| git_err(spec, chain(&e)))?;
+    Ok(())
+}
+
+/// The commit `spec` means: the locked one, a full id, or the branch or tag
+/// named by `rev` (the remote's default branch when there is none).
+fn resolve_commit(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<gix::ObjectId, SourceError> {
+    let not_found = || SourceError::RevNotFound {
+        name: spec.name.to_string(),
+        url: crate::url::redact(spec.url),
+        rev: spec.commit.or(spec.rev).unwrap_or("HEAD").to_string(),
+    };
+    if let Some(c) = spec.commit.or(spec.rev.filter(|r| crate::url::is_full_commit(r))) {
+        let id = gix::ObjectId::from_hex(c.as_bytes()).map_err(|_| not_found())?;
+        let commit = repo.find_object(id).map_err(|_| not_found())?.peel_to_commit().map_err(|_| not_found())?;
+        return Ok(commit.id);
+    }
+    let candidates: Vec<String> = match spec.rev {
+        Some(rev) => vec![
+            format!("refs/remotes/origin/{rev}"),
+            format!("refs/tags/{rev}"),
+            rev.to_string(),
+        ],
+        None => vec!["refs/remotes/origin/HEAD".to_string()],
+    };
+    for name in candidates {
+        if let Ok(mut r) = repo.find_reference(name.as_str())
+            && let Ok(commit) = r.peel_to_commit()
+        {
+            return Ok(commit.id);
+        }
+    }
+    Err(not_found())
+}
+
+/// Fetches as needed and writes the subtree `subdir` of the wanted commit
+/// into `dest`. Returns the commit id.
+pub fn checkout(
+    spec: &GitSpec<'_>,
+    subdir: Option<&str>,
+    cache: &Path,
+    offline: bool,
+    dest: &Path,
+) -> Result<String, SourceError> {
+    let repo = repository(spec, cache, offline)?;
+    let id = match resolve_commit(&repo, spec) {
+        Ok(id) => id,
+        // A commit missing from an older cache may have been pushed since.
+        Err(_) if !offline && spec.commit.is_some() => {
+            fetch(&repo, spec)?;
+            resolve_commit(&repo, spec)?
+        }
+        Err(e) => return Err(e),
+    };
+    let commit = repo.find_commit(id).map_err(|e| git_err(spec, chain(&e)))?;
+    let mut tree = commit.tree().map_err(|e| git_err(spec, chain(&e)))?;
+    if let Some(sub) = subdir.filter(|s| !s.is_empty() && *s != ".") {
+        let entry = tree
+            .lookup_entry_by_path(sub)
+            .map_err(|e| git_err(spec, chain(&e)))?
+            .ok_or_else(|| SourceError::PathNotFound {
+                name: spec.name.to_string(),
+                source_desc: format!("git {} at {id}", crate::url::redact(spec.url)),
+                path: sub.to_string(),
+            })?;
+        tree = entry
+            .object()
+            .map_err(|e| git_err(spec, chain(&e)))?
+            .peel_to_tree()
+            .map_err(|_| SourceError::PathNotFound {
+                name: spec.name.to_string(),
+                source_desc: format!("git {} at {id}", crate::url::redact(spec.url)),
+                path: format!("{sub} (not a directory)"),
+            })?;
+    }
+    write_tree(&repo, spec, &tree, dest, Path::new(""))?;
+    Ok(id.to_string())
+}
+
+fn write_tree(
+    repo: &gix::Repository,
+    spec: &GitSpec<'_>,
+    tree: &gix::Tree<'_>,
+    dest: &Path,
+    rel: &Path,
+) -> Result<(), SourceError> {
+    for entry in tree.iter() {
+        let entry = entry.map_err(|e| git_err(spec, chain(&e)))?;
+        let name = entry.filename().to_str().map_err(|_| git_err(spec, "a file name that is not UTF-8"))?;
+        if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.contains('\0') {
+            return Err(git_err(spec, format!("refusing the tree entry `{name}`")));
+        }
+        let path = dest.join(name);
+        let rel = rel.join(name);
+        let werr = |e: std::io::Error| git_err(spec, format!("cannot write {}: {e}", path.display()));
+        match entry.mode().kind() {
+            EntryKind::Tree => {
+                fs::create_dir(&path).map_err(werr)?;
+                let sub = repo.find_tree(entry.oid().to_owned()).map_err(|e| git_err(spec, chain(&e)))?;
+                write_tree(repo, spec, &sub, &path, &rel)?;
+            }
+            kind @ (EntryKind::Blob | EntryKind::BlobExecutable) => {
+                let blob = repo.find_blob(entry.oid().to_owned()).map_err(|e| git_err(spec, chain(&e)))?;
+                let mode = if kind == EntryKind::BlobExecutable { 0o755 } else { 0o644 };
+                let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(&path).map_err(werr)?;
+                std::io::Write::write_all(&mut f, &blob.data).map_err(werr)?;
+            }
+            EntryKind::Link => {
+                let blob = repo.find_blob(entry.oid().to_owned()).map_err(|e| git_err(spec, chain(&e)))?;
+                let target = blob.data.to_str().map_err(|_| git_err(spec, "a symlink target that is not UTF-8"))?;
+                super::extract::check_symlink(&rel, Path::new(target), &rel.display().to_string())
+                    .map_err(|e| git_err(spec, e))?;
+                symlink(target, &path).map_err(werr)?;
+            }
+            EntryKind::Commit => {
+                return Err(SourceError::Submodule {
+                    name: spec.name.to_string(),
+                    url: crate::url::redact(spec.url),
+                    path: rel.display().to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Resolves `rev` to a commit id without writing anything out (for `paii
+/// lock`).
+pub fn resolve(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<String, SourceError> {
+    let repo = repository(spec, cache, offline)?;
+    Ok(resolve_commit(&repo, spec)?.to_string())
+}

@@ -1,0 +1,292 @@
+//! Sources: bringing a locked plugin's tree into the store, from git, a
+//! tarball or a local path, verified against the lock's integrity.
+
+pub mod extract;
+pub mod git;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::integrity::Integrity;
+use crate::lock::{LockedPlugin, LockedSource};
+use crate::store::{Store, StoreError, StorePath};
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum SourceError {
+    #[error("plugin `{name}`: git {url}: {message}")]
+    Git { name: String, url: String, message: String },
+    #[error("plugin `{name}`: `{rev}` does not exist in {url}")]
+    #[diagnostic(help("check the `rev` in the registry or paii.toml; a force-pushed branch loses commits"))]
+    RevNotFound { name: String, url: String, rev: String },
+    #[error("plugin `{name}`: {source_desc} has no `{path}`")]
+    PathNotFound { name: String, source_desc: String, path: String },
+    #[error("plugin `{name}`: {url} has a git submodule at `{path}`; submodules are not supported")]
+    #[diagnostic(help("vendor the submodule's files into the plugin, or publish it as its own plugin"))]
+    Submodule { name: String, url: String, path: String },
+    #[error("plugin `{name}`: {source_desc}: {error}")]
+    Download {
+        name: String,
+        source_desc: String,
+        #[source]
+        error: crate::http::HttpError,
+    },
+    #[error("plugin `{name}`: {source_desc}: {error}")]
+    Extract {
+        name: String,
+        source_desc: String,
+        #[source]
+        error: extract::ExtractError,
+    },
+    #[error("plugin `{name}`: {what}, and --offline allows no network")]
+    #[diagnostic(help("run once without --offline (or --frozen) to fill the store"))]
+    Offline { name: String, what: String },
+    #[error("plugin `{name}`: {source_desc} holds no plugin.toml at its root")]
+    NoManifest { name: String, source_desc: String },
+    #[error("plugin `{name}`: {source_desc}: plugin.toml says {found}, the lock says {expected}")]
+    #[diagnostic(help("the registry entry disagrees with the plugin it points at; fix the registry, or run `paii lock --update {name}`"))]
+    ManifestMismatch {
+        name: String,
+        source_desc: String,
+        found: String,
+        expected: String,
+    },
+    #[error("plugin `{name}`: a tarball source needs an integrity hash in the registry or the lock")]
+    NoIntegrity { name: String },
+    #[error("plugin `{name}`: {path} does not exist")]
+    MissingPath { name: String, path: PathBuf },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Manifest(#[from] crate::diagnostic::SpannedError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A plugin tree in the store, and what fetching it taught the lock.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub entry: StorePath,
+    /// The commit a git source resolved to.
+    pub commit: Option<String>,
+    /// Whether the network or a copy was needed (false: already in the store).
+    pub added: bool,
+}
+
+/// Fetches locked plugins into the store.
+pub struct Fetcher {
+    pub store: Store,
+    /// `$PAII_HOME/cache`.
+    pub cache: PathBuf,
+    /// The directory of paii.toml, for path sources.
+    pub manifest_dir: PathBuf,
+    pub offline: bool,
+}
+
+impl Fetcher {
+    /// Brings `plugin` into the store; checks its integrity when the lock has
+    /// one, and that its plugin.toml names the locked plugin and version.
+    pub fn fetch(&self, plugin: &LockedPlugin) -> Result<Fetched, SourceError> {
+        let version = plugin.version.to_string();
+        let desc = describe(&plugin.source);
+        // A locked tree already in the store needs nothing else.
+        if let Some(integrity) = &plugin.integrity
+            && !matches!(plugin.source, LockedSource::Path { .. })
+            && let Some(entry) = self.store.get(integrity, &plugin.name, &version)
+        {
+            let commit = match &plugin.source {
+                LockedSource::Git { commit, .. } => commit.clone(),
+                _ => None,
+            };
+            return Ok(Fetched { entry, commit, added: false });
+        }
+        let check = |tree: &Path| check_manifest(plugin, &desc, tree);
+        match &plugin.source {
+            LockedSource::Path { path } => {
+                let dir = crate::paths::expand(path, &self.manifest_dir);
+                if !dir.is_dir() {
+                    return Err(SourceError::MissingPath { name: plugin.name.clone(), path: dir });
+                }
+                // Re-hashed every time: the directory is the user's and changes.
+                let integrity = crate::integrity::hash_path(&dir).map_err(StoreError::from)?;
+                if let Some(entry) = self.store.get(&integrity, &plugin.name, &version) {
+                    return Ok(Fetched { entry, commit: None, added: false });
+                }
+                let entry = self.store.add(&plugin.name, &version, &desc, None, |tree| {
+                    copy_tree(&dir, tree).map_err(|e| StoreError::Io { what: "cannot copy", path: dir.clone(), source: e })?;
+                    check(tree)
+                })?;
+                Ok(Fetched { entry, commit: None, added: true })
+            }
+            LockedSource::Git { url, rev, commit } => {
+                let spec = git::GitSpec {
+                    name: &plugin.name,
+                    url,
+                    rev: rev.as_deref(),
+                    commit: commit.as_deref(),
+                };
+                let mut resolved = None;
+                let entry = self.store.add(&plugin.name, &version, &desc, plugin.integrity.as_ref(), |tree| {
+                    let id = git::checkout(&spec, plugin.subdir.as_deref(), &self.cache, self.offline, tree)
+                        .map_err(|e| StoreError::Source(Box::new(e)))?;
+                    resolved = Some(id);
+                    check(tree)
+                });
+                let entry = entry.map_err(unwrap_source)?;
+                Ok(Fetched { entry, commit: resolved, added: true })
+            }
+            LockedSource::Tarball { url } => {
+                let Some(integrity) = plugin.integrity else {
+                    return Err(SourceError::NoIntegrity { name: plugin.name.clone() });
+                };
+                let archive = self.download(plugin, url, &integrity, &desc)?;
+                let entry = self.store.add(&plugin.name, &version, &desc, Some(&integrity), |tree| {
+                    unpack_into(&archive, url, tree).map_err(|error| {
+                        StoreError::Source(Box::new(SourceError::Extract {
+                            name: plugin.name.clone(),
+                            source_desc: desc.clone(),
+                            error,
+                        }))
+                    })?;
+                    if let Some(sub) = plugin.subdir.as_deref() {
+                        narrow_to(tree, Path::new(sub)).map_err(|_| {
+                            StoreError::Source(Box::new(SourceError::PathNotFound {
+                                name: plugin.name.clone(),
+                                source_desc: desc.clone(),
+                                path: sub.to_string(),
+                            }))
+                        })?;
+                    }
+                    check(tree)
+                });
+                Ok(Fetched { entry: entry.map_err(unwrap_source)?, commit: None, added: true })
+            }
+        }
+    }
+
+    /// The archive for `url`, from the download cache or the network.
+    fn download(&self, plugin: &LockedPlugin, url: &str, integrity: &Integrity, desc: &str) -> Result<PathBuf, SourceError> {
+        let key = {
+            use sha2::{Digest, Sha256};
+            let d = Sha256::digest(format!("{}\0{integrity}", crate::url::redact(url)).as_bytes());
+            d.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        let path = self.cache.join("downloads").join(key);
+        if path.is_file() {
+            return Ok(path);
+        }
+        if self.offline {
+            return Err(SourceError::Offline { name: plugin.name.clone(), what: format!("{desc} is not in the download cache") });
+        }
+        crate::debug!("download {desc}");
+        crate::http::download(url, &path).map_err(|error| SourceError::Download {
+            name: plugin.name.clone(),
+            source_desc: desc.to_string(),
+            error,
+        })?;
+        Ok(path)
+    }
+}
+
+/// Undoes the boxing that lets a source error pass through the store.
+fn unwrap_source(e: StoreError) -> SourceError {
+    match e {
+        StoreError::Source(inner) => *inner,
+        other => SourceError::Store(other),
+    }
+}
+
+/// How a source is named in messages (never with credentials).
+pub fn describe(source: &LockedSource) -> String {
+    match source {
+        LockedSource::Git { url, commit: Some(c), .. } => format!("git {} at {}", crate::url::redact(url), &c[..c.len().min(12)]),
+        LockedSource::Git { url, rev: Some(r), .. } => format!("git {} at {r}", crate::url::redact(url)),
+        LockedSource::Git { url, .. } => format!("git {}", crate::url::redact(url)),
+        LockedSource::Tarball { url } => format!("tarball {}", crate::url::redact(url)),
+        LockedSource::Path { path } => format!("path {path}"),
+    }
+}
+
+fn unpack_into(archive: &Path, url: &str, tree: &Path) -> Result<(), extract::ExtractError> {
+    use std::io::Read;
+    let mut file = fs::File::open(archive).map_err(extract::ExtractError::Read)?;
+    let mut head = [0u8; 512];
+    let n = file.read(&mut head).map_err(extract::ExtractError::Read)?;
+    let compression = extract::Compression::detect(url, &head[..n])
+        .ok_or_else(|| extract::ExtractError::Format(crate::url::redact(url)))?;
+    let file = fs::File::open(archive).map_err(extract::ExtractError::Read)?;
+    let staging = tree.join(".unpack");
+    fs::create_dir(&staging).map_err(|source| extract::ExtractError::Write { path: staging.clone(), source })?;
+    let root = extract::unpack(std::io::BufReader::with_capacity(1 << 20, file), compression, &staging, extract::Limits::default())?;
+    // Move the plugin root's content up into `tree`.
+    let werr = |source| extract::ExtractError::Write { path: tree.to_path_buf(), source };
+    for entry in fs::read_dir(&root).map_err(werr)? {
+        let entry = entry.map_err(werr)?;
+        fs::rename(entry.path(), tree.join(entry.file_name())).map_err(werr)?;
+    }
+    fs::remove_dir_all(&staging).map_err(werr)
+}
+
+/// Keeps only `sub` of `tree`, moved up to be the tree.
+fn narrow_to(tree: &Path, sub: &Path) -> std::io::Result<()> {
+    let keep = tree.join(sub);
+    if !keep.is_dir() {
+        return Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"));
+    }
+    let moved = tree.join(".narrow");
+    fs::rename(&keep, &moved)?;
+    for entry in fs::read_dir(tree)? {
+        let entry = entry?;
+        if entry.file_name() != ".narrow" {
+            let p = entry.path();
+            if entry.file_type()?.is_dir() { fs::remove_dir_all(&p)? } else { fs::remove_file(&p)? }
+        }
+    }
+    for entry in fs::read_dir(&moved)? {
+        let entry = entry?;
+        fs::rename(entry.path(), tree.join(entry.file_name()))?;
+    }
+    fs::remove_dir(&moved)
+}
+
+/// Copies a directory tree: files (keeping the executable bit),
+/// directories and symlinks; anything else is refused.
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let ft = entry.file_type()?;
+        let src = entry.path();
+        let dst = to.join(entry.file_name());
+        if ft.is_symlink() {
+            std::os::unix::fs::symlink(fs::read_link(&src)?, &dst)?;
+        } else if ft.is_dir() {
+            fs::create_dir(&dst)?;
+            copy_tree(&src, &dst)?;
+        } else if ft.is_file() {
+            fs::copy(&src, &dst)?;
+            let exec = fs::metadata(&src)?.permissions().mode() & 0o100 != 0;
+            fs::set_permissions(&dst, fs::Permissions::from_mode(if exec { 0o755 } else { 0o644 }))?;
+        } else {
+            return Err(std::io::Error::other(format!("{} is not a file, directory or symlink", src.display())));
+        }
+    }
+    Ok(())
+}
+
+/// A fetched tree must be the plugin the lock names.
+fn check_manifest(plugin: &LockedPlugin, desc: &str, tree: &Path) -> Result<(), StoreError> {
+    let err = |e: SourceError| StoreError::Source(Box::new(e));
+    let manifest = tree.join("plugin.toml");
+    if !manifest.is_file() {
+        return Err(err(SourceError::NoManifest { name: plugin.name.clone(), source_desc: desc.to_string() }));
+    }
+    let pm = crate::manifest::PluginManifest::load(&manifest).map_err(|e| err(SourceError::Manifest(e)))?;
+    if pm.name != plugin.name || pm.version != plugin.version {
+        return Err(err(SourceError::ManifestMismatch {
+            name: plugin.name.clone(),
+            source_desc: desc.to_string(),
+            found: format!("{} {}", pm.name, pm.version),
+            expected: format!("{} {}", plugin.name, plugin.version),
+        }));
+    }
+    Ok(())
+}
