@@ -269,7 +269,7 @@ pub enum Update {
 }
 
 impl Update {
-    fn allows(&self, name: &str) -> bool {
+    pub fn allows(&self, name: &str) -> bool {
         match self {
             Update::Nothing => false,
             Update::All => true,

@@ -74,7 +74,7 @@ impl Store {
     /// The entry for `integrity`, if it is in the store.
     pub fn get(&self, integrity: &Integrity, name: &str, version: &str) -> Option<StorePath> {
         let path = self.source_path(integrity, name, version);
-        path.is_dir().then(|| StorePath { path, integrity: *integrity })
+        path.is_dir().then_some(StorePath { path, integrity: *integrity })
     }
 
     /// Adds a tree: `fill` writes it into an empty directory; the tree is then
@@ -97,6 +97,15 @@ impl Store {
         let tree = tmp.path().join("tree");
         fs::create_dir(&tree).map_err(io_err("cannot create", &tree))?;
         fill(&tree)?;
+        // A store entry is self-contained: no symlink may lead out of it,
+        // whatever source the tree came from.
+        crate::source::extract::links_stay_inside(&tree).map_err(|error| {
+            StoreError::Source(Box::new(crate::source::SourceError::Extract {
+                name: name.to_string(),
+                source_desc: source_desc.to_string(),
+                error,
+            }))
+        })?;
         let computed = integrity::hash_path(&tree)?;
         if let Some(expected) = expected
             && *expected != computed

@@ -131,6 +131,7 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
         }
     };
     let index = ctx.load_index(manifest)?;
+    let update_policy = update.clone();
     let resolved = resolve::resolve(&Request {
         manifest,
         index: &index,
@@ -140,7 +141,7 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
     })?;
     ctx.warn_all(&resolved.warnings);
     let mut new = resolved.lock;
-    complete(&mut new, old.as_ref(), offline)?;
+    complete(&mut new, old.as_ref(), &update_policy, offline)?;
     let text = new.to_toml();
     Ok(Planned {
         up_to_date: old_text.as_deref() == Some(text.as_str()),
@@ -155,10 +156,12 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
 /// Fills in what resolution alone does not know: the commit and integrity
 /// an unchanged plugin had in the old lock (a locked commit is never
 /// re-resolved), and the commit of a branch or tag that is new.
-fn complete(new: &mut Lock, old: Option<&Lock>, offline: bool) -> Result<(), Error> {
+fn complete(new: &mut Lock, old: Option<&Lock>, update: &Update, offline: bool) -> Result<(), Error> {
     let cache = crate::paths::paii_home().join("cache");
     for p in &mut new.plugins {
-        if let Some(o) = old.and_then(|l| l.plugin(&p.name)).filter(|o| same_origin(o, p)) {
+        // `--update` moves a branch to its newest commit.
+        let keep = old.filter(|_| !update.allows(&p.name)).and_then(|l| l.plugin(&p.name));
+        if let Some(o) = keep.filter(|o| same_origin(o, p)) {
             if p.integrity.is_none() && !matches!(p.source, LockedSource::Path { .. }) {
                 p.integrity = o.integrity;
             }

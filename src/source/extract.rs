@@ -83,10 +83,21 @@ impl Compression {
 /// plugin root: `dest`'s only top-level directory when the archive has
 /// exactly one, else `dest` itself.
 pub fn unpack(reader: impl Read, compression: Compression, dest: &Path, limits: Limits) -> Result<PathBuf, ExtractError> {
+    // Headers, long names and pax records are read into memory by the tar
+    // crate before any per-file check; capping the whole decompressed stream
+    // bounds them too.
+    let cap = limits.max_bytes.saturating_add(limits.max_entries.saturating_mul(2048)).saturating_add(1 << 20);
     match compression {
-        Compression::Gzip => unpack_tar(flate2::read::GzDecoder::new(reader), dest, limits),
-        Compression::None => unpack_tar(reader, dest, limits),
-    }?;
+        Compression::Gzip => unpack_tar(Capped::new(flate2::read::GzDecoder::new(reader), cap), dest, limits),
+        Compression::None => unpack_tar(Capped::new(reader, cap), dest, limits),
+    }
+    .map_err(|e| match e {
+        ExtractError::Read(io) if io.kind() == io::ErrorKind::FileTooLarge => {
+            ExtractError::TooLarge { limit: limits.max_bytes, what: "bytes", env: "BYTES" }
+        }
+        other => other,
+    })?;
+    links_stay_inside(dest)?;
     let mut top = fs::read_dir(dest).map_err(ExtractError::Read)?;
     if let (Some(Ok(only)), None) = (top.next(), top.next())
         && only.file_type().map(|t| t.is_dir()).unwrap_or(false)
@@ -183,10 +194,11 @@ fn unpack_tar(reader: impl Read, dest: &Path, limits: Limits) -> Result<(), Extr
                     .mode(if exec { 0o755 } else { 0o644 })
                     .open(&target)
                     .map_err(write_err)?;
-                // The header's size is a claim; count what really arrives.
+                // The header's size is a claim (a pax record can override it);
+                // count what really arrives, and never write past the cap.
                 let budget = limits.max_bytes - total;
-                let written = io::copy(&mut (&mut entry).take(budget + 1), &mut out).map_err(ExtractError::Read)?;
-                if written > budget {
+                let written = io::copy(&mut (&mut entry).take(budget), &mut out).map_err(ExtractError::Read)?;
+                if written == budget && entry.read(&mut [0u8; 1]).map_err(ExtractError::Read)? > 0 {
                     return Err(ExtractError::TooLarge { limit: limits.max_bytes, what: "bytes", env: "BYTES" });
                 }
                 total += written;
@@ -207,6 +219,60 @@ fn unpack_tar(reader: impl Read, dest: &Path, limits: Limits) -> Result<(), Extr
             tar::EntryType::Char | tar::EntryType::Block => return Err(refused(&shown, "device nodes are not allowed")),
             tar::EntryType::Fifo => return Err(refused(&shown, "FIFOs are not allowed")),
             other => return Err(refused(&shown, format!("unsupported entry type {other:?}"))),
+        }
+    }
+    Ok(())
+}
+
+/// A reader that fails once more than `left` bytes have been read.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R> Capped<R> {
+    fn new(inner: R, cap: u64) -> Capped<R> {
+        Capped { inner, left: cap }
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            return Err(io::Error::new(io::ErrorKind::FileTooLarge, "archive larger than allowed"));
+        }
+        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Every symlink in `root`, resolved by the file system itself (so chains
+/// of links count), must land inside `root`. Used after extraction and for
+/// every tree that enters the store.
+pub fn links_stay_inside(root: &Path) -> Result<(), ExtractError> {
+    let canon_root = fs::canonicalize(root).map_err(ExtractError::Read)?;
+    walk_links(root, &canon_root, root)
+}
+
+fn walk_links(dir: &Path, canon_root: &Path, root: &Path) -> Result<(), ExtractError> {
+    for entry in fs::read_dir(dir).map_err(ExtractError::Read)? {
+        let entry = entry.map_err(ExtractError::Read)?;
+        let ft = entry.file_type().map_err(ExtractError::Read)?;
+        let path = entry.path();
+        if ft.is_symlink() {
+            let shown = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+            let reason = match fs::canonicalize(&path) {
+                Ok(target) if target.starts_with(canon_root) => continue,
+                Ok(_) => "symlink resolves outside the plugin",
+                Err(_) => "symlink does not resolve to a file inside the plugin",
+            };
+            // Leave no way out behind, even in a directory about to be removed.
+            let _ = fs::remove_file(&path);
+            return Err(refused(&shown, reason));
+        } else if ft.is_dir() {
+            walk_links(&path, canon_root, root)?;
         }
     }
     Ok(())

@@ -114,3 +114,259 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+// ---- real git repositories -------------------------------------------------
+
+/// Runs the git CLI to build test repositories (paii itself fetches with gix),
+/// isolated from any user configuration, with fixed dates so that commit ids
+/// are the same on every run.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.org")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.org")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The text of a minimal plugin.toml.
+pub fn plugin_toml(name: &str, version: &str) -> String {
+    format!("[plugin]\nname = \"{name}\"\nversion = \"{version}\"\n\n[provides]\nskill = \"{name}\"\n")
+}
+
+/// Writes a small plugin tree (plugin.toml, a skill, an executable).
+pub fn write_plugin(dir: &Path, name: &str, version: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::fs::write(dir.join("plugin.toml"), plugin_toml(name, version)).unwrap();
+    std::fs::write(dir.join("SKILL.md"), format!("# {name}\n\nDoes {name} things.\n")).unwrap();
+    std::fs::write(dir.join("bin/run"), "#!/bin/sh\necho hi\n").unwrap();
+    std::fs::set_permissions(dir.join("bin/run"), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A repository at `dir` holding `plugins/<name>/` for each plugin, on
+/// branch `main`, tagged `v1`. Returns the commit id.
+pub fn plugin_repo(dir: &Path, plugins: &[(&str, &str)]) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q", "-b", "main"]);
+    for (name, version) in plugins {
+        write_plugin(&dir.join("plugins").join(name), name, version);
+    }
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "plugins"]);
+    git(dir, &["tag", "v1"]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `git daemon` serving `base` on 127.0.0.1, stopped when dropped.
+pub struct GitDaemon {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl GitDaemon {
+    pub fn start(base: &Path) -> GitDaemon {
+        let port = free_port();
+        let mut child = Command::new("git")
+            .args([
+                "daemon",
+                "--reuseaddr",
+                "--export-all",
+                "--informative-errors",
+                "--listen=127.0.0.1",
+                &format!("--port={port}"),
+                &format!("--base-path={}", base.display()),
+                &base.display().to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return GitDaemon { child, port };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("git daemon did not start");
+    }
+
+    pub fn url(&self, repo: &str) -> String {
+        format!("git://127.0.0.1:{}/{repo}", self.port)
+    }
+}
+
+impl Drop for GitDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---- a real HTTP server ---------------------------------------------------
+
+/// How the server answers one path.
+#[derive(Clone)]
+pub enum Reply {
+    Bytes(Vec<u8>),
+    /// Status codes to answer first, one per request, then the bytes.
+    FailThen(Vec<u16>, Vec<u8>),
+    /// Announce the full length but send only the first `n` bytes.
+    Truncated(Vec<u8>, usize),
+    Redirect(String),
+    /// Send the bytes slowly: `chunk` bytes every `pause_ms`.
+    Slow(Vec<u8>, usize, u64),
+    /// Require basic auth `user:password`.
+    Auth(String, String, Vec<u8>),
+}
+
+/// An HTTP/1.1 server on 127.0.0.1 that serves fixed replies, one request
+/// per connection, counting requests per path; stopped when dropped. Written
+/// on std's TcpListener so that faults (cut-off bodies, stalls) are real.
+pub struct HttpServer {
+    pub port: u16,
+    pub hits: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HttpServer {
+    pub fn start(routes: Vec<(&str, Reply)>) -> HttpServer {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let routes: std::collections::HashMap<String, Reply> = routes.into_iter().map(|(p, r)| (p.to_string(), r)).collect();
+        let routes = std::sync::Arc::new(routes);
+        let hits = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::<String, usize>::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (h, st) = (hits.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !st.load(Ordering::Relaxed) {
+                let (stream, _) = match listener.accept() {
+                    Ok(c) => c,
+                    Err(_) => {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        continue;
+                    }
+                };
+                let (routes, h) = (routes.clone(), h.clone());
+                std::thread::spawn(move || {
+                    stream.set_nonblocking(false).unwrap();
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).is_err() {
+                        return;
+                    }
+                    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let mut auth = String::new();
+                    loop {
+                        let mut l = String::new();
+                        if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = l.strip_prefix("authorization: ").or_else(|| l.strip_prefix("Authorization: ")) {
+                            auth = v.trim().to_string();
+                        }
+                    }
+                    let n = {
+                        let mut h = h.lock().unwrap();
+                        let c = h.entry(path.clone()).or_insert(0);
+                        *c += 1;
+                        *c
+                    };
+                    let mut w = stream;
+                    let head = |w: &mut std::net::TcpStream, code: u16, len: usize, extra: &str| {
+                        let _ = write!(w, "HTTP/1.1 {code} X\r\nContent-Length: {len}\r\nConnection: close\r\n{extra}\r\n");
+                    };
+                    match routes.get(&path).cloned() {
+                        None => head(&mut w, 404, 0, ""),
+                        Some(Reply::Bytes(b)) => {
+                            head(&mut w, 200, b.len(), "");
+                            let _ = w.write_all(&b);
+                        }
+                        Some(Reply::FailThen(codes, b)) => match codes.get(n - 1) {
+                            Some(code) => head(&mut w, *code, 0, ""),
+                            None => {
+                                head(&mut w, 200, b.len(), "");
+                                let _ = w.write_all(&b);
+                            }
+                        },
+                        Some(Reply::Redirect(to)) => head(&mut w, 302, 0, &format!("Location: {to}\r\n")),
+                        Some(Reply::Auth(user, pass, b)) => {
+                            use base64::Engine;
+                            let want = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}")));
+                            if auth == want {
+                                head(&mut w, 200, b.len(), "");
+                                let _ = w.write_all(&b);
+                            } else {
+                                head(&mut w, 401, 0, "");
+                            }
+                        }
+                        Some(Reply::Truncated(b, keep)) => {
+                            head(&mut w, 200, b.len(), "");
+                            let _ = w.write_all(&b[..keep]);
+                        }
+                        Some(Reply::Slow(b, chunk, pause)) => {
+                            head(&mut w, 200, b.len(), "");
+                            for part in b.chunks(chunk) {
+                                if w.write_all(part).and_then(|_| w.flush()).is_err() {
+                                    break;
+                                }
+                                std::thread::sleep(std::time::Duration::from_millis(pause));
+                            }
+                        }
+                    }
+                    let _ = w.flush();
+                    let _ = w.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        HttpServer { port, hits, stop, thread: Some(thread) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A .tar.gz of `dir`'s content under one top-level directory `top`.
+pub fn tarball(dir: &Path, top: &str) -> Vec<u8> {
+    let enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut b = tar::Builder::new(enc);
+    b.follow_symlinks(false);
+    b.append_dir_all(top, dir).unwrap();
+    b.into_inner().unwrap().finish().unwrap()
+}

@@ -1,0 +1,337 @@
+//! Fetching into the store from real git repositories (file:// and a git
+//! daemon on 127.0.0.1) and a real HTTP server on 127.0.0.1.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use common::{GitDaemon, HttpServer, Reply, Sandbox, git, plugin_repo, tarball, write_plugin};
+
+/// A registry file with one entry per `(name, version, source lines)`.
+fn registry(entries: &[(&str, &str, String)]) -> String {
+    let mut s = String::from("[registry]\nname = \"test\"\n");
+    for (name, version, source) in entries {
+        s.push_str(&format!("\n[[plugins]]\nname = \"{name}\"\nversion = \"{version}\"\n{source}\nprovides = [\"SkillProvider:{name}\"]\n"));
+    }
+    s
+}
+
+/// A team dir `t/` with a registry and a paii.toml asking for `plugins`.
+fn team(sb: &Sandbox, registry_text: &str, plugins: &[&str]) {
+    sb.write("t/registry.toml", registry_text);
+    let mut m = String::from("[registries]\ntest = { path = \"registry.toml\" }\n[plugins]\n");
+    for p in plugins {
+        m.push_str(&format!("{p} = \"*\"\n"));
+    }
+    sb.write("t/paii.toml", &m);
+}
+
+fn locked<'a>(lock: &'a str, name: &str) -> &'a str {
+    lock.split("[[plugin]]").find(|p| p.contains(&format!("name = \"{name}\""))).unwrap_or_else(|| panic!("{name}:\n{lock}"))
+}
+
+fn store_entries(sb: &Sandbox) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(sb.home().join("store"))
+        .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn git_branch_is_locked_as_a_commit_and_fetched_into_a_read_only_store() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    let commit = plugin_repo(&repo, &[("alpha", "1.0.0"), ("beta", "0.1.0")]);
+    let url = format!("file://{}", repo.display());
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+
+    sb.paii_in("t", &["lock"]).ok();
+    let lock = sb.read("t/paii.lock");
+    assert!(locked(&lock, "alpha").contains(&format!("source = \"git+{url}?rev=main#{commit}\"")), "{lock}");
+
+    let out = sb.paii_in("t", &["sync"]).ok();
+    assert!(out.stderr.contains("fetched alpha 1.0.0"), "{}", out.stderr);
+    let lock = sb.read("t/paii.lock");
+    assert!(locked(&lock, "alpha").contains("integrity = \"sha256-"), "the lock learns the integrity: {lock}");
+    let entries = store_entries(&sb);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = sb.home().join("store").join(&entries[0]);
+    assert!(entry.join("plugin.toml").is_file());
+    assert!(!entry.join("../beta").exists() && !entry.join("plugins").exists(), "only the subtree is checked out");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&entry), 0o555);
+    assert_eq!(mode(&entry.join("SKILL.md")), 0o444);
+    assert_eq!(mode(&entry.join("bin/run")), 0o555);
+
+    let again = sb.paii_in("t", &["sync"]).ok();
+    assert!(again.stderr.contains("1 plugin in the store (0 fetched, 1 already there)"), "{}", again.stderr);
+}
+
+#[test]
+fn a_locked_commit_is_not_re_resolved_when_the_branch_moves() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    let first = plugin_repo(&repo, &[("alpha", "1.0.0")]);
+    let url = format!("file://{}", repo.display());
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    sb.paii_in("t", &["sync"]).ok();
+    std::fs::write(repo.join("plugins/alpha/SKILL.md"), "changed\n").unwrap();
+    git(&repo, &["commit", "-q", "-am", "change"]);
+    let second = git(&repo, &["rev-parse", "HEAD"]);
+    sb.paii_in("t", &["sync", "--locked"]).ok();
+    assert!(sb.read("t/paii.lock").contains(&first));
+    sb.paii_in("t", &["lock", "--update"]).ok();
+    let lock = sb.read("t/paii.lock");
+    assert!(lock.contains(&second), "{lock}");
+    assert!(!locked(&lock, "alpha").contains("integrity"), "a new commit has no integrity yet: {lock}");
+    sb.paii_in("t", &["sync"]).ok();
+    assert_eq!(store_entries(&sb).len(), 2, "the old entry stays for older generations");
+}
+
+#[test]
+fn tags_resolve_and_a_missing_rev_or_path_is_a_clear_error() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    let commit = plugin_repo(&repo, &[("alpha", "1.0.0")]);
+    let url = format!("file://{}", repo.display());
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"v1\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    sb.paii_in("t", &["sync"]).ok();
+    assert!(sb.read("t/paii.lock").contains(&commit));
+
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"nope\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    std::fs::remove_file(sb.path("t/paii.lock")).unwrap();
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `alpha`: `nope` does not exist in"), "{}", out.stderr);
+
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/gamma\""))]), &["alpha"]);
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `alpha`: git"), "{}", out.stderr);
+    assert!(out.stderr.contains("has no `plugins/gamma`"), "{}", out.stderr);
+
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins\""))]), &["alpha"]);
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("holds no plugin.toml at its root"), "{}", out.stderr);
+
+    team(&sb, &registry(&[("alpha", "2.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin.toml says alpha 1.0.0, the lock says alpha 2.0.0"), "{}", out.stderr);
+    assert_eq!(store_entries(&sb).len(), 1, "failed fetches add nothing to the store");
+}
+
+#[test]
+fn git_daemon_transport_fetches() {
+    let sb = Sandbox::new();
+    let commit = plugin_repo(&sb.path("repos/plugins"), &[("alpha", "1.0.0")]);
+    let daemon = GitDaemon::start(&sb.path("repos"));
+    let url = daemon.url("plugins");
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    sb.paii_in("t", &["sync"]).ok();
+    assert!(sb.read("t/paii.lock").contains(&format!("git+{url}?rev=main#{commit}")));
+    // Incremental: a second plugin from the same repository reuses the cache.
+    assert_eq!(std::fs::read_dir(sb.home().join("cache/git")).unwrap().count(), 1);
+}
+
+#[test]
+fn the_same_tree_hashes_the_same_from_git_tarball_and_path() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    let commit = plugin_repo(&repo, &[("alpha", "1.0.0")]);
+    let tree = sb.path("repos/plugins/plugins/alpha");
+    let http = HttpServer::start(vec![("/alpha.tar.gz", Reply::Bytes(tarball(&tree, "alpha-1.0.0")))]);
+
+    // git first, to learn the hash.
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"file://{}\"\nrev = \"{commit}\"\npath = \"plugins/alpha\"", repo.display()))]), &["alpha"]);
+    sb.paii_in("t", &["sync"]).ok();
+    let lock = sb.read("t/paii.lock");
+    let integrity = locked(&lock, "alpha").lines().find(|l| l.starts_with("integrity")).unwrap().split('"').nth(1).unwrap().to_string();
+
+    // The tarball must match that hash exactly (it is refused otherwise).
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/alpha.tar.gz")))]), &["alpha"]);
+    std::fs::remove_file(sb.path("t/paii.lock")).unwrap();
+    sb.paii_in("t", &["sync"]).ok();
+    assert!(sb.read("t/paii.lock").contains(&integrity));
+
+    // A path plugin hashes the same: it lands in the same store entry.
+    sb.write("t/paii.toml", &format!("[plugins]\nalpha = {{ path = \"{}\" }}\n", tree.display()));
+    let out = sb.paii_in("t", &["sync"]).ok();
+    assert!(out.stderr.contains("(0 fetched, 1 already there)"), "{}", out.stderr);
+    let hex: String = {
+        use base64::Engine;
+        let b64 = integrity.trim_start_matches("sha256-");
+        base64::engine::general_purpose::STANDARD.decode(b64).unwrap().iter().map(|b| format!("{b:02x}")).collect()
+    };
+    assert!(store_entries(&sb)[0].starts_with(&hex[..32]));
+}
+
+#[test]
+fn a_wrong_hash_is_refused_naming_source_expected_and_computed() {
+    let sb = Sandbox::new();
+    let dir = sb.path("src/alpha");
+    write_plugin(&dir, "alpha", "1.0.0");
+    let http = HttpServer::start(vec![("/a.tgz", Reply::Bytes(tarball(&dir, "alpha")))]);
+    let wrong = "sha256-pQpattmS9VmO3ZIQUFn66az8GSmB4IvYhTTCFn6SUmo=";
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{wrong}\"", http.url("/a.tgz")))]), &["alpha"]);
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains(&format!("integrity mismatch for tarball {}", http.url("/a.tgz"))), "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("expected: {wrong}")), "{}", out.stderr);
+    assert!(out.stderr.contains("computed: sha256-"), "{}", out.stderr);
+    assert!(store_entries(&sb).is_empty(), "nothing enters the store: {:?}", store_entries(&sb));
+}
+
+#[test]
+fn transient_http_failures_are_retried_and_permanent_ones_reported() {
+    let sb = Sandbox::new();
+    let dir = sb.path("src/alpha");
+    write_plugin(&dir, "alpha", "1.0.0");
+    let bytes = tarball(&dir, "alpha");
+    let http = HttpServer::start(vec![
+        ("/flaky.tgz", Reply::FailThen(vec![500, 503], bytes.clone())),
+        ("/moved.tgz", Reply::Redirect("/flaky.tgz".into())),
+        ("/cut.tgz", Reply::Truncated(bytes.clone(), bytes.len() / 2)),
+    ]);
+    // Learn the integrity from a path plugin of the same tree.
+    sb.write("p/paii.toml", &format!("[plugins]\nalpha = {{ path = \"{}\" }}\n", dir.display()));
+    sb.paii_in("p", &["sync"]).ok();
+    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/flaky.tgz")))]), &["alpha"]);
+    std::fs::remove_dir_all(sb.home().join("store")).ok();
+    sb.paii_in("t", &["sync"]).ok();
+    assert_eq!(http.hits("/flaky.tgz"), 3, "two 5xx answers, then success");
+
+    let sb2 = Sandbox::new();
+    team(&sb2, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/moved.tgz")))]), &["alpha"]);
+    sb2.paii_in("t", &["sync"]).ok();
+
+    let sb3 = Sandbox::new();
+    team(&sb3, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/missing.tgz")))]), &["alpha"]);
+    let out = sb3.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `alpha`: tarball"), "{}", out.stderr);
+    assert!(out.stderr.contains("HTTP 404"), "{}", out.stderr);
+    assert_eq!(http.hits("/missing.tgz"), 1, "a 404 is not retried");
+
+    team(&sb3, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/cut.tgz")))]), &["alpha"]);
+    std::fs::remove_file(sb3.path("t/paii.lock")).ok();
+    let out = sb3.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("cut short"), "{}", out.stderr);
+    assert_eq!(http.hits("/cut.tgz"), 3, "truncation is retried");
+    assert!(!sb3.home().join("cache/downloads").read_dir().map(|mut d| d.any(|e| e.unwrap().file_name().to_string_lossy().len() == 32)).unwrap_or(false), "no partial download is cached");
+
+    let sb4 = Sandbox::new();
+    team(&sb4, &registry(&[("alpha", "1.0.0", format!("url = \"http://127.0.0.1:{}/x.tgz\"\nintegrity = \"{integrity}\"", common::free_port()))]), &["alpha"]);
+    let out = sb4.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `alpha`: tarball http://127.0.0.1:"), "{}", out.stderr);
+}
+
+#[test]
+fn netrc_credentials_are_used_and_never_shown() {
+    let sb = Sandbox::new();
+    let dir = sb.path("src/alpha");
+    write_plugin(&dir, "alpha", "1.0.0");
+    let http = HttpServer::start(vec![("/private.tgz", Reply::Auth("bot".into(), "s3cret-token".into(), tarball(&dir, "alpha")))]);
+    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+    let url = format!("http://bot:s3cret-token@127.0.0.1:{}/private.tgz", http.port);
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{url}\"\nintegrity = \"{integrity}\""))]), &["alpha"]);
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("HTTP 401"), "{}", out.stderr);
+    assert!(!out.stderr.contains("s3cret"), "{}", out.stderr);
+    assert!(!sb.path("t/paii.lock").exists(), "a failed sync writes no lock");
+
+    std::fs::create_dir_all(sb.path("home")).unwrap();
+    sb.write("home/.netrc", "machine 127.0.0.1\n  login bot\n  password s3cret-token\n");
+    sb.paii_in("t", &["sync"]).ok();
+    assert!(!sb.read("t/paii.lock").contains("s3cret"));
+}
+
+#[test]
+fn offline_and_frozen_use_only_the_store() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    plugin_repo(&repo, &[("alpha", "1.0.0")]);
+    let url = format!("file://{}", repo.display());
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+
+    let out = sb.paii_in("t", &["sync", "--offline"]).fails();
+    assert!(out.stderr.contains("plugin `alpha`"), "{}", out.stderr);
+    assert!(out.stderr.contains("--offline allows no network"), "{}", out.stderr);
+
+    sb.paii_in("t", &["sync"]).ok();
+    std::fs::rename(&repo, sb.path("repos/gone")).unwrap();
+    sb.paii_in("t", &["sync", "--frozen"]).ok();
+    sb.paii_in("t", &["sync", "--offline"]).ok();
+
+    // --frozen never rewrites the lock.
+    let lock = sb.read("t/paii.lock");
+    let without = lock.lines().filter(|l| !l.starts_with("integrity")).collect::<Vec<_>>().join("\n") + "\n";
+    sb.write("t/paii.lock", &without);
+    let out = sb.paii_in("t", &["sync", "--frozen"]).fails();
+    assert!(out.stderr.contains("--locked forbids"), "{}", out.stderr);
+    assert_eq!(sb.read("t/paii.lock"), without);
+}
+
+#[test]
+fn plugin_verify_finds_a_corrupted_store_entry() {
+    let sb = Sandbox::new();
+    let dir = sb.path("src/alpha");
+    write_plugin(&dir, "alpha", "1.0.0");
+    sb.write("t/paii.toml", &format!("[plugins]\nalpha = {{ path = \"{}\" }}\n", dir.display()));
+    sb.paii_in("t", &["sync"]).ok();
+    let out = sb.paii_in("t", &["plugin", "verify"]).ok();
+    assert!(out.stdout.starts_with("ok "), "{}", out.stdout);
+    let entry = sb.home().join("store").join(&store_entries(&sb)[0]);
+    std::fs::set_permissions(entry.join("SKILL.md"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(entry.join("SKILL.md"), "tampered").unwrap();
+    let out = sb.paii_in("t", &["plugin", "verify", "alpha", "-o", "json"]).fails();
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report[0]["ok"], false);
+    assert!(report[0]["computed"].as_str().unwrap().starts_with("sha256-"));
+}
+
+#[test]
+fn a_killed_sync_leaves_only_temporaries_that_the_next_sync_removes() {
+    let sb = Sandbox::new();
+    let dir = sb.path("src/alpha");
+    write_plugin(&dir, "alpha", "1.0.0");
+    // Pad the plugin so that the slow download takes a while.
+    let mut x: u64 = 1;
+    let noise: Vec<u8> = (0..256 * 1024).map(|_| { x = x.wrapping_mul(6364136223846793005).wrapping_add(1); (x >> 56) as u8 }).collect();
+    std::fs::write(dir.join("data.bin"), noise).unwrap();
+    let bytes = tarball(&dir, "alpha");
+    let http = HttpServer::start(vec![
+        ("/slow.tgz", Reply::Slow(bytes.clone(), 1024, 20)),
+        ("/fast.tgz", Reply::Bytes(bytes)),
+    ]);
+    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/slow.tgz")))]), &["alpha"]);
+    let mut child = sb.command(&sb.path("t"), &["sync"]).stderr(std::process::Stdio::null()).spawn().unwrap();
+    while http.hits("/slow.tgz") == 0 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(store_entries(&sb).iter().all(|e| e.starts_with('.')), "no entry under a final name: {:?}", store_entries(&sb));
+
+    // Leave a half-assembled entry as a kill during extraction would.
+    std::fs::create_dir_all(sb.home().join("store/.tmp-killed/tree")).unwrap();
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/fast.tgz")))]), &["alpha"]);
+    sb.paii_in("t", &["sync"]).ok();
+    let entries = store_entries(&sb);
+    assert_eq!(entries.len(), 1, "temporaries cleaned, one complete entry: {entries:?}");
+    assert!(!entries[0].starts_with('.'));
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    plugin_repo(&repo, &[("alpha", "1.0.0")]);
+    let commit = git(&repo, &["rev-parse", "HEAD"]);
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"file://{}\"\nrev = \"{commit}\"\npath = \"plugins/alpha\"", repo.display()))]), &["alpha"]);
+    let out = sb.paii_in("t", &["sync", "--dry-run"]).ok();
+    assert!(out.stderr.contains("would fetch alpha 1.0.0"), "{}", out.stderr);
+    assert!(!sb.path("t/paii.lock").exists());
+    assert!(store_entries(&sb).is_empty());
+}
