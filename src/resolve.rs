@@ -329,6 +329,16 @@ pub struct ResolvedPlugin {
     pub wiring: contract::Wiring,
 }
 
+/// A plugin requested straight from git or a tarball, fetched before
+/// resolution so that its plugin.toml is known: that is its only version.
+#[derive(Debug, Clone)]
+pub struct DirectPlugin {
+    pub source: LockedSource,
+    pub subdir: Option<String>,
+    pub integrity: Option<Integrity>,
+    pub manifest: PluginManifest,
+}
+
 /// Everything resolution needs.
 pub struct Request<'a> {
     pub manifest: &'a Manifest,
@@ -336,12 +346,15 @@ pub struct Request<'a> {
     pub locked: Option<&'a Lock>,
     pub update: Update,
     pub solver: &'a dyn VersionSolver,
+    /// The git and tarball plugins of paii.toml, already fetched.
+    pub direct: &'a BTreeMap<String, DirectPlugin>,
 }
 
 /// A plugin's candidate versions and where they come from.
 enum Origin<'a> {
     Registry(&'a str, Vec<&'a IndexEntry>),
-    Path(String, Box<PluginManifest>),
+    /// A path, git or tarball plugin: one version, its plugin.toml.
+    Direct(DirectPlugin),
 }
 
 /// A resolved lock and what was noticed on the way (unknown keys in the
@@ -354,7 +367,7 @@ pub struct Resolved {
 
 /// Resolves `request` into a lock.
 pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
-    let Request { manifest, index, locked, update, solver } = request;
+    let Request { manifest, index, locked, update, solver, direct } = request;
     let mut problem = Problem {
         running: crate::version::paii_version(),
         ..Problem::default()
@@ -407,31 +420,23 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
             Requested::Path { path, written } => {
                 let mut pm = PluginManifest::load(&path.join("plugin.toml"))?;
                 warnings.append(&mut pm.warnings);
-                if pm.name != name {
-                    return Err(ResolveError::NameMismatch { key: name.to_string(), found: pm.name });
-                }
-                // Exactly the version on disk, pre-release or not.
-                let exact = VersionReq::parse(&format!("={}", precedence(&pm.version))).unwrap_or(VersionReq::STAR);
-                problem.requirements.insert(name.to_string(), exact);
-                problem.candidates.insert(
-                    name.to_string(),
-                    vec![Candidate { version: precedence(&pm.version), core_version: pm.core_version.clone() }],
-                );
-                origins.insert(name, Origin::Path(written.clone(), Box::new(pm)));
+                let d = DirectPlugin {
+                    source: LockedSource::Path { path: written.clone() },
+                    subdir: None,
+                    integrity: None,
+                    manifest: pm,
+                };
+                add_direct(&mut problem, &mut origins, name, d)?;
             }
-            Requested::Git { url, .. } => {
-                return Err(ResolveError::Unsupported {
-                    name: name.to_string(),
-                    source_desc: format!("git {}", crate::url::redact(url)),
-                    reason: "plugins requested straight from git are locked by fetching them, which this paii cannot do yet; publish the plugin in a registry, or use a local clone with `{ path = ... }`".into(),
-                });
-            }
-            Requested::Url { url, .. } => {
-                return Err(ResolveError::Unsupported {
-                    name: name.to_string(),
-                    source_desc: format!("tarball {}", crate::url::redact(url)),
-                    reason: "plugins requested straight from a tarball URL are locked by fetching them, which this paii cannot do yet".into(),
-                });
+            Requested::Git { url, .. } | Requested::Url { url, .. } => {
+                let Some(d) = direct.get(name) else {
+                    return Err(ResolveError::Unsupported {
+                        name: name.to_string(),
+                        source_desc: crate::url::redact(url),
+                        reason: "it was not fetched before resolution".into(),
+                    });
+                };
+                add_direct(&mut problem, &mut origins, name, d.clone())?;
             }
         }
     }
@@ -481,15 +486,15 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                     consumes: e.consumes.clone(),
                 });
             }
-            Some(Origin::Path(written, pm)) => chosen.push(Chosen {
+            Some(Origin::Direct(d)) => chosen.push(Chosen {
                 name,
-                version: pm.version.clone(),
+                version: d.manifest.version.clone(),
                 registry: None,
-                source: LockedSource::Path { path: written.clone() },
-                subdir: None,
-                integrity: None,
-                provides: pm.provides.clone(),
-                consumes: pm.consumes.clone(),
+                source: d.source.clone(),
+                subdir: d.subdir.clone(),
+                integrity: d.integrity,
+                provides: d.manifest.provides.clone(),
+                consumes: d.manifest.consumes.clone(),
             }),
             None => {}
         }
@@ -536,6 +541,25 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
         })
         .collect();
     Ok(Resolved { lock: Lock::new(plugins), warnings })
+}
+
+/// A plugin with exactly one version, the one its plugin.toml names.
+fn add_direct<'a>(
+    problem: &mut Problem,
+    origins: &mut HashMap<&'a str, Origin<'a>>,
+    name: &'a str,
+    d: DirectPlugin,
+) -> Result<(), ResolveError> {
+    if d.manifest.name != name {
+        return Err(ResolveError::NameMismatch { key: name.to_string(), found: d.manifest.name });
+    }
+    // Exactly that version, pre-release or not.
+    let v = precedence(&d.manifest.version);
+    let exact = VersionReq::parse(&format!("={v}")).unwrap_or(VersionReq::STAR);
+    problem.requirements.insert(name.to_string(), exact);
+    problem.candidates.insert(name.to_string(), vec![Candidate { version: v, core_version: d.manifest.core_version.clone() }]);
+    origins.insert(name, Origin::Direct(d));
+    Ok(())
 }
 
 fn no_solution_help(problem: &Problem, yanked: &[String]) -> Option<String> {

@@ -77,17 +77,17 @@ impl Store {
         path.is_dir().then_some(StorePath { path, integrity: *integrity })
     }
 
-    /// Adds a tree: `fill` writes it into an empty directory; the tree is then
-    /// hashed, compared with `expected` (when known), made read-only and
-    /// moved to its final name. If another process added the same entry
-    /// meanwhile, its copy is used.
+    /// Adds a tree: `fill` writes it into an empty directory and returns the
+    /// plugin's version (part of the entry's name); the tree is then hashed,
+    /// compared with `expected` (when known), made read-only and moved to its
+    /// final name. If another process added the same entry meanwhile, its
+    /// copy is used.
     pub fn add(
         &self,
         name: &str,
-        version: &str,
         source_desc: &str,
         expected: Option<&Integrity>,
-        fill: impl FnOnce(&Path) -> Result<(), StoreError>,
+        fill: impl FnOnce(&Path) -> Result<String, StoreError>,
     ) -> Result<StorePath, StoreError> {
         fs::create_dir_all(&self.root).map_err(io_err("cannot create the store", &self.root))?;
         let tmp = tempfile::Builder::new()
@@ -96,7 +96,7 @@ impl Store {
             .map_err(io_err("cannot create a directory in", &self.root))?;
         let tree = tmp.path().join("tree");
         fs::create_dir(&tree).map_err(io_err("cannot create", &tree))?;
-        fill(&tree)?;
+        let version = fill(&tree)?;
         // A store entry is self-contained: no symlink may lead out of it,
         // whatever source the tree came from.
         crate::source::extract::links_stay_inside(&tree).map_err(|error| {
@@ -117,7 +117,7 @@ impl Store {
                 computed,
             });
         }
-        let final_path = self.source_path(&computed, name, version);
+        let final_path = self.source_path(&computed, name, &version);
         if final_path.is_dir() {
             return Ok(StorePath { path: final_path, integrity: computed });
         }
@@ -210,19 +210,19 @@ fn set_modes(root: &Path, mode: impl Fn(u32, bool) -> u32 + Copy) -> Result<(), 
 mod tests {
     use super::*;
 
-    fn fill_demo(dir: &Path) -> Result<(), StoreError> {
+    fn fill_demo(dir: &Path) -> Result<String, StoreError> {
         fs::write(dir.join("plugin.toml"), "[plugin]\n").unwrap();
         fs::create_dir(dir.join("bin")).unwrap();
         fs::write(dir.join("bin/run"), "#!/bin/sh\n").unwrap();
         fs::set_permissions(dir.join("bin/run"), fs::Permissions::from_mode(0o755)).unwrap();
-        Ok(())
+        Ok("1.0.0".into())
     }
 
     #[test]
     fn entries_are_read_only_and_named_by_content() {
         let d = tempfile::tempdir().unwrap();
         let store = Store::new(d.path().join("store"));
-        let entry = store.add("demo", "1.0.0", "test", None, fill_demo).unwrap();
+        let entry = store.add("demo", "test", None, fill_demo).unwrap();
         assert!(entry.path.file_name().unwrap().to_string_lossy().ends_with("-demo-1.0.0"));
         let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&entry.path), 0o555);
@@ -237,7 +237,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let store = Store::new(d.path().join("store"));
         let wrong: Integrity = "sha256-pQpattmS9VmO3ZIQUFn66az8GSmB4IvYhTTCFn6SUmo=".parse().unwrap();
-        let err = store.add("demo", "1.0.0", "git https://x", Some(&wrong), fill_demo).unwrap_err();
+        let err = store.add("demo", "git https://x", Some(&wrong), fill_demo).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("expected: sha256-pQpattmS9VmO3ZIQUFn66az8GSmB4IvYhTTCFn6SUmo="), "{msg}");
         assert!(msg.contains("computed: sha256-"), "{msg}");
@@ -249,7 +249,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let store = Store::new(d.path().join("store"));
         let results: Vec<_> = std::thread::scope(|s| {
-            let hs: Vec<_> = (0..4).map(|_| s.spawn(|| store.add("demo", "1.0.0", "t", None, fill_demo))).collect();
+            let hs: Vec<_> = (0..4).map(|_| s.spawn(|| store.add("demo", "t", None, fill_demo))).collect();
             hs.into_iter().map(|h| h.join().unwrap()).collect()
         });
         let paths: Vec<_> = results.into_iter().map(|r| r.unwrap().path).collect();

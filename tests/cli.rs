@@ -469,16 +469,6 @@ fn registry_list_add_remove_search_and_show() {
     assert!(!sb.read("fixtures/team/paii.toml").contains("extra ="));
 }
 
-#[test]
-fn direct_git_plugins_are_written_but_not_yet_lockable() {
-    let sb = Sandbox::with_fixtures();
-    let before = sb.read("fixtures/team/paii.toml");
-    let out = sb.paii(&["plugin", "install", "mytool", "--git", "https://user:secret@example.org/me/mytool", "--rev", "v2.0.1"]).fails();
-    assert!(out.stderr.contains("plugin `mytool` (git https://example.org/me/mytool)"), "{}", out.stderr);
-    assert!(!out.stderr.contains("secret"), "credentials never appear in messages");
-    assert_eq!(sb.read("fixtures/team/paii.toml"), before);
-}
-
 // ---- regressions found in review ---------------------------------------------
 
 #[test]

@@ -335,3 +335,36 @@ fn dry_run_changes_nothing() {
     assert!(!sb.path("t/paii.lock").exists());
     assert!(store_entries(&sb).is_empty());
 }
+
+#[test]
+fn plugins_straight_from_git_and_tarballs_are_installed_and_locked() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/tools");
+    let commit = plugin_repo(&repo, &[("mytool", "2.0.1")]);
+    sb.write("t/paii.toml", "# my setup\n[plugins]\n");
+    let url = format!("file://{}", repo.display());
+    sb.paii_in("t", &["plugin", "install", "mytool", "--git", &url, "--rev", "main", "--path", "plugins/mytool"]).ok();
+    let manifest = sb.read("t/paii.toml");
+    assert!(manifest.contains(&format!("mytool = {{ git = \"{url}\", rev = \"main\", path = \"plugins/mytool\" }}")), "{manifest}");
+    assert!(manifest.starts_with("# my setup"));
+    let lock = sb.read("t/paii.lock");
+    let entry = locked(&lock, "mytool");
+    assert!(entry.contains(&format!("source = \"git+{url}?rev=main#{commit}\"")), "{entry}");
+    assert!(entry.contains("version = \"2.0.1\"") && entry.contains("integrity = \"sha256-"), "{entry}");
+    assert!(entry.contains("provides = [\"SkillProvider:mytool\"]"), "{entry}");
+    sb.paii_in("t", &["sync", "--locked"]).ok();
+
+    // A tarball without a hash in paii.toml is hashed on first fetch.
+    let dir = sb.path("src/blob");
+    write_plugin(&dir, "blob", "1.0.0");
+    let http = HttpServer::start(vec![("/blob-1.0.tar.gz", Reply::Bytes(tarball(&dir, "blob-1.0")))]);
+    sb.paii_in("t", &["plugin", "install", "blob", "--url", &http.url("/blob-1.0.tar.gz")]).ok();
+    let lock = sb.read("t/paii.lock");
+    let expected = paii::integrity::hash_path(&dir).unwrap().to_string();
+    assert!(locked(&lock, "blob").contains(&format!("integrity = \"{expected}\"")), "{lock}");
+
+    // A plugin.toml that names another plugin is refused.
+    sb.write("t/paii.toml", &format!("[plugins]\nother = {{ git = \"{url}\", path = \"plugins/mytool\" }}\n"));
+    let out = sb.paii_in("t", &["lock"]).fails();
+    assert!(out.stderr.contains("plugin.toml named `mytool`"), "{}", out.stderr);
+}

@@ -105,7 +105,8 @@ fn lock_for(entries: &[Entry], requests: &[(usize, usize)]) -> Result<Lock, Stri
     let (registry, _) = Registry::parse("r", SourceFile::new(Path::new("/t/r.toml"), reg)).map_err(|e| format!("{e:?}"))?;
     let manifest = Manifest::parse(SourceFile::new(Path::new("/t/paii.toml"), man)).map_err(|e| format!("{e:?}"))?;
     let index = Index { registries: vec![registry] };
-    resolve(&Request { manifest: &manifest, index: &index, locked: None, update: Update::Nothing, solver: &PubGrubSolver })
+    let direct = Default::default();
+    resolve(&Request { manifest: &manifest, index: &index, locked: None, update: Update::Nothing, solver: &PubGrubSolver, direct: &direct })
         .map(|r| r.lock)
         .map_err(|e| e.to_string())
 }

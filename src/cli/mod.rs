@@ -118,6 +118,12 @@ enum PluginCommand {
         /// A local plugin directory (with --git: the subdirectory)
         #[arg(long)]
         path: Option<String>,
+        /// A tarball URL holding the plugin
+        #[arg(long, conflicts_with_all = ["git", "path", "registry"])]
+        url: Option<String>,
+        /// The expected `sha256-...` of a --url plugin's tree
+        #[arg(long, requires = "url")]
+        integrity: Option<String>,
     },
     /// Remove a plugin from paii.toml and lock
     Remove { name: String },
@@ -212,8 +218,8 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
         Command::Plugin(cmd) => match cmd {
             PluginCommand::List => p.plugin_list(&ops::plugin::list(ctx)?),
             PluginCommand::Info { name } => p.plugin_info(&ops::plugin::info(ctx, &name)?),
-            PluginCommand::Install { name, registry, git, rev, path } => {
-                let spec = ops::plugin::InstallSpec { name, registry, git, rev, path };
+            PluginCommand::Install { name, registry, git, rev, path, url, integrity } => {
+                let spec = ops::plugin::InstallSpec { name, registry, git, rev, path, url, integrity };
                 p.edit_outcome(&ops::plugin::install(ctx, &spec)?);
             }
             PluginCommand::Remove { name } => p.edit_outcome(&ops::plugin::remove(ctx, &name)?),

@@ -7,7 +7,12 @@ use super::{Context, Error};
 use crate::diagnostic::SourceFile;
 use crate::fsutil::atomic_write;
 use crate::lock::{Lock, LockDiff, LockedPlugin, LockedSource};
+use crate::manifest::Requested;
+use crate::resolve::DirectPlugin;
+use crate::source::Fetcher;
 use crate::source::git::GitSpec;
+use crate::store::Store;
+use std::collections::BTreeMap;
 use crate::manifest::Manifest;
 use crate::resolve::{self, PubGrubSolver, Request, Update};
 
@@ -131,6 +136,7 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
         }
     };
     let index = ctx.load_index(manifest)?;
+    let direct = fetch_direct(manifest, old.as_ref(), &update, offline)?;
     let update_policy = update.clone();
     let resolved = resolve::resolve(&Request {
         manifest,
@@ -138,6 +144,7 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
         locked: old.as_ref(),
         update,
         solver: &PubGrubSolver,
+        direct: &direct,
     })?;
     ctx.warn_all(&resolved.warnings);
     let mut new = resolved.lock;
@@ -151,6 +158,60 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
         new,
         text,
     })
+}
+
+/// Fetches the plugins paii.toml asks for straight from git or a tarball,
+/// so that resolution can read their plugin.toml. A plugin whose source is
+/// unchanged since the lock is taken at its locked commit and hash.
+fn fetch_direct(
+    manifest: &Manifest,
+    old: Option<&Lock>,
+    update: &Update,
+    offline: bool,
+) -> Result<BTreeMap<String, DirectPlugin>, Error> {
+    let mut out = BTreeMap::new();
+    let wanted: Vec<_> = manifest
+        .plugins
+        .iter()
+        .filter(|p| matches!(p.source, Requested::Git { .. } | Requested::Url { .. }))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let home = crate::paths::paii_home();
+    let fetcher = Fetcher {
+        store: Store::new(home.join("store")),
+        cache: home.join("cache"),
+        manifest_dir: manifest.dir.clone(),
+        offline,
+    };
+    for p in wanted {
+        let prior = old.filter(|_| !update.allows(&p.name)).and_then(|l| l.plugin(&p.name));
+        let (mut source, subdir, given) = match &p.source {
+            Requested::Git { url, rev, subdir } => {
+                let url = crate::url::redact(url);
+                let commit = prior.and_then(|o| match &o.source {
+                    LockedSource::Git { url: u, rev: r, commit } if *u == url && r == rev && o.subdir == *subdir => commit.clone(),
+                    _ => None,
+                });
+                (LockedSource::Git { url, rev: rev.clone(), commit }, subdir.clone(), None)
+            }
+            Requested::Url { url, integrity } => (LockedSource::Tarball { url: crate::url::redact(url) }, None, *integrity),
+            _ => continue,
+        };
+        let integrity = given.or_else(|| prior.filter(|o| o.source == source).and_then(|o| o.integrity));
+        let fetched = fetcher.fetch_unlocked(&p.name, &source, subdir.as_deref(), integrity.as_ref())?;
+        if let (LockedSource::Git { commit, .. }, Some(id)) = (&mut source, &fetched.commit) {
+            *commit = Some(id.clone());
+        }
+        let mut pm = crate::manifest::PluginManifest::load(&fetched.entry.path.join("plugin.toml"))?;
+        pm.warnings.clear();
+        out.insert(
+            p.name.clone(),
+            DirectPlugin { source, subdir, integrity: Some(fetched.entry.integrity), manifest: pm },
+        );
+    }
+    Ok(out)
 }
 
 /// Fills in what resolution alone does not know: the commit and integrity

@@ -20,6 +20,8 @@ pub struct InstallSpec {
     pub git: Option<String>,
     pub rev: Option<String>,
     pub path: Option<String>,
+    pub url: Option<String>,
+    pub integrity: Option<String>,
 }
 
 #[derive(Debug)]
@@ -50,6 +52,8 @@ pub fn install(ctx: &Context, spec: &InstallSpec) -> Result<EditOutcome, Error> 
         } else {
             inline(&[("path", Some(p))])
         }
+    } else if let Some(url) = &spec.url {
+        inline(&[("url", Some(url)), ("integrity", spec.integrity.as_deref())])
     } else if let Some(git) = &spec.git {
         inline(&[("git", Some(git)), ("rev", spec.rev.as_deref())])
     } else {

@@ -50,8 +50,6 @@ pub enum SourceError {
         found: String,
         expected: String,
     },
-    #[error("plugin `{name}`: a tarball source needs an integrity hash in the registry or the lock")]
-    NoIntegrity { name: String },
     #[error("plugin `{name}`: {path} does not exist")]
     MissingPath { name: String, path: PathBuf },
     #[error(transparent)]
@@ -86,7 +84,6 @@ impl Fetcher {
     /// one, and that its plugin.toml names the locked plugin and version.
     pub fn fetch(&self, plugin: &LockedPlugin) -> Result<Fetched, SourceError> {
         let version = plugin.version.to_string();
-        let desc = describe(&plugin.source);
         // A locked tree already in the store needs nothing else.
         if let Some(integrity) = &plugin.integrity
             && !matches!(plugin.source, LockedSource::Path { .. })
@@ -98,34 +95,56 @@ impl Fetcher {
             };
             return Ok(Fetched { entry, commit, added: false });
         }
-        let check = |tree: &Path| check_manifest(plugin, &desc, tree);
-        match &plugin.source {
+        let want = Some((plugin.name.as_str(), &plugin.version));
+        self.fetch_source(&plugin.name, &plugin.source, plugin.subdir.as_deref(), plugin.integrity.as_ref(), want)
+    }
+
+    /// Brings a tree into the store whose plugin.toml is not known yet (a
+    /// plugin requested straight from git or a tarball).
+    pub fn fetch_unlocked(
+        &self,
+        name: &str,
+        source: &LockedSource,
+        subdir: Option<&str>,
+        integrity: Option<&Integrity>,
+    ) -> Result<Fetched, SourceError> {
+        self.fetch_source(name, source, subdir, integrity, None)
+    }
+
+    fn fetch_source(
+        &self,
+        name: &str,
+        source: &LockedSource,
+        subdir: Option<&str>,
+        integrity: Option<&Integrity>,
+        want: Option<(&str, &semver::Version)>,
+    ) -> Result<Fetched, SourceError> {
+        let desc = describe(source);
+        let check = |tree: &Path| check_manifest(name, want, &desc, tree);
+        match source {
             LockedSource::Path { path } => {
                 let dir = crate::paths::expand(path, &self.manifest_dir);
                 if !dir.is_dir() {
-                    return Err(SourceError::MissingPath { name: plugin.name.clone(), path: dir });
+                    return Err(SourceError::MissingPath { name: name.to_string(), path: dir });
                 }
                 // Re-hashed every time: the directory is the user's and changes.
-                let integrity = crate::integrity::hash_path(&dir).map_err(StoreError::from)?;
-                if let Some(entry) = self.store.get(&integrity, &plugin.name, &version) {
+                let computed = crate::integrity::hash_path(&dir).map_err(StoreError::from)?;
+                if let Some((_, v)) = want
+                    && let Some(entry) = self.store.get(&computed, name, &v.to_string())
+                {
                     return Ok(Fetched { entry, commit: None, added: false });
                 }
-                let entry = self.store.add(&plugin.name, &version, &desc, None, |tree| {
+                let entry = self.store.add(name, &desc, None, |tree| {
                     copy_tree(&dir, tree).map_err(|e| StoreError::Io { what: "cannot copy", path: dir.clone(), source: e })?;
                     check(tree)
                 })?;
                 Ok(Fetched { entry, commit: None, added: true })
             }
             LockedSource::Git { url, rev, commit } => {
-                let spec = git::GitSpec {
-                    name: &plugin.name,
-                    url,
-                    rev: rev.as_deref(),
-                    commit: commit.as_deref(),
-                };
+                let spec = git::GitSpec { name, url, rev: rev.as_deref(), commit: commit.as_deref() };
                 let mut resolved = None;
-                let entry = self.store.add(&plugin.name, &version, &desc, plugin.integrity.as_ref(), |tree| {
-                    let id = git::checkout(&spec, plugin.subdir.as_deref(), &self.cache, self.offline, tree)
+                let entry = self.store.add(name, &desc, integrity, |tree| {
+                    let id = git::checkout(&spec, subdir, &self.cache, self.offline, tree)
                         .map_err(|e| StoreError::Source(Box::new(e)))?;
                     resolved = Some(id);
                     check(tree)
@@ -134,22 +153,19 @@ impl Fetcher {
                 Ok(Fetched { entry, commit: resolved, added: true })
             }
             LockedSource::Tarball { url } => {
-                let Some(integrity) = plugin.integrity else {
-                    return Err(SourceError::NoIntegrity { name: plugin.name.clone() });
-                };
-                let archive = self.download(plugin, url, &integrity, &desc)?;
-                let entry = self.store.add(&plugin.name, &version, &desc, Some(&integrity), |tree| {
+                let archive = self.download(name, url, integrity, &desc)?;
+                let entry = self.store.add(name, &desc, integrity, |tree| {
                     unpack_into(&archive, url, tree).map_err(|error| {
                         StoreError::Source(Box::new(SourceError::Extract {
-                            name: plugin.name.clone(),
+                            name: name.to_string(),
                             source_desc: desc.clone(),
                             error,
                         }))
                     })?;
-                    if let Some(sub) = plugin.subdir.as_deref() {
+                    if let Some(sub) = subdir {
                         narrow_to(tree, Path::new(sub)).map_err(|_| {
                             StoreError::Source(Box::new(SourceError::PathNotFound {
-                                name: plugin.name.clone(),
+                                name: name.to_string(),
                                 source_desc: desc.clone(),
                                 path: sub.to_string(),
                             }))
@@ -163,22 +179,24 @@ impl Fetcher {
     }
 
     /// The archive for `url`, from the download cache or the network.
-    fn download(&self, plugin: &LockedPlugin, url: &str, integrity: &Integrity, desc: &str) -> Result<PathBuf, SourceError> {
+    fn download(&self, name: &str, url: &str, integrity: Option<&Integrity>, desc: &str) -> Result<PathBuf, SourceError> {
         let key = {
             use sha2::{Digest, Sha256};
-            let d = Sha256::digest(format!("{}\0{integrity}", crate::url::redact(url)).as_bytes());
+            let verified = integrity.map_or_else(|| "unverified".to_string(), |i| i.to_string());
+            let d = Sha256::digest(format!("{}\0{verified}", crate::url::redact(url)).as_bytes());
             d.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>()
         };
         let path = self.cache.join("downloads").join(key);
-        if path.is_file() {
+        // An archive without a known hash is downloaded again each time.
+        if path.is_file() && integrity.is_some() {
             return Ok(path);
         }
         if self.offline {
-            return Err(SourceError::Offline { name: plugin.name.clone(), what: format!("{desc} is not in the download cache") });
+            return Err(SourceError::Offline { name: name.to_string(), what: format!("{desc} is not in the download cache") });
         }
         crate::debug!("download {desc}");
         crate::http::download(url, &path).map_err(|error| SourceError::Download {
-            name: plugin.name.clone(),
+            name: name.to_string(),
             source_desc: desc.to_string(),
             error,
         })?;
@@ -272,21 +290,24 @@ pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A fetched tree must be the plugin the lock names.
-fn check_manifest(plugin: &LockedPlugin, desc: &str, tree: &Path) -> Result<(), StoreError> {
+/// A fetched tree must hold a plugin.toml, naming the locked plugin and
+/// version when those are known. Returns the version, for the entry's name.
+fn check_manifest(name: &str, want: Option<(&str, &semver::Version)>, desc: &str, tree: &Path) -> Result<String, StoreError> {
     let err = |e: SourceError| StoreError::Source(Box::new(e));
     let manifest = tree.join("plugin.toml");
     if !manifest.is_file() {
-        return Err(err(SourceError::NoManifest { name: plugin.name.clone(), source_desc: desc.to_string() }));
+        return Err(err(SourceError::NoManifest { name: name.to_string(), source_desc: desc.to_string() }));
     }
     let pm = crate::manifest::PluginManifest::load(&manifest).map_err(|e| err(SourceError::Manifest(e)))?;
-    if pm.name != plugin.name || pm.version != plugin.version {
+    if let Some((want_name, want_version)) = want
+        && (pm.name != want_name || &pm.version != want_version)
+    {
         return Err(err(SourceError::ManifestMismatch {
-            name: plugin.name.clone(),
+            name: name.to_string(),
             source_desc: desc.to_string(),
             found: format!("{} {}", pm.name, pm.version),
-            expected: format!("{} {}", plugin.name, plugin.version),
+            expected: format!("{want_name} {want_version}"),
         }));
     }
-    Ok(())
+    Ok(pm.version.to_string())
 }
