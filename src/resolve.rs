@@ -354,7 +354,7 @@ pub struct Request<'a> {
 enum Origin<'a> {
     Registry(&'a str, Vec<&'a IndexEntry>),
     /// A path, git or tarball plugin: one version, its plugin.toml.
-    Direct(DirectPlugin),
+    Direct(Box<DirectPlugin>),
 }
 
 /// A resolved lock and what was noticed on the way (unknown keys in the
@@ -558,7 +558,7 @@ fn add_direct<'a>(
     let exact = VersionReq::parse(&format!("={v}")).unwrap_or(VersionReq::STAR);
     problem.requirements.insert(name.to_string(), exact);
     problem.candidates.insert(name.to_string(), vec![Candidate { version: v, core_version: d.manifest.core_version.clone() }]);
-    origins.insert(name, Origin::Direct(d));
+    origins.insert(name, Origin::Direct(Box::new(d)));
     Ok(())
 }
 

@@ -368,3 +368,45 @@ fn plugins_straight_from_git_and_tarballs_are_installed_and_locked() {
     let out = sb.paii_in("t", &["lock"]).fails();
     assert!(out.stderr.contains("plugin.toml named `mytool`"), "{}", out.stderr);
 }
+
+#[test]
+fn http_and_git_registries_are_fetched_kept_and_recorded_in_the_lock() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    let commit = plugin_repo(&repo, &[("alpha", "1.0.0")]);
+    let url = format!("file://{}", repo.display());
+    let reg_text = registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"{commit}\"\npath = \"plugins/alpha\""))]);
+    // The same registry over HTTP and inside a git repository.
+    let http = HttpServer::start(vec![("/registry.toml", Reply::Bytes(reg_text.clone().into_bytes()))]);
+    let reg_repo = sb.path("repos/registry");
+    std::fs::create_dir_all(&reg_repo).unwrap();
+    std::fs::write(reg_repo.join("index.toml"), &reg_text).unwrap();
+    git(&reg_repo, &["init", "-q", "-b", "main"]);
+    git(&reg_repo, &["add", "-A"]);
+    git(&reg_repo, &["commit", "-q", "-m", "registry"]);
+    let reg_commit = git(&reg_repo, &["rev-parse", "HEAD"]);
+
+    sb.write("t/paii.toml", &format!("[registries]\nweb = \"{}\"\n[plugins]\nalpha = \"^1\"\n", http.url("/registry.toml")));
+    sb.paii_in("t", &["sync"]).ok();
+    assert!(sb.home().join("registries/web.toml").is_file(), "kept in $PAII_HOME/registries");
+    let lock = sb.read("t/paii.lock");
+    assert!(lock.contains("[[registry]]\nname = \"web\""), "{lock}");
+    assert!(lock.contains("hash = \"sha256-"), "{lock}");
+
+    // A locked sync needs no registry at all: the server is gone.
+    drop(http);
+    std::fs::remove_dir_all(sb.home().join("registries")).unwrap();
+    sb.paii_in("t", &["sync", "--frozen"]).ok();
+    let out = sb.paii_in("t", &["registry", "update"]).fails();
+    assert!(out.stderr.contains("registry `web`"), "{}", out.stderr);
+
+    sb.write("t2/paii.toml", &format!("[registries]\nteam = {{ git = \"file://{}\", path = \"index.toml\", rev = \"main\" }}\n[plugins]\nalpha = \"^1\"\n", reg_repo.display()));
+    sb.paii_in("t2", &["sync"]).ok();
+    let lock = sb.read("t2/paii.lock");
+    assert!(lock.contains(&format!("commit = \"{reg_commit}\"")), "the registry's commit is locked: {lock}");
+    let out = sb.paii_in("t2", &["registry", "update", "team", "-o", "json"]).ok().json();
+    assert_eq!(out[0]["commit"], reg_commit.as_str());
+    assert_eq!(out[0]["versions"], 1);
+    let out = sb.paii_in("t2", &["registry", "update", "nope"]).fails();
+    assert!(out.stderr.contains("registry `nope` is not in paii.toml"), "{}", out.stderr);
+}

@@ -153,6 +153,8 @@ enum RegistryCommand {
     },
     /// Remove a registry from paii.toml
     Remove { name: String },
+    /// Fetch network registries again (all, or these)
+    Update { names: Vec<String> },
     /// Search every registry by name, description and tags
     Search { query: String },
     /// Show one registry's plugins and versions
@@ -243,6 +245,17 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
                 ops::registry::remove(ctx, &name)?;
                 p.status(&format!("removed registry `{name}`"));
                 p.json(&serde_json::json!({ "removed": name }));
+            }
+            RegistryCommand::Update { names } => {
+                let updated = ops::registry::update(ctx, &names)?;
+                if p.format() == Format::Json {
+                    p.json(&updated);
+                } else {
+                    for u in &updated {
+                        let at = u.commit.as_deref().map(|c| format!(" at {}", &c[..c.len().min(12)])).unwrap_or_default();
+                        p.status(&format!("{}: {} versions from {}{at} ({})", u.name, u.versions, u.source, u.hash));
+                    }
+                }
             }
             RegistryCommand::Search { query } => p.search(&ops::registry::search(ctx, &query)?),
             RegistryCommand::Show { name } => p.registry_show(&ops::registry::show(ctx, &name)?),

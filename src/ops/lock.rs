@@ -135,7 +135,25 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
             Update::Only(names.iter().cloned().collect::<BTreeSet<_>>())
         }
     };
-    let index = ctx.load_index(manifest)?;
+    // A lock that already satisfies paii.toml is kept as it is, without
+    // reading a registry: a locked sync needs no registry fetch.
+    if let Some(old) = &old
+        && update == Update::Nothing
+        && satisfies(old, manifest)
+    {
+        crate::debug!("{} satisfies {}; registries not read", path.display(), manifest.file.name);
+        let new = old.clone();
+        let text = new.to_toml();
+        return Ok(Planned {
+            up_to_date: old_text.as_deref() == Some(text.as_str()),
+            path,
+            old_text,
+            old: Some(new.clone()),
+            new,
+            text,
+        });
+    }
+    let index = ctx.load_index_with(manifest, offline)?;
     let direct = fetch_direct(manifest, old.as_ref(), &update, offline)?;
     let update_policy = update.clone();
     let resolved = resolve::resolve(&Request {
@@ -149,6 +167,11 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
     ctx.warn_all(&resolved.warnings);
     let mut new = resolved.lock;
     complete(&mut new, old.as_ref(), &update_policy, offline)?;
+    new.registries = match &old {
+        // Same plugins: the registries they were resolved against still stand.
+        Some(o) if o.plugins == new.plugins => o.registries.clone(),
+        _ => registry_records(manifest, &index, &new),
+    };
     let text = new.to_toml();
     Ok(Planned {
         up_to_date: old_text.as_deref() == Some(text.as_str()),
@@ -158,6 +181,62 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
         new,
         text,
     })
+}
+
+/// The registries the locked plugins came from, as they are now.
+fn registry_records(manifest: &Manifest, index: &crate::registry::Index, lock: &Lock) -> Vec<crate::lock::LockedRegistry> {
+    let used: std::collections::BTreeSet<&str> = lock.plugins.iter().filter_map(|p| p.registry.as_deref()).collect();
+    used.into_iter()
+        .filter_map(|name| {
+            let r = index.registry(name)?;
+            let decl = manifest.registries.iter().find(|d| d.name == name)?;
+            Some(crate::lock::LockedRegistry {
+                name: name.to_string(),
+                source: decl.source.to_string(),
+                commit: r.commit.clone(),
+                hash: r.hash,
+            })
+        })
+        .collect()
+}
+
+/// Whether `lock` already gives paii.toml what it asks for: the same plugins,
+/// each from where it is asked for, at a version its requirement admits, with
+/// every wiring choice honoured and every git source at a commit. Path
+/// plugins are read again every time, so their presence always re-resolves.
+fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
+    if lock.plugins.len() != manifest.plugins.len() {
+        return false;
+    }
+    let each = manifest.plugins.iter().all(|want| {
+        let Some(have) = lock.plugin(&want.name) else { return false };
+        let at_commit = !matches!(&have.source, LockedSource::Git { commit: None, .. });
+        at_commit
+            && match &want.source {
+                Requested::Registry { req, registry } => {
+                    have.registry.as_ref().is_some_and(|r| {
+                        registry.as_ref().is_none_or(|want| want == r) && manifest.registries.iter().any(|d| &d.name == r)
+                    }) && req.matches(&crate::version::precedence(&have.version))
+                }
+                Requested::Git { url, rev, subdir } => matches!(
+                    &have.source,
+                    LockedSource::Git { url: u, rev: r, .. } if *u == crate::url::redact(url) && r == rev && have.subdir == *subdir
+                ),
+                Requested::Url { url, integrity } => {
+                    matches!(&have.source, LockedSource::Tarball { url: u } if *u == crate::url::redact(url))
+                        && integrity.is_none_or(|i| have.integrity == Some(i))
+                }
+                Requested::Path { .. } => false,
+            }
+    });
+    let wiring = manifest.wiring.iter().all(|(consumer, keys)| {
+        lock.plugin(consumer).is_some_and(|p| keys.iter().all(|(k, v)| p.wiring.get(k) == Some(v)))
+    });
+    let wired = lock
+        .plugins
+        .iter()
+        .all(|p| p.wiring.values().all(|v| v == "none" || lock.plugin(v).is_some()));
+    each && wiring && wired
 }
 
 /// Fetches the plugins paii.toml asks for straight from git or a tarball,

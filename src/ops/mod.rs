@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{SourceFile, SpannedError, Warning};
 use crate::manifest::Manifest;
-use crate::registry::source::{FetchError, LocalFetcher, RegistryFetcher};
+use crate::registry::source::{FetchError, NetFetcher, RegistryFetcher};
 use crate::registry::{Index, RegistryErrors};
 use crate::resolve::ResolveError;
 
@@ -50,15 +50,28 @@ impl Context {
         }
     }
 
+    /// The fetcher of registries: network ones are kept in
+    /// `$PAII_HOME/registries/`.
+    pub fn registry_fetcher(&self, offline: bool, refresh: bool) -> NetFetcher {
+        NetFetcher { home: crate::paths::paii_home(), offline, refresh }
+    }
+
     /// Loads every registry of `manifest`, in priority order.
     pub fn load_index(&self, manifest: &Manifest) -> Result<Index, Error> {
-        let fetcher = LocalFetcher;
+        self.load_index_with(manifest, false)
+    }
+
+    pub fn load_index_with(&self, manifest: &Manifest, offline: bool) -> Result<Index, Error> {
+        let fetcher = self.registry_fetcher(offline, false);
         let cache = crate::paths::paii_home().join("cache").join("registries");
         let mut index = Index::default();
         for decl in &manifest.registries {
             let file = fetcher.fetch(&decl.name, &decl.source)?;
             let started = std::time::Instant::now();
-            let (registry, warnings) = crate::registry::cache::parse_cached(&decl.name, file, Some(&cache))?;
+            let (mut registry, warnings) = crate::registry::cache::parse_cached(&decl.name, file, Some(&cache))?;
+            if matches!(decl.source, crate::registry::RegistrySource::Git { .. }) {
+                registry.commit = fetcher.commit(&decl.name);
+            }
             crate::debug!(
                 "registry `{}` ({}): {} entries in {:.1?}",
                 decl.name,

@@ -9,7 +9,7 @@ use super::{Context, Error, read_for_edit};
 use crate::diagnostic::SourceFile;
 use crate::fsutil::atomic_write;
 use crate::manifest::{Manifest, Requested};
-use crate::registry::source::{LocalFetcher, RegistryFetcher, RegistrySource};
+use crate::registry::source::{RegistryFetcher, RegistrySource};
 use crate::registry::validate::{Report, validate as validate_file};
 use crate::registry::{EntrySource, Registry};
 use crate::version::{is_valid_name, name_error};
@@ -32,7 +32,8 @@ pub fn list(ctx: &Context) -> Result<Vec<ListedRegistry>, Error> {
         .enumerate()
         .map(|(i, decl)| {
             // A broken registry is listed with its error, not hidden.
-            let loaded = LocalFetcher
+            let loaded = ctx
+                .registry_fetcher(false, false)
                 .fetch(&decl.name, &decl.source)
                 .map_err(|e| e.to_string())
                 .and_then(|f| Registry::parse(&decl.name, f).map_err(|e| e.to_string()));
@@ -113,7 +114,7 @@ pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
     let Some(decl) = manifest.registries.iter().find(|d| d.name == spec.name) else {
         return Err(Error::user("the registry did not land in paii.toml", None));
     };
-    let loaded = LocalFetcher.fetch(&decl.name, &decl.source)?;
+    let loaded = ctx.registry_fetcher(false, true).fetch(&decl.name, &decl.source)?;
     let (registry, warnings) = Registry::parse(&decl.name, loaded)?;
     ctx.warn_all(&warnings);
     write_if_unchanged(ctx, &file, &text, "registry add")?;
@@ -227,7 +228,7 @@ pub fn show(ctx: &Context, name: &str) -> Result<RegistryDetails, Error> {
                 .map(|s| format!("did you mean `{s}`?")),
         ));
     };
-    let (registry, warnings) = Registry::parse(name, LocalFetcher.fetch(name, &decl.source)?)?;
+    let (registry, warnings) = Registry::parse(name, ctx.registry_fetcher(false, false).fetch(name, &decl.source)?)?;
     ctx.warn_all(&warnings);
     let mut by_name: BTreeMap<&str, Vec<&crate::registry::IndexEntry>> = BTreeMap::new();
     for e in &registry.entries {
@@ -260,6 +261,45 @@ pub fn show(ctx: &Context, name: &str) -> Result<RegistryDetails, Error> {
     })
 }
 
+#[derive(Debug, Serialize)]
+pub struct UpdatedRegistry {
+    pub name: String,
+    pub source: String,
+    pub hash: String,
+    pub commit: Option<String>,
+    pub versions: usize,
+}
+
+/// `paii registry update [NAME...]`: fetches network registries again into
+/// `$PAII_HOME/registries/`; local ones are only read.
+pub fn update(ctx: &Context, names: &[String]) -> Result<Vec<UpdatedRegistry>, Error> {
+    let manifest = ctx.load_manifest()?;
+    for n in names {
+        if !manifest.registries.iter().any(|d| &d.name == n) {
+            return Err(Error::user(
+                format!("registry `{n}` is not in paii.toml"),
+                crate::suggest::closest(n, manifest.registries.iter().map(|d| d.name.as_str())).map(|s| format!("did you mean `{s}`?")),
+            ));
+        }
+    }
+    let _guard = ctx.lock_home("registry update")?;
+    let fetcher = ctx.registry_fetcher(false, true);
+    let mut out = Vec::new();
+    for decl in manifest.registries.iter().filter(|d| names.is_empty() || names.contains(&d.name)) {
+        let file = fetcher.fetch(&decl.name, &decl.source)?;
+        let (registry, warnings) = Registry::parse(&decl.name, file)?;
+        ctx.warn_all(&warnings);
+        out.push(UpdatedRegistry {
+            name: decl.name.clone(),
+            source: decl.source.to_string(),
+            hash: registry.hash.to_string(),
+            commit: fetcher.commit(&decl.name).filter(|_| matches!(decl.source, RegistrySource::Git { .. })),
+            versions: registry.entries.len(),
+        });
+    }
+    Ok(out)
+}
+
 /// Validates a registry file given as a path or URL.
 pub fn validate(location: &str) -> Result<Report, Error> {
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -275,7 +315,12 @@ pub fn validate(location: &str) -> Result<Report, Error> {
         RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| {
             Error::user(format!("cannot read {location}: {}", e.source), None)
         })?,
-        other => LocalFetcher.fetch("validate", other)?,
+        other => {
+            // Fetched to a scratch home: validating touches no one's state.
+            let scratch = tempfile::tempdir().map_err(Error::io("cannot create a temporary directory in", &std::env::temp_dir()))?;
+            let fetcher = crate::registry::source::NetFetcher { home: scratch.path().to_path_buf(), offline: false, refresh: true };
+            fetcher.fetch("validate", other)?
+        }
     };
     // Findings name the file as it was given, as compilers do.
     file.name = location.to_string();

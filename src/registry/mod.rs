@@ -128,6 +128,10 @@ pub struct Registry {
     pub entries: Vec<IndexEntry>,
     /// Plugin name -> indices into `entries`.
     by_name: HashMap<String, Vec<usize>>,
+    /// sha256 of the file's bytes.
+    pub hash: Integrity,
+    /// For a registry kept in git: the commit its copy was read at.
+    pub commit: Option<String>,
 }
 
 impl Registry {
@@ -136,12 +140,16 @@ impl Registry {
         for (i, e) in entries.iter().enumerate() {
             by_name.entry(e.name.clone()).or_default().push(i);
         }
+        use sha2::{Digest, Sha256};
+        let hash = Integrity::from_digest(Sha256::digest(file.text.as_bytes()).into());
         Registry {
             name: name.to_string(),
             meta,
             file,
             entries,
             by_name,
+            hash,
+            commit: None,
         }
     }
 

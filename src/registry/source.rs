@@ -79,6 +79,16 @@ pub enum FetchError {
         #[source]
         source: std::io::Error,
     },
+    #[error("registry `{name}` ({source_desc}): {message}")]
+    #[diagnostic(help("check the network and `[registries] {name}` in paii.toml; `paii registry update {name}` fetches it again"))]
+    Network {
+        name: String,
+        source_desc: String,
+        message: String,
+    },
+    #[error("registry `{name}` ({source_desc}) has never been fetched, and --offline allows no network")]
+    #[diagnostic(help("run `paii registry update {name}` once with network access"))]
+    Offline { name: String, source_desc: String },
     #[error("registry `{name}` ({source_desc}): {kind} registries are not supported by this paii yet")]
     #[diagnostic(help("use a local copy for now: `{name} = {{ path = \"registry.toml\" }}`"))]
     Unsupported {
@@ -91,6 +101,63 @@ pub enum FetchError {
 /// Brings a registry file onto this machine.
 pub trait RegistryFetcher {
     fn fetch(&self, name: &str, source: &RegistrySource) -> Result<SourceFile, FetchError>;
+}
+
+/// Local registries are read in place; http(s) and git registries are
+/// fetched into `$PAII_HOME/registries/<name>.toml` (a git registry's commit
+/// beside it in `<name>.commit`) and read from there until refreshed.
+#[derive(Debug, Clone)]
+pub struct NetFetcher {
+    pub home: PathBuf,
+    pub offline: bool,
+    /// Fetch again even when a copy exists (`paii registry update`).
+    pub refresh: bool,
+}
+
+impl NetFetcher {
+    pub fn copy_path(&self, name: &str) -> PathBuf {
+        self.home.join("registries").join(format!("{name}.toml"))
+    }
+
+    /// The commit a git registry's copy was taken from.
+    pub fn commit(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.home.join("registries").join(format!("{name}.commit")))
+            .ok()
+            .map(|s| s.trim().to_string())
+    }
+}
+
+impl RegistryFetcher for NetFetcher {
+    fn fetch(&self, name: &str, source: &RegistrySource) -> Result<SourceFile, FetchError> {
+        let copy = self.copy_path(name);
+        let desc = source.to_string();
+        let network = |message: String| FetchError::Network { name: name.to_string(), source_desc: desc.clone(), message };
+        match source {
+            RegistrySource::Path { .. } | RegistrySource::Marketplace(_) => return LocalFetcher.fetch(name, source),
+            RegistrySource::Url(_) | RegistrySource::Git { .. } if copy.is_file() && !self.refresh => {}
+            RegistrySource::Url(_) | RegistrySource::Git { .. } if self.offline => {
+                return Err(FetchError::Offline { name: name.to_string(), source_desc: desc.clone() });
+            }
+            RegistrySource::Url(url) => {
+                crate::debug!("fetching registry `{name}` from {desc}");
+                crate::http::download(url, &copy).map_err(|e| network(e.to_string()))?;
+            }
+            RegistrySource::Git { url, path, rev } => {
+                crate::debug!("fetching registry `{name}` from {desc}");
+                let spec = crate::source::git::GitSpec { name, url, rev: rev.as_deref(), commit: None };
+                let file = path.as_deref().unwrap_or("registry.toml");
+                let (commit, bytes) = crate::source::git::read_file(&spec, file, &self.home.join("cache"), false)
+                    .map_err(|e| network(e.to_string()))?;
+                crate::fsutil::atomic_write(&copy, &bytes).map_err(|e| network(e.to_string()))?;
+                let commit_file = self.home.join("registries").join(format!("{name}.commit"));
+                crate::fsutil::atomic_write(&commit_file, commit.as_bytes()).map_err(|e| network(e.to_string()))?;
+            }
+        }
+        let mut file = SourceFile::read(&copy).map_err(|e| FetchError::Read { name: name.to_string(), path: copy.clone(), source: e.source })?;
+        // Messages name where the registry really lives.
+        file.name = format!("{} (registry `{name}`)", crate::diagnostic::display_name(&copy));
+        Ok(file)
+    }
 }
 
 /// Reads local registries; refuses the network kinds.

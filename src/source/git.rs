@@ -230,6 +230,23 @@ fn write_tree(
     Ok(())
 }
 
+/// The bytes of the file `path` at the commit `spec` means, and that commit
+/// (for registries kept in git).
+pub fn read_file(spec: &GitSpec<'_>, path: &str, cache: &Path, offline: bool) -> Result<(String, Vec<u8>), SourceError> {
+    let repo = repository(spec, cache, offline)?;
+    let id = resolve_commit(&repo, spec)?;
+    let commit = repo.find_commit(id).map_err(|e| git_err(spec, chain(&e)))?;
+    let tree = commit.tree().map_err(|e| git_err(spec, chain(&e)))?;
+    let missing = || SourceError::PathNotFound {
+        name: spec.name.to_string(),
+        source_desc: format!("git {} at {id}", crate::url::redact(spec.url)),
+        path: path.to_string(),
+    };
+    let entry = tree.lookup_entry_by_path(path).map_err(|e| git_err(spec, chain(&e)))?.ok_or_else(missing)?;
+    let blob = repo.find_blob(entry.object_id()).map_err(|_| missing())?;
+    Ok((id.to_string(), blob.data.clone()))
+}
+
 /// Resolves `rev` to a commit id without writing anything out (for `paii
 /// lock`).
 pub fn resolve(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<String, SourceError> {
