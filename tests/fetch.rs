@@ -410,3 +410,34 @@ fn http_and_git_registries_are_fetched_kept_and_recorded_in_the_lock() {
     let out = sb.paii_in("t2", &["registry", "update", "nope"]).fails();
     assert!(out.stderr.contains("registry `nope` is not in paii.toml"), "{}", out.stderr);
 }
+
+#[test]
+fn validate_fetch_checks_integrity_and_plugin_toml_against_each_entry() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    let commit = plugin_repo(&repo, &[("alpha", "1.0.0"), ("beta", "0.1.0")]);
+    let url = format!("file://{}", repo.display());
+    let good = paii::integrity::hash_path(&repo.join("plugins/alpha")).unwrap().to_string();
+    let wrong = "sha256-pQpattmS9VmO3ZIQUFn66az8GSmB4IvYhTTCFn6SUmo=";
+    let src = |p: &str| format!("source = \"{url}\"\nrev = \"{commit}\"\npath = \"plugins/{p}\"");
+    let text = format!(
+        "[registry]\nname = \"r\"\n\n\
+         [[plugins]]\nname = \"alpha\"\nversion = \"1.0.0\"\n{}\nintegrity = \"{good}\"\nprovides = [\"SkillProvider:alpha\"]\n\n\
+         [[plugins]]\nname = \"beta\"\nversion = \"0.1.0\"\n{}\nintegrity = \"{wrong}\"\nprovides = [\"SkillProvider:beta\"]\n\n\
+         [[plugins]]\nname = \"beta\"\nversion = \"0.2.0\"\n{}\nprovides = [\"MemoryProvider\"]\n",
+        src("alpha"),
+        src("beta"),
+        src("beta")
+    );
+    sb.write("r/registry.toml", &text);
+    let plain = sb.paii_in("r", &["registry", "validate", "registry.toml"]).ok();
+    assert!(plain.stdout.contains("valid"), "{}", plain.stdout);
+    let out = sb.paii_in("r", &["registry", "validate", "registry.toml", "--fetch"]).fails();
+    assert!(!out.stdout.contains("alpha 1.0.0:"), "alpha agrees with its entry: {}", out.stdout);
+    assert!(out.stdout.contains("integrity mismatch"), "{}", out.stdout);
+    assert!(out.stdout.contains(&format!("expected: {wrong}")), "{}", out.stdout);
+    assert!(out.stdout.contains("beta 0.2.0: `version` is 0.2.0 in the registry but 0.1.0 in plugin.toml"), "{}", out.stdout);
+    assert!(out.stdout.contains("`provides` is [MemoryProvider] in the registry but [SkillProvider:beta] in plugin.toml"), "{}", out.stdout);
+    assert!(out.stdout.contains("beta 0.2.0: the tree hashes to sha256-"), "{}", out.stdout);
+    assert!(!sb.home().join("store").exists(), "validation leaves PAII_HOME alone");
+}

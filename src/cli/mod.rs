@@ -166,6 +166,10 @@ enum RegistryCommand {
         /// Report format (default: text, or json with `-o json`)
         #[arg(long, value_enum)]
         format: Option<ValidateFormat>,
+        /// Also fetch every source: check its integrity and that its
+        /// plugin.toml agrees with the entry
+        #[arg(long)]
+        fetch: bool,
     },
 }
 
@@ -259,8 +263,8 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             }
             RegistryCommand::Search { query } => p.search(&ops::registry::search(ctx, &query)?),
             RegistryCommand::Show { name } => p.registry_show(&ops::registry::show(ctx, &name)?),
-            RegistryCommand::Validate { location, format } => {
-                let report = ops::registry::validate(&location)?;
+            RegistryCommand::Validate { location, format, fetch } => {
+                let report = ops::registry::validate(&location, fetch)?;
                 let format = format.unwrap_or(match p.format() {
                     Format::Json => ValidateFormat::Json,
                     Format::Text => ValidateFormat::Text,

@@ -300,8 +300,9 @@ pub fn update(ctx: &Context, names: &[String]) -> Result<Vec<UpdatedRegistry>, E
     Ok(out)
 }
 
-/// Validates a registry file given as a path or URL.
-pub fn validate(location: &str) -> Result<Report, Error> {
+/// Validates a registry file given as a path or URL; with `fetch`, fetches
+/// every source too (into a scratch store, so nobody's state changes).
+pub fn validate(location: &str, fetch: bool) -> Result<Report, Error> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let source = if location.contains("://") {
         RegistrySource::from_url(location, &cwd).map_err(|e| Error::user(e, None))?
@@ -324,5 +325,15 @@ pub fn validate(location: &str) -> Result<Report, Error> {
     };
     // Findings name the file as it was given, as compilers do.
     file.name = location.to_string();
-    Ok(validate_file(&file))
+    if !fetch {
+        return Ok(validate_file(&file));
+    }
+    let scratch = tempfile::tempdir().map_err(Error::io("cannot create a temporary directory in", &std::env::temp_dir()))?;
+    let fetcher = crate::source::Fetcher {
+        store: crate::store::Store::new(scratch.path().join("store")),
+        cache: scratch.path().join("cache"),
+        manifest_dir: cwd,
+        offline: false,
+    };
+    Ok(crate::registry::validate::validate_with(&file, Some(&fetcher)))
 }

@@ -5,6 +5,10 @@
 use serde::Serialize;
 
 use super::{IndexEntry, parse_registry};
+use crate::contract::{Consume, Provide};
+use crate::lock::LockedSource;
+use crate::manifest::PluginManifest;
+use crate::source::Fetcher;
 use crate::diagnostic::{Location, SourceFile};
 use crate::url::is_full_commit;
 use crate::version::is_valid_name;
@@ -35,6 +39,12 @@ pub struct Report {
 }
 
 pub fn validate(file: &SourceFile) -> Report {
+    validate_with(file, None)
+}
+
+/// [`validate`], and with `fetcher` also fetch every entry's source, check
+/// its integrity and that its plugin.toml agrees with the entry.
+pub fn validate_with(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
     let parsed = parse_registry(file);
     let mut findings: Vec<Finding> = Vec::new();
     let mut push = |severity, location, message: String| {
@@ -99,6 +109,13 @@ pub fn validate(file: &SourceFile) -> Report {
             }
         }
     }
+    if let Some(fetcher) = fetcher {
+        for e in &parsed.entries {
+            for (severity, message) in check_source(fetcher, e) {
+                findings.push(Finding { severity, location: file.location(Some(&e.span)), message });
+            }
+        }
+    }
     findings.sort_by(|a, b| {
         (a.location.line, a.location.column, a.severity).cmp(&(b.location.line, b.location.column, b.severity))
     });
@@ -113,6 +130,46 @@ pub fn validate(file: &SourceFile) -> Report {
         versions: parsed.entries.len(),
         findings,
     }
+}
+
+/// Fetches one entry's tree and compares it with the entry.
+fn check_source(fetcher: &Fetcher, e: &IndexEntry) -> Vec<(Severity, String)> {
+    let label = format!("{} {}", e.name, e.version);
+    let source = match &e.source {
+        super::EntrySource::Git { url, rev } => {
+            let commit = rev.clone().filter(|r| is_full_commit(r));
+            LockedSource::Git { url: url.clone(), rev: rev.clone().filter(|_| commit.is_none()), commit }
+        }
+        super::EntrySource::Tarball { url } => LockedSource::Tarball { url: url.clone() },
+    };
+    let fetched = match fetcher.fetch_unlocked(&e.name, &source, e.subdir.as_deref(), e.integrity.as_ref()) {
+        Ok(f) => f,
+        Err(err) => return vec![(Severity::Error, format!("{label}: {err}"))],
+    };
+    let mut out = Vec::new();
+    if e.integrity.is_none() {
+        out.push((Severity::Notice, format!("{label}: the tree hashes to {}; add `integrity = \"{}\"`", fetched.entry.integrity, fetched.entry.integrity)));
+    }
+    let pm = match PluginManifest::load(&fetched.entry.path.join("plugin.toml")) {
+        Ok(pm) => pm,
+        Err(err) => return vec![(Severity::Error, format!("{label}: {}", err.message))],
+    };
+    let mut differ = |what: &str, entry: String, plugin: String| {
+        if entry != plugin {
+            out.push((Severity::Error, format!("{label}: `{what}` is {entry} in the registry but {plugin} in plugin.toml")));
+        }
+    };
+    differ("name", e.name.clone(), pm.name.clone());
+    differ("version", e.version.to_string(), pm.version.to_string());
+    let list = |v: &[Provide]| format!("[{}]", v.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "));
+    differ("provides", list(&e.provides), list(&pm.provides));
+    let consumes = |c: &std::collections::BTreeMap<String, Consume>| {
+        c.iter().map(|(k, v)| format!("{k}={v}{}", if v.optional { "?" } else { "" })).collect::<Vec<_>>().join(", ")
+    };
+    differ("consumes", format!("{{{}}}", consumes(&e.consumes)), format!("{{{}}}", consumes(&pm.consumes)));
+    let cv = |r: &Option<semver::VersionReq>| r.as_ref().map_or_else(|| "(none)".to_string(), |r| r.to_string());
+    differ("core_version", cv(&e.core_version), cv(&pm.core_version));
+    out
 }
 
 impl Report {
