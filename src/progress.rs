@@ -1,14 +1,20 @@
-//! Progress of long work: a bar on a terminal, one line per item in logs
-//! and CI, nothing with `-q`.
+//! Progress of long work: on a terminal a bar per item in flight under an
+//! overall bar; in logs and CI one line per finished item; nothing with `-q`.
 
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 pub enum Progress {
-    Bar(ProgressBar),
+    Bars { multi: MultiProgress, total: ProgressBar },
     Lines,
     Silent,
+}
+
+/// One item in flight.
+pub struct Item<'a> {
+    progress: &'a Progress,
+    bar: Option<ProgressBar>,
 }
 
 impl Progress {
@@ -19,31 +25,53 @@ impl Progress {
         if !terminal {
             return Progress::Lines;
         }
-        let bar = ProgressBar::new(total);
-        let style = ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {wide_msg}")
+        let multi = MultiProgress::new();
+        let bar = multi.add(ProgressBar::new(total));
+        let style = ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
         bar.set_style(style);
         bar.set_prefix(label.to_string());
-        bar.enable_steady_tick(Duration::from_millis(120));
-        Progress::Bar(bar)
+        Progress::Bars { multi, total: bar }
     }
 
-    /// One item done.
-    pub fn step(&self, line: &str) {
-        match self {
-            Progress::Bar(bar) => {
-                bar.set_message(line.to_string());
-                bar.inc(1);
+    /// Starts an item: a spinner with `label` on a terminal.
+    pub fn start(&self, label: &str) -> Item<'_> {
+        let bar = match self {
+            Progress::Bars { multi, .. } => {
+                let spinner = multi.add(ProgressBar::new_spinner());
+                spinner.set_style(
+                    ProgressStyle::with_template("  {spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                spinner.set_message(label.to_string());
+                spinner.enable_steady_tick(Duration::from_millis(100));
+                Some(spinner)
             }
-            Progress::Lines => eprintln!("{line}"),
-            Progress::Silent => {}
-        }
+            _ => None,
+        };
+        Item { progress: self, bar }
     }
 
     pub fn finish(&self) {
-        if let Progress::Bar(bar) = self {
-            bar.finish_and_clear();
+        if let Progress::Bars { multi, total } = self {
+            total.finish_and_clear();
+            let _ = multi.clear();
+        }
+    }
+}
+
+impl Item<'_> {
+    /// The item is done; `line` says how it went.
+    pub fn done(self, line: &str) {
+        match (self.progress, self.bar) {
+            (Progress::Bars { multi, total }, Some(bar)) => {
+                bar.finish_and_clear();
+                multi.remove(&bar);
+                let _ = multi.println(line);
+                total.inc(1);
+            }
+            (Progress::Lines, _) => eprintln!("{line}"),
+            _ => {}
         }
     }
 }

@@ -166,13 +166,14 @@ fn fetch_all(ctx: &Context, fetcher: &Fetcher, plugins: &[LockedPlugin], jobs: u
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(p) = plugins.get(i) else { break };
+                    let item = progress.start(&format!("{} {} ({})", p.name, p.version, describe(&p.source)));
                     let r = fetcher.fetch(p);
                     let line = match &r {
                         Ok(f) if f.added => format!("fetched {} {} ({})", p.name, p.version, describe(&p.source)),
                         Ok(_) => format!("cached  {} {}", p.name, p.version),
                         Err(_) => format!("failed  {} {}", p.name, p.version),
                     };
-                    progress.step(&line);
+                    item.done(&line);
                     if let Ok(mut slots) = results.lock() {
                         slots[i] = Some(r);
                     }
