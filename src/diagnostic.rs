@@ -95,26 +95,28 @@ impl SourceFile {
         message: impl Into<String>,
         help: Option<String>,
     ) -> SpannedError {
-        let message = message.into();
-        SpannedError {
-            location: self.location(span.as_ref()),
-            label: short_label(&message),
-            message,
-            src: NamedSource::new(self.name.clone(), self.text.clone()),
-            span: span.map(|r| SourceSpan::from(r.start..r.end.max(r.start))),
-            help,
-        }
+        let (location, label, message, src, span) = self.located(span, message.into());
+        SpannedError { location, message, label, src, span, help }
     }
 
     pub fn warning(&self, span: Option<Range<usize>>, message: impl Into<String>) -> Warning {
-        let message = message.into();
-        Warning {
-            location: self.location(span.as_ref()),
-            label: short_label(&message),
+        let (location, label, message, src, span) = self.located(span, message.into());
+        Warning { location, message, label, src, span }
+    }
+
+    /// What an error and a warning at `span` both carry.
+    fn located(
+        &self,
+        span: Option<Range<usize>>,
+        message: String,
+    ) -> (Location, String, String, NamedSource<Arc<str>>, Option<SourceSpan>) {
+        (
+            self.location(span.as_ref()),
+            short_label(&message),
             message,
-            src: NamedSource::new(self.name.clone(), self.text.clone()),
-            span: span.map(|r| SourceSpan::from(r.start..r.end.max(r.start))),
-        }
+            NamedSource::new(self.name.clone(), self.text.clone()),
+            span.map(|r| SourceSpan::from(r.start..r.end.max(r.start))),
+        )
     }
 }
 

@@ -11,7 +11,6 @@ use crate::manifest::Requested;
 use crate::resolve::DirectPlugin;
 use crate::source::Fetcher;
 use crate::source::git::GitSpec;
-use crate::store::Store;
 use std::collections::BTreeMap;
 use crate::manifest::Manifest;
 use crate::resolve::{self, PubGrubSolver, Request, Update};
@@ -257,13 +256,7 @@ fn fetch_direct(
     if wanted.is_empty() {
         return Ok(out);
     }
-    let home = crate::paths::paii_home();
-    let fetcher = Fetcher {
-        store: Store::new(home.join("store")),
-        cache: home.join("cache"),
-        manifest_dir: manifest.dir.clone(),
-        offline,
-    };
+    let fetcher = Fetcher::for_home(&crate::paths::paii_home(), &manifest.dir, offline);
     for p in wanted {
         let prior = old.filter(|_| !update.allows(&p.name)).and_then(|l| l.plugin(&p.name));
         let (mut source, subdir, given) = match &p.source {

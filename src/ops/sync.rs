@@ -99,13 +99,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
         let manifest = ctx.load_manifest()?;
         planned = plan_with(ctx, &manifest, None, offline)?;
     }
-    let home = crate::paths::paii_home();
-    let fetcher = Fetcher {
-        store: Store::new(home.join("store")),
-        cache: home.join("cache"),
-        manifest_dir: manifest.dir.clone(),
-        offline,
-    };
+    let fetcher = Fetcher::for_home(&crate::paths::paii_home(), &manifest.dir, offline);
     let cleaned = fetcher.store.clean_temporaries()?;
     if cleaned > 0 {
         crate::debug!("removed {cleaned} half-assembled store entries left by an interrupted run");

@@ -80,6 +80,16 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
+    /// The fetcher of a `PAII_HOME`: its store and caches.
+    pub fn for_home(home: &Path, manifest_dir: &Path, offline: bool) -> Fetcher {
+        Fetcher {
+            store: Store::new(home.join("store")),
+            cache: home.join("cache"),
+            manifest_dir: manifest_dir.to_path_buf(),
+            offline,
+        }
+    }
+
     /// Brings `plugin` into the store; checks its integrity when the lock has
     /// one, and that its plugin.toml names the locked plugin and version.
     pub fn fetch(&self, plugin: &LockedPlugin) -> Result<Fetched, SourceError> {
