@@ -441,3 +441,45 @@ fn validate_fetch_checks_integrity_and_plugin_toml_against_each_entry() {
     assert!(out.stdout.contains("beta 0.2.0: the tree hashes to sha256-"), "{}", out.stdout);
     assert!(!sb.home().join("store").exists(), "validation leaves PAII_HOME alone");
 }
+
+#[test]
+fn submodules_are_refused_by_name() {
+    let sb = Sandbox::new();
+    let inner = sb.path("repos/inner");
+    plugin_repo(&inner, &[("inner", "0.1.0")]);
+    let repo = sb.path("repos/outer");
+    plugin_repo(&repo, &[("alpha", "1.0.0")]);
+    git(&repo, &["-c", "protocol.file.allow=always", "submodule", "add", "-q", &format!("file://{}", inner.display()), "plugins/alpha/vendor"]);
+    git(&repo, &["commit", "-q", "-m", "submodule"]);
+    let url = format!("file://{}", repo.display());
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("has a git submodule at `vendor`; submodules are not supported"), "{}", out.stderr);
+    assert!(store_entries(&sb).is_empty());
+}
+
+#[test]
+fn proxy_variables_are_honoured() {
+    let sb = Sandbox::new();
+    let dir = sb.path("src/alpha");
+    write_plugin(&dir, "alpha", "1.0.0");
+    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+    // The proxy is asked for an absolute URL whose host does not exist.
+    let target = "http://plugins.invalid/alpha.tgz";
+    let proxy = HttpServer::start(vec![(target, Reply::Bytes(tarball(&dir, "alpha")))]);
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{target}\"\nintegrity = \"{integrity}\""))]), &["alpha"]);
+    let mut cmd = sb.command(&sb.path("t"), &["sync"]);
+    cmd.env("http_proxy", proxy.url("")).env("HTTP_PROXY", proxy.url(""));
+    common::run(cmd.output().unwrap()).ok();
+    assert_eq!(proxy.hits(target), 1);
+}
+
+#[test]
+fn archives_other_than_tar_are_a_clear_error() {
+    let sb = Sandbox::new();
+    let http = HttpServer::start(vec![("/alpha.zip", Reply::Bytes(b"PK\x03\x04 not a tarball".to_vec()))]);
+    sb.write("t/paii.toml", &format!("[plugins]\nalpha = {{ url = \"{}\" }}\n", http.url("/alpha.zip")));
+    let out = sb.paii_in("t", &["lock"]).fails();
+    assert!(out.stderr.contains("unsupported archive format"), "{}", out.stderr);
+    assert!(out.stderr.contains(".tar.gz, .tgz and .tar"), "{}", out.stderr);
+}
