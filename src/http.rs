@@ -37,12 +37,18 @@ impl HttpError {
     }
 }
 
+/// Installs the process-wide TLS provider (ring). Every HTTP client, ours
+/// and the one gix builds for git over http(s), needs it; installing twice
+/// is harmless.
+pub fn init_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 fn client() -> Result<&'static reqwest::blocking::Client, String> {
     static CLIENT: OnceLock<Result<reqwest::blocking::Client, String>> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            // One process-wide TLS provider; a second install is harmless.
-            let _ = rustls::crypto::ring::default_provider().install_default();
+            init_tls();
             reqwest::blocking::Client::builder()
                 .user_agent(concat!("paii/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(Duration::from_secs(15))

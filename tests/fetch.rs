@@ -483,3 +483,17 @@ fn archives_other_than_tar_are_a_clear_error() {
     assert!(out.stderr.contains("unsupported archive format"), "{}", out.stderr);
     assert!(out.stderr.contains(".tar.gz, .tgz and .tar"), "{}", out.stderr);
 }
+
+#[test]
+fn git_over_smart_http_fetches() {
+    let sb = Sandbox::new();
+    // The CGI server runs as `nobody`: the repositories must be readable.
+    std::fs::set_permissions(sb.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let commit = plugin_repo(&sb.path("repos/plugins"), &[("alpha", "1.0.0")]);
+    std::process::Command::new("chmod").args(["-R", "a+rX"]).arg(sb.path("repos")).status().unwrap();
+    let server = common::GitHttp::start(&sb.path("repos"), &sb.path("www"));
+    let url = server.url("plugins");
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    sb.paii_in("t", &["sync"]).ok();
+    assert!(sb.read("t/paii.lock").contains(&format!("git+{url}?rev=main#{commit}")));
+}

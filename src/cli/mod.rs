@@ -183,6 +183,7 @@ enum ValidateFormat {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::log::init(cli.global.verbose);
+    crate::http::init_tls();
     let printer = Printer::new(cli.global.output, cli.global.color, cli.global.quiet);
     let ctx = Context {
         manifest: cli.global.manifest.clone(),

@@ -91,6 +91,7 @@ fn repository(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<gix::Re
 fn fetch(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<(), SourceError> {
     use gix::remote::Direction;
     crate::debug!("git fetch {}", crate::url::redact(spec.url));
+    crate::http::init_tls();
     let remote = repo
         .remote_at(spec.url)
         .map_err(|e| git_err(spec, chain(&e)))?

@@ -370,3 +370,58 @@ pub fn tarball(dir: &Path, top: &str) -> Vec<u8> {
     b.append_dir_all(top, dir).unwrap();
     b.into_inner().unwrap().finish().unwrap()
 }
+
+/// Git's smart HTTP protocol: `git http-backend` behind Python's CGI server
+/// on 127.0.0.1, stopped when dropped.
+pub struct GitHttp {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl GitHttp {
+    /// Serves the repositories under `base` (which must be world-readable:
+    /// the CGI server drops root to `nobody`).
+    pub fn start(base: &Path, scratch: &Path) -> GitHttp {
+        use std::os::unix::fs::PermissionsExt;
+        let cgi = scratch.join("cgi-bin");
+        std::fs::create_dir_all(&cgi).unwrap();
+        std::fs::write(
+            cgi.join("git"),
+            format!(
+                "#!/bin/sh\nexport GIT_PROJECT_ROOT='{}' GIT_HTTP_EXPORT_ALL=1\n\
+                 export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*'\nexec git http-backend\n",
+                base.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(cgi.join("git"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let port = free_port();
+        let mut child = Command::new("python3")
+            .args(["-m", "http.server", "--cgi", "--bind", "127.0.0.1", &port.to_string()])
+            .current_dir(scratch)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return GitHttp { child, port };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the git HTTP server did not start");
+    }
+
+    pub fn url(&self, repo: &str) -> String {
+        format!("http://127.0.0.1:{}/cgi-bin/git/{repo}", self.port)
+    }
+}
+
+impl Drop for GitHttp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
