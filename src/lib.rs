@@ -10,6 +10,7 @@
 // only ever travel the cold path.
 #![allow(clippy::result_large_err)]
 
+pub mod build;
 pub mod cli;
 pub mod contract;
 pub mod diagnostic;

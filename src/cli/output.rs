@@ -126,6 +126,11 @@ impl Printer {
             if n == 1 { "" } else { "s" },
             n - fetched
         ));
+        let with_build = out.plugins.iter().filter(|p| p.build.is_some()).count();
+        if with_build > 0 {
+            let built = out.plugins.iter().filter(|p| p.built).count();
+            self.status(&format!("{with_build} built ({built} built now, {} already in the store)", with_build - built));
+        }
     }
 
     pub fn verify(&self, report: &[Verified]) {

@@ -140,7 +140,7 @@ pub struct HookTable {
     pub timeout_ms: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 pub struct BuildTable {
     #[serde(rename = "type", default)]
     pub kind: BuildType,

@@ -106,6 +106,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Build(#[from] crate::build::BuildError),
     #[error("{action} {}: {source}", path.display())]
     Io {
         action: &'static str,

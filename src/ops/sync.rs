@@ -44,6 +44,10 @@ pub struct SyncedPlugin {
     pub store_path: PathBuf,
     /// Whether this sync brought it into the store.
     pub fetched: bool,
+    /// Its build output, for plugins with a `[build]`.
+    pub build: Option<PathBuf>,
+    /// Whether this sync built it.
+    pub built: bool,
 }
 
 #[derive(Debug)]
@@ -83,6 +87,8 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
                     source: describe(&p.source),
                     fetched: present.is_none(),
                     store_path: present.map(|e| e.path).unwrap_or_default(),
+                    build: None,
+                    built: false,
                 }
             })
             .collect();
@@ -107,6 +113,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
 
     let results = fetch_all(ctx, &fetcher, &planned.new.plugins, opts.jobs.max(1));
     let mut plugins = Vec::new();
+    let mut sources = Vec::new();
     let mut errors = Vec::new();
     for (p, result) in planned.new.plugins.iter_mut().zip(results) {
         match result {
@@ -118,7 +125,10 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
                     source: describe(&p.source),
                     store_path: f.entry.path.clone(),
                     fetched: f.added,
+                    build: None,
+                    built: false,
                 });
+                sources.push(f.entry);
             }
             Err(e) => errors.push(e),
         }
@@ -126,6 +136,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     if let Some(first) = errors.into_iter().next() {
         return Err(first.into());
     }
+    build_all(ctx, &crate::paths::paii_home(), &sources, &mut plugins)?;
     planned.text = planned.new.to_toml();
     planned.up_to_date = planned.old_text.as_deref() == Some(planned.text.as_str());
     if locked && !planned.up_to_date {
@@ -136,6 +147,32 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     }
     let lock = apply(planned)?;
     Ok(SyncOutcome { lock, plugins, dry_run: false })
+}
+
+/// Builds every fetched plugin that has a `[build]`, in lock order; the first
+/// failure stops the sync before anything the user sees changes.
+fn build_all(ctx: &Context, home: &std::path::Path, sources: &[crate::store::StorePath], plugins: &mut [SyncedPlugin]) -> Result<(), Error> {
+    let builder = crate::build::Builder::for_home(home);
+    let progress = ctx.progress(plugins.len() as u64, "building");
+    for (entry, p) in sources.iter().zip(plugins.iter_mut()) {
+        let pm = crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml"))?;
+        let item = progress.start(&format!("{} {}", p.name, p.version));
+        match builder.build(&pm, entry) {
+            Ok(Some(b)) => {
+                item.done(&if b.fresh { format!("built   {} {}", p.name, p.version) } else { format!("built   {} {} (in the store)", p.name, p.version) });
+                p.build = Some(b.path);
+                p.built = b.fresh;
+            }
+            Ok(None) => item.done(&format!("ready   {} {} (nothing to build)", p.name, p.version)),
+            Err(e) => {
+                item.done(&format!("failed  {} {}", p.name, p.version));
+                progress.finish();
+                return Err(e.into());
+            }
+        }
+    }
+    progress.finish();
+    Ok(())
 }
 
 /// What fetching taught the lock: integrity (except for path plugins, whose

@@ -38,6 +38,10 @@ pub fn run(ctx: &Context, names: &[String]) -> Result<Vec<Verified>, Error> {
     let mut out = Vec::new();
     for entry in store.entries()? {
         let name = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // Build outputs are named by their inputs, not their content.
+        if name.ends_with("-build") {
+            continue;
+        }
         if let Some(w) = &wanted
             && !w.iter().any(|s| name.ends_with(s.as_str()))
         {

@@ -78,6 +78,16 @@ impl Sandbox {
             .env("PAII_HOME", self.home())
             .env("CLAUDE_CONFIG_DIR", self.path("claude"))
             .env("NO_COLOR", "1");
+        // Builds need the real toolchains and the machine's CA and proxy
+        // settings, whatever HOME the sandbox gives paii.
+        let real_home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        c.env("CARGO_HOME", std::env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| real_home.join(".cargo")))
+            .env("RUSTUP_HOME", std::env::var_os("RUSTUP_HOME").map(PathBuf::from).unwrap_or_else(|| real_home.join(".rustup")));
+        for key in ["SSL_CERT_FILE", "SSL_CERT_DIR", "RUSTUP_TOOLCHAIN"] {
+            if let Some(v) = std::env::var_os(key) {
+                c.env(key, v);
+            }
+        }
         c
     }
 

@@ -1,0 +1,352 @@
+//! Builds: a plugin with code is built once per distinct input into
+//! `store/<key>-<name>-<version>-build/`, the way Nix builds derivations.
+//! The key covers the source's integrity, the `[build]` table, the
+//! toolchain's identity, the target and this recipe's version; an output
+//! that exists is never rebuilt, and a new input gives a new output.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sha2::{Digest, Sha256};
+
+use crate::manifest::PluginManifest;
+use crate::manifest::plugin::BuildType;
+use crate::store::{Store, StoreError, StorePath, make_read_only, remove_tree};
+
+/// Bumped whenever a recipe changes what it produces.
+const RECIPE_VERSION: &str = "paii-build-1";
+
+/// Marks a build output (built in place) as finished.
+const COMPLETE: &str = ".paii-complete";
+
+/// `SOURCE_DATE_EPOCH` for every build: 1980-01-01, the zip epoch.
+const EPOCH: &str = "315532800";
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum BuildError {
+    #[error("plugin `{name}` needs `{tool}` to build, and it is not on PATH")]
+    #[diagnostic(help("{hint}"))]
+    MissingTool { name: String, tool: &'static str, hint: &'static str },
+    #[error("plugin `{name}` has no Cargo.lock, so its build is not reproducible")]
+    #[diagnostic(help("commit a Cargo.lock with the plugin (`cargo generate-lockfile`), or set `[build] locked = false` in its plugin.toml"))]
+    NoCargoLock { name: String },
+    #[error("plugin `{name}`: {what} is missing from its source")]
+    MissingFile { name: String, what: String },
+    #[error("plugin `{name}`: the {tool} build failed; last lines of {}:\n{tail}", log.display())]
+    Failed { name: String, tool: &'static str, log: PathBuf, tail: String },
+    #[error("plugin `{name}`: `[run] command` `{command}` does not exist after the build")]
+    #[diagnostic(help("the command is looked up in the build output, then in the plugin's source"))]
+    NoCommand { name: String, command: String },
+    #[error("plugin `{name}`: cannot {what}: {source}")]
+    Io {
+        name: String,
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A finished build.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub path: PathBuf,
+    /// Whether this call built it (false: it was in the store).
+    pub fresh: bool,
+}
+
+pub struct Builder {
+    pub store: Store,
+    /// `$PAII_HOME/logs/build`.
+    pub logs: PathBuf,
+    /// `$PAII_HOME/cache` (uv's cache lives there).
+    pub cache: PathBuf,
+}
+
+/// A tool found on PATH and what it says it is.
+struct Tool {
+    path: PathBuf,
+    identity: String,
+}
+
+fn which(tool: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(tool))
+        .find(|p| fs::metadata(p).is_ok_and(|m| m.is_file()))
+}
+
+fn output_of(cmd: &Path, args: &[&str]) -> String {
+    Command::new(cmd)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr))
+        .unwrap_or_default()
+}
+
+fn tool(name: &str, tool: &'static str, hint: &'static str, args: &[&[&str]]) -> Result<Tool, BuildError> {
+    let path = which(tool).ok_or(BuildError::MissingTool { name: name.to_string(), tool, hint })?;
+    let identity = args.iter().map(|a| output_of(&path, a)).collect::<Vec<_>>().join("\n");
+    Ok(Tool { path, identity })
+}
+
+/// The variables a build may see: everything else is dropped.
+fn clean_env(cmd: &mut Command) {
+    cmd.env_clear();
+    for key in [
+        "PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "http_proxy", "https_proxy", "HTTP_PROXY",
+        "HTTPS_PROXY", "no_proxy", "NO_PROXY", "ALL_PROXY", "all_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR",
+    ] {
+        if let Some(v) = std::env::var_os(key) {
+            cmd.env(key, v);
+        }
+    }
+    cmd.env("SOURCE_DATE_EPOCH", EPOCH).env("LC_ALL", "C").env("TZ", "UTC");
+}
+
+impl Builder {
+    pub fn for_home(home: &Path) -> Builder {
+        Builder {
+            store: Store::new(home.join("store")),
+            logs: home.join("logs").join("build"),
+            cache: home.join("cache"),
+        }
+    }
+
+    /// Builds `pm` from `source` unless its output exists; `None` for
+    /// plugins without a build (markdown, shell, `type = "none"`).
+    pub fn build(&self, pm: &PluginManifest, source: &StorePath) -> Result<Option<Built>, BuildError> {
+        let name = pm.name.as_str();
+        let (kind, tools) = match pm.build.kind {
+            BuildType::None => return Ok(None),
+            BuildType::Cargo => (
+                "cargo",
+                vec![
+                    tool(name, "cargo", "install Rust with rustup (https://rustup.rs) or your package manager", &[&["-V"]])?,
+                    tool(name, "rustc", "install Rust with rustup (https://rustup.rs) or your package manager", &[&["-vV"]])?,
+                ],
+            ),
+            BuildType::Uv | BuildType::Pip => (
+                if pm.build.kind == BuildType::Uv { "uv" } else { "pip" },
+                vec![
+                    tool(name, "uv", "install uv: `pip install uv` (or see https://docs.astral.sh/uv/)", &[&["--version"]])?,
+                    tool(name, "python3", "install Python 3 from your package manager", &[&["-c", "import sys; print(sys.version, sys.executable)"]])?,
+                ],
+            ),
+        };
+        let key = {
+            let mut h = Sha256::new();
+            h.update(RECIPE_VERSION);
+            h.update(source.integrity.to_string());
+            h.update(serde_json::to_string(&pm.build).unwrap_or_default());
+            for t in &tools {
+                h.update(t.path.to_string_lossy().as_bytes());
+                h.update(&t.identity);
+            }
+            h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        let out = self.store.root().join(format!("{key}-{name}-{}-build", pm.version));
+        if out.join(COMPLETE).is_file() {
+            return Ok(Some(Built { path: out, fresh: false }));
+        }
+        // An output without its marker is what a killed build left.
+        remove_tree(&out)?;
+        fs::create_dir_all(&self.logs).map_err(|e| io(name, "create the log directory", e))?;
+        let log = self.logs.join(format!("{name}-{}.log", pm.version));
+        let work = tempfile::Builder::new()
+            .prefix(".tmp-build-")
+            .tempdir_in(self.store.root())
+            .map_err(|e| io(name, "create a build directory", e))?;
+        let src = work.path().join("src");
+        fs::create_dir(&src).map_err(|e| io(name, "create a build directory", e))?;
+        crate::source::copy_tree(&source.path, &src).map_err(|e| io(name, "copy the source", e))?;
+        // Cargo's output is assembled aside and renamed into place; a venv
+        // must be built where it will live, so it is marked complete last.
+        let in_place = pm.build.kind != BuildType::Cargo;
+        let dest = if in_place { out.clone() } else { work.path().join("out") };
+        let _ = fs::remove_file(&log);
+        let result = match pm.build.kind {
+            BuildType::Cargo => self.cargo(pm, &src, work.path(), &dest, &log),
+            BuildType::Uv => self.uv(pm, &src, &dest, &log, &tools[0], &tools[1]),
+            BuildType::Pip => self.pip(pm, &src, &dest, &log, &tools[0], &tools[1]),
+            BuildType::None => Ok(()),
+        };
+        let result = result.and_then(|()| {
+            let command = resolve_command(pm, Some(&dest), &source.path);
+            match command.first() {
+                Some(first) if !Path::new(first).exists() => {
+                    Err(BuildError::NoCommand { name: name.to_string(), command: first.clone() })
+                }
+                _ => Ok(()),
+            }
+        });
+        if let Err(e) = result {
+            remove_tree(&dest)?;
+            return Err(e);
+        }
+        fs::write(dest.join(COMPLETE), &key).map_err(|e| io(name, "mark the build complete", e))?;
+        make_read_only(&dest)?;
+        if !in_place && fs::rename(&dest, &out).is_err() && !out.join(COMPLETE).is_file() {
+            return Err(io(name, "move the build into the store", std::io::Error::other(out.display().to_string())));
+        }
+        crate::debug!("built {name} {} ({kind}) into {}", pm.version, out.display());
+        Ok(Some(Built { path: out, fresh: true }))
+    }
+
+    fn cargo(&self, pm: &PluginManifest, src: &Path, work: &Path, out: &Path, log: &Path) -> Result<(), BuildError> {
+        let name = pm.name.as_str();
+        let locked = pm.build.locked.unwrap_or(true);
+        if !src.join("Cargo.toml").is_file() {
+            return Err(BuildError::MissingFile { name: name.to_string(), what: "Cargo.toml".into() });
+        }
+        if locked && !src.join("Cargo.lock").is_file() {
+            return Err(BuildError::NoCargoLock { name: name.to_string() });
+        }
+        let target = work.join("target");
+        let mut cmd = Command::new("cargo");
+        clean_env(&mut cmd);
+        let cargo_home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+            .unwrap_or_default();
+        // The same binary whichever directory or PAII_HOME it was built in.
+        let flags = format!(
+            "--remap-path-prefix={}=/paii/build/{name} --remap-path-prefix={}=/paii/cargo",
+            src.display(),
+            cargo_home.display()
+        );
+        cmd.env("RUSTFLAGS", flags).env("CARGO_TARGET_DIR", &target).env("CARGO_INCREMENTAL", "0");
+        cmd.current_dir(src).args(["build", "--release", "--bins"]);
+        if locked {
+            cmd.arg("--locked");
+        }
+        run_logged(name, "cargo", cmd, log)?;
+        let bin = out.join("bin");
+        fs::create_dir_all(&bin).map_err(|e| io(name, "create the output", e))?;
+        let release = target.join("release");
+        for entry in fs::read_dir(&release).map_err(|e| io(name, "read the build output", e))? {
+            let entry = entry.map_err(|e| io(name, "read the build output", e))?;
+            let p = entry.path();
+            use std::os::unix::fs::PermissionsExt;
+            let is_bin = entry.file_type().is_ok_and(|t| t.is_file())
+                && p.extension().is_none()
+                && fs::metadata(&p).is_ok_and(|m| m.permissions().mode() & 0o111 != 0);
+            if is_bin {
+                fs::copy(&p, bin.join(entry.file_name())).map_err(|e| io(name, "copy a binary", e))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn uv_env(&self, cmd: &mut Command, python: &Tool) {
+        clean_env(cmd);
+        cmd.env("UV_PYTHON_DOWNLOADS", "never")
+            .env("UV_COMPILE_BYTECODE", "0")
+            .env("UV_NO_CONFIG", "1")
+            .env("UV_CACHE_DIR", self.cache.join("uv"))
+            .env("UV_PYTHON", &python.path);
+    }
+
+    /// `uv sync --locked` into `<out>/.venv`, at its final path: venvs are not
+    /// relocatable.
+    fn uv(&self, pm: &PluginManifest, src: &Path, out: &Path, log: &Path, uv: &Tool, python: &Tool) -> Result<(), BuildError> {
+        let name = pm.name.as_str();
+        for f in ["pyproject.toml", "uv.lock"] {
+            if !src.join(f).is_file() {
+                return Err(BuildError::MissingFile { name: name.to_string(), what: f.to_string() });
+            }
+        }
+        fs::create_dir_all(out).map_err(|e| io(name, "create the output", e))?;
+        let mut cmd = Command::new(&uv.path);
+        self.uv_env(&mut cmd, python);
+        cmd.env("UV_PROJECT_ENVIRONMENT", out.join(".venv"))
+            .current_dir(src)
+            .args(["sync", "--locked", "--no-dev", "--no-editable", "--no-progress"]);
+        run_logged(name, "uv", cmd, log)
+    }
+
+    /// A venv plus `uv pip install -r`, hash-checked when the file has hashes.
+    fn pip(&self, pm: &PluginManifest, src: &Path, out: &Path, log: &Path, uv: &Tool, python: &Tool) -> Result<(), BuildError> {
+        let name = pm.name.as_str();
+        let reqs = pm.build.requirements.clone().unwrap_or_else(|| "requirements.txt".into());
+        let file = src.join(&reqs);
+        let text = fs::read_to_string(&file).map_err(|_| BuildError::MissingFile { name: name.to_string(), what: reqs.clone() })?;
+        fs::create_dir_all(out).map_err(|e| io(name, "create the output", e))?;
+        let venv = out.join(".venv");
+        let mut cmd = Command::new(&uv.path);
+        self.uv_env(&mut cmd, python);
+        cmd.args(["venv", "--quiet", "--python"]).arg(&python.path).arg(&venv);
+        run_logged(name, "uv", cmd, log)?;
+        let mut cmd = Command::new(&uv.path);
+        self.uv_env(&mut cmd, python);
+        cmd.args(["pip", "install", "--no-progress", "--python"]).arg(venv.join("bin/python")).arg("-r").arg(&file);
+        if text.contains("--hash=") {
+            cmd.arg("--require-hashes");
+        }
+        run_logged(name, "uv", cmd, log)
+    }
+}
+
+fn io(name: &str, what: &str, source: std::io::Error) -> BuildError {
+    BuildError::Io { name: name.to_string(), what: what.to_string(), source }
+}
+
+/// Runs `cmd` with its output appended to `log`; on failure, the error
+/// carries the log's last 20 lines.
+fn run_logged(name: &str, tool: &'static str, mut cmd: Command, log: &Path) -> Result<(), BuildError> {
+    use std::io::Write;
+    let mut file = fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| io(name, "open the build log", e))?;
+    let _ = writeln!(file, "$ {cmd:?}");
+    let err_file = file.try_clone().map_err(|e| io(name, "open the build log", e))?;
+    let status = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(file))
+        .stderr(Stdio::from(err_file))
+        .status()
+        .map_err(|e| io(name, &format!("run {tool}"), e))?;
+    if status.success() {
+        return Ok(());
+    }
+    let lines: Vec<String> = fs::File::open(log)
+        .map(|f| BufReader::new(f).lines().map_while(Result::ok).collect())
+        .unwrap_or_default();
+    let tail = lines[lines.len().saturating_sub(20)..].join("\n");
+    Err(BuildError::Failed { name: name.to_string(), tool, log: log.to_path_buf(), tail })
+}
+
+/// `[run] command` with each argument that names a file of the build
+/// output, else of the source, made absolute. Without `[run]`: a cargo
+/// plugin's single binary, or a uv project's script named after the plugin.
+pub fn resolve_command(pm: &PluginManifest, output: Option<&Path>, source: &Path) -> Vec<String> {
+    let argv: Vec<String> = match &pm.run {
+        Some(run) => run.command.clone(),
+        None => {
+            let Some(out) = output else { return Vec::new() };
+            let bins: Vec<PathBuf> = fs::read_dir(out.join("bin"))
+                .map(|rd| rd.flatten().map(|e| e.path()).collect())
+                .unwrap_or_default();
+            match pm.build.kind {
+                BuildType::Cargo if bins.len() == 1 => return vec![bins[0].display().to_string()],
+                BuildType::Uv => vec![format!(".venv/bin/{}", pm.name)],
+                _ => return Vec::new(),
+            }
+        }
+    };
+    argv.into_iter()
+        .map(|arg| {
+            let rel = Path::new(&arg);
+            if rel.is_absolute() || arg.starts_with('-') {
+                return arg;
+            }
+            output
+                .map(|o| o.join(rel))
+                .filter(|p| p.exists())
+                .or_else(|| Some(source.join(rel)).filter(|p| p.exists()))
+                .map_or(arg, |p| p.display().to_string())
+        })
+        .collect()
+}

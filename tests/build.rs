@@ -1,0 +1,143 @@
+//! Real builds of the fixture plugins (fixtures/plugins): cargo, uv, pip
+//! and a markdown-only plugin, into the store.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::{Run, Sandbox};
+
+const ALL: &str = "[plugins]\nguard = { path = \"../plugins/guard\" }\nnotes = { path = \"../plugins/notes\" }\ntally = { path = \"../plugins/tally\" }\nincident = { path = \"../plugins/incident\" }\n";
+
+/// A sandbox with a copy of fixtures/plugins beside a team dir `t/`.
+fn sandbox(manifest: &str) -> Sandbox {
+    let sb = Sandbox::new();
+    common::copy_dir(&common::repo_root().join("fixtures/plugins"), &sb.path("plugins"));
+    sb.write("t/paii.toml", manifest);
+    sb
+}
+
+/// All four fixtures, built once for every test that only looks.
+fn shared() -> &'static (Sandbox, Run) {
+    static SHARED: OnceLock<(Sandbox, Run)> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let sb = sandbox(ALL);
+        let run = sb.paii_in("t", &["sync"]).ok();
+        (sb, run)
+    })
+}
+
+fn outputs(home: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(home.join("store"))
+        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(suffix)).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn run(cmd: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(cmd).args(args).output().unwrap();
+    assert!(out.status.success(), "{}: {}", cmd.display(), String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn cargo_uv_pip_and_markdown_plugins_build_into_read_only_store_outputs() {
+    use std::os::unix::fs::PermissionsExt;
+    let (sb, first) = shared();
+    assert!(first.stderr.contains("3 built (3 built now"), "{}", first.stderr);
+    let home = sb.home();
+    let guard = &outputs(&home, "-guard-0.1.0-build")[0];
+    assert_eq!(run(&guard.join("bin/guard"), &[]), "guard: 4 rules");
+    let notes = &outputs(&home, "-notes-0.1.0-build")[0];
+    assert_eq!(run(&notes.join(".venv/bin/notes"), &[]), "notes: ready");
+    let tally = &outputs(&home, "-tally-0.1.0-build")[0];
+    assert!(tally.join(".venv/bin/python").exists());
+    assert!(outputs(&home, "-incident-1.0.0-build").is_empty(), "a markdown plugin has no build");
+    for out in [guard, notes, tally] {
+        assert!(out.join(".paii-complete").is_file());
+        assert_eq!(std::fs::metadata(out).unwrap().permissions().mode() & 0o222, 0, "{} is read-only", out.display());
+    }
+    assert!(home.join("logs/build/guard-0.1.0.log").is_file());
+
+    let again = sb.paii_in("t", &["sync"]).ok();
+    assert!(again.stderr.contains("3 built (0 built now, 3 already in the store)"), "{}", again.stderr);
+}
+
+#[test]
+fn rust_builds_are_bit_for_bit_reproducible_across_paii_homes() {
+    let (sb, _) = shared();
+    let other = sandbox("[plugins]\nguard = { path = \"../plugins/guard\" }\n");
+    other.paii_in("t", &["sync"]).ok();
+    let a = std::fs::read(outputs(&sb.home(), "-guard-0.1.0-build")[0].join("bin/guard")).unwrap();
+    let b = std::fs::read(outputs(&other.home(), "-guard-0.1.0-build")[0].join("bin/guard")).unwrap();
+    assert!(a == b, "the binaries differ");
+    assert_eq!(
+        outputs(&sb.home(), "-guard-0.1.0-build")[0].file_name(),
+        outputs(&other.home(), "-guard-0.1.0-build")[0].file_name(),
+        "the same inputs give the same output name"
+    );
+}
+
+#[test]
+fn a_changed_input_gives_a_new_output_and_keeps_the_old_one() {
+    let sb = sandbox("[plugins]\nguard = { path = \"../plugins/guard\" }\n");
+    sb.paii_in("t", &["sync"]).ok();
+    let main = sb.read("plugins/guard/src/main.rs").replace("\"rm -rf $HOME\"", "\"rm -rf $HOME\", \"mkfs\"");
+    sb.write("plugins/guard/src/main.rs", &main);
+    let out = sb.paii_in("t", &["sync"]).ok();
+    assert!(out.stderr.contains("1 built (1 built now"), "{}", out.stderr);
+    let outs = outputs(&sb.home(), "-guard-0.1.0-build");
+    assert_eq!(outs.len(), 2, "{outs:?}");
+}
+
+#[test]
+fn a_rust_plugin_without_cargo_lock_is_refused_unless_unlocked() {
+    let sb = sandbox("[plugins]\nguard = { path = \"../plugins/guard\" }\n");
+    std::fs::remove_file(sb.path("plugins/guard/Cargo.lock")).unwrap();
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `guard` has no Cargo.lock"), "{}", out.stderr);
+    assert!(out.stderr.contains("locked = false"), "{}", out.stderr);
+    assert!(outputs(&sb.home(), "-build").is_empty());
+}
+
+#[test]
+fn a_failed_build_shows_the_log_tail_and_leaves_no_output() {
+    let sb = sandbox("[plugins]\nguard = { path = \"../plugins/guard\" }\n");
+    sb.write("plugins/guard/src/main.rs", "fn main() { this is not rust }\n");
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `guard`: the cargo build failed; last lines of"), "{}", out.stderr);
+    assert!(out.stderr.contains("logs/build/guard-0.1.0.log"), "{}", out.stderr);
+    assert!(out.stderr.contains("error"), "{}", out.stderr);
+    assert!(outputs(&sb.home(), "-build").is_empty(), "no half output under a final name");
+    assert!(!sb.path("t/paii.lock").exists(), "a failed sync changes nothing the user sees");
+}
+
+#[test]
+fn a_stale_uv_lock_and_a_missing_run_command_are_clear_errors() {
+    let sb = sandbox("[plugins]\nnotes = { path = \"../plugins/notes\" }\n");
+    let py = sb.read("plugins/notes/pyproject.toml").replace("six==1.16.0", "six==1.17.0");
+    sb.write("plugins/notes/pyproject.toml", &py);
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `notes`: the uv build failed"), "{}", out.stderr);
+    assert!(outputs(&sb.home(), "-build").is_empty());
+
+    let sb = sandbox("[plugins]\ntally = { path = \"../plugins/tally\" }\n");
+    let toml = sb.read("plugins/tally/plugin.toml").replace("[\".venv/bin/python\", \"tally.py\"]", "[\"bin/missing\"]");
+    sb.write("plugins/tally/plugin.toml", &toml);
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("`[run] command` `bin/missing` does not exist after the build"), "{}", out.stderr);
+    assert!(outputs(&sb.home(), "-build").is_empty());
+}
+
+#[test]
+fn a_missing_toolchain_is_named_before_anything_starts() {
+    let sb = sandbox("[plugins]\nguard = { path = \"../plugins/guard\" }\n");
+    let mut cmd = sb.command(&sb.path("t"), &["sync"]);
+    cmd.env("PATH", "/usr/bin:/bin");
+    let out = common::run(cmd.output().unwrap()).fails();
+    assert!(out.stderr.contains("plugin `guard` needs `cargo` to build"), "{}", out.stderr);
+    assert!(out.stderr.contains("rustup"), "{}", out.stderr);
+    assert!(!sb.home().join("logs/build").exists(), "nothing was started");
+}
