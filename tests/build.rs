@@ -141,3 +141,18 @@ fn a_missing_toolchain_is_named_before_anything_starts() {
     assert!(out.stderr.contains("rustup"), "{}", out.stderr);
     assert!(!sb.home().join("logs/build").exists(), "nothing was started");
 }
+
+#[test]
+fn paii_build_builds_named_plugins_without_touching_the_lock() {
+    let sb = sandbox("[plugins]\nincident = { path = \"../plugins/incident\" }\ntally = { path = \"../plugins/tally\" }\n");
+    let out = sb.paii_in("t", &["build"]).fails();
+    assert!(out.stderr.contains("paii.lock does not exist"), "{}", out.stderr);
+    sb.paii_in("t", &["lock"]).ok();
+    let lock = sb.read("t/paii.lock");
+    let out = sb.paii_in("t", &["build", "tally"]).ok();
+    assert!(out.stderr.contains("tally 0.1.0: built into"), "{}", out.stderr);
+    assert!(!out.stderr.contains("incident"), "{}", out.stderr);
+    assert_eq!(sb.read("t/paii.lock"), lock);
+    let out = sb.paii_in("t", &["build", "tallly"]).fails();
+    assert!(out.stderr.contains("did you mean `tally`?"), "{}", out.stderr);
+}

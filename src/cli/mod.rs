@@ -85,6 +85,13 @@ enum Command {
         #[arg(short, long, default_value_t = 8, value_name = "N")]
         jobs: usize,
     },
+    /// Fetch and build locked plugins (all, or these) without switching
+    Build {
+        plugins: Vec<String>,
+        /// Parallel fetches
+        #[arg(short, long, default_value_t = 8, value_name = "N")]
+        jobs: usize,
+    },
     /// Manage the plugins in paii.toml
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -221,6 +228,21 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
         Command::Sync { locked, frozen, offline, dry_run, jobs } => {
             let opts = ops::sync::SyncOptions { locked, frozen, offline, dry_run, jobs };
             p.sync_outcome(&ops::sync::run(ctx, &opts)?);
+        }
+        Command::Build { plugins, jobs } => {
+            let built = ops::build::run(ctx, &plugins, jobs)?;
+            if p.format() == Format::Json {
+                p.json(&built);
+            } else {
+                for b in &built {
+                    let what = match (&b.build, b.built) {
+                        (Some(path), true) => format!("built into {}", path.display()),
+                        (Some(path), false) => format!("in the store at {}", path.display()),
+                        (None, _) => "nothing to build".to_string(),
+                    };
+                    p.status(&format!("{} {}: {what}", b.name, b.version));
+                }
+            }
         }
         Command::Plugin(cmd) => match cmd {
             PluginCommand::List => p.plugin_list(&ops::plugin::list(ctx)?),

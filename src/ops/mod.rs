@@ -1,6 +1,7 @@
 //! One module per user command, composing the library's stages (cargo's
 //! `ops`). Functions here return typed outcomes; `cli` prints them.
 
+pub mod build;
 pub mod init;
 pub mod lock;
 pub mod plugin;

@@ -151,7 +151,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
 
 /// Builds every fetched plugin that has a `[build]`, in lock order; the first
 /// failure stops the sync before anything the user sees changes.
-fn build_all(ctx: &Context, home: &std::path::Path, sources: &[crate::store::StorePath], plugins: &mut [SyncedPlugin]) -> Result<(), Error> {
+pub(crate) fn build_all(ctx: &Context, home: &std::path::Path, sources: &[crate::store::StorePath], plugins: &mut [SyncedPlugin]) -> Result<(), Error> {
     let builder = crate::build::Builder::for_home(home);
     let progress = ctx.progress(plugins.len() as u64, "building");
     for (entry, p) in sources.iter().zip(plugins.iter_mut()) {
@@ -187,7 +187,7 @@ fn learn(p: &mut LockedPlugin, f: &Fetched) {
 }
 
 /// Fetches with `jobs` workers, reporting each plugin as it completes.
-fn fetch_all(ctx: &Context, fetcher: &Fetcher, plugins: &[LockedPlugin], jobs: usize) -> Vec<Result<Fetched, SourceError>> {
+pub(crate) fn fetch_all(ctx: &Context, fetcher: &Fetcher, plugins: &[LockedPlugin], jobs: usize) -> Vec<Result<Fetched, SourceError>> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Fetched, SourceError>>>> = Mutex::new((0..plugins.len()).map(|_| None).collect());
     let progress = ctx.progress(plugins.len() as u64, "fetching");

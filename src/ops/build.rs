@@ -1,0 +1,47 @@
+//! `paii build [PLUGIN...]`: fetch and build locked plugins into the store
+//! without changing paii.lock or anything Claude Code sees.
+
+use super::sync::{SyncedPlugin, build_all, fetch_all};
+use super::{Context, Error};
+use crate::lock::Lock;
+use crate::source::{Fetcher, describe};
+
+pub fn run(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<SyncedPlugin>, Error> {
+    let manifest = ctx.load_manifest()?;
+    let lock = Lock::load(&manifest.lock_path())?.ok_or_else(|| {
+        Error::user(
+            format!("{} does not exist", manifest.lock_path().display()),
+            Some("run `paii lock` (or `paii sync`) first".to_string()),
+        )
+    })?;
+    for n in names {
+        if lock.plugin(n).is_none() {
+            return Err(Error::user(
+                format!("`{n}` is not in paii.lock"),
+                crate::suggest::closest(n, lock.plugins.iter().map(|p| p.name.as_str())).map(|s| format!("did you mean `{s}`?")),
+            ));
+        }
+    }
+    let chosen: Vec<_> = lock.plugins.iter().filter(|p| names.is_empty() || names.contains(&p.name)).cloned().collect();
+    let _guard = ctx.lock_home("build")?;
+    let home = crate::paths::paii_home();
+    let fetcher = Fetcher::for_home(&home, &manifest.dir, false);
+    fetcher.store.clean_temporaries()?;
+    let mut plugins = Vec::new();
+    let mut sources = Vec::new();
+    for (p, r) in chosen.iter().zip(fetch_all(ctx, &fetcher, &chosen, jobs.max(1))) {
+        let f = r?;
+        plugins.push(SyncedPlugin {
+            name: p.name.clone(),
+            version: p.version.to_string(),
+            source: describe(&p.source),
+            store_path: f.entry.path.clone(),
+            fetched: f.added,
+            build: None,
+            built: false,
+        });
+        sources.push(f.entry);
+    }
+    build_all(ctx, &home, &sources, &mut plugins)?;
+    Ok(plugins)
+}
