@@ -42,7 +42,7 @@ pub enum StoreError {
     /// A source failed while filling an entry.
     #[error(transparent)]
     Source(Box<crate::source::SourceError>),
-    #[error("integrity mismatch for {source_desc}\n  expected: {expected}\n  computed: {computed}")]
+    #[error("plugin `{name}`: integrity mismatch for {source_desc}\n  expected: {expected}\n  computed: {computed}")]
     #[diagnostic(help("the source changed since it was locked, or was tampered with; nothing was added to the store. If the change is expected, run `paii lock --update {name}`"))]
     Mismatch {
         name: String,

@@ -129,8 +129,9 @@ fn git_daemon_transport_fetches() {
     team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
     sb.paii_in("t", &["sync"]).ok();
     assert!(sb.read("t/paii.lock").contains(&format!("git+{url}?rev=main#{commit}")));
-    // Incremental: a second plugin from the same repository reuses the cache.
-    assert_eq!(std::fs::read_dir(sb.home().join("cache/git")).unwrap().count(), 1);
+    // One bare cache per URL.
+    let caches = std::fs::read_dir(sb.home().join("cache/git")).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".git")).count();
+    assert_eq!(caches, 1);
 }
 
 #[test]
@@ -496,4 +497,78 @@ fn git_over_smart_http_fetches() {
     team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
     sb.paii_in("t", &["sync"]).ok();
     assert!(sb.read("t/paii.lock").contains(&format!("git+{url}?rev=main#{commit}")));
+}
+
+#[test]
+fn parallel_fetches_and_concurrent_syncs_share_one_git_cache_safely() {
+    let sb = Sandbox::new();
+    let names: Vec<String> = (0..6).map(|i| format!("p{i}")).collect();
+    let plugins: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1.0.0")).collect();
+    let repo = sb.path("repos/many");
+    let commit = plugin_repo(&repo, &plugins);
+    let url = format!("file://{}", repo.display());
+    let entries: Vec<(&str, &str, String)> = names
+        .iter()
+        .map(|n| (n.as_str(), "1.0.0", format!("source = \"{url}\"\nrev = \"{commit}\"\npath = \"plugins/{n}\"")))
+        .collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    team(&sb, &registry(&entries), &refs);
+    // Two syncs at once on one PAII_HOME, each fetching six plugins of one
+    // repository in parallel: both must succeed.
+    let quiet = |mut c: std::process::Command| {
+        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        c.spawn().unwrap()
+    };
+    let b_child = quiet(sb.command(&sb.path("t"), &["sync", "-j", "6"]));
+    let a = sb.command(&sb.path("t"), &["sync", "-j", "6"]).output().unwrap();
+    let b = b_child.wait_with_output().unwrap();
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let mut children: Vec<_> = (0..3).map(|_| quiet(sb.command(&sb.path("t"), &["sync", "-j", "6"]))).collect();
+    for c in children.drain(..) {
+        assert!(c.wait_with_output().unwrap().status.success());
+    }
+    assert_eq!(store_entries(&sb).len(), 6);
+}
+
+#[test]
+fn credentials_never_reach_paii_toml_or_ci_annotations() {
+    let sb = Sandbox::new();
+    let dir = sb.path("src/alpha");
+    write_plugin(&dir, "alpha", "1.0.0");
+    let http = HttpServer::start(vec![("/a.tgz", Reply::Bytes(tarball(&dir, "alpha")))]);
+    sb.write("t/paii.toml", "[plugins]\n");
+    let url = format!("http://bot:s3cret@127.0.0.1:{}/a.tgz", http.port);
+    let out = sb.paii_in("t", &["plugin", "install", "alpha", "--url", &url]);
+    assert!(!out.stderr.contains("s3cret") && !out.stdout.contains("s3cret"), "{}", out.stderr);
+    assert!(!sb.read("t/paii.toml").contains("s3cret"));
+    let out = sb.paii_in("t", &["registry", "add", "web", &format!("http://bot:s3cret@127.0.0.1:{}/none.toml", http.port)]);
+    assert!(!out.stderr.contains("s3cret"), "{}", out.stderr);
+    assert!(!sb.read("t/paii.toml").contains("s3cret"));
+    let out = sb.paii_in("t", &["registry", "validate", &format!("http://bot:s3cret@127.0.0.1:{}/a.tgz", http.port), "--format", "github"]);
+    assert!(!out.stdout.contains("s3cret") && !out.stderr.contains("s3cret"), "{}{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn a_registry_url_change_is_fetched_again_and_verify_names_missing_entries() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    let commit = plugin_repo(&repo, &[("alpha", "1.0.0")]);
+    let url = format!("file://{}", repo.display());
+    let one = registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"{commit}\"\npath = \"plugins/alpha\""))]);
+    let two = one.replace("name = \"test\"", "name = \"test\"\ndescription = \"second\"");
+    let http = HttpServer::start(vec![("/one.toml", Reply::Bytes(one.into_bytes())), ("/two.toml", Reply::Bytes(two.into_bytes()))]);
+    sb.write("t/paii.toml", &format!("[registries]\nweb = \"{}\"\n[plugins]\nalpha = \"^1\"\n", http.url("/one.toml")));
+    sb.paii_in("t", &["sync"]).ok();
+    sb.write("t/paii.toml", &format!("[registries]\nweb = \"{}\"\n[plugins]\nalpha = \"^1\"\n", http.url("/two.toml")));
+    std::fs::remove_file(sb.path("t/paii.lock")).unwrap();
+    sb.paii_in("t", &["lock"]).ok();
+    assert_eq!(http.hits("/two.toml"), 1, "the new URL is fetched, not the old copy reused");
+    assert!(sb.read("t/paii.lock").contains(&http.url("/two.toml")));
+
+    sb.paii_in("t", &["sync"]).ok();
+    let entry = sb.home().join("store").join(&store_entries(&sb)[0]);
+    paii::store::remove_tree(&entry).unwrap();
+    let out = sb.paii_in("t", &["plugin", "verify", "alpha"]).fails();
+    assert!(out.stdout.contains("MISSING"), "{}", out.stdout);
 }

@@ -140,6 +140,7 @@ impl Printer {
         for v in report {
             match &v.computed {
                 None => println!("ok       {}", v.entry),
+                Some(c) if c.starts_with('(') => println!("MISSING  {} {c}", v.entry),
                 Some(c) => println!("CORRUPT  {} (now hashes to {c})", v.entry),
             }
         }

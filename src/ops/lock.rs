@@ -33,22 +33,17 @@ pub struct LockOutcome {
 }
 
 pub fn run(ctx: &Context, opts: &LockOptions) -> Result<LockOutcome, Error> {
+    // A manifest that does not parse fails before PAII_HOME is touched.
     let manifest = ctx.load_manifest()?;
-    let mut planned = plan(ctx, &manifest, opts.update.as_deref())?;
+    // Planning may fetch (git branches, plugins straight from git): it runs
+    // under the lock, as one command at a time per PAII_HOME.
+    let _guard = ctx.lock_home("lock")?;
+    let planned = plan(ctx, &manifest, opts.update.as_deref())?;
     if opts.check {
         if planned.up_to_date {
             return Ok(LockOutcome { written: false, ..planned.into_outcome() });
         }
         return Err(Error::OutOfDate { message: planned.out_of_date_message() });
-    }
-    if planned.up_to_date {
-        return Ok(planned.into_outcome());
-    }
-    // Plan first, lock only to write: a failing command leaves no trace.
-    let _guard = ctx.lock_home("lock")?;
-    if !planned.inputs_unchanged(&manifest) {
-        let manifest = ctx.load_manifest()?;
-        planned = plan(ctx, &manifest, opts.update.as_deref())?;
     }
     apply(planned)
 }
@@ -66,13 +61,6 @@ pub struct Planned {
 }
 
 impl Planned {
-    /// Whether paii.toml and paii.lock still hold what this plan read: when
-    /// another paii wrote them meanwhile, the plan is stale.
-    pub fn inputs_unchanged(&self, manifest: &Manifest) -> bool {
-        let now = |p: &std::path::Path| std::fs::read_to_string(p).ok();
-        now(&self.path) == self.old_text && now(&manifest.file.path).as_deref() == Some(&*manifest.file.text)
-    }
-
     fn into_outcome(self) -> LockOutcome {
         LockOutcome {
             diff: LockDiff::between(self.old.as_ref(), &self.new),
@@ -201,8 +189,8 @@ fn registry_records(manifest: &Manifest, index: &crate::registry::Index, lock: &
 
 /// Whether `lock` already gives paii.toml what it asks for: the same plugins,
 /// each from where it is asked for, at a version its requirement admits, with
-/// every wiring choice honoured and every git source at a commit. Path
-/// plugins are read again every time, so their presence always re-resolves.
+/// every wiring choice honoured and every git source at a commit; a path
+/// plugin's plugin.toml is read again and must still match.
 fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
     if lock.plugins.len() != manifest.plugins.len() {
         return false;
@@ -225,7 +213,16 @@ fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
                     matches!(&have.source, LockedSource::Tarball { url: u } if *u == crate::url::redact(url))
                         && integrity.is_none_or(|i| have.integrity == Some(i))
                 }
-                Requested::Path { .. } => false,
+                // A path plugin is the same when its plugin.toml still says
+                // what the lock recorded.
+                Requested::Path { path, written } => {
+                    have.source == LockedSource::Path { path: written.clone() }
+                        && crate::manifest::PluginManifest::load(&path.join("plugin.toml")).is_ok_and(|pm| {
+                            pm.version == have.version
+                                && pm.provides == have.provides
+                                && pm.consumes.keys().eq(have.wiring.keys())
+                        })
+                }
             }
     });
     let wiring = manifest.wiring.iter().all(|(consumer, keys)| {
@@ -295,11 +292,14 @@ fn complete(new: &mut Lock, old: Option<&Lock>, update: &Update, offline: bool) 
         // `--update` moves a branch to its newest commit.
         let keep = old.filter(|_| !update.allows(&p.name)).and_then(|l| l.plugin(&p.name));
         if let Some(o) = keep.filter(|o| same_origin(o, p)) {
-            if p.integrity.is_none() && !matches!(p.source, LockedSource::Path { .. }) {
-                p.integrity = o.integrity;
-            }
+            // The locked commit and the hash of its tree belong together:
+            // a hash the registry gives for a moving branch says nothing
+            // about the commit that stays locked.
             if let (LockedSource::Git { commit: c @ None, .. }, LockedSource::Git { commit: Some(oc), .. }) = (&mut p.source, &o.source) {
                 *c = Some(oc.clone());
+                p.integrity = o.integrity;
+            } else if p.integrity.is_none() && !matches!(p.source, LockedSource::Path { .. }) {
+                p.integrity = o.integrity;
             }
         }
         if let LockedSource::Git { url, rev, commit: None } = &p.source {

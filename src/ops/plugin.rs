@@ -46,6 +46,10 @@ pub fn install(ctx: &Context, spec: &InstallSpec) -> Result<EditOutcome, Error> 
     let path = ctx.manifest_path();
     let (file, mut doc) = read_for_edit(&path)?;
 
+    // Credentials belong in ~/.netrc or a git credential helper, never in
+    // paii.toml (which is committed).
+    let redacted = |u: &Option<String>| u.as_deref().map(crate::url::redact);
+    let spec = &InstallSpec { git: redacted(&spec.git), url: redacted(&spec.url), ..spec.clone() };
     let value: Value = if let Some(p) = &spec.path {
         if spec.git.is_some() {
             inline(&[("git", spec.git.as_deref()), ("rev", spec.rev.as_deref()), ("path", Some(p))])
@@ -111,12 +115,10 @@ fn finish(
     let text = doc.to_string();
     let manifest = Manifest::parse(SourceFile::new(&file.path, text.as_str()))?;
     ctx.warn_all(&manifest.warnings);
-    let planned = plan(ctx, &manifest, Some(std::slice::from_ref(&name)).filter(|_| entry.is_some()))?;
-    // Everything is checked; now take the lock and write, unless another
-    // paii changed the files while this one was planning.
     let _guard = ctx.lock_home("plugin install/remove")?;
-    let original = Manifest::parse(file.clone())?;
-    if !planned.inputs_unchanged(&original) {
+    let planned = plan(ctx, &manifest, Some(std::slice::from_ref(&name)).filter(|_| entry.is_some()))?;
+    // Another paii may have changed paii.toml between reading and locking.
+    if std::fs::read_to_string(&file.path).ok().as_deref() != Some(&*file.text) {
         return Err(Error::user(
             format!("{} or its lock changed while this command ran", file.name),
             Some("run the command again".to_string()),

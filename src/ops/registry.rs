@@ -75,6 +75,8 @@ pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
     }
     let path = ctx.manifest_path();
     let (file, mut doc) = read_for_edit(&path)?;
+    let redacted = |u: &Option<String>| u.as_deref().map(crate::url::redact);
+    let spec = &AddSpec { git: redacted(&spec.git), location: redacted(&spec.location), ..spec.clone() };
     let value = match (&spec.git, &spec.location) {
         (Some(git), None) => {
             let mut t = InlineTable::new();
@@ -323,8 +325,9 @@ pub fn validate(location: &str, fetch: bool) -> Result<Report, Error> {
             fetcher.fetch("validate", other)?
         }
     };
-    // Findings name the file as it was given, as compilers do.
-    file.name = location.to_string();
+    // Findings name the file as it was given, as compilers do (without
+    // credentials: CI logs are public).
+    file.name = crate::url::redact(location);
     if !fetch {
         return Ok(validate_file(&file));
     }

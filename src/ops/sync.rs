@@ -61,6 +61,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     let offline = opts.offline || opts.frozen;
     let locked = opts.locked || opts.frozen;
     let manifest = ctx.load_manifest()?;
+    let _guard = ctx.lock_home("sync")?;
     let mut planned = plan_with(ctx, &manifest, None, offline)?;
     if locked && !planned.up_to_date {
         return Err(Error::user(
@@ -100,11 +101,6 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
         });
     }
 
-    let _guard = ctx.lock_home("sync")?;
-    if !planned.inputs_unchanged(&manifest) {
-        let manifest = ctx.load_manifest()?;
-        planned = plan_with(ctx, &manifest, None, offline)?;
-    }
     let fetcher = Fetcher::for_home(&crate::paths::paii_home(), &manifest.dir, offline);
     let cleaned = fetcher.store.clean_temporaries()?;
     if cleaned > 0 {
@@ -133,8 +129,15 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
             Err(e) => errors.push(e),
         }
     }
-    if let Some(first) = errors.into_iter().next() {
-        return Err(first.into());
+    match errors.len() {
+        0 => {}
+        1 => return Err(errors.remove(0).into()),
+        n => {
+            return Err(Error::user(
+                format!("{n} plugins could not be fetched:\n{}", errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n")),
+                None,
+            ));
+        }
     }
     build_all(ctx, &crate::paths::paii_home(), &sources, &mut plugins)?;
     planned.text = planned.new.to_toml();

@@ -17,7 +17,9 @@ pub struct Verified {
 
 pub fn run(ctx: &Context, names: &[String]) -> Result<Vec<Verified>, Error> {
     let store = Store::new(crate::paths::paii_home().join("store"));
-    // Named plugins are looked up in the lock; otherwise every entry.
+    // Named plugins are looked up in the lock, by their exact entry;
+    // otherwise every entry is checked.
+    let mut out = Vec::new();
     let wanted: Option<Vec<String>> = if names.is_empty() {
         None
     } else {
@@ -31,19 +33,29 @@ pub fn run(ctx: &Context, names: &[String]) -> Result<Vec<Verified>, Error> {
                     crate::suggest::closest(n, lock.plugins.iter().map(|p| p.name.as_str())).map(|s| format!("did you mean `{s}`?")),
                 ));
             };
-            suffixes.push(format!("-{}-{}", p.name, p.version));
+            match &p.integrity {
+                Some(i) => {
+                    let path = store.source_path(i, &p.name, &p.version.to_string());
+                    let entry = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    if !path.is_dir() {
+                        out.push(Verified { entry: entry.clone(), ok: false, computed: Some("(missing from the store)".to_string()) });
+                    }
+                    suffixes.push(format!("/{entry}"));
+                }
+                None => suffixes.push(format!("-{}-{}", p.name, p.version)),
+            }
         }
         Some(suffixes)
     };
-    let mut out = Vec::new();
     for entry in store.entries()? {
         let name = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         // Build outputs are named by their inputs, not their content.
         if name.ends_with("-build") {
             continue;
         }
+        let full = format!("/{name}");
         if let Some(w) = &wanted
-            && !w.iter().any(|s| name.ends_with(s.as_str()))
+            && !w.iter().any(|s| full.ends_with(s.as_str()))
         {
             continue;
         }

@@ -132,9 +132,12 @@ impl RegistryFetcher for NetFetcher {
         let copy = self.copy_path(name);
         let desc = source.to_string();
         let network = |message: String| FetchError::Network { name: name.to_string(), source_desc: desc.clone(), message };
+        // A copy taken from another URL (paii.toml changed) is not this registry.
+        let source_file = self.home.join("registries").join(format!("{name}.source"));
+        let same_source = std::fs::read_to_string(&source_file).ok().as_deref() == Some(desc.as_str());
         match source {
             RegistrySource::Path { .. } | RegistrySource::Marketplace(_) => return LocalFetcher.fetch(name, source),
-            RegistrySource::Url(_) | RegistrySource::Git { .. } if copy.is_file() && !self.refresh => {}
+            RegistrySource::Url(_) | RegistrySource::Git { .. } if copy.is_file() && same_source && !self.refresh => {}
             RegistrySource::Url(_) | RegistrySource::Git { .. } if self.offline => {
                 return Err(FetchError::Offline { name: name.to_string(), source_desc: desc.clone() });
             }
@@ -152,6 +155,9 @@ impl RegistryFetcher for NetFetcher {
                 let commit_file = self.home.join("registries").join(format!("{name}.commit"));
                 crate::fsutil::atomic_write(&commit_file, commit.as_bytes()).map_err(|e| network(e.to_string()))?;
             }
+        }
+        if !same_source {
+            crate::fsutil::atomic_write(&source_file, desc.as_bytes()).map_err(|e| network(e.to_string()))?;
         }
         let mut file = SourceFile::read(&copy).map_err(|e| FetchError::Read { name: name.to_string(), path: copy.clone(), source: e.source })?;
         // Messages name where the registry really lives.

@@ -66,6 +66,17 @@ fn chain(e: &dyn std::error::Error) -> String {
 /// remote unless `offline` or the wanted commit is already there.
 fn repository(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<gix::Repository, SourceError> {
     let dir = cache_dir(cache, spec.url);
+    // One writer per cache at a time, across threads and processes: the
+    // lock is held while the cache is created and fetched into.
+    fs::create_dir_all(cache.join("git")).map_err(|e| git_err(spec, e))?;
+    let lock_path = dir.with_extension("lock");
+    let lock = fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| git_err(spec, e))?;
+    lock.lock().map_err(|e| git_err(spec, e))?;
     let repo = if dir.join("HEAD").exists() {
         gix::open(&dir).map_err(|e| git_err(spec, chain(&e)))?
     } else if offline {
@@ -81,10 +92,20 @@ fn repository(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<gix::Re
         .commit
         .and_then(|c| gix::ObjectId::from_hex(c.as_bytes()).ok())
         .is_some_and(|id| repo.find_object(id).is_ok());
-    if have_commit || offline {
+    if have_commit {
+        return Ok(repo);
+    }
+    if offline {
+        if let Some(c) = spec.commit {
+            return Err(SourceError::Offline {
+                name: spec.name.to_string(),
+                what: format!("commit {c} of git {} is not in the cache", crate::url::redact(spec.url)),
+            });
+        }
         return Ok(repo);
     }
     fetch(&repo, spec)?;
+    drop(lock);
     Ok(repo)
 }
 
@@ -154,6 +175,9 @@ pub fn checkout(
         Ok(id) => id,
         // A commit missing from an older cache may have been pushed since.
         Err(_) if !offline && spec.commit.is_some() => {
+            let lock_path = cache_dir(cache, spec.url).with_extension("lock");
+            let lock = fs::File::options().write(true).open(&lock_path).map_err(|e| git_err(spec, e))?;
+            lock.lock().map_err(|e| git_err(spec, e))?;
             fetch(&repo, spec)?;
             resolve_commit(&repo, spec)?
         }

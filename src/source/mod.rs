@@ -56,6 +56,7 @@ pub enum SourceError {
     #[diagnostic(transparent)]
     Manifest(#[from] crate::diagnostic::SpannedError),
     #[error(transparent)]
+    #[diagnostic(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -137,6 +138,8 @@ impl Fetcher {
                 if !dir.is_dir() {
                     return Err(SourceError::MissingPath { name: name.to_string(), path: dir });
                 }
+                // A plugin reached through a symlink is the directory it names.
+                let dir = fs::canonicalize(&dir).unwrap_or(dir);
                 // Re-hashed every time: the directory is the user's and changes.
                 let computed = crate::integrity::hash_path(&dir).map_err(StoreError::from)?;
                 if let Some((_, v)) = want
@@ -164,7 +167,7 @@ impl Fetcher {
             }
             LockedSource::Tarball { url } => {
                 let archive = self.download(name, url, integrity, &desc)?;
-                let entry = self.store.add(name, &desc, integrity, |tree| {
+                let added = self.store.add(name, &desc, integrity, |tree| {
                     unpack_into(&archive, url, tree).map_err(|error| {
                         StoreError::Source(Box::new(SourceError::Extract {
                             name: name.to_string(),
@@ -183,20 +186,28 @@ impl Fetcher {
                     }
                     check(tree)
                 });
-                Ok(Fetched { entry: entry.map_err(unwrap_source)?, commit: None, added: true })
+                let entry = added.map_err(unwrap_source)?;
+                if integrity.is_none() {
+                    // Now that the hash is known, keep the archive where a
+                    // verified (and offline) fetch will look for it.
+                    let _ = fs::rename(&archive, self.download_path(url, Some(&entry.integrity)));
+                }
+                Ok(Fetched { entry, commit: None, added: true })
             }
         }
     }
 
+    /// Where the download cache keeps `url`'s archive: by URL and hash.
+    fn download_path(&self, url: &str, integrity: Option<&Integrity>) -> PathBuf {
+        use sha2::{Digest, Sha256};
+        let verified = integrity.map_or_else(|| "unverified".to_string(), |i| i.to_string());
+        let d = Sha256::digest(format!("{}\0{verified}", crate::url::redact(url)).as_bytes());
+        self.cache.join("downloads").join(d.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>())
+    }
+
     /// The archive for `url`, from the download cache or the network.
     fn download(&self, name: &str, url: &str, integrity: Option<&Integrity>, desc: &str) -> Result<PathBuf, SourceError> {
-        let key = {
-            use sha2::{Digest, Sha256};
-            let verified = integrity.map_or_else(|| "unverified".to_string(), |i| i.to_string());
-            let d = Sha256::digest(format!("{}\0{verified}", crate::url::redact(url)).as_bytes());
-            d.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>()
-        };
-        let path = self.cache.join("downloads").join(key);
+        let path = self.download_path(url, integrity);
         // An archive without a known hash is downloaded again each time.
         if path.is_file() && integrity.is_some() {
             return Ok(path);
