@@ -52,7 +52,9 @@ fn client() -> Result<&'static reqwest::blocking::Client, String> {
             reqwest::blocking::Client::builder()
                 .user_agent(concat!("paii/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(Duration::from_secs(15))
-                .timeout(Duration::from_secs(300))
+                .timeout(Duration::from_secs(
+                    std::env::var("PAII_HTTP_TIMEOUT").ok().and_then(|s| s.parse().ok()).unwrap_or(300),
+                ))
                 .redirect(reqwest::redirect::Policy::limited(5))
                 .build()
                 .map_err(|e| e.to_string())

@@ -572,3 +572,42 @@ fn a_registry_url_change_is_fetched_again_and_verify_names_missing_entries() {
     let out = sb.paii_in("t", &["plugin", "verify", "alpha"]).fails();
     assert!(out.stdout.contains("MISSING"), "{}", out.stdout);
 }
+
+#[test]
+fn a_deleted_branch_stops_resolving_and_quiet_prints_nothing() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    plugin_repo(&repo, &[("alpha", "1.0.0")]);
+    git(&repo, &["branch", "feature"]);
+    let url = format!("file://{}", repo.display());
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"feature\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    let out = sb.paii_in("t", &["-q", "sync"]).ok();
+    assert_eq!(out.stderr, "", "-q prints nothing");
+    assert_eq!(out.stdout, "");
+    git(&repo, &["branch", "-D", "feature"]);
+    let out = sb.paii_in("t", &["lock", "--update"]).fails();
+    assert!(out.stderr.contains("`feature` does not exist"), "{}", out.stderr);
+    // A failed fetch loses nothing: offline, the cache still has the commit.
+    sb.paii_in("t", &["sync", "--offline"]).ok();
+}
+
+#[test]
+fn an_edited_path_plugin_is_copied_again_and_downloads_are_reused() {
+    let sb = Sandbox::new();
+    let dir = sb.path("src/alpha");
+    write_plugin(&dir, "alpha", "1.0.0");
+    sb.write("t/paii.toml", &format!("[plugins]\nalpha = {{ path = \"{}\" }}\n", dir.display()));
+    sb.paii_in("t", &["sync"]).ok();
+    std::fs::write(dir.join("SKILL.md"), "edited\n").unwrap();
+    let out = sb.paii_in("t", &["sync"]).ok();
+    assert!(out.stderr.contains("(1 fetched, 0 already there)"), "{}", out.stderr);
+    assert_eq!(store_entries(&sb).len(), 2);
+
+    let http = HttpServer::start(vec![("/a.tgz", Reply::Bytes(tarball(&dir, "alpha")))]);
+    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/a.tgz")))]), &["alpha"]);
+    sb.paii_in("t", &["sync"]).ok();
+    paii::store::remove_tree(&sb.home().join("store")).unwrap();
+    sb.paii_in("t", &["sync"]).ok();
+    assert_eq!(http.hits("/a.tgz"), 1, "the second fetch used the download cache");
+}

@@ -110,9 +110,42 @@ fn repository(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<gix::Re
 }
 
 fn fetch(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<(), SourceError> {
-    use gix::remote::Direction;
     crate::debug!("git fetch {}", crate::url::redact(spec.url));
     crate::http::init_tls();
+    // Prune: a branch or tag deleted upstream must not keep resolving from
+    // the cache. The fetch below recreates every ref that still exists.
+    // They are put back if the fetch fails, so a failed fetch loses nothing.
+    let saved: Vec<(String, gix::ObjectId)> = repo
+        .references()
+        .ok()
+        .map(|platform| {
+            ["refs/remotes/origin/", "refs/tags/"]
+                .iter()
+                .filter_map(|prefix| platform.prefixed(*prefix).ok())
+                .flat_map(|iter| {
+                    iter.flatten()
+                        .filter_map(|r| Some((r.name().as_bstr().to_string(), r.target().try_id()?.to_owned())))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for (name, _) in &saved {
+        if let Ok(r) = repo.find_reference(name.as_str()) {
+            let _ = r.delete();
+        }
+    }
+    let result = fetch_refs(repo, spec);
+    if result.is_err() {
+        for (name, id) in saved {
+            let _ = repo.reference(name.as_str(), id, gix::refs::transaction::PreviousValue::Any, "paii: restore after a failed fetch");
+        }
+    }
+    result
+}
+
+fn fetch_refs(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<(), SourceError> {
+    use gix::remote::Direction;
     let remote = repo
         .remote_at(spec.url)
         .map_err(|e| git_err(spec, chain(&e)))?
