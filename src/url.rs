@@ -1,7 +1,9 @@
 //! URL helpers. Credentials never leave this module in a message: every URL
 //! shown to a user or written to a file goes through [`redact`].
 
-/// Removes `user:password@` from a URL.
+/// Removes credentials from a URL: all userinfo of http(s) URLs (a token is
+/// often sent as the user name), the password of ssh URLs (whose user name,
+/// such as `git@`, is an address, not a secret).
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
@@ -9,6 +11,10 @@ pub fn redact(url: &str) -> String {
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(authority_end);
     match authority.rsplit_once('@') {
+        Some((user, host)) if scheme.ends_with("ssh") => {
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}@{host}{tail}")
+        }
         Some((_, host)) => format!("{scheme}://{host}{tail}"),
         None => url.to_string(),
     }
@@ -46,6 +52,8 @@ mod tests {
         assert_eq!(redact("https://tok:secret@example.org/a/b?x=1"), "https://example.org/a/b?x=1");
         assert_eq!(redact("https://example.org/a@b"), "https://example.org/a@b");
         assert_eq!(redact("/local/path"), "/local/path");
+        assert_eq!(redact("ssh://git@h.example/r.git"), "ssh://git@h.example/r.git");
+        assert_eq!(redact("ssh://git:pw@h.example/r.git"), "ssh://git@h.example/r.git");
     }
 
     #[test]

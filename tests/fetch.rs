@@ -611,3 +611,18 @@ fn an_edited_path_plugin_is_copied_again_and_downloads_are_reused() {
     sb.paii_in("t", &["sync"]).ok();
     assert_eq!(http.hits("/a.tgz"), 1, "the second fetch used the download cache");
 }
+
+#[test]
+fn git_over_ssh_fetches() {
+    let sb = Sandbox::new();
+    let commit = plugin_repo(&sb.path("repos/plugins"), &[("alpha", "1.0.0")]);
+    let Some(sshd) = common::SshServer::start(&sb.path("ssh")) else {
+        panic!("no sshd on this machine: .ci/run installs openssh-server");
+    };
+    let url = sshd.url(&sb.path("repos/plugins"));
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    let mut cmd = sb.command(&sb.path("t"), &["sync"]);
+    cmd.env("GIT_SSH_COMMAND", &sshd.ssh_command);
+    common::run(cmd.output().unwrap()).ok();
+    assert!(sb.read("t/paii.lock").contains(&format!("git+{url}?rev=main#{commit}")));
+}

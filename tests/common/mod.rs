@@ -435,3 +435,74 @@ impl Drop for GitHttp {
         let _ = self.child.wait();
     }
 }
+
+/// An sshd on 127.0.0.1 that lets the current user in with a throwaway key,
+/// stopped when dropped. `ssh_command` is what `GIT_SSH_COMMAND` should be.
+pub struct SshServer {
+    child: std::process::Child,
+    pub port: u16,
+    pub ssh_command: String,
+    pub user: String,
+}
+
+impl SshServer {
+    /// None when this machine has no sshd.
+    pub fn start(dir: &Path) -> Option<SshServer> {
+        let sshd = ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).exists())?;
+        std::fs::create_dir_all(dir).unwrap();
+        for key in ["host", "id"] {
+            let out = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+                .arg(dir.join(key))
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::fs::copy(dir.join("id.pub"), dir.join("authorized_keys")).unwrap();
+        let port = free_port();
+        let config = format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\nPasswordAuthentication no\n\
+             KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin prohibit-password\nStrictModes no\n\
+             UsePAM no\nPidFile {}\n",
+            dir.join("host").display(),
+            dir.join("authorized_keys").display(),
+            dir.join("sshd.pid").display()
+        );
+        std::fs::write(dir.join("sshd_config"), config).unwrap();
+        std::fs::create_dir_all("/run/sshd").ok();
+        let mut child = Command::new(sshd)
+            .arg("-D")
+            .arg("-e")
+            .arg("-f")
+            .arg(dir.join("sshd_config"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                let user = String::from_utf8_lossy(&Command::new("id").arg("-un").output().unwrap().stdout).trim().to_string();
+                let ssh_command = format!(
+                    "ssh -i {} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR",
+                    dir.join("id").display()
+                );
+                return Some(SshServer { child, port, ssh_command, user });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("sshd did not start");
+    }
+
+    pub fn url(&self, path: &Path) -> String {
+        format!("ssh://{}@127.0.0.1:{}{}", self.user, self.port, path.display())
+    }
+}
+
+impl Drop for SshServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
