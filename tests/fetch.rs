@@ -626,3 +626,58 @@ fn git_over_ssh_fetches() {
     common::run(cmd.output().unwrap()).ok();
     assert!(sb.read("t/paii.lock").contains(&format!("git+{url}?rev=main#{commit}")));
 }
+
+#[test]
+fn slow_servers_time_out_redirect_loops_stop_and_unreachable_git_hosts_are_named() {
+    let sb = Sandbox::new();
+    let dir = sb.path("src/alpha");
+    write_plugin(&dir, "alpha", "1.0.0");
+    let bytes = tarball(&dir, "alpha");
+    let http = HttpServer::start(vec![
+        ("/slow.tgz", Reply::Slow(bytes, 16, 1500)),
+        ("/loop.tgz", Reply::Redirect("/loop.tgz".into())),
+    ]);
+    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/slow.tgz")))]), &["alpha"]);
+    let mut cmd = sb.command(&sb.path("t"), &["sync"]);
+    cmd.env("PAII_HTTP_TIMEOUT", "1");
+    let started = std::time::Instant::now();
+    let out = common::run(cmd.output().unwrap()).fails();
+    assert!(out.stderr.contains("plugin `alpha`: tarball"), "{}", out.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "timed out and gave up after retries");
+
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/loop.tgz")))]), &["alpha"]);
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `alpha`: tarball"), "{}", out.stderr);
+    assert!(http.hits("/loop.tgz") <= 6 * 3, "at most 5 redirects per attempt: {}", http.hits("/loop.tgz"));
+
+    let url = format!("git://127.0.0.1:{}/nothing", common::free_port());
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\""))]), &["alpha"]);
+    std::fs::remove_file(sb.path("t/paii.lock")).ok();
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains(&format!("plugin `alpha`: git {url}")), "{}", out.stderr);
+}
+
+#[test]
+fn validate_fetch_compares_consumes_and_core_version_too() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    std::fs::create_dir_all(repo.join("plugins/alpha")).unwrap();
+    std::fs::write(
+        repo.join("plugins/alpha/plugin.toml"),
+        "[plugin]\nname = \"alpha\"\nversion = \"1.0.0\"\n[paii]\ncore_version = \">=0.1.0\"\n[consumes]\nmemory = { contract = \"MemoryProvider\", optional = false }\n",
+    )
+    .unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "x"]);
+    let commit = git(&repo, &["rev-parse", "HEAD"]);
+    sb.write(
+        "r/registry.toml",
+        &format!("[registry]\nname = \"r\"\n[[plugins]]\nname = \"alpha\"\nversion = \"1.0.0\"\nsource = \"file://{}\"\nrev = \"{commit}\"\npath = \"plugins/alpha\"\ncore_version = \">=0.2.0\"\n", repo.display()),
+    );
+    let out = sb.paii_in("r", &["registry", "validate", "registry.toml", "--fetch", "-o", "json"]).fails().json();
+    let messages: Vec<String> = out["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap().to_string()).collect();
+    assert!(messages.iter().any(|m| m.contains("`consumes` is {} in the registry but {memory=MemoryProvider}")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("`core_version` is >=0.2.0 in the registry but >=0.1.0")), "{messages:?}");
+}
