@@ -681,3 +681,42 @@ fn validate_fetch_compares_consumes_and_core_version_too() {
     assert!(messages.iter().any(|m| m.contains("`consumes` is {} in the registry but {memory=MemoryProvider}")), "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("`core_version` is >=0.2.0 in the registry but >=0.1.0")), "{messages:?}");
 }
+
+#[test]
+fn git_credential_helpers_authenticate_https_fetches() {
+    let sb = Sandbox::new();
+    let commit = plugin_repo(&sb.path("repos/plugins"), &[("alpha", "1.0.0")]);
+    let server = common::GitHttps::start(&sb.path("repos"), &sb.path("tls"), "bot", "s3cret-token");
+    let url = server.url("plugins");
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    let sync = || {
+        let mut cmd = sb.command(&sb.path("t"), &["sync"]);
+        cmd.env("SSL_CERT_FILE", &server.ca);
+        common::run(cmd.output().unwrap())
+    };
+    let out = sync().fails();
+    assert!(out.stderr.contains("plugin `alpha`: git"), "without credentials: {}", out.stderr);
+    // The user's git credential helper, from their git config.
+    sb.write("home/.gitconfig", "[credential]\n\thelper = \"!f() { echo username=bot; echo password=s3cret-token; }; f\"\n");
+    let out = sync().ok();
+    assert!(!out.stderr.contains("s3cret"));
+    let lock = sb.read("t/paii.lock");
+    assert!(lock.contains(&format!("git+{url}?rev=main#{commit}")), "{lock}");
+    assert!(!lock.contains("s3cret"));
+}
+
+#[test]
+fn partial_packs_of_a_killed_git_fetch_are_removed() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    plugin_repo(&repo, &[("alpha", "1.0.0")]);
+    let url = format!("file://{}", repo.display());
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    sb.paii_in("t", &["sync"]).ok();
+    let cache = std::fs::read_dir(sb.home().join("cache/git")).unwrap().flatten().find(|e| e.file_name().to_string_lossy().ends_with(".git")).unwrap().path();
+    let junk = cache.join("objects/pack/tmp_pack_killed");
+    std::fs::write(&junk, vec![0u8; 4096]).unwrap();
+    sb.paii_in("t", &["lock", "--update"]).ok();
+    assert!(!junk.exists(), "the next fetch removes what a killed one left");
+    assert!(std::fs::read_dir(cache.join("objects/pack")).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with("pack-")));
+}

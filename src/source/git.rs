@@ -77,6 +77,7 @@ fn repository(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<gix::Re
         .open(&lock_path)
         .map_err(|e| git_err(spec, e))?;
     lock.lock().map_err(|e| git_err(spec, e))?;
+    remove_partial_packs(&dir);
     let repo = if dir.join("HEAD").exists() {
         gix::open(&dir).map_err(|e| git_err(spec, chain(&e)))?
     } else if offline {
@@ -107,6 +108,19 @@ fn repository(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<gix::Re
     fetch(&repo, spec)?;
     drop(lock);
     Ok(repo)
+}
+
+/// A fetch killed halfway leaves temporary pack files behind; with the cache
+/// locked, no fetch is writing, so anything not named `pack-*` goes.
+fn remove_partial_packs(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir.join("objects/pack")) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with("pack-") {
+            crate::debug!("removing {} left by an interrupted fetch", e.path().display());
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 fn fetch(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<(), SourceError> {

@@ -506,3 +506,60 @@ impl Drop for SshServer {
         let _ = self.child.wait();
     }
 }
+
+/// Git's smart HTTP protocol over HTTPS with basic auth (`git http-backend`
+/// behind tests/support/git_https.py on 127.0.0.1), with a throwaway CA;
+/// stopped when dropped.
+pub struct GitHttps {
+    child: std::process::Child,
+    pub port: u16,
+    /// The CA certificate to trust (for `SSL_CERT_FILE`).
+    pub ca: PathBuf,
+}
+
+impl GitHttps {
+    pub fn start(repos: &Path, scratch: &Path, user: &str, password: &str) -> GitHttps {
+        std::fs::create_dir_all(scratch).unwrap();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl").args(args).current_dir(scratch).output().unwrap();
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=paii test CA"]);
+        openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "leaf.csr", "-subj", "/CN=127.0.0.1"]);
+        std::fs::write(scratch.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
+        openssl(&["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "2", "-extfile", "ext.cnf"]);
+        let port = free_port();
+        let mut child = Command::new("python3")
+            .arg(repo_root().join("tests/support/git_https.py"))
+            .arg(port.to_string())
+            .arg(scratch.join("cert.pem"))
+            .arg(scratch.join("key.pem"))
+            .arg(repos)
+            .arg(user)
+            .arg(password)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return GitHttps { child, port, ca: scratch.join("ca.pem") };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the git HTTPS server did not start");
+    }
+
+    pub fn url(&self, repo: &str) -> String {
+        format!("https://127.0.0.1:{}/{repo}", self.port)
+    }
+}
+
+impl Drop for GitHttps {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
