@@ -4,6 +4,7 @@
 //! toolchain's identity, the target and this recipe's version; an output
 //! that exists is never rebuilt, and a new input gives a new output.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -117,26 +118,20 @@ impl Builder {
         }
     }
 
-    /// Builds `pm` from `source` unless its output exists; `None` for
-    /// plugins without a build (markdown, shell, `type = "none"`).
-    pub fn build(&self, pm: &PluginManifest, source: &StorePath) -> Result<Option<Built>, BuildError> {
+    /// The toolchains `pm` needs (probed) and the output its inputs name;
+    /// `None` for plugins without a build.
+    fn plan(&self, pm: &PluginManifest, source: &StorePath) -> Result<Option<(Vec<Tool>, String, PathBuf)>, BuildError> {
         let name = pm.name.as_str();
-        let (kind, tools) = match pm.build.kind {
+        let tools = match pm.build.kind {
             BuildType::None => return Ok(None),
-            BuildType::Cargo => (
-                "cargo",
-                vec![
-                    tool(name, "cargo", "install Rust with rustup (https://rustup.rs) or your package manager", &[&["-V"]])?,
-                    tool(name, "rustc", "install Rust with rustup (https://rustup.rs) or your package manager", &[&["-vV"]])?,
-                ],
-            ),
-            BuildType::Uv | BuildType::Pip => (
-                if pm.build.kind == BuildType::Uv { "uv" } else { "pip" },
-                vec![
-                    tool(name, "uv", "install uv: `pip install uv` (or see https://docs.astral.sh/uv/)", &[&["--version"]])?,
-                    tool(name, "python3", "install Python 3 from your package manager", &[&["-c", "import sys; print(sys.version, sys.executable)"]])?,
-                ],
-            ),
+            BuildType::Cargo => vec![
+                tool(name, "cargo", "install Rust with rustup (https://rustup.rs) or your package manager", &[&["-V"]])?,
+                tool(name, "rustc", "install Rust with rustup (https://rustup.rs) or your package manager", &[&["-vV"]])?,
+            ],
+            BuildType::Uv | BuildType::Pip => vec![
+                tool(name, "uv", "install uv: `pip install uv` (or see https://docs.astral.sh/uv/)", &[&["--version"]])?,
+                tool(name, "python3", "install Python 3 from your package manager", &[&["-c", "import sys; print(sys.version, sys.executable)"]])?,
+            ],
         };
         let key = {
             let mut h = Sha256::new();
@@ -150,41 +145,60 @@ impl Builder {
             h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect::<String>()
         };
         let out = self.store.root().join(format!("{key}-{name}-{}-build", pm.version));
+        Ok(Some((tools, key, out)))
+    }
+
+    /// Runs `pm`'s recipe with the source copied into `work`, producing
+    /// `dest`, and checks that its `[run] command` exists there.
+    fn run_recipe(&self, pm: &PluginManifest, source: &StorePath, tools: &[Tool], work: &Path, dest: &Path, log: &Path) -> Result<(), BuildError> {
+        let name = pm.name.as_str();
+        let src = work.join("src");
+        fs::create_dir(&src).map_err(|e| io(name, "create a build directory", e))?;
+        crate::source::copy_tree(&source.path, &src).map_err(|e| io(name, "copy the source", e))?;
+        match pm.build.kind {
+            BuildType::Cargo => self.cargo(pm, &src, work, dest, log)?,
+            BuildType::Uv => self.uv(pm, &src, dest, log, &tools[0], &tools[1])?,
+            BuildType::Pip => self.pip(pm, &src, dest, log, &tools[0], &tools[1])?,
+            BuildType::None => {}
+        }
+        let command = resolve_command(pm, Some(dest), &source.path);
+        match command.first() {
+            Some(first) if !Path::new(first).exists() => Err(BuildError::NoCommand { name: name.to_string(), command: first.clone() }),
+            _ => Ok(()),
+        }
+    }
+
+    fn work_dir(&self, name: &str) -> Result<tempfile::TempDir, BuildError> {
+        fs::create_dir_all(self.store.root()).map_err(|e| io(name, "create the store", e))?;
+        tempfile::Builder::new()
+            .prefix(".tmp-build-")
+            .tempdir_in(self.store.root())
+            .map_err(|e| io(name, "create a build directory", e))
+    }
+
+    fn log_path(&self, pm: &PluginManifest) -> Result<PathBuf, BuildError> {
+        fs::create_dir_all(&self.logs).map_err(|e| io(&pm.name, "create the log directory", e))?;
+        Ok(self.logs.join(format!("{}-{}.log", pm.name, pm.version)))
+    }
+
+    /// Builds `pm` from `source` unless its output exists; `None` for
+    /// plugins without a build (markdown, shell, `type = "none"`).
+    pub fn build(&self, pm: &PluginManifest, source: &StorePath) -> Result<Option<Built>, BuildError> {
+        let name = pm.name.as_str();
+        let Some((tools, key, out)) = self.plan(pm, source)? else { return Ok(None) };
         if out.join(COMPLETE).is_file() {
             return Ok(Some(Built { path: out, fresh: false }));
         }
         // An output without its marker is what a killed build left.
         remove_tree(&out)?;
-        fs::create_dir_all(&self.logs).map_err(|e| io(name, "create the log directory", e))?;
-        let log = self.logs.join(format!("{name}-{}.log", pm.version));
-        let work = tempfile::Builder::new()
-            .prefix(".tmp-build-")
-            .tempdir_in(self.store.root())
-            .map_err(|e| io(name, "create a build directory", e))?;
-        let src = work.path().join("src");
-        fs::create_dir(&src).map_err(|e| io(name, "create a build directory", e))?;
-        crate::source::copy_tree(&source.path, &src).map_err(|e| io(name, "copy the source", e))?;
+        let log = self.log_path(pm)?;
+        let _ = fs::remove_file(&log);
+        let work = self.work_dir(name)?;
         // Cargo's output is assembled aside and renamed into place; a venv
         // must be built where it will live, so it is marked complete last.
         let in_place = pm.build.kind != BuildType::Cargo;
         let dest = if in_place { out.clone() } else { work.path().join("out") };
-        let _ = fs::remove_file(&log);
-        let result = match pm.build.kind {
-            BuildType::Cargo => self.cargo(pm, &src, work.path(), &dest, &log),
-            BuildType::Uv => self.uv(pm, &src, &dest, &log, &tools[0], &tools[1]),
-            BuildType::Pip => self.pip(pm, &src, &dest, &log, &tools[0], &tools[1]),
-            BuildType::None => Ok(()),
-        };
-        let result = result.and_then(|()| {
-            let command = resolve_command(pm, Some(&dest), &source.path);
-            match command.first() {
-                Some(first) if !Path::new(first).exists() => {
-                    Err(BuildError::NoCommand { name: name.to_string(), command: first.clone() })
-                }
-                _ => Ok(()),
-            }
-        });
-        if let Err(e) = result {
+        if let Err(e) = self.run_recipe(pm, source, &tools, work.path(), &dest, &log) {
             remove_tree(&dest)?;
             return Err(e);
         }
@@ -193,8 +207,40 @@ impl Builder {
         if !in_place && fs::rename(&dest, &out).is_err() && !out.join(COMPLETE).is_file() {
             return Err(io(name, "move the build into the store", std::io::Error::other(out.display().to_string())));
         }
-        crate::debug!("built {name} {} ({kind}) into {}", pm.version, out.display());
+        crate::debug!("built {name} {} into {}", pm.version, out.display());
         Ok(Some(Built { path: out, fresh: true }))
+    }
+
+    /// The finished output of `pm`'s build, if it is in the store.
+    pub fn output(&self, pm: &PluginManifest, source: &StorePath) -> Result<Option<PathBuf>, BuildError> {
+        Ok(self.plan(pm, source)?.map(|(_, _, out)| out).filter(|out| out.join(COMPLETE).is_file()))
+    }
+
+    /// `paii build --check`: builds `pm` again into a temporary directory and
+    /// lists the files whose content, kind or executable bit differ from the
+    /// store's output. Nothing is excluded.
+    pub fn check(&self, pm: &PluginManifest, source: &StorePath) -> Result<Option<Vec<String>>, BuildError> {
+        let Some(built) = self.build(pm, source)? else { return Ok(None) };
+        let Some((tools, _, _)) = self.plan(pm, source)? else { return Ok(None) };
+        let work = self.work_dir(&pm.name)?;
+        let dest = work.path().join("out");
+        let log = self.log_path(pm)?;
+        self.run_recipe(pm, source, &tools, work.path(), &dest, &log)?;
+        let mut a = BTreeMap::new();
+        let mut b = BTreeMap::new();
+        tree_digest(&built.path, Path::new(""), &mut a).map_err(|e| io(&pm.name, "read the store's output", e))?;
+        tree_digest(&dest, Path::new(""), &mut b).map_err(|e| io(&pm.name, "read the rebuilt output", e))?;
+        a.remove(COMPLETE);
+        let mut differ: Vec<String> = a
+            .keys()
+            .chain(b.keys())
+            .filter(|k| a.get(*k) != b.get(*k))
+            .cloned()
+            .collect();
+        differ.sort();
+        differ.dedup();
+        remove_tree(&dest)?;
+        Ok(Some(differ))
     }
 
     fn cargo(&self, pm: &PluginManifest, src: &Path, work: &Path, out: &Path, log: &Path) -> Result<(), BuildError> {
@@ -289,6 +335,29 @@ impl Builder {
         }
         run_logged(name, "uv", cmd, log)
     }
+}
+
+/// Path -> (kind, executable, sha256 of content or link target).
+fn tree_digest(root: &Path, rel: &Path, out: &mut BTreeMap<String, String>) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in fs::read_dir(root.join(rel))? {
+        let entry = entry?;
+        let rel = rel.join(entry.file_name());
+        let path = entry.path();
+        let ft = entry.file_type()?;
+        let key = rel.display().to_string();
+        if ft.is_symlink() {
+            out.insert(key, format!("link {}", fs::read_link(&path)?.display()));
+        } else if ft.is_dir() {
+            out.insert(key, "dir".into());
+            tree_digest(root, &rel, out)?;
+        } else {
+            let exec = fs::metadata(&path)?.permissions().mode() & 0o100 != 0;
+            let digest: String = Sha256::digest(fs::read(&path)?).iter().map(|b| format!("{b:02x}")).collect();
+            out.insert(key, format!("file {exec} {digest}"));
+        }
+    }
+    Ok(())
 }
 
 fn io(name: &str, what: &str, source: std::io::Error) -> BuildError {

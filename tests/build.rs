@@ -156,3 +156,26 @@ fn paii_build_builds_named_plugins_without_touching_the_lock() {
     let out = sb.paii_in("t", &["build", "tallly"]).fails();
     assert!(out.stderr.contains("did you mean `tally`?"), "{}", out.stderr);
 }
+
+#[test]
+fn build_check_proves_rust_reproducible_and_names_venv_files_that_are_not() {
+    let (sb, _) = shared();
+    let out = sb.paii_in("t", &["build", "guard", "--check"]).ok();
+    assert!(out.stdout.contains("guard 0.1.0: reproducible"), "{}", out.stdout);
+    let out = sb.paii_in("t", &["build", "tally", "--check", "-o", "json"]).fails().json();
+    let differ: Vec<&str> = out[0]["differ"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    // A venv records its own path: only those files may differ.
+    assert!(!differ.is_empty());
+    assert!(differ.iter().all(|f| f.starts_with(".venv/bin/activate")), "{differ:?}");
+}
+
+#[test]
+fn plugin_info_shows_the_resolved_run_command() {
+    let (sb, _) = shared();
+    let info = sb.paii_in("t", &["plugin", "info", "tally", "-o", "json"]).ok().json();
+    let command: Vec<&str> = info["command"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert!(command[0].ends_with("-tally-0.1.0-build/.venv/bin/python"), "{command:?}");
+    assert!(command[1].ends_with("-tally-0.1.0/tally.py"), "from the source: {command:?}");
+    let out = std::process::Command::new(command[0]).args(&command[1..]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "tally: ready");
+}

@@ -88,6 +88,9 @@ enum Command {
     /// Fetch and build locked plugins (all, or these) without switching
     Build {
         plugins: Vec<String>,
+        /// Build again into a temporary directory and compare with the store
+        #[arg(long)]
+        check: bool,
         /// Parallel fetches
         #[arg(short, long, default_value_t = 8, value_name = "N")]
         jobs: usize,
@@ -229,7 +232,27 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             let opts = ops::sync::SyncOptions { locked, frozen, offline, dry_run, jobs };
             p.sync_outcome(&ops::sync::run(ctx, &opts)?);
         }
-        Command::Build { plugins, jobs } => {
+        Command::Build { plugins, check: true, jobs } => {
+            let checked = ops::build::check(ctx, &plugins, jobs)?;
+            if p.format() == Format::Json {
+                p.json(&checked);
+            } else {
+                for c in &checked {
+                    if c.differ.is_empty() {
+                        println!("{} {}: reproducible (a second build is identical)", c.name, c.version);
+                    } else {
+                        println!("{} {}: {} file(s) differ in a second build:", c.name, c.version, c.differ.len());
+                        for f in &c.differ {
+                            println!("  {f}");
+                        }
+                    }
+                }
+            }
+            if checked.iter().any(|c| !c.differ.is_empty()) {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Build { plugins, check: false, jobs } => {
             let built = ops::build::run(ctx, &plugins, jobs)?;
             if p.format() == Format::Json {
                 p.json(&built);

@@ -211,6 +211,9 @@ impl Printer {
         for c in &info.consumes {
             out.push_str(&format!("  consumes:   {c}\n"));
         }
+        if let Some(command) = &info.command {
+            out.push_str(&format!("  command:    {}\n", command.join(" ")));
+        }
         if !info.available.is_empty() {
             let vs: Vec<String> = info
                 .available

@@ -1,12 +1,42 @@
 //! `paii build [PLUGIN...]`: fetch and build locked plugins into the store
 //! without changing paii.lock or anything Claude Code sees.
 
+use serde::Serialize;
+
 use super::sync::{SyncedPlugin, build_all, fetch_all};
 use super::{Context, Error};
 use crate::lock::Lock;
 use crate::source::{Fetcher, describe};
 
+/// What `paii build --check` found for one plugin.
+#[derive(Debug, Serialize)]
+pub struct Checked {
+    pub name: String,
+    pub version: String,
+    /// Files of the output that a second build produced differently.
+    pub differ: Vec<String>,
+}
+
 pub fn run(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<SyncedPlugin>, Error> {
+    Ok(fetch_and_build(ctx, names, jobs)?.0)
+}
+
+/// Builds, then builds each plugin with a `[build]` again into a temporary
+/// directory and compares the two outputs file by file.
+pub fn check(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<Checked>, Error> {
+    let (plugins, sources) = fetch_and_build(ctx, names, jobs)?;
+    let builder = crate::build::Builder::for_home(&crate::paths::paii_home());
+    let mut out = Vec::new();
+    for (p, entry) in plugins.iter().zip(&sources) {
+        let pm = crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml"))?;
+        if let Some(differ) = builder.check(&pm, entry)? {
+            out.push(Checked { name: p.name.clone(), version: p.version.clone(), differ });
+        }
+    }
+    Ok(out)
+}
+
+fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<(Vec<SyncedPlugin>, Vec<crate::store::StorePath>), Error> {
     let manifest = ctx.load_manifest()?;
     let lock = Lock::load(&manifest.lock_path())?.ok_or_else(|| {
         Error::user(
@@ -43,5 +73,5 @@ pub fn run(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<SyncedPlu
         sources.push(f.entry);
     }
     build_all(ctx, &home, &sources, &mut plugins)?;
-    Ok(plugins)
+    Ok((plugins, sources))
 }

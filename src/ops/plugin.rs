@@ -200,6 +200,23 @@ impl From<&crate::lock::LockedPlugin> for ListedPlugin {
     }
 }
 
+/// The run command of a locked plugin whose tree is in the store.
+fn resolved_command(p: &crate::lock::LockedPlugin, manifest: &Manifest) -> Option<Vec<String>> {
+    let home = crate::paths::paii_home();
+    let store = crate::store::Store::new(home.join("store"));
+    let version = p.version.to_string();
+    let entry = match &p.source {
+        crate::lock::LockedSource::Path { path } => {
+            let dir = std::fs::canonicalize(crate::paths::expand(path, &manifest.dir)).ok()?;
+            store.get(&crate::integrity::hash_path(&dir).ok()?, &p.name, &version)?
+        }
+        _ => store.get(p.integrity.as_ref()?, &p.name, &version)?,
+    };
+    let pm = crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml")).ok()?;
+    let output = crate::build::Builder::for_home(&home).output(&pm, &entry).ok().flatten();
+    Some(crate::build::resolve_command(&pm, output.as_deref(), &entry.path)).filter(|c| !c.is_empty())
+}
+
 fn require_lock(manifest: &Manifest) -> Result<Lock, Error> {
     Lock::load(&manifest.lock_path())?.ok_or_else(|| {
         Error::user(
@@ -221,6 +238,9 @@ pub struct PluginInfo {
     pub integrity: Option<String>,
     pub consumes: Vec<String>,
     pub available: Vec<AvailableVersion>,
+    /// `[run] command`, resolved against the build output and the source
+    /// (once the plugin is in the store).
+    pub command: Option<Vec<String>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -279,7 +299,9 @@ pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
             .collect();
     }
     let locked = lock.as_ref().and_then(|l| l.plugin(name));
+    let command = locked.and_then(|p| resolved_command(p, &manifest));
     Ok(PluginInfo {
+        command,
         name: name.to_string(),
         requested,
         hooks: request.hooks,
