@@ -65,6 +65,8 @@ pub struct Builder {
     pub logs: PathBuf,
     /// `$PAII_HOME/cache` (uv's cache lives there).
     pub cache: PathBuf,
+    /// Tool identities already known in this process.
+    memo: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 /// A tool found on PATH and what it says it is.
@@ -89,10 +91,61 @@ fn output_of(cmd: &Path, args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn tool(name: &str, tool: &'static str, hint: &'static str, args: &[&[&str]]) -> Result<Tool, BuildError> {
-    let path = which(tool).ok_or(BuildError::MissingTool { name: name.to_string(), tool, hint })?;
-    let identity = args.iter().map(|a| output_of(&path, a)).collect::<Vec<_>>().join("\n");
-    Ok(Tool { path, identity })
+/// What identifies a tool cheaply: its path and the file it resolves to
+/// (size and modification time), plus the settings that make rustup and
+/// pyenv shims pick another toolchain. Asking the tool itself (`rustc -vV`)
+/// costs tens of milliseconds; this costs a few `stat`s.
+fn fingerprint(path: &Path) -> String {
+    let stat = |p: &Path| {
+        fs::metadata(p)
+            .map(|m| format!("{}:{}:{:?}", p.display(), m.len(), m.modified().ok()))
+            .unwrap_or_else(|_| format!("{}:-", p.display()))
+    };
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let rustup = std::env::var_os("RUSTUP_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".rustup"));
+    let pyenv = std::env::var_os("PYENV_ROOT").map(PathBuf::from).unwrap_or_else(|| home.join(".pyenv"));
+    let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    [
+        stat(path),
+        stat(&canonical),
+        stat(&rustup.join("settings.toml")),
+        stat(&pyenv.join("version")),
+        format!("{:?}", std::env::var_os("RUSTUP_TOOLCHAIN")),
+        format!("{:?}", std::env::var_os("PYENV_VERSION")),
+    ]
+    .join("|")
+}
+
+impl Builder {
+    /// Finds `tool` on PATH and its identity (`args`' output), asking the
+    /// tool only when its fingerprint is new: identities are cached in
+    /// `$PAII_HOME/cache/toolchains/`, and in memory for this process.
+    fn tool(&self, name: &str, tool: &'static str, hint: &'static str, args: &[&[&str]]) -> Result<Tool, BuildError> {
+        let path = which(tool).ok_or(BuildError::MissingTool { name: name.to_string(), tool, hint })?;
+        let key: String = Sha256::digest(format!("{tool}\0{args:?}\0{}", fingerprint(&path)))
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if let Ok(memo) = self.memo.lock()
+            && let Some(identity) = memo.get(&key)
+        {
+            return Ok(Tool { path, identity: identity.clone() });
+        }
+        let file = self.cache.join("toolchains").join(&key);
+        let identity = match fs::read_to_string(&file) {
+            Ok(identity) => identity,
+            Err(_) => {
+                let identity = args.iter().map(|a| output_of(&path, a)).collect::<Vec<_>>().join("\n");
+                let _ = crate::fsutil::atomic_write(&file, identity.as_bytes());
+                identity
+            }
+        };
+        if let Ok(mut memo) = self.memo.lock() {
+            memo.insert(key, identity.clone());
+        }
+        Ok(Tool { path, identity })
+    }
 }
 
 /// The variables a build may see: everything else is dropped.
@@ -115,6 +168,7 @@ impl Builder {
             store: Store::new(home.join("store")),
             logs: home.join("logs").join("build"),
             cache: home.join("cache"),
+            memo: Default::default(),
         }
     }
 
@@ -125,12 +179,12 @@ impl Builder {
         let tools = match pm.build.kind {
             BuildType::None => return Ok(None),
             BuildType::Cargo => vec![
-                tool(name, "cargo", "install Rust with rustup (https://rustup.rs) or your package manager", &[&["-V"]])?,
-                tool(name, "rustc", "install Rust with rustup (https://rustup.rs) or your package manager", &[&["-vV"]])?,
+                self.tool(name, "cargo", "install Rust with rustup (https://rustup.rs) or your package manager", &[&["-V"]])?,
+                self.tool(name, "rustc", "install Rust with rustup (https://rustup.rs) or your package manager", &[&["-vV"]])?,
             ],
             BuildType::Uv | BuildType::Pip => vec![
-                tool(name, "uv", "install uv: `pip install uv` (or see https://docs.astral.sh/uv/)", &[&["--version"]])?,
-                tool(name, "python3", "install Python 3 from your package manager", &[&["-c", "import sys; print(sys.version, sys.executable)"]])?,
+                self.tool(name, "uv", "install uv: `pip install uv` (or see https://docs.astral.sh/uv/)", &[&["--version"]])?,
+                self.tool(name, "python3", "install Python 3 from your package manager", &[&["-c", "import sys; print(sys.version, sys.executable)"]])?,
             ],
         };
         let key = {

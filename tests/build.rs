@@ -179,3 +179,17 @@ fn plugin_info_shows_the_resolved_run_command() {
     let out = std::process::Command::new(command[0]).args(&command[1..]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "tally: ready");
 }
+
+#[test]
+fn an_output_without_its_completion_mark_is_built_again() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = sandbox("[plugins]\ntally = { path = \"../plugins/tally\" }\n");
+    sb.paii_in("t", &["sync"]).ok();
+    // What a build killed before its end leaves: an output with no mark.
+    let out = outputs(&sb.home(), "-tally-0.1.0-build").remove(0);
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::remove_file(out.join(".paii-complete")).unwrap();
+    let again = sb.paii_in("t", &["sync"]).ok();
+    assert!(again.stderr.contains("1 built (1 built now"), "{}", again.stderr);
+    assert!(out.join(".paii-complete").is_file());
+}

@@ -24,7 +24,9 @@ pub fn run(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<SyncedPlu
 /// Builds, then builds each plugin with a `[build]` again into a temporary
 /// directory and compares the two outputs file by file.
 pub fn check(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<Checked>, Error> {
-    let (plugins, sources) = fetch_and_build(ctx, names, jobs)?;
+    // The PAII_HOME lock is held through the second builds too: another
+    // paii's cleanup must not remove their temporary directories.
+    let (plugins, sources, _guard) = fetch_and_build(ctx, names, jobs)?;
     let builder = crate::build::Builder::for_home(&crate::paths::paii_home());
     let mut out = Vec::new();
     for (p, entry) in plugins.iter().zip(&sources) {
@@ -36,7 +38,9 @@ pub fn check(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<Checked
     Ok(out)
 }
 
-fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<(Vec<SyncedPlugin>, Vec<crate::store::StorePath>), Error> {
+type FetchedAndBuilt = (Vec<SyncedPlugin>, Vec<crate::store::StorePath>, crate::fsutil::HomeLock);
+
+fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<FetchedAndBuilt, Error> {
     let manifest = ctx.load_manifest()?;
     let lock = Lock::load(&manifest.lock_path())?.ok_or_else(|| {
         Error::user(
@@ -53,7 +57,7 @@ fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<(Vec<
         }
     }
     let chosen: Vec<_> = lock.plugins.iter().filter(|p| names.is_empty() || names.contains(&p.name)).cloned().collect();
-    let _guard = ctx.lock_home("build")?;
+    let guard = ctx.lock_home("build")?;
     let home = crate::paths::paii_home();
     let fetcher = Fetcher::for_home(&home, &manifest.dir, false);
     fetcher.store.clean_temporaries()?;
@@ -72,6 +76,6 @@ fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<(Vec<
         });
         sources.push(f.entry);
     }
-    build_all(ctx, &home, &sources, &mut plugins)?;
-    Ok((plugins, sources))
+    build_all(ctx, &home, &sources, &mut plugins, jobs)?;
+    Ok((plugins, sources, guard))
 }

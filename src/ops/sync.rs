@@ -139,7 +139,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
             ));
         }
     }
-    build_all(ctx, &crate::paths::paii_home(), &sources, &mut plugins)?;
+    build_all(ctx, &crate::paths::paii_home(), &sources, &mut plugins, opts.jobs)?;
     planned.text = planned.new.to_toml();
     planned.up_to_date = planned.old_text.as_deref() == Some(planned.text.as_str());
     if locked && !planned.up_to_date {
@@ -152,29 +152,60 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     Ok(SyncOutcome { lock, plugins, dry_run: false })
 }
 
-/// Builds every fetched plugin that has a `[build]`, in lock order; the first
-/// failure stops the sync before anything the user sees changes.
-pub(crate) fn build_all(ctx: &Context, home: &std::path::Path, sources: &[crate::store::StorePath], plugins: &mut [SyncedPlugin]) -> Result<(), Error> {
+/// Builds every fetched plugin that has a `[build]`, `jobs` at a time (at
+/// most one per core); a failure stops the sync before anything the user
+/// sees changes.
+pub(crate) fn build_all(
+    ctx: &Context,
+    home: &std::path::Path,
+    sources: &[crate::store::StorePath],
+    plugins: &mut [SyncedPlugin],
+    jobs: usize,
+) -> Result<(), Error> {
     let builder = crate::build::Builder::for_home(home);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = jobs.clamp(1, cores).min(sources.len().max(1));
     let progress = ctx.progress(plugins.len() as u64, "building");
-    for (entry, p) in sources.iter().zip(plugins.iter_mut()) {
-        let pm = crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml"))?;
-        let item = progress.start(&format!("{} {}", p.name, p.version));
-        match builder.build(&pm, entry) {
-            Ok(Some(b)) => {
-                item.done(&if b.fresh { format!("built   {} {}", p.name, p.version) } else { format!("built   {} {} (in the store)", p.name, p.version) });
+    let next = AtomicUsize::new(0);
+    type Outcome = Result<Option<crate::build::Built>, Error>;
+    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..sources.len()).map(|_| None).collect());
+    let labels: Vec<String> = plugins.iter().map(|p| format!("{} {}", p.name, p.version)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(entry) = sources.get(i) else { break };
+                    let item = progress.start(&labels[i]);
+                    let r: Outcome = crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml"))
+                        .map_err(Error::from)
+                        .and_then(|pm| builder.build(&pm, entry).map_err(Error::from));
+                    item.done(&match &r {
+                        Ok(Some(b)) if b.fresh => format!("built   {}", labels[i]),
+                        Ok(Some(_)) => format!("built   {} (in the store)", labels[i]),
+                        Ok(None) => format!("ready   {} (nothing to build)", labels[i]),
+                        Err(_) => format!("failed  {}", labels[i]),
+                    });
+                    if let Ok(mut slots) = results.lock() {
+                        slots[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    progress.finish();
+    let results = results.into_inner().unwrap_or_default();
+    for (p, r) in plugins.iter_mut().zip(results) {
+        match r {
+            Some(Ok(Some(b))) => {
                 p.build = Some(b.path);
                 p.built = b.fresh;
             }
-            Ok(None) => item.done(&format!("ready   {} {} (nothing to build)", p.name, p.version)),
-            Err(e) => {
-                item.done(&format!("failed  {} {}", p.name, p.version));
-                progress.finish();
-                return Err(e.into());
-            }
+            Some(Ok(None)) => {}
+            Some(Err(e)) => return Err(e),
+            None => return Err(Error::user(format!("{} was not built", p.name), None)),
         }
     }
-    progress.finish();
     Ok(())
 }
 
