@@ -193,3 +193,21 @@ fn an_output_without_its_completion_mark_is_built_again() {
     assert!(again.stderr.contains("1 built (1 built now"), "{}", again.stderr);
     assert!(out.join(".paii-complete").is_file());
 }
+
+#[test]
+fn a_stale_cargo_lock_fails_the_locked_build_and_locked_false_allows_none() {
+    let sb = sandbox("[plugins]\nguard = { path = \"../plugins/guard\" }\n");
+    // Cargo.toml asks for a crate Cargo.lock does not have.
+    let toml = sb.read("plugins/guard/Cargo.toml").replace("itoa = \"1\"", "itoa = \"1\"\nryu = \"1\"");
+    sb.write("plugins/guard/Cargo.toml", &toml);
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `guard`: the cargo build failed"), "{}", out.stderr);
+    assert!(out.stderr.contains("--locked"), "{}", out.stderr);
+
+    // `locked = false`: no Cargo.lock needed (cargo resolves one itself).
+    let sb = sandbox("[plugins]\nguard = { path = \"../plugins/guard\" }\n");
+    std::fs::remove_file(sb.path("plugins/guard/Cargo.lock")).unwrap();
+    let toml = sb.read("plugins/guard/plugin.toml").replace("type = \"cargo\"", "type = \"cargo\"\nlocked = false");
+    sb.write("plugins/guard/plugin.toml", &toml);
+    sb.paii_in("t", &["sync"]).ok();
+}
