@@ -106,7 +106,7 @@ fn main() {
     timed(&mut uv(&["lock", "--quiet"]));
     timed(&mut uv(&["sync", "--frozen", "--quiet"]));
 
-    let noop: Vec<Duration> = (0..RUNS).map(|_| timed(&mut paii().arg("-q")).0).collect();
+    let noop: Vec<Duration> = (0..RUNS).map(|_| timed(paii().arg("-q")).0).collect();
     let base: Vec<Duration> = (0..RUNS).map(|_| timed(&mut uv(&["sync", "--frozen", "--quiet"])).0).collect();
     let (noop, base) = (median(noop), median(base));
     println!("no-op sync, 20 built plugins (median of {RUNS}):");

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::sync::{SyncedPlugin, build_all, fetch_all};
 use super::{Context, Error};
 use crate::lock::Lock;
-use crate::source::{Fetcher, describe};
+use crate::source::Fetcher;
 
 /// What `paii build --check` found for one plugin.
 #[derive(Debug, Serialize)]
@@ -65,15 +65,7 @@ fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<Fetch
     let mut sources = Vec::new();
     for (p, r) in chosen.iter().zip(fetch_all(ctx, &fetcher, &chosen, jobs.max(1))) {
         let f = r?;
-        plugins.push(SyncedPlugin {
-            name: p.name.clone(),
-            version: p.version.to_string(),
-            source: describe(&p.source),
-            store_path: f.entry.path.clone(),
-            fetched: f.added,
-            build: None,
-            built: false,
-        });
+        plugins.push(SyncedPlugin::fetched(p, &f));
         sources.push(f.entry);
     }
     build_all(ctx, &home, &sources, &mut plugins, jobs)?;

@@ -50,6 +50,21 @@ pub struct SyncedPlugin {
     pub built: bool,
 }
 
+impl SyncedPlugin {
+    /// A plugin just brought into (or found in) the store, not built yet.
+    pub(crate) fn fetched(p: &LockedPlugin, f: &Fetched) -> SyncedPlugin {
+        SyncedPlugin {
+            name: p.name.clone(),
+            version: p.version.to_string(),
+            source: describe(&p.source),
+            store_path: f.entry.path.clone(),
+            fetched: f.added,
+            build: None,
+            built: false,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct SyncOutcome {
     pub lock: LockOutcome,
@@ -115,15 +130,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
         match result {
             Ok(f) => {
                 learn(p, &f);
-                plugins.push(SyncedPlugin {
-                    name: p.name.clone(),
-                    version: p.version.to_string(),
-                    source: describe(&p.source),
-                    store_path: f.entry.path.clone(),
-                    fetched: f.added,
-                    build: None,
-                    built: false,
-                });
+                plugins.push(SyncedPlugin::fetched(p, &f));
                 sources.push(f.entry);
             }
             Err(e) => errors.push(e),

@@ -184,6 +184,20 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// Waits until `child` listens on `port` (127.0.0.1); kills it and panics
+/// when it never does.
+fn listening(mut child: std::process::Child, port: u16, what: &str) -> std::process::Child {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("{what} did not start");
+}
+
 /// `git daemon` serving `base` on 127.0.0.1, stopped when dropped.
 pub struct GitDaemon {
     child: std::process::Child,
@@ -193,7 +207,7 @@ pub struct GitDaemon {
 impl GitDaemon {
     pub fn start(base: &Path) -> GitDaemon {
         let port = free_port();
-        let mut child = Command::new("git")
+        let child = Command::new("git")
             .args([
                 "daemon",
                 "--reuseaddr",
@@ -208,15 +222,7 @@ impl GitDaemon {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return GitDaemon { child, port };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("git daemon did not start");
+        GitDaemon { child: listening(child, port, "git daemon"), port }
     }
 
     pub fn url(&self, repo: &str) -> String {
@@ -406,22 +412,14 @@ impl GitHttp {
         .unwrap();
         std::fs::set_permissions(cgi.join("git"), std::fs::Permissions::from_mode(0o755)).unwrap();
         let port = free_port();
-        let mut child = Command::new("python3")
+        let child = Command::new("python3")
             .args(["-m", "http.server", "--cgi", "--bind", "127.0.0.1", &port.to_string()])
             .current_dir(scratch)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return GitHttp { child, port };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the git HTTP server did not start");
+        GitHttp { child: listening(child, port, "the git HTTP server"), port }
     }
 
     pub fn url(&self, repo: &str) -> String {
@@ -470,7 +468,7 @@ impl SshServer {
         );
         std::fs::write(dir.join("sshd_config"), config).unwrap();
         std::fs::create_dir_all("/run/sshd").ok();
-        let mut child = Command::new(sshd)
+        let child = Command::new(sshd)
             .arg("-D")
             .arg("-e")
             .arg("-f")
@@ -479,20 +477,13 @@ impl SshServer {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                let user = String::from_utf8_lossy(&Command::new("id").arg("-un").output().unwrap().stdout).trim().to_string();
-                let ssh_command = format!(
-                    "ssh -i {} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR",
-                    dir.join("id").display()
-                );
-                return Some(SshServer { child, port, ssh_command, user });
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("sshd did not start");
+        let child = listening(child, port, "sshd");
+        let user = String::from_utf8_lossy(&Command::new("id").arg("-un").output().unwrap().stdout).trim().to_string();
+        let ssh_command = format!(
+            "ssh -i {} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR",
+            dir.join("id").display()
+        );
+        Some(SshServer { child, port, ssh_command, user })
     }
 
     pub fn url(&self, path: &Path) -> String {
@@ -529,7 +520,7 @@ impl GitHttps {
         std::fs::write(scratch.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
         openssl(&["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "cert.pem", "-days", "2", "-extfile", "ext.cnf"]);
         let port = free_port();
-        let mut child = Command::new("python3")
+        let child = Command::new("python3")
             .arg(repo_root().join("tests/support/git_https.py"))
             .arg(port.to_string())
             .arg(scratch.join("cert.pem"))
@@ -541,15 +532,7 @@ impl GitHttps {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return GitHttps { child, port, ca: scratch.join("ca.pem") };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the git HTTPS server did not start");
+        GitHttps { child: listening(child, port, "the git HTTPS server"), port, ca: scratch.join("ca.pem") }
     }
 
     pub fn url(&self, repo: &str) -> String {
