@@ -57,6 +57,8 @@ pub struct Built {
     pub path: PathBuf,
     /// Whether this call built it (false: it was in the store).
     pub fresh: bool,
+    /// Something about the build worth telling the user.
+    pub warning: Option<String>,
 }
 
 pub struct Builder {
@@ -105,11 +107,22 @@ fn fingerprint(path: &Path) -> String {
     let rustup = std::env::var_os("RUSTUP_HOME").map(PathBuf::from).unwrap_or_else(|| home.join(".rustup"));
     let pyenv = std::env::var_os("PYENV_ROOT").map(PathBuf::from).unwrap_or_else(|| home.join(".pyenv"));
     let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    // `rustup update` and `pyenv install` change what is inside these,
+    // not the shims.
+    let installed = |dir: PathBuf, binary: &str| -> String {
+        let mut v: Vec<String> = fs::read_dir(&dir)
+            .map(|rd| rd.flatten().map(|e| stat(&e.path().join(binary))).collect())
+            .unwrap_or_default();
+        v.sort();
+        v.join(",")
+    };
     [
         stat(path),
         stat(&canonical),
         stat(&rustup.join("settings.toml")),
+        installed(rustup.join("toolchains"), "bin/rustc"),
         stat(&pyenv.join("version")),
+        installed(pyenv.join("versions"), "bin/python"),
         format!("{:?}", std::env::var_os("RUSTUP_TOOLCHAIN")),
         format!("{:?}", std::env::var_os("PYENV_VERSION")),
     ]
@@ -187,9 +200,24 @@ impl Builder {
                 self.tool(name, "python3", "install Python 3 from your package manager", &[&["-c", "import sys; print(sys.version, sys.executable)"]])?,
             ],
         };
+        // A rust-toolchain file in the plugin picks its own compiler: ask
+        // that one, from the plugin's directory (not cached: it is the
+        // plugin's choice, and rare).
+        let pinned = ["rust-toolchain", "rust-toolchain.toml"].iter().any(|f| source.path.join(f).is_file());
+        let pinned_identity = if pm.build.kind == BuildType::Cargo && pinned {
+            Command::new("rustc")
+                .arg("-vV")
+                .current_dir(&source.path)
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
         let key = {
             let mut h = Sha256::new();
             h.update(RECIPE_VERSION);
+            h.update(&pinned_identity);
             h.update(source.integrity.to_string());
             h.update(serde_json::to_string(&pm.build).unwrap_or_default());
             for t in &tools {
@@ -214,6 +242,11 @@ impl Builder {
             BuildType::Uv => self.uv(pm, &src, dest, log, &tools[0], &tools[1])?,
             BuildType::Pip => self.pip(pm, &src, dest, log, &tools[0], &tools[1])?,
             BuildType::None => {}
+        }
+        if let Some(run) = &pm.run
+            && let Some(bad) = run.command.iter().find(|a| !a.starts_with('-') && !Path::new(a).is_absolute() && !stays_inside(Path::new(a)))
+        {
+            return Err(BuildError::NoCommand { name: name.to_string(), command: format!("{bad} (leads outside the plugin)") });
         }
         let command = resolve_command(pm, Some(dest), &source.path);
         match command.first() {
@@ -241,7 +274,7 @@ impl Builder {
         let name = pm.name.as_str();
         let Some((tools, key, out)) = self.plan(pm, source)? else { return Ok(None) };
         if out.join(COMPLETE).is_file() {
-            return Ok(Some(Built { path: out, fresh: false }));
+            return Ok(Some(Built { path: out, fresh: false, warning: None }));
         }
         // An output without its marker is what a killed build left.
         remove_tree(&out)?;
@@ -262,7 +295,16 @@ impl Builder {
             return Err(io(name, "move the build into the store", std::io::Error::other(out.display().to_string())));
         }
         crate::debug!("built {name} {} into {}", pm.version, out.display());
-        Ok(Some(Built { path: out, fresh: true }))
+        let warning = (pm.build.kind == BuildType::Pip)
+            .then(|| fs::read_to_string(source.path.join(pm.build.requirements.as_deref().unwrap_or("requirements.txt"))).unwrap_or_default())
+            .filter(|text| !text.contains("--hash"))
+            .map(|_| format!("plugin `{name}`: its requirements have no hashes, so its build is not reproducible (pin with `uv pip compile --generate-hashes`)"));
+        Ok(Some(Built { path: out, fresh: true, warning }))
+    }
+
+    /// Checks that the tools `pm` needs are there (before any build starts).
+    pub fn prepare(&self, pm: &PluginManifest, source: &StorePath) -> Result<(), BuildError> {
+        self.plan(pm, source).map(|_| ())
     }
 
     /// The finished output of `pm`'s build, if it is in the store.
@@ -373,6 +415,9 @@ impl Builder {
     fn pip(&self, pm: &PluginManifest, src: &Path, out: &Path, log: &Path, uv: &Tool, python: &Tool) -> Result<(), BuildError> {
         let name = pm.name.as_str();
         let reqs = pm.build.requirements.clone().unwrap_or_else(|| "requirements.txt".into());
+        if !stays_inside(Path::new(&reqs)) {
+            return Err(BuildError::MissingFile { name: name.to_string(), what: format!("{reqs} (must be a path inside the plugin)") });
+        }
         let file = src.join(&reqs);
         let text = fs::read_to_string(&file).map_err(|_| BuildError::MissingFile { name: name.to_string(), what: reqs.clone() })?;
         fs::create_dir_all(out).map_err(|e| io(name, "create the output", e))?;
@@ -384,7 +429,7 @@ impl Builder {
         let mut cmd = Command::new(&uv.path);
         self.uv_env(&mut cmd, python);
         cmd.args(["pip", "install", "--no-progress", "--python"]).arg(venv.join("bin/python")).arg("-r").arg(&file);
-        if text.contains("--hash=") {
+        if text.contains("--hash") {
             cmd.arg("--require-hashes");
         }
         run_logged(name, "uv", cmd, log)
@@ -414,6 +459,24 @@ fn tree_digest(root: &Path, rel: &Path, out: &mut BTreeMap<String, String>) -> s
     Ok(())
 }
 
+/// A relative path that never climbs above where it starts.
+fn stays_inside(p: &Path) -> bool {
+    use std::path::Component;
+    let mut depth: i64 = 0;
+    for c in p.components() {
+        match c {
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::RootDir | Component::Prefix(_) => return false,
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    true
+}
+
 fn io(name: &str, what: &str, source: std::io::Error) -> BuildError {
     BuildError::Io { name: name.to_string(), what: what.to_string(), source }
 }
@@ -425,6 +488,16 @@ fn run_logged(name: &str, tool: &'static str, mut cmd: Command, log: &Path) -> R
     let mut file = fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| io(name, "open the build log", e))?;
     let _ = writeln!(file, "$ {cmd:?}");
     let err_file = file.try_clone().map_err(|e| io(name, "open the build log", e))?;
+    // A build tool must not outlive a killed paii: it would go on writing
+    // into an output the next run rebuilds.
+    // SAFETY: prctl is async-signal-safe and touches no memory of ours.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
     let status = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::from(file))

@@ -211,3 +211,77 @@ fn a_stale_cargo_lock_fails_the_locked_build_and_locked_false_allows_none() {
     sb.write("plugins/guard/plugin.toml", &toml);
     sb.paii_in("t", &["sync"]).ok();
 }
+
+#[test]
+fn run_commands_and_requirements_may_not_leave_the_plugin_and_unhashed_pins_warn() {
+    let sb = sandbox("[plugins]\ntally = { path = \"../plugins/tally\" }\n");
+    let original = sb.read("plugins/tally/plugin.toml");
+    sb.write("plugins/tally/plugin.toml", &original.replace("[\".venv/bin/python\", \"tally.py\"]", "[\"../../../../bin/sh\"]"));
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("leads outside the plugin"), "{}", out.stderr);
+    sb.write("plugins/tally/plugin.toml", &original.replace("requirements = \"requirements.txt\"", "requirements = \"../../secrets.txt\""));
+    let out = sb.paii_in("t", &["sync"]).fails();
+    assert!(out.stderr.contains("must be a path inside the plugin"), "{}", out.stderr);
+
+    sb.write("plugins/tally/plugin.toml", &original);
+    sb.write("plugins/tally/requirements.txt", "six==1.16.0\n");
+    let out = sb.paii_in("t", &["sync"]).ok();
+    assert!(out.stderr.contains("its requirements have no hashes"), "{}", out.stderr);
+}
+
+#[test]
+fn a_build_sees_only_the_allowed_environment() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = sandbox("[plugins]\nguard = { path = \"../plugins/guard\" }\n");
+    // A stand-in cargo that records the environment it was given.
+    let bin = sb.path("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let dump = sb.path("env.txt");
+    for (tool, body) in [
+        ("cargo", format!("#!/bin/sh\nif [ \"$1\" = -V ]; then echo 'cargo 0.0.0'; exit 0; fi\nenv > '{}'\nexit 1\n", dump.display())),
+        ("rustc", "#!/bin/sh\necho 'rustc 0.0.0'\necho 'host: x86_64-unknown-linux-gnu'\n".to_string()),
+    ] {
+        std::fs::write(bin.join(tool), body).unwrap();
+        std::fs::set_permissions(bin.join(tool), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut cmd = sb.command(&sb.path("t"), &["sync"]);
+    cmd.env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("GITHUB_TOKEN", "leak-me")
+        .env("RUSTC_WRAPPER", "sccache")
+        .env("FOO_SECRET", "leak-me");
+    common::run(cmd.output().unwrap()).fails();
+    let env = std::fs::read_to_string(&dump).unwrap();
+    assert!(!env.contains("leak-me") && !env.contains("RUSTC_WRAPPER"), "{env}");
+    for want in ["SOURCE_DATE_EPOCH=315532800", "LC_ALL=C", "TZ=UTC", "RUSTFLAGS=--remap-path-prefix="] {
+        assert!(env.contains(want), "missing {want}: {env}");
+    }
+}
+
+#[test]
+fn a_killed_build_leaves_no_builder_running_and_the_next_sync_finishes() {
+    let sb = sandbox("[plugins]\nnotes = { path = \"../plugins/notes\" }\n");
+    // A change, so that the build is new.
+    let init = sb.read("plugins/notes/src/notes/__init__.py") + "\n# changed\n";
+    sb.write("plugins/notes/src/notes/__init__.py", &init);
+    let mut child = sb
+        .command(&sb.path("t"), &["sync"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let log = sb.home().join("logs/build/notes-0.1.0.log");
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("\"sync\"") {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the build never started");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let home = sb.home().display().to_string();
+    let survivors = std::process::Command::new("pgrep").args(["-f", &home]).output().unwrap();
+    assert!(survivors.stdout.is_empty(), "a builder outlived paii: {}", String::from_utf8_lossy(&survivors.stdout));
+    let out = sb.paii_in("t", &["sync"]).ok();
+    assert!(out.stderr.contains("1 built (1 built now"), "{}", out.stderr);
+    assert!(outputs(&sb.home(), "-notes-0.1.0-build").iter().all(|o| o.join(".paii-complete").is_file()));
+}

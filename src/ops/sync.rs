@@ -170,6 +170,11 @@ pub(crate) fn build_all(
     jobs: usize,
 ) -> Result<(), Error> {
     let builder = crate::build::Builder::for_home(home);
+    // Every missing toolchain is named before any build starts.
+    for entry in sources {
+        let pm = crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml"))?;
+        builder.prepare(&pm, entry)?;
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = jobs.clamp(1, cores).min(sources.len().max(1));
     let progress = ctx.progress(plugins.len() as u64, "building");
@@ -205,6 +210,9 @@ pub(crate) fn build_all(
     for (p, r) in plugins.iter_mut().zip(results) {
         match r {
             Some(Ok(Some(b))) => {
+                if let Some(w) = &b.warning {
+                    (ctx.status)(&format!("warning: {w}"));
+                }
                 p.build = Some(b.path);
                 p.built = b.fresh;
             }
