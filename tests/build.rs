@@ -285,3 +285,12 @@ fn a_killed_build_leaves_no_builder_running_and_the_next_sync_finishes() {
     assert!(out.stderr.contains("1 built (1 built now"), "{}", out.stderr);
     assert!(outputs(&sb.home(), "-notes-0.1.0-build").iter().all(|o| o.join(".paii-complete").is_file()));
 }
+
+#[test]
+fn quiet_builds_print_nothing_and_jobs_are_bounded() {
+    let sb = sandbox("[plugins]\ntally = { path = \"../plugins/tally\" }\nincident = { path = \"../plugins/incident\" }\n");
+    let out = sb.paii_in("t", &["-q", "sync", "-j", "64"]).ok();
+    assert_eq!(out.stderr, "", "-q prints nothing");
+    assert_eq!(out.stdout, "");
+    assert_eq!(outputs(&sb.home(), "-tally-0.1.0-build").len(), 1);
+}
