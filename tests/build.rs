@@ -287,7 +287,7 @@ fn a_killed_build_leaves_no_builder_running_and_the_next_sync_finishes() {
 }
 
 #[test]
-fn quiet_builds_print_nothing_and_jobs_are_bounded() {
+fn quiet_builds_print_nothing_even_with_many_jobs() {
     let sb = sandbox("[plugins]\ntally = { path = \"../plugins/tally\" }\nincident = { path = \"../plugins/incident\" }\n");
     let out = sb.paii_in("t", &["-q", "sync", "-j", "64"]).ok();
     assert_eq!(out.stderr, "", "-q prints nothing");
