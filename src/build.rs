@@ -135,11 +135,7 @@ impl Builder {
     /// `$PAII_HOME/cache/toolchains/`, and in memory for this process.
     fn tool(&self, name: &str, tool: &'static str, hint: &'static str, args: &[&[&str]]) -> Result<Tool, BuildError> {
         let path = which(tool).ok_or(BuildError::MissingTool { name: name.to_string(), tool, hint })?;
-        let key: String = Sha256::digest(format!("{tool}\0{args:?}\0{}", fingerprint(&path)))
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let key = crate::integrity::hex(&Sha256::digest(format!("{tool}\0{args:?}\0{}", fingerprint(&path)))[..16]);
         if let Ok(memo) = self.memo.lock()
             && let Some(identity) = memo.get(&key)
         {
@@ -224,7 +220,7 @@ impl Builder {
                 h.update(t.path.to_string_lossy().as_bytes());
                 h.update(&t.identity);
             }
-            h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect::<String>()
+            crate::integrity::hex(&h.finalize()[..16])
         };
         let out = self.store.root().join(format!("{key}-{name}-{}-build", pm.version));
         Ok(Some((tools, key, out)))
@@ -289,7 +285,10 @@ impl Builder {
             remove_tree(&dest)?;
             return Err(e);
         }
-        fs::write(dest.join(COMPLETE), &key).map_err(|e| io(name, "mark the build complete", e))?;
+        // The mark says the output is whole: everything under it reaches the
+        // disk first, then the mark itself, atomically.
+        sync_filesystem(&dest);
+        crate::fsutil::atomic_write(&dest.join(COMPLETE), key.as_bytes()).map_err(|e| io(name, "mark the build complete", e))?;
         make_read_only(&dest)?;
         if !in_place && fs::rename(&dest, &out).is_err() && !out.join(COMPLETE).is_file() {
             return Err(io(name, "move the build into the store", std::io::Error::other(out.display().to_string())));
@@ -452,11 +451,23 @@ fn tree_digest(root: &Path, rel: &Path, out: &mut BTreeMap<String, String>) -> s
             tree_digest(root, &rel, out)?;
         } else {
             let exec = fs::metadata(&path)?.permissions().mode() & 0o100 != 0;
-            let digest: String = Sha256::digest(fs::read(&path)?).iter().map(|b| format!("{b:02x}")).collect();
+            let digest = crate::integrity::hex(&Sha256::digest(fs::read(&path)?));
             out.insert(key, format!("file {exec} {digest}"));
         }
     }
     Ok(())
+}
+
+/// Flushes the file system holding `dir` (one syscall, where a venv has
+/// thousands of files to fsync one by one).
+fn sync_filesystem(dir: &Path) {
+    use std::os::fd::AsRawFd;
+    if let Ok(f) = fs::File::open(dir) {
+        // SAFETY: syncfs only reads the descriptor, which outlives the call.
+        unsafe {
+            libc::syncfs(f.as_raw_fd());
+        }
+    }
 }
 
 /// A relative path that never climbs above where it starts.

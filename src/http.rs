@@ -123,6 +123,9 @@ fn download_once(url: &str, shown: &str, dest: &Path) -> Result<u64, HttpError> 
     }
     tmp.as_file().sync_all().map_err(write_err)?;
     tmp.persist(dest).map_err(|e| write_err(e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
     Ok(got)
 }
 

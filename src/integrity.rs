@@ -47,7 +47,7 @@ impl Integrity {
 
     /// Lower-case hex of the digest, for store path names.
     pub fn hex(&self) -> String {
-        self.digest.iter().map(|b| format!("{b:02x}")).collect()
+        hex(&self.digest)
     }
 }
 
@@ -107,6 +107,15 @@ impl schemars::JsonSchema for Integrity {
             "description": "SRI hash (sha256) of the plugin tree's NAR serialisation"
         })
     }
+}
+
+/// Lower-case hex of `bytes` (store names, cache keys).
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -232,6 +232,23 @@ impl Lock {
     pub fn plugin(&self, name: &str) -> Option<&LockedPlugin> {
         self.plugins.iter().find(|p| p.name == name)
     }
+
+    /// The locked plugin `name`, or an error that suggests a close name.
+    pub fn require_plugin(&self, name: &str) -> Result<&LockedPlugin, NotLocked> {
+        self.plugin(name).ok_or_else(|| NotLocked {
+            name: name.to_string(),
+            help: crate::suggest::closest(name, self.plugins.iter().map(|p| p.name.as_str()))
+                .map(|s| format!("did you mean `{s}`?")),
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("`{name}` is not in paii.lock")]
+pub struct NotLocked {
+    pub name: String,
+    #[help]
+    pub help: Option<String>,
 }
 
 /// What changed between two locks, for `--check` and for people.

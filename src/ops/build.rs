@@ -49,12 +49,7 @@ fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<Fetch
         )
     })?;
     for n in names {
-        if lock.plugin(n).is_none() {
-            return Err(Error::user(
-                format!("`{n}` is not in paii.lock"),
-                crate::suggest::closest(n, lock.plugins.iter().map(|p| p.name.as_str())).map(|s| format!("did you mean `{s}`?")),
-            ));
-        }
+        lock.require_plugin(n)?;
     }
     let chosen: Vec<_> = lock.plugins.iter().filter(|p| names.is_empty() || names.contains(&p.name)).cloned().collect();
     let guard = ctx.lock_home("build")?;

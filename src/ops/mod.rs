@@ -110,6 +110,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Build(#[from] crate::build::BuildError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    NotLocked(#[from] crate::lock::NotLocked),
     #[error("{action} {}: {source}", path.display())]
     Io {
         action: &'static str,
@@ -140,6 +143,18 @@ impl Error {
         let path = path.to_path_buf();
         move |source| Error::Io { action, path, source }
     }
+}
+
+/// Writes paii.toml, unless another paii changed it since it was read (the
+/// caller holds the `PAII_HOME` lock).
+pub(crate) fn write_if_unchanged(file: &SourceFile, text: &str) -> Result<(), Error> {
+    if std::fs::read_to_string(&file.path).ok().as_deref() != Some(&*file.text) {
+        return Err(Error::user(
+            format!("{} changed while this command ran", file.name),
+            Some("run the command again".to_string()),
+        ));
+    }
+    crate::fsutil::atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))
 }
 
 /// Reads a file for editing with toml_edit, keeping the text for messages.

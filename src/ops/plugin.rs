@@ -4,9 +4,8 @@ use serde::Serialize;
 use toml_edit::{InlineTable, Item, Table, Value};
 
 use super::lock::{LockOutcome, apply, plan};
-use super::{Context, Error, read_for_edit};
+use super::{Context, Error, read_for_edit, write_if_unchanged};
 use crate::diagnostic::SourceFile;
-use crate::fsutil::atomic_write;
 use crate::lock::Lock;
 use crate::manifest::{Manifest, Requested};
 use crate::version::{is_valid_name, name_error, paii_version, parse_req};
@@ -118,13 +117,7 @@ fn finish(
     let _guard = ctx.lock_home("plugin install/remove")?;
     let planned = plan(ctx, &manifest, Some(std::slice::from_ref(&name)).filter(|_| entry.is_some()))?;
     // Another paii may have changed paii.toml between reading and locking.
-    if std::fs::read_to_string(&file.path).ok().as_deref() != Some(&*file.text) {
-        return Err(Error::user(
-            format!("{} or its lock changed while this command ran", file.name),
-            Some("run the command again".to_string()),
-        ));
-    }
-    atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))?;
+    write_if_unchanged(file, &text)?;
     let lock = apply(planned)?;
     Ok(EditOutcome { name, entry, lock })
 }

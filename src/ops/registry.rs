@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use toml_edit::{InlineTable, Item, Value};
 
-use super::{Context, Error, read_for_edit};
+use super::{Context, Error, read_for_edit, write_if_unchanged};
 use crate::diagnostic::SourceFile;
-use crate::fsutil::atomic_write;
 use crate::manifest::{Manifest, Requested};
 use crate::registry::source::{RegistryFetcher, RegistrySource};
 use crate::registry::validate::{Report, validate as validate_file};
@@ -119,7 +118,8 @@ pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
     let loaded = ctx.registry_fetcher(false, true).fetch(&decl.name, &decl.source)?;
     let (registry, warnings) = Registry::parse(&decl.name, loaded)?;
     ctx.warn_all(&warnings);
-    write_if_unchanged(ctx, &file, &text, "registry add")?;
+    let _guard = ctx.lock_home("registry add")?;
+    write_if_unchanged(&file, &text)?;
     let mut names: Vec<&str> = registry.entries.iter().map(|e| e.name.as_str()).collect();
     names.sort();
     names.dedup();
@@ -160,21 +160,10 @@ pub fn remove(ctx: &Context, name: &str) -> Result<(), Error> {
     }
     let text = doc.to_string();
     Manifest::parse(SourceFile::new(&file.path, text.as_str()))?;
-    write_if_unchanged(ctx, &file, &text, "registry remove")
+    let _guard = ctx.lock_home("registry remove")?;
+    write_if_unchanged(&file, &text)
 }
 
-/// Takes the `PAII_HOME` lock and writes paii.toml, unless another paii
-/// changed it since it was read.
-fn write_if_unchanged(ctx: &Context, file: &SourceFile, text: &str, command: &str) -> Result<(), Error> {
-    let _guard = ctx.lock_home(command)?;
-    if std::fs::read_to_string(&file.path).ok().as_deref() != Some(&*file.text) {
-        return Err(Error::user(
-            format!("{} changed while this command ran", file.name),
-            Some("run the command again".to_string()),
-        ));
-    }
-    atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))
-}
 
 #[derive(Debug, Serialize)]
 pub struct SearchHit {

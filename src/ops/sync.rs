@@ -170,58 +170,62 @@ pub(crate) fn build_all(
     jobs: usize,
 ) -> Result<(), Error> {
     let builder = crate::build::Builder::for_home(home);
-    // Every missing toolchain is named before any build starts.
-    for entry in sources {
-        let pm = crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml"))?;
-        builder.prepare(&pm, entry)?;
+    // Each plugin.toml is read once; every missing toolchain is named
+    // before any build starts.
+    let manifests = sources
+        .iter()
+        .map(|entry| crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml")))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (pm, entry) in manifests.iter().zip(sources) {
+        builder.prepare(pm, entry)?;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = jobs.clamp(1, cores).min(sources.len().max(1));
     let progress = ctx.progress(plugins.len() as u64, "building");
+    let work: Vec<_> = manifests.iter().zip(sources).zip(plugins.iter().map(|p| format!("{} {}", p.name, p.version))).collect();
+    let results = parallel_map(&work, jobs.clamp(1, cores), |((pm, entry), label)| {
+        let item = progress.start(label);
+        let r = builder.build(pm, entry);
+        item.done(&match &r {
+            Ok(Some(b)) if b.fresh => format!("built   {label}"),
+            Ok(Some(_)) => format!("built   {label} (in the store)"),
+            Ok(None) => format!("ready   {label} (nothing to build)"),
+            Err(_) => format!("failed  {label}"),
+        });
+        r
+    });
+    progress.finish();
+    for (p, r) in plugins.iter_mut().zip(results) {
+        if let Some(b) = r? {
+            if let Some(w) = &b.warning {
+                (ctx.status)(&format!("warning: {w}"));
+            }
+            p.build = Some(b.path);
+            p.built = b.fresh;
+        }
+    }
+    Ok(())
+}
+
+/// `f` over `items` on up to `jobs` threads; the results in item order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let next = AtomicUsize::new(0);
-    type Outcome = Result<Option<crate::build::Built>, Error>;
-    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..sources.len()).map(|_| None).collect());
-    let labels: Vec<String> = plugins.iter().map(|p| format!("{} {}", p.name, p.version)).collect();
+    let slots: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|s| {
-        for _ in 0..workers {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
             s.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(entry) = sources.get(i) else { break };
-                    let item = progress.start(&labels[i]);
-                    let r: Outcome = crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml"))
-                        .map_err(Error::from)
-                        .and_then(|pm| builder.build(&pm, entry).map_err(Error::from));
-                    item.done(&match &r {
-                        Ok(Some(b)) if b.fresh => format!("built   {}", labels[i]),
-                        Ok(Some(_)) => format!("built   {} (in the store)", labels[i]),
-                        Ok(None) => format!("ready   {} (nothing to build)", labels[i]),
-                        Err(_) => format!("failed  {}", labels[i]),
-                    });
-                    if let Ok(mut slots) = results.lock() {
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    if let Ok(mut slots) = slots.lock() {
                         slots[i] = Some(r);
                     }
                 }
             });
         }
     });
-    progress.finish();
-    let results = results.into_inner().unwrap_or_default();
-    for (p, r) in plugins.iter_mut().zip(results) {
-        match r {
-            Some(Ok(Some(b))) => {
-                if let Some(w) = &b.warning {
-                    (ctx.status)(&format!("warning: {w}"));
-                }
-                p.build = Some(b.path);
-                p.built = b.fresh;
-            }
-            Some(Ok(None)) => {}
-            Some(Err(e)) => return Err(e),
-            None => return Err(Error::user(format!("{} was not built", p.name), None)),
-        }
-    }
-    Ok(())
+    // Every index was taken by exactly one worker, so every slot is full.
+    slots.into_inner().unwrap_or_default().into_iter().flatten().collect()
 }
 
 /// What fetching taught the lock: integrity (except for path plugins, whose
@@ -237,35 +241,17 @@ fn learn(p: &mut LockedPlugin, f: &Fetched) {
 
 /// Fetches with `jobs` workers, reporting each plugin as it completes.
 pub(crate) fn fetch_all(ctx: &Context, fetcher: &Fetcher, plugins: &[LockedPlugin], jobs: usize) -> Vec<Result<Fetched, SourceError>> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Fetched, SourceError>>>> = Mutex::new((0..plugins.len()).map(|_| None).collect());
     let progress = ctx.progress(plugins.len() as u64, "fetching");
-    std::thread::scope(|s| {
-        for _ in 0..jobs.min(plugins.len().max(1)) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(p) = plugins.get(i) else { break };
-                    let item = progress.start(&format!("{} {} ({})", p.name, p.version, describe(&p.source)));
-                    let r = fetcher.fetch(p);
-                    let line = match &r {
-                        Ok(f) if f.added => format!("fetched {} {} ({})", p.name, p.version, describe(&p.source)),
-                        Ok(_) => format!("cached  {} {}", p.name, p.version),
-                        Err(_) => format!("failed  {} {}", p.name, p.version),
-                    };
-                    item.done(&line);
-                    if let Ok(mut slots) = results.lock() {
-                        slots[i] = Some(r);
-                    }
-                }
-            });
-        }
+    let results = parallel_map(plugins, jobs, |p| {
+        let item = progress.start(&format!("{} {} ({})", p.name, p.version, describe(&p.source)));
+        let r = fetcher.fetch(p);
+        item.done(&match &r {
+            Ok(f) if f.added => format!("fetched {} {} ({})", p.name, p.version, describe(&p.source)),
+            Ok(_) => format!("cached  {} {}", p.name, p.version),
+            Err(_) => format!("failed  {} {}", p.name, p.version),
+        });
+        r
     });
     progress.finish();
     results
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err(SourceError::Offline { name: "?".into(), what: "a fetch worker stopped".into() })))
-        .collect()
 }

@@ -34,7 +34,7 @@ fn cache_path(dir: &Path, text: &str) -> PathBuf {
     h.update(env!("CARGO_PKG_VERSION"));
     h.update([0]);
     h.update(text.as_bytes());
-    let key: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let key = crate::integrity::hex(&h.finalize());
     dir.join(format!("{key}.bin"))
 }
 

@@ -26,7 +26,7 @@ pub struct GitSpec<'a> {
 /// The bare cache of `url`.
 pub fn cache_dir(cache: &Path, url: &str) -> PathBuf {
     let digest = Sha256::digest(crate::url::redact(url).as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let hex = crate::integrity::hex(&digest[..8]);
     let tail = url
         .trim_end_matches('/')
         .rsplit('/')

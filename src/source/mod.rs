@@ -202,7 +202,7 @@ impl Fetcher {
         use sha2::{Digest, Sha256};
         let verified = integrity.map_or_else(|| "unverified".to_string(), |i| i.to_string());
         let d = Sha256::digest(format!("{}\0{verified}", crate::url::redact(url)).as_bytes());
-        self.cache.join("downloads").join(d.iter().take(16).map(|b| format!("{b:02x}")).collect::<String>())
+        self.cache.join("downloads").join(crate::integrity::hex(&d[..16]))
     }
 
     /// The archive for `url`, from the download cache or the network.
