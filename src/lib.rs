@@ -15,6 +15,7 @@ pub mod cli;
 pub mod contract;
 pub mod diagnostic;
 pub mod event;
+pub mod generation;
 pub mod fsutil;
 pub mod http;
 pub mod integrity;

@@ -720,3 +720,47 @@ fn partial_packs_of_a_killed_git_fetch_are_removed() {
     assert!(!junk.exists(), "the next fetch removes what a killed one left");
     assert!(std::fs::read_dir(cache.join("objects/pack")).unwrap().flatten().any(|e| e.file_name().to_string_lossy().starts_with("pack-")));
 }
+
+#[test]
+fn sync_makes_generations_that_rollback_and_switch_move_between() {
+    let sb = Sandbox::new();
+    for (name, version) in [("alpha", "1.0.0"), ("beta", "0.1.0")] {
+        write_plugin(&sb.path(&format!("src/{name}")), name, version);
+    }
+    sb.write("t/paii.toml", "[plugins]\nalpha = { path = \"../src/alpha\" }\n");
+    let out = sb.paii_in("t", &["sync"]).ok();
+    assert!(out.stderr.contains("generation 1 is current"), "{}", out.stderr);
+    let home = sb.home();
+    assert_eq!(std::fs::read_link(home.join("current")).unwrap(), Path::new("generations/1"));
+    assert!(home.join("plugins/alpha/plugin.toml").is_file(), "plugins/<name> through current");
+    let out = sb.paii_in("t", &["sync"]).ok();
+    assert!(out.stderr.contains("nothing changed; generation 1 stays current"), "{}", out.stderr);
+
+    sb.write("t/paii.toml", "[plugins]\nalpha = { path = \"../src/alpha\" }\nbeta = { path = \"../src/beta\" }\n");
+    sb.paii_in("t", &["sync"]).ok();
+    let list = sb.paii_in("t", &["generations", "list", "-o", "json"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_eq!(list[1]["parent"], 1);
+    assert_eq!(list[1]["plugins"], 2);
+    assert_eq!(list[1]["current"], true);
+    assert!(home.join("plugins/beta").exists());
+
+    sb.paii_in("t", &["rollback"]).ok();
+    assert_eq!(std::fs::read_link(home.join("current")).unwrap(), Path::new("generations/1"));
+    assert!(!home.join("plugins/beta").exists());
+    sb.paii_in("t", &["switch", "2"]).ok();
+    assert!(home.join("plugins/beta").exists());
+    let out = sb.paii_in("t", &["switch", "7"]).fails();
+    assert!(out.stderr.contains("generation 7 does not exist"), "{}", out.stderr);
+    let text = sb.paii_in("t", &["generations", "list"]).ok();
+    assert!(text.stdout.contains("(current)"), "{}", text.stdout);
+
+    // An empty [plugins] still gives a generation: `current` always exists.
+    sb.write("e/paii.toml", "[plugins]\n");
+    let out = sb.paii_in("e", &["sync"]).ok();
+    assert!(out.stderr.contains("generation 3 is current"), "{}", out.stderr);
+    let meta = std::fs::read_to_string(home.join("current/generation.toml")).unwrap();
+    assert!(meta.contains("parent = 2"), "{meta}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(home.join("generations/3")).unwrap().permissions().mode() & 0o222, 0, "read-only");
+}

@@ -95,6 +95,13 @@ enum Command {
         #[arg(short, long, default_value_t = 8, value_name = "N")]
         jobs: usize,
     },
+    /// List the generations
+    #[command(subcommand)]
+    Generations(GenerationsCommand),
+    /// Switch to the parent of the current generation
+    Rollback,
+    /// Switch to generation N
+    Switch { number: u32 },
     /// Manage the plugins in paii.toml
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -105,6 +112,12 @@ enum Command {
     Completions {
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum GenerationsCommand {
+    /// Number, date, parent, plugin count, and which is current
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,6 +279,29 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
                     p.status(&format!("{} {}: {what}", b.name, b.version));
                 }
             }
+        }
+        Command::Generations(GenerationsCommand::List) => {
+            let list = ops::generations::list(ctx)?;
+            if p.format() == Format::Json {
+                p.json(&list);
+            } else {
+                println!("GEN  CREATED               PARENT  PLUGINS");
+                for g in &list {
+                    let parent = g.parent.map_or_else(|| "-".to_string(), |n| n.to_string());
+                    let mark = if g.current { "  (current)" } else { "" };
+                    println!("{:<4} {}  {:<6}  {}{mark}", g.number, g.created, parent, g.plugins);
+                }
+            }
+        }
+        Command::Rollback => {
+            let n = ops::generations::switch(ctx, None)?;
+            p.status(&format!("rolled back to generation {n}"));
+            p.json(&serde_json::json!({ "current": n }));
+        }
+        Command::Switch { number } => {
+            let n = ops::generations::switch(ctx, Some(number))?;
+            p.status(&format!("switched to generation {n}"));
+            p.json(&serde_json::json!({ "current": n }));
         }
         Command::Plugin(cmd) => match cmd {
             PluginCommand::List => p.plugin_list(&ops::plugin::list(ctx)?),

@@ -103,6 +103,8 @@ impl Printer {
                 "dry_run": out.dry_run,
                 "lock": { "path": out.lock.path, "written": out.lock.written, "changes": out.lock.diff },
                 "plugins": out.plugins,
+                "generation": out.generation,
+                "current": out.current,
             }));
         }
         if out.dry_run {
@@ -126,6 +128,11 @@ impl Printer {
             if n == 1 { "" } else { "s" },
             n - fetched
         ));
+        match (out.generation, out.current) {
+            (Some(n), _) => self.status(&format!("generation {n} is current")),
+            (None, Some(n)) => self.status(&format!("nothing changed; generation {n} stays current")),
+            (None, None) => {}
+        }
         let with_build = out.plugins.iter().filter(|p| p.build.is_some()).count();
         if with_build > 0 {
             let built = out.plugins.iter().filter(|p| p.built).count();

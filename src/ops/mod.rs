@@ -2,6 +2,7 @@
 //! `ops`). Functions here return typed outcomes; `cli` prints them.
 
 pub mod build;
+pub mod generations;
 pub mod init;
 pub mod lock;
 pub mod plugin;
@@ -113,6 +114,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     NotLocked(#[from] crate::lock::NotLocked),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Generation(#[from] crate::generation::GenerationError),
     #[error("{action} {}: {source}", path.display())]
     Io {
         action: &'static str,

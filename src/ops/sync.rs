@@ -70,6 +70,9 @@ pub struct SyncOutcome {
     pub lock: LockOutcome,
     pub plugins: Vec<SyncedPlugin>,
     pub dry_run: bool,
+    /// The generation this sync created, if anything changed.
+    pub generation: Option<u32>,
+    pub current: Option<u32>,
 }
 
 pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
@@ -113,6 +116,8 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
             lock: LockOutcome { path: planned.path, lock: planned.new, diff, written: false },
             plugins,
             dry_run: true,
+            generation: None,
+            current: None,
         });
     }
 
@@ -155,8 +160,31 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
             Some("run `paii sync` once without --locked and commit paii.lock".to_string()),
         ));
     }
+    // The new generation is assembled aside first; the lock is written and
+    // `current` switched only once it is complete.
+    let generations = crate::generation::Generations::new(&crate::paths::paii_home());
+    generations.clean_temporaries()?;
+    use sha2::Digest;
+    let lock_hash = crate::integrity::hex(&sha2::Sha256::digest(planned.text.as_bytes()));
+    let contents: Vec<crate::generation::GenerationPlugin> = plugins
+        .iter()
+        .map(|p| crate::generation::GenerationPlugin {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            store_path: p.store_path.clone(),
+            build_path: p.build.clone(),
+        })
+        .collect();
+    let unchanged = generations
+        .current()
+        .and_then(|n| generations.meta(n).ok())
+        .is_some_and(|m| m.lock_hash == lock_hash && m.plugins == contents);
+    let generation = if unchanged { None } else { Some(generations.create(&lock_hash, contents)?) };
     let lock = apply(planned)?;
-    Ok(SyncOutcome { lock, plugins, dry_run: false })
+    if let Some(n) = generation {
+        generations.switch(n)?;
+    }
+    Ok(SyncOutcome { lock, plugins, dry_run: false, generation, current: generations.current() })
 }
 
 /// Builds every fetched plugin that has a `[build]`, `jobs` at a time (at

@@ -1,0 +1,211 @@
+//! Generations: immutable, numbered sets of installed plugins under
+//! `$PAII_HOME/generations/<N>/`, and `current`, a symlink to exactly one of
+//! them that is replaced with one atomic rename.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::store::make_read_only;
+
+/// `generation.toml`: what a generation holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerationMeta {
+    pub number: u32,
+    /// Seconds since the Unix epoch.
+    pub created: u64,
+    /// The generation this one was made from (what `rollback` returns to).
+    pub parent: Option<u32>,
+    pub paii_version: String,
+    /// sha256 of the paii.lock text it was made from.
+    pub lock_hash: String,
+    #[serde(default, rename = "plugin")]
+    pub plugins: Vec<GenerationPlugin>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerationPlugin {
+    pub name: String,
+    pub version: String,
+    /// The plugin's tree in the store.
+    pub store_path: PathBuf,
+    /// Its build output, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_path: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum GenerationError {
+    #[error("{what} {}: {source}", path.display())]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("generation {0} does not exist")]
+    #[diagnostic(help("`paii generations list` shows the generations there are"))]
+    Missing(u32),
+    #[error("generation {0} has no parent to roll back to")]
+    NoParent(u32),
+    #[error("there is no current generation yet")]
+    #[diagnostic(help("run `paii sync` first"))]
+    NoCurrent,
+    #[error("{}: {message}", path.display())]
+    Corrupt { path: PathBuf, message: String },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> GenerationError {
+    let path = path.to_path_buf();
+    move |source| GenerationError::Io { what, path, source }
+}
+
+/// The generations of one `PAII_HOME`.
+pub struct Generations {
+    home: PathBuf,
+}
+
+impl Generations {
+    pub fn new(home: &Path) -> Generations {
+        Generations { home: home.to_path_buf() }
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.home.join("generations")
+    }
+
+    pub fn path(&self, n: u32) -> PathBuf {
+        self.dir().join(n.to_string())
+    }
+
+    /// The number `current` points at.
+    pub fn current(&self) -> Option<u32> {
+        let target = fs::read_link(self.home.join("current")).ok()?;
+        target.file_name()?.to_str()?.parse().ok()
+    }
+
+    pub fn meta(&self, n: u32) -> Result<GenerationMeta, GenerationError> {
+        let path = self.path(n).join("generation.toml");
+        let text = fs::read_to_string(&path).map_err(|_| GenerationError::Missing(n))?;
+        toml::from_str(&text).map_err(|e| GenerationError::Corrupt { path, message: e.message().to_string() })
+    }
+
+    /// Every complete generation, oldest first.
+    pub fn list(&self) -> Result<Vec<GenerationMeta>, GenerationError> {
+        let Ok(entries) = fs::read_dir(self.dir()) else { return Ok(Vec::new()) };
+        let mut numbers: Vec<u32> = entries.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect();
+        numbers.sort_unstable();
+        numbers.into_iter().map(|n| self.meta(n)).collect()
+    }
+
+    /// Assembles a new generation from `plugins` (made from the lock whose
+    /// text hashes to `lock_hash`), with `current` as its parent. It is built
+    /// in a temporary directory, made read-only and renamed into place: a
+    /// generation under its final number is always complete.
+    pub fn create(&self, lock_hash: &str, plugins: Vec<GenerationPlugin>) -> Result<u32, GenerationError> {
+        let dir = self.dir();
+        fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
+        let number = self.list()?.last().map_or(1, |g| g.number + 1);
+        let tmp = tempfile::Builder::new().prefix(".tmp-").tempdir_in(&dir).map_err(io_err("cannot create a directory in", &dir))?;
+        let root = tmp.path().join("generation");
+        let links = root.join("plugins");
+        fs::create_dir_all(&links).map_err(io_err("cannot create", &links))?;
+        for p in &plugins {
+            symlink(&p.store_path, links.join(&p.name)).map_err(io_err("cannot link", &links.join(&p.name)))?;
+        }
+        let meta = GenerationMeta {
+            number,
+            created: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
+            parent: self.current(),
+            paii_version: env!("CARGO_PKG_VERSION").to_string(),
+            lock_hash: lock_hash.to_string(),
+            plugins,
+        };
+        let text = toml::to_string(&meta).unwrap_or_default();
+        crate::fsutil::atomic_write(&root.join("generation.toml"), text.as_bytes()).map_err(io_err("cannot write", &root))?;
+        make_read_only(&root)?;
+        let final_path = self.path(number);
+        fs::rename(&root, &final_path).map_err(io_err("cannot move into place", &final_path))?;
+        if let Ok(d) = fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(number)
+    }
+
+    /// Points `current` at generation `n`: a new symlink renamed over the
+    /// old one, so `current` is always one complete generation or the other.
+    pub fn switch(&self, n: u32) -> Result<(), GenerationError> {
+        if !self.path(n).join("generation.toml").is_file() {
+            return Err(GenerationError::Missing(n));
+        }
+        let current = self.home.join("current");
+        let tmp = self.home.join(format!(".current.{}.tmp", std::process::id()));
+        let _ = fs::remove_file(&tmp);
+        symlink(format!("generations/{n}"), &tmp).map_err(io_err("cannot create", &tmp))?;
+        fs::rename(&tmp, &current).map_err(io_err("cannot replace", &current))?;
+        // The seed's layout: plugins/<name> through current.
+        let plugins = self.home.join("plugins");
+        if fs::read_link(&plugins).ok().as_deref() != Some(Path::new("current/plugins")) {
+            let tmp = self.home.join(format!(".plugins.{}.tmp", std::process::id()));
+            let _ = fs::remove_file(&tmp);
+            symlink("current/plugins", &tmp).map_err(io_err("cannot create", &tmp))?;
+            fs::rename(&tmp, &plugins).map_err(io_err("cannot replace", &plugins))?;
+        }
+        if let Ok(d) = fs::File::open(&self.home) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Removes generations a killed run left half-assembled (call with the
+    /// `PAII_HOME` lock held).
+    pub fn clean_temporaries(&self) -> Result<(), GenerationError> {
+        let Ok(entries) = fs::read_dir(self.dir()) else { return Ok(()) };
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(".tmp-") {
+                crate::store::remove_tree(&e.path())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Switches to the parent of the current generation.
+    pub fn rollback(&self) -> Result<u32, GenerationError> {
+        let current = self.current().ok_or(GenerationError::NoCurrent)?;
+        let parent = self.meta(current)?.parent.ok_or(GenerationError::NoParent(current))?;
+        self.switch(parent)?;
+        Ok(parent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generations_count_up_and_rollback_follows_parents() {
+        let d = tempfile::tempdir().unwrap();
+        let g = Generations::new(d.path());
+        assert_eq!(g.current(), None);
+        let one = g.create("h1", vec![]).unwrap();
+        g.switch(one).unwrap();
+        let two = g.create("h2", vec![]).unwrap();
+        g.switch(two).unwrap();
+        assert_eq!((one, two), (1, 2));
+        assert_eq!(g.meta(2).unwrap().parent, Some(1));
+        g.switch(1).unwrap();
+        let three = g.create("h3", vec![]).unwrap();
+        g.switch(three).unwrap();
+        // Rollback goes to the parent, not to N-1.
+        assert_eq!(g.rollback().unwrap(), 1);
+        assert_eq!(g.current(), Some(1));
+        assert!(matches!(g.rollback(), Err(GenerationError::NoParent(1))));
+        assert_eq!(fs::read_link(d.path().join("plugins")).unwrap(), Path::new("current/plugins"));
+        assert!(matches!(g.switch(9), Err(GenerationError::Missing(9))));
+    }
+}
