@@ -764,3 +764,31 @@ fn sync_makes_generations_that_rollback_and_switch_move_between() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(home.join("generations/3")).unwrap().permissions().mode() & 0o222, 0, "read-only");
 }
+
+#[test]
+fn generations_diff_and_gc_keep_what_current_uses() {
+    let sb = Sandbox::new();
+    for (name, version) in [("alpha", "1.0.0"), ("beta", "0.1.0")] {
+        write_plugin(&sb.path(&format!("src/{name}")), name, version);
+    }
+    sb.write("t/paii.toml", "[plugins]\nalpha = { path = \"../src/alpha\" }\n");
+    sb.paii_in("t", &["sync"]).ok();
+    sb.write("t/paii.toml", "[plugins]\nbeta = { path = \"../src/beta\" }\n");
+    sb.paii_in("t", &["sync"]).ok();
+    let d = sb.paii_in("t", &["generations", "diff", "1", "2"]).ok();
+    assert!(d.stdout.contains("+ beta 0.1.0") && d.stdout.contains("- alpha 1.0.0"), "{}", d.stdout);
+
+    let dry = sb.paii_in("t", &["gc", "--keep", "1", "--dry-run", "-o", "json"]).ok().json();
+    assert_eq!(dry["generations"], serde_json::json!([1]));
+    assert_eq!(dry["store_entries"].as_array().unwrap().len(), 1);
+    assert!(dry["bytes"].as_u64().unwrap() > 0);
+    assert!(sb.home().join("generations/1").exists(), "a dry run deletes nothing");
+
+    let out = sb.paii_in("t", &["gc", "--keep", "1"]).ok();
+    assert!(out.stderr.contains("removed 1 generation(s) and 1 store entry"), "{}", out.stderr);
+    assert!(!sb.home().join("generations/1").exists());
+    assert!(sb.home().join("plugins/beta/plugin.toml").is_file(), "current and what it uses stay");
+    // The current generation is kept even when it is not among the newest.
+    sb.paii_in("t", &["gc", "--keep", "0"]).ok();
+    assert!(sb.home().join("generations/2").exists());
+}

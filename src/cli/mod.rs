@@ -102,6 +102,15 @@ enum Command {
     Rollback,
     /// Switch to generation N
     Switch { number: u32 },
+    /// Delete old generations and store entries no kept generation uses
+    Gc {
+        /// Keep the newest N generations (the current one is always kept)
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+        /// Show what would be deleted; delete nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Manage the plugins in paii.toml
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -118,6 +127,8 @@ enum Command {
 enum GenerationsCommand {
     /// Number, date, parent, plugin count, and which is current
     List,
+    /// Plugins added, removed and changed from generation A to B
+    Diff { a: u32, b: u32 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -291,6 +302,37 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
                     let mark = if g.current { "  (current)" } else { "" };
                     println!("{:<4} {}  {:<6}  {}{mark}", g.number, g.created, parent, g.plugins);
                 }
+            }
+        }
+        Command::Generations(GenerationsCommand::Diff { a, b }) => {
+            let d = ops::generations::diff(ctx, a, b)?;
+            if p.format() == Format::Json {
+                p.json(&d);
+            } else {
+                for x in &d.added {
+                    println!("+ {x}");
+                }
+                for x in &d.removed {
+                    println!("- {x}");
+                }
+                for x in &d.changed {
+                    println!("~ {x}");
+                }
+            }
+        }
+        Command::Gc { keep, dry_run } => {
+            let c = ops::generations::gc(ctx, keep, dry_run)?;
+            if p.format() == Format::Json {
+                p.json(&c);
+            } else {
+                let verb = if c.dry_run { "would remove" } else { "removed" };
+                p.status(&format!(
+                    "{verb} {} generation(s) and {} store entr{}, freeing {:.1} MB",
+                    c.generations.len(),
+                    c.store_entries.len(),
+                    if c.store_entries.len() == 1 { "y" } else { "ies" },
+                    c.bytes as f64 / 1e6
+                ));
             }
         }
         Command::Rollback => {

@@ -70,3 +70,90 @@ mod tests {
         assert_eq!(super::utc(951_825_600), "2000-02-29T12:00:00Z");
     }
 }
+
+/// What differs between two generations.
+#[derive(Debug, Serialize)]
+pub struct GenerationDiff {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+}
+
+pub fn diff(_ctx: &Context, a: u32, b: u32) -> Result<GenerationDiff, Error> {
+    let generations = Generations::new(&crate::paths::paii_home());
+    let (old, new) = (generations.meta(a)?, generations.meta(b)?);
+    let find = |plugins: &[crate::generation::GenerationPlugin], name: &str| plugins.iter().find(|p| p.name == name).cloned();
+    let mut out = GenerationDiff { added: Vec::new(), removed: Vec::new(), changed: Vec::new() };
+    for p in &new.plugins {
+        match find(&old.plugins, &p.name) {
+            None => out.added.push(format!("{} {}", p.name, p.version)),
+            Some(o) if o.version != p.version => out.changed.push(format!("{} {} -> {}", p.name, o.version, p.version)),
+            Some(o) if o != *p => out.changed.push(format!("{} {} (new tree or build)", p.name, p.version)),
+            Some(_) => {}
+        }
+    }
+    for o in &old.plugins {
+        if find(&new.plugins, &o.name).is_none() {
+            out.removed.push(format!("{} {}", o.name, o.version));
+        }
+    }
+    Ok(out)
+}
+
+/// What `paii gc` removed (or would remove).
+#[derive(Debug, Serialize)]
+pub struct Collected {
+    pub generations: Vec<u32>,
+    pub store_entries: Vec<String>,
+    pub bytes: u64,
+    pub dry_run: bool,
+}
+
+/// Removes generations beyond the newest `keep` (never the current one)
+/// and every store entry no remaining generation references.
+pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected, Error> {
+    let _guard = ctx.lock_home("gc")?;
+    let home = crate::paths::paii_home();
+    let generations = Generations::new(&home);
+    let current = generations.current();
+    let all = generations.list()?;
+    let keep = keep.unwrap_or(all.len());
+    let kept: Vec<&crate::generation::GenerationMeta> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, g)| all.len() - i <= keep || Some(g.number) == current)
+        .map(|(_, g)| g)
+        .collect();
+    let doomed: Vec<u32> = all.iter().map(|g| g.number).filter(|n| !kept.iter().any(|k| k.number == *n)).collect();
+    let referenced: std::collections::HashSet<std::path::PathBuf> = kept
+        .iter()
+        .flat_map(|g| g.plugins.iter().flat_map(|p| std::iter::once(p.store_path.clone()).chain(p.build_path.clone())))
+        .collect();
+    let store = crate::store::Store::new(home.join("store"));
+    let unused: Vec<std::path::PathBuf> = store.entries()?.into_iter().filter(|e| !referenced.contains(e)).collect();
+    let mut bytes = 0;
+    for path in unused.iter().chain(doomed.iter().map(|n| generations.path(*n)).collect::<Vec<_>>().iter()) {
+        bytes += du(path);
+        if !dry_run {
+            crate::store::remove_tree(path)?;
+        }
+    }
+    Ok(Collected {
+        generations: doomed,
+        store_entries: unused.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect(),
+        bytes,
+        dry_run,
+    })
+}
+
+/// Bytes of the regular files under `path` (symlinks not followed).
+fn du(path: &std::path::Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return 0 };
+    if meta.is_dir() {
+        std::fs::read_dir(path).map(|rd| rd.flatten().map(|e| du(&e.path())).sum()).unwrap_or(0)
+    } else if meta.is_file() {
+        meta.len()
+    } else {
+        0
+    }
+}
