@@ -792,3 +792,27 @@ fn generations_diff_and_gc_keep_what_current_uses() {
     sb.paii_in("t", &["gc", "--keep", "0"]).ok();
     assert!(sb.home().join("generations/2").exists());
 }
+
+#[test]
+fn status_reports_drift_between_manifest_lock_store_and_current() {
+    let sb = Sandbox::new();
+    for (name, version) in [("alpha", "1.0.0"), ("beta", "0.1.0")] {
+        write_plugin(&sb.path(&format!("src/{name}")), name, version);
+    }
+    sb.write("t/paii.toml", "[plugins]\nalpha = { path = \"../src/alpha\" }\n");
+    let out = sb.paii_in("t", &["status"]).fails();
+    assert!(out.stdout.contains("paii.lock is missing"), "{}", out.stdout);
+    sb.paii_in("t", &["sync"]).ok();
+    let out = sb.paii_in("t", &["status"]).ok();
+    assert!(out.stdout.contains("generation 1 is current (1 plugins)") && out.stdout.contains("in sync"), "{}", out.stdout);
+
+    sb.write("t/paii.toml", "[plugins]\nalpha = { path = \"../src/alpha\" }\nbeta = { path = \"../src/beta\" }\n");
+    let out = sb.paii_in("t", &["status", "-o", "json"]).fails().json();
+    assert!(out["drift"][0].as_str().unwrap().contains("does not satisfy paii.toml"), "{out}");
+
+    sb.paii_in("t", &["sync"]).ok();
+    let entry = std::fs::read_link(sb.home().join("plugins/beta")).unwrap();
+    paii::store::remove_tree(&entry).unwrap();
+    let out = sb.paii_in("t", &["status"]).fails();
+    assert!(out.stdout.contains("beta 0.1.0") && out.stdout.contains("is missing from the store"), "{}", out.stdout);
+}

@@ -98,6 +98,9 @@ enum Command {
     /// List the generations
     #[command(subcommand)]
     Generations(GenerationsCommand),
+    /// The current generation and any drift between paii.toml, paii.lock,
+    /// the store and what is installed (exit 1 on drift)
+    Status,
     /// Switch to the parent of the current generation
     Rollback,
     /// Switch to generation N
@@ -333,6 +336,29 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
                     if c.store_entries.len() == 1 { "y" } else { "ies" },
                     c.bytes as f64 / 1e6
                 ));
+            }
+        }
+        Command::Status => {
+            let s = ops::status::run(ctx)?;
+            if p.format() == Format::Json {
+                p.json(&s);
+            } else {
+                match s.current {
+                    Some(n) => println!("generation {n} is current ({} plugins)", s.plugins.len()),
+                    None => println!("no generation yet"),
+                }
+                for plugin in &s.plugins {
+                    println!("  {plugin}");
+                }
+                if s.drift.is_empty() {
+                    println!("in sync");
+                }
+                for d in &s.drift {
+                    println!("drift: {d}");
+                }
+            }
+            if !s.drift.is_empty() {
+                return Ok(ExitCode::FAILURE);
             }
         }
         Command::Rollback => {

@@ -191,7 +191,7 @@ fn registry_records(manifest: &Manifest, index: &crate::registry::Index, lock: &
 /// each from where it is asked for, at a version its requirement admits, with
 /// every wiring choice honoured and every git source at a commit; a path
 /// plugin's plugin.toml is read again and must still match.
-fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
+pub(crate) fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
     if lock.plugins.len() != manifest.plugins.len() {
         return false;
     }

@@ -7,6 +7,7 @@ pub mod init;
 pub mod lock;
 pub mod plugin;
 pub mod registry;
+pub mod status;
 pub mod sync;
 pub mod verify;
 

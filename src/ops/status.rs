@@ -1,0 +1,54 @@
+//! `paii status`: the current generation and whether paii.toml, paii.lock,
+//! the store and the current generation agree.
+
+use serde::Serialize;
+
+use super::{Context, Error};
+use crate::generation::Generations;
+use crate::lock::Lock;
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub current: Option<u32>,
+    pub plugins: Vec<String>,
+    /// Each way the files and the installed state disagree; empty when in sync.
+    pub drift: Vec<String>,
+}
+
+pub fn run(ctx: &Context) -> Result<Status, Error> {
+    let manifest = ctx.load_manifest()?;
+    let home = crate::paths::paii_home();
+    let generations = Generations::new(&home);
+    let current = generations.current();
+    let meta = current.map(|n| generations.meta(n)).transpose()?;
+    let mut drift = Vec::new();
+    let lock_path = manifest.lock_path();
+    let lock_text = std::fs::read_to_string(&lock_path).ok();
+    match lock_text.as_deref().map(|t| Lock::parse(&crate::diagnostic::SourceFile::new(&lock_path, t))).transpose()? {
+        None => drift.push(format!("{} is missing: run `paii lock`", lock_path.display())),
+        Some(lock) => {
+            if !super::lock::satisfies(&lock, &manifest) {
+                drift.push(format!("{} does not satisfy {}: run `paii lock`", lock_path.display(), manifest.file.name));
+            }
+            use sha2::Digest;
+            let hash = crate::integrity::hex(&sha2::Sha256::digest(lock_text.unwrap_or_default().as_bytes()));
+            match &meta {
+                None => drift.push("nothing is installed yet: run `paii sync`".to_string()),
+                Some(m) if m.lock_hash != hash => drift.push(format!("generation {} was made from another paii.lock: run `paii sync`", m.number)),
+                Some(_) => {}
+            }
+        }
+    }
+    for p in meta.iter().flat_map(|m| &m.plugins) {
+        for path in std::iter::once(&p.store_path).chain(p.build_path.as_ref()) {
+            if !path.is_dir() {
+                drift.push(format!("{} {}: {} is missing from the store: run `paii sync`", p.name, p.version, path.display()));
+            }
+        }
+    }
+    Ok(Status {
+        current,
+        plugins: meta.iter().flat_map(|m| m.plugins.iter().map(|p| format!("{} {}", p.name, p.version))).collect(),
+        drift,
+    })
+}
