@@ -3,13 +3,12 @@
 //! them that is replaced with one atomic rename.
 
 use std::fs;
-use std::io;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::make_read_only;
+use crate::store::{io_err, make_read_only};
 
 /// `generation.toml`: what a generation holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,13 +38,6 @@ pub struct GenerationPlugin {
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum GenerationError {
-    #[error("{what} {}: {source}", path.display())]
-    Io {
-        what: &'static str,
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
     #[error("generation {0} does not exist")]
     #[diagnostic(help("`paii generations list` shows the generations there are"))]
     Missing(u32),
@@ -56,13 +48,10 @@ pub enum GenerationError {
     NoCurrent,
     #[error("{}: {message}", path.display())]
     Corrupt { path: PathBuf, message: String },
+    /// File-system failures, shared with the store.
     #[error(transparent)]
+    #[diagnostic(transparent)]
     Store(#[from] crate::store::StoreError),
-}
-
-fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> GenerationError {
-    let path = path.to_path_buf();
-    move |source| GenerationError::Io { what, path, source }
 }
 
 /// The generations of one `PAII_HOME`.

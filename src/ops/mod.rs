@@ -162,6 +162,14 @@ pub(crate) fn write_if_unchanged(file: &SourceFile, text: &str) -> Result<(), Er
     crate::fsutil::atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))
 }
 
+/// The table `key` of a document being edited, created when absent.
+pub(crate) fn table_mut<'a>(doc: &'a mut toml_edit::DocumentMut, key: &str) -> Result<&'a mut dyn toml_edit::TableLike, Error> {
+    doc.entry(key)
+        .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
+        .as_table_like_mut()
+        .ok_or_else(|| Error::user(format!("`{key}` in paii.toml is not a table"), None))
+}
+
 /// Reads a file for editing with toml_edit, keeping the text for messages.
 pub(crate) fn read_for_edit(path: &Path) -> Result<(SourceFile, toml_edit::DocumentMut), Error> {
     let file = SourceFile::read(path).map_err(|e| {

@@ -1,10 +1,10 @@
 //! `paii plugin install|remove|info|list`.
 
 use serde::Serialize;
-use toml_edit::{InlineTable, Item, Table, Value};
+use toml_edit::{InlineTable, Item, Value};
 
 use super::lock::{LockOutcome, apply, plan};
-use super::{Context, Error, read_for_edit, write_if_unchanged};
+use super::{Context, Error, read_for_edit, table_mut, write_if_unchanged};
 use crate::diagnostic::SourceFile;
 use crate::lock::Lock;
 use crate::manifest::{Manifest, Requested};
@@ -70,7 +70,7 @@ pub fn install(ctx: &Context, spec: &InstallSpec) -> Result<EditOutcome, Error> 
         }
     };
     let entry = value.to_string().trim().to_string();
-    let plugins = table_mut(&mut doc, "plugins");
+    let plugins = table_mut(&mut doc, "plugins")?;
     match plugins.get_mut(&name) {
         Some(item) => *item = Item::Value(value),
         None => {
@@ -132,13 +132,6 @@ fn inline(pairs: &[(&str, Option<&str>)]) -> Value {
     Value::InlineTable(t)
 }
 
-fn table_mut<'a>(doc: &'a mut toml_edit::DocumentMut, key: &str) -> &'a mut dyn toml_edit::TableLike {
-    if doc.get(key).and_then(Item::as_table_like).is_none() {
-        doc.insert(key, Item::Table(Table::new()));
-    }
-    // Just ensured to be a table.
-    doc.get_mut(key).and_then(Item::as_table_like_mut).expect("table was just inserted")
-}
 
 /// `^X.Y.Z` of the newest usable version of `name`.
 fn newest_caret(ctx: &Context, file: &SourceFile, name: &str, registry: Option<&str>) -> Result<String, Error> {

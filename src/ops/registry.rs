@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use toml_edit::{InlineTable, Item, Value};
 
-use super::{Context, Error, read_for_edit, write_if_unchanged};
+use super::{Context, Error, read_for_edit, table_mut, write_if_unchanged};
 use crate::diagnostic::SourceFile;
 use crate::manifest::{Manifest, Requested};
 use crate::registry::source::{RegistryFetcher, RegistrySource};
@@ -96,12 +96,7 @@ pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
         }
         _ => return Err(Error::user("give a registry URL or path, or `--git URL`", None)),
     };
-    if doc.get("registries").and_then(Item::as_table_like).is_none() {
-        doc.insert("registries", Item::Table(toml_edit::Table::new()));
-    }
-    let Some(regs) = doc.get_mut("registries").and_then(Item::as_table_like_mut) else {
-        return Err(Error::user("`registries` in paii.toml is not a table", None));
-    };
+    let regs = table_mut(&mut doc, "registries")?;
     if regs.contains_key(&spec.name) {
         return Err(Error::user(
             format!("registry `{}` is already in paii.toml", spec.name),
