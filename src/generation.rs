@@ -21,6 +21,10 @@ pub struct GenerationMeta {
     pub paii_version: String,
     /// sha256 of the paii.lock text it was made from.
     pub lock_hash: String,
+    /// sha256 of everything assembled into it: a sync whose assembly hashes
+    /// the same as current's creates no generation.
+    #[serde(default)]
+    pub content_hash: String,
     #[serde(default, rename = "plugin")]
     pub plugins: Vec<GenerationPlugin>,
 }
@@ -31,6 +35,9 @@ pub struct GenerationPlugin {
     pub version: String,
     /// The plugin's tree in the store.
     pub store_path: PathBuf,
+    /// Its integrity, for `doctor` to check the tree against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<crate::integrity::Integrity>,
     /// Its build output, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build_path: Option<PathBuf>,
@@ -48,10 +55,43 @@ pub enum GenerationError {
     NoCurrent,
     #[error("{}: {message}", path.display())]
     Corrupt { path: PathBuf, message: String },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Assemble(Box<crate::claude::ClaudeError>),
     /// File-system failures, shared with the store.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Store(#[from] crate::store::StoreError),
+}
+
+/// Everything a new generation is made of, computed before it is created.
+#[derive(Debug, Clone, Default)]
+pub struct Assembly {
+    pub lock_hash: String,
+    pub plugins: Vec<GenerationPlugin>,
+    /// What it contributes to Claude Code.
+    pub fragment: crate::claude::Fragment,
+    /// Hook handlers by event, in plugin order; `root` is filled in by
+    /// [`Generations::create`], which knows the generation's number.
+    pub handlers: Vec<(crate::event::HookEvent, crate::dispatch::Handler)>,
+    pub history_dir: PathBuf,
+}
+
+impl Assembly {
+    /// Identifies the assembly's content (independent of its number and parent).
+    pub fn content_hash(&self) -> String {
+        use sha2::Digest;
+        let text = format!(
+            "{}\n{:?}\n{:?}\n{:?}\n{:?}\n{}",
+            self.lock_hash,
+            self.plugins,
+            self.fragment,
+            self.handlers,
+            self.history_dir,
+            env!("CARGO_PKG_VERSION")
+        );
+        crate::integrity::hex(&sha2::Sha256::digest(text.as_bytes()))
+    }
 }
 
 /// The generations of one `PAII_HOME`.
@@ -96,7 +136,7 @@ impl Generations {
     /// text hashes to `lock_hash`), with `current` as its parent. It is built
     /// in a temporary directory, made read-only and renamed into place: a
     /// generation under its final number is always complete.
-    pub fn create(&self, lock_hash: &str, plugins: Vec<GenerationPlugin>) -> Result<u32, GenerationError> {
+    pub fn create(&self, assembly: &Assembly) -> Result<u32, GenerationError> {
         let dir = self.dir();
         fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
         let number = self.list()?.last().map_or(1, |g| g.number + 1);
@@ -104,21 +144,40 @@ impl Generations {
         let root = tmp.path().join("generation");
         let links = root.join("plugins");
         fs::create_dir_all(&links).map_err(io_err("cannot create", &links))?;
-        for p in &plugins {
+        for p in &assembly.plugins {
             symlink(&p.store_path, links.join(&p.name)).map_err(io_err("cannot link", &links.join(&p.name)))?;
         }
+        let final_path = self.path(number);
+        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("paii"));
+        assembly.fragment.write(&root.join("claude"), &exe).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
+        let mut table = crate::dispatch::DispatchTable {
+            format: crate::dispatch::table::FORMAT,
+            generation: number,
+            home: self.home.clone(),
+            history_dir: assembly.history_dir.clone(),
+            events: Default::default(),
+        };
+        for (event, handler) in &assembly.handlers {
+            let mut h = handler.clone();
+            h.root = final_path.join("plugins").join(&h.plugin);
+            table.events.entry(event.kebab().to_string()).or_default().push(h);
+        }
+        crate::fail::point("generation-write-table").map_err(io_err("cannot write", &root))?;
+        let table_path = root.join(crate::dispatch::table::FILE);
+        table.write(&table_path).map_err(io_err("cannot write", &table_path))?;
         let meta = GenerationMeta {
             number,
             created: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
             parent: self.current(),
             paii_version: env!("CARGO_PKG_VERSION").to_string(),
-            lock_hash: lock_hash.to_string(),
-            plugins,
+            lock_hash: assembly.lock_hash.clone(),
+            content_hash: assembly.content_hash(),
+            plugins: assembly.plugins.clone(),
         };
         let text = toml::to_string(&meta).unwrap_or_default();
         crate::fsutil::atomic_write(&root.join("generation.toml"), text.as_bytes()).map_err(io_err("cannot write", &root))?;
         make_read_only(&root)?;
-        let final_path = self.path(number);
+        crate::fail::point("generation-rename").map_err(io_err("cannot move into place", &final_path))?;
         fs::rename(&root, &final_path).map_err(io_err("cannot move into place", &final_path))?;
         if let Ok(d) = fs::File::open(&dir) {
             let _ = d.sync_all();
@@ -129,8 +188,10 @@ impl Generations {
     /// Points `current` at generation `n`: a new symlink renamed over the
     /// old one, so `current` is always one complete generation or the other.
     pub fn switch(&self, n: u32) -> Result<(), GenerationError> {
-        if !self.path(n).join("generation.toml").is_file() {
-            return Err(GenerationError::Missing(n));
+        // A generation that does not read back whole is never made current.
+        self.meta(n)?;
+        if !self.path(n).join(crate::dispatch::table::FILE).is_file() {
+            return Err(GenerationError::Corrupt { path: self.path(n), message: "has no dispatch table".into() });
         }
         let current = self.home.join("current");
         let tmp = self.home.join(format!(".current.{}.tmp", std::process::id()));
@@ -163,10 +224,15 @@ impl Generations {
         Ok(())
     }
 
+    /// The generation `rollback` goes to.
+    pub fn parent_of_current(&self) -> Result<u32, GenerationError> {
+        let current = self.current().ok_or(GenerationError::NoCurrent)?;
+        self.meta(current)?.parent.ok_or(GenerationError::NoParent(current))
+    }
+
     /// Switches to the parent of the current generation.
     pub fn rollback(&self) -> Result<u32, GenerationError> {
-        let current = self.current().ok_or(GenerationError::NoCurrent)?;
-        let parent = self.meta(current)?.parent.ok_or(GenerationError::NoParent(current))?;
+        let parent = self.parent_of_current()?;
         self.switch(parent)?;
         Ok(parent)
     }
@@ -181,14 +247,15 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let g = Generations::new(d.path());
         assert_eq!(g.current(), None);
-        let one = g.create("h1", vec![]).unwrap();
+        let a = |h: &str| Assembly { lock_hash: h.into(), ..Assembly::default() };
+        let one = g.create(&a("h1")).unwrap();
         g.switch(one).unwrap();
-        let two = g.create("h2", vec![]).unwrap();
+        let two = g.create(&a("h2")).unwrap();
         g.switch(two).unwrap();
         assert_eq!((one, two), (1, 2));
         assert_eq!(g.meta(2).unwrap().parent, Some(1));
         g.switch(1).unwrap();
-        let three = g.create("h3", vec![]).unwrap();
+        let three = g.create(&a("h3")).unwrap();
         g.switch(three).unwrap();
         // Rollback goes to the parent, not to N-1.
         assert_eq!(g.rollback().unwrap(), 1);

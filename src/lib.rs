@@ -11,10 +11,14 @@
 #![allow(clippy::result_large_err)]
 
 pub mod build;
+pub mod claude;
 pub mod cli;
+pub mod config;
 pub mod contract;
 pub mod diagnostic;
+pub mod dispatch;
 pub mod event;
+pub mod fail;
 pub mod generation;
 pub mod fsutil;
 pub mod http;
@@ -28,6 +32,7 @@ pub mod progress;
 pub mod registry;
 pub mod resolve;
 pub mod schema;
+pub mod secrets;
 pub mod source;
 pub mod store;
 pub mod suggest;

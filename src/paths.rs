@@ -29,6 +29,15 @@ pub fn claude_config_dir() -> PathBuf {
     home_dir().unwrap_or_else(|| PathBuf::from("/")).join(".claude")
 }
 
+/// Claude Code's user config, which holds `mcpServers`:
+/// `$CLAUDE_CONFIG_DIR/.claude.json` when that variable is set, else `~/.claude.json`.
+pub fn claude_user_config() -> PathBuf {
+    if std::env::var_os("CLAUDE_CONFIG_DIR").is_some_and(|p| !p.is_empty()) {
+        return claude_config_dir().join(".claude.json");
+    }
+    home_dir().unwrap_or_else(|| PathBuf::from("/")).join(".claude.json")
+}
+
 /// The manifest to use: `--manifest`, else the first `paii.toml` upward from
 /// the working directory, else `$PAII_HOME/paii.toml`.
 pub fn find_manifest(explicit: Option<&Path>) -> PathBuf {

@@ -391,19 +391,19 @@ fn init_creates_a_commented_manifest_once() {
 fn plugin_install_edits_paii_toml_keeping_comments_and_locks() {
     let sb = Sandbox::with_fixtures();
     let before = sb.read("fixtures/team/paii.toml");
-    let out = sb.paii(&["plugin", "install", "vector-memory", "--registry", "core"]).fails();
+    let out = sb.paii(&["plugin", "install", "vector-memory", "--registry", "core", "--no-sync"]).fails();
     assert!(out.stderr.contains("2 selected plugins provide it"), "{}", out.stderr);
     assert_eq!(sb.read("fixtures/team/paii.toml"), before, "a failed install changes nothing");
     assert!(!sb.team().join("paii.lock").exists());
 
-    sb.paii(&["plugin", "install", "pagerduty"]).ok();
+    sb.paii(&["plugin", "install", "pagerduty", "--no-sync"]).ok();
     let after = sb.read("fixtures/team/paii.toml");
     assert!(after.contains("pagerduty = \"^0.2.0\""), "{after}");
     assert!(after.contains("# Acme's team configuration"), "comments kept");
     assert!(after.contains("security = \"^1.2\"             # Acme's fork, from `work`"), "layout kept");
     assert!(sb.read("fixtures/team/paii.lock").contains("pagerduty = \"pagerduty\""), "newly provided contract is wired");
 
-    sb.paii(&["plugin", "install", "hooks@=1.0.0"]).ok();
+    sb.paii(&["plugin", "install", "hooks@=1.0.0", "--no-sync"]).ok();
     assert!(sb.read("fixtures/team/paii.toml").contains("hooks = \"=1.0.0\""));
 }
 
@@ -412,12 +412,12 @@ fn plugin_remove_drops_the_entry_and_its_wiring() {
     let sb = Sandbox::with_fixtures();
     let text = sb.read("fixtures/team/paii.toml") + "\n[wiring.incident]\nmemory = \"history\"\n";
     sb.write("fixtures/team/paii.toml", &text);
-    sb.paii(&["plugin", "remove", "incident"]).ok();
+    sb.paii(&["plugin", "remove", "incident", "--no-sync"]).ok();
     let after = sb.read("fixtures/team/paii.toml");
     assert!(!after.contains("incident = \"^1\""));
     assert!(!after.contains("[wiring.incident]"));
     assert!(!sb.read("fixtures/team/paii.lock").contains("name = \"incident\""));
-    let out = sb.paii(&["plugin", "remove", "histroy"]).fails();
+    let out = sb.paii(&["plugin", "remove", "histroy", "--no-sync"]).fails();
     assert!(out.stderr.contains("did you mean"), "{}", out.stderr);
 }
 

@@ -67,7 +67,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Lock if needed and fetch every plugin into the store, verified
+    /// Lock if needed, fetch, build, assemble a generation, switch to it and
+    /// update Claude Code's files
     Sync {
         /// Fail if paii.lock would change
         #[arg(long)]
@@ -105,6 +106,16 @@ enum Command {
     Rollback,
     /// Switch to generation N
     Switch { number: u32 },
+    /// Check for dangling links, missing or corrupt store entries, edits by
+    /// hand to paii's settings, missing toolchains and secrets
+    Doctor {
+        /// Repair what can be repaired, and say what was done
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Remove everything paii added to Claude Code's files (`sync` or
+    /// `switch` brings it back)
+    Deactivate,
     /// Delete old generations and store entries no kept generation uses
     Gc {
         /// Keep the newest N generations (the current one is always kept)
@@ -140,7 +151,7 @@ enum PluginCommand {
     List,
     /// Show a plugin: what is requested, locked and available
     Info { name: String },
-    /// Add a plugin to paii.toml (NAME or NAME@REQUIREMENT) and lock
+    /// Add a plugin to paii.toml (NAME or NAME@REQUIREMENT), lock and sync
     Install {
         name: String,
         /// Take it from this registry only
@@ -161,9 +172,25 @@ enum PluginCommand {
         /// The expected `sha256-...` of a --url plugin's tree
         #[arg(long, requires = "url")]
         integrity: Option<String>,
+        /// Edit paii.toml and paii.lock only; do not sync
+        #[arg(long)]
+        no_sync: bool,
     },
-    /// Remove a plugin from paii.toml and lock
-    Remove { name: String },
+    /// Remove a plugin from paii.toml, lock and sync
+    Remove {
+        name: String,
+        /// Edit paii.toml and paii.lock only; do not sync
+        #[arg(long)]
+        no_sync: bool,
+    },
+    /// Upgrade plugins (all, or these) to the newest versions paii.toml
+    /// allows, lock and sync
+    Update {
+        names: Vec<String>,
+        /// Lock only; do not sync
+        #[arg(long)]
+        no_sync: bool,
+    },
     /// Hash store entries again and report corruption (all, or these plugins)
     Verify { names: Vec<String> },
 }
@@ -219,6 +246,7 @@ enum ValidateFormat {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::fail::setup();
     crate::log::init(cli.global.verbose);
     crate::http::init_tls();
     let printer = Printer::new(cli.global.output, cli.global.color, cli.global.quiet);
@@ -362,23 +390,71 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             }
         }
         Command::Rollback => {
-            let n = ops::generations::switch(ctx, None)?;
-            p.status(&format!("rolled back to generation {n}"));
-            p.json(&serde_json::json!({ "current": n }));
+            let s = ops::generations::switch(ctx, None)?;
+            p.claude_changes(&s.claude);
+            p.status(&format!("rolled back to generation {}", s.number));
+            p.json(&serde_json::json!({ "current": s.number, "claude": s.claude }));
         }
         Command::Switch { number } => {
-            let n = ops::generations::switch(ctx, Some(number))?;
-            p.status(&format!("switched to generation {n}"));
-            p.json(&serde_json::json!({ "current": n }));
+            let s = ops::generations::switch(ctx, Some(number))?;
+            p.claude_changes(&s.claude);
+            p.status(&format!("switched to generation {}", s.number));
+            p.json(&serde_json::json!({ "current": s.number, "claude": s.claude }));
+        }
+        Command::Doctor { fix } => {
+            let r = ops::doctor::run(ctx, fix)?;
+            if p.format() == Format::Json {
+                p.json(&r);
+            } else {
+                for f in &r.findings {
+                    let hint = match (&f.hint, f.fixable && !fix) {
+                        (_, true) => " (`paii doctor --fix` repairs it)".to_string(),
+                        (Some(h), false) => format!(" ({h})"),
+                        (None, false) => String::new(),
+                    };
+                    println!("problem: {}{hint}", f.what);
+                }
+                for f in &r.fixed {
+                    println!("fixed: {f}");
+                }
+                if r.findings.is_empty() {
+                    p.status("no problems found");
+                }
+            }
+            let unrepaired = r.findings.iter().any(|f| !(fix && f.fixable));
+            if unrepaired {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Deactivate => {
+            let c = ops::doctor::deactivate(ctx)?;
+            p.claude_changes(&c);
+            p.status("deactivated: Claude Code's files hold nothing of paii's (`paii sync` or `paii switch N` brings it back)");
+            p.json(&c);
         }
         Command::Plugin(cmd) => match cmd {
             PluginCommand::List => p.plugin_list(&ops::plugin::list(ctx)?),
             PluginCommand::Info { name } => p.plugin_info(&ops::plugin::info(ctx, &name)?),
-            PluginCommand::Install { name, registry, git, rev, path, url, integrity } => {
+            PluginCommand::Install { name, registry, git, rev, path, url, integrity, no_sync } => {
                 let spec = ops::plugin::InstallSpec { name, registry, git, rev, path, url, integrity };
                 p.edit_outcome(&ops::plugin::install(ctx, &spec)?);
+                if !no_sync {
+                    p.sync_outcome(&ops::sync::run(ctx, &ops::sync::SyncOptions::default())?);
+                }
             }
-            PluginCommand::Remove { name } => p.edit_outcome(&ops::plugin::remove(ctx, &name)?),
+            PluginCommand::Update { names, no_sync } => {
+                let out = ops::lock::run(ctx, &ops::lock::LockOptions { update: Some(names), check: false })?;
+                p.lock_outcome(&out, false);
+                if !no_sync {
+                    p.sync_outcome(&ops::sync::run(ctx, &ops::sync::SyncOptions::default())?);
+                }
+            }
+            PluginCommand::Remove { name, no_sync } => {
+                p.edit_outcome(&ops::plugin::remove(ctx, &name)?);
+                if !no_sync {
+                    p.sync_outcome(&ops::sync::run(ctx, &ops::sync::SyncOptions::default())?);
+                }
+            }
             PluginCommand::Verify { names } => {
                 let report = ops::verify::run(ctx, &names)?;
                 p.verify(&report);

@@ -105,6 +105,7 @@ impl Printer {
                 "plugins": out.plugins,
                 "generation": out.generation,
                 "current": out.current,
+                "claude": if out.claude_known { serde_json::to_value(&out.claude).unwrap_or_default() } else { serde_json::Value::Null },
             }));
         }
         if out.dry_run {
@@ -115,9 +116,17 @@ impl Printer {
             for p in out.plugins.iter().filter(|p| p.fetched) {
                 self.status(&format!("would fetch {} {} ({})", p.name, p.version, p.source));
             }
+            if !out.claude_known {
+                self.status("Claude Code's changes are known once every plugin is fetched");
+            } else if out.claude.is_empty() {
+                self.status("Claude Code's files would not change");
+            } else {
+                self.status(&format!("would change Claude Code's files:\n{}", out.claude.lines().iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")));
+            }
             self.status("dry run: nothing was changed");
             return;
         }
+        self.claude_changes(&out.claude);
         if out.lock.written {
             self.status(&format!("updated {}", display_name(&out.lock.path)));
         }
@@ -138,6 +147,14 @@ impl Printer {
             let built = out.plugins.iter().filter(|p| p.built).count();
             self.status(&format!("{with_build} built ({built} built now, {} already in the store)", with_build - built));
         }
+    }
+
+    /// What changed in Claude Code's files, one line each.
+    pub fn claude_changes(&self, changes: &crate::claude::Changes) {
+        if self.format == Format::Json || changes.is_empty() {
+            return;
+        }
+        self.status(&format!("Claude Code:\n{}", changes.lines().iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")));
     }
 
     pub fn verify(&self, report: &[Verified]) {

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::{Context, Error};
+use crate::claude::{Changes, Claude, Fragment};
 use crate::generation::Generations;
 
 #[derive(Debug, Serialize)]
@@ -31,17 +32,30 @@ pub fn list(_ctx: &Context) -> Result<Vec<ListedGeneration>, Error> {
         .collect())
 }
 
-/// Switches to generation `n` (or, without one, to the current one's parent).
-pub fn switch(ctx: &Context, n: Option<u32>) -> Result<u32, Error> {
+#[derive(Debug, Serialize)]
+pub struct Switched {
+    pub number: u32,
+    pub claude: Changes,
+}
+
+/// Switches to generation `n` (or, without one, to the current one's
+/// parent), and Claude Code's files follow. Names that are the user's stop
+/// it before `current` moves.
+pub fn switch(ctx: &Context, n: Option<u32>) -> Result<Switched, Error> {
     let _guard = ctx.lock_home(if n.is_some() { "switch" } else { "rollback" })?;
-    let generations = Generations::new(&crate::paths::paii_home());
-    match n {
-        Some(n) => {
-            generations.switch(n)?;
-            Ok(n)
-        }
-        None => Ok(generations.rollback()?),
-    }
+    let home = crate::paths::paii_home();
+    let generations = Generations::new(&home);
+    let number = match n {
+        Some(n) => n,
+        None => generations.parent_of_current()?,
+    };
+    let fragment = Fragment::load(&generations.path(number).join("claude"))?;
+    let claude = Claude::from_env(&home);
+    claude.plan(&fragment)?;
+    generations.switch(number)?;
+    crate::fail::point("switch-before-claude").map_err(Error::io("cannot write", &claude.dir))?;
+    let claude = claude.apply(&fragment)?;
+    Ok(Switched { number, claude })
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the Unix epoch.

@@ -2,6 +2,7 @@
 //! `ops`). Functions here return typed outcomes; `cli` prints them.
 
 pub mod build;
+pub mod doctor;
 pub mod generations;
 pub mod init;
 pub mod lock;
@@ -118,6 +119,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Generation(#[from] crate::generation::GenerationError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Claude(#[from] crate::claude::ClaudeError),
     #[error("{action} {}: {source}", path.display())]
     Io {
         action: &'static str,

@@ -46,6 +46,24 @@ pub fn run(ctx: &Context) -> Result<Status, Error> {
             }
         }
     }
+    if let Some(n) = current {
+        let claude = crate::claude::Claude::from_env(&home);
+        if !claude.active() {
+            drift.push("paii is deactivated: Claude Code sees none of its plugins (`paii sync` or `paii switch` brings them back)".to_string());
+        } else {
+            match crate::claude::Fragment::load(&generations.path(n).join("claude")).and_then(|f| claude.plan(&f)) {
+                Ok(changes) => {
+                    for line in changes.lines() {
+                        drift.push(format!("Claude Code's files lag behind generation {n} ({line}): run `paii sync`"));
+                    }
+                    for e in &changes.foreign_edits {
+                        drift.push(format!("{e} is paii's but was edited by hand (see `paii doctor`)"));
+                    }
+                }
+                Err(e) => drift.push(format!("Claude Code's files: {e}")),
+            }
+        }
+    }
     Ok(Status {
         current,
         plugins: meta.iter().flat_map(|m| m.plugins.iter().map(|p| format!("{} {}", p.name, p.version))).collect(),

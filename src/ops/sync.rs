@@ -1,10 +1,8 @@
-//! `paii sync`: lock if needed, then fetch every locked plugin into the
-//! store, verified; the lock learns each plugin's integrity the first time.
-//!
-//! Builds and generations (switching what Claude Code sees) are later stages
-//! of the same command.
+//! `paii sync`: lock if needed, fetch every locked plugin into the store
+//! (verified; the lock learns each integrity the first time), build, assemble
+//! a generation, switch `current` to it and reconcile Claude Code's files.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -12,7 +10,11 @@ use serde::Serialize;
 
 use super::lock::{LockOutcome, apply, plan_with};
 use super::{Context, Error};
-use crate::lock::{LockDiff, LockedPlugin, LockedSource};
+use crate::claude::{Changes, Claude, Contribution, Fragment};
+use crate::dispatch::Handler;
+use crate::generation::{Assembly, GenerationPlugin, Generations};
+use crate::lock::{Lock, LockDiff, LockedPlugin, LockedSource};
+use crate::manifest::{Manifest, PluginManifest};
 use crate::source::{Fetched, Fetcher, SourceError, describe};
 use crate::store::Store;
 
@@ -42,6 +44,7 @@ pub struct SyncedPlugin {
     pub version: String,
     pub source: String,
     pub store_path: PathBuf,
+    pub integrity: Option<crate::integrity::Integrity>,
     /// Whether this sync brought it into the store.
     pub fetched: bool,
     /// Its build output, for plugins with a `[build]`.
@@ -58,6 +61,7 @@ impl SyncedPlugin {
             version: p.version.to_string(),
             source: describe(&p.source),
             store_path: f.entry.path.clone(),
+            integrity: Some(f.entry.integrity),
             fetched: f.added,
             build: None,
             built: false,
@@ -73,12 +77,17 @@ pub struct SyncOutcome {
     /// The generation this sync created, if anything changed.
     pub generation: Option<u32>,
     pub current: Option<u32>,
+    /// What changed (or, in a dry run, would change) in Claude Code's files.
+    pub claude: Changes,
+    /// False in a dry run whose plugins are not all fetched yet.
+    pub claude_known: bool,
 }
 
 pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     let offline = opts.offline || opts.frozen;
     let locked = opts.locked || opts.frozen;
     let manifest = ctx.load_manifest()?;
+    let home = crate::paths::paii_home();
     let _guard = ctx.lock_home("sync")?;
     let mut planned = plan_with(ctx, &manifest, None, offline)?;
     if locked && !planned.up_to_date {
@@ -93,35 +102,10 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
         ));
     }
     if opts.dry_run {
-        let store = Store::new(crate::paths::paii_home().join("store"));
-        let plugins = planned
-            .new
-            .plugins
-            .iter()
-            .map(|p| {
-                let present = p.integrity.and_then(|i| store.get(&i, &p.name, &p.version.to_string()));
-                SyncedPlugin {
-                    name: p.name.clone(),
-                    version: p.version.to_string(),
-                    source: describe(&p.source),
-                    fetched: present.is_none(),
-                    store_path: present.map(|e| e.path).unwrap_or_default(),
-                    build: None,
-                    built: false,
-                }
-            })
-            .collect();
-        let diff = LockDiff::between(planned.old.as_ref(), &planned.new);
-        return Ok(SyncOutcome {
-            lock: LockOutcome { path: planned.path, lock: planned.new, diff, written: false },
-            plugins,
-            dry_run: true,
-            generation: None,
-            current: None,
-        });
+        return dry_run(ctx, &home, &manifest, planned);
     }
 
-    let fetcher = Fetcher::for_home(&crate::paths::paii_home(), &manifest.dir, offline);
+    let fetcher = Fetcher::for_home(&home, &manifest.dir, offline);
     let cleaned = fetcher.store.clean_temporaries()?;
     if cleaned > 0 {
         crate::debug!("removed {cleaned} half-assembled store entries left by an interrupted run");
@@ -151,7 +135,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
             ));
         }
     }
-    build_all(ctx, &crate::paths::paii_home(), &sources, &mut plugins, opts.jobs)?;
+    let manifests = build_all(ctx, &home, &sources, &mut plugins, opts.jobs)?;
     planned.text = planned.new.to_toml();
     planned.up_to_date = planned.old_text.as_deref() == Some(planned.text.as_str());
     if locked && !planned.up_to_date {
@@ -160,31 +144,171 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
             Some("run `paii sync` once without --locked and commit paii.lock".to_string()),
         ));
     }
-    // The new generation is assembled aside first; the lock is written and
-    // `current` switched only once it is complete.
-    let generations = crate::generation::Generations::new(&crate::paths::paii_home());
-    generations.clean_temporaries()?;
+    // Plan everything, then apply: the generation is assembled aside, names
+    // that are the user's stop the sync before anything is switched, and
+    // the lock is written and `current` switched only once it is complete.
     use sha2::Digest;
     let lock_hash = crate::integrity::hex(&sha2::Sha256::digest(planned.text.as_bytes()));
-    let contents: Vec<crate::generation::GenerationPlugin> = plugins
-        .iter()
-        .map(|p| crate::generation::GenerationPlugin {
-            name: p.name.clone(),
-            version: p.version.clone(),
-            store_path: p.store_path.clone(),
-            build_path: p.build.clone(),
-        })
-        .collect();
-    let unchanged = generations
-        .current()
-        .and_then(|n| generations.meta(n).ok())
-        .is_some_and(|m| m.lock_hash == lock_hash && m.plugins == contents);
-    let generation = if unchanged { None } else { Some(generations.create(&lock_hash, contents)?) };
+    let assembly = assemble(ctx, &home, &manifest, &planned.new, &plugins, &manifests, lock_hash)?;
+    let claude = Claude::from_env(&home);
+    claude.plan(&assembly.fragment).map_err(Error::from)?;
+    let generations = Generations::new(&home);
+    generations.clean_temporaries()?;
+    let content_hash = assembly.content_hash();
+    let unchanged = generations.current().and_then(|n| generations.meta(n).ok()).is_some_and(|m| m.content_hash == content_hash);
+    let generation = if unchanged { None } else { Some(generations.create(&assembly)?) };
+    crate::fail::point("sync-before-lock").map_err(Error::io("cannot write", &planned.path))?;
     let lock = apply(planned)?;
     if let Some(n) = generation {
+        crate::fail::point("sync-before-switch").map_err(Error::io("cannot switch", &home))?;
         generations.switch(n)?;
     }
-    Ok(SyncOutcome { lock, plugins, dry_run: false, generation, current: generations.current() })
+    crate::fail::point("sync-before-claude").map_err(Error::io("cannot write", &claude.dir))?;
+    let claude_changes = claude.apply(&assembly.fragment)?;
+    for e in &claude_changes.foreign_edits {
+        (ctx.status)(&format!("warning: {e} was edited by hand; paii owns it and put its own value back (`paii doctor` reports such edits)"));
+    }
+    Ok(SyncOutcome { lock, plugins, dry_run: false, generation, current: generations.current(), claude: claude_changes, claude_known: true })
+}
+
+/// `--dry-run`: the lock's changes, what would be fetched, and, when every
+/// plugin is already at hand, what Claude Code would see change.
+fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock::Planned) -> Result<SyncOutcome, Error> {
+    let store = Store::new(home.join("store"));
+    let mut at_hand = Vec::new();
+    let plugins: Vec<SyncedPlugin> = planned
+        .new
+        .plugins
+        .iter()
+        .map(|p| {
+            let present = p.integrity.and_then(|i| store.get(&i, &p.name, &p.version.to_string()));
+            let tree = match (&p.source, &present) {
+                (_, Some(e)) => Some(e.path.clone()),
+                (LockedSource::Path { path }, None) => Some(crate::paths::expand(path, &manifest.dir)),
+                _ => None,
+            };
+            at_hand.push(tree);
+            SyncedPlugin {
+                name: p.name.clone(),
+                version: p.version.to_string(),
+                source: describe(&p.source),
+                fetched: present.is_none(),
+                integrity: present.as_ref().map(|e| e.integrity),
+                store_path: present.map(|e| e.path).unwrap_or_default(),
+                build: None,
+                built: false,
+            }
+        })
+        .collect();
+    let mut claude = Changes::default();
+    let mut claude_known = false;
+    if let Some(trees) = at_hand.into_iter().collect::<Option<Vec<PathBuf>>>() {
+        let manifests = trees.iter().map(|t| PluginManifest::load(&t.join("plugin.toml"))).collect::<Result<Vec<_>, _>>()?;
+        let contributions = contributions(manifest, &manifests, &trees);
+        let fragment = Fragment::build(home, &contributions)?;
+        claude = Claude::from_env(home).plan(&fragment)?;
+        claude_known = true;
+    }
+    let _ = ctx;
+    let diff = LockDiff::between(planned.old.as_ref(), &planned.new);
+    Ok(SyncOutcome {
+        lock: LockOutcome { path: planned.path, lock: planned.new, diff, written: false },
+        plugins,
+        dry_run: true,
+        generation: None,
+        current: None,
+        claude,
+        claude_known,
+    })
+}
+
+fn contributions<'a>(manifest: &Manifest, manifests: &'a [PluginManifest], trees: &'a [PathBuf]) -> Vec<Contribution<'a>> {
+    manifests
+        .iter()
+        .zip(trees)
+        .map(|(pm, root)| {
+            let request = manifest.plugin(&pm.name);
+            Contribution { manifest: pm, root, hooks: request.is_none_or(|r| r.hooks), mcp: request.is_none_or(|r| r.mcp) }
+        })
+        .collect()
+}
+
+/// Everything the new generation holds: plugin links, the Claude Code
+/// fragment, and the dispatch table's handlers with their merged config,
+/// contract wiring and secret names.
+pub(crate) fn assemble(
+    ctx: &Context,
+    home: &Path,
+    manifest: &Manifest,
+    lock: &Lock,
+    plugins: &[SyncedPlugin],
+    manifests: &[PluginManifest],
+    lock_hash: String,
+) -> Result<Assembly, Error> {
+    let trees: Vec<PathBuf> = plugins.iter().map(|p| p.store_path.clone()).collect();
+    let fragment = Fragment::build(home, &contributions(manifest, manifests, &trees))?;
+    let secrets = crate::secrets::names(&home.join(".env"));
+    let mut handlers = Vec::new();
+    for ((p, pm), locked) in plugins.iter().zip(manifests).zip(&lock.plugins) {
+        let config = crate::config::effective(pm, &manifest.file, manifest.config.get(&pm.name), home)?;
+        let request = manifest.plugin(&pm.name);
+        if request.is_some_and(|r| !r.hooks) || pm.hooks.is_empty() {
+            continue;
+        }
+        let command = crate::build::resolve_command(pm, p.build.as_deref(), &p.store_path);
+        if command.is_empty() {
+            (ctx.status)(&format!("warning: `{}` declares [hooks] but has no [run] command; its hooks are not installed", pm.name));
+            continue;
+        }
+        let missing: Vec<&String> = pm.secrets.required.iter().filter(|k| !secrets.contains(*k)).collect();
+        if !missing.is_empty() {
+            (ctx.status)(&format!(
+                "warning: `{}` needs {} in {}; its hooks will be skipped until then",
+                pm.name,
+                missing.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
+                home.join(".env").display()
+            ));
+        }
+        let mut env = std::collections::BTreeMap::new();
+        env.insert("PAII_CONFIG".to_string(), config.to_json().to_string());
+        for (key, provider) in &locked.wiring {
+            env.insert(format!("PAII_CONTRACT_{}", key.to_uppercase().replace('-', "_")), provider.clone());
+        }
+        for h in &pm.hooks {
+            let mut argv = command.clone();
+            argv.extend(["hook".to_string(), h.event.kebab().to_string()]);
+            handlers.push((
+                h.event,
+                Handler {
+                    plugin: pm.name.clone(),
+                    argv,
+                    root: PathBuf::new(),
+                    matcher: h.matcher.clone().filter(|m| !m.is_empty() && m != "*"),
+                    timeout_ms: h.timeout_ms.unwrap_or(crate::claude::fragment::DEFAULT_TIMEOUT_MS),
+                    fail_closed: pm.fail_closed,
+                    env: env.clone(),
+                    secrets: pm.secrets.required.iter().chain(&pm.secrets.optional).cloned().collect(),
+                    required_secrets: pm.secrets.required.clone(),
+                },
+            ));
+        }
+    }
+    Ok(Assembly {
+        lock_hash,
+        plugins: plugins
+            .iter()
+            .map(|p| GenerationPlugin {
+                name: p.name.clone(),
+                version: p.version.clone(),
+                store_path: p.store_path.clone(),
+                integrity: p.integrity,
+                build_path: p.build.clone(),
+            })
+            .collect(),
+        fragment,
+        handlers,
+        history_dir: manifest.history_dir.clone().unwrap_or_else(|| home.join("history")),
+    })
 }
 
 /// Builds every fetched plugin that has a `[build]`, `jobs` at a time (at
@@ -196,7 +320,7 @@ pub(crate) fn build_all(
     sources: &[crate::store::StorePath],
     plugins: &mut [SyncedPlugin],
     jobs: usize,
-) -> Result<(), Error> {
+) -> Result<Vec<PluginManifest>, Error> {
     let builder = crate::build::Builder::for_home(home);
     // Each plugin.toml is read once; every missing toolchain is named
     // before any build starts.
@@ -231,7 +355,7 @@ pub(crate) fn build_all(
             p.built = b.fresh;
         }
     }
-    Ok(())
+    Ok(manifests)
 }
 
 /// `f` over `items` on up to `jobs` threads; the results in item order.

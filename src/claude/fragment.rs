@@ -1,0 +1,166 @@
+//! What one generation contributes to Claude Code: skills, agents and
+//! commands found by convention in each plugin, one hook entry per handled
+//! event, and MCP servers. Computed before anything is switched, so that
+//! collisions are errors while the previous generation is still current.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::ClaudeError;
+use super::settings::HookEntry;
+use crate::event::HookEvent;
+use crate::manifest::PluginManifest;
+
+/// The default handler timeout, as the dispatcher applies it.
+pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+/// Claude Code's timeout is the slowest handler's plus this, so that the
+/// dispatcher always gets to kill its handlers and answer first.
+const TIMEOUT_MARGIN_S: u64 = 5;
+
+/// One plugin as the fragment sees it.
+pub struct Contribution<'a> {
+    pub manifest: &'a PluginManifest,
+    /// The plugin's tree in the store.
+    pub root: &'a Path,
+    pub hooks: bool,
+    pub mcp: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fragment {
+    pub hooks: BTreeMap<HookEvent, HookEntry>,
+    /// `skills/<n>`, `agents/<n>.md`, `commands/<n>.md` -> file or directory in the store.
+    pub links: BTreeMap<String, PathBuf>,
+    pub mcp_servers: IndexMap<String, Value>,
+}
+
+impl Fragment {
+    /// The fragment of `plugins`; two plugins claiming one name is an error
+    /// naming both.
+    pub fn build(home: &Path, plugins: &[Contribution<'_>]) -> Result<Fragment, ClaudeError> {
+        let mut fragment = Fragment::default();
+        let mut owners: BTreeMap<String, &str> = BTreeMap::new();
+        let mut matchers: BTreeMap<HookEvent, (Vec<String>, bool, u64)> = BTreeMap::new();
+        let mut collisions = Vec::new();
+        for c in plugins {
+            let name = c.manifest.name.as_str();
+            for (link, target) in discover(c.manifest, c.root)? {
+                if let Some(other) = owners.insert(link.clone(), name) {
+                    collisions.push(format!("{link} is provided by both `{other}` and `{name}`"));
+                }
+                fragment.links.insert(link, target);
+            }
+            if c.hooks {
+                for h in &c.manifest.hooks {
+                    let e = matchers.entry(h.event).or_default();
+                    match h.matcher.as_deref() {
+                        None | Some("") | Some("*") => e.1 = true,
+                        Some(m) if !e.0.iter().any(|x| x == m) => e.0.push(m.to_string()),
+                        Some(_) => {}
+                    }
+                    e.2 = e.2.max(h.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
+                }
+            }
+            if c.mcp {
+                for (server, value) in mcp_servers(c.root, &home.join("plugins").join(name))? {
+                    let key = format!("MCP server `{server}`");
+                    if let Some(other) = owners.insert(key.clone(), name) {
+                        collisions.push(format!("{key} is provided by both `{other}` and `{name}`"));
+                    }
+                    fragment.mcp_servers.insert(server, value);
+                }
+            }
+        }
+        if !collisions.is_empty() {
+            return Err(ClaudeError::Collisions(collisions));
+        }
+        for (event, (list, all, timeout_ms)) in matchers {
+            let matcher = event.is_tool_event().then(|| if all { String::new() } else { list.join("|") });
+            fragment.hooks.insert(event, HookEntry { matcher, timeout: timeout_ms.div_ceil(1000) + TIMEOUT_MARGIN_S });
+        }
+        Ok(fragment)
+    }
+}
+
+/// Skills, agents and commands of one plugin tree, by convention.
+pub fn discover(pm: &PluginManifest, root: &Path) -> Result<Vec<(String, PathBuf)>, ClaudeError> {
+    let mut out = Vec::new();
+    if root.join("SKILL.md").is_file() {
+        let name = pm
+            .provides
+            .iter()
+            .find(|p| p.contract == "SkillProvider")
+            .and_then(|p| p.name.clone())
+            .unwrap_or_else(|| pm.name.clone());
+        out.push((format!("skills/{name}"), root.to_path_buf()));
+    }
+    for (dir, name) in entries(&root.join("skills")) {
+        if dir.join("SKILL.md").is_file() {
+            out.push((format!("skills/{name}"), dir));
+        }
+    }
+    for (path, name) in entries(&root.join("agents")) {
+        if path.join("AGENT.md").is_file() {
+            out.push((format!("agents/{name}.md"), path.join("AGENT.md")));
+        } else if let Some(stem) = name.strip_suffix(".md").filter(|_| path.is_file()) {
+            out.push((format!("agents/{stem}.md"), path));
+        }
+    }
+    for (path, name) in entries(&root.join("commands")) {
+        if name.ends_with(".md") && path.is_file() {
+            out.push((format!("commands/{name}"), path));
+        }
+    }
+    Ok(out)
+}
+
+/// The visible entries of a directory, sorted by name.
+fn entries(dir: &Path) -> Vec<(PathBuf, String)> {
+    let Ok(rd) = fs::read_dir(dir) else { return Vec::new() };
+    let mut v: Vec<(PathBuf, String)> = rd
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            (!name.starts_with('.')).then(|| (e.path(), name))
+        })
+        .collect();
+    v.sort_by(|a, b| a.1.cmp(&b.1));
+    v
+}
+
+/// The servers of a plugin's `.mcp.json` (`{"mcpServers": {...}}`, or the
+/// servers object alone), with `${CLAUDE_PLUGIN_ROOT}` made concrete. Other
+/// `${VAR}` references, secrets among them, are left for Claude Code to
+/// expand: their values are never written.
+fn mcp_servers(root: &Path, plugin_root: &Path) -> Result<IndexMap<String, Value>, ClaudeError> {
+    let path = root.join(".mcp.json");
+    if !path.is_file() {
+        return Ok(IndexMap::new());
+    }
+    let file = super::json::JsonFile::read(&path)?;
+    let servers = match file.doc.get("mcpServers") {
+        Some(Value::Object(m)) => m.clone(),
+        Some(other) => {
+            return Err(ClaudeError::Record { path, message: format!("`mcpServers` is {}, not an object", super::json::kind(other)) });
+        }
+        None => file.doc,
+    };
+    let root_str = plugin_root.display().to_string();
+    Ok(servers.into_iter().map(|(k, mut v)| {
+        expand_root(&mut v, &root_str);
+        (k, v)
+    }).collect())
+}
+
+fn expand_root(v: &mut Value, root: &str) {
+    match v {
+        Value::String(s) if s.contains("${CLAUDE_PLUGIN_ROOT}") => *s = s.replace("${CLAUDE_PLUGIN_ROOT}", root),
+        Value::Array(a) => a.iter_mut().for_each(|x| expand_root(x, root)),
+        Value::Object(m) => m.values_mut().for_each(|x| expand_root(x, root)),
+        _ => {}
+    }
+}

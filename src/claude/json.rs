@@ -1,0 +1,135 @@
+//! Claude Code's JSON files as paii reads and writes them: parsed with the
+//! line and column of any error, never overwritten when they are not a JSON
+//! object, written atomically, and backed up before paii first writes them.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::ClaudeError;
+use crate::diagnostic::SourceFile;
+
+/// A JSON object file as read from disk.
+#[derive(Debug)]
+pub struct JsonFile {
+    pub path: PathBuf,
+    /// The text read, `None` when the file did not exist.
+    pub text: Option<String>,
+    pub doc: Map<String, Value>,
+}
+
+impl JsonFile {
+    /// Reads `path`; a missing file is an empty object. Anything that is not
+    /// a JSON object is an error that points at the problem.
+    pub fn read(path: &Path) -> Result<JsonFile, ClaudeError> {
+        let text = match fs::read_to_string(path) {
+            Ok(t) => Some(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(ClaudeError::io("cannot read", path, e)),
+        };
+        let doc = match &text {
+            None => Map::new(),
+            Some(t) => parse_object(path, t)?,
+        };
+        Ok(JsonFile { path: path.to_path_buf(), text, doc })
+    }
+
+    /// The document as it would be written.
+    pub fn render(doc: &Map<String, Value>) -> String {
+        // Claude Code writes two-space indented JSON; so does paii.
+        let mut s = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
+        s.push('\n');
+        s
+    }
+
+    /// Whether `doc` differs from what was read.
+    pub fn changed(&self, doc: &Map<String, Value>) -> bool {
+        match &self.text {
+            None => !doc.is_empty(),
+            Some(_) => &self.doc != doc,
+        }
+    }
+}
+
+fn parse_object(path: &Path, text: &str) -> Result<Map<String, Value>, ClaudeError> {
+    let file = SourceFile::new(path, text);
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(ClaudeError::Invalid(Box::new(file.error(
+            Some(0..text.len().min(1)),
+            format!("is not a JSON object but {}", kind(&other)),
+            Some("paii only edits a settings file whose top level is an object; fix or move it".into()),
+        )))),
+        Err(e) => {
+            let offset = offset_of(text, e.line(), e.column());
+            Err(ClaudeError::Invalid(Box::new(file.error(
+                Some(offset..offset + 1),
+                format!("is not valid JSON: {e}"),
+                Some("paii never overwrites a file it cannot parse; fix it and run the command again".into()),
+            ))))
+        }
+    }
+}
+
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The byte offset of serde_json's 1-based line and column.
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    (start + column.saturating_sub(1)).min(text.len().saturating_sub(1))
+}
+
+/// Writes `doc` to `file.path` (temp + fsync + rename), keeping the
+/// original under `backups` the first time paii writes it.
+pub fn write(file: &JsonFile, doc: &Map<String, Value>, backups: &Path, backup_name: &str) -> Result<(), ClaudeError> {
+    if let Some(original) = &file.text {
+        let backup = backups.join(backup_name);
+        if !backup.exists() {
+            crate::fsutil::atomic_write(&backup, original.as_bytes()).map_err(|e| ClaudeError::io("cannot back up to", &backup, e))?;
+        }
+    }
+    crate::fsutil::atomic_write(&file.path, JsonFile::render(doc).as_bytes()).map_err(|e| ClaudeError::io("cannot write", &file.path, e))
+}
+
+/// The backed-up original, if it parses to exactly `doc`: restoring its
+/// bytes gives back the user's own formatting.
+pub fn original_if_same(backups: &Path, backup_name: &str, doc: &Map<String, Value>) -> Option<String> {
+    let text = fs::read_to_string(backups.join(backup_name)).ok()?;
+    let parsed: Map<String, Value> = serde_json::from_str(&text).ok()?;
+    (&parsed == doc).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_json_is_reported_at_its_line_and_column() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("settings.json");
+        fs::write(&p, "{\n  \"a\": 1,\n  \"b\": x\n}\n").unwrap();
+        let e = JsonFile::read(&p).unwrap_err();
+        let ClaudeError::Invalid(e) = e else { panic!("{e}") };
+        assert_eq!((e.location.line, e.location.column), (Some(3), Some(8)), "{e}");
+        fs::write(&p, "[1]").unwrap();
+        assert!(JsonFile::read(&p).unwrap_err().to_string().contains("not a JSON object but an array"));
+    }
+
+    #[test]
+    fn a_missing_file_is_an_empty_object_that_is_not_written_when_left_empty() {
+        let d = tempfile::tempdir().unwrap();
+        let f = JsonFile::read(&d.path().join("nope.json")).unwrap();
+        assert!(f.doc.is_empty());
+        assert!(!f.changed(&Map::new()));
+    }
+}

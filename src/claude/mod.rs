@@ -1,0 +1,542 @@
+//! Claude Code's side of a generation. A generation carries a `claude/`
+//! tree (skill, agent and command links into the store, and the settings
+//! and MCP fragments); reconciling makes `$CLAUDE_CONFIG_DIR` show exactly
+//! that, owning only what paii added:
+//!
+//! - links `skills/<n>`, `agents/<n>.md`, `commands/<n>.md` point through
+//!   `$PAII_HOME/current/claude/...`, so a switch that keeps the names
+//!   touches no link;
+//! - one hook entry per event in settings.json, recognised by its command;
+//! - MCP servers in `mcpServers` of Claude Code's user config.
+//!
+//! Reconciling is idempotent: after a crash, running it again finishes the job.
+
+pub mod fragment;
+pub mod json;
+pub mod links;
+pub mod record;
+pub mod settings;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use fragment::{Contribution, Fragment};
+use json::JsonFile;
+use record::Record;
+use settings::HookEntry;
+
+use crate::event::HookEvent;
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ClaudeError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(Box<crate::diagnostic::SpannedError>),
+    #[error("`hooks` in settings.json is not an object")]
+    #[diagnostic(help("paii adds its entries to the `hooks` object; fix settings.json by hand first"))]
+    HooksNotObject,
+    #[error("`hooks.{0}` in settings.json is not an array")]
+    #[diagnostic(help("each event in `hooks` holds a list of matcher groups; fix settings.json by hand first"))]
+    EventNotArray(String),
+    #[error("`mcpServers` in {} is not an object", path.display())]
+    McpNotObject { path: PathBuf },
+    #[error("{} would not match Claude Code's settings schema after paii's edit, so it was left as it was:\n{}", path.display(), errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Schema { path: PathBuf, errors: Vec<String> },
+    #[error("{} already exists and {}:\n{}", if .0.len() == 1 { "this name" } else { "these names" }, if .0.len() == 1 { "is not paii's" } else { "are not paii's" }, .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
+    #[diagnostic(help("paii never replaces your own files: rename or remove yours, or drop the plugin that provides the name; nothing was switched"))]
+    Conflicts(Vec<String>),
+    #[error("plugins collide:\n{}", .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
+    #[diagnostic(help("two plugins of one generation cannot provide the same name; remove one of them from paii.toml"))]
+    Collisions(Vec<String>),
+    #[error("{}: {message}", path.display())]
+    Record { path: PathBuf, message: String },
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ClaudeError {
+    pub fn io(action: &'static str, path: &Path, source: std::io::Error) -> ClaudeError {
+        ClaudeError::Io { action, path: path.to_path_buf(), source }
+    }
+}
+
+/// What a reconcile changed (or, planned, would change).
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct Changes {
+    pub hooks_added: Vec<String>,
+    pub hooks_removed: Vec<String>,
+    pub hooks_changed: Vec<String>,
+    pub links_added: Vec<String>,
+    pub links_removed: Vec<String>,
+    pub mcp_added: Vec<String>,
+    pub mcp_removed: Vec<String>,
+    pub mcp_changed: Vec<String>,
+    /// paii-owned entries someone edited by hand, replaced by paii's value.
+    pub foreign_edits: Vec<String>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        let Changes { foreign_edits: _, .. } = self;
+        [
+            &self.hooks_added,
+            &self.hooks_removed,
+            &self.hooks_changed,
+            &self.links_added,
+            &self.links_removed,
+            &self.mcp_added,
+            &self.mcp_removed,
+            &self.mcp_changed,
+        ]
+        .iter()
+        .all(|v| v.is_empty())
+    }
+
+    /// One line per change, for people.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut add = |sign: &str, what: &str, v: &[String]| out.extend(v.iter().map(|n| format!("{sign} {what} {n}")));
+        add("+", "hook", &self.hooks_added);
+        add("-", "hook", &self.hooks_removed);
+        add("~", "hook", &self.hooks_changed);
+        add("+", "link", &self.links_added);
+        add("-", "link", &self.links_removed);
+        add("+", "mcp server", &self.mcp_added);
+        add("-", "mcp server", &self.mcp_removed);
+        add("~", "mcp server", &self.mcp_changed);
+        out
+    }
+}
+
+/// A problem `doctor` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub what: String,
+    /// Whether reconciling with the current generation repairs it.
+    pub fixable: bool,
+}
+
+/// Claude Code's files as seen from one `PAII_HOME`.
+pub struct Claude {
+    pub home: PathBuf,
+    pub dir: PathBuf,
+    pub user_config: PathBuf,
+    /// The paii binary hook entries call.
+    pub exe: PathBuf,
+}
+
+const KINDS: [&str; 3] = ["skills", "agents", "commands"];
+const SETTINGS_BACKUP: &str = "settings.json";
+const USER_CONFIG_BACKUP: &str = "claude.json";
+
+impl Claude {
+    /// From `CLAUDE_CONFIG_DIR` (or `~/.claude`) and the running binary.
+    pub fn from_env(home: &Path) -> Claude {
+        let exe = std::env::current_exe().ok().and_then(|p| fs::canonicalize(p).ok()).unwrap_or_else(|| PathBuf::from("paii"));
+        Claude {
+            home: home.to_path_buf(),
+            dir: crate::paths::claude_config_dir(),
+            user_config: crate::paths::claude_user_config(),
+            exe,
+        }
+    }
+
+    fn settings_path(&self) -> PathBuf {
+        self.dir.join("settings.json")
+    }
+
+    fn backups(&self) -> PathBuf {
+        self.home.join("backups")
+    }
+
+    /// Where a link of the Claude dir points: through `current`.
+    fn link_target(&self, rel: &str) -> PathBuf {
+        self.home.join("current").join("claude").join(rel)
+    }
+
+    fn is_ours(&self, target: &Path) -> bool {
+        target.starts_with(&self.home)
+    }
+
+    /// What reconciling with `fragment` would change; names that are the
+    /// user's are conflicts, returned as an error before anything is written.
+    pub fn plan(&self, fragment: &Fragment) -> Result<Changes, ClaudeError> {
+        let record = Record::load(&self.home, &self.dir)?;
+        let mut changes = Changes::default();
+        let mut conflicts = self.plan_links(fragment, &record, &mut changes)?;
+        let settings = JsonFile::read(&self.settings_path())?;
+        let mut doc = settings.doc.clone();
+        self.plan_settings(&mut doc, fragment, &mut record.settings.clone(), &record, &mut changes)?;
+        let user = JsonFile::read(&self.user_config)?;
+        let mut udoc = user.doc.clone();
+        conflicts.extend(plan_mcp(&mut udoc, &fragment.mcp_servers, &mut record.mcp.clone(), &self.user_config, &mut changes)?);
+        if !conflicts.is_empty() {
+            return Err(ClaudeError::Conflicts(conflicts));
+        }
+        Ok(changes)
+    }
+
+    /// Makes Claude Code's files show `fragment` (the current generation's).
+    pub fn apply(&self, fragment: &Fragment) -> Result<Changes, ClaudeError> {
+        let old = Record::load(&self.home, &self.dir)?;
+        let changes = self.plan(fragment)?;
+        // The intent first: everything paii owns before or after this run.
+        let mut record = old.clone();
+        record.active = true;
+        for rel in fragment.links.keys() {
+            record.links.insert(rel.clone(), self.link_target(rel));
+        }
+        for (name, v) in &fragment.mcp_servers {
+            record.mcp.servers.entry(name.clone()).or_insert_with(|| v.clone());
+        }
+        record.save(&self.home)?;
+
+        links::apply(self, fragment, &record)?;
+        record.links = fragment.links.keys().map(|rel| (rel.clone(), self.link_target(rel))).collect();
+
+        let settings = JsonFile::read(&self.settings_path())?;
+        let mut doc = settings.doc.clone();
+        if settings.text.is_none() && !fragment.hooks.is_empty() {
+            record.settings.created_file = true;
+        }
+        let mut scratch = Changes::default();
+        let mut srec = record.settings.clone();
+        self.plan_settings(&mut doc, fragment, &mut srec, &old, &mut scratch)?;
+        srec.entries = settings::owned_entries(&doc);
+        if settings.changed(&doc) {
+            settings::validate(&settings.path, &settings.doc, &doc)?;
+        }
+        crate::fail::point("claude-write-settings").map_err(|e| ClaudeError::io("cannot write", &settings.path, e))?;
+        let exists = settle(&settings, &doc, &self.backups(), SETTINGS_BACKUP, srec.created_file)?;
+        srec.created_file &= exists;
+        record.settings = srec;
+
+        // Claude Code rewrites this file itself: read it right before writing.
+        let user = JsonFile::read(&self.user_config)?;
+        let mut udoc = user.doc.clone();
+        if user.text.is_none() && !fragment.mcp_servers.is_empty() {
+            record.mcp.created_file = true;
+        }
+        let mut mrec = record.mcp.clone();
+        let conflicts = plan_mcp(&mut udoc, &fragment.mcp_servers, &mut mrec, &self.user_config, &mut scratch)?;
+        if !conflicts.is_empty() {
+            return Err(ClaudeError::Conflicts(conflicts));
+        }
+        mrec.servers = fragment.mcp_servers.clone();
+        let exists = settle(&user, &udoc, &self.backups(), USER_CONFIG_BACKUP, mrec.created_file)?;
+        mrec.created_file &= exists;
+        record.mcp = mrec;
+        record.save(&self.home)?;
+        Ok(changes)
+    }
+
+    /// Removes everything paii added; the user's files are left as they were
+    /// before paii (byte for byte when nothing else in them changed since).
+    pub fn deactivate(&self) -> Result<Changes, ClaudeError> {
+        let mut record = Record::load(&self.home, &self.dir)?;
+        let mut changes = Changes::default();
+        let empty = Fragment::default();
+        links::apply(self, &empty, &record).map(|removed| changes.links_removed = removed)?;
+        record.links.clear();
+
+        let settings = JsonFile::read(&self.settings_path())?;
+        let mut doc = settings.doc.clone();
+        let old = record.clone();
+        self.plan_settings(&mut doc, &empty, &mut record.settings, &old, &mut changes)?;
+        settle(&settings, &doc, &self.backups(), SETTINGS_BACKUP, record.settings.created_file)?;
+        record.settings = Default::default();
+
+        let user = JsonFile::read(&self.user_config)?;
+        let mut udoc = user.doc.clone();
+        plan_mcp(&mut udoc, &IndexMap::new(), &mut record.mcp, &self.user_config, &mut changes)?;
+        settle(&user, &udoc, &self.backups(), USER_CONFIG_BACKUP, record.mcp.created_file)?;
+        record.mcp = Default::default();
+        record.active = false;
+        record.save(&self.home)?;
+        Ok(changes)
+    }
+
+    /// Whether paii's entries are in Claude Code's files (false after
+    /// `deactivate`, and before the first sync).
+    pub fn active(&self) -> bool {
+        Record::load(&self.home, &self.dir).is_ok_and(|r| r.active)
+    }
+
+    /// What `doctor` finds wrong on the Claude Code side.
+    pub fn check(&self, fragment: Option<&Fragment>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let record = match Record::load(&self.home, &self.dir) {
+            Ok(r) => r,
+            Err(e) => return vec![Finding { what: e.to_string(), fixable: false }],
+        };
+        for kind in KINDS {
+            for (path, name) in links::ours(self, kind) {
+                if fs::metadata(&path).is_err() {
+                    out.push(Finding { what: format!("dangling link {kind}/{name}"), fixable: true });
+                }
+            }
+        }
+        for (rel, target) in &record.links {
+            match fs::read_link(self.dir.join(rel)) {
+                Ok(t) if &t == target => {}
+                Ok(_) | Err(_) if self.dir.join(rel).symlink_metadata().is_ok() => {
+                    out.push(Finding { what: format!("{rel} is paii's but was replaced by hand"), fixable: false })
+                }
+                _ => out.push(Finding { what: format!("link {rel} is missing"), fixable: true }),
+            }
+        }
+        match JsonFile::read(&self.settings_path()) {
+            Err(e) => out.push(Finding { what: e.to_string(), fixable: false }),
+            Ok(s) => {
+                let now = settings::owned_entries(&s.doc);
+                for (event, written) in &record.settings.entries {
+                    match now.get(event) {
+                        None => out.push(Finding { what: format!("settings.json: paii's {event} hook was removed by hand"), fixable: true }),
+                        Some(v) if normalize(v) != normalize(written) => out.push(Finding {
+                            what: format!("settings.json: paii's {event} hook was edited by hand (now {v})"),
+                            fixable: true,
+                        }),
+                        Some(_) => {}
+                    }
+                }
+                let errors = settings::schema_errors(&s.doc);
+                if !errors.is_empty() {
+                    out.push(Finding { what: format!("settings.json does not match Claude Code's schema: {}", errors.join("; ")), fixable: false });
+                }
+            }
+        }
+        match JsonFile::read(&self.user_config) {
+            Err(e) => out.push(Finding { what: e.to_string(), fixable: false }),
+            Ok(u) => {
+                let servers = u.doc.get("mcpServers").and_then(Value::as_object);
+                for (name, written) in &record.mcp.servers {
+                    match servers.and_then(|s| s.get(name)) {
+                        None => out.push(Finding { what: format!("MCP server `{name}` (paii's) was removed by hand"), fixable: true }),
+                        Some(v) if v != written => out.push(Finding { what: format!("MCP server `{name}` (paii's) was edited by hand"), fixable: true }),
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        if let Some(f) = fragment
+            && record.active
+            && let Ok(changes) = self.plan(f)
+            && !changes.is_empty()
+        {
+            out.push(Finding {
+                what: format!("Claude Code's files lag behind the current generation: {}", changes.lines().join(", ")),
+                fixable: true,
+            });
+        }
+        out
+    }
+
+    fn plan_settings(
+        &self,
+        doc: &mut Map<String, Value>,
+        fragment: &Fragment,
+        srec: &mut record::SettingsRecord,
+        record: &Record,
+        changes: &mut Changes,
+    ) -> Result<(), ClaudeError> {
+        let before = settings::owned_entries(doc);
+        for (event, written) in &record.settings.entries {
+            if before.get(event).is_some_and(|v| normalize(v) != normalize(written)) {
+                changes.foreign_edits.push(format!("settings.json hooks.{event}"));
+            }
+        }
+        let wanted: BTreeMap<HookEvent, Value> =
+            fragment.hooks.iter().map(|(e, entry)| (*e, settings::group(&self.exe, *e, entry))).collect();
+        settings::merge(doc, &wanted, srec)?;
+        let after = settings::owned_entries(doc);
+        for k in after.keys().filter(|k| !before.contains_key(*k)) {
+            changes.hooks_added.push(k.clone());
+        }
+        for k in before.keys().filter(|k| !after.contains_key(*k)) {
+            changes.hooks_removed.push(k.clone());
+        }
+        for (k, v) in &after {
+            if before.get(k).is_some_and(|b| b != v) {
+                changes.hooks_changed.push(k.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn plan_links(&self, fragment: &Fragment, record: &Record, changes: &mut Changes) -> Result<Vec<String>, ClaudeError> {
+        let mut conflicts = Vec::new();
+        for rel in fragment.links.keys() {
+            let path = self.dir.join(rel);
+            match fs::symlink_metadata(&path) {
+                Err(_) => changes.links_added.push(rel.clone()),
+                Ok(m) if m.file_type().is_symlink() => {
+                    let target = fs::read_link(&path).unwrap_or_default();
+                    if target == self.link_target(rel) {
+                    } else if self.is_ours(&target) || record.links.contains_key(rel) {
+                        changes.links_added.push(rel.clone());
+                    } else {
+                        conflicts.push(format!("{} (a link to {})", path.display(), target.display()));
+                    }
+                }
+                Ok(_) => conflicts.push(path.display().to_string()),
+            }
+        }
+        for rel in links::stale(self, fragment, record) {
+            changes.links_removed.push(rel);
+        }
+        Ok(conflicts)
+    }
+}
+
+/// Writes `doc` in place of `file`: nothing at all when paii created the
+/// file and nothing else is in it, the user's original bytes when the
+/// document is the original again, else the document. Returns whether the
+/// file now exists.
+fn settle(file: &JsonFile, doc: &Map<String, Value>, backups: &Path, name: &str, created: bool) -> Result<bool, ClaudeError> {
+    if created && doc.is_empty() {
+        if file.text.is_some() {
+            fs::remove_file(&file.path).map_err(|e| ClaudeError::io("cannot remove", &file.path, e))?;
+        }
+        return Ok(false);
+    }
+    if let Some(original) = json::original_if_same(backups, name, doc) {
+        if file.text.as_deref() != Some(original.as_str()) {
+            crate::fsutil::atomic_write(&file.path, original.as_bytes()).map_err(|e| ClaudeError::io("cannot write", &file.path, e))?;
+        }
+        return Ok(true);
+    }
+    if file.changed(doc) {
+        json::write(file, doc, backups, name)?;
+    }
+    Ok(file.text.is_some() || !doc.is_empty())
+}
+
+/// A matcher group with paii's command reduced to its event, so that a
+/// moved paii binary is not mistaken for an edit.
+fn normalize(group: &Value) -> Value {
+    let mut g = group.clone();
+    if let Some(hs) = g.get_mut("hooks").and_then(Value::as_array_mut) {
+        for h in hs {
+            if let Some(e) = h.get("command").and_then(Value::as_str).and_then(settings::dispatch_event) {
+                h["command"] = Value::String(format!("paii hook dispatch {}", e.kebab()));
+            }
+        }
+    }
+    g
+}
+
+/// Puts `wanted` into `mcpServers`: servers paii owns are replaced or
+/// removed; a name that is the user's is a conflict (unless it already
+/// holds exactly paii's value, which paii then adopts).
+fn plan_mcp(
+    doc: &mut Map<String, Value>,
+    wanted: &IndexMap<String, Value>,
+    mrec: &mut record::McpRecord,
+    path: &Path,
+    changes: &mut Changes,
+) -> Result<Vec<String>, ClaudeError> {
+    let mut conflicts = Vec::new();
+    if !doc.contains_key("mcpServers") {
+        if wanted.is_empty() {
+            return Ok(conflicts);
+        }
+        doc.insert("mcpServers".into(), Value::Object(Map::new()));
+        mrec.created_key = true;
+    }
+    let Some(Value::Object(servers)) = doc.get_mut("mcpServers") else {
+        return Err(ClaudeError::McpNotObject { path: path.to_path_buf() });
+    };
+    for (name, written) in &mrec.servers {
+        match servers.get(name) {
+            Some(v) if v != written => changes.foreign_edits.push(format!("mcpServers.{name}")),
+            _ => {}
+        }
+    }
+    for (name, v) in wanted {
+        match servers.get(name) {
+            None => changes.mcp_added.push(name.clone()),
+            Some(cur) if mrec.servers.contains_key(name) => {
+                if cur != v {
+                    changes.mcp_changed.push(name.clone());
+                }
+            }
+            Some(cur) if cur == v => {}
+            Some(_) => conflicts.push(format!("MCP server `{name}` in {}", path.display())),
+        }
+        servers.insert(name.clone(), v.clone());
+    }
+    let gone: Vec<String> = mrec.servers.keys().filter(|n| !wanted.contains_key(*n)).cloned().collect();
+    for name in gone {
+        if servers.shift_remove(&name).is_some() {
+            changes.mcp_removed.push(name.clone());
+        }
+        mrec.servers.shift_remove(&name);
+    }
+    if mrec.created_key && servers.is_empty() {
+        doc.shift_remove("mcpServers");
+        mrec.created_key = false;
+    }
+    Ok(conflicts)
+}
+
+impl Fragment {
+    /// Writes the `claude/` tree of a generation being assembled.
+    pub fn write(&self, dir: &Path, exe: &Path) -> Result<(), ClaudeError> {
+        for (rel, target) in &self.links {
+            let link = dir.join(rel);
+            if let Some(parent) = link.parent() {
+                fs::create_dir_all(parent).map_err(|e| ClaudeError::io("cannot create", parent, e))?;
+            }
+            std::os::unix::fs::symlink(target, &link).map_err(|e| ClaudeError::io("cannot link", &link, e))?;
+        }
+        fs::create_dir_all(dir).map_err(|e| ClaudeError::io("cannot create", dir, e))?;
+        let hooks: Map<String, Value> = self
+            .hooks
+            .iter()
+            .map(|(e, entry)| (e.pascal().to_string(), Value::Array(vec![settings::group(exe, *e, entry)])))
+            .collect();
+        let settings = serde_json::json!({ "hooks": hooks });
+        let mcp = serde_json::json!({ "mcpServers": self.mcp_servers });
+        for (name, v) in [("settings.json", settings), ("mcp.json", mcp)] {
+            let path = dir.join(name);
+            let text = serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
+            fs::write(&path, text).map_err(|e| ClaudeError::io("cannot write", &path, e))?;
+        }
+        Ok(())
+    }
+
+    /// Reads a generation's `claude/` tree back.
+    pub fn load(dir: &Path) -> Result<Fragment, ClaudeError> {
+        let mut f = Fragment::default();
+        for kind in KINDS {
+            for e in fs::read_dir(dir.join(kind)).into_iter().flatten().flatten() {
+                let rel = format!("{kind}/{}", e.file_name().to_string_lossy());
+                f.links.insert(rel, fs::read_link(e.path()).unwrap_or_default());
+            }
+        }
+        let settings = JsonFile::read(&dir.join("settings.json"))?;
+        if let Some(Value::Object(hooks)) = settings.doc.get("hooks") {
+            for (event, groups) in hooks {
+                let (Some(e), Some(g)) = (HookEvent::parse(event), groups.get(0)) else { continue };
+                let matcher = g.get("matcher").and_then(Value::as_str).map(str::to_string);
+                let timeout = g.pointer("/hooks/0/timeout").and_then(Value::as_u64).unwrap_or(fragment::DEFAULT_TIMEOUT_MS / 1000);
+                f.hooks.insert(e, HookEntry { matcher, timeout });
+            }
+        }
+        let mcp = JsonFile::read(&dir.join("mcp.json"))?;
+        if let Some(Value::Object(servers)) = mcp.doc.get("mcpServers") {
+            f.mcp_servers = servers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        }
+        Ok(f)
+    }
+}

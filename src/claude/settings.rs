@@ -1,0 +1,250 @@
+//! paii's hook entries in `$CLAUDE_CONFIG_DIR/settings.json`: one command
+//! hook per event some plugin handles, recognised by its command alone
+//! (the schema allows no extra keys on a hook), everything else untouched.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use super::ClaudeError;
+use super::record::SettingsRecord;
+use crate::event::HookEvent;
+
+/// The vendored SchemaStore schema of settings.json.
+pub const SCHEMA: &str = include_str!("../../vendor/schemastore/claude-code-settings.schema.json");
+
+/// What a generation asks of one event.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HookEntry {
+    /// `None` for events without tools; `""` when every tool is wanted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<String>,
+    /// Seconds Claude Code waits for the dispatcher.
+    pub timeout: u64,
+}
+
+/// The command Claude Code runs for `event`.
+pub fn dispatch_command(exe: &Path, event: HookEvent) -> String {
+    format!("{} hook dispatch {}", shell_quote(&exe.display().to_string()), event.kebab())
+}
+
+/// The event of a paii dispatch command, of any paii binary.
+pub fn dispatch_event(command: &str) -> Option<HookEvent> {
+    let (head, event) = command.trim_end().rsplit_once(' ')?;
+    let program = head.strip_suffix(" hook dispatch")?;
+    let program = program.strip_prefix('\'').and_then(|p| p.strip_suffix('\'')).unwrap_or(program);
+    let name = Path::new(program).file_name()?.to_str()?;
+    (name == "paii").then(|| HookEvent::parse(event)).flatten()
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-+:@%,=".contains(&b)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The matcher group paii writes for an event.
+pub fn group(exe: &Path, event: HookEvent, entry: &HookEntry) -> Value {
+    let mut g = Map::new();
+    if let Some(m) = &entry.matcher {
+        g.insert("matcher".into(), Value::String(m.clone()));
+    }
+    g.insert(
+        "hooks".into(),
+        json!([{ "type": "command", "command": dispatch_command(exe, event), "timeout": entry.timeout }]),
+    );
+    Value::Object(g)
+}
+
+fn is_paii_hook(hook: &Value) -> Option<HookEvent> {
+    hook.get("command").and_then(Value::as_str).and_then(dispatch_event)
+}
+
+/// paii's entries currently in `doc`: event -> its matcher group.
+pub fn owned_entries(doc: &Map<String, Value>) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    let Some(Value::Object(hooks)) = doc.get("hooks") else { return out };
+    for (event, groups) in hooks {
+        for g in groups.as_array().into_iter().flatten() {
+            if g.get("hooks").and_then(Value::as_array).is_some_and(|hs| hs.iter().any(|h| is_paii_hook(h).is_some())) {
+                out.insert(event.clone(), g.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Replaces paii's entries in `doc` with `wanted` (event -> group), in
+/// place where an event already had one; every other key, group, hook and
+/// order stays as it was. `record` learns what paii created.
+pub fn merge(doc: &mut Map<String, Value>, wanted: &BTreeMap<HookEvent, Value>, record: &mut SettingsRecord) -> Result<(), ClaudeError> {
+    if !doc.contains_key("hooks") {
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        doc.insert("hooks".into(), Value::Object(Map::new()));
+        record.created_hooks = true;
+    }
+    let Some(Value::Object(hooks)) = doc.get_mut("hooks") else {
+        return Err(ClaudeError::HooksNotObject);
+    };
+    // Where paii's group stood in each event, to put the new one there.
+    let mut slots: BTreeMap<String, usize> = BTreeMap::new();
+    for (event, groups) in hooks.iter_mut() {
+        let Some(groups) = groups.as_array_mut() else { continue };
+        let mut i = 0;
+        while i < groups.len() {
+            let g = &mut groups[i];
+            let had_paii = if let Some(hs) = g.get_mut("hooks").and_then(Value::as_array_mut) {
+                let before = hs.len();
+                hs.retain(|h| is_paii_hook(h).is_none());
+                let removed = hs.len() != before;
+                if removed && hs.is_empty() {
+                    groups.remove(i);
+                    slots.entry(event.clone()).or_insert(i);
+                    continue;
+                }
+                removed
+            } else {
+                false
+            };
+            if had_paii {
+                slots.entry(event.clone()).or_insert(i + 1);
+            }
+            i += 1;
+        }
+    }
+    for (event, g) in wanted {
+        let key = event.pascal().to_string();
+        if !hooks.contains_key(&key) {
+            hooks.insert(key.clone(), Value::Array(Vec::new()));
+            record.created_events.insert(key.clone());
+        }
+        if let Some(groups) = hooks.get_mut(&key).and_then(Value::as_array_mut) {
+            let at = slots.get(&key).copied().unwrap_or(groups.len()).min(groups.len());
+            groups.insert(at, g.clone());
+        } else {
+            return Err(ClaudeError::EventNotArray(key));
+        }
+    }
+    // Arrays and the `hooks` key that paii itself added go when emptied.
+    let created = std::mem::take(&mut record.created_events);
+    for key in created {
+        let empty = hooks.get(&key).and_then(Value::as_array).is_some_and(Vec::is_empty);
+        if empty {
+            hooks.shift_remove(&key);
+        } else if hooks.contains_key(&key) {
+            record.created_events.insert(key);
+        }
+    }
+    if record.created_hooks && hooks.is_empty() {
+        doc.shift_remove("hooks");
+        record.created_hooks = false;
+    }
+    Ok(())
+}
+
+/// Schema errors of `doc` as "path: message" lines.
+pub fn schema_errors(doc: &Map<String, Value>) -> Vec<String> {
+    let Ok(schema) = serde_json::from_str::<Value>(SCHEMA) else { return vec!["the vendored schema does not parse".into()] };
+    let Ok(validator) = jsonschema::validator_for(&schema) else { return vec!["the vendored schema does not compile".into()] };
+    let instance = Value::Object(doc.clone());
+    let mut errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    errors.sort();
+    errors.dedup();
+    errors
+}
+
+/// Checks that paii's edit keeps settings.json valid: the new document
+/// may not fail the schema where the old one did not (a user's own
+/// unknown-to-the-schema value is theirs to keep).
+pub fn validate(path: &Path, before: &Map<String, Value>, after: &Map<String, Value>) -> Result<(), ClaudeError> {
+    let new = schema_errors(after);
+    if new.is_empty() {
+        return Ok(());
+    }
+    let old = schema_errors(before);
+    let introduced: Vec<String> = new.into_iter().filter(|e| !old.contains(e)).collect();
+    if introduced.is_empty() {
+        return Ok(());
+    }
+    Err(ClaudeError::Schema { path: path.to_path_buf(), errors: introduced })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(m: Option<&str>) -> HookEntry {
+        HookEntry { matcher: m.map(str::to_string), timeout: 12 }
+    }
+
+    #[test]
+    fn dispatch_commands_are_recognised_by_command_alone() {
+        let exe = Path::new("/opt/my tools/paii");
+        let c = dispatch_command(exe, HookEvent::PreToolUse);
+        assert_eq!(c, "'/opt/my tools/paii' hook dispatch pre-tool-use");
+        assert_eq!(dispatch_event(&c), Some(HookEvent::PreToolUse));
+        assert_eq!(dispatch_event("/usr/bin/paii hook dispatch stop"), Some(HookEvent::Stop));
+        assert_eq!(dispatch_event("/usr/bin/other hook dispatch stop"), None);
+        assert_eq!(dispatch_event("paii hook dispatch not-an-event"), None);
+    }
+
+    #[test]
+    fn merge_keeps_every_foreign_value_and_order_and_replaces_only_paii_entries() {
+        let exe = Path::new("/bin/paii");
+        let text = r#"{"model":"opus","hooks":{"PreToolUse":[{"matcher":"Edit","hooks":[{"type":"command","command":"fmt"}]},
+            {"matcher":"Old","hooks":[{"type":"command","command":"/old/paii hook dispatch pre-tool-use"}]},
+            {"matcher":"Write","hooks":[{"type":"command","command":"lint"}]}]},"z":1}"#;
+        let mut doc: Map<String, Value> = serde_json::from_str(text).unwrap();
+        let mut rec = SettingsRecord::default();
+        let wanted = BTreeMap::from([
+            (HookEvent::PreToolUse, group(exe, HookEvent::PreToolUse, &entry(Some("Bash")))),
+            (HookEvent::Stop, group(exe, HookEvent::Stop, &entry(None))),
+        ]);
+        merge(&mut doc, &wanted, &mut rec).unwrap();
+        let pre = doc["hooks"]["PreToolUse"].as_array().unwrap();
+        let matchers: Vec<&str> = pre.iter().map(|g| g["matcher"].as_str().unwrap()).collect();
+        assert_eq!(matchers, ["Edit", "Bash", "Write"], "paii's group takes the old one's place");
+        assert_eq!(doc.keys().collect::<Vec<_>>(), ["model", "hooks", "z"]);
+        assert!(rec.created_events.contains("Stop") && !rec.created_hooks);
+        assert!(schema_errors(&doc).is_empty(), "{:?}", schema_errors(&doc));
+        // Removing everything gives back the user's document exactly.
+        merge(&mut doc, &BTreeMap::new(), &mut rec).unwrap();
+        let mut original: Map<String, Value> = serde_json::from_str(text).unwrap();
+        original["hooks"]["PreToolUse"].as_array_mut().unwrap().remove(1);
+        assert_eq!(doc, original);
+    }
+
+    #[test]
+    fn hooks_paii_created_go_away_with_its_last_entry() {
+        let mut doc = Map::new();
+        doc.insert("theme".into(), json!("dark"));
+        let mut rec = SettingsRecord::default();
+        let wanted = BTreeMap::from([(HookEvent::Stop, group(Path::new("/bin/paii"), HookEvent::Stop, &entry(None)))]);
+        merge(&mut doc, &wanted, &mut rec).unwrap();
+        assert!(rec.created_hooks);
+        merge(&mut doc, &BTreeMap::new(), &mut rec).unwrap();
+        assert_eq!(Value::Object(doc), json!({"theme": "dark"}));
+    }
+
+    #[test]
+    fn a_hooks_value_that_is_not_an_object_is_refused() {
+        let mut doc: Map<String, Value> = serde_json::from_str(r#"{"hooks": []}"#).unwrap();
+        let wanted = BTreeMap::from([(HookEvent::Stop, json!({}))]);
+        assert!(matches!(merge(&mut doc, &wanted, &mut SettingsRecord::default()), Err(ClaudeError::HooksNotObject)));
+    }
+
+    #[test]
+    fn only_errors_paii_introduced_fail_validation() {
+        let before: Map<String, Value> = serde_json::from_str(r#"{"cleanupPeriodDays": "x"}"#).unwrap();
+        assert!(!schema_errors(&before).is_empty());
+        assert!(validate(Path::new("s.json"), &before, &before).is_ok());
+        let mut after = before.clone();
+        after.insert("hooks".into(), json!({"Stop": [{"hooks": [{"type": "command"}]}]}));
+        assert!(validate(Path::new("s.json"), &before, &after).is_err());
+    }
+}

@@ -1,0 +1,5 @@
+//! Hook dispatch: the precompiled table a generation carries.
+
+pub mod table;
+
+pub use table::{DispatchTable, Handler};

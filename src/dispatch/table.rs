@@ -1,0 +1,66 @@
+//! The precompiled dispatch table: `generations/<N>/dispatch.json`.
+//!
+//! Written once when a generation is assembled, read on every hook event:
+//! everything a handler needs (argv, root, matcher, timeout, environment,
+//! merged config) is resolved here so that `hook dispatch` parses no TOML,
+//! reads no registry and no lock.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped when the layout changes; a dispatcher reading another version
+/// allows the event and logs why.
+pub const FORMAT: u32 = 1;
+pub const FILE: &str = "dispatch.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DispatchTable {
+    pub format: u32,
+    pub generation: u32,
+    pub home: PathBuf,
+    pub history_dir: PathBuf,
+    /// kebab-case event -> its handlers, in plugin order.
+    pub events: BTreeMap<String, Vec<Handler>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Handler {
+    pub plugin: String,
+    /// The plugin's `[run] command` resolved to absolute paths, plus `hook <event>`.
+    pub argv: Vec<String>,
+    /// `generations/<N>/plugins/<name>`: immutable while the handler runs.
+    pub root: PathBuf,
+    /// `None`: every tool (and every non-tool event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<String>,
+    pub timeout_ms: u64,
+    #[serde(default)]
+    pub fail_closed: bool,
+    /// PAII_CONFIG and PAII_CONTRACT_<KEY>, fixed at assembly.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// The `.env` keys this plugin is given, read at dispatch.
+    #[serde(default)]
+    pub secrets: Vec<String>,
+    /// Those of them it cannot run without.
+    #[serde(default)]
+    pub required_secrets: Vec<String>,
+}
+
+impl DispatchTable {
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        let text = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        std::fs::write(path, text)
+    }
+
+    pub fn read(path: &Path) -> Result<DispatchTable, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let table: DispatchTable = serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a dispatch table: {e}", path.display()))?;
+        if table.format != FORMAT {
+            return Err(format!("{} has format {}, this paii reads {FORMAT}", path.display(), table.format));
+        }
+        Ok(table)
+    }
+}

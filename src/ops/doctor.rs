@@ -1,0 +1,125 @@
+//! `paii doctor [--fix]` and `paii deactivate`.
+
+use serde::Serialize;
+
+use super::{Context, Error};
+use crate::claude::{Changes, Claude, Fragment};
+use crate::generation::Generations;
+use crate::store::{Store, StorePath};
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// What `--fix` did.
+    pub fixed: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub what: String,
+    /// How to repair it when `--fix` cannot.
+    pub hint: Option<String>,
+    pub fixable: bool,
+}
+
+fn finding(what: impl Into<String>, fixable: bool, hint: Option<&str>) -> Finding {
+    Finding { what: what.into(), fixable, hint: hint.map(str::to_string) }
+}
+
+pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
+    let home = crate::paths::paii_home();
+    let _guard = if fix { Some(ctx.lock_home("doctor --fix")?) } else { None };
+    let generations = Generations::new(&home);
+    let claude = Claude::from_env(&home);
+    let mut findings = Vec::new();
+    let mut fixed = Vec::new();
+
+    // `current` must name a complete generation.
+    let mut current = generations.current();
+    let intact = |n: u32| generations.meta(n).is_ok() && generations.path(n).join(crate::dispatch::table::FILE).is_file();
+    if std::fs::symlink_metadata(home.join("current")).is_ok() && !current.is_some_and(intact) {
+        let newest = generations.list().ok().and_then(|l| l.iter().rev().map(|g| g.number).find(|n| intact(*n)));
+        findings.push(finding("`current` does not point at a complete generation", newest.is_some(), Some("run `paii sync`")));
+        if fix && let Some(n) = newest {
+            generations.switch(n)?;
+            fixed.push(format!("pointed `current` at generation {n}, the newest complete one"));
+            current = Some(n);
+        }
+    }
+    for e in std::fs::read_dir(home.join("generations")).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Ok(n) = name.parse::<u32>()
+            && !intact(n)
+        {
+            findings.push(finding(format!("generation {n} is corrupt or incomplete"), false, Some("`paii gc` removes it once it is not current")));
+        }
+    }
+
+    let meta = current.and_then(|n| generations.meta(n).ok());
+    let store = Store::new(home.join("store"));
+    let builder = crate::build::Builder::for_home(&home);
+    let env_keys = crate::secrets::names(&home.join(".env"));
+    for p in meta.iter().flat_map(|m| &m.plugins) {
+        let label = format!("{} {}", p.name, p.version);
+        if !p.store_path.is_dir() {
+            findings.push(finding(format!("{label}: {} is missing from the store", p.store_path.display()), false, Some("run `paii sync` to fetch it again")));
+            continue;
+        }
+        if let Some(b) = &p.build_path
+            && !b.is_dir()
+        {
+            findings.push(finding(format!("{label}: its build {} is missing from the store", b.display()), false, Some("run `paii sync` to build it again")));
+        }
+        let entry = p.integrity.map(|integrity| StorePath { path: p.store_path.clone(), integrity });
+        if let Some(entry) = &entry
+            && let Ok(Some(now)) = store.verify(entry)
+        {
+            findings.push(finding(
+                format!("{label}: {} is corrupt (its files now hash to {now})", p.store_path.display()),
+                false,
+                Some("remove it with `chmod -R u+w` and `rm -rf`, then run `paii sync`"),
+            ));
+        }
+        if let Ok(pm) = crate::manifest::PluginManifest::load(&p.store_path.join("plugin.toml")) {
+            if let Some(entry) = &entry
+                && let Err(e) = builder.prepare(&pm, entry)
+            {
+                findings.push(finding(format!("{label}: {e}"), false, None));
+            }
+            for k in pm.secrets.required.iter().filter(|k| !env_keys.contains(k)) {
+                findings.push(finding(
+                    format!("{label}: required secret {k} is not in {}; its hooks are skipped", home.join(".env").display()),
+                    false,
+                    Some("add KEY=value to that file"),
+                ));
+            }
+        }
+    }
+
+    let fragment = current.and_then(|n| Fragment::load(&generations.path(n).join("claude")).ok());
+    let claude_findings = claude.check(fragment.as_ref());
+    let any_fixable = claude_findings.iter().any(|f| f.fixable);
+    findings.extend(claude_findings.into_iter().map(|f| finding(f.what, f.fixable, None)));
+    if fix && any_fixable && let Some(f) = &fragment {
+        let changes = claude.apply(f)?;
+        fixed.push(if changes.is_empty() && changes.foreign_edits.is_empty() {
+            "reconciled Claude Code's files with the current generation".to_string()
+        } else {
+            format!("reconciled Claude Code's files: {}", changes.lines().into_iter().chain(changes.foreign_edits.iter().map(|e| format!("restored paii's {e}"))).collect::<Vec<_>>().join(", "))
+        });
+    }
+    if fix {
+        let n = store.clean_temporaries()?;
+        generations.clean_temporaries()?;
+        if n > 0 {
+            fixed.push(format!("removed {n} half-written store entries"));
+        }
+    }
+    Ok(Report { findings, fixed })
+}
+
+pub fn deactivate(ctx: &Context) -> Result<Changes, Error> {
+    let home = crate::paths::paii_home();
+    let _guard = ctx.lock_home("deactivate")?;
+    Ok(Claude::from_env(&home).deactivate()?)
+}
