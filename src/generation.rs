@@ -124,12 +124,17 @@ impl Generations {
         toml::from_str(&text).map_err(|e| GenerationError::Corrupt { path, message: e.message().to_string() })
     }
 
-    /// Every complete generation, oldest first.
-    pub fn list(&self) -> Result<Vec<GenerationMeta>, GenerationError> {
-        let Ok(entries) = fs::read_dir(self.dir()) else { return Ok(Vec::new()) };
+    /// The numbers of every generation directory, oldest first.
+    pub fn numbers(&self) -> Vec<u32> {
+        let Ok(entries) = fs::read_dir(self.dir()) else { return Vec::new() };
         let mut numbers: Vec<u32> = entries.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect();
         numbers.sort_unstable();
-        numbers.into_iter().map(|n| self.meta(n)).collect()
+        numbers
+    }
+
+    /// Every complete generation, oldest first.
+    pub fn list(&self) -> Result<Vec<GenerationMeta>, GenerationError> {
+        self.numbers().into_iter().map(|n| self.meta(n)).collect()
     }
 
     /// Assembles a new generation from `plugins` (made from the lock whose
@@ -139,7 +144,8 @@ impl Generations {
     pub fn create(&self, assembly: &Assembly) -> Result<u32, GenerationError> {
         let dir = self.dir();
         fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
-        let number = self.list()?.last().map_or(1, |g| g.number + 1);
+        // Numbers are never reused, even when a generation does not read back.
+        let number = self.numbers().last().map_or(1, |n| n + 1);
         let tmp = tempfile::Builder::new().prefix(".tmp-").tempdir_in(&dir).map_err(io_err("cannot create a directory in", &dir))?;
         let root = tmp.path().join("generation");
         let links = root.join("plugins");

@@ -170,6 +170,19 @@ impl Store {
     }
 }
 
+/// Removes a store entry or generation so that no crash can leave it
+/// half-deleted under its name: renamed aside to a `.tmp-` name first (which
+/// the next mutating command cleans up), then deleted.
+pub fn retire(path: &Path) -> Result<(), StoreError> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let aside = path.with_file_name(format!(".tmp-gc-{name}"));
+    if aside.exists() {
+        remove_tree(&aside)?;
+    }
+    fs::rename(path, &aside).map_err(io_err("cannot move aside", path))?;
+    remove_tree(&aside)
+}
+
 /// Files 0444 (0555 when executable), directories 0555.
 pub fn make_read_only(root: &Path) -> Result<(), StoreError> {
     set_modes(root, |mode, is_dir| if is_dir || mode & 0o100 != 0 { 0o555 } else { 0o444 })

@@ -130,7 +130,17 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
     let home = crate::paths::paii_home();
     let generations = Generations::new(&home);
     let current = generations.current();
-    let all = generations.list()?;
+    // A generation that does not read back is collected like an old one
+    // (unless it is current, which gc never touches).
+    let mut all = Vec::new();
+    let mut corrupt = Vec::new();
+    for n in generations.numbers() {
+        match generations.meta(n) {
+            Ok(m) => all.push(m),
+            Err(_) if Some(n) != current => corrupt.push(n),
+            Err(e) => return Err(e.into()),
+        }
+    }
     let keep = keep.unwrap_or(all.len());
     let kept: Vec<&crate::generation::GenerationMeta> = all
         .iter()
@@ -138,18 +148,26 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
         .filter(|(i, g)| all.len() - i <= keep || Some(g.number) == current)
         .map(|(_, g)| g)
         .collect();
-    let doomed: Vec<u32> = all.iter().map(|g| g.number).filter(|n| !kept.iter().any(|k| k.number == *n)).collect();
+    let mut doomed: Vec<u32> = all.iter().map(|g| g.number).filter(|n| !kept.iter().any(|k| k.number == *n)).collect();
+    doomed.extend(corrupt);
+    doomed.sort_unstable();
     let referenced: std::collections::HashSet<std::path::PathBuf> = kept
         .iter()
         .flat_map(|g| g.plugins.iter().flat_map(|p| std::iter::once(p.store_path.clone()).chain(p.build_path.clone())))
         .collect();
     let store = crate::store::Store::new(home.join("store"));
+    if !dry_run {
+        store.clean_temporaries()?;
+        generations.clean_temporaries()?;
+    }
     let unused: Vec<std::path::PathBuf> = store.entries()?.into_iter().filter(|e| !referenced.contains(e)).collect();
     let mut bytes = 0;
-    for path in unused.iter().chain(doomed.iter().map(|n| generations.path(*n)).collect::<Vec<_>>().iter()) {
+    // Generations first: a store entry goes only once nothing names it.
+    for path in doomed.iter().map(|n| generations.path(*n)).collect::<Vec<_>>().iter().chain(unused.iter()) {
         bytes += du(path);
         if !dry_run {
-            crate::store::remove_tree(path)?;
+            crate::store::retire(path)?;
+            crate::fail::point("gc-step").map_err(Error::io("cannot remove", path))?;
         }
     }
     Ok(Collected {

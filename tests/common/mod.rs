@@ -546,3 +546,24 @@ impl Drop for GitHttps {
         let _ = self.child.wait();
     }
 }
+
+/// Removes a read-only tree (a store entry or generation).
+pub fn remove_tree(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for e in walk(dir) {
+        if !e.is_symlink() {
+            let _ = std::fs::set_permissions(&e, std::fs::Permissions::from_mode(0o755));
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![dir.to_path_buf()];
+    if dir.is_dir() && !dir.is_symlink() {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            out.extend(walk(&e.path()));
+        }
+    }
+    out
+}

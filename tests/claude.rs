@@ -1,0 +1,541 @@
+//! Generations as Claude Code sees them: settings.json hook entries, skill,
+//! agent and command links, MCP servers; rollback, switch, deactivate,
+//! doctor; conflicts, bad input and crashes at every step.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use common::{Run, Sandbox};
+use serde_json::{Value, json};
+
+/// A plugin with a hook handler, a skill, an agent, a command and an MCP server.
+fn full_plugin(sb: &Sandbox, name: &str, extra: &str) {
+    let dir = sb.path(&format!("plugins/{name}"));
+    fs::create_dir_all(dir.join("agents")).unwrap();
+    fs::create_dir_all(dir.join("commands")).unwrap();
+    fs::write(
+        dir.join("plugin.toml"),
+        format!(
+            "[plugin]\nname = \"{name}\"\nversion = \"1.0.0\"\n\n[hooks]\npre_tool_use = {{ matcher = \"Bash\", timeout_ms = 2000 }}\nstop = true\n\n[run]\ncommand = [\"run.sh\"]\n{extra}"
+        ),
+    )
+    .unwrap();
+    fs::write(dir.join("run.sh"), "#!/bin/sh\nexit 0\n").unwrap();
+    fs::set_permissions(dir.join("run.sh"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::write(dir.join("SKILL.md"), format!("# {name}\n")).unwrap();
+    fs::write(dir.join(format!("agents/{name}-agent.md")), "# agent\n").unwrap();
+    fs::write(dir.join(format!("commands/{name}-cmd.md")), "# command\n").unwrap();
+    fs::write(
+        dir.join(".mcp.json"),
+        format!(r#"{{"mcpServers": {{"{name}-srv": {{"command": "${{CLAUDE_PLUGIN_ROOT}}/srv", "env": {{"TOKEN": "${{{name}_TOKEN}}"}}}}}}}}"#),
+    )
+    .unwrap();
+}
+
+fn team(sb: &Sandbox, plugins: &[&str]) {
+    let mut text = String::from("[plugins]\n");
+    for p in plugins {
+        if p.contains('=') {
+            text.push_str(p);
+        } else {
+            text.push_str(&format!("{p} = {{ path = \"../plugins/{p}\" }}"));
+        }
+        text.push('\n');
+    }
+    sb.write("team/paii.toml", &text);
+}
+
+fn sync(sb: &Sandbox) -> Run {
+    sb.paii_in("team", &["sync"])
+}
+
+fn settings(sb: &Sandbox) -> Value {
+    serde_json::from_str(&sb.read("claude/settings.json")).unwrap()
+}
+
+fn claude_json(sb: &Sandbox) -> Value {
+    serde_json::from_str(&sb.read("claude/.claude.json")).unwrap()
+}
+
+fn current(sb: &Sandbox) -> Option<String> {
+    fs::read_link(sb.home().join("current")).ok().map(|p| p.display().to_string())
+}
+
+fn assert_valid_settings(v: &Value) {
+    let schema: Value = serde_json::from_str(include_str!("../vendor/schemastore/claude-code-settings.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "settings.json fails the schema: {errors:?}\n{v:#}");
+}
+
+/// The paii dispatch commands in settings.json: event -> (matcher, command).
+fn paii_hooks(v: &Value) -> Vec<(String, Option<String>, String)> {
+    let mut out = Vec::new();
+    for (event, groups) in v["hooks"].as_object().into_iter().flatten() {
+        for g in groups.as_array().unwrap() {
+            for h in g["hooks"].as_array().unwrap() {
+                let c = h["command"].as_str().unwrap_or_default();
+                if c.contains(" hook dispatch ") {
+                    out.push((event.clone(), g.get("matcher").and_then(Value::as_str).map(str::to_string), c.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+const USER_SETTINGS: &str = r#"{
+    "model": "opus",
+    "permissions": { "allow": ["Bash(ls:*)"] },
+    "hooks": {
+        "PreToolUse": [
+            { "matcher": "Edit", "hooks": [ { "type": "command", "command": "my-formatter" } ] }
+        ]
+    },
+    "zzz_unknown_to_schema": true
+}
+"#;
+
+#[test]
+fn sync_installs_hooks_links_and_mcp_servers_and_keeps_every_user_setting() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    full_plugin(&sb, "beta", "[hooks.post_tool_use]\nmatcher = \"Write|Edit\"\n");
+    team(&sb, &["alpha", "beta"]);
+    sb.write("claude/settings.json", USER_SETTINGS);
+    sb.write("claude/.claude.json", r#"{"numStartups": 7, "mcpServers": {"mine": {"command": "x"}}, "projects": {}}"#);
+    sync(&sb).ok();
+
+    let s = settings(&sb);
+    assert_valid_settings(&s);
+    assert_eq!(s["model"], "opus");
+    assert_eq!(s["zzz_unknown_to_schema"], true);
+    assert_eq!(s.as_object().unwrap().keys().collect::<Vec<_>>(), ["model", "permissions", "hooks", "zzz_unknown_to_schema"]);
+    let pre = s["hooks"]["PreToolUse"].as_array().unwrap();
+    assert_eq!(pre[0]["hooks"][0]["command"], "my-formatter", "the user's own hook stays first");
+    let exe = fs::canonicalize(env!("CARGO_BIN_EXE_paii")).unwrap();
+    let hooks = paii_hooks(&s);
+    assert!(hooks.contains(&("PreToolUse".into(), Some("Bash".into()), format!("{} hook dispatch pre-tool-use", exe.display()))), "{hooks:?}");
+    assert!(hooks.contains(&("Stop".into(), None, format!("{} hook dispatch stop", exe.display()))), "{hooks:?}");
+    assert!(hooks.iter().any(|(e, m, _)| e == "PostToolUse" && m.as_deref() == Some("Write|Edit")));
+    assert_eq!(hooks.iter().filter(|(e, _, _)| e == "PreToolUse").count(), 1, "one entry per event, union matcher");
+
+    for link in ["skills/alpha", "skills/beta", "agents/alpha-agent.md", "commands/beta-cmd.md"] {
+        let target = fs::read_link(sb.path(&format!("claude/{link}"))).unwrap();
+        assert_eq!(target, sb.home().join("current/claude").join(link), "{link} goes through current");
+        assert!(sb.path(&format!("claude/{link}")).exists(), "{link} resolves");
+    }
+    assert!(sb.path("claude/skills/alpha/SKILL.md").is_file());
+
+    let c = claude_json(&sb);
+    assert_eq!(c["numStartups"], 7);
+    assert_eq!(c["mcpServers"]["mine"]["command"], "x");
+    assert_eq!(c["mcpServers"]["alpha-srv"]["command"], format!("{}/plugins/alpha/srv", sb.home().display()));
+    assert_eq!(c["mcpServers"]["alpha-srv"]["env"]["TOKEN"], "${alpha_TOKEN}", "secrets stay references");
+
+    // The generation holds its own claude/ tree and dispatch table.
+    let g = sb.home().join("generations/1");
+    assert!(g.join("claude/settings.json").is_file() && g.join("claude/mcp.json").is_file());
+    let table: Value = serde_json::from_str(&fs::read_to_string(g.join("dispatch.json")).unwrap()).unwrap();
+    let h = &table["events"]["pre-tool-use"][0];
+    assert_eq!(h["plugin"], "alpha");
+    assert_eq!(h["root"], json!(g.join("plugins/alpha")));
+    assert_eq!(h["argv"].as_array().unwrap().last().unwrap(), "pre-tool-use");
+    assert_eq!(h["timeout_ms"], 2000);
+    // The original settings.json was kept before paii first wrote it.
+    assert_eq!(fs::read_to_string(sb.home().join("backups/settings.json")).unwrap(), USER_SETTINGS);
+}
+
+#[test]
+fn a_no_op_sync_creates_no_generation_and_touches_no_file() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    sync(&sb).ok();
+    let before = fs::metadata(sb.path("claude/settings.json")).unwrap().modified().unwrap();
+    let out = sync(&sb).ok();
+    assert!(out.stderr.contains("nothing changed; generation 1 stays current"), "{}", out.stderr);
+    assert!(!sb.home().join("generations/2").exists());
+    assert_eq!(fs::metadata(sb.path("claude/settings.json")).unwrap().modified().unwrap(), before);
+}
+
+#[test]
+fn removing_a_plugin_removes_exactly_what_it_added_and_rollback_brings_it_back() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    full_plugin(&sb, "beta", "");
+    team(&sb, &["alpha", "beta"]);
+    sb.write("claude/settings.json", USER_SETTINGS);
+    sync(&sb).ok();
+    let with_both = sb.read("claude/settings.json");
+    sb.paii_in("team", &["plugin", "remove", "beta"]).ok();
+    assert_eq!(current(&sb).as_deref(), Some("generations/2"));
+    assert!(!sb.path("claude/skills/beta").exists() && fs::symlink_metadata(sb.path("claude/skills/beta")).is_err());
+    assert!(sb.path("claude/skills/alpha").exists());
+    assert!(claude_json(&sb)["mcpServers"].get("beta-srv").is_none());
+    assert_eq!(settings(&sb), serde_json::from_str::<Value>(&with_both).unwrap(), "alpha still handles the same events");
+
+    // Rollback goes to the parent, and Claude Code's files follow.
+    sb.paii_in("team", &["rollback"]).ok();
+    assert_eq!(current(&sb).as_deref(), Some("generations/1"));
+    assert!(sb.path("claude/skills/beta/SKILL.md").is_file());
+    assert!(claude_json(&sb)["mcpServers"].get("beta-srv").is_some());
+    sb.paii_in("team", &["switch", "2"]).ok();
+    assert!(!sb.path("claude/skills/beta").exists());
+
+    // With every plugin gone, settings.json is the user's own again, byte for byte.
+    team(&sb, &[]);
+    sync(&sb).ok();
+    assert_eq!(sb.read("claude/settings.json"), USER_SETTINGS);
+    assert!(fs::read_dir(sb.path("claude/skills")).unwrap().next().is_none());
+    assert_eq!(current(&sb).as_deref(), Some("generations/3"), "an empty [plugins] is an empty generation");
+}
+
+#[test]
+fn a_switch_that_keeps_the_names_changes_no_link() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    sync(&sb).ok();
+    fs::write(sb.path("plugins/alpha/SKILL.md"), "# alpha, improved\n").unwrap();
+    sync(&sb).ok();
+    let link = sb.path("claude/skills/alpha");
+    let ino = |p: &Path| std::os::unix::fs::MetadataExt::ino(&fs::symlink_metadata(p).unwrap());
+    let before = ino(&link);
+    assert_eq!(fs::read_to_string(link.join("SKILL.md")).unwrap(), "# alpha, improved\n");
+    sb.paii_in("team", &["rollback"]).ok();
+    assert_eq!(fs::read_to_string(link.join("SKILL.md")).unwrap(), "# alpha\n");
+    assert_eq!(ino(&link), before, "the link itself was not touched");
+}
+
+#[test]
+fn a_name_the_user_owns_is_a_conflict_and_nothing_is_switched() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &[]);
+    sync(&sb).ok();
+    sb.write("claude/skills/alpha/SKILL.md", "# my own alpha\n");
+    sb.write("claude/.claude.json", r#"{"mcpServers": {"alpha-srv": {"command": "mine"}}}"#);
+    team(&sb, &["alpha"]);
+    let out = sync(&sb).fails();
+    assert!(out.stderr.contains("claude/skills/alpha") && out.stderr.contains("MCP server `alpha-srv`"), "{}", out.stderr);
+    assert!(out.stderr.contains("not paii's"), "{}", out.stderr);
+    assert_eq!(sb.read("claude/skills/alpha/SKILL.md"), "# my own alpha\n");
+    assert_eq!(current(&sb).as_deref(), Some("generations/1"));
+    assert!(!sb.home().join("generations/2").exists(), "no generation is made for a sync that cannot switch");
+    assert!(!sb.path("claude/settings.json").exists());
+}
+
+#[test]
+fn two_plugins_providing_one_skill_name_is_an_error() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "[provides]\nskill = \"alpha\"\n");
+    full_plugin(&sb, "beta", "[provides]\nskill = \"alpha\"\n");
+    team(&sb, &["alpha", "beta"]);
+    // At lock time, from the plugins' `provides`.
+    let out = sb.paii_in("team", &["lock"]).fails();
+    assert!(out.stderr.contains("plugins `alpha` and `beta` both provide the skill `alpha`"), "{}", out.stderr);
+    assert!(!sb.path("team/paii.lock").exists());
+    let out = sync(&sb).fails();
+    assert!(out.stderr.contains("both provide the skill `alpha`"), "{}", out.stderr);
+    assert!(current(&sb).is_none());
+    // And by convention (a skills/<name>/SKILL.md), when the sync assembles.
+    full_plugin(&sb, "beta", "");
+    sb.write("plugins/beta/skills/alpha/SKILL.md", "# alpha again\n");
+    let out = sync(&sb).fails();
+    assert!(out.stderr.contains("skills/alpha is provided by both `alpha` and `beta`"), "{}", out.stderr);
+    assert!(current(&sb).is_none());
+}
+
+#[test]
+fn hooks_and_mcp_can_be_switched_off_per_plugin() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    full_plugin(&sb, "beta", "");
+    team(&sb, &["alpha = { path = \"../plugins/alpha\", hooks = false }", "beta = { path = \"../plugins/beta\", mcp = false }"]);
+    sync(&sb).ok();
+    let table = fs::read_to_string(sb.home().join("current/dispatch.json")).unwrap();
+    assert!(!table.contains("\"alpha\"") && table.contains("\"beta\""), "{table}");
+    let servers = claude_json(&sb)["mcpServers"].clone();
+    assert!(servers.get("alpha-srv").is_some() && servers.get("beta-srv").is_none(), "{servers}");
+    assert!(sb.path("claude/skills/alpha").exists(), "its skill is still installed");
+}
+
+#[test]
+fn invalid_settings_json_is_never_overwritten_and_the_error_has_line_and_column() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    let bad = "{\n  \"model\": \"opus\",\n  \"hooks\": {,}\n}\n";
+    sb.write("claude/settings.json", bad);
+    let out = sync(&sb).fails();
+    assert!(out.stderr.contains("settings.json:3:"), "{}", out.stderr);
+    assert_eq!(sb.read("claude/settings.json"), bad);
+    assert!(current(&sb).is_none());
+
+    for (text, what) in [("[1, 2]", "not a JSON object"), (r#"{"hooks": []}"#, "`hooks` in settings.json is not an object")] {
+        sb.write("claude/settings.json", text);
+        let out = sync(&sb).fails();
+        assert!(out.stderr.contains(what), "{}", out.stderr);
+        assert_eq!(sb.read("claude/settings.json"), text);
+    }
+    sb.write("claude/settings.json", "{}");
+    sb.write("claude/.claude.json", "{ broken");
+    let out = sync(&sb).fails();
+    assert!(out.stderr.contains(".claude.json:1:"), "{}", out.stderr);
+    assert_eq!(sb.read("claude/.claude.json"), "{ broken");
+}
+
+#[test]
+fn dry_run_shows_claude_changes_and_touches_nothing() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    let out = sb.paii_in("team", &["sync", "--dry-run"]).ok();
+    for line in ["+ hook PreToolUse", "+ hook Stop", "+ link skills/alpha", "+ mcp server alpha-srv", "nothing was changed"] {
+        assert!(out.stderr.contains(line), "{line}:\n{}", out.stderr);
+    }
+    assert!(!sb.home().join("current").exists() && !sb.path("claude/settings.json").exists() && !sb.path("team/paii.lock").exists());
+}
+
+#[test]
+fn deactivate_leaves_the_users_files_as_they_were_and_sync_brings_paii_back() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    sb.write("claude/settings.json", USER_SETTINGS);
+    sync(&sb).ok();
+    let out = sb.paii_in("team", &["deactivate"]).ok();
+    assert!(out.stderr.contains("- link skills/alpha"), "{}", out.stderr);
+    assert_eq!(sb.read("claude/settings.json"), USER_SETTINGS, "byte for byte");
+    assert!(!sb.path("claude/.claude.json").exists(), "paii created it, and it held only paii's server");
+    assert!(!sb.path("claude/skills/alpha").exists());
+    let status = sb.paii_in("team", &["status"]).fails();
+    assert!(status.stdout.contains("deactivated"), "{}", status.stdout);
+    sync(&sb).ok();
+    assert!(sb.path("claude/skills/alpha").exists());
+    assert_eq!(paii_hooks(&settings(&sb)).len(), 2);
+    sb.paii_in("team", &["status"]).ok();
+}
+
+#[test]
+fn doctor_reports_foreign_edits_and_dangling_links_and_fix_repairs_them() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    sync(&sb).ok();
+    sb.paii_in("team", &["doctor"]).ok();
+
+    // Someone edits paii's matcher by hand and deletes a link.
+    let mut s = settings(&sb);
+    for g in s["hooks"]["PreToolUse"].as_array_mut().unwrap() {
+        g["matcher"] = json!("Bash|Edit");
+    }
+    fs::write(sb.path("claude/settings.json"), serde_json::to_string_pretty(&s).unwrap()).unwrap();
+    fs::remove_file(sb.path("claude/agents/alpha-agent.md")).unwrap();
+    std::os::unix::fs::symlink(sb.home().join("current/claude/skills/gone"), sb.path("claude/skills/gone")).unwrap();
+    let mut c = claude_json(&sb);
+    c["mcpServers"]["alpha-srv"]["command"] = json!("tampered");
+    fs::write(sb.path("claude/.claude.json"), c.to_string()).unwrap();
+
+    let out = sb.paii_in("team", &["doctor"]).fails();
+    for what in ["PreToolUse hook was edited by hand", "link agents/alpha-agent.md is missing", "dangling link skills/gone", "`alpha-srv` (paii's) was edited by hand"] {
+        assert!(out.stdout.contains(what), "{what}:\n{}", out.stdout);
+    }
+    // Reported, not silently reverted.
+    assert_eq!(settings(&sb)["hooks"]["PreToolUse"][0]["matcher"], "Bash|Edit");
+
+    let out = sb.paii_in("team", &["doctor", "--fix"]).ok();
+    assert!(out.stdout.contains("fixed:"), "{}", out.stdout);
+    assert_eq!(paii_hooks(&settings(&sb))[0].1.as_deref(), Some("Bash"));
+    assert!(sb.path("claude/agents/alpha-agent.md").exists());
+    assert!(fs::symlink_metadata(sb.path("claude/skills/gone")).is_err());
+    assert_ne!(claude_json(&sb)["mcpServers"]["alpha-srv"]["command"], "tampered");
+    sb.paii_in("team", &["doctor"]).ok();
+}
+
+#[test]
+fn doctor_finds_missing_and_corrupt_store_entries_and_a_broken_current() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "[secrets]\nrequired = [\"ALPHA_KEY\"]\n");
+    team(&sb, &["alpha"]);
+    let out = sync(&sb).ok();
+    assert!(out.stderr.contains("ALPHA_KEY"), "a missing required secret is reported at sync: {}", out.stderr);
+    let out = sb.paii_in("team", &["doctor"]).fails();
+    assert!(out.stdout.contains("required secret ALPHA_KEY"), "{}", out.stdout);
+    sb.write("paii-home/.env", "ALPHA_KEY=x\n");
+
+    let entry = fs::read_link(sb.home().join("generations/1/plugins/alpha")).unwrap();
+    fs::set_permissions(&entry, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(entry.join("SKILL.md"), fs::Permissions::from_mode(0o644)).unwrap();
+    fs::write(entry.join("SKILL.md"), "# tampered\n").unwrap();
+    let out = sb.paii_in("team", &["doctor"]).fails();
+    assert!(out.stdout.contains("is corrupt"), "{}", out.stdout);
+
+    common::remove_tree(&entry);
+    let out = sb.paii_in("team", &["doctor"]).fails();
+    assert!(out.stdout.contains("missing from the store") && out.stdout.contains("paii sync"), "{}", out.stdout);
+    // A plain sync fetches it again.
+    sync(&sb).ok();
+    assert!(entry.join("SKILL.md").is_file());
+    sb.paii_in("team", &["doctor"]).ok();
+
+    // `current` pointing nowhere: doctor --fix points it at the newest complete generation.
+    fs::remove_file(sb.home().join("current")).unwrap();
+    std::os::unix::fs::symlink("generations/99", sb.home().join("current")).unwrap();
+    let out = sb.paii_in("team", &["doctor"]).fails();
+    assert!(out.stdout.contains("`current` does not point at a complete generation"), "{}", out.stdout);
+    sb.paii_in("team", &["doctor", "--fix"]).ok();
+    assert_eq!(current(&sb).as_deref(), Some("generations/1"));
+}
+
+#[test]
+fn a_corrupt_generation_is_never_switched_to() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    sync(&sb).ok();
+    team(&sb, &[]);
+    sync(&sb).ok();
+    let g1 = sb.home().join("generations/1");
+    fs::set_permissions(&g1, fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(g1.join("generation.toml"), fs::Permissions::from_mode(0o644)).unwrap();
+    fs::write(g1.join("generation.toml"), "garbage = [").unwrap();
+    let out = sb.paii_in("team", &["rollback"]).fails();
+    assert!(out.stderr.contains("generation"), "{}", out.stderr);
+    assert_eq!(current(&sb).as_deref(), Some("generations/2"));
+    let out = sb.paii_in("team", &["switch", "1"]).fails();
+    assert!(out.stderr.contains("generations/1"), "{}", out.stderr);
+}
+
+/// The state every crash must leave: `current` names a complete generation
+/// (or none exists yet), settings.json parses and validates, nothing
+/// half-written sits under a final name.
+fn assert_consistent(sb: &Sandbox) {
+    if let Some(c) = current(sb) {
+        let g = sb.home().join(&c);
+        assert!(g.join("generation.toml").is_file() && g.join("dispatch.json").is_file(), "current -> {c} is incomplete");
+    }
+    if sb.path("claude/settings.json").exists() {
+        let s = settings(sb);
+        assert_valid_settings(&s);
+    }
+    for e in fs::read_dir(sb.home().join("generations")).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.parse::<u32>().is_ok() {
+            assert!(e.path().join("dispatch.json").is_file(), "generation {name} is incomplete");
+        }
+    }
+    for e in fs::read_dir(sb.home().join("store")).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        assert!(name.starts_with(".tmp-") || e.path().join("plugin.toml").is_file() || name.ends_with("-build"), "half-written store entry {name}");
+    }
+}
+
+#[test]
+fn a_crash_at_any_step_of_sync_switch_and_rollback_leaves_a_consistent_state_that_the_next_sync_completes() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    full_plugin(&sb, "beta", "");
+    sb.write("claude/settings.json", USER_SETTINGS);
+    team(&sb, &["alpha"]);
+    sync(&sb).ok();
+    let points = [
+        "generation-write-table",
+        "generation-rename",
+        "sync-before-lock",
+        "sync-before-switch",
+        "sync-before-claude",
+        "claude-write-settings",
+    ];
+    for (i, point) in points.iter().enumerate() {
+        // Alternate between adding and removing beta so every sync has work.
+        let with_beta = i % 2 == 0;
+        team(&sb, if with_beta { &["alpha", "beta"] } else { &["alpha"] });
+        let out = common::run(sb.command(&sb.path("team"), &["sync"]).env("FAILPOINTS", format!("{point}=return(abort)")).output().unwrap());
+        assert!(out.code != 0 && out.code != 1, "{point}: expected a crash, got {}\n{}", out.code, out.stderr);
+        assert_consistent(&sb);
+        let before = sb.read("claude/settings.json");
+        assert!(serde_json::from_str::<Value>(&before).is_ok(), "{point}: settings.json is the old or the new version");
+        sync(&sb).ok();
+        assert_consistent(&sb);
+        assert_eq!(sb.path("claude/skills/beta").exists(), with_beta, "{point}: the next sync finished the job");
+        sb.paii_in("team", &["status"]).ok();
+    }
+    for (args, point) in [(["rollback"].as_slice(), "switch-before-claude"), (["switch", "1"].as_slice(), "switch-before-claude")] {
+        let out = common::run(sb.command(&sb.path("team"), args).env("FAILPOINTS", format!("{point}=return(abort)")).output().unwrap());
+        assert!(out.code != 0 && out.code != 1, "{args:?}: {}", out.stderr);
+        assert_consistent(&sb);
+        // `current` moved; a plain sync brings Claude Code's files and `current` back in line with paii.lock.
+        sync(&sb).ok();
+        assert_consistent(&sb);
+        sb.paii_in("team", &["status"]).ok();
+    }
+}
+
+#[test]
+fn a_full_disk_while_assembling_keeps_the_previous_generation_current() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    sync(&sb).ok();
+    full_plugin(&sb, "beta", "");
+    team(&sb, &["alpha", "beta"]);
+    let lock_before = sb.read("team/paii.lock");
+    let out = common::run(sb.command(&sb.path("team"), &["sync"]).env("FAILPOINTS", "generation-write-table=return(enospc)").output().unwrap());
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("No space left on device"), "{}", out.stderr);
+    assert_eq!(current(&sb).as_deref(), Some("generations/1"));
+    assert_eq!(sb.read("team/paii.lock"), lock_before);
+    assert!(!sb.path("claude/skills/beta").exists());
+    assert_consistent(&sb);
+    sync(&sb).ok();
+    assert!(sb.path("claude/skills/beta").exists());
+}
+
+#[test]
+fn concurrent_syncs_serialise_on_the_home_lock_and_all_succeed() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    full_plugin(&sb, "beta", "");
+    team(&sb, &["alpha", "beta"]);
+    let children: Vec<_> = (0..4).map(|_| sb.command(&sb.path("team"), &["sync"]).stderr(std::process::Stdio::piped()).spawn().unwrap()).collect();
+    let outs: Vec<_> = children.into_iter().map(|c| common::run(c.wait_with_output().unwrap())).collect();
+    for o in &outs {
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    }
+    assert_consistent(&sb);
+    assert_eq!(current(&sb).as_deref(), Some("generations/1"), "the later syncs found nothing to do");
+    assert!(!sb.home().join("generations/2").exists());
+}
+
+#[test]
+fn a_crash_during_gc_leaves_no_half_deleted_generation_or_entry() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    full_plugin(&sb, "beta", "");
+    for plugins in [&["alpha", "beta"][..], &["alpha"], &["beta"], &["alpha"]] {
+        team(&sb, plugins);
+        sync(&sb).ok();
+    }
+    fs::write(sb.path("plugins/alpha/SKILL.md"), "# alpha 2\n").unwrap();
+    sync(&sb).ok();
+    for _ in 0..3 {
+        let out = common::run(sb.command(&sb.path("team"), &["gc", "--keep", "1"]).env("FAILPOINTS", "gc-step=1*return(abort)").output().unwrap());
+        assert!(out.code != 0 && out.code != 1, "{}", out.stderr);
+        assert_consistent(&sb);
+        sb.paii_in("team", &["status"]).ok();
+    }
+    let out = sb.paii_in("team", &["gc", "--keep", "1", "-o", "json"]).ok();
+    assert_eq!(out.json()["dry_run"], false);
+    let left: Vec<String> = fs::read_dir(sb.home().join("generations")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, ["5"]);
+    let store: Vec<String> = fs::read_dir(sb.home().join("store")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(store.len(), 1, "only the current alpha's entry is left: {store:?}");
+    assert!(sb.path("claude/skills/alpha/SKILL.md").is_file());
+    let out = sync(&sb).ok();
+    assert!(out.stderr.contains("nothing changed"), "{}", out.stderr);
+}
