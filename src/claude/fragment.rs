@@ -33,9 +33,25 @@ pub struct Contribution<'a> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fragment {
     pub hooks: BTreeMap<HookEvent, HookEntry>,
-    /// `skills/<n>`, `agents/<n>.md`, `commands/<n>.md` -> file or directory in the store.
-    pub links: BTreeMap<String, PathBuf>,
+    /// `skills/<n>`, `agents/<n>.md`, `commands/<n>.md` -> file or directory
+    /// in the store; read from a generation only when needed.
+    pub(super) links: std::cell::OnceCell<BTreeMap<String, PathBuf>>,
+    /// Identifies the set of link names.
+    pub links_digest: String,
+    /// Where `links` is read from, for a fragment loaded from a generation.
+    pub(super) dir: Option<PathBuf>,
     pub mcp_servers: IndexMap<String, Value>,
+}
+
+/// Identifies a set of link names: equal digests, same links in the Claude dir.
+pub fn digest<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for n in names {
+        h.update(n.as_bytes());
+        h.update(b"\n");
+    }
+    crate::integrity::hex(&h.finalize())
 }
 
 impl Fragment {
@@ -43,6 +59,7 @@ impl Fragment {
     /// naming both.
     pub fn build(home: &Path, plugins: &[Contribution<'_>]) -> Result<Fragment, ClaudeError> {
         let mut fragment = Fragment::default();
+        let mut links = BTreeMap::new();
         let mut owners: BTreeMap<String, &str> = BTreeMap::new();
         let mut matchers: BTreeMap<HookEvent, (Vec<String>, bool, u64)> = BTreeMap::new();
         let mut collisions = Vec::new();
@@ -52,7 +69,7 @@ impl Fragment {
                 if let Some(other) = owners.insert(link.clone(), name) {
                     collisions.push(format!("{link} is provided by both `{other}` and `{name}`"));
                 }
-                fragment.links.insert(link, target);
+                links.insert(link, target);
             }
             if c.hooks {
                 for h in &c.manifest.hooks {
@@ -78,6 +95,8 @@ impl Fragment {
         if !collisions.is_empty() {
             return Err(ClaudeError::Collisions(collisions));
         }
+        fragment.links_digest = digest(links.keys());
+        fragment.links = std::cell::OnceCell::from(links);
         for (event, (list, all, timeout_ms)) in matchers {
             let matcher = event.is_tool_event().then(|| if all { String::new() } else { list.join("|") });
             fragment.hooks.insert(event, HookEntry { matcher, timeout: timeout_ms.div_ceil(1000) + TIMEOUT_MARGIN_S });

@@ -8,6 +8,14 @@ use std::path::PathBuf;
 use super::record::Record;
 use super::{Claude, ClaudeError, Fragment, KINDS};
 
+/// Whether the links `fragment` wants are exactly the ones the last complete
+/// reconcile made: then a switch has nothing to do for links, whatever the
+/// number of plugins (doctor still finds links removed by hand).
+pub fn unchanged(c: &Claude, fragment: &Fragment, record: &Record) -> bool {
+    let _ = c;
+    record.active && !record.pending && record.links_digest == fragment.links_digest
+}
+
 /// paii's links of one kind now in the Claude dir: (path, file name).
 pub fn ours(c: &Claude, kind: &str) -> Vec<(PathBuf, String)> {
     let Ok(rd) = fs::read_dir(c.dir.join(kind)) else { return Vec::new() };
@@ -20,7 +28,7 @@ pub fn ours(c: &Claude, kind: &str) -> Vec<(PathBuf, String)> {
 /// paii's links that `fragment` no longer has: recorded ones, and any link
 /// into `PAII_HOME` a crash left unrecorded.
 pub fn stale(c: &Claude, fragment: &Fragment, record: &Record) -> Vec<String> {
-    let mut found: Vec<String> = record.links.keys().cloned().collect();
+    let mut found: Vec<String> = record.links().keys().cloned().collect();
     for kind in KINDS {
         found.extend(ours(c, kind).into_iter().map(|(_, name)| format!("{kind}/{name}")));
     }
@@ -28,7 +36,7 @@ pub fn stale(c: &Claude, fragment: &Fragment, record: &Record) -> Vec<String> {
     found.dedup();
     found
         .into_iter()
-        .filter(|rel| !fragment.links.contains_key(rel))
+        .filter(|rel| !fragment.links().contains_key(rel))
         .filter(|rel| fs::read_link(c.dir.join(rel)).is_ok_and(|t| c.is_ours(&t)))
         .collect()
 }
@@ -36,14 +44,17 @@ pub fn stale(c: &Claude, fragment: &Fragment, record: &Record) -> Vec<String> {
 /// Creates the links `fragment` wants and removes paii's stale ones;
 /// returns the removed ones. Conflicts were ruled out by planning.
 pub fn apply(c: &Claude, fragment: &Fragment, record: &Record) -> Result<Vec<String>, ClaudeError> {
-    for rel in fragment.links.keys() {
+    if unchanged(c, fragment, record) {
+        return Ok(Vec::new());
+    }
+    for rel in fragment.links().keys() {
         let path = c.dir.join(rel);
         let target = c.link_target(rel);
         if fs::read_link(&path).is_ok_and(|t| t == target) {
             continue;
         }
         if let Ok(m) = fs::symlink_metadata(&path)
-            && !(m.file_type().is_symlink() && fs::read_link(&path).is_ok_and(|t| c.is_ours(&t) || record.links.contains_key(rel)))
+            && !(m.file_type().is_symlink() && fs::read_link(&path).is_ok_and(|t| c.is_ours(&t) || record.links().contains_key(rel)))
         {
             return Err(ClaudeError::Conflicts(vec![path.display().to_string()]));
         }

@@ -171,12 +171,15 @@ impl Claude {
     /// What reconciling with `fragment` would change; names that are the
     /// user's are conflicts, returned as an error before anything is written.
     pub fn plan(&self, fragment: &Fragment) -> Result<Changes, ClaudeError> {
-        let record = Record::load(&self.home, &self.dir)?;
+        self.plan_with(fragment, &Record::load(&self.home, &self.dir)?)
+    }
+
+    fn plan_with(&self, fragment: &Fragment, record: &Record) -> Result<Changes, ClaudeError> {
         let mut changes = Changes::default();
-        let mut conflicts = self.plan_links(fragment, &record, &mut changes)?;
+        let mut conflicts = self.plan_links(fragment, record, &mut changes)?;
         let settings = JsonFile::read(&self.settings_path())?;
         let mut doc = settings.doc.clone();
-        self.plan_settings(&mut doc, fragment, &mut record.settings.clone(), &record, &mut changes)?;
+        self.plan_settings(&mut doc, fragment, &mut record.settings.clone(), record, &mut changes)?;
         let user = JsonFile::read(&self.user_config)?;
         let mut udoc = user.doc.clone();
         conflicts.extend(plan_mcp(&mut udoc, &fragment.mcp_servers, &mut record.mcp.clone(), &self.user_config, &mut changes)?);
@@ -189,20 +192,35 @@ impl Claude {
     /// Makes Claude Code's files show `fragment` (the current generation's).
     pub fn apply(&self, fragment: &Fragment) -> Result<Changes, ClaudeError> {
         let old = Record::load(&self.home, &self.dir)?;
-        let changes = self.plan(fragment)?;
-        // The intent first: everything paii owns before or after this run.
+        let changes = self.plan_with(fragment, &old)?;
+        // The intent first: everything paii owns before or after this run,
+        // marked pending until the files agree with it.
         let mut record = old.clone();
         record.active = true;
-        for rel in fragment.links.keys() {
-            record.links.insert(rel.clone(), self.link_target(rel));
+        if !links::unchanged(self, fragment, &old) {
+            record.pending = true;
+            let mut union = record.links().clone();
+            union.extend(fragment.links().keys().map(|rel| (rel.clone(), self.link_target(rel))));
+            let digest = record.links_digest.clone();
+            record.set_links(union, digest);
         }
         for (name, v) in &fragment.mcp_servers {
-            record.mcp.servers.entry(name.clone()).or_insert_with(|| v.clone());
+            if !record.mcp.servers.contains_key(name) {
+                record.pending = true;
+                record.mcp.servers.insert(name.clone(), v.clone());
+            }
         }
-        record.save(&self.home)?;
+        if record != old {
+            record.save(&self.home)?;
+        }
 
         links::apply(self, fragment, &record)?;
-        record.links = fragment.links.keys().map(|rel| (rel.clone(), self.link_target(rel))).collect();
+        if !links::unchanged(self, fragment, &old) {
+            record.set_links(
+                fragment.links().keys().map(|rel| (rel.clone(), self.link_target(rel))).collect(),
+                fragment.links_digest.clone(),
+            );
+        }
 
         let settings = JsonFile::read(&self.settings_path())?;
         let mut doc = settings.doc.clone();
@@ -236,7 +254,10 @@ impl Claude {
         let exists = settle(&user, &udoc, &self.backups(), USER_CONFIG_BACKUP, mrec.created_file)?;
         mrec.created_file &= exists;
         record.mcp = mrec;
-        record.save(&self.home)?;
+        record.pending = false;
+        if record != old {
+            record.save(&self.home)?;
+        }
         Ok(changes)
     }
 
@@ -246,8 +267,9 @@ impl Claude {
         let mut record = Record::load(&self.home, &self.dir)?;
         let mut changes = Changes::default();
         let empty = Fragment::default();
+        let empty = Fragment { links_digest: fragment::digest(std::iter::empty()), ..empty };
         links::apply(self, &empty, &record).map(|removed| changes.links_removed = removed)?;
-        record.links.clear();
+        record.set_links(Default::default(), String::new());
 
         let settings = JsonFile::read(&self.settings_path())?;
         let mut doc = settings.doc.clone();
@@ -264,6 +286,14 @@ impl Claude {
         record.active = false;
         record.save(&self.home)?;
         Ok(changes)
+    }
+
+    /// Makes the next [`Claude::apply`] check every link instead of trusting
+    /// the record (for `doctor --fix`).
+    pub fn distrust_links(&self) -> Result<(), ClaudeError> {
+        let mut record = Record::load(&self.home, &self.dir)?;
+        record.pending = true;
+        record.save(&self.home)
     }
 
     /// Whether paii's entries are in Claude Code's files (false after
@@ -286,7 +316,7 @@ impl Claude {
                 }
             }
         }
-        for (rel, target) in &record.links {
+        for (rel, target) in record.links() {
             match fs::read_link(self.dir.join(rel)) {
                 Ok(t) if &t == target => {}
                 Ok(_) | Err(_) if self.dir.join(rel).symlink_metadata().is_ok() => {
@@ -375,14 +405,17 @@ impl Claude {
 
     fn plan_links(&self, fragment: &Fragment, record: &Record, changes: &mut Changes) -> Result<Vec<String>, ClaudeError> {
         let mut conflicts = Vec::new();
-        for rel in fragment.links.keys() {
+        if links::unchanged(self, fragment, record) {
+            return Ok(conflicts);
+        }
+        for rel in fragment.links().keys() {
             let path = self.dir.join(rel);
             match fs::symlink_metadata(&path) {
                 Err(_) => changes.links_added.push(rel.clone()),
                 Ok(m) if m.file_type().is_symlink() => {
                     let target = fs::read_link(&path).unwrap_or_default();
                     if target == self.link_target(rel) {
-                    } else if self.is_ours(&target) || record.links.contains_key(rel) {
+                    } else if self.is_ours(&target) || record.links().contains_key(rel) {
                         changes.links_added.push(rel.clone());
                     } else {
                         conflicts.push(format!("{} (a link to {})", path.display(), target.display()));
@@ -490,9 +523,11 @@ fn plan_mcp(
 }
 
 impl Fragment {
-    /// Writes the `claude/` tree of a generation being assembled.
+    /// Writes the `claude/` tree of a generation being assembled: the
+    /// links themselves, and `links.json` listing them so that a switch
+    /// reads one file instead of every link.
     pub fn write(&self, dir: &Path, exe: &Path) -> Result<(), ClaudeError> {
-        for (rel, target) in &self.links {
+        for (rel, target) in self.links() {
             let link = dir.join(rel);
             if let Some(parent) = link.parent() {
                 fs::create_dir_all(parent).map_err(|e| ClaudeError::io("cannot create", parent, e))?;
@@ -507,7 +542,9 @@ impl Fragment {
             .collect();
         let settings = serde_json::json!({ "hooks": hooks });
         let mcp = serde_json::json!({ "mcpServers": self.mcp_servers });
-        for (name, v) in [("settings.json", settings), ("mcp.json", mcp)] {
+        let links = serde_json::to_value(self.links()).unwrap_or_default();
+        let digest = Value::String(self.links_digest.clone());
+        for (name, v) in [("settings.json", settings), ("mcp.json", mcp), ("links.json", links), ("links.digest", digest)] {
             let path = dir.join(name);
             let text = serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
             fs::write(&path, text).map_err(|e| ClaudeError::io("cannot write", &path, e))?;
@@ -515,15 +552,30 @@ impl Fragment {
         Ok(())
     }
 
+    /// The links, read from the generation on first use.
+    pub fn links(&self) -> &BTreeMap<String, PathBuf> {
+        self.links.get_or_init(|| {
+            let Some(dir) = &self.dir else { return BTreeMap::new() };
+            if let Some(links) = fs::read(dir.join("links.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+                return links;
+            }
+            let mut links = BTreeMap::new();
+            for kind in KINDS {
+                for e in fs::read_dir(dir.join(kind)).into_iter().flatten().flatten() {
+                    links.insert(format!("{kind}/{}", e.file_name().to_string_lossy()), fs::read_link(e.path()).unwrap_or_default());
+                }
+            }
+            links
+        })
+    }
+
     /// Reads a generation's `claude/` tree back.
     pub fn load(dir: &Path) -> Result<Fragment, ClaudeError> {
-        let mut f = Fragment::default();
-        for kind in KINDS {
-            for e in fs::read_dir(dir.join(kind)).into_iter().flatten().flatten() {
-                let rel = format!("{kind}/{}", e.file_name().to_string_lossy());
-                f.links.insert(rel, fs::read_link(e.path()).unwrap_or_default());
-            }
-        }
+        let mut f = Fragment { dir: Some(dir.to_path_buf()), ..Fragment::default() };
+        f.links_digest = fs::read_to_string(dir.join("links.digest"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<String>(&t).ok())
+            .unwrap_or_else(|| fragment::digest(f.links().keys()));
         let settings = JsonFile::read(&dir.join("settings.json"))?;
         if let Some(Value::Object(hooks)) = settings.doc.get("hooks") {
             for (event, groups) in hooks {

@@ -15,21 +15,45 @@ use serde_json::Value;
 use super::ClaudeError;
 
 pub const FILE: &str = "claude-owned.json";
+const LINKS_FILE: &str = "claude-owned-links.json";
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
     /// The `CLAUDE_CONFIG_DIR` this record is about.
     pub claude_dir: PathBuf,
     /// False after `paii deactivate`, until the next sync or switch.
     #[serde(default)]
     pub active: bool,
+    /// Written with the intent of a reconcile and cleared when it is done:
+    /// while set, the links on disk may lag behind `links`.
+    #[serde(default)]
+    pub pending: bool,
     #[serde(default)]
     pub settings: SettingsRecord,
-    /// Link path relative to the Claude dir -> the target paii wrote.
+    /// Digest of the link names below (see [`super::Fragment::links_digest`]).
     #[serde(default)]
-    pub links: BTreeMap<String, PathBuf>,
+    pub links_digest: String,
+    /// Link path relative to the Claude dir -> the target paii wrote. Kept
+    /// in `claude-owned-links.json` and read only when the names change, so
+    /// that a switch costs the same with 500 plugins as with 10.
+    #[serde(skip)]
+    links: std::cell::OnceCell<BTreeMap<String, PathBuf>>,
+    #[serde(skip)]
+    links_dirty: bool,
+    #[serde(skip)]
+    home: PathBuf,
     #[serde(default)]
     pub mcp: McpRecord,
+}
+
+impl PartialEq for Record {
+    /// Equal when saving one over the other would change nothing.
+    fn eq(&self, other: &Record) -> bool {
+        !self.links_dirty
+            && !other.links_dirty
+            && (&self.claude_dir, self.active, self.pending, &self.links_digest, &self.settings, &self.mcp)
+                == (&other.claude_dir, other.active, other.pending, &other.links_digest, &other.settings, &other.mcp)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -64,14 +88,29 @@ impl Record {
     /// user moved CLAUDE_CONFIG_DIR) starts afresh.
     pub fn load(home: &Path, claude_dir: &Path) -> Result<Record, ClaudeError> {
         let path = home.join(FILE);
-        let fresh = Record { claude_dir: claude_dir.to_path_buf(), ..Record::default() };
+        let fresh = Record { claude_dir: claude_dir.to_path_buf(), home: home.to_path_buf(), ..Record::default() };
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(fresh),
             Err(e) => return Err(ClaudeError::io("cannot read", &path, e)),
         };
-        let record: Record = serde_json::from_str(&text).map_err(|e| ClaudeError::Record { path: path.clone(), message: e.to_string() })?;
+        let mut record: Record = serde_json::from_str(&text).map_err(|e| ClaudeError::Record { path: path.clone(), message: e.to_string() })?;
+        record.home = home.to_path_buf();
         Ok(if record.claude_dir == claude_dir { record } else { fresh })
+    }
+
+    /// The links paii made (read on first use; an unreadable list is empty,
+    /// and the scan for links into PAII_HOME still finds paii's own).
+    pub fn links(&self) -> &BTreeMap<String, PathBuf> {
+        self.links.get_or_init(|| {
+            std::fs::read(self.home.join(LINKS_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+        })
+    }
+
+    pub fn set_links(&mut self, links: BTreeMap<String, PathBuf>, digest: String) {
+        self.links = std::cell::OnceCell::from(links);
+        self.links_digest = digest;
+        self.links_dirty = true;
     }
 
     pub fn exists(home: &Path) -> bool {
@@ -79,6 +118,11 @@ impl Record {
     }
 
     pub fn save(&self, home: &Path) -> Result<(), ClaudeError> {
+        if self.links_dirty {
+            let path = home.join(LINKS_FILE);
+            let text = serde_json::to_string(self.links()).unwrap_or_default();
+            crate::fsutil::atomic_write(&path, text.as_bytes()).map_err(|e| ClaudeError::io("cannot write", &path, e))?;
+        }
         let path = home.join(FILE);
         let text = serde_json::to_string_pretty(self).unwrap_or_default();
         crate::fsutil::atomic_write(&path, text.as_bytes()).map_err(|e| ClaudeError::io("cannot write", &path, e))

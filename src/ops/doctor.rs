@@ -101,6 +101,7 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
     let any_fixable = claude_findings.iter().any(|f| f.fixable);
     findings.extend(claude_findings.into_iter().map(|f| finding(f.what, f.fixable, None)));
     if fix && any_fixable && let Some(f) = &fragment {
+        claude.distrust_links()?;
         let changes = claude.apply(f)?;
         fixed.push(if changes.is_empty() && changes.foreign_edits.is_empty() {
             "reconciled Claude Code's files with the current generation".to_string()

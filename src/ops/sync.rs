@@ -155,7 +155,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     let generations = Generations::new(&home);
     generations.clean_temporaries()?;
     let content_hash = assembly.content_hash();
-    let unchanged = generations.current().and_then(|n| generations.meta(n).ok()).is_some_and(|m| m.content_hash == content_hash);
+    let unchanged = generations.current().and_then(|n| generations.header(n).ok()).is_some_and(|h| h.content_hash.as_deref() == Some(content_hash.as_str()));
     let generation = if unchanged { None } else { Some(generations.create(&assembly)?) };
     crate::fail::point("sync-before-lock").map_err(Error::io("cannot write", &planned.path))?;
     let lock = apply(planned)?;
