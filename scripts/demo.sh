@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# The README's demo: the example team config, resolved and locked in a
-# throwaway PAII_HOME and CLAUDE_CONFIG_DIR. Nothing outside a temporary
-# directory is touched.
+# The README's demo, in a throwaway PAII_HOME and CLAUDE_CONFIG_DIR (nothing
+# outside a temporary directory is touched):
+#
+# 1. the example team config is synced for real: locked, fetched into the
+#    store, built (cargo), assembled into generation 1 and shown to Claude
+#    Code (settings.json hook entries, skill links);
+# 2. a plugin is installed from a git repository: generation 2;
+# 3. the generations are listed and diffed, and a rollback returns to 1;
+# 4. the registry-based team config is locked, byte for byte the committed
+#    paii.lock.example.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,25 +16,50 @@ cargo build --quiet --release --manifest-path "$root/Cargo.toml"
 paii="$root/target/release/paii"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/paii-demo.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 export PAII_HOME="$work/paii-home" CLAUDE_CONFIG_DIR="$work/claude"
 cp -R "$root/fixtures" "$work/fixtures"
-cd "$work/fixtures/team"
+mkdir -p "$CLAUDE_CONFIG_DIR"
+# The user's own settings, which paii must keep.
+printf '{\n  "model": "opus",\n  "permissions": { "allow": ["Bash(ls:*)"] }\n}\n' > "$CLAUDE_CONFIG_DIR/settings.json"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
+cd "$work/fixtures/demo"
 step cat paii.toml
 cat paii.toml
-step paii registry list
-"$paii" registry list
+step paii sync
+"$paii" sync
+step cat '$CLAUDE_CONFIG_DIR/settings.json'
+cat "$CLAUDE_CONFIG_DIR/settings.json"
+step ls -l '$CLAUDE_CONFIG_DIR/skills'
+ls -l "$CLAUDE_CONFIG_DIR/skills" | tail -n +2
+
+# A plugin from a git repository (here a local one made from the fixture).
+git_repo="$work/git/notes"
+mkdir -p "$git_repo" && cp -R "$root/fixtures/plugins/notes/." "$git_repo"
+git -C "$git_repo" init -q -b main && git -C "$git_repo" add -A
+git -C "$git_repo" -c user.name=demo -c user.email=demo@example.org commit -qm "notes 0.1.0"
+step paii plugin install notes --git "file://$git_repo" --rev main
+"$paii" plugin install notes --git "file://$git_repo" --rev main
+step paii generations list
+"$paii" generations list
+step paii generations diff 1 2
+"$paii" generations diff 1 2
+step paii rollback
+"$paii" rollback
+step ls '$CLAUDE_CONFIG_DIR/skills'
+ls "$CLAUDE_CONFIG_DIR/skills"
+step paii sync
+"$paii" sync
+step paii status
+"$paii" status
+
+cd "$work/fixtures/team"
+step cat ../team/paii.toml
+cat paii.toml
 step paii lock
 "$paii" lock
-step paii plugin list
-"$paii" plugin list
-step paii plugin info incident
-"$paii" plugin info incident
-step paii lock --check
-"$paii" lock --check
 step diff paii.lock paii.lock.example
 diff paii.lock "$root/paii.lock.example" && echo "identical: the lock is byte-for-byte reproducible"
 step paii registry validate ../registries/core.toml

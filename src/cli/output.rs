@@ -126,7 +126,6 @@ impl Printer {
             self.status("dry run: nothing was changed");
             return;
         }
-        self.claude_changes(&out.claude);
         if out.lock.written {
             self.status(&format!("updated {}", display_name(&out.lock.path)));
         }
@@ -137,6 +136,7 @@ impl Printer {
             if n == 1 { "" } else { "s" },
             n - fetched
         ));
+        self.claude_changes(&out.claude);
         match (out.generation, out.current) {
             (Some(n), _) => self.status(&format!("generation {n} is current")),
             (None, Some(n)) => self.status(&format!("nothing changed; generation {n} stays current")),
