@@ -79,8 +79,10 @@ pub struct Assembly {
     pub plugins: Vec<GenerationPlugin>,
     /// What it contributes to Claude Code.
     pub fragment: crate::claude::Fragment,
-    /// Hook handlers by event, in plugin order; `root` is filled in by
+    /// How to run each plugin; `root` is filled in by
     /// [`Generations::create`], which knows the generation's number.
+    pub run: std::collections::BTreeMap<String, crate::dispatch::RunEntry>,
+    /// Hook handlers by event, in plugin order.
     pub handlers: Vec<(crate::event::HookEvent, crate::dispatch::Handler)>,
     pub history_dir: PathBuf,
 }
@@ -90,10 +92,11 @@ impl Assembly {
     pub fn content_hash(&self) -> String {
         use sha2::Digest;
         let text = format!(
-            "{}\n{:?}\n{:?}\n{:?}\n{:?}\n{}",
+            "{}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{}",
             self.lock_hash,
             self.plugins,
             self.fragment,
+            self.run,
             self.handlers,
             self.history_dir,
             env!("CARGO_PKG_VERSION")
@@ -169,12 +172,14 @@ impl Generations {
             generation: number,
             home: self.home.clone(),
             history_dir: assembly.history_dir.clone(),
+            plugins: assembly.run.clone(),
             events: Default::default(),
         };
+        for (name, entry) in &mut table.plugins {
+            entry.root = final_path.join("plugins").join(name);
+        }
         for (event, handler) in &assembly.handlers {
-            let mut h = handler.clone();
-            h.root = final_path.join("plugins").join(&h.plugin);
-            table.events.entry(event.kebab().to_string()).or_default().push(h);
+            table.events.entry(event.kebab().to_string()).or_default().push(handler.clone());
         }
         crate::fail::point("generation-write-table").map_err(io_err("cannot write", &root))?;
         let table_path = root.join(crate::dispatch::table::FILE);

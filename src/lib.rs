@@ -36,5 +36,6 @@ pub mod secrets;
 pub mod source;
 pub mod store;
 pub mod suggest;
+pub mod time;
 pub mod url;
 pub mod version;

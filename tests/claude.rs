@@ -142,9 +142,11 @@ fn sync_installs_hooks_links_and_mcp_servers_and_keeps_every_user_setting() {
     let table: Value = serde_json::from_str(&fs::read_to_string(g.join("dispatch.json")).unwrap()).unwrap();
     let h = &table["events"]["pre-tool-use"][0];
     assert_eq!(h["plugin"], "alpha");
-    assert_eq!(h["root"], json!(g.join("plugins/alpha")));
-    assert_eq!(h["argv"].as_array().unwrap().last().unwrap(), "pre-tool-use");
     assert_eq!(h["timeout_ms"], 2000);
+    assert_eq!(h["matcher"], "Bash");
+    let run = &table["plugins"]["alpha"];
+    assert_eq!(run["root"], json!(g.join("plugins/alpha")));
+    assert!(run["argv"][0].as_str().unwrap().ends_with("/run.sh"));
     // The original settings.json was kept before paii first wrote it.
     assert_eq!(fs::read_to_string(sb.home().join("backups/settings.json")).unwrap(), USER_SETTINGS);
 }
@@ -257,8 +259,10 @@ fn hooks_and_mcp_can_be_switched_off_per_plugin() {
     full_plugin(&sb, "beta", "");
     team(&sb, &["alpha = { path = \"../plugins/alpha\", hooks = false }", "beta = { path = \"../plugins/beta\", mcp = false }"]);
     sync(&sb).ok();
-    let table = fs::read_to_string(sb.home().join("current/dispatch.json")).unwrap();
-    assert!(!table.contains("\"alpha\"") && table.contains("\"beta\""), "{table}");
+    let table: Value = serde_json::from_str(&fs::read_to_string(sb.home().join("current/dispatch.json")).unwrap()).unwrap();
+    let handlers: Vec<&str> = table["events"].as_object().unwrap().values().flat_map(|hs| hs.as_array().unwrap()).map(|h| h["plugin"].as_str().unwrap()).collect();
+    assert!(!handlers.contains(&"alpha") && handlers.contains(&"beta"), "{table}");
+    assert!(table["plugins"].get("alpha").is_some(), "`paii run alpha` still works");
     let servers = claude_json(&sb)["mcpServers"].clone();
     assert!(servers.get("alpha-srv").is_some() && servers.get("beta-srv").is_none(), "{servers}");
     assert!(sb.path("claude/skills/alpha").exists(), "its skill is still installed");

@@ -128,6 +128,28 @@ enum Command {
     /// Manage the plugins in paii.toml
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Hook dispatch (called by Claude Code), the dispatch table, dry runs
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// Run a plugin action with its config, secrets and contracts wired
+    Run {
+        plugin: String,
+        /// The action (`[run] actions` lists a plugin's actions)
+        #[arg(long)]
+        action: String,
+        /// Arguments passed to the action
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Query the history through the MemoryProvider plugin
+    History {
+        /// `query TEXT...`, `recent` or `categories`
+        #[arg(required = true, num_args = 1..)]
+        what: Vec<String>,
+    },
+    /// Plugin settings: effective values and where they come from
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Manage and check registries
     #[command(subcommand)]
     Registry(RegistryCommand),
@@ -135,6 +157,35 @@ enum Command {
     Completions {
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum HookCommand {
+    /// Run the handlers of EVENT with Claude Code's hook input on stdin
+    /// (exit 2 blocks, anything else allows)
+    Dispatch { event: String },
+    /// The current generation's dispatch table
+    List,
+    /// Run EVENT's handlers as dispatch would and show each result (no audit log)
+    Test {
+        event: String,
+        /// The hook input JSON, `-` for stdin (default: a minimal input for EVENT)
+        #[arg(long, value_name = "FILE")]
+        input: Option<std::path::PathBuf>,
+        /// Only this plugin's handlers
+        #[arg(long)]
+        plugin: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// The effective value of PLUGIN.KEY
+    Get { target: String },
+    /// Set PLUGIN.KEY in $PAII_HOME/config/PLUGIN.toml (type-checked) and apply it
+    Set { target: String, value: String },
+    /// Every key of every plugin (or of PLUGIN) with its value and origin
+    List { plugin: Option<String> },
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,6 +296,15 @@ enum ValidateFormat {
 }
 
 pub fn main() -> ExitCode {
+    // The hot path: Claude Code runs this on every hook event. It skips
+    // argument parsing, logging and TLS set-up altogether.
+    let mut args = std::env::args_os();
+    if let (Some(_), Some(a), Some(b), Some(event), None) = (args.next(), args.next(), args.next(), args.next(), args.next())
+        && a == "hook"
+        && b == "dispatch"
+    {
+        return crate::dispatch::main(&event.to_string_lossy());
+    }
     let cli = Cli::parse();
     crate::fail::setup();
     crate::log::init(cli.global.verbose);
@@ -424,6 +484,87 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             let unrepaired = r.findings.iter().any(|f| !(fix && f.fixable));
             if unrepaired {
                 return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Hook(HookCommand::Dispatch { event }) => return Ok(crate::dispatch::main(&event)),
+        Command::Hook(HookCommand::List) => {
+            let (generation, rows) = ops::hook::list(ctx)?;
+            if p.format() == Format::Json {
+                p.json(&serde_json::json!({ "generation": generation, "handlers": rows }));
+            } else if rows.is_empty() {
+                p.status(&format!("generation {generation} handles no hook events"));
+            } else {
+                println!("{:<22} {:<16} {:<24} {:>8}  FAIL", "EVENT", "PLUGIN", "MATCHER", "TIMEOUT");
+                for r in &rows {
+                    let fail = if r.fail_closed { "closed" } else { "open" };
+                    println!("{:<22} {:<16} {:<24} {:>6}ms  {fail}", r.event, r.plugin, r.matcher.as_deref().unwrap_or("*"), r.timeout_ms);
+                }
+            }
+        }
+        Command::Hook(HookCommand::Test { event, input, plugin }) => {
+            let o = ops::hook::test(ctx, &event, input.as_deref(), plugin)?;
+            if p.format() == Format::Json {
+                p.json(&o);
+            } else {
+                if let Some(e) = &o.error {
+                    println!("nothing ran: {e}");
+                }
+                if o.handlers.is_empty() && o.error.is_none() {
+                    println!("no handler of `{}` matches this input (tool events match its `tool_name`: give one with --input FILE)", o.event);
+                }
+                for h in &o.handlers {
+                    let exit = h.exit.map_or_else(|| "-".to_string(), |c| c.to_string());
+                    println!("{}: {} (exit {exit}, {} ms){}", h.plugin, h.decision, h.duration_ms, h.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default());
+                    for (name, text) in [("stdout", &h.stdout), ("stderr", &h.stderr)] {
+                        for line in text.lines() {
+                            println!("  {name}| {line}");
+                        }
+                    }
+                }
+                println!("decision: {} (paii would exit {})", o.decision, o.code);
+                if !o.stdout.is_empty() {
+                    println!("stdout to Claude Code: {}", o.stdout.trim_end());
+                }
+                if !o.stderr.is_empty() {
+                    println!("stderr to Claude Code:\n{}", o.stderr.trim_end());
+                }
+            }
+        }
+        Command::Run { plugin, action, args } => {
+            let code = ops::hook::run(ctx, &plugin, &action, &args)?;
+            return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+        }
+        Command::History { what } => {
+            let code = ops::hook::history(ctx, &what)?;
+            return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
+        }
+        Command::Config(cmd) => {
+            let rows = match cmd {
+                ConfigCommand::Get { target } => vec![ops::config::get(ctx, &target)?],
+                ConfigCommand::List { plugin } => ops::config::list(ctx, plugin.as_deref())?,
+                ConfigCommand::Set { target, value } => {
+                    let row = ops::config::set(ctx, &target, &value)?;
+                    // A new generation carries the new value to the handlers.
+                    let quiet = Context { manifest: ctx.manifest.clone(), quiet: true, terminal: false, warn: Box::new(|_| {}), status: Box::new(|_| {}) };
+                    let opts = ops::sync::SyncOptions { offline: true, ..Default::default() };
+                    match ops::sync::run(&quiet, &opts) {
+                        Ok(out) => p.status(&format!("applied: generation {} is current", out.current.unwrap_or_default())),
+                        Err(e) => p.status(&format!("saved, but not applied yet ({e}); run `paii sync`")),
+                    }
+                    vec![row]
+                }
+            };
+            if p.format() == Format::Json {
+                p.json(&rows);
+            } else {
+                for r in &rows {
+                    let value = r.value.as_ref().map_or_else(|| "(unset)".to_string(), |v| v.to_string());
+                    let origin = match &r.origin {
+                        Some(ops::config::Origin::Default) | None => "default".to_string(),
+                        Some(ops::config::Origin::Manifest(path)) | Some(ops::config::Origin::User(path)) => path.display().to_string(),
+                    };
+                    println!("{}.{} = {value}  ({}, from {origin})", r.plugin, r.key, r.kind);
+                }
             }
         }
         Command::Deactivate => {

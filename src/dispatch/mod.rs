@@ -1,5 +1,382 @@
-//! Hook dispatch: the precompiled table a generation carries.
+//! Hook dispatch: the precompiled table a generation carries, and the hot
+//! path that runs it. Claude Code runs `paii hook dispatch <event>` on every
+//! hook event, so this path reads one file (the current generation's
+//! table), spawns the matching handlers at once, and answers: exit 2 when a
+//! handler blocks, else exit 0 with the merged JSON. No async runtime, no
+//! TOML, no network, no PAII_HOME lock; and nothing that goes wrong inside
+//! paii itself ever blocks Claude Code.
 
+pub mod audit;
+pub mod decision;
+pub mod exec;
+pub mod matcher;
 pub mod table;
 
-pub use table::{DispatchTable, Handler};
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+pub use table::{DispatchTable, Handler, RunEntry};
+
+use crate::event::HookEvent;
+use decision::{Answer, Merged};
+
+/// Input larger than this is not passed on (the event is allowed).
+pub const MAX_INPUT: usize = 64 << 20;
+
+/// Variables of the caller's environment a plugin process sees; everything
+/// else (API keys and tokens Claude Code or the shell hold among them) is
+/// withheld. Secrets reach a plugin only through its `[secrets]`.
+const PASSED_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LANGUAGE",
+    "TERM",
+    "TMPDIR",
+    "TZ",
+    "PWD",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "CLAUDE_PROJECT_DIR",
+    "CLAUDE_CONFIG_DIR",
+    "CLAUDE_ENV_FILE",
+];
+const PASSED_PREFIXES: &[&str] = &["LC_", "XDG_"];
+
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// Append to the audit log (`hook test` does not).
+    pub audit: bool,
+    /// Run only this plugin's handlers.
+    pub plugin: Option<String>,
+}
+
+/// What one handler did, for the audit log and `hook test`.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub plugin: String,
+    /// Exit code; `null` when it was killed, timed out or never started.
+    pub exit: Option<i32>,
+    pub duration_ms: u64,
+    /// `block`, `allow`, `ask`, `deny`, `failed` or `skipped`.
+    pub decision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stdout: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub stderr: String,
+}
+
+/// The answer to Claude Code.
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub event: String,
+    /// 0 or 2.
+    pub code: u8,
+    pub stdout: String,
+    pub stderr: String,
+    pub decision: String,
+    pub handlers: Vec<Report>,
+    /// Why the event was allowed without running anything, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip)]
+    session: Option<String>,
+    #[serde(skip)]
+    tool: Option<String>,
+    #[serde(skip)]
+    generation: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct Input {
+    session_id: Option<String>,
+    tool_name: Option<String>,
+}
+
+/// `paii hook dispatch EVENT`: reads stdin, answers, exits 0 or 2, whatever
+/// happens (a panic inside paii included).
+pub fn main(event: &str) -> std::process::ExitCode {
+    std::panic::set_hook(Box::new(|_| {}));
+    crate::fail::setup();
+    let started = Instant::now();
+    let home = crate::paths::paii_home();
+    let outcome = std::panic::catch_unwind(|| {
+        let mut input = Vec::new();
+        let read = std::io::stdin()
+            .take(MAX_INPUT as u64 + 1)
+            .read_to_end(&mut input)
+            .map_err(|e| format!("cannot read stdin: {e}"))
+            .and_then(|_| if input.len() > MAX_INPUT { Err(format!("input is larger than {MAX_INPUT} bytes")) } else { Ok(input) });
+        dispatch(&home, event, read, &Options { audit: true, plugin: None }, started)
+    });
+    match outcome {
+        Ok(o) => {
+            use std::io::Write;
+            if !o.stdout.is_empty() {
+                let _ = std::io::stdout().write_all(o.stdout.as_bytes());
+            }
+            if !o.stderr.is_empty() {
+                let _ = std::io::stderr().write_all(o.stderr.as_bytes());
+            }
+            std::process::ExitCode::from(o.code)
+        }
+        Err(_) => {
+            audit::append(
+                &home.join("logs"),
+                &json!({ "time": crate::time::now_millis(), "event": event, "decision": "allow", "error": "paii panicked; the event was allowed" }),
+            );
+            std::process::ExitCode::SUCCESS
+        }
+    }
+}
+
+fn allowed(event: &str, error: String) -> Outcome {
+    Outcome {
+        event: event.to_string(),
+        code: 0,
+        stdout: String::new(),
+        stderr: String::new(),
+        decision: "allow".into(),
+        handlers: Vec::new(),
+        error: Some(error),
+        session: None,
+        tool: None,
+        generation: None,
+    }
+}
+
+/// Runs `event` with `input` against the current generation of `home`.
+pub fn dispatch(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Options, started: Instant) -> Outcome {
+    let outcome = run(home, event_arg, input, opts);
+    if opts.audit {
+        let line = json!({
+            "time": crate::time::now_millis(),
+            "event": outcome.event,
+            "session": outcome.session,
+            "tool": outcome.tool,
+            "generation": outcome.generation,
+            "handlers": outcome.handlers.iter().map(|h| json!({
+                "plugin": h.plugin, "exit": h.exit, "duration_ms": h.duration_ms, "decision": h.decision, "error": h.error,
+            })).collect::<Vec<_>>(),
+            "decision": outcome.decision,
+            "error": outcome.error,
+            "duration_ms": started.elapsed().as_millis() as u64,
+        });
+        audit::append(&home.join("logs"), &line);
+    }
+    outcome
+}
+
+fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Options) -> Outcome {
+    let Some(event) = HookEvent::parse(event_arg) else {
+        return allowed(event_arg, format!("unknown event `{event_arg}`"));
+    };
+    let kebab = event.kebab();
+    let input = match input {
+        Ok(i) => i,
+        Err(e) => return allowed(kebab, e),
+    };
+    let parsed: Input = match serde_json::from_slice(&input) {
+        Ok(p) => p,
+        Err(e) => return allowed(kebab, format!("the hook input is not a JSON object: {e}")),
+    };
+    let mut outcome = allowed(kebab, String::new());
+    outcome.error = None;
+    outcome.session = parsed.session_id;
+    outcome.tool = parsed.tool_name.clone();
+    let table = match DispatchTable::read(&home.join("current").join(table::FILE)) {
+        Ok(t) => t,
+        Err(e) => {
+            outcome.error = Some(format!("no usable current generation: {e}"));
+            return outcome;
+        }
+    };
+    outcome.generation = Some(table.generation);
+    let tool = parsed.tool_name.as_deref().filter(|_| event.is_tool_event());
+    let handlers: Vec<&Handler> = table
+        .events
+        .get(kebab)
+        .into_iter()
+        .flatten()
+        .filter(|h| opts.plugin.as_ref().is_none_or(|p| *p == h.plugin))
+        .filter(|h| !event.is_tool_event() || matcher::matches(h.matcher.as_deref(), tool))
+        .collect();
+    if handlers.is_empty() {
+        return outcome;
+    }
+
+    let base = base_env();
+    let dotenv = if handlers.iter().any(|h| table.plugins.get(&h.plugin).is_some_and(|p| !p.secrets.is_empty())) {
+        crate::secrets::read(&home.join(".env"))
+    } else {
+        BTreeMap::new()
+    };
+    let mut jobs = Vec::new();
+    let mut slots = Vec::new(); // handler index -> job index, or why it did not run
+    for h in &handlers {
+        let Some(entry) = table.plugins.get(&h.plugin) else {
+            slots.push(Err(format!("`{}` is not in the dispatch table", h.plugin)));
+            continue;
+        };
+        match plugin_env(&table, &h.plugin, entry, kebab, &base, &dotenv) {
+            Err(missing) => slots.push(Err(missing)),
+            Ok(env) => {
+                let mut argv = entry.argv.clone();
+                argv.extend(["hook".to_string(), kebab.to_string()]);
+                slots.push(Ok(jobs.len()));
+                jobs.push(exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms) });
+            }
+        }
+    }
+    let input: Arc<[u8]> = input.into();
+    let finished = exec::run_all(&jobs, &input, None);
+
+    let mut merged = Merged::default();
+    for (h, slot) in handlers.iter().zip(slots) {
+        let fail_closed = table.plugins.get(&h.plugin).is_some_and(|p| p.fail_closed);
+        let job = match slot {
+            Err(why) => {
+                outcome.handlers.push(Report {
+                    plugin: h.plugin.clone(),
+                    exit: None,
+                    duration_ms: 0,
+                    decision: "skipped".into(),
+                    error: Some(why),
+                    stdout: String::new(),
+                    stderr: String::new(),
+                });
+                continue;
+            }
+            Ok(j) => &finished[j],
+        };
+        let (answer, decision, error) = judge(job, h.timeout_ms, fail_closed);
+        let stdout = String::from_utf8_lossy(&job.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&job.stderr).into_owned();
+        merged.add(&h.plugin, answer);
+        outcome.handlers.push(Report {
+            plugin: h.plugin.clone(),
+            exit: job.code,
+            duration_ms: job.duration.as_millis() as u64,
+            decision,
+            error,
+            stdout,
+            stderr,
+        });
+    }
+    outcome.decision = merged.decision().to_string();
+    if merged.blocks.is_empty() {
+        if !merged.output.is_empty() {
+            outcome.stdout = serde_json::to_string(&Value::Object(merged.output)).unwrap_or_default();
+            outcome.stdout.push('\n');
+        }
+    } else {
+        outcome.code = 2;
+        outcome.stderr = merged.blocks.join("\n");
+        outcome.stderr.push('\n');
+    }
+    outcome
+}
+
+/// What a finished handler said, its decision for the log, and what went wrong.
+fn judge(job: &exec::Finished, timeout_ms: u64, fail_closed: bool) -> (Answer, String, Option<String>) {
+    let failure = if let Some(e) = &job.spawn_error {
+        Some(e.clone())
+    } else if job.timed_out {
+        Some(format!("timed out after {timeout_ms} ms; its process group was killed"))
+    } else if let Some(sig) = job.signal {
+        Some(format!("killed by signal {sig}"))
+    } else {
+        match job.code {
+            Some(0 | 2) => None,
+            Some(c) => Some(format!("exited {c}: {}", String::from_utf8_lossy(&job.stderr).trim())),
+            None => Some("ended without an exit code".into()),
+        }
+    };
+    if let Some(why) = failure {
+        return if fail_closed {
+            (Answer::Block(format!("failed ({why}); it is fail-closed, so the event is blocked")), "block".into(), Some(why))
+        } else {
+            (Answer::Allow, "failed".into(), Some(why))
+        };
+    }
+    if job.code == Some(2) {
+        return (Answer::Block(String::from_utf8_lossy(&job.stderr).into_owned()), "block".into(), None);
+    }
+    let text = String::from_utf8_lossy(&job.stdout);
+    let text = text.trim();
+    if text.is_empty() {
+        return (Answer::Allow, "allow".into(), None);
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => {
+            let mut m = Merged::default();
+            m.add("", Answer::Output(map.clone()));
+            let d = m.decision().to_string();
+            (Answer::Output(map), d, None)
+        }
+        _ => {
+            let note = if job.stdout_dropped > 0 {
+                format!("stdout was cut at {} bytes ({} dropped) and is not JSON; ignored", exec::OUTPUT_CAP, job.stdout_dropped)
+            } else {
+                "stdout is not a JSON object; ignored".to_string()
+            };
+            (Answer::Allow, "allow".into(), Some(note))
+        }
+    }
+}
+
+/// The caller's variables a plugin process is given (see [`PASSED_ENV`]).
+pub fn base_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| PASSED_ENV.contains(&k.as_str()) || PASSED_PREFIXES.iter().any(|p| k.starts_with(p)))
+        .collect()
+}
+
+/// The environment of the contract for one plugin, or why it cannot run.
+pub fn plugin_env(
+    table: &DispatchTable,
+    name: &str,
+    entry: &RunEntry,
+    event: &str,
+    base: &[(String, String)],
+    dotenv: &BTreeMap<String, String>,
+) -> Result<Vec<(String, String)>, String> {
+    let mut env: Vec<(String, String)> = base.to_vec();
+    let root = entry.root.display().to_string();
+    env.extend([
+        ("PAII_HOME".to_string(), table.home.display().to_string()),
+        ("PAII_PLUGIN_NAME".to_string(), name.to_string()),
+        ("PAII_PLUGIN_ROOT".to_string(), root.clone()),
+        ("CLAUDE_PLUGIN_ROOT".to_string(), root),
+        ("PAII_HISTORY_DIR".to_string(), table.history_dir.display().to_string()),
+    ]);
+    if !event.is_empty() {
+        env.push(("PAII_EVENT".to_string(), event.to_string()));
+    }
+    env.extend(entry.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let mut missing = Vec::new();
+    for key in &entry.secrets {
+        // `.env` first; a declared key the user exported also counts.
+        match dotenv.get(key).cloned().or_else(|| std::env::var(key).ok()) {
+            Some(v) => env.push((key.clone(), v)),
+            None if entry.required_secrets.contains(key) => missing.push(key.as_str()),
+            None => {}
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!("required secret {} is not in .env; skipped", missing.join(", ")));
+    }
+    Ok(env)
+}

@@ -3,7 +3,7 @@
 //! Written once when a generation is assembled, read on every hook event:
 //! everything a handler needs (argv, root, matcher, timeout, environment,
 //! merged config) is resolved here so that `hook dispatch` parses no TOML,
-//! reads no registry and no lock.
+//! reads no registry and no lock. `paii run` reads the same plugin entries.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,32 +21,46 @@ pub struct DispatchTable {
     pub generation: u32,
     pub home: PathBuf,
     pub history_dir: PathBuf,
+    /// Every plugin of the generation with a `[run] command`.
+    pub plugins: BTreeMap<String, RunEntry>,
     /// kebab-case event -> its handlers, in plugin order.
     pub events: BTreeMap<String, Vec<Handler>>,
 }
 
+/// How to run one plugin (for hooks and for `paii run`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Handler {
-    pub plugin: String,
-    /// The plugin's `[run] command` resolved to absolute paths, plus `hook <event>`.
+pub struct RunEntry {
+    /// The plugin's `[run] command`, resolved to absolute paths.
     pub argv: Vec<String>,
-    /// `generations/<N>/plugins/<name>`: immutable while the handler runs.
+    /// `generations/<N>/plugins/<name>`: immutable while the plugin runs.
     pub root: PathBuf,
-    /// `None`: every tool (and every non-tool event).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub matcher: Option<String>,
-    pub timeout_ms: u64,
-    #[serde(default)]
-    pub fail_closed: bool,
     /// PAII_CONFIG and PAII_CONTRACT_<KEY>, fixed at assembly.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
-    /// The `.env` keys this plugin is given, read at dispatch.
+    /// The `.env` keys this plugin is given, read when it runs.
     #[serde(default)]
     pub secrets: Vec<String>,
     /// Those of them it cannot run without.
     #[serde(default)]
     pub required_secrets: Vec<String>,
+    /// `[run] actions`, when the plugin lists them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actions: Option<Vec<String>>,
+    /// Contracts it provides (`MemoryProvider`, ...).
+    #[serde(default)]
+    pub provides: Vec<String>,
+    #[serde(default)]
+    pub fail_closed: bool,
+}
+
+/// One plugin's handler of one event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Handler {
+    pub plugin: String,
+    /// `None`: every tool (and every non-tool event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<String>,
+    pub timeout_ms: u64,
 }
 
 impl DispatchTable {

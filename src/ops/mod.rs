@@ -2,8 +2,10 @@
 //! `ops`). Functions here return typed outcomes; `cli` prints them.
 
 pub mod build;
+pub mod config;
 pub mod doctor;
 pub mod generations;
+pub mod hook;
 pub mod init;
 pub mod lock;
 pub mod plugin;

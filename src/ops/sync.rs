@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::lock::{LockOutcome, apply, plan_with};
 use super::{Context, Error};
 use crate::claude::{Changes, Claude, Contribution, Fragment};
-use crate::dispatch::Handler;
+use crate::dispatch::{Handler, RunEntry};
 use crate::generation::{Assembly, GenerationPlugin, Generations};
 use crate::lock::{Lock, LockDiff, LockedPlugin, LockedSource};
 use crate::manifest::{Manifest, PluginManifest};
@@ -248,16 +248,36 @@ pub(crate) fn assemble(
     let trees: Vec<PathBuf> = plugins.iter().map(|p| p.store_path.clone()).collect();
     let fragment = Fragment::build(home, &contributions(manifest, manifests, &trees))?;
     let secrets = crate::secrets::names(&home.join(".env"));
+    let mut run = std::collections::BTreeMap::new();
     let mut handlers = Vec::new();
     for ((p, pm), locked) in plugins.iter().zip(manifests).zip(&lock.plugins) {
         let config = crate::config::effective(pm, &manifest.file, manifest.config.get(&pm.name), home)?;
-        let request = manifest.plugin(&pm.name);
-        if request.is_some_and(|r| !r.hooks) || pm.hooks.is_empty() {
-            continue;
-        }
         let command = crate::build::resolve_command(pm, p.build.as_deref(), &p.store_path);
         if command.is_empty() {
-            (ctx.status)(&format!("warning: `{}` declares [hooks] but has no [run] command; its hooks are not installed", pm.name));
+            if !pm.hooks.is_empty() {
+                (ctx.status)(&format!("warning: `{}` declares [hooks] but has no [run] command; its hooks are not installed", pm.name));
+            }
+            continue;
+        }
+        let mut env = std::collections::BTreeMap::new();
+        env.insert("PAII_CONFIG".to_string(), config.to_json().to_string());
+        for (key, provider) in &locked.wiring {
+            env.insert(format!("PAII_CONTRACT_{}", key.to_uppercase().replace('-', "_")), provider.clone());
+        }
+        run.insert(
+            pm.name.clone(),
+            RunEntry {
+                argv: command,
+                root: PathBuf::new(),
+                env,
+                secrets: pm.secrets.required.iter().chain(&pm.secrets.optional).cloned().collect(),
+                required_secrets: pm.secrets.required.clone(),
+                actions: pm.run.as_ref().and_then(|r| r.actions.clone()),
+                provides: pm.provides.iter().map(|c| c.contract.clone()).collect(),
+                fail_closed: pm.fail_closed,
+            },
+        );
+        if manifest.plugin(&pm.name).is_some_and(|r| !r.hooks) || pm.hooks.is_empty() {
             continue;
         }
         let missing: Vec<&String> = pm.secrets.required.iter().filter(|k| !secrets.contains(*k)).collect();
@@ -269,26 +289,13 @@ pub(crate) fn assemble(
                 home.join(".env").display()
             ));
         }
-        let mut env = std::collections::BTreeMap::new();
-        env.insert("PAII_CONFIG".to_string(), config.to_json().to_string());
-        for (key, provider) in &locked.wiring {
-            env.insert(format!("PAII_CONTRACT_{}", key.to_uppercase().replace('-', "_")), provider.clone());
-        }
         for h in &pm.hooks {
-            let mut argv = command.clone();
-            argv.extend(["hook".to_string(), h.event.kebab().to_string()]);
             handlers.push((
                 h.event,
                 Handler {
                     plugin: pm.name.clone(),
-                    argv,
-                    root: PathBuf::new(),
                     matcher: h.matcher.clone().filter(|m| !m.is_empty() && m != "*"),
                     timeout_ms: h.timeout_ms.unwrap_or(crate::claude::fragment::DEFAULT_TIMEOUT_MS),
-                    fail_closed: pm.fail_closed,
-                    env: env.clone(),
-                    secrets: pm.secrets.required.iter().chain(&pm.secrets.optional).cloned().collect(),
-                    required_secrets: pm.secrets.required.clone(),
                 },
             ));
         }
@@ -306,6 +313,7 @@ pub(crate) fn assemble(
             })
             .collect(),
         fragment,
+        run,
         handlers,
         history_dir: manifest.history_dir.clone().unwrap_or_else(|| home.join("history")),
     })

@@ -1,0 +1,133 @@
+//! `paii config get|set|list`: plugin config with its effective value and
+//! where it came from (plugin default < paii.toml < `$PAII_HOME/config`).
+
+use serde::Serialize;
+
+use super::{Context, Error};
+pub use crate::config::Origin;
+use crate::config::type_name;
+use crate::generation::Generations;
+use crate::manifest::PluginManifest;
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub plugin: String,
+    pub key: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// `None` when the key has no default and is not set.
+    pub value: Option<toml::Value>,
+    pub origin: Option<Origin>,
+    pub description: String,
+}
+
+/// The plugins of the current generation, with their manifests.
+fn plugins(home: &std::path::Path) -> Result<Vec<PluginManifest>, Error> {
+    let generations = Generations::new(home);
+    let n = generations.current().ok_or_else(|| Error::user("there is no current generation yet", Some("run `paii sync` first".to_string())))?;
+    generations.meta(n)?.plugins.iter().map(|p| Ok(PluginManifest::load(&p.store_path.join("plugin.toml"))?)).collect()
+}
+
+fn rows(ctx: &Context, pm: &PluginManifest) -> Result<Vec<Row>, Error> {
+    let home = crate::paths::paii_home();
+    let manifest = ctx.load_manifest().ok();
+    let empty = crate::diagnostic::SourceFile::new(std::path::Path::new("paii.toml"), "");
+    let (file, team) = match &manifest {
+        Some(m) => (&m.file, m.config.get(&pm.name)),
+        None => (&empty, None),
+    };
+    let effective = crate::config::effective(pm, file, team, &home)?;
+    Ok(pm
+        .config
+        .iter()
+        .map(|(key, opt)| {
+            let v = effective.0.get(key);
+            Row {
+                plugin: pm.name.clone(),
+                key: key.clone(),
+                kind: type_name(opt.kind),
+                value: v.map(|v| v.value.clone()),
+                origin: v.map(|v| v.origin.clone()),
+                description: opt.description.clone(),
+            }
+        })
+        .collect())
+}
+
+fn split(target: &str) -> Result<(&str, &str), Error> {
+    target.split_once('.').ok_or_else(|| Error::user(format!("`{target}` is not PLUGIN.KEY"), Some("for example `paii config get incident.escalation_threshold_minutes`".to_string())))
+}
+
+fn find(ctx: &Context, plugin: &str) -> Result<PluginManifest, Error> {
+    let all = plugins(&crate::paths::paii_home())?;
+    let names: Vec<String> = all.iter().map(|p| p.name.clone()).collect();
+    all.into_iter().find(|p| p.name == plugin).ok_or_else(|| {
+        let _ = ctx;
+        Error::user(
+            format!("`{plugin}` is not a plugin of the current generation"),
+            crate::suggest::closest(plugin, names.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?")),
+        )
+    })
+}
+
+pub fn list(ctx: &Context, plugin: Option<&str>) -> Result<Vec<Row>, Error> {
+    let pms = match plugin {
+        Some(p) => vec![find(ctx, p)?],
+        None => plugins(&crate::paths::paii_home())?,
+    };
+    let mut out = Vec::new();
+    for pm in &pms {
+        out.extend(rows(ctx, pm)?);
+    }
+    Ok(out)
+}
+
+pub fn get(ctx: &Context, target: &str) -> Result<Row, Error> {
+    let (plugin, key) = split(target)?;
+    let pm = find(ctx, plugin)?;
+    let known: Vec<String> = pm.config.keys().cloned().collect();
+    rows(ctx, &pm)?.into_iter().find(|r| r.key == key).ok_or_else(|| unknown_key(&pm.name, key, &known))
+}
+
+fn unknown_key(plugin: &str, key: &str, known: &[String]) -> Error {
+    Error::user(
+        format!("`{key}` is not a config key of `{plugin}`"),
+        Some(match crate::suggest::closest(key, known.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if known.is_empty() => format!("`{plugin}` has no config"),
+            None => format!("its keys: {}", known.join(", ")),
+        }),
+    )
+}
+
+/// Writes `VALUE` (checked against the key's type) to
+/// `$PAII_HOME/config/<plugin>.toml`, keeping that file's comments.
+pub fn set(ctx: &Context, target: &str, raw: &str) -> Result<Row, Error> {
+    let (plugin, key) = split(target)?;
+    let pm = find(ctx, plugin)?;
+    let known: Vec<String> = pm.config.keys().cloned().collect();
+    let opt = pm.config.get(key).ok_or_else(|| unknown_key(&pm.name, key, &known))?;
+    use crate::manifest::plugin::ConfigType;
+    let value: toml::Value = match opt.kind {
+        ConfigType::String => toml::Value::String(raw.to_string()),
+        _ => toml::from_str::<toml::Table>(&format!("v = {raw}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .ok_or_else(|| Error::user(format!("`{raw}` is not a TOML value"), Some(format!("`{key}` must be {}", type_name(opt.kind)))))?,
+    };
+    if !opt.kind.admits(&value) {
+        return Err(Error::user(format!("`{key}` of `{plugin}` must be {}, found {value}", type_name(opt.kind)), None));
+    }
+    let home = crate::paths::paii_home();
+    let _guard = ctx.lock_home("config set")?;
+    let path = crate::config::user_file(&home, plugin);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        crate::diagnostic::SourceFile::new(&path, text.as_str()).error(e.span(), e.message().to_string(), None)
+    })?;
+    let item: toml_edit::Value = value.to_string().parse().map_err(|_| Error::user(format!("cannot write {value} as TOML"), None))?;
+    doc[key] = toml_edit::Item::Value(item);
+    crate::fsutil::atomic_write(&path, doc.to_string().as_bytes()).map_err(Error::io("cannot write", &path))?;
+    drop(_guard);
+    get(ctx, target)
+}

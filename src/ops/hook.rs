@@ -1,0 +1,148 @@
+//! `paii hook list`, `paii hook test`, `paii run` and `paii history`: the
+//! run-time commands, all reading the current generation's dispatch table.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{Context, Error};
+use crate::dispatch::{self, DispatchTable, Options, Outcome};
+
+/// The current generation's table, or an error that says how to get one.
+pub fn current_table(home: &Path) -> Result<DispatchTable, Error> {
+    let path = home.join("current").join(dispatch::table::FILE);
+    if !home.join("current").exists() {
+        return Err(Error::user("there is no current generation yet", Some("run `paii sync` first".to_string())));
+    }
+    DispatchTable::read(&path).map_err(|e| Error::user(e, Some("run `paii sync` to assemble a new generation".to_string())))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub event: String,
+    pub plugin: String,
+    pub matcher: Option<String>,
+    pub timeout_ms: u64,
+    pub fail_closed: bool,
+    pub command: Vec<String>,
+}
+
+pub fn list(_ctx: &Context) -> Result<(u32, Vec<Row>), Error> {
+    let table = current_table(&crate::paths::paii_home())?;
+    let mut rows = Vec::new();
+    for (event, handlers) in &table.events {
+        for h in handlers {
+            let entry = table.plugins.get(&h.plugin);
+            rows.push(Row {
+                event: event.clone(),
+                plugin: h.plugin.clone(),
+                matcher: h.matcher.clone(),
+                timeout_ms: h.timeout_ms,
+                fail_closed: entry.is_some_and(|e| e.fail_closed),
+                command: entry.map(|e| e.argv.clone()).unwrap_or_default(),
+            });
+        }
+    }
+    Ok((table.generation, rows))
+}
+
+/// Runs `event` as dispatch would, without writing the audit log.
+pub fn test(_ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<String>) -> Result<Outcome, Error> {
+    if crate::event::HookEvent::parse(event).is_none() {
+        let help = crate::event::HookEvent::suggest(event).map(|s| format!("did you mean `{}`?", s.replace('_', "-")));
+        return Err(Error::user(format!("`{event}` is not a Claude Code hook event"), help));
+    }
+    let home = crate::paths::paii_home();
+    let table = current_table(&home)?;
+    if let Some(p) = &plugin
+        && !table.plugins.contains_key(p)
+    {
+        return Err(unknown_plugin(&table, p));
+    }
+    let bytes = match input {
+        Some(path) if path == Path::new("-") => {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(Error::io("cannot read", Path::new("stdin")))?;
+            bytes
+        }
+        Some(path) => std::fs::read(path).map_err(Error::io("cannot read", path))?,
+        None => {
+            let e = crate::event::HookEvent::parse(event).map(|e| e.pascal()).unwrap_or_default();
+            serde_json::to_vec(&serde_json::json!({ "session_id": "paii-hook-test", "hook_event_name": e })).unwrap_or_default()
+        }
+    };
+    Ok(dispatch::dispatch(&home, event, Ok(bytes), &Options { audit: false, plugin }, std::time::Instant::now()))
+}
+
+fn unknown_plugin(table: &DispatchTable, name: &str) -> Error {
+    let help = crate::suggest::closest(name, table.plugins.keys().map(String::as_str))
+        .map(|s| format!("did you mean `{s}`?"))
+        .or_else(|| Some(format!("plugins that can run: {}", table.plugins.keys().cloned().collect::<Vec<_>>().join(", "))));
+    Error::user(format!("`{name}` is not a runnable plugin of the current generation {}", table.generation), help)
+}
+
+/// `paii run PLUGIN --action ACTION [-- ARGS...]`: the exit code of the action.
+pub fn run(_ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Result<i32, Error> {
+    let home = crate::paths::paii_home();
+    let table = current_table(&home)?;
+    let entry = table.plugins.get(plugin).ok_or_else(|| unknown_plugin(&table, plugin))?;
+    if let Some(actions) = &entry.actions
+        && !actions.iter().any(|a| a == action)
+    {
+        return Err(Error::user(
+            format!("`{plugin}` has no action `{action}`"),
+            Some(match crate::suggest::closest(action, actions.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`? its actions: {}", actions.join(", ")),
+                None => format!("its actions: {}", actions.join(", ")),
+            }),
+        ));
+    }
+    let dotenv = crate::secrets::read(&home.join(".env"));
+    let env = dispatch::plugin_env(&table, plugin, entry, "", &dispatch::base_env(), &dotenv).map_err(|e| Error::user(format!("`{plugin}`: {e}"), None))?;
+    let mut argv = entry.argv.clone();
+    argv.extend(["action".to_string(), action.to_string()]);
+    argv.extend(args.iter().cloned());
+    let (program, rest) = argv.split_first().ok_or_else(|| Error::user(format!("`{plugin}` has no command"), None))?;
+    let status = std::process::Command::new(program)
+        .args(rest)
+        .env_clear()
+        .envs(env)
+        .env("PAII_ACTION", action)
+        .status()
+        .map_err(Error::io("cannot run", Path::new(program)))?;
+    use std::os::unix::process::ExitStatusExt;
+    Ok(status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+}
+
+/// `paii history query TEXT|recent|categories`: the MemoryProvider's action.
+pub fn history(ctx: &Context, what: &[String]) -> Result<i32, Error> {
+    let home = crate::paths::paii_home();
+    let table = current_table(&home)?;
+    let providers: Vec<&String> = table.plugins.iter().filter(|(_, e)| e.provides.iter().any(|c| c == "MemoryProvider")).map(|(n, _)| n).collect();
+    let Some(provider) = wired_provider(&table, &providers) else {
+        return Err(Error::user(
+            "no plugin of the current generation provides the MemoryProvider contract, so there is no history to query",
+            Some("add a provider to paii.toml, e.g. `paii plugin install history` (a plugin whose plugin.toml has `[provides] memory = \"MemoryProvider\"`)".to_string()),
+        ));
+    };
+    let (action, args) = match what.split_first() {
+        Some((first, rest)) if first == "recent" || first == "categories" => (first.as_str(), rest.to_vec()),
+        Some((first, rest)) if first == "query" => ("query", rest.to_vec()),
+        _ => ("query", what.to_vec()),
+    };
+    run(ctx, provider, action, &args)
+}
+
+/// The provider consumers are wired to (the lock's choice), else the only one.
+fn wired_provider<'a>(table: &'a DispatchTable, providers: &[&'a String]) -> Option<&'a str> {
+    let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
+    for entry in table.plugins.values() {
+        for (k, v) in &entry.env {
+            if k.starts_with("PAII_CONTRACT_") && providers.iter().any(|p| *p == v) {
+                *votes.entry(v.as_str()).or_default() += 1;
+            }
+        }
+    }
+    votes.into_iter().max_by_key(|(_, n)| *n).map(|(p, _)| p).or_else(|| providers.first().map(|p| p.as_str()))
+}
