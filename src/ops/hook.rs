@@ -139,7 +139,7 @@ fn wired_provider<'a>(table: &'a DispatchTable, providers: &[&'a String]) -> Opt
     let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
     for entry in table.plugins.values() {
         for (k, v) in &entry.env {
-            if k.starts_with("PAII_CONTRACT_") && providers.iter().any(|p| *p == v) {
+            if k.starts_with("PAII_CONTRACT_") && providers.contains(&v) {
                 *votes.entry(v.as_str()).or_default() += 1;
             }
         }
