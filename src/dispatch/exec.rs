@@ -1,14 +1,13 @@
 //! Running plugin processes: each in its own process group, all at once,
-//! input written and output read on their own threads (capped), every one
-//! held to its timeout. A handler that times out is killed with its whole
+//! input written and output read (capped) by one poll loop, every one held
+//! to its timeout. A handler that times out is killed with its whole
 //! group, grandchildren included, and nobody waits for pipes a runaway
 //! process keeps open.
 
 use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Bytes kept of each of a handler's stdout and stderr.
@@ -42,50 +41,73 @@ pub struct Finished {
     pub stderr_dropped: u64,
 }
 
-#[derive(Default)]
-struct Capped {
+/// One pipe being drained into a capped buffer.
+struct Sink<R> {
+    pipe: Option<R>,
     bytes: Vec<u8>,
     dropped: u64,
-    eof: bool,
 }
 
-fn reader(mut from: impl Read + Send + 'static) -> Arc<Mutex<Capped>> {
-    let buf = Arc::new(Mutex::new(Capped::default()));
-    let shared = Arc::clone(&buf);
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 16 * 1024];
+impl<R: Read + AsRawFd> Sink<R> {
+    fn new(pipe: Option<R>) -> Sink<R> {
+        if let Some(p) = &pipe {
+            nonblocking(p.as_raw_fd());
+        }
+        Sink { pipe, bytes: Vec::new(), dropped: 0 }
+    }
+
+    /// Reads what is there; closes the pipe at its end.
+    fn drain(&mut self) {
+        let Some(pipe) = &mut self.pipe else { return };
+        let mut chunk = [0u8; 64 * 1024];
         loop {
-            match from.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
+            match pipe.read(&mut chunk) {
+                Ok(0) => {
+                    self.pipe = None;
+                    return;
+                }
                 Ok(n) => {
-                    if let Ok(mut b) = shared.lock() {
-                        let room = OUTPUT_CAP.saturating_sub(b.bytes.len()).min(n);
-                        b.bytes.extend_from_slice(&chunk[..room]);
-                        b.dropped += (n - room) as u64;
-                    }
+                    let room = OUTPUT_CAP.saturating_sub(self.bytes.len()).min(n);
+                    self.bytes.extend_from_slice(&chunk[..room]);
+                    self.dropped += (n - room) as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    self.pipe = None;
+                    return;
                 }
             }
         }
-        if let Ok(mut b) = shared.lock() {
-            b.eof = true;
-        }
-    });
-    buf
+    }
+}
+
+fn nonblocking(fd: i32) {
+    // SAFETY: fcntl on a descriptor we own.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
 }
 
 struct Running {
-    pid: i32,
+    child: std::process::Child,
     started: Instant,
     deadline: Instant,
-    stdout: Arc<Mutex<Capped>>,
-    stderr: Arc<Mutex<Capped>>,
+    stdin: Option<std::process::ChildStdin>,
+    written: usize,
+    stdout: Sink<std::process::ChildStdout>,
+    stderr: Sink<std::process::ChildStderr>,
+    /// When it exited or was killed.
+    ended: Option<Instant>,
 }
 
-/// Runs every job at once with `input` on its stdin; the results in job order.
-pub fn run_all(jobs: &[Job], input: &Arc<[u8]>, cwd: Option<&std::path::Path>) -> Vec<Finished> {
+/// Runs every job at once with `input` on its stdin; the results in job
+/// order. One thread: the pipes of all handlers are polled together, so
+/// that a dispatch costs no thread start-ups.
+pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec<Finished> {
     let mut results: Vec<Finished> = (0..jobs.len()).map(|_| Finished::default()).collect();
-    let mut running: Vec<Option<Running>> = (0..jobs.len()).map(|_| None).collect();
-    let (tx, rx) = mpsc::channel::<(usize, std::process::ExitStatus)>();
+    let mut running: Vec<(usize, Running)> = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         let Some((program, args)) = job.argv.split_first() else {
             results[i].spawn_error = Some("no command".into());
@@ -102,14 +124,11 @@ pub fn run_all(jobs: &[Job], input: &Arc<[u8]>, cwd: Option<&std::path::Path>) -
         if let Some(dir) = cwd {
             cmd.current_dir(dir);
         }
-        // SAFETY: prctl is async-signal-safe and touches no memory of ours.
-        // Handlers die with the dispatcher (Claude Code may kill it).
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        // No pre_exec hook (such as PR_SET_PDEATHSIG): it would force a
+        // fork of this process instead of posix_spawn, which costs more than
+        // the rest of dispatch. The dispatcher outlives its handlers anyway:
+        // Claude Code's timeout is 5 s above the slowest handler's, and a
+        // handler past its own is killed with its group.
         let started = Instant::now();
         let mut child = match cmd.spawn() {
             Ok(c) => c,
@@ -118,79 +137,96 @@ pub fn run_all(jobs: &[Job], input: &Arc<[u8]>, cwd: Option<&std::path::Path>) -
                 continue;
             }
         };
-        if let Some(mut stdin) = child.stdin.take() {
-            let input = Arc::clone(input);
-            // A handler that does not read its input must not block the rest.
-            std::thread::spawn(move || {
-                let _ = stdin.write_all(&input);
-            });
+        let stdin = child.stdin.take();
+        if let Some(s) = &stdin {
+            nonblocking(s.as_raw_fd());
         }
-        let stdout = child.stdout.take().map(reader).unwrap_or_default();
-        let stderr = child.stderr.take().map(reader).unwrap_or_default();
-        let pid = child.id() as i32;
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            if let Ok(status) = child.wait() {
-                let _ = tx.send((i, status));
-            }
-        });
-        running[i] = Some(Running { pid, started, deadline: started + job.timeout, stdout, stderr });
+        let stdout = Sink::new(child.stdout.take());
+        let stderr = Sink::new(child.stderr.take());
+        running.push((i, Running { child, started, deadline: started + job.timeout, stdin, written: 0, stdout, stderr, ended: None }));
     }
-    drop(tx);
 
-    let mut pending: Vec<usize> = running.iter().enumerate().filter(|(_, r)| r.is_some()).map(|(i, _)| i).collect();
-    let mut ended_at: Vec<Option<Instant>> = vec![None; jobs.len()];
-    while !pending.is_empty() {
+    loop {
         let now = Instant::now();
-        let next = pending.iter().filter_map(|i| running[*i].as_ref().map(|r| r.deadline)).min().unwrap_or(now);
-        match rx.recv_timeout(next.saturating_duration_since(now)) {
-            Ok((i, status)) => {
+        for (i, r) in running.iter_mut() {
+            if r.ended.is_some() {
+                continue;
+            }
+            if let Ok(Some(status)) = r.child.try_wait() {
                 use std::os::unix::process::ExitStatusExt;
-                if let Some(r) = &running[i]
-                    && !results[i].timed_out
-                {
-                    results[i].duration = r.started.elapsed();
-                    results[i].code = status.code();
-                    results[i].signal = status.signal();
-                    ended_at[i] = Some(Instant::now());
+                results[*i].code = status.code();
+                results[*i].signal = status.signal();
+                results[*i].duration = r.started.elapsed();
+                r.ended = Some(now);
+                // Its stdin is of no more use.
+                r.stdin = None;
+            } else if r.deadline <= now {
+                // SAFETY: killpg of the group we created; at worst ESRCH.
+                unsafe {
+                    libc::killpg(r.child.id() as i32, libc::SIGKILL);
                 }
-                pending.retain(|p| *p != i);
+                let _ = r.child.wait();
+                results[*i].timed_out = true;
+                results[*i].duration = r.started.elapsed();
+                r.ended = Some(now);
+                r.stdin = None;
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let now = Instant::now();
-                for &i in &pending {
-                    if let Some(r) = &running[i]
-                        && r.deadline <= now
-                        && !results[i].timed_out
-                    {
-                        // SAFETY: killpg with the group we created; at worst ESRCH.
-                        unsafe {
-                            libc::killpg(r.pid, libc::SIGKILL);
-                        }
-                        results[i].timed_out = true;
-                        results[i].duration = r.started.elapsed();
-                        ended_at[i] = Some(now);
-                    }
+        }
+        // Done when every handler has ended and its pipes are closed, or
+        // PIPE_GRACE after the last end (a process it left may hold them).
+        let all_ended = running.iter().all(|(_, r)| r.ended.is_some());
+        let pipes_open = running.iter().any(|(_, r)| r.stdout.pipe.is_some() || r.stderr.pipe.is_some());
+        let last_end = running.iter().filter_map(|(_, r)| r.ended).max();
+        if all_ended && (!pipes_open || last_end.is_some_and(|t| now >= t + PIPE_GRACE)) {
+            break;
+        }
+
+        let mut fds: Vec<libc::pollfd> = Vec::new();
+        for (_, r) in running.iter() {
+            if let Some(s) = &r.stdin {
+                fds.push(libc::pollfd { fd: s.as_raw_fd(), events: libc::POLLOUT, revents: 0 });
+            }
+            for fd in [r.stdout.pipe.as_ref().map(|p| p.as_raw_fd()), r.stderr.pipe.as_ref().map(|p| p.as_raw_fd())].into_iter().flatten() {
+                fds.push(libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
+            }
+        }
+        // Wake for the next deadline, or soon when a handler may have
+        // exited without its pipes telling (closed early, or held open).
+        let mut wake = running.iter().filter(|(_, r)| r.ended.is_none()).map(|(_, r)| r.deadline).min().unwrap_or(now + PIPE_GRACE);
+        if let Some(t) = last_end.filter(|_| all_ended) {
+            wake = wake.min(t + PIPE_GRACE);
+        }
+        let quiet = running.iter().any(|(_, r)| r.ended.is_none() && r.stdout.pipe.is_none() && r.stderr.pipe.is_none());
+        if quiet || fds.is_empty() {
+            // A process that closed its pipes is about to be reapable.
+            wake = wake.min(now + Duration::from_micros(100));
+        }
+        let wait = wake.saturating_duration_since(now);
+        let ts = libc::timespec { tv_sec: wait.as_secs().min(i32::MAX as u64) as libc::time_t, tv_nsec: wait.subsec_nanos() as libc::c_long };
+        // SAFETY: fds is a valid array of pollfd for the duration of the call.
+        unsafe {
+            libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, &ts, std::ptr::null());
+        }
+        for (_, r) in running.iter_mut() {
+            if let Some(s) = &mut r.stdin {
+                match s.write(&input[r.written..]) {
+                    Ok(n) => r.written += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => r.written = input.len(),
                 }
-                pending.retain(|i| !results[*i].timed_out);
+                if r.written >= input.len() {
+                    r.stdin = None;
+                }
             }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            r.stdout.drain();
+            r.stderr.drain();
         }
     }
-
-    for (i, r) in running.iter().enumerate() {
-        let Some(r) = r else { continue };
-        let grace_until = ended_at[i].unwrap_or_else(Instant::now) + PIPE_GRACE;
-        (results[i].stdout, results[i].stdout_dropped) = take(&r.stdout, grace_until);
-        (results[i].stderr, results[i].stderr_dropped) = take(&r.stderr, grace_until);
+    for (i, r) in running {
+        results[i].stdout = r.stdout.bytes;
+        results[i].stdout_dropped = r.stdout.dropped;
+        results[i].stderr = r.stderr.bytes;
+        results[i].stderr_dropped = r.stderr.dropped;
     }
     results
-}
-
-/// A reader's bytes once it reaches the end, or at `until`, whichever is first.
-fn take(buf: &Mutex<Capped>, until: Instant) -> (Vec<u8>, u64) {
-    while !buf.lock().map(|b| b.eof).unwrap_or(true) && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    buf.lock().map(|mut b| (std::mem::take(&mut b.bytes), b.dropped)).unwrap_or_default()
 }

@@ -15,7 +15,6 @@ pub mod table;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -239,7 +238,6 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
             }
         }
     }
-    let input: Arc<[u8]> = input.into();
     let finished = exec::run_all(&jobs, &input, None);
 
     let mut merged = Merged::default();

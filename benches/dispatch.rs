@@ -1,0 +1,132 @@
+//! Hook dispatch benchmarks (issue 8), each against a baseline measured in
+//! the same run, interleaved so that the machine's noise falls on both:
+//!
+//! 1. `paii hook dispatch` of an event no handler matches vs `/bin/true`
+//!    (goal <= 2x);
+//! 2. dispatch to one handler (a small compiled program that reads its
+//!    input) vs running that program directly with the same input
+//!    (goal <= 1.25x);
+//! 3. ten handlers that each sleep 100 ms vs running them one after
+//!    another (goal <= 0.15x).
+//!
+//! Needs rustc (for the handler). Run: `cargo bench --bench dispatch`.
+//! Prints medians and ratios; asserts nothing.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 101;
+const INPUT: &[u8] = br#"{"session_id":"bench","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls -la"}}"#;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Runs `cmd` with INPUT on stdin and returns how long it took.
+fn timed(cmd: &mut Command) -> Duration {
+    let start = Instant::now();
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let _ = child.stdin.take().unwrap().write_all(INPUT);
+    child.wait().unwrap();
+    start.elapsed()
+}
+
+fn paii(root: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_paii"));
+    c.args(args)
+        .current_dir(root.join("team"))
+        .env("PAII_HOME", root.join("home"))
+        .env("CLAUDE_CONFIG_DIR", root.join("claude"))
+        .env("HOME", root.join("userhome"));
+    c
+}
+
+/// A PAII_HOME whose generation has `plugins`: (name, hooks table, command).
+fn setup(plugins: &[(String, &str, String)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut manifest = String::from("[plugins]\n");
+    for (name, hooks, command) in plugins {
+        let p = root.join("plugins").join(name);
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::write(
+            p.join("plugin.toml"),
+            format!("[plugin]\nname = \"{name}\"\nversion = \"1.0.0\"\n\n[hooks]\n{hooks}\n\n[run]\ncommand = [{command:?}]\n"),
+        )
+        .unwrap();
+        manifest.push_str(&format!("{name} = {{ path = \"../plugins/{name}\" }}\n"));
+    }
+    std::fs::create_dir_all(root.join("team")).unwrap();
+    std::fs::write(root.join("team/paii.toml"), manifest).unwrap();
+    let out = paii(root, &["sync", "-q"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
+fn main() {
+    let work = tempfile::tempdir().unwrap();
+    // The handler: reads its input, exits 0.
+    let src = work.path().join("handler.rs");
+    std::fs::write(&src, "use std::io::Read;\nfn main() { let mut s = Vec::new(); let _ = std::io::stdin().read_to_end(&mut s); }\n").unwrap();
+    let handler = work.path().join("handler");
+    let ok = Command::new("rustc").args(["-O", "-o"]).arg(&handler).arg(&src).status().unwrap();
+    assert!(ok.success(), "rustc failed");
+    let handler = handler.display().to_string();
+
+    // 1. no matching handler vs /bin/true
+    let none = setup(&[("other".into(), "pre_tool_use = { matcher = \"Write\" }", handler.clone())]);
+    // 2. one handler vs the handler alone
+    let one = setup(&[("one".into(), "pre_tool_use = { matcher = \"Bash\" }", handler.clone())]);
+    let (mut t_true, mut t_none, mut t_direct, mut t_one, mut t_floor) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        t_true.push(timed(&mut Command::new("/bin/true")));
+        t_none.push(timed(&mut paii(none.path(), &["hook", "dispatch", "pre-tool-use"])));
+        t_direct.push(timed(Command::new(&handler).args(["hook", "pre-tool-use"])));
+        t_one.push(timed(&mut paii(one.path(), &["hook", "dispatch", "pre-tool-use"])));
+        // The floor of any dispatcher that is a process of its own: one
+        // process start (/bin/true) plus the handler.
+        let start = Instant::now();
+        timed(&mut Command::new("/bin/true"));
+        timed(Command::new(&handler).args(["hook", "pre-tool-use"]));
+        t_floor.push(start.elapsed());
+    }
+    let (a, b) = (median(t_none), median(t_true));
+    println!("no matching handler: dispatch {:.2} ms vs /bin/true {:.2} ms = {:.2}x (goal <= 2x)", ms(a), ms(b), a.as_secs_f64() / b.as_secs_f64());
+    let (a, b) = (median(t_one), median(t_direct));
+    println!("one handler: dispatch {:.2} ms vs the handler alone {:.2} ms = {:.2}x (goal <= 1.25x)", ms(a), ms(b), a.as_secs_f64() / b.as_secs_f64());
+    let f = median(t_floor);
+    println!(
+        "  (floor of a dispatcher process, /bin/true then the handler: {:.2} ms = {:.2}x of the handler alone; dispatch is {:.2}x of that floor)",
+        ms(f),
+        f.as_secs_f64() / b.as_secs_f64(),
+        a.as_secs_f64() / f.as_secs_f64()
+    );
+
+    // 3. ten sleeping handlers: concurrently vs one after another
+    let sleepers: Vec<(String, &str, String)> = (0..10).map(|i| (format!("s{i}"), "pre_tool_use = true", "/bin/sleep".to_string())).collect();
+    // `sleep hook pre-tool-use` is not a duration: a wrapper script gives 0.1.
+    let script = work.path().join("sleep100");
+    std::fs::write(&script, "#!/bin/sh\nexec /bin/sleep 0.1\n").unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(&script).unwrap().permissions(), 0o755);
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let sleepers: Vec<(String, &str, String)> = sleepers.into_iter().map(|(n, h, _)| (n, h, script.display().to_string())).collect();
+    let ten = setup(&sleepers);
+    let (mut t_seq, mut t_par) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        let start = Instant::now();
+        for _ in 0..10 {
+            timed(&mut Command::new(&script));
+        }
+        t_seq.push(start.elapsed());
+        t_par.push(timed(&mut paii(ten.path(), &["hook", "dispatch", "pre-tool-use"])));
+    }
+    let (a, b) = (median(t_par), median(t_seq));
+    println!("ten 100 ms handlers: dispatch {:.1} ms vs one after another {:.1} ms = {:.3}x (goal <= 0.15x)", ms(a), ms(b), a.as_secs_f64() / b.as_secs_f64());
+}
