@@ -7,7 +7,10 @@
 #    Code (settings.json hook entries, skill links);
 # 2. a plugin is installed from a git repository: generation 2;
 # 3. the generations are listed and diffed, and a rollback returns to 1;
-# 4. the registry-based team config is locked, byte for byte the committed
+# 4. Claude Code's hook call is made by hand: a PreToolUse event for
+#    `rm -rf ~` that the guard plugin blocks (exit 2), one for `ls` that is
+#    allowed (exit 0), and the audit lines they left;
+# 5. the registry-based team config is locked, byte for byte the committed
 #    paii.lock.example.
 set -euo pipefail
 
@@ -54,6 +57,20 @@ step paii sync
 "$paii" sync
 step paii status
 "$paii" status
+
+step paii hook list
+"$paii" hook list
+event() { printf '{"session_id":"demo","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"%s"}}' "$1"; }
+step "echo '{... \"tool_name\":\"Bash\", \"command\":\"rm -rf ~\"}' | paii hook dispatch pre-tool-use"
+set +e
+event 'rm -rf ~' | "$paii" hook dispatch pre-tool-use
+code=$?
+set -e
+echo "exit $code: blocked"
+step "echo '{... \"tool_name\":\"Bash\", \"command\":\"ls\"}' | paii hook dispatch pre-tool-use"
+event 'ls' | "$paii" hook dispatch pre-tool-use && echo "exit 0: allowed"
+step tail -n 2 '$PAII_HOME/logs/audit.jsonl'
+tail -n 2 "$PAII_HOME/logs/audit.jsonl"
 
 cd "$work/fixtures/team"
 step cat ../team/paii.toml
