@@ -129,4 +129,16 @@ fn main() {
     }
     let (a, b) = (median(t_par), median(t_seq));
     println!("ten 100 ms handlers: dispatch {:.1} ms vs one after another {:.1} ms = {:.3}x (goal <= 0.15x)", ms(a), ms(b), a.as_secs_f64() / b.as_secs_f64());
+
+    // 4. a handler that hangs (and leaves a grandchild) with a 300 ms timeout
+    let hang = work.path().join("hang");
+    std::fs::write(&hang, "#!/bin/sh
+sleep 60 &
+sleep 60
+").unwrap();
+    std::fs::set_permissions(&hang, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let hung = setup(&[("hang".into(), "pre_tool_use = { timeout_ms = 300 }", hang.display().to_string())]);
+    let t: Vec<Duration> = (0..7).map(|_| timed(&mut paii(hung.path(), &["hook", "dispatch", "pre-tool-use"]))).collect();
+    let a = median(t);
+    println!("hanging handler, timeout 300 ms: dispatch returned after {:.1} ms, {:.1} ms past the timeout (goal <= 50 ms)", ms(a), ms(a) - 300.0);
 }

@@ -290,7 +290,7 @@ impl Builder {
         sync_filesystem(&dest);
         crate::fsutil::atomic_write(&dest.join(COMPLETE), key.as_bytes()).map_err(|e| io(name, "mark the build complete", e))?;
         make_read_only(&dest)?;
-        if !in_place && fs::rename(&dest, &out).is_err() && !out.join(COMPLETE).is_file() {
+        if !in_place && crate::store::publish(&dest, &out).is_err() && !out.join(COMPLETE).is_file() {
             return Err(io(name, "move the build into the store", std::io::Error::other(out.display().to_string())));
         }
         crate::debug!("built {name} {} into {}", pm.version, out.display());
@@ -460,7 +460,7 @@ fn tree_digest(root: &Path, rel: &Path, out: &mut BTreeMap<String, String>) -> s
 
 /// Flushes the file system holding `dir` (one syscall, where a venv has
 /// thousands of files to fsync one by one).
-fn sync_filesystem(dir: &Path) {
+pub(crate) fn sync_filesystem(dir: &Path) {
     use std::os::fd::AsRawFd;
     if let Ok(f) = fs::File::open(dir) {
         // SAFETY: syncfs only reads the descriptor, which outlives the call.

@@ -195,9 +195,11 @@ impl Generations {
         };
         let text = toml::to_string(&meta).unwrap_or_default();
         crate::fsutil::atomic_write(&root.join("generation.toml"), text.as_bytes()).map_err(io_err("cannot write", &root))?;
+        // Everything in it reaches the disk before its name does.
+        crate::build::sync_filesystem(&root);
         make_read_only(&root)?;
         crate::fail::point("generation-rename").map_err(io_err("cannot move into place", &final_path))?;
-        fs::rename(&root, &final_path).map_err(io_err("cannot move into place", &final_path))?;
+        crate::store::publish(&root, &final_path).map_err(io_err("cannot move into place", &final_path))?;
         if let Ok(d) = fs::File::open(&dir) {
             let _ = d.sync_all();
         }

@@ -122,7 +122,7 @@ impl Store {
             return Ok(StorePath { path: final_path, integrity: computed });
         }
         make_read_only(&tree)?;
-        match fs::rename(&tree, &final_path) {
+        match publish(&tree, &final_path) {
             Ok(()) => {}
             // Lost a race with another fetcher of the same tree: theirs is
             // complete and identical by construction.
@@ -181,6 +181,17 @@ pub fn retire(path: &Path) -> Result<(), StoreError> {
     }
     fs::rename(path, &aside).map_err(io_err("cannot move aside", path))?;
     remove_tree(&aside)
+}
+
+/// Renames a read-only tree into place. Its top directory is writable only
+/// for the rename: moving a directory to another parent rewrites its `..`,
+/// which needs write permission on it (for anyone but root).
+pub fn publish(tree: &Path, dest: &Path) -> io::Result<()> {
+    fs::set_permissions(tree, fs::Permissions::from_mode(0o755))?;
+    let moved = fs::rename(tree, dest);
+    let top = if moved.is_ok() { dest } else { tree };
+    let _ = fs::set_permissions(top, fs::Permissions::from_mode(0o555));
+    moved
 }
 
 /// Files 0444 (0555 when executable), directories 0555.

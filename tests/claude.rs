@@ -148,7 +148,9 @@ fn sync_installs_hooks_links_and_mcp_servers_and_keeps_every_user_setting() {
     assert_eq!(run["root"], json!(g.join("plugins/alpha")));
     assert!(run["argv"][0].as_str().unwrap().ends_with("/run.sh"));
     // The original settings.json was kept before paii first wrote it.
-    assert_eq!(fs::read_to_string(sb.home().join("backups/settings.json")).unwrap(), USER_SETTINGS);
+    let backups: Vec<_> = fs::read_dir(sb.home().join("backups")).unwrap().flatten().collect();
+    assert_eq!(backups.len(), 1, "one directory per Claude config directory");
+    assert_eq!(fs::read_to_string(backups[0].path().join("settings.json")).unwrap(), USER_SETTINGS);
 }
 
 #[test]
@@ -542,4 +544,140 @@ fn a_crash_during_gc_leaves_no_half_deleted_generation_or_entry() {
     assert!(sb.path("claude/skills/alpha/SKILL.md").is_file());
     let out = sync(&sb).ok();
     assert!(out.stderr.contains("nothing changed"), "{}", out.stderr);
+}
+
+#[test]
+fn review_regressions_on_the_claude_side() {
+    // A settings.json kept in a dotfiles repository stays a symlink.
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    sb.write("dotfiles/settings.json", USER_SETTINGS);
+    fs::create_dir_all(sb.path("claude")).unwrap();
+    std::os::unix::fs::symlink(sb.path("dotfiles/settings.json"), sb.path("claude/settings.json")).unwrap();
+    sync(&sb).ok();
+    assert!(fs::symlink_metadata(sb.path("claude/settings.json")).unwrap().file_type().is_symlink());
+    assert_eq!(paii_hooks(&serde_json::from_str(&sb.read("dotfiles/settings.json")).unwrap()).len(), 2);
+
+    // Each Claude config directory has its own record: a sync into a
+    // throwaway one does not cost the real one its MCP servers.
+    let other = sb.path("other-claude");
+    let run_in = |dir: &Path, args: &[&str]| common::run(sb.command(&sb.path("team"), args).env("CLAUDE_CONFIG_DIR", dir).output().unwrap());
+    assert_eq!(run_in(&other, &["switch", "1"]).code, 0);
+    assert!(other.join("skills/alpha").exists());
+    team(&sb, &[]);
+    sync(&sb).ok();
+    assert!(!sb.path("claude/.claude.json").exists(), "alpha's server left the real config (and the file paii made for it)");
+
+    // A user's server with paii's very value is still the user's.
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    let value = json!({"command": format!("{}/plugins/alpha/srv", sb.home().display()), "env": {"TOKEN": "${alpha_TOKEN}"}});
+    sb.write("claude/.claude.json", &json!({"mcpServers": {"alpha-srv": value}}).to_string());
+    let out = sync(&sb).fails();
+    assert!(out.stderr.contains("MCP server `alpha-srv`"), "{}", out.stderr);
+
+    // A plugin with hooks but nothing to run gets no settings entry.
+    let sb = Sandbox::new();
+    sb.write("plugins/inert/plugin.toml", "[plugin]\nname = \"inert\"\nversion = \"1.0.0\"\n\n[hooks]\nstop = true\n");
+    team(&sb, &["inert"]);
+    sync(&sb).ok();
+    assert!(!sb.path("claude/settings.json").exists());
+
+    // A hook command whose paii binary is gone is found, and fixed.
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    sync(&sb).ok();
+    let text = sb.read("claude/settings.json");
+    let exe = fs::canonicalize(env!("CARGO_BIN_EXE_paii")).unwrap().display().to_string();
+    fs::write(sb.path("claude/settings.json"), text.replace(&exe, "/opt/gone/paii")).unwrap();
+    let out = sb.paii_in("team", &["doctor"]).fails();
+    assert!(out.stdout.contains("/opt/gone/paii, which no longer exists"), "{}", out.stdout);
+    sb.paii_in("team", &["doctor", "--fix"]).ok();
+    assert!(sb.read("claude/settings.json").contains(&exe));
+}
+
+#[test]
+fn gc_keeps_a_generation_a_hook_is_running_from() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    sync(&sb).ok();
+    full_plugin(&sb, "beta", "");
+    team(&sb, &["alpha", "beta"]);
+    sync(&sb).ok();
+    // A dispatcher holds generation 1's table (as one started before the switch would).
+    let table = fs::File::open(sb.home().join("generations/1/dispatch.json")).unwrap();
+    table.try_lock_shared().unwrap();
+    let out = sb.paii_in("team", &["gc", "--keep", "1", "-o", "json"]).ok();
+    assert_eq!(out.json()["generations"], json!([]), "{}", out.stdout);
+    assert!(sb.home().join("generations/1/plugins/alpha/SKILL.md").is_file());
+    drop(table);
+    let out = sb.paii_in("team", &["gc", "--keep", "1", "-o", "json"]).ok();
+    assert_eq!(out.json()["generations"], json!([1]));
+}
+
+#[test]
+fn a_non_root_user_can_sync_and_gc() {
+    // Moving a read-only directory to another parent needs write permission
+    // on it, which root does not need: run paii as `nobody` to prove it.
+    let is_root = unsafe { libc_geteuid() } == 0;
+    let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].into_iter().find(|p| Path::new(p).exists());
+    let (true, Some(setpriv)) = (is_root, setpriv) else { return };
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    std::process::Command::new("chown").args(["-R", "65534:65534"]).arg(sb.dir.path()).status().unwrap();
+    fs::set_permissions(sb.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let as_nobody = |args: &[&str]| {
+        let mut c = sb.command(&sb.path("team"), args);
+        let exe = env!("CARGO_BIN_EXE_paii");
+        let mut all = vec!["--reuid=65534", "--regid=65534", "--clear-groups", exe];
+        all.extend_from_slice(args);
+        let mut cmd = std::process::Command::new(setpriv);
+        cmd.args(&all);
+        for (k, v) in c.get_envs() {
+            if let Some(v) = v {
+                cmd.env(k, v);
+            }
+        }
+        cmd.env_clear_and_keep(&mut c);
+        common::run(cmd.current_dir(sb.path("team")).output().unwrap())
+    };
+    let out = as_nobody(&["sync"]);
+    if out.code == 126 || out.code == 127 || (out.code == 1 && out.stderr.contains(env!("CARGO_BIN_EXE_paii"))) {
+        eprintln!("skipped: nobody cannot run {}: {}", env!("CARGO_BIN_EXE_paii"), out.stderr);
+        return;
+    }
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    team(&sb, &[]);
+    std::process::Command::new("chown").args(["65534:65534"]).arg(sb.path("team/paii.toml")).status().unwrap();
+    assert_eq!(as_nobody(&["sync"]).code, 0);
+    let out = as_nobody(&["gc", "--keep", "1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!sb.home().join("generations/1").exists());
+}
+
+unsafe extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}
+
+trait EnvClearAndKeep {
+    fn env_clear_and_keep(&mut self, from: &mut std::process::Command) -> &mut Self;
+}
+
+impl EnvClearAndKeep for std::process::Command {
+    /// The sandbox's environment only, as `Sandbox::command` builds it.
+    fn env_clear_and_keep(&mut self, from: &mut std::process::Command) -> &mut Self {
+        let envs: Vec<(std::ffi::OsString, std::ffi::OsString)> =
+            from.get_envs().filter_map(|(k, v)| Some((k.to_os_string(), v?.to_os_string()))).collect();
+        self.env_clear();
+        for (k, v) in envs {
+            self.env(k, v);
+        }
+        self
+    }
 }

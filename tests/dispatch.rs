@@ -481,3 +481,15 @@ mod properties {
         })
     }
 }
+
+#[test]
+fn fail_closed_also_blocks_when_its_secret_is_missing_or_its_output_is_garbage() {
+    let sb = Sandbox::new();
+    handler(&sb, "keyless", "fail_closed = true\npre_tool_use = true", "cat >/dev/null; exit 0", "\n[secrets]\nrequired = [\"GUARD_KEY\"]\n");
+    handler(&sb, "garbled", "fail_closed = true\npre_tool_use = true", "cat >/dev/null; echo 'not json'", "");
+    install(&sb, &["keyless", "garbled"]);
+    let out = dispatch(&sb, "pre-tool-use", &bash("ls"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("keyless: not run (required secret GUARD_KEY"), "{}", out.stderr);
+    assert!(out.stderr.contains("garbled: failed (stdout is not a JSON object"), "{}", out.stderr);
+}

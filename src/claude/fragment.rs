@@ -71,7 +71,9 @@ impl Fragment {
                 }
                 links.insert(link, target);
             }
-            if c.hooks {
+            // A plugin without a command to run has no handlers to call.
+            let runnable = c.manifest.run.is_some() || matches!(c.manifest.build.kind, crate::manifest::plugin::BuildType::Cargo | crate::manifest::plugin::BuildType::Uv);
+            if c.hooks && runnable {
                 for h in &c.manifest.hooks {
                     let e = matchers.entry(h.event).or_default();
                     match h.matcher.as_deref() {

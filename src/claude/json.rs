@@ -23,6 +23,15 @@ impl JsonFile {
     /// Reads `path`; a missing file is an empty object. Anything that is not
     /// a JSON object is an error that points at the problem.
     pub fn read(path: &Path) -> Result<JsonFile, ClaudeError> {
+        // A settings file kept in a dotfiles repository is a symlink: paii
+        // reads and replaces the file it points to, and the link stays.
+        let resolved;
+        let path = if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            resolved = fs::canonicalize(path).map_err(|e| ClaudeError::io("cannot follow the symlink", path, e))?;
+            resolved.as_path()
+        } else {
+            path
+        };
         let text = match fs::read_to_string(path) {
             Ok(t) => Some(t),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -123,6 +132,21 @@ mod tests {
         assert_eq!((e.location.line, e.location.column), (Some(3), Some(8)), "{e}");
         fs::write(&p, "[1]").unwrap();
         assert!(JsonFile::read(&p).unwrap_err().to_string().contains("not a JSON object but an array"));
+    }
+
+    #[test]
+    fn a_symlinked_file_is_written_through_its_link() {
+        let d = tempfile::tempdir().unwrap();
+        let real = d.path().join("dotfiles-settings.json");
+        fs::write(&real, "{\"a\": 1}").unwrap();
+        let link = d.path().join("settings.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let f = JsonFile::read(&link).unwrap();
+        let mut doc = f.doc.clone();
+        doc.insert("b".into(), Value::from(2));
+        write(&f, &doc, &d.path().join("backups"), "settings.json").unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link stays a link");
+        assert!(fs::read_to_string(&real).unwrap().contains("\"b\": 2"));
     }
 
     #[test]

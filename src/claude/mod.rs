@@ -155,8 +155,9 @@ impl Claude {
         self.dir.join("settings.json")
     }
 
-    fn backups(&self) -> PathBuf {
-        self.home.join("backups")
+    /// Where the originals of this Claude config directory's files are kept.
+    pub fn backups(&self) -> PathBuf {
+        self.home.join("backups").join(record::key(&self.dir))
     }
 
     /// Where a link of the Claude dir points: through `current`.
@@ -180,6 +181,11 @@ impl Claude {
         let settings = JsonFile::read(&self.settings_path())?;
         let mut doc = settings.doc.clone();
         self.plan_settings(&mut doc, fragment, &mut record.settings.clone(), record, &mut changes)?;
+        // Checked while planning, so that a result Claude Code would reject
+        // stops a sync before `current` moves.
+        if settings.changed(&doc) {
+            settings::validate(&settings.path, &settings.doc, &doc)?;
+        }
         let user = JsonFile::read(&self.user_config)?;
         let mut udoc = user.doc.clone();
         conflicts.extend(plan_mcp(&mut udoc, &fragment.mcp_servers, &mut record.mcp.clone(), &self.user_config, &mut changes)?);
@@ -211,7 +217,7 @@ impl Claude {
             }
         }
         if record != old {
-            record.save(&self.home)?;
+            record.save()?;
         }
 
         links::apply(self, fragment, &record)?;
@@ -256,7 +262,7 @@ impl Claude {
         record.mcp = mrec;
         record.pending = false;
         if record != old {
-            record.save(&self.home)?;
+            record.save()?;
         }
         Ok(changes)
     }
@@ -284,7 +290,7 @@ impl Claude {
         settle(&user, &udoc, &self.backups(), USER_CONFIG_BACKUP, record.mcp.created_file)?;
         record.mcp = Default::default();
         record.active = false;
-        record.save(&self.home)?;
+        record.save()?;
         Ok(changes)
     }
 
@@ -293,7 +299,7 @@ impl Claude {
     pub fn distrust_links(&self) -> Result<(), ClaudeError> {
         let mut record = Record::load(&self.home, &self.dir)?;
         record.pending = true;
-        record.save(&self.home)
+        record.save()
     }
 
     /// Whether paii's entries are in Claude Code's files (false after
@@ -337,6 +343,19 @@ impl Claude {
                             fixable: true,
                         }),
                         Some(_) => {}
+                    }
+                }
+                for (event, group) in &now {
+                    for h in group.get("hooks").and_then(Value::as_array).into_iter().flatten() {
+                        let Some(command) = h.get("command").and_then(Value::as_str) else { continue };
+                        let Some((head, _)) = command.split_once(" hook dispatch ") else { continue };
+                        let program = head.trim_matches('\'');
+                        if !Path::new(program).is_file() {
+                            out.push(Finding {
+                                what: format!("settings.json: the {event} hook runs {program}, which no longer exists (paii moved or was upgraded)"),
+                                fixable: true,
+                            });
+                        }
                     }
                 }
                 let errors = settings::schema_errors(&s.doc);
@@ -469,8 +488,8 @@ fn normalize(group: &Value) -> Value {
 }
 
 /// Puts `wanted` into `mcpServers`: servers paii owns are replaced or
-/// removed; a name that is the user's is a conflict (unless it already
-/// holds exactly paii's value, which paii then adopts).
+/// removed; a name that is the user's is a conflict, even with paii's very
+/// value (removing the plugin would otherwise remove the user's server).
 fn plan_mcp(
     doc: &mut Map<String, Value>,
     wanted: &IndexMap<String, Value>,
@@ -503,7 +522,6 @@ fn plan_mcp(
                     changes.mcp_changed.push(name.clone());
                 }
             }
-            Some(cur) if cur == v => {}
             Some(_) => conflicts.push(format!("MCP server `{name}` in {}", path.display())),
         }
         servers.insert(name.clone(), v.clone());

@@ -1,4 +1,7 @@
-//! What paii owns in Claude Code's files: `$PAII_HOME/claude-owned.json`.
+//! What paii owns in Claude Code's files:
+//! `$PAII_HOME/claude-state/<key>/owned.json`, one per Claude config
+//! directory (the key hashes its path), so that syncing into a throwaway
+//! `CLAUDE_CONFIG_DIR` never costs the real one its record.
 //!
 //! Removing plugins removes exactly what paii added, and an edit by hand to
 //! something paii owns can be told apart from paii's own value. The record
@@ -14,8 +17,14 @@ use serde_json::Value;
 
 use super::ClaudeError;
 
-pub const FILE: &str = "claude-owned.json";
-const LINKS_FILE: &str = "claude-owned-links.json";
+const FILE: &str = "owned.json";
+const LINKS_FILE: &str = "links.json";
+
+/// Identifies a Claude config directory among the ones a PAII_HOME serves.
+pub fn key(claude_dir: &Path) -> String {
+    use sha2::Digest;
+    crate::integrity::hex(&sha2::Sha256::digest(claude_dir.as_os_str().as_encoded_bytes()))[..16].to_string()
+}
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Record {
@@ -34,14 +43,15 @@ pub struct Record {
     #[serde(default)]
     pub links_digest: String,
     /// Link path relative to the Claude dir -> the target paii wrote. Kept
-    /// in `claude-owned-links.json` and read only when the names change, so
+    /// in `links.json` beside the record and read only when the names change, so
     /// that a switch costs the same with 500 plugins as with 10.
     #[serde(skip)]
     links: std::cell::OnceCell<BTreeMap<String, PathBuf>>,
     #[serde(skip)]
     links_dirty: bool,
+    /// The directory holding this record.
     #[serde(skip)]
-    home: PathBuf,
+    dir: PathBuf,
     #[serde(default)]
     pub mcp: McpRecord,
 }
@@ -87,15 +97,16 @@ impl Record {
     /// The record for `claude_dir`; a record about another directory (the
     /// user moved CLAUDE_CONFIG_DIR) starts afresh.
     pub fn load(home: &Path, claude_dir: &Path) -> Result<Record, ClaudeError> {
-        let path = home.join(FILE);
-        let fresh = Record { claude_dir: claude_dir.to_path_buf(), home: home.to_path_buf(), ..Record::default() };
+        let dir = home.join("claude-state").join(key(claude_dir));
+        let path = dir.join(FILE);
+        let fresh = Record { claude_dir: claude_dir.to_path_buf(), dir: dir.clone(), ..Record::default() };
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(fresh),
             Err(e) => return Err(ClaudeError::io("cannot read", &path, e)),
         };
         let mut record: Record = serde_json::from_str(&text).map_err(|e| ClaudeError::Record { path: path.clone(), message: e.to_string() })?;
-        record.home = home.to_path_buf();
+        record.dir = dir;
         Ok(if record.claude_dir == claude_dir { record } else { fresh })
     }
 
@@ -103,7 +114,7 @@ impl Record {
     /// and the scan for links into PAII_HOME still finds paii's own).
     pub fn links(&self) -> &BTreeMap<String, PathBuf> {
         self.links.get_or_init(|| {
-            std::fs::read(self.home.join(LINKS_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+            std::fs::read(self.dir.join(LINKS_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
         })
     }
 
@@ -113,17 +124,13 @@ impl Record {
         self.links_dirty = true;
     }
 
-    pub fn exists(home: &Path) -> bool {
-        home.join(FILE).exists()
-    }
-
-    pub fn save(&self, home: &Path) -> Result<(), ClaudeError> {
+    pub fn save(&self) -> Result<(), ClaudeError> {
         if self.links_dirty {
-            let path = home.join(LINKS_FILE);
+            let path = self.dir.join(LINKS_FILE);
             let text = serde_json::to_string(self.links()).unwrap_or_default();
             crate::fsutil::atomic_write(&path, text.as_bytes()).map_err(|e| ClaudeError::io("cannot write", &path, e))?;
         }
-        let path = home.join(FILE);
+        let path = self.dir.join(FILE);
         let text = serde_json::to_string_pretty(self).unwrap_or_default();
         crate::fsutil::atomic_write(&path, text.as_bytes()).map_err(|e| ClaudeError::io("cannot write", &path, e))
     }

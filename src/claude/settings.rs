@@ -158,6 +158,14 @@ pub fn schema_errors(doc: &Map<String, Value>) -> Vec<String> {
     errors
 }
 
+/// An error with the positions in lists left out: paii's edit moves the
+/// user's groups up or down, and that is not a new error.
+fn unplaced(error: &str) -> String {
+    let (path, message) = error.split_once(": ").unwrap_or((error, ""));
+    let path: Vec<&str> = path.split('/').map(|seg| if seg.parse::<usize>().is_ok() { "*" } else { seg }).collect();
+    format!("{}: {message}", path.join("/"))
+}
+
 /// Checks that paii's edit keeps settings.json valid: the new document
 /// may not fail the schema where the old one did not (a user's own
 /// unknown-to-the-schema value is theirs to keep).
@@ -166,8 +174,8 @@ pub fn validate(path: &Path, before: &Map<String, Value>, after: &Map<String, Va
     if new.is_empty() {
         return Ok(());
     }
-    let old = schema_errors(before);
-    let introduced: Vec<String> = new.into_iter().filter(|e| !old.contains(e)).collect();
+    let old: Vec<String> = schema_errors(before).iter().map(|e| unplaced(e)).collect();
+    let introduced: Vec<String> = new.into_iter().filter(|e| !old.contains(&unplaced(e))).collect();
     if introduced.is_empty() {
         return Ok(());
     }
@@ -246,5 +254,11 @@ mod tests {
         let mut after = before.clone();
         after.insert("hooks".into(), json!({"Stop": [{"hooks": [{"type": "command"}]}]}));
         assert!(validate(Path::new("s.json"), &before, &after).is_err());
+        // A user's group the schema does not know moves up when paii's goes: not new.
+        let bad_group = json!({"matcher": "Edit", "hooks": [], "note": "mine"});
+        let paii = json!({"hooks": [{"type": "command", "command": "/bin/paii hook dispatch pre-tool-use"}]});
+        let before: Map<String, Value> = serde_json::from_value(json!({"hooks": {"PreToolUse": [paii, bad_group.clone()]}})).unwrap();
+        let after: Map<String, Value> = serde_json::from_value(json!({"hooks": {"PreToolUse": [bad_group]}})).unwrap();
+        assert!(validate(Path::new("s.json"), &before, &after).is_ok());
     }
 }

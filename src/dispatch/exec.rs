@@ -100,6 +100,17 @@ struct Running {
     stderr: Sink<std::process::ChildStderr>,
     /// When it exited or was killed.
     ended: Option<Instant>,
+    /// Readable once the process has exited (Linux 5.3+); without one, a
+    /// handler that closed its pipes is checked on a short tick.
+    pidfd: Option<std::os::fd::OwnedFd>,
+}
+
+fn pidfd(pid: u32) -> Option<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor we own.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
+    // SAFETY: fd is a fresh descriptor, owned by nothing else.
+    (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
 }
 
 /// Runs every job at once with `input` on its stdin; the results in job
@@ -143,7 +154,8 @@ pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec
         }
         let stdout = Sink::new(child.stdout.take());
         let stderr = Sink::new(child.stderr.take());
-        running.push((i, Running { child, started, deadline: started + job.timeout, stdin, written: 0, stdout, stderr, ended: None }));
+        let pidfd = pidfd(child.id());
+        running.push((i, Running { child, started, deadline: started + job.timeout, stdin, written: 0, stdout, stderr, ended: None, pidfd }));
     }
 
     loop {
@@ -186,7 +198,8 @@ pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec
             if let Some(s) = &r.stdin {
                 fds.push(libc::pollfd { fd: s.as_raw_fd(), events: libc::POLLOUT, revents: 0 });
             }
-            for fd in [r.stdout.pipe.as_ref().map(|p| p.as_raw_fd()), r.stderr.pipe.as_ref().map(|p| p.as_raw_fd())].into_iter().flatten() {
+            let exit = r.pidfd.as_ref().filter(|_| r.ended.is_none()).map(|p| p.as_raw_fd());
+            for fd in [r.stdout.pipe.as_ref().map(|p| p.as_raw_fd()), r.stderr.pipe.as_ref().map(|p| p.as_raw_fd()), exit].into_iter().flatten() {
                 fds.push(libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
             }
         }
@@ -196,7 +209,7 @@ pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec
         if let Some(t) = last_end.filter(|_| all_ended) {
             wake = wake.min(t + PIPE_GRACE);
         }
-        let quiet = running.iter().any(|(_, r)| r.ended.is_none() && r.stdout.pipe.is_none() && r.stderr.pipe.is_none());
+        let quiet = running.iter().any(|(_, r)| r.ended.is_none() && r.pidfd.is_none() && r.stdout.pipe.is_none() && r.stderr.pipe.is_none());
         if quiet || fds.is_empty() {
             // A process that closed its pipes is about to be reapable.
             wake = wake.min(now + Duration::from_micros(100));

@@ -194,7 +194,9 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
     outcome.error = None;
     outcome.session = parsed.session_id;
     outcome.tool = parsed.tool_name.clone();
-    let table = match DispatchTable::read(&home.join("current").join(table::FILE)) {
+    // The shared lock keeps `paii gc` from deleting this generation while
+    // its handlers run.
+    let (table, _in_use) = match DispatchTable::read_locked(&home.join("current").join(table::FILE)) {
         Ok(t) => t,
         Err(e) => {
             outcome.error = Some(format!("no usable current generation: {e}"));
@@ -245,11 +247,17 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
         let fail_closed = table.plugins.get(&h.plugin).is_some_and(|p| p.fail_closed);
         let job = match slot {
             Err(why) => {
+                let decision = if fail_closed {
+                    merged.add(&h.plugin, Answer::Block(format!("not run ({why}); it is fail-closed, so the event is blocked")));
+                    "block"
+                } else {
+                    "skipped"
+                };
                 outcome.handlers.push(Report {
                     plugin: h.plugin.clone(),
                     exit: None,
                     duration_ms: 0,
-                    decision: "skipped".into(),
+                    decision: decision.into(),
                     error: Some(why),
                     stdout: String::new(),
                     stderr: String::new(),
@@ -329,6 +337,9 @@ fn judge(job: &exec::Finished, timeout_ms: u64, fail_closed: bool) -> (Answer, S
             } else {
                 "stdout is not a JSON object; ignored".to_string()
             };
+            if fail_closed {
+                return (Answer::Block(format!("failed ({note}); it is fail-closed, so the event is blocked")), "block".into(), Some(note));
+            }
             (Answer::Allow, "allow".into(), Some(note))
         }
     }

@@ -70,11 +70,27 @@ impl DispatchTable {
     }
 
     pub fn read(path: &Path) -> Result<DispatchTable, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::read_locked(path).map(|(t, _)| t)
+    }
+
+    /// Reads the table and holds a shared lock on it (released when the
+    /// returned file is dropped); `gc` does not remove a generation whose
+    /// table someone holds.
+    pub fn read_locked(path: &Path) -> Result<(DispatchTable, std::fs::File), String> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let _ = file.try_lock_shared();
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let table: DispatchTable = serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a dispatch table: {e}", path.display()))?;
         if table.format != FORMAT {
             return Err(format!("{} has format {}, this paii reads {FORMAT}", path.display(), table.format));
         }
-        Ok(table)
+        Ok((table, file))
+    }
+
+    /// Whether a dispatcher is running from the generation of this table.
+    pub fn in_use(path: &Path) -> bool {
+        std::fs::File::open(path).is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
     }
 }

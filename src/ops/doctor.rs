@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
 
     // `current` must name a complete generation.
     let mut current = generations.current();
-    let intact = |n: u32| generations.meta(n).is_ok() && generations.path(n).join(crate::dispatch::table::FILE).is_file();
+    let intact = |n: u32| generations.meta(n).is_ok() && crate::dispatch::DispatchTable::read(&generations.path(n).join(crate::dispatch::table::FILE)).is_ok();
     if std::fs::symlink_metadata(home.join("current")).is_ok() && !current.is_some_and(intact) {
         let newest = generations.list().ok().and_then(|l| l.iter().rev().map(|g| g.number).find(|n| intact(*n)));
         findings.push(finding("`current` does not point at a complete generation", newest.is_some(), Some("run `paii sync`")));
