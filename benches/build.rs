@@ -15,17 +15,12 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{median, ms};
+
 const PER_KIND: usize = 10;
 const RUNS: usize = 9;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 fn timed(cmd: &mut Command) -> (Duration, String) {
     let start = Instant::now();

@@ -21,17 +21,12 @@ use std::time::{Duration, Instant};
 
 use common::{GitDaemon, HttpServer, Reply, git, tarball, write_plugin};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{median, ms};
+
 const REPOS: usize = 50;
 const RUNS: usize = 5;
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 fn paii(home: &Path, cwd: &Path, args: &[&str]) -> Duration {
     let start = Instant::now();

@@ -13,12 +13,11 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const RUNS: usize = 60;
+#[path = "support/mod.rs"]
+mod support;
+use support::{median, ms};
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
+const RUNS: usize = 60;
 
 fn paii(root: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_paii"));
@@ -69,10 +68,6 @@ fn setup(n: usize) -> tempfile::TempDir {
     write_plugins(root, n, 2);
     run(&mut paii(root, &["sync"]));
     dir
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn main() {

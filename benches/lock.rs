@@ -10,6 +10,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{median, ms};
+
 const PLUGINS: usize = 1000;
 const VERSIONS: usize = 10;
 const RUNS: usize = 15;
@@ -99,15 +103,6 @@ fn time_baseline(dir: &Path) -> Duration {
         })
         .collect();
     median(samples)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn main() {

@@ -35,6 +35,17 @@ fn full_plugin(sb: &Sandbox, name: &str, extra: &str) {
     .unwrap();
 }
 
+/// A sandbox with these plugins (each a [`full_plugin`]) synced.
+fn synced(plugins: &[&str]) -> Sandbox {
+    let sb = Sandbox::new();
+    for p in plugins {
+        full_plugin(&sb, p, "");
+    }
+    team(&sb, plugins);
+    sync(&sb).ok();
+    sb
+}
+
 fn team(sb: &Sandbox, plugins: &[&str]) {
     let mut text = String::from("[plugins]\n");
     for p in plugins {
@@ -155,10 +166,7 @@ fn sync_installs_hooks_links_and_mcp_servers_and_keeps_every_user_setting() {
 
 #[test]
 fn a_no_op_sync_creates_no_generation_and_touches_no_file() {
-    let sb = Sandbox::new();
-    full_plugin(&sb, "alpha", "");
-    team(&sb, &["alpha"]);
-    sync(&sb).ok();
+    let sb = synced(&["alpha"]);
     let before = fs::metadata(sb.path("claude/settings.json")).unwrap().modified().unwrap();
     let out = sync(&sb).ok();
     assert!(out.stderr.contains("nothing changed; generation 1 stays current"), "{}", out.stderr);
@@ -200,10 +208,7 @@ fn removing_a_plugin_removes_exactly_what_it_added_and_rollback_brings_it_back()
 
 #[test]
 fn a_switch_that_keeps_the_names_changes_no_link() {
-    let sb = Sandbox::new();
-    full_plugin(&sb, "alpha", "");
-    team(&sb, &["alpha"]);
-    sync(&sb).ok();
+    let sb = synced(&["alpha"]);
     fs::write(sb.path("plugins/alpha/SKILL.md"), "# alpha, improved\n").unwrap();
     sync(&sb).ok();
     let link = sb.path("claude/skills/alpha");
@@ -329,10 +334,7 @@ fn deactivate_leaves_the_users_files_as_they_were_and_sync_brings_paii_back() {
 
 #[test]
 fn doctor_reports_foreign_edits_and_dangling_links_and_fix_repairs_them() {
-    let sb = Sandbox::new();
-    full_plugin(&sb, "alpha", "");
-    team(&sb, &["alpha"]);
-    sync(&sb).ok();
+    let sb = synced(&["alpha"]);
     sb.paii_in("team", &["doctor"]).ok();
 
     // Someone edits paii's matcher by hand and deletes a link.
@@ -400,10 +402,7 @@ fn doctor_finds_missing_and_corrupt_store_entries_and_a_broken_current() {
 
 #[test]
 fn a_corrupt_generation_is_never_switched_to() {
-    let sb = Sandbox::new();
-    full_plugin(&sb, "alpha", "");
-    team(&sb, &["alpha"]);
-    sync(&sb).ok();
+    let sb = synced(&["alpha"]);
     team(&sb, &[]);
     sync(&sb).ok();
     let g1 = sb.home().join("generations/1");
@@ -484,10 +483,7 @@ fn a_crash_at_any_step_of_sync_switch_and_rollback_leaves_a_consistent_state_tha
 
 #[test]
 fn a_full_disk_while_assembling_keeps_the_previous_generation_current() {
-    let sb = Sandbox::new();
-    full_plugin(&sb, "alpha", "");
-    team(&sb, &["alpha"]);
-    sync(&sb).ok();
+    let sb = synced(&["alpha"]);
     full_plugin(&sb, "beta", "");
     team(&sb, &["alpha", "beta"]);
     let lock_before = sb.read("team/paii.lock");
@@ -586,10 +582,7 @@ fn review_regressions_on_the_claude_side() {
     assert!(!sb.path("claude/settings.json").exists());
 
     // A hook command whose paii binary is gone is found, and fixed.
-    let sb = Sandbox::new();
-    full_plugin(&sb, "alpha", "");
-    team(&sb, &["alpha"]);
-    sync(&sb).ok();
+    let sb = synced(&["alpha"]);
     let text = sb.read("claude/settings.json");
     let exe = fs::canonicalize(env!("CARGO_BIN_EXE_paii")).unwrap().display().to_string();
     fs::write(sb.path("claude/settings.json"), text.replace(&exe, "/opt/gone/paii")).unwrap();
@@ -601,10 +594,7 @@ fn review_regressions_on_the_claude_side() {
 
 #[test]
 fn gc_keeps_a_generation_a_hook_is_running_from() {
-    let sb = Sandbox::new();
-    full_plugin(&sb, "alpha", "");
-    team(&sb, &["alpha"]);
-    sync(&sb).ok();
+    let sb = synced(&["alpha"]);
     full_plugin(&sb, "beta", "");
     team(&sb, &["alpha", "beta"]);
     sync(&sb).ok();
