@@ -165,7 +165,7 @@ impl Generations {
             symlink(&p.store_path, links.join(&p.name)).map_err(io_err("cannot link", &links.join(&p.name)))?;
         }
         let final_path = self.path(number);
-        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("paii"));
+        let exe = crate::paths::paii_exe();
         assembly.fragment.write(&root.join("claude"), &exe).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
         let mut table = crate::dispatch::DispatchTable {
             format: crate::dispatch::table::FORMAT,

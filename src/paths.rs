@@ -38,6 +38,26 @@ pub fn claude_user_config() -> PathBuf {
     home_dir().unwrap_or_else(|| PathBuf::from("/")).join(".claude.json")
 }
 
+/// The `paii` binary (the one hook entries run), whichever of the two
+/// binaries is running.
+pub fn paii_exe() -> PathBuf {
+    let exe = std::env::current_exe().ok().and_then(|p| std::fs::canonicalize(p).ok()).unwrap_or_else(|| PathBuf::from("paii"));
+    if exe.file_name().is_some_and(|n| n == "paii-cli") {
+        let launcher = exe.with_file_name("paii");
+        if launcher.is_file() {
+            return launcher;
+        }
+    }
+    exe
+}
+
+/// The full command line, installed beside `paii`.
+pub fn cli_exe() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = std::fs::canonicalize(&exe).ok()?.parent()?.to_path_buf();
+    Some(dir.join("paii-cli")).filter(|p| p.is_file())
+}
+
 /// The manifest to use: `--manifest`, else the first `paii.toml` upward from
 /// the working directory, else `$PAII_HOME/paii.toml`.
 pub fn find_manifest(explicit: Option<&Path>) -> PathBuf {

@@ -142,7 +142,7 @@ const USER_CONFIG_BACKUP: &str = "claude.json";
 impl Claude {
     /// From `CLAUDE_CONFIG_DIR` (or `~/.claude`) and the running binary.
     pub fn from_env(home: &Path) -> Claude {
-        let exe = std::env::current_exe().ok().and_then(|p| fs::canonicalize(p).ok()).unwrap_or_else(|| PathBuf::from("paii"));
+        let exe = crate::paths::paii_exe();
         Claude {
             home: home.to_path_buf(),
             dir: crate::paths::claude_config_dir(),

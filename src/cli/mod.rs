@@ -296,8 +296,8 @@ enum ValidateFormat {
 }
 
 pub fn main() -> ExitCode {
-    // The hot path: Claude Code runs this on every hook event. It skips
-    // argument parsing, logging and TLS set-up altogether.
+    // The hot path (when paii-cli is run directly; `paii` itself answers
+    // it without starting the CLI): no argument parsing, logging or TLS.
     let mut args = std::env::args_os();
     if let (Some(_), Some(a), Some(b), Some(event), None) = (args.next(), args.next(), args.next(), args.next(), args.next())
         && a == "hook"
