@@ -671,3 +671,28 @@ impl EnvClearAndKeep for std::process::Command {
         self
     }
 }
+
+#[test]
+fn a_sync_repairs_a_current_that_points_nowhere_and_a_store_entry_deleted_by_hand() {
+    let sb = synced(&["alpha"]);
+    fs::remove_file(sb.home().join("current")).unwrap();
+    std::os::unix::fs::symlink("generations/42", sb.home().join("current")).unwrap();
+    let out = dispatch_allows(&sb);
+    assert_eq!(out, 0, "a dangling current allows every event");
+    sync(&sb).ok();
+    assert_eq!(current(&sb).as_deref(), Some("generations/2"));
+    assert!(sb.path("claude/skills/alpha/SKILL.md").is_file());
+    let entry = fs::read_link(sb.home().join("current/plugins/alpha")).unwrap();
+    common::remove_tree(&entry);
+    let out = sync(&sb).ok();
+    assert!(out.stderr.contains("fetched alpha"), "{}", out.stderr);
+    assert!(entry.join("SKILL.md").is_file());
+    sb.paii_in("team", &["doctor"]).ok();
+}
+
+fn dispatch_allows(sb: &Sandbox) -> i32 {
+    use std::io::Write;
+    let mut c = sb.command(&sb.path("team"), &["hook", "dispatch", "stop"]).stdin(std::process::Stdio::piped()).spawn().unwrap();
+    c.stdin.take().unwrap().write_all(b"{}").unwrap();
+    c.wait().unwrap().code().unwrap_or(-1)
+}
