@@ -49,7 +49,7 @@ pub fn effective(pm: &PluginManifest, manifest: &SourceFile, team: Option<&toml:
     let mut out = Effective::default();
     for (key, opt) in &pm.config {
         if let Some(v) = &opt.default {
-            out.0.insert(key.clone(), Value { value: v.clone(), origin: Origin::Default });
+            out.0.insert(key.clone(), Value { value: as_declared(opt.kind, v.clone()), origin: Origin::Default });
         }
     }
     if let Some(table) = team {
@@ -82,9 +82,17 @@ fn layer(pm: &PluginManifest, out: &mut Effective, table: &toml::Table, file: &S
                 None,
             ));
         }
-        out.0.insert(key.clone(), Value { value: value.clone(), origin: origin.clone() });
+        out.0.insert(key.clone(), Value { value: as_declared(opt.kind, value.clone()), origin: origin.clone() });
     }
     Ok(())
+}
+
+/// A float written as `15` is still a float to the plugin.
+pub fn as_declared(kind: crate::manifest::plugin::ConfigType, value: toml::Value) -> toml::Value {
+    match (kind, value) {
+        (crate::manifest::plugin::ConfigType::Float, toml::Value::Integer(i)) => toml::Value::Float(i as f64),
+        (_, v) => v,
+    }
 }
 
 pub fn type_name(t: crate::manifest::plugin::ConfigType) -> &'static str {

@@ -25,6 +25,9 @@ pub struct GenerationMeta {
     /// the same as current's creates no generation.
     #[serde(default)]
     pub content_hash: String,
+    /// The paii.toml it was made from (what `config set` syncs again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<PathBuf>,
     #[serde(default, rename = "plugin")]
     pub plugins: Vec<GenerationPlugin>,
 }
@@ -85,6 +88,8 @@ pub struct Assembly {
     /// Hook handlers by event, in plugin order.
     pub handlers: Vec<(crate::event::HookEvent, crate::dispatch::Handler)>,
     pub history_dir: PathBuf,
+    /// The paii.toml it is made from.
+    pub manifest: Option<PathBuf>,
 }
 
 impl Assembly {
@@ -191,6 +196,7 @@ impl Generations {
             paii_version: env!("CARGO_PKG_VERSION").to_string(),
             lock_hash: assembly.lock_hash.clone(),
             content_hash: assembly.content_hash(),
+            manifest: assembly.manifest.clone(),
             plugins: assembly.plugins.clone(),
         };
         let text = toml::to_string(&meta).unwrap_or_default();

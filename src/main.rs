@@ -21,7 +21,24 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     use std::os::unix::process::CommandExt;
-    let err = std::process::Command::new(&cli).arg0("paii").args(std::env::args_os().skip(1)).exec();
+    let mut cmd = std::process::Command::new(&cli);
+    cmd.arg0("paii").args(std::env::args_os().skip(1));
+    // The path paii was started by (not resolved through symlinks): hook
+    // entries name it, so that they survive upgrades that move the real file.
+    if let Some(invoked) = invoked_path() {
+        cmd.env(paii::paths::INVOKED_ENV, invoked);
+    }
+    let err = cmd.exec();
     eprintln!("error: cannot run {}: {err}", cli.display());
     ExitCode::FAILURE
+}
+
+/// `argv[0]` made absolute: against the working directory when it has a
+/// slash, else the first match on PATH.
+fn invoked_path() -> Option<std::path::PathBuf> {
+    let argv0 = std::path::PathBuf::from(std::env::args_os().next()?);
+    if argv0.components().count() > 1 {
+        return Some(paii::paths::normalize(&paii::paths::absolute(&argv0)));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(&argv0)).find(|p| p.is_file()).map(|p| paii::paths::normalize(&paii::paths::absolute(&p)))
 }

@@ -38,9 +38,21 @@ pub fn claude_user_config() -> PathBuf {
     home_dir().unwrap_or_else(|| PathBuf::from("/")).join(".claude.json")
 }
 
+/// Set by the `paii` launcher for `paii-cli`: the path it was started by.
+pub const INVOKED_ENV: &str = "PAII_INVOKED_AS";
+
 /// The `paii` binary (the one hook entries run), whichever of the two
-/// binaries is running.
+/// binaries is running: the path the user started it by when that still
+/// leads to it (a package manager's stable symlink, not the versioned file
+/// behind it), else the file itself.
 pub fn paii_exe() -> PathBuf {
+    if let Some(invoked) = std::env::var_os(INVOKED_ENV).map(PathBuf::from)
+        && invoked.is_absolute()
+        && invoked.is_file()
+        && invoked.file_name().is_some_and(|n| n == "paii")
+    {
+        return invoked;
+    }
     let exe = std::env::current_exe().ok().and_then(|p| std::fs::canonicalize(p).ok()).unwrap_or_else(|| PathBuf::from("paii"));
     if exe.file_name().is_some_and(|n| n == "paii-cli") {
         let launcher = exe.with_file_name("paii");

@@ -127,7 +127,7 @@ fn sync_installs_hooks_links_and_mcp_servers_and_keeps_every_user_setting() {
     assert_eq!(s.as_object().unwrap().keys().collect::<Vec<_>>(), ["model", "permissions", "hooks", "zzz_unknown_to_schema"]);
     let pre = s["hooks"]["PreToolUse"].as_array().unwrap();
     assert_eq!(pre[0]["hooks"][0]["command"], "my-formatter", "the user's own hook stays first");
-    let exe = fs::canonicalize(env!("CARGO_BIN_EXE_paii")).unwrap();
+    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_paii"));
     let hooks = paii_hooks(&s);
     assert!(hooks.contains(&("PreToolUse".into(), Some("Bash".into()), format!("{} hook dispatch pre-tool-use", exe.display()))), "{hooks:?}");
     assert!(hooks.contains(&("Stop".into(), None, format!("{} hook dispatch stop", exe.display()))), "{hooks:?}");
@@ -584,7 +584,7 @@ fn review_regressions_on_the_claude_side() {
     // A hook command whose paii binary is gone is found, and fixed.
     let sb = synced(&["alpha"]);
     let text = sb.read("claude/settings.json");
-    let exe = fs::canonicalize(env!("CARGO_BIN_EXE_paii")).unwrap().display().to_string();
+    let exe = env!("CARGO_BIN_EXE_paii").to_string();
     fs::write(sb.path("claude/settings.json"), text.replace(&exe, "/opt/gone/paii")).unwrap();
     let out = sb.paii_in("team", &["doctor"]).fails();
     assert!(out.stdout.contains("/opt/gone/paii, which no longer exists"), "{}", out.stdout);
@@ -695,4 +695,30 @@ fn dispatch_allows(sb: &Sandbox) -> i32 {
     let mut c = sb.command(&sb.path("team"), &["hook", "dispatch", "stop"]).stdin(std::process::Stdio::piped()).spawn().unwrap();
     c.stdin.take().unwrap().write_all(b"{}").unwrap();
     c.wait().unwrap().code().unwrap_or(-1)
+}
+
+#[test]
+fn hook_entries_name_paii_by_the_path_it_was_started_by() {
+    // A package manager's stable symlink survives upgrades; the versioned
+    // file behind it does not.
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    fs::create_dir_all(sb.path("bin")).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_paii"), sb.path("bin/paii")).unwrap();
+    let out = common::run(
+        std::process::Command::new("paii")
+            .arg("sync")
+            .current_dir(sb.path("team"))
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", sb.path("bin").display()))
+            .env("HOME", sb.path("home"))
+            .env("PAII_HOME", sb.home())
+            .env("CLAUDE_CONFIG_DIR", sb.path("claude"))
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let hooks = paii_hooks(&settings(&sb));
+    assert_eq!(hooks[0].2, format!("{} hook dispatch pre-tool-use", sb.path("bin/paii").display()));
 }

@@ -493,3 +493,37 @@ fn fail_closed_also_blocks_when_its_secret_is_missing_or_its_output_is_garbage()
     assert!(out.stderr.contains("keyless: not run (required secret GUARD_KEY"), "{}", out.stderr);
     assert!(out.stderr.contains("garbled: failed (stdout is not a JSON object"), "{}", out.stderr);
 }
+
+#[test]
+fn commands_matchers_and_config_are_checked_when_the_generation_is_made() {
+    // A relative command that names no file of the plugin would be looked
+    // up in Claude Code's working directory: refused.
+    let sb = Sandbox::new();
+    handler(&sb, "typo", "stop = true", "exit 0", "");
+    let toml = sb.read("plugins/typo/plugin.toml").replace("command = [\"h.sh\"]", "command = [\"bin/guard\"]");
+    sb.write("plugins/typo/plugin.toml", &toml);
+    sb.write("team/paii.toml", "[plugins]\ntypo = { path = \"../plugins/typo\" }\n");
+    let out = sb.paii_in("team", &["sync"]).fails();
+    assert!(out.stderr.contains("`bin/guard`, which is in neither its build output nor the plugin"), "{}", out.stderr);
+
+    // A matcher that is not a pattern would silence every plugin's handlers
+    // of the event in Claude Code: refused at its place.
+    let sb = Sandbox::new();
+    handler(&sb, "bad", "pre_tool_use = { matcher = \"Write(*.md)\" }", "exit 0", "");
+    sb.write("team/paii.toml", "[plugins]\nbad = { path = \"../plugins/bad\" }\n");
+    let out = sb.paii_in("team", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin.toml:6:") && out.stderr.contains("not a valid pattern"), "{}", out.stderr);
+
+    // Floats stay floats; `config set` applies to the paii.toml the current
+    // generation came from, wherever it is run.
+    let sb = Sandbox::new();
+    handler(&sb, "tuned", "stop = true", "cat >/dev/null; echo \"$PAII_CONFIG\" > \"$PAII_HOME/seen\"", "\n[config]\nratio = { type = \"float\", default = 1 }\n");
+    install(&sb, &["tuned"]);
+    dispatch(&sb, "stop", b"{}").ok();
+    assert_eq!(serde_json::from_str::<Value>(&sb.read("paii-home/seen")).unwrap(), json!({"ratio": 1.0}));
+    sb.paii_in("elsewhere", &["config", "set", "tuned.ratio", "2"]).ok();
+    assert!(sb.home().join("generations/2").exists(), "applied by a sync of team/paii.toml");
+    let table = sb.read("paii-home/current/dispatch.json");
+    assert!(table.contains("\\\"ratio\\\":2.0"), "{table}");
+    assert!(!sb.path("elsewhere/paii.lock").exists() && !sb.home().join("paii.lock").exists());
+}

@@ -26,6 +26,7 @@ pub struct Contribution<'a> {
     pub manifest: &'a PluginManifest,
     /// The plugin's tree in the store.
     pub root: &'a Path,
+    /// Its hooks go in: asked for, and it has a command to call.
     pub hooks: bool,
     pub mcp: bool,
 }
@@ -71,9 +72,7 @@ impl Fragment {
                 }
                 links.insert(link, target);
             }
-            // A plugin without a command to run has no handlers to call.
-            let runnable = c.manifest.run.is_some() || matches!(c.manifest.build.kind, crate::manifest::plugin::BuildType::Cargo | crate::manifest::plugin::BuildType::Uv);
-            if c.hooks && runnable {
+            if c.hooks {
                 for h in &c.manifest.hooks {
                     let e = matchers.entry(h.event).or_default();
                     match h.matcher.as_deref() {

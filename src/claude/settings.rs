@@ -35,7 +35,7 @@ pub fn dispatch_event(command: &str) -> Option<HookEvent> {
     let program = head.strip_suffix(" hook dispatch")?;
     let program = program.strip_prefix('\'').and_then(|p| p.strip_suffix('\'')).unwrap_or(program);
     let name = Path::new(program).file_name()?.to_str()?;
-    (name == "paii").then(|| HookEvent::parse(event)).flatten()
+    (name == "paii" || name == "paii-cli").then(|| HookEvent::parse(event)).flatten()
 }
 
 fn shell_quote(s: &str) -> String {

@@ -545,7 +545,10 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
                 ConfigCommand::Set { target, value } => {
                     let row = ops::config::set(ctx, &target, &value)?;
                     // A new generation carries the new value to the handlers.
-                    let quiet = Context { manifest: ctx.manifest.clone(), quiet: true, terminal: false, warn: Box::new(|_| {}), status: Box::new(|_| {}) };
+                    // The paii.toml the current generation came from, wherever
+                    // this command runs.
+                    let manifest = Some(ops::config::manifest_path(ctx));
+                    let quiet = Context { manifest, quiet: true, terminal: false, warn: Box::new(|_| {}), status: Box::new(|_| {}) };
                     let opts = ops::sync::SyncOptions { offline: true, ..Default::default() };
                     match ops::sync::run(&quiet, &opts) {
                         Ok(out) => p.status(&format!("applied: generation {} is current", out.current.unwrap_or_default())),

@@ -209,10 +209,22 @@ pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec
         if let Some(t) = last_end.filter(|_| all_ended) {
             wake = wake.min(t + PIPE_GRACE);
         }
-        let quiet = running.iter().any(|(_, r)| r.ended.is_none() && r.pidfd.is_none() && r.stdout.pipe.is_none() && r.stderr.pipe.is_none());
-        if quiet || fds.is_empty() {
-            // A process that closed its pipes is about to be reapable.
-            wake = wake.min(now + Duration::from_micros(100));
+        // Without a pidfd, an exit is seen only by asking: soon after the
+        // pipes close (the usual moment), else every few milliseconds.
+        let blind = running.iter().filter(|(_, r)| r.ended.is_none() && r.pidfd.is_none());
+        let mut quiet = false;
+        let mut any_blind = false;
+        for (_, r) in blind {
+            any_blind = true;
+            quiet |= r.stdout.pipe.is_none() && r.stderr.pipe.is_none();
+        }
+        if quiet {
+            wake = wake.min(now + Duration::from_millis(1));
+        } else if any_blind {
+            wake = wake.min(now + Duration::from_millis(5));
+        }
+        if fds.is_empty() {
+            wake = wake.min(now + Duration::from_millis(1));
         }
         let wait = wake.saturating_duration_since(now);
         let ts = libc::timespec { tv_sec: wait.as_secs().min(i32::MAX as u64) as libc::time_t, tv_nsec: wait.subsec_nanos() as libc::c_long };

@@ -4,21 +4,33 @@
 //! (so `mcp__memory__.*` matches every tool of the `memory` MCP server).
 //! Non-tool events ignore the matcher.
 
+fn plain(m: &str) -> bool {
+    m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'|' || b == b'-')
+}
+
 /// Whether a handler with `matcher` runs for `tool` on a tool event.
 pub fn matches(matcher: Option<&str>, tool: Option<&str>) -> bool {
     let Some(m) = matcher.filter(|m| !m.is_empty() && *m != "*") else { return true };
     let Some(tool) = tool else { return false };
-    if m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'|' || b == b'-') {
+    if plain(m) {
         return m.split('|').any(|name| name == tool);
     }
-    // A matcher that is not a valid pattern matches nothing (and the
-    // generation's assembly already warned about it).
+    // plugin.toml refuses a matcher that does not compile; one that slipped
+    // through matches nothing.
     regex::Regex::new(&format!("^(?:{m})$")).is_ok_and(|re| re.is_match(tool))
+}
+
+/// Why `matcher` is not a usable pattern, if it is not.
+pub fn check(matcher: &str) -> Result<(), String> {
+    if matcher.is_empty() || matcher == "*" || plain(matcher) {
+        return Ok(());
+    }
+    regex::Regex::new(&format!("^(?:{matcher})$")).map(|_| ()).map_err(|e| e.to_string().lines().last().unwrap_or_default().trim().to_string())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::{check, matches};
 
     #[test]
     fn matchers_follow_claude_codes_semantics() {
@@ -35,5 +47,6 @@ mod tests {
         assert!(matches(Some("mcp__github__search_repositories"), Some("mcp__github__search_repositories")));
         assert!(!matches(Some("Bash"), None), "no tool name, no match for a named matcher");
         assert!(!matches(Some("(unclosed"), Some("(unclosed")));
+        assert!(check("Write(*.md)").is_err() && check("mcp__x__.*").is_ok() && check("Edit|Write").is_ok());
     }
 }

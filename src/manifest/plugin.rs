@@ -377,11 +377,21 @@ impl PluginManifest {
             match value.get_ref() {
                 Shorthand::Bool(false) => {}
                 Shorthand::Bool(true) => hooks.push(HookSpec { event, matcher: None, timeout_ms: None }),
-                Shorthand::Table(t) => hooks.push(HookSpec {
-                    event,
-                    matcher: t.matcher.clone(),
-                    timeout_ms: t.timeout_ms,
-                }),
+                Shorthand::Table(t) => {
+                    // Claude Code gets the union of the matchers as one
+                    // pattern: one that does not compile would silence
+                    // every plugin's handlers of the event.
+                    if let Some(m) = &t.matcher
+                        && let Err(e) = crate::dispatch::matcher::check(m)
+                    {
+                        return Err(file.error(
+                            file.key_span(&["hooks", key_name, "matcher"]),
+                            format!("`hooks.{key_name}.matcher` is not a valid pattern: {e}"),
+                            Some("a matcher is a tool name, names joined by `|`, `*`, or a regular expression such as `mcp__memory__.*`".into()),
+                        ));
+                    }
+                    hooks.push(HookSpec { event, matcher: t.matcher.clone(), timeout_ms: t.timeout_ms })
+                }
                 other => {
                     return Err(file.error(
                         Some(value.span()),
@@ -393,6 +403,11 @@ impl PluginManifest {
         }
         hooks.sort_by_key(|h| h.event);
 
+        if let Some(run) = &raw.run
+            && run.command.is_empty()
+        {
+            return Err(file.error(file.key_span(&["run", "command"]), "`run.command` is empty", Some("give the program and its arguments, e.g. `command = [\"bin/tool\"]`".into())));
+        }
         for (key, option) in &raw.config {
             if let Some(default) = &option.default
                 && !option.kind.admits(default)

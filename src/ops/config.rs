@@ -28,9 +28,25 @@ fn plugins(home: &std::path::Path) -> Result<Vec<PluginManifest>, Error> {
     generations.meta(n)?.plugins.iter().map(|p| Ok(PluginManifest::load(&p.store_path.join("plugin.toml"))?)).collect()
 }
 
+/// The paii.toml whose `[config.<plugin>]` the current generation carries:
+/// `--manifest`, else the one it was made from, else the usual search.
+pub fn manifest_path(ctx: &Context) -> std::path::PathBuf {
+    if let Some(m) = &ctx.manifest {
+        return m.clone();
+    }
+    let generations = Generations::new(&crate::paths::paii_home());
+    generations
+        .current()
+        .and_then(|n| generations.meta(n).ok())
+        .and_then(|m| m.manifest)
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| ctx.manifest_path())
+}
+
 fn rows(ctx: &Context, pm: &PluginManifest) -> Result<Vec<Row>, Error> {
     let home = crate::paths::paii_home();
-    let manifest = ctx.load_manifest().ok();
+    let path = manifest_path(ctx);
+    let manifest = if path.is_file() { Some(crate::manifest::Manifest::load(&path)?) } else { None };
     let empty = crate::diagnostic::SourceFile::new(std::path::Path::new("paii.toml"), "");
     let (file, team) = match &manifest {
         Some(m) => (&m.file, m.config.get(&pm.name)),
@@ -118,6 +134,7 @@ pub fn set(ctx: &Context, target: &str, raw: &str) -> Result<Row, Error> {
     if !opt.kind.admits(&value) {
         return Err(Error::user(format!("`{key}` of `{plugin}` must be {}, found {value}", type_name(opt.kind)), None));
     }
+    let value = crate::config::as_declared(opt.kind, value);
     let home = crate::paths::paii_home();
     let _guard = ctx.lock_home("config set")?;
     let path = crate::config::user_file(&home, plugin);

@@ -204,7 +204,10 @@ fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock
     let mut claude_known = false;
     if let Some(trees) = at_hand.into_iter().collect::<Option<Vec<PathBuf>>>() {
         let manifests = trees.iter().map(|t| PluginManifest::load(&t.join("plugin.toml"))).collect::<Result<Vec<_>, _>>()?;
-        let contributions = contributions(manifest, &manifests, &trees);
+        // Builds have not run: a plugin is taken to have a command when it
+        // says so or its build makes one.
+        let runnable: Vec<bool> = manifests.iter().map(|pm| pm.run.is_some() || matches!(pm.build.kind, crate::manifest::plugin::BuildType::Cargo | crate::manifest::plugin::BuildType::Uv)).collect();
+        let contributions = contributions(manifest, &manifests, &trees, &runnable);
         let fragment = Fragment::build(home, &contributions)?;
         claude = Claude::from_env(home).plan(&fragment)?;
         claude_known = true;
@@ -222,13 +225,16 @@ fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock
     })
 }
 
-fn contributions<'a>(manifest: &Manifest, manifests: &'a [PluginManifest], trees: &'a [PathBuf]) -> Vec<Contribution<'a>> {
+/// What each plugin gives Claude Code; `runnable` says which of them have
+/// a command to call for their hooks.
+fn contributions<'a>(manifest: &Manifest, manifests: &'a [PluginManifest], trees: &'a [PathBuf], runnable: &[bool]) -> Vec<Contribution<'a>> {
     manifests
         .iter()
         .zip(trees)
-        .map(|(pm, root)| {
+        .zip(runnable)
+        .map(|((pm, root), runnable)| {
             let request = manifest.plugin(&pm.name);
-            Contribution { manifest: pm, root, hooks: request.is_none_or(|r| r.hooks), mcp: request.is_none_or(|r| r.mcp) }
+            Contribution { manifest: pm, root, hooks: *runnable && request.is_none_or(|r| r.hooks), mcp: request.is_none_or(|r| r.mcp) }
         })
         .collect()
 }
@@ -246,13 +252,26 @@ pub(crate) fn assemble(
     lock_hash: String,
 ) -> Result<Assembly, Error> {
     let trees: Vec<PathBuf> = plugins.iter().map(|p| p.store_path.clone()).collect();
-    let fragment = Fragment::build(home, &contributions(manifest, manifests, &trees))?;
+    let mut commands = Vec::new();
+    for (p, pm) in plugins.iter().zip(manifests) {
+        let command = crate::build::resolve_command(pm, p.build.as_deref(), &p.store_path);
+        // A path left relative would be looked up in whatever directory
+        // Claude Code works in: a cloned repository could supply it.
+        if let Some(arg) = command.iter().find(|a| a.contains('/') && !Path::new(a).is_absolute()) {
+            return Err(Error::user(
+                format!("`{}`: `[run] command` names `{arg}`, which is in neither its build output nor the plugin", pm.name),
+                Some("a relative path in `[run] command` must name a file of the plugin (or of its build)".to_string()),
+            ));
+        }
+        commands.push(command);
+    }
+    let runnable: Vec<bool> = commands.iter().map(|c| !c.is_empty()).collect();
+    let fragment = Fragment::build(home, &contributions(manifest, manifests, &trees, &runnable))?;
     let secrets = crate::secrets::names(&home.join(".env"));
     let mut run = std::collections::BTreeMap::new();
     let mut handlers = Vec::new();
-    for ((p, pm), locked) in plugins.iter().zip(manifests).zip(&lock.plugins) {
+    for (((_p, pm), locked), command) in plugins.iter().zip(manifests).zip(&lock.plugins).zip(commands) {
         let config = crate::config::effective(pm, &manifest.file, manifest.config.get(&pm.name), home)?;
-        let command = crate::build::resolve_command(pm, p.build.as_deref(), &p.store_path);
         if command.is_empty() {
             if !pm.hooks.is_empty() {
                 (ctx.status)(&format!("warning: `{}` declares [hooks] but has no [run] command; its hooks are not installed", pm.name));
@@ -316,6 +335,7 @@ pub(crate) fn assemble(
         run,
         handlers,
         history_dir: manifest.history_dir.clone().unwrap_or_else(|| home.join("history")),
+        manifest: Some(crate::paths::absolute(&manifest.file.path)),
     })
 }
 
