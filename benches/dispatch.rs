@@ -13,13 +13,12 @@
 //! Prints medians and ratios; asserts nothing.
 
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{median, ms};
+use support::{median, ms, paii};
 
 const RUNS: usize = 101;
 const INPUT: &[u8] = br#"{"session_id":"bench","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls -la"}}"#;
@@ -31,16 +30,6 @@ fn timed(cmd: &mut Command) -> Duration {
     let _ = child.stdin.take().unwrap().write_all(INPUT);
     child.wait().unwrap();
     start.elapsed()
-}
-
-fn paii(root: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_paii"));
-    c.args(args)
-        .current_dir(root.join("team"))
-        .env("PAII_HOME", root.join("home"))
-        .env("CLAUDE_CONFIG_DIR", root.join("claude"))
-        .env("HOME", root.join("userhome"));
-    c
 }
 
 /// A PAII_HOME whose generation has `plugins`: (name, hooks table, command).

@@ -20,13 +20,8 @@ use support::{median, ms};
 const RUNS: usize = 60;
 
 fn paii(root: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_paii"));
-    c.args(args)
-        .current_dir(root.join("team"))
-        .env("PAII_HOME", root.join("home"))
-        .env("CLAUDE_CONFIG_DIR", root.join("claude"))
-        .env("HOME", root.join("userhome"))
-        .arg("-q");
+    let mut c = support::paii(root, args);
+    c.arg("-q");
     c
 }
 

@@ -1,6 +1,8 @@
 //! What every benchmark prints with: medians in milliseconds.
 #![allow(dead_code)]
 
+use std::path::Path;
+use std::process::Command;
 use std::time::Duration;
 
 pub fn median(mut v: Vec<Duration>) -> Duration {
@@ -10,4 +12,16 @@ pub fn median(mut v: Vec<Duration>) -> Duration {
 
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// paii in `root/team`, with `root/home` as PAII_HOME and `root/claude` as
+/// CLAUDE_CONFIG_DIR.
+pub fn paii(root: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_paii"));
+    c.args(args)
+        .current_dir(root.join("team"))
+        .env("PAII_HOME", root.join("home"))
+        .env("CLAUDE_CONFIG_DIR", root.join("claude"))
+        .env("HOME", root.join("userhome"));
+    c
 }

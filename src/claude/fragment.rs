@@ -8,9 +8,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::ClaudeError;
+use super::{ClaudeError, KINDS};
 use super::settings::HookEntry;
 use crate::event::HookEvent;
 use crate::manifest::PluginManifest;
@@ -182,5 +182,76 @@ fn expand_root(v: &mut Value, root: &str) {
         Value::Array(a) => a.iter_mut().for_each(|x| expand_root(x, root)),
         Value::Object(m) => m.values_mut().for_each(|x| expand_root(x, root)),
         _ => {}
+    }
+}
+
+impl Fragment {
+    /// Writes the `claude/` tree of a generation being assembled: the
+    /// links themselves, and `links.json` listing them so that a switch
+    /// reads one file instead of every link.
+    pub fn write(&self, dir: &Path, exe: &Path) -> Result<(), ClaudeError> {
+        for (rel, target) in self.links() {
+            let link = dir.join(rel);
+            if let Some(parent) = link.parent() {
+                fs::create_dir_all(parent).map_err(|e| ClaudeError::io("cannot create", parent, e))?;
+            }
+            std::os::unix::fs::symlink(target, &link).map_err(|e| ClaudeError::io("cannot link", &link, e))?;
+        }
+        fs::create_dir_all(dir).map_err(|e| ClaudeError::io("cannot create", dir, e))?;
+        let hooks: Map<String, Value> = self
+            .hooks
+            .iter()
+            .map(|(e, entry)| (e.pascal().to_string(), Value::Array(vec![super::settings::group(exe, *e, entry)])))
+            .collect();
+        let settings = serde_json::json!({ "hooks": hooks });
+        let mcp = serde_json::json!({ "mcpServers": self.mcp_servers });
+        let links = serde_json::to_value(self.links()).unwrap_or_default();
+        let digest = Value::String(self.links_digest.clone());
+        for (name, v) in [("settings.json", settings), ("mcp.json", mcp), ("links.json", links), ("links.digest", digest)] {
+            let path = dir.join(name);
+            let text = serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
+            fs::write(&path, text).map_err(|e| ClaudeError::io("cannot write", &path, e))?;
+        }
+        Ok(())
+    }
+
+    /// The links, read from the generation on first use.
+    pub fn links(&self) -> &BTreeMap<String, PathBuf> {
+        self.links.get_or_init(|| {
+            let Some(dir) = &self.dir else { return BTreeMap::new() };
+            if let Some(links) = fs::read(dir.join("links.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+                return links;
+            }
+            let mut links = BTreeMap::new();
+            for kind in KINDS {
+                for e in fs::read_dir(dir.join(kind)).into_iter().flatten().flatten() {
+                    links.insert(format!("{kind}/{}", e.file_name().to_string_lossy()), fs::read_link(e.path()).unwrap_or_default());
+                }
+            }
+            links
+        })
+    }
+
+    /// Reads a generation's `claude/` tree back.
+    pub fn load(dir: &Path) -> Result<Fragment, ClaudeError> {
+        let mut f = Fragment { dir: Some(dir.to_path_buf()), ..Fragment::default() };
+        f.links_digest = fs::read_to_string(dir.join("links.digest"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<String>(&t).ok())
+            .unwrap_or_else(|| digest(f.links().keys()));
+        let settings = super::json::JsonFile::read(&dir.join("settings.json"))?;
+        if let Some(Value::Object(hooks)) = settings.doc.get("hooks") {
+            for (event, groups) in hooks {
+                let (Some(e), Some(g)) = (HookEvent::parse(event), groups.get(0)) else { continue };
+                let matcher = g.get("matcher").and_then(Value::as_str).map(str::to_string);
+                let timeout = g.pointer("/hooks/0/timeout").and_then(Value::as_u64).unwrap_or(DEFAULT_TIMEOUT_MS / 1000);
+                f.hooks.insert(e, HookEntry { matcher, timeout });
+            }
+        }
+        let mcp = super::json::JsonFile::read(&dir.join("mcp.json"))?;
+        if let Some(Value::Object(servers)) = mcp.doc.get("mcpServers") {
+            f.mcp_servers = servers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        }
+        Ok(f)
     }
 }

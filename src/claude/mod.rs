@@ -14,6 +14,7 @@
 pub mod fragment;
 pub mod json;
 pub mod links;
+pub mod mcp;
 pub mod record;
 pub mod settings;
 
@@ -28,7 +29,6 @@ use serde_json::{Map, Value};
 pub use fragment::{Contribution, Fragment};
 use json::JsonFile;
 use record::Record;
-use settings::HookEntry;
 
 use crate::event::HookEvent;
 
@@ -188,7 +188,7 @@ impl Claude {
         }
         let user = JsonFile::read(&self.user_config)?;
         let mut udoc = user.doc.clone();
-        conflicts.extend(plan_mcp(&mut udoc, &fragment.mcp_servers, &mut record.mcp.clone(), &self.user_config, &mut changes)?);
+        conflicts.extend(mcp::plan(&mut udoc, &fragment.mcp_servers, &mut record.mcp.clone(), &self.user_config, &mut changes)?);
         if !conflicts.is_empty() {
             return Err(ClaudeError::Conflicts(conflicts));
         }
@@ -252,7 +252,7 @@ impl Claude {
             record.mcp.created_file = true;
         }
         let mut mrec = record.mcp.clone();
-        let conflicts = plan_mcp(&mut udoc, &fragment.mcp_servers, &mut mrec, &self.user_config, &mut scratch)?;
+        let conflicts = mcp::plan(&mut udoc, &fragment.mcp_servers, &mut mrec, &self.user_config, &mut scratch)?;
         if !conflicts.is_empty() {
             return Err(ClaudeError::Conflicts(conflicts));
         }
@@ -286,7 +286,7 @@ impl Claude {
 
         let user = JsonFile::read(&self.user_config)?;
         let mut udoc = user.doc.clone();
-        plan_mcp(&mut udoc, &IndexMap::new(), &mut record.mcp, &self.user_config, &mut changes)?;
+        mcp::plan(&mut udoc, &IndexMap::new(), &mut record.mcp, &self.user_config, &mut changes)?;
         settle(&user, &udoc, &self.backups(), USER_CONFIG_BACKUP, record.mcp.created_file)?;
         record.mcp = Default::default();
         record.active = false;
@@ -485,128 +485,4 @@ fn normalize(group: &Value) -> Value {
         }
     }
     g
-}
-
-/// Puts `wanted` into `mcpServers`: servers paii owns are replaced or
-/// removed; a name that is the user's is a conflict, even with paii's very
-/// value (removing the plugin would otherwise remove the user's server).
-fn plan_mcp(
-    doc: &mut Map<String, Value>,
-    wanted: &IndexMap<String, Value>,
-    mrec: &mut record::McpRecord,
-    path: &Path,
-    changes: &mut Changes,
-) -> Result<Vec<String>, ClaudeError> {
-    let mut conflicts = Vec::new();
-    if !doc.contains_key("mcpServers") {
-        if wanted.is_empty() {
-            return Ok(conflicts);
-        }
-        doc.insert("mcpServers".into(), Value::Object(Map::new()));
-        mrec.created_key = true;
-    }
-    let Some(Value::Object(servers)) = doc.get_mut("mcpServers") else {
-        return Err(ClaudeError::McpNotObject { path: path.to_path_buf() });
-    };
-    for (name, written) in &mrec.servers {
-        match servers.get(name) {
-            Some(v) if v != written => changes.foreign_edits.push(format!("mcpServers.{name}")),
-            _ => {}
-        }
-    }
-    for (name, v) in wanted {
-        match servers.get(name) {
-            None => changes.mcp_added.push(name.clone()),
-            Some(cur) if mrec.servers.contains_key(name) => {
-                if cur != v {
-                    changes.mcp_changed.push(name.clone());
-                }
-            }
-            Some(_) => conflicts.push(format!("MCP server `{name}` in {}", path.display())),
-        }
-        servers.insert(name.clone(), v.clone());
-    }
-    let gone: Vec<String> = mrec.servers.keys().filter(|n| !wanted.contains_key(*n)).cloned().collect();
-    for name in gone {
-        if servers.shift_remove(&name).is_some() {
-            changes.mcp_removed.push(name.clone());
-        }
-        mrec.servers.shift_remove(&name);
-    }
-    if mrec.created_key && servers.is_empty() {
-        doc.shift_remove("mcpServers");
-        mrec.created_key = false;
-    }
-    Ok(conflicts)
-}
-
-impl Fragment {
-    /// Writes the `claude/` tree of a generation being assembled: the
-    /// links themselves, and `links.json` listing them so that a switch
-    /// reads one file instead of every link.
-    pub fn write(&self, dir: &Path, exe: &Path) -> Result<(), ClaudeError> {
-        for (rel, target) in self.links() {
-            let link = dir.join(rel);
-            if let Some(parent) = link.parent() {
-                fs::create_dir_all(parent).map_err(|e| ClaudeError::io("cannot create", parent, e))?;
-            }
-            std::os::unix::fs::symlink(target, &link).map_err(|e| ClaudeError::io("cannot link", &link, e))?;
-        }
-        fs::create_dir_all(dir).map_err(|e| ClaudeError::io("cannot create", dir, e))?;
-        let hooks: Map<String, Value> = self
-            .hooks
-            .iter()
-            .map(|(e, entry)| (e.pascal().to_string(), Value::Array(vec![settings::group(exe, *e, entry)])))
-            .collect();
-        let settings = serde_json::json!({ "hooks": hooks });
-        let mcp = serde_json::json!({ "mcpServers": self.mcp_servers });
-        let links = serde_json::to_value(self.links()).unwrap_or_default();
-        let digest = Value::String(self.links_digest.clone());
-        for (name, v) in [("settings.json", settings), ("mcp.json", mcp), ("links.json", links), ("links.digest", digest)] {
-            let path = dir.join(name);
-            let text = serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
-            fs::write(&path, text).map_err(|e| ClaudeError::io("cannot write", &path, e))?;
-        }
-        Ok(())
-    }
-
-    /// The links, read from the generation on first use.
-    pub fn links(&self) -> &BTreeMap<String, PathBuf> {
-        self.links.get_or_init(|| {
-            let Some(dir) = &self.dir else { return BTreeMap::new() };
-            if let Some(links) = fs::read(dir.join("links.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
-                return links;
-            }
-            let mut links = BTreeMap::new();
-            for kind in KINDS {
-                for e in fs::read_dir(dir.join(kind)).into_iter().flatten().flatten() {
-                    links.insert(format!("{kind}/{}", e.file_name().to_string_lossy()), fs::read_link(e.path()).unwrap_or_default());
-                }
-            }
-            links
-        })
-    }
-
-    /// Reads a generation's `claude/` tree back.
-    pub fn load(dir: &Path) -> Result<Fragment, ClaudeError> {
-        let mut f = Fragment { dir: Some(dir.to_path_buf()), ..Fragment::default() };
-        f.links_digest = fs::read_to_string(dir.join("links.digest"))
-            .ok()
-            .and_then(|t| serde_json::from_str::<String>(&t).ok())
-            .unwrap_or_else(|| fragment::digest(f.links().keys()));
-        let settings = JsonFile::read(&dir.join("settings.json"))?;
-        if let Some(Value::Object(hooks)) = settings.doc.get("hooks") {
-            for (event, groups) in hooks {
-                let (Some(e), Some(g)) = (HookEvent::parse(event), groups.get(0)) else { continue };
-                let matcher = g.get("matcher").and_then(Value::as_str).map(str::to_string);
-                let timeout = g.pointer("/hooks/0/timeout").and_then(Value::as_u64).unwrap_or(fragment::DEFAULT_TIMEOUT_MS / 1000);
-                f.hooks.insert(e, HookEntry { matcher, timeout });
-            }
-        }
-        let mcp = JsonFile::read(&dir.join("mcp.json"))?;
-        if let Some(Value::Object(servers)) = mcp.doc.get("mcpServers") {
-            f.mcp_servers = servers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        }
-        Ok(f)
-    }
 }
