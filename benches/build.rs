@@ -82,8 +82,26 @@ fn main() {
     let project = root.join("uvproject");
     std::fs::create_dir_all(&project).unwrap();
     let deps = [
-        "six", "idna", "certifi", "charset-normalizer", "urllib3", "requests", "attrs", "packaging", "pyparsing", "toml",
-        "tomli", "click", "itsdangerous", "markupsafe", "jinja2", "typing-extensions", "zipp", "iniconfig", "pluggy", "wheel",
+        "six",
+        "idna",
+        "certifi",
+        "charset-normalizer",
+        "urllib3",
+        "requests",
+        "attrs",
+        "packaging",
+        "pyparsing",
+        "toml",
+        "tomli",
+        "click",
+        "itsdangerous",
+        "markupsafe",
+        "jinja2",
+        "typing-extensions",
+        "zipp",
+        "iniconfig",
+        "pluggy",
+        "wheel",
     ];
     std::fs::write(
         project.join("pyproject.toml"),
@@ -126,5 +144,9 @@ fn main() {
     println!("one-line change in 1 of 20 plugins:");
     println!("  rebuilt: {} ({:?})", rebuilt.len(), rebuilt);
     println!("  `cargo build --release` of that plugin alone: {:7.1} ms", ms(direct));
-    println!("  `paii sync`:                                  {:7.1} ms  ratio {:.2}x (goal <= 1.2x)", ms(changed), ms(changed) / ms(direct));
+    println!(
+        "  `paii sync`:                                  {:7.1} ms  ratio {:.2}x (goal <= 1.2x)",
+        ms(changed),
+        ms(changed) / ms(direct)
+    );
 }

@@ -58,7 +58,8 @@ fn main() {
     let work = tempfile::tempdir().unwrap();
     // The handler: reads its input, exits 0.
     let src = work.path().join("handler.rs");
-    std::fs::write(&src, "use std::io::Read;\nfn main() { let mut s = Vec::new(); let _ = std::io::stdin().read_to_end(&mut s); }\n").unwrap();
+    std::fs::write(&src, "use std::io::Read;\nfn main() { let mut s = Vec::new(); let _ = std::io::stdin().read_to_end(&mut s); }\n")
+        .unwrap();
     let handler = work.path().join("handler");
     let ok = Command::new("rustc").args(["-O", "-o"]).arg(&handler).arg(&src).status().unwrap();
     assert!(ok.success(), "rustc failed");
@@ -82,9 +83,19 @@ fn main() {
         t_floor.push(start.elapsed());
     }
     let (a, b) = (median(t_none), median(t_true));
-    println!("no matching handler: dispatch {:.2} ms vs /bin/true {:.2} ms = {:.2}x (goal <= 2x)", ms(a), ms(b), a.as_secs_f64() / b.as_secs_f64());
+    println!(
+        "no matching handler: dispatch {:.2} ms vs /bin/true {:.2} ms = {:.2}x (goal <= 2x)",
+        ms(a),
+        ms(b),
+        a.as_secs_f64() / b.as_secs_f64()
+    );
     let (a, b) = (median(t_one), median(t_direct));
-    println!("one handler: dispatch {:.2} ms vs the handler alone {:.2} ms = {:.2}x (goal <= 1.25x)", ms(a), ms(b), a.as_secs_f64() / b.as_secs_f64());
+    println!(
+        "one handler: dispatch {:.2} ms vs the handler alone {:.2} ms = {:.2}x (goal <= 1.25x)",
+        ms(a),
+        ms(b),
+        a.as_secs_f64() / b.as_secs_f64()
+    );
     let f = median(t_floor);
     println!(
         "  (floor of a dispatcher process, /bin/true then the handler: {:.2} ms = {:.2}x of the handler alone; dispatch is {:.2}x of that floor)",
@@ -94,7 +105,8 @@ fn main() {
     );
 
     // 3. ten sleeping handlers: concurrently vs one after another
-    let sleepers: Vec<(String, &str, String)> = (0..10).map(|i| (format!("s{i}"), "pre_tool_use = true", "/bin/sleep".to_string())).collect();
+    let sleepers: Vec<(String, &str, String)> =
+        (0..10).map(|i| (format!("s{i}"), "pre_tool_use = true", "/bin/sleep".to_string())).collect();
     // `sleep hook pre-tool-use` is not a duration: a wrapper script gives 0.1.
     let script = work.path().join("sleep100");
     std::fs::write(&script, "#!/bin/sh\nexec /bin/sleep 0.1\n").unwrap();
@@ -112,17 +124,30 @@ fn main() {
         t_par.push(timed(&mut paii(ten.path(), &["hook", "dispatch", "pre-tool-use"])));
     }
     let (a, b) = (median(t_par), median(t_seq));
-    println!("ten 100 ms handlers: dispatch {:.1} ms vs one after another {:.1} ms = {:.3}x (goal <= 0.15x)", ms(a), ms(b), a.as_secs_f64() / b.as_secs_f64());
+    println!(
+        "ten 100 ms handlers: dispatch {:.1} ms vs one after another {:.1} ms = {:.3}x (goal <= 0.15x)",
+        ms(a),
+        ms(b),
+        a.as_secs_f64() / b.as_secs_f64()
+    );
 
     // 4. a handler that hangs (and leaves a grandchild) with a 300 ms timeout
     let hang = work.path().join("hang");
-    std::fs::write(&hang, "#!/bin/sh
+    std::fs::write(
+        &hang,
+        "#!/bin/sh
 sleep 60 &
 sleep 60
-").unwrap();
+",
+    )
+    .unwrap();
     std::fs::set_permissions(&hang, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let hung = setup(&[("hang".into(), "pre_tool_use = { timeout_ms = 300 }", hang.display().to_string())]);
     let t: Vec<Duration> = (0..7).map(|_| timed(&mut paii(hung.path(), &["hook", "dispatch", "pre-tool-use"]))).collect();
     let a = median(t);
-    println!("hanging handler, timeout 300 ms: dispatch returned after {:.1} ms, {:.1} ms past the timeout (goal <= 50 ms)", ms(a), ms(a) - 300.0);
+    println!(
+        "hanging handler, timeout 300 ms: dispatch returned after {:.1} ms, {:.1} ms past the timeout (goal <= 50 ms)",
+        ms(a),
+        ms(a) - 300.0
+    );
 }

@@ -31,7 +31,9 @@ pub enum BuildError {
     #[diagnostic(help("{hint}"))]
     MissingTool { name: String, tool: &'static str, hint: &'static str },
     #[error("plugin `{name}` has no Cargo.lock, so its build is not reproducible")]
-    #[diagnostic(help("commit a Cargo.lock with the plugin (`cargo generate-lockfile`), or set `[build] locked = false` in its plugin.toml"))]
+    #[diagnostic(help(
+        "commit a Cargo.lock with the plugin (`cargo generate-lockfile`), or set `[build] locked = false` in its plugin.toml"
+    ))]
     NoCargoLock { name: String },
     #[error("plugin `{name}`: {what} is missing from its source")]
     MissingFile { name: String, what: String },
@@ -79,9 +81,7 @@ struct Tool {
 
 fn which(tool: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(tool))
-        .find(|p| fs::metadata(p).is_ok_and(|m| m.is_file()))
+    std::env::split_paths(&path).map(|d| d.join(tool)).find(|p| fs::metadata(p).is_ok_and(|m| m.is_file()))
 }
 
 fn output_of(cmd: &Path, args: &[&str]) -> String {
@@ -110,9 +110,8 @@ fn fingerprint(path: &Path) -> String {
     // `rustup update` and `pyenv install` change what is inside these,
     // not the shims.
     let installed = |dir: PathBuf, binary: &str| -> String {
-        let mut v: Vec<String> = fs::read_dir(&dir)
-            .map(|rd| rd.flatten().map(|e| stat(&e.path().join(binary))).collect())
-            .unwrap_or_default();
+        let mut v: Vec<String> =
+            fs::read_dir(&dir).map(|rd| rd.flatten().map(|e| stat(&e.path().join(binary))).collect()).unwrap_or_default();
         v.sort();
         v.join(",")
     };
@@ -161,8 +160,21 @@ impl Builder {
 fn clean_env(cmd: &mut Command) {
     cmd.env_clear();
     for key in [
-        "PATH", "HOME", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN", "http_proxy", "https_proxy", "HTTP_PROXY",
-        "HTTPS_PROXY", "no_proxy", "NO_PROXY", "ALL_PROXY", "all_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR",
+        "PATH",
+        "HOME",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+        "RUSTUP_TOOLCHAIN",
+        "http_proxy",
+        "https_proxy",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
     ] {
         if let Some(v) = std::env::var_os(key) {
             cmd.env(key, v);
@@ -193,7 +205,12 @@ impl Builder {
             ],
             BuildType::Uv | BuildType::Pip => vec![
                 self.tool(name, "uv", "install uv: `pip install uv` (or see https://docs.astral.sh/uv/)", &[&["--version"]])?,
-                self.tool(name, "python3", "install Python 3 from your package manager", &[&["-c", "import sys; print(sys.version, sys.executable)"]])?,
+                self.tool(
+                    name,
+                    "python3",
+                    "install Python 3 from your package manager",
+                    &[&["-c", "import sys; print(sys.version, sys.executable)"]],
+                )?,
             ],
         };
         // A rust-toolchain file in the plugin picks its own compiler: ask
@@ -228,7 +245,15 @@ impl Builder {
 
     /// Runs `pm`'s recipe with the source copied into `work`, producing
     /// `dest`, and checks that its `[run] command` exists there.
-    fn run_recipe(&self, pm: &PluginManifest, source: &StorePath, tools: &[Tool], work: &Path, dest: &Path, log: &Path) -> Result<(), BuildError> {
+    fn run_recipe(
+        &self,
+        pm: &PluginManifest,
+        source: &StorePath,
+        tools: &[Tool],
+        work: &Path,
+        dest: &Path,
+        log: &Path,
+    ) -> Result<(), BuildError> {
         let name = pm.name.as_str();
         let src = work.join("src");
         fs::create_dir(&src).map_err(|e| io(name, "create a build directory", e))?;
@@ -240,7 +265,8 @@ impl Builder {
             BuildType::None => {}
         }
         if let Some(run) = &pm.run
-            && let Some(bad) = run.command.iter().find(|a| !a.starts_with('-') && !Path::new(a).is_absolute() && !stays_inside(Path::new(a)))
+            && let Some(bad) =
+                run.command.iter().find(|a| !a.starts_with('-') && !Path::new(a).is_absolute() && !stays_inside(Path::new(a)))
         {
             return Err(BuildError::NoCommand { name: name.to_string(), command: format!("{bad} (leads outside the plugin)") });
         }
@@ -253,10 +279,7 @@ impl Builder {
 
     fn work_dir(&self, name: &str) -> Result<tempfile::TempDir, BuildError> {
         fs::create_dir_all(self.store.root()).map_err(|e| io(name, "create the store", e))?;
-        tempfile::Builder::new()
-            .prefix(".tmp-build-")
-            .tempdir_in(self.store.root())
-            .map_err(|e| io(name, "create a build directory", e))
+        tempfile::Builder::new().prefix(".tmp-build-").tempdir_in(self.store.root()).map_err(|e| io(name, "create a build directory", e))
     }
 
     fn log_path(&self, pm: &PluginManifest) -> Result<PathBuf, BuildError> {
@@ -326,12 +349,7 @@ impl Builder {
         tree_digest(&built.path, Path::new(""), &mut a).map_err(|e| io(&pm.name, "read the store's output", e))?;
         tree_digest(&dest, Path::new(""), &mut b).map_err(|e| io(&pm.name, "read the rebuilt output", e))?;
         a.remove(COMPLETE);
-        let mut differ: Vec<String> = a
-            .keys()
-            .chain(b.keys())
-            .filter(|k| a.get(*k) != b.get(*k))
-            .cloned()
-            .collect();
+        let mut differ: Vec<String> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).cloned().collect();
         differ.sort();
         differ.dedup();
         remove_tree(&dest)?;
@@ -355,11 +373,8 @@ impl Builder {
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
             .unwrap_or_default();
         // The same binary whichever directory or PAII_HOME it was built in.
-        let flags = format!(
-            "--remap-path-prefix={}=/paii/build/{name} --remap-path-prefix={}=/paii/cargo",
-            src.display(),
-            cargo_home.display()
-        );
+        let flags =
+            format!("--remap-path-prefix={}=/paii/build/{name} --remap-path-prefix={}=/paii/cargo", src.display(), cargo_home.display());
         cmd.env("RUSTFLAGS", flags).env("CARGO_TARGET_DIR", &target).env("CARGO_INCREMENTAL", "0");
         cmd.current_dir(src).args(["build", "--release", "--bins"]);
         if locked {
@@ -404,9 +419,13 @@ impl Builder {
         fs::create_dir_all(out).map_err(|e| io(name, "create the output", e))?;
         let mut cmd = Command::new(&uv.path);
         self.uv_env(&mut cmd, python);
-        cmd.env("UV_PROJECT_ENVIRONMENT", out.join(".venv"))
-            .current_dir(src)
-            .args(["sync", "--locked", "--no-dev", "--no-editable", "--no-progress"]);
+        cmd.env("UV_PROJECT_ENVIRONMENT", out.join(".venv")).current_dir(src).args([
+            "sync",
+            "--locked",
+            "--no-dev",
+            "--no-editable",
+            "--no-progress",
+        ]);
         run_logged(name, "uv", cmd, log)
     }
 
@@ -518,9 +537,7 @@ fn run_logged(name: &str, tool: &'static str, mut cmd: Command, log: &Path) -> R
     if status.success() {
         return Ok(());
     }
-    let lines: Vec<String> = fs::File::open(log)
-        .map(|f| BufReader::new(f).lines().map_while(Result::ok).collect())
-        .unwrap_or_default();
+    let lines: Vec<String> = fs::File::open(log).map(|f| BufReader::new(f).lines().map_while(Result::ok).collect()).unwrap_or_default();
     let tail = lines[lines.len().saturating_sub(20)..].join("\n");
     Err(BuildError::Failed { name: name.to_string(), tool, log: log.to_path_buf(), tail })
 }
@@ -533,9 +550,7 @@ pub fn resolve_command(pm: &PluginManifest, output: Option<&Path>, source: &Path
         Some(run) => run.command.clone(),
         None => {
             let Some(out) = output else { return Vec::new() };
-            let bins: Vec<PathBuf> = fs::read_dir(out.join("bin"))
-                .map(|rd| rd.flatten().map(|e| e.path()).collect())
-                .unwrap_or_default();
+            let bins: Vec<PathBuf> = fs::read_dir(out.join("bin")).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default();
             match pm.build.kind {
                 BuildType::Cargo if bins.len() == 1 => return vec![bins[0].display().to_string()],
                 BuildType::Uv => vec![format!(".venv/bin/{}", pm.name)],

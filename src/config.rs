@@ -64,15 +64,26 @@ pub fn effective(pm: &PluginManifest, manifest: &SourceFile, team: Option<&toml:
     Ok(out)
 }
 
-fn layer(pm: &PluginManifest, out: &mut Effective, table: &toml::Table, file: &SourceFile, prefix: &[&str], origin: Origin) -> Result<(), SpannedError> {
+fn layer(
+    pm: &PluginManifest,
+    out: &mut Effective,
+    table: &toml::Table,
+    file: &SourceFile,
+    prefix: &[&str],
+    origin: Origin,
+) -> Result<(), SpannedError> {
     for (key, value) in table {
         let mut path: Vec<&str> = prefix.to_vec();
         path.push(key);
         let Some(opt) = pm.config.get(key) else {
             let known: Vec<&str> = pm.config.keys().map(String::as_str).collect();
-            let help = crate::suggest::closest(key, known.iter().copied())
-                .map(|s| format!("did you mean `{s}`?"))
-                .or_else(|| Some(if known.is_empty() { format!("`{}` has no config", pm.name) } else { format!("`{}` accepts: {}", pm.name, known.join(", ")) }));
+            let help = crate::suggest::closest(key, known.iter().copied()).map(|s| format!("did you mean `{s}`?")).or_else(|| {
+                Some(if known.is_empty() {
+                    format!("`{}` has no config", pm.name)
+                } else {
+                    format!("`{}` accepts: {}", pm.name, known.join(", "))
+                })
+            });
             return Err(file.error(file.key_span(&path), format!("`{key}` is not a config key of `{}`", pm.name), help));
         };
         if !opt.kind.admits(value) {

@@ -9,26 +9,16 @@ use serde::{Deserialize, Serialize};
 
 /// Contracts paii itself knows. Teams may define others; a name close to one
 /// of these is treated as a typo.
-pub const KNOWN_CONTRACTS: &[&str] = &[
-    "AgentProvider",
-    "CommandProvider",
-    "HookHandler",
-    "IntegrationProvider",
-    "McpProvider",
-    "MemoryProvider",
-    "SkillProvider",
-];
+pub const KNOWN_CONTRACTS: &[&str] =
+    &["AgentProvider", "CommandProvider", "HookHandler", "IntegrationProvider", "McpProvider", "MemoryProvider", "SkillProvider"];
 
 /// Checks a contract name's syntax: a PascalCase identifier.
 pub fn check_contract_syntax(name: &str) -> Result<(), String> {
-    let pascal = name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && name.chars().all(|c| c.is_ascii_alphanumeric());
+    let pascal = name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_alphanumeric());
     if pascal {
         Ok(())
     } else {
-        Err(format!(
-            "invalid contract name `{name}`: contracts are PascalCase identifiers such as `MemoryProvider`"
-        ))
+        Err(format!("invalid contract name `{name}`: contracts are PascalCase identifiers such as `MemoryProvider`"))
     }
 }
 
@@ -38,9 +28,7 @@ pub fn check_provision_name(name: &str) -> Result<(), String> {
     if crate::version::is_valid_name(name) {
         Ok(())
     } else {
-        Err(format!(
-            "invalid name `{name}`: skill, agent, command and service names are lower-case letters, digits and `-`"
-        ))
+        Err(format!("invalid name `{name}`: skill, agent, command and service names are lower-case letters, digits and `-`"))
     }
 }
 
@@ -67,10 +55,7 @@ pub struct Provide {
 
 impl Provide {
     pub fn new(contract: &str, name: Option<&str>) -> Provide {
-        Provide {
-            contract: contract.to_string(),
-            name: name.map(str::to_string),
-        }
+        Provide { contract: contract.to_string(), name: name.map(str::to_string) }
     }
 
     /// Whether this provision satisfies `consume`.
@@ -164,25 +149,11 @@ pub type Wiring = BTreeMap<String, Option<String>>;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WiringError {
     #[error("plugin `{consumer}` requires contract {contract} (`consumes.{key}`), but no selected plugin provides it")]
-    Missing {
-        consumer: String,
-        key: String,
-        contract: String,
-    },
+    Missing { consumer: String, key: String, contract: String },
     #[error("plugin `{consumer}` consumes {contract} (`consumes.{key}`), and {} selected plugins provide it: {}", providers.len(), providers.join(", "))]
-    Ambiguous {
-        consumer: String,
-        key: String,
-        contract: String,
-        providers: Vec<String>,
-    },
+    Ambiguous { consumer: String, key: String, contract: String, providers: Vec<String> },
     #[error("`[wiring.{consumer}] {key} = \"{provider}\"`: {reason}")]
-    BadChoice {
-        consumer: String,
-        key: String,
-        provider: String,
-        reason: String,
-    },
+    BadChoice { consumer: String, key: String, provider: String, reason: String },
 }
 
 /// Wires every consumer to its providers. `choices` is paii.toml's
@@ -258,12 +229,7 @@ pub fn wire(
                 }
                 Some(_) => continue,
             };
-            errors.push(WiringError::BadChoice {
-                consumer: consumer.clone(),
-                key: key.clone(),
-                provider: provider.clone(),
-                reason,
-            });
+            errors.push(WiringError::BadChoice { consumer: consumer.clone(), key: key.clone(), provider: provider.clone(), reason });
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
@@ -274,10 +240,7 @@ mod tests {
     use super::*;
 
     fn consumes(contract: &str, optional: bool) -> BTreeMap<String, Consume> {
-        BTreeMap::from([(
-            "memory".to_string(),
-            Consume { contract: contract.into(), service: None, optional },
-        )])
+        BTreeMap::from([("memory".to_string(), Consume { contract: contract.into(), service: None, optional })])
     }
 
     #[test]

@@ -39,19 +39,12 @@ pub struct ReadError {
 
 impl SourceFile {
     pub fn read(path: &Path) -> Result<SourceFile, ReadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ReadError {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ReadError { path: path.to_path_buf(), source })?;
         Ok(SourceFile::new(path, text))
     }
 
     pub fn new(path: &Path, text: impl Into<Arc<str>>) -> SourceFile {
-        SourceFile {
-            path: path.to_path_buf(),
-            name: display_name(path),
-            text: text.into(),
-        }
+        SourceFile { path: path.to_path_buf(), name: display_name(path), text: text.into() }
     }
 
     /// 1-based line and column of a byte offset.
@@ -73,11 +66,7 @@ impl SourceFile {
             }
             None => (None, None),
         };
-        Location {
-            file: self.name.clone(),
-            line,
-            column,
-        }
+        Location { file: self.name.clone(), line, column }
     }
 
     /// The span of the key at `path` (`["hooks", "stop"]`), found by parsing
@@ -89,12 +78,7 @@ impl SourceFile {
     }
 
     /// An error pointing at `span` in this file.
-    pub fn error(
-        &self,
-        span: Option<Range<usize>>,
-        message: impl Into<String>,
-        help: Option<String>,
-    ) -> SpannedError {
+    pub fn error(&self, span: Option<Range<usize>>, message: impl Into<String>, help: Option<String>) -> SpannedError {
         let (location, label, message, src, span) = self.located(span, message.into());
         SpannedError { location, message, label, src, span, help }
     }
@@ -201,10 +185,7 @@ pub struct Parsed<T> {
 pub fn parse_toml<T: DeserializeOwned>(file: &SourceFile) -> Result<Parsed<T>, SpannedError> {
     let table = parse_table(file)?;
     let (value, unknown) = deserialize_table(file, table, &[])?;
-    Ok(Parsed {
-        value,
-        warnings: unknown_key_warnings(file, unknown),
-    })
+    Ok(Parsed { value, warnings: unknown_key_warnings(file, unknown) })
 }
 
 /// The syntax tree of `file`, with spans.
@@ -262,9 +243,7 @@ pub fn unknown_key_warnings(file: &SourceFile, unknown: Vec<Vec<String>>) -> Vec
 pub fn toml_error(file: &SourceFile, err: toml::de::Error, key: Option<String>) -> SpannedError {
     let mut message = err.message().trim_end().to_string();
     // toml::Spanned deserializes through a private wrapper; not a user's key.
-    let key = key.map(|k| {
-        k.split('.').filter(|s| !s.starts_with("$__serde_spanned_private")).collect::<Vec<_>>().join(".")
-    });
+    let key = key.map(|k| k.split('.').filter(|s| !s.starts_with("$__serde_spanned_private")).collect::<Vec<_>>().join("."));
     if let Some(key) = key.filter(|k| !k.is_empty() && k != ".") {
         message = format!("in `{key}`: {message}");
     }
@@ -279,8 +258,7 @@ fn hint_for(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown variant `")?;
     let (found, rest) = rest.split_once('`')?;
     let choices: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    crate::suggest::closest(found, choices.iter().copied())
-        .map(|s| format!("did you mean `{s}`?"))
+    crate::suggest::closest(found, choices.iter().copied()).map(|s| format!("did you mean `{s}`?"))
 }
 
 fn path_segments(path: &serde_ignored::Path<'_>) -> Vec<String> {
@@ -300,9 +278,7 @@ fn path_segments(path: &serde_ignored::Path<'_>) -> Vec<String> {
             }
             v
         }
-        Path::Some { parent }
-        | Path::NewtypeStruct { parent }
-        | Path::NewtypeVariant { parent } => path_segments(parent),
+        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => path_segments(parent),
     }
 }
 

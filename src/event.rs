@@ -78,10 +78,7 @@ events! {
 impl HookEvent {
     /// Accepts any of the three spellings.
     pub fn parse(name: &str) -> Option<HookEvent> {
-        HookEvent::ALL
-            .iter()
-            .copied()
-            .find(|e| e.snake() == name || e.kebab() == name || e.pascal() == name)
+        HookEvent::ALL.iter().copied().find(|e| e.snake() == name || e.kebab() == name || e.pascal() == name)
     }
 
     /// The snake_case name closest to `name`, for "did you mean" hints.
@@ -113,12 +110,8 @@ mod tests {
     #[test]
     fn event_list_matches_the_vendored_settings_schema() {
         let schema: serde_json::Value = serde_json::from_str(crate::claude::settings::SCHEMA).unwrap();
-        let mut in_schema: Vec<&str> = schema["properties"]["hooks"]["properties"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let mut in_schema: Vec<&str> =
+            schema["properties"]["hooks"]["properties"].as_object().unwrap().keys().map(String::as_str).collect();
         let mut ours: Vec<&str> = HookEvent::ALL.iter().map(|e| e.pascal()).collect();
         in_schema.sort();
         ours.sort();

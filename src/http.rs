@@ -52,9 +52,7 @@ fn client() -> Result<&'static reqwest::blocking::Client, String> {
             reqwest::blocking::Client::builder()
                 .user_agent(concat!("paii/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(Duration::from_secs(15))
-                .timeout(Duration::from_secs(
-                    std::env::var("PAII_HTTP_TIMEOUT").ok().and_then(|s| s.parse().ok()).unwrap_or(300),
-                ))
+                .timeout(Duration::from_secs(std::env::var("PAII_HTTP_TIMEOUT").ok().and_then(|s| s.parse().ok()).unwrap_or(300)))
                 .redirect(reqwest::redirect::Policy::limited(5))
                 .build()
                 .map_err(|e| e.to_string())
@@ -81,10 +79,8 @@ pub fn download(url: &str, dest: &Path) -> Result<u64, HttpError> {
 }
 
 fn download_once(url: &str, shown: &str, dest: &Path) -> Result<u64, HttpError> {
-    let transport = |e: &dyn std::fmt::Display| HttpError::Transport {
-        url: shown.to_string(),
-        message: crate::url::redact_text(&e.to_string(), url),
-    };
+    let transport =
+        |e: &dyn std::fmt::Display| HttpError::Transport { url: shown.to_string(), message: crate::url::redact_text(&e.to_string(), url) };
     let client = client().map_err(|e| transport(&e))?;
     let mut request = client.get(url);
     if let Some((user, password)) = netrc_credentials(url) {
@@ -149,9 +145,8 @@ pub fn netrc_credentials(url: &str) -> Option<(String, String)> {
     let host = url.split_once("://")?.1.split(['/', '?', '#']).next()?;
     let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
     let host = host.split(':').next()?;
-    let path = std::env::var_os("NETRC")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".netrc")))?;
+    let path =
+        std::env::var_os("NETRC").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".netrc")))?;
     parse_netrc(&std::fs::read_to_string(path).ok()?, host)
 }
 
@@ -183,9 +178,7 @@ fn parse_netrc(text: &str, host: &str) -> Option<(String, String)> {
             _ => {}
         }
     }
-    let pick = |want: Kind| {
-        entries.iter().find(|e| e.0 == want).and_then(|e| e.1.clone().zip(e.2.clone()))
-    };
+    let pick = |want: Kind| entries.iter().find(|e| e.0 == want).and_then(|e| e.1.clone().zip(e.2.clone()));
     pick(Kind::Match).or_else(|| pick(Kind::Default))
 }
 

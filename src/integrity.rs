@@ -67,18 +67,12 @@ impl FromStr for Integrity {
     type Err = ParseIntegrityError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (algo, b64) = s
-            .split_once('-')
-            .ok_or_else(|| ParseIntegrityError::Format(s.to_string()))?;
+        let (algo, b64) = s.split_once('-').ok_or_else(|| ParseIntegrityError::Format(s.to_string()))?;
         if algo != "sha256" {
             return Err(ParseIntegrityError::Algorithm(algo.to_string()));
         }
-        let bytes = STANDARD
-            .decode(b64)
-            .map_err(|_| ParseIntegrityError::Digest(s.to_string()))?;
-        let digest: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| ParseIntegrityError::Digest(s.to_string()))?;
+        let bytes = STANDARD.decode(b64).map_err(|_| ParseIntegrityError::Digest(s.to_string()))?;
+        let digest: [u8; 32] = bytes.try_into().map_err(|_| ParseIntegrityError::Digest(s.to_string()))?;
         Ok(Integrity { digest })
     }
 }
@@ -180,10 +174,7 @@ impl<W: Write> Nar<'_, W> {
     }
 
     fn node(&mut self, path: &Path) -> Result<(), HashError> {
-        let err = |source| HashError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
+        let err = |source| HashError::Io { path: path.to_path_buf(), source };
         let meta = fs::symlink_metadata(path).map_err(err)?;
         let ft = meta.file_type();
         self.str(b"(").map_err(err)?;
@@ -203,11 +194,8 @@ impl<W: Write> Nar<'_, W> {
             self.contents(path, meta.len()).map_err(err)?;
         } else if ft.is_dir() {
             self.str(b"directory").map_err(err)?;
-            let mut names: Vec<_> = fs::read_dir(path)
-                .map_err(err)?
-                .map(|e| e.map(|e| e.file_name()))
-                .collect::<Result<_, _>>()
-                .map_err(err)?;
+            let mut names: Vec<_> =
+                fs::read_dir(path).map_err(err)?.map(|e| e.map(|e| e.file_name())).collect::<Result<_, _>>().map_err(err)?;
             names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
             for name in names {
                 self.str(b"entry").map_err(err)?;
@@ -219,10 +207,7 @@ impl<W: Write> Nar<'_, W> {
                 self.str(b")").map_err(err)?;
             }
         } else {
-            return Err(HashError::Unsupported {
-                path: path.to_path_buf(),
-                kind: file_kind(&ft),
-            });
+            return Err(HashError::Unsupported { path: path.to_path_buf(), kind: file_kind(&ft) });
         }
         self.str(b")").map_err(err)
     }
@@ -234,10 +219,7 @@ impl<W: Write> Nar<'_, W> {
         // produce a malformed archive.
         let copied = io::copy(&mut file.take(expected_len), self.out)?;
         if copied != expected_len {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "file changed size while it was hashed",
-            ));
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "file changed size while it was hashed"));
         }
         self.pad(expected_len)
     }
@@ -274,10 +256,7 @@ mod tests {
     #[test]
     fn vector_empty_directory() {
         let d = tmp();
-        assert_eq!(
-            hash_path(d.path()).unwrap().to_string(),
-            "sha256-pQpattmS9VmO3ZIQUFn66az8GSmB4IvYhTTCFn6SUmo="
-        );
+        assert_eq!(hash_path(d.path()).unwrap().to_string(), "sha256-pQpattmS9VmO3ZIQUFn66az8GSmB4IvYhTTCFn6SUmo=");
     }
 
     #[test]
@@ -286,10 +265,7 @@ mod tests {
         let f = d.path().join("hello.txt");
         fs::write(&f, "hello\n").unwrap();
         set_mode(&f, 0o644);
-        assert_eq!(
-            hash_path(d.path()).unwrap().to_string(),
-            "sha256-i9jJgC+rnkiRG+QQ31i/KRlnOwbAnAZM/cvj73cukwU="
-        );
+        assert_eq!(hash_path(d.path()).unwrap().to_string(), "sha256-i9jJgC+rnkiRG+QQ31i/KRlnOwbAnAZM/cvj73cukwU=");
     }
 
     #[test]
@@ -298,20 +274,14 @@ mod tests {
         let f = d.path().join("run.sh");
         fs::write(&f, "#!/bin/sh\necho hi\n").unwrap();
         set_mode(&f, 0o755);
-        assert_eq!(
-            hash_path(d.path()).unwrap().to_string(),
-            "sha256-KFQTpww4cTPtyJ+sKKYLkpT4pvYNQWYVB3UDx6DawZs="
-        );
+        assert_eq!(hash_path(d.path()).unwrap().to_string(), "sha256-KFQTpww4cTPtyJ+sKKYLkpT4pvYNQWYVB3UDx6DawZs=");
     }
 
     #[test]
     fn vector_symlink() {
         let d = tmp();
         symlink("target/file", d.path().join("link")).unwrap();
-        assert_eq!(
-            hash_path(d.path()).unwrap().to_string(),
-            "sha256-X6p+uZL3h4ppEqAODE08R27fAXBLNOdw/pssUvyuAqA="
-        );
+        assert_eq!(hash_path(d.path()).unwrap().to_string(), "sha256-X6p+uZL3h4ppEqAODE08R27fAXBLNOdw/pssUvyuAqA=");
     }
 
     #[test]
@@ -325,10 +295,7 @@ mod tests {
         for p in ["a/b/x", "a/y", "z"] {
             set_mode(&d.path().join(p), 0o644);
         }
-        assert_eq!(
-            hash_path(d.path()).unwrap().to_string(),
-            "sha256-xC+buZXQYLl0H+7Y5YIaXLd/y2aSHlewSihHBzXYLkM="
-        );
+        assert_eq!(hash_path(d.path()).unwrap().to_string(), "sha256-xC+buZXQYLl0H+7Y5YIaXLd/y2aSHlewSihHBzXYLkM=");
     }
 
     #[test]

@@ -86,9 +86,17 @@ pub struct LockedPlugin {
 pub enum LockedSource {
     /// `rev` is what was asked for (a branch or tag), `commit` what it was
     /// when locked; a locked commit is never re-resolved.
-    Git { url: String, rev: Option<String>, commit: Option<String> },
-    Tarball { url: String },
-    Path { path: String },
+    Git {
+        url: String,
+        rev: Option<String>,
+        commit: Option<String>,
+    },
+    Tarball {
+        url: String,
+    },
+    Path {
+        path: String,
+    },
 }
 
 impl fmt::Display for LockedSource {
@@ -155,11 +163,7 @@ impl Lock {
             p.provides.sort();
             p.provides.dedup();
         }
-        Lock {
-            version: LOCK_VERSION,
-            registries: Vec::new(),
-            plugins,
-        }
+        Lock { version: LOCK_VERSION, registries: Vec::new(), plugins }
     }
 
     /// Reads a lock; `Ok(None)` when there is none.
@@ -180,8 +184,7 @@ impl Lock {
         struct VersionOnly {
             version: Option<toml::Spanned<toml::Value>>,
         }
-        let probe = toml::from_str::<VersionOnly>(&file.text)
-            .map_err(|e| crate::diagnostic::toml_error(file, e, None).with_help(hint))?;
+        let probe = toml::from_str::<VersionOnly>(&file.text).map_err(|e| crate::diagnostic::toml_error(file, e, None).with_help(hint))?;
         let version = match probe.version {
             Some(v) => match v.get_ref().as_integer() {
                 Some(n) => Some(toml::Spanned::new(v.span(), n)),
@@ -237,8 +240,7 @@ impl Lock {
     pub fn require_plugin(&self, name: &str) -> Result<&LockedPlugin, NotLocked> {
         self.plugin(name).ok_or_else(|| NotLocked {
             name: name.to_string(),
-            help: crate::suggest::closest(name, self.plugins.iter().map(|p| p.name.as_str()))
-                .map(|s| format!("did you mean `{s}`?")),
+            help: crate::suggest::closest(name, self.plugins.iter().map(|p| p.name.as_str())).map(|s| format!("did you mean `{s}`?")),
         })
     }
 }

@@ -40,5 +40,8 @@ fn invoked_path() -> Option<std::path::PathBuf> {
     if argv0.components().count() > 1 {
         return Some(paii::paths::normalize(&paii::paths::absolute(&argv0)));
     }
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(&argv0)).find(|p| p.is_file()).map(|p| paii::paths::normalize(&paii::paths::absolute(&p)))
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(&argv0))
+        .find(|p| p.is_file())
+        .map(|p| paii::paths::normalize(&paii::paths::absolute(&p)))
 }

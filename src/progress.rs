@@ -40,9 +40,7 @@ impl Progress {
         let bar = match self {
             Progress::Bars { multi, .. } => {
                 let spinner = multi.add(ProgressBar::new_spinner());
-                spinner.set_style(
-                    ProgressStyle::with_template("  {spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
-                );
+                spinner.set_style(ProgressStyle::with_template("  {spinner} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
                 spinner.set_message(label.to_string());
                 spinner.enable_steady_tick(Duration::from_millis(100));
                 Some(spinner)

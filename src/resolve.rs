@@ -10,17 +10,16 @@ use std::convert::Infallible;
 use std::fmt;
 
 use pubgrub::{
-    DefaultStringReportFormatter, DefaultStringReporter, Dependencies, DependencyConstraints,
-    DependencyProvider, Derived, External, Map, PackageResolutionStatistics, PubGrubError,
-    Ranges, ReportFormatter, Reporter, Term,
+    DefaultStringReportFormatter, DefaultStringReporter, Dependencies, DependencyConstraints, DependencyProvider, Derived, External, Map,
+    PackageResolutionStatistics, PubGrubError, Ranges, ReportFormatter, Reporter, Term,
 };
 use semver::{Version, VersionReq};
 
 use crate::contract::{self, Consume, Participant, Provide, WiringError};
 use crate::diagnostic::{SpannedError, Warning};
+use crate::integrity::Integrity;
 use crate::lock::{Lock, LockedPlugin, LockedSource};
 use crate::manifest::{Manifest, PluginManifest, Requested};
-use crate::integrity::Integrity;
 use crate::registry::{EntrySource, Index, IndexEntry};
 use crate::version::{precedence, req_to_ranges};
 
@@ -128,12 +127,7 @@ impl DependencyProvider for Provider<'_> {
 
     fn get_dependencies(&self, pkg: &Pkg, version: &Version) -> Result<Dependencies<Pkg, Ranges<Version>, String>, Infallible> {
         let deps: DependencyConstraints<Pkg, Ranges<Version>> = match pkg {
-            Pkg::Root => self
-                .problem
-                .requirements
-                .iter()
-                .map(|(name, req)| (Pkg::Plugin(name.clone()), req_to_ranges(req)))
-                .collect(),
+            Pkg::Root => self.problem.requirements.iter().map(|(name, req)| (Pkg::Plugin(name.clone()), req_to_ranges(req))).collect(),
             Pkg::Paii => DependencyConstraints::default(),
             Pkg::Plugin(n) => self
                 .plugin_versions(n)
@@ -229,11 +223,24 @@ impl ReportFormatter<Pkg, Ranges<Version>, String> for Formatter<'_> {
         format!("Because {} and {}, {}.", self.format_external(e1), self.format_external(e2), self.format_terms(t))
     }
 
-    fn explain_both_ref(&self, id1: usize, d1: &Derived<Pkg, Ranges<Version>, String>, id2: usize, d2: &Derived<Pkg, Ranges<Version>, String>, t: &Map<Pkg, Term<Ranges<Version>>>) -> String {
+    fn explain_both_ref(
+        &self,
+        id1: usize,
+        d1: &Derived<Pkg, Ranges<Version>, String>,
+        id2: usize,
+        d2: &Derived<Pkg, Ranges<Version>, String>,
+        t: &Map<Pkg, Term<Ranges<Version>>>,
+    ) -> String {
         format!("Because {} ({id1}) and {} ({id2}), {}.", self.format_terms(&d1.terms), self.format_terms(&d2.terms), self.format_terms(t))
     }
 
-    fn explain_ref_and_external(&self, id: usize, d: &Derived<Pkg, Ranges<Version>, String>, e: &Ext, t: &Map<Pkg, Term<Ranges<Version>>>) -> String {
+    fn explain_ref_and_external(
+        &self,
+        id: usize,
+        d: &Derived<Pkg, Ranges<Version>, String>,
+        e: &Ext,
+        t: &Map<Pkg, Term<Ranges<Version>>>,
+    ) -> String {
         format!("Because {} ({id}) and {}, {}.", self.format_terms(&d.terms), self.format_external(e), self.format_terms(t))
     }
 
@@ -303,11 +310,7 @@ pub enum ResolveError {
     #[diagnostic(help("a generation can hold one skill of each name; remove one of the plugins"))]
     SkillClash { skill: String, first: String, second: String },
     #[error("plugin `{name}` ({source_desc}): {reason}")]
-    Unsupported {
-        name: String,
-        source_desc: String,
-        reason: String,
-    },
+    Unsupported { name: String, source_desc: String, reason: String },
     #[error(transparent)]
     #[diagnostic(transparent)]
     PluginManifest(#[from] SpannedError),
@@ -368,10 +371,7 @@ pub struct Resolved {
 /// Resolves `request` into a lock.
 pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
     let Request { manifest, index, locked, update, solver, direct } = request;
-    let mut problem = Problem {
-        running: crate::version::paii_version(),
-        ..Problem::default()
-    };
+    let mut problem = Problem { running: crate::version::paii_version(), ..Problem::default() };
     let mut origins: HashMap<&str, Origin<'_>> = HashMap::new();
     let mut yanked_note = Vec::new();
     let mut warnings = Vec::new();
@@ -385,10 +385,9 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                     let searched = match registry {
                         Some(r) => format!("searched `{r}`"),
                         None if index.registries.is_empty() => "no registries are configured".to_string(),
-                        None => format!(
-                            "searched {}",
-                            index.registries.iter().map(|r| format!("`{}`", r.name)).collect::<Vec<_>>().join(", ")
-                        ),
+                        None => {
+                            format!("searched {}", index.registries.iter().map(|r| format!("`{}`", r.name)).collect::<Vec<_>>().join(", "))
+                        }
                     };
                     let all = index.registries.iter().flat_map(|r| r.entries.iter().map(|e| e.name.as_str()));
                     let help = crate::suggest::closest(name, all)
@@ -396,9 +395,8 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                         .or_else(|| index.registries.is_empty().then(|| "add a registry to [registries] in paii.toml".to_string()));
                     return Err(ResolveError::NotFound { name: name.to_string(), searched, help });
                 };
-                let locked_version = locked_entry
-                    .filter(|l| l.registry.as_deref() == Some(reg.name.as_str()))
-                    .map(|l| precedence(&l.version));
+                let locked_version =
+                    locked_entry.filter(|l| l.registry.as_deref() == Some(reg.name.as_str())).map(|l| precedence(&l.version));
                 let mut cands = Vec::new();
                 for e in &entries {
                     // Yanked versions stay usable only for a lock that already has them.
@@ -420,12 +418,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
             Requested::Path { path, written } => {
                 let mut pm = PluginManifest::load(&path.join("plugin.toml"))?;
                 warnings.append(&mut pm.warnings);
-                let d = DirectPlugin {
-                    source: LockedSource::Path { path: written.clone() },
-                    subdir: None,
-                    integrity: None,
-                    manifest: pm,
-                };
+                let d = DirectPlugin { source: LockedSource::Path { path: written.clone() }, subdir: None, integrity: None, manifest: pm };
                 add_direct(&mut problem, &mut origins, name, d)?;
             }
             Requested::Git { url, .. } | Requested::Url { url, .. } => {
@@ -441,10 +434,9 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
         }
     }
 
-    let selected = solver.solve(&problem).map_err(|explanation| ResolveError::NoSolution {
-        help: no_solution_help(&problem, &yanked_note),
-        explanation,
-    })?;
+    let selected = solver
+        .solve(&problem)
+        .map_err(|explanation| ResolveError::NoSolution { help: no_solution_help(&problem, &yanked_note), explanation })?;
 
     // Gather what each selected plugin provides and consumes.
     struct Chosen<'a> {
@@ -472,11 +464,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                         EntrySource::Git { url, rev } => {
                             // A full commit id in the registry is already exact.
                             let commit = rev.clone().filter(|r| crate::url::is_full_commit(r));
-                            LockedSource::Git {
-                                url: crate::url::redact(url),
-                                rev: rev.clone().filter(|_| commit.is_none()),
-                                commit,
-                            }
+                            LockedSource::Git { url: crate::url::redact(url), rev: rev.clone().filter(|_| commit.is_none()), commit }
                         }
                         EntrySource::Tarball { url } => LockedSource::Tarball { url: crate::url::redact(url) },
                     },
@@ -511,10 +499,8 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
         }
     }
 
-    let participants: Vec<Participant<'_>> = chosen
-        .iter()
-        .map(|c| Participant { name: c.name, provides: &c.provides, consumes: &c.consumes })
-        .collect();
+    let participants: Vec<Participant<'_>> =
+        chosen.iter().map(|c| Participant { name: c.name, provides: &c.provides, consumes: &c.consumes }).collect();
     let wiring = contract::wire(&participants, &manifest.wiring).map_err(|errors| ResolveError::Contracts {
         help: contract_help(&errors, &chosen.iter().map(|c| (c.name, &c.consumes)).collect(), index),
         errors,
@@ -532,11 +518,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
             provides: c.provides,
             wiring: wiring
                 .get(c.name)
-                .map(|w| {
-                    w.iter()
-                        .map(|(k, v)| (k.clone(), v.clone().unwrap_or_else(|| "none".to_string())))
-                        .collect()
-                })
+                .map(|w| w.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_else(|| "none".to_string()))).collect())
                 .unwrap_or_default(),
         })
         .collect();
@@ -628,10 +610,10 @@ mod tests {
             p.requirements.insert(n.to_string(), VersionReq::parse(r).unwrap());
         }
         for (n, v, cv) in cands {
-            p.candidates.entry(n.to_string()).or_default().push(Candidate {
-                version: Version::parse(v).unwrap(),
-                core_version: cv.map(|c| VersionReq::parse(c).unwrap()),
-            });
+            p.candidates
+                .entry(n.to_string())
+                .or_default()
+                .push(Candidate { version: Version::parse(v).unwrap(), core_version: cv.map(|c| VersionReq::parse(c).unwrap()) });
         }
         p
     }

@@ -43,13 +43,10 @@ pub enum StoreError {
     #[error(transparent)]
     Source(Box<crate::source::SourceError>),
     #[error("plugin `{name}`: integrity mismatch for {source_desc}\n  expected: {expected}\n  computed: {computed}")]
-    #[diagnostic(help("the source changed since it was locked, or was tampered with; nothing was added to the store. If the change is expected, run `paii lock --update {name}`"))]
-    Mismatch {
-        name: String,
-        source_desc: String,
-        expected: Integrity,
-        computed: Integrity,
-    },
+    #[diagnostic(help(
+        "the source changed since it was locked, or was tampered with; nothing was added to the store. If the change is expected, run `paii lock --update {name}`"
+    ))]
+    Mismatch { name: String, source_desc: String, expected: Integrity, computed: Integrity },
 }
 
 pub(crate) fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> StoreError {
@@ -154,11 +151,8 @@ impl Store {
     /// The complete entries (not the ones being assembled), sorted.
     pub fn entries(&self) -> Result<Vec<PathBuf>, StoreError> {
         let Ok(read) = fs::read_dir(&self.root) else { return Ok(Vec::new()) };
-        let mut out: Vec<PathBuf> = read
-            .flatten()
-            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-            .map(|e| e.path())
-            .collect();
+        let mut out: Vec<PathBuf> =
+            read.flatten().filter(|e| !e.file_name().to_string_lossy().starts_with('.')).map(|e| e.path()).collect();
         out.sort();
         Ok(out)
     }

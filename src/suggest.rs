@@ -5,12 +5,7 @@
 /// Case and `_`/`-` separators are ignored, so `PreToolUse` suggests
 /// `pre_tool_use`.
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let norm = |s: &str| -> String {
-        s.chars()
-            .filter(|c| *c != '_' && *c != '-')
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
+    let norm = |s: &str| -> String { s.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect() };
     let wanted = norm(input);
     let len = wanted.chars().count();
     let limit = (len / 3).max(2);

@@ -33,4 +33,3 @@ mod tests {
         assert_eq!(super::utc(951_825_600), "2000-02-29T12:00:00Z");
     }
 }
-

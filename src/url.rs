@@ -59,7 +59,10 @@ mod tests {
     #[test]
     fn urls_inside_messages_lose_their_credentials() {
         let msg = "error sending request for url (https://u:p@h.example/x): refused; see http://a@b/c";
-        assert_eq!(redact_text(msg, "https://u:p@h.example/x"), "error sending request for url (https://h.example/x): refused; see http://b/c");
+        assert_eq!(
+            redact_text(msg, "https://u:p@h.example/x"),
+            "error sending request for url (https://h.example/x): refused; see http://b/c"
+        );
     }
 
     #[test]

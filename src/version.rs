@@ -43,9 +43,7 @@ pub fn parse_version(s: &str) -> Result<Version, String> {
 /// `major.minor.patch` is not expressible as ranges; callers filter candidate
 /// versions with [`VersionReq::matches`] as well.
 pub fn req_to_ranges(req: &VersionReq) -> Ranges<Version> {
-    req.comparators
-        .iter()
-        .fold(Ranges::full(), |acc, c| acc.intersection(&comparator_ranges(c)))
+    req.comparators.iter().fold(Ranges::full(), |acc, c| acc.intersection(&comparator_ranges(c)))
 }
 
 fn v(major: u64, minor: u64, patch: u64) -> Version {
@@ -54,13 +52,8 @@ fn v(major: u64, minor: u64, patch: u64) -> Version {
 
 fn comparator_ranges(c: &Comparator) -> Ranges<Version> {
     let major = c.major;
-    let exact = || Version {
-        major,
-        minor: c.minor.unwrap_or(0),
-        patch: c.patch.unwrap_or(0),
-        pre: c.pre.clone(),
-        build: Default::default(),
-    };
+    let exact =
+        || Version { major, minor: c.minor.unwrap_or(0), patch: c.patch.unwrap_or(0), pre: c.pre.clone(), build: Default::default() };
     // The range [lower, upper) covered by the comparator's partial version.
     let span = || -> (Version, Version) {
         match (c.minor, c.patch) {
@@ -160,16 +153,14 @@ mod tests {
     }
 
     fn arb_req() -> impl Strategy<Value = String> {
-        let op = prop_oneof![
-            Just(""), Just("="), Just(">"), Just(">="), Just("<"), Just("<="), Just("~"), Just("^")
-        ];
-        (op, 0u64..4, proptest::option::of(0u64..4), proptest::option::of(0u64..4)).prop_map(
-            |(op, major, minor, patch)| match (minor, patch) {
+        let op = prop_oneof![Just(""), Just("="), Just(">"), Just(">="), Just("<"), Just("<="), Just("~"), Just("^")];
+        (op, 0u64..4, proptest::option::of(0u64..4), proptest::option::of(0u64..4)).prop_map(|(op, major, minor, patch)| {
+            match (minor, patch) {
                 (None, _) => format!("{op}{major}"),
                 (Some(mi), None) => format!("{op}{major}.{mi}"),
                 (Some(mi), Some(p)) => format!("{op}{major}.{mi}.{p}"),
-            },
-        )
+            }
+        })
     }
 
     proptest! {

@@ -263,12 +263,8 @@ fn a_killed_build_leaves_no_builder_running_and_the_next_sync_finishes() {
     // A change, so that the build is new.
     let init = sb.read("plugins/notes/src/notes/__init__.py") + "\n# changed\n";
     sb.write("plugins/notes/src/notes/__init__.py", &init);
-    let mut child = sb
-        .command(&sb.path("t"), &["sync"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child =
+        sb.command(&sb.path("t"), &["sync"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
     let log = sb.home().join("logs/build/notes-0.1.0.log");
     let started = std::time::Instant::now();
     while !std::fs::read_to_string(&log).unwrap_or_default().contains("\"sync\"") {

@@ -30,7 +30,9 @@ fn full_plugin(sb: &Sandbox, name: &str, extra: &str) {
     fs::write(dir.join(format!("commands/{name}-cmd.md")), "# command\n").unwrap();
     fs::write(
         dir.join(".mcp.json"),
-        format!(r#"{{"mcpServers": {{"{name}-srv": {{"command": "${{CLAUDE_PLUGIN_ROOT}}/srv", "env": {{"TOKEN": "${{{name}_TOKEN}}"}}}}}}}}"#),
+        format!(
+            r#"{{"mcpServers": {{"{name}-srv": {{"command": "${{CLAUDE_PLUGIN_ROOT}}/srv", "env": {{"TOKEN": "${{{name}_TOKEN}}"}}}}}}}}"#
+        ),
     )
     .unwrap();
 }
@@ -129,7 +131,10 @@ fn sync_installs_hooks_links_and_mcp_servers_and_keeps_every_user_setting() {
     assert_eq!(pre[0]["hooks"][0]["command"], "my-formatter", "the user's own hook stays first");
     let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_paii"));
     let hooks = paii_hooks(&s);
-    assert!(hooks.contains(&("PreToolUse".into(), Some("Bash".into()), format!("{} hook dispatch pre-tool-use", exe.display()))), "{hooks:?}");
+    assert!(
+        hooks.contains(&("PreToolUse".into(), Some("Bash".into()), format!("{} hook dispatch pre-tool-use", exe.display()))),
+        "{hooks:?}"
+    );
     assert!(hooks.contains(&("Stop".into(), None, format!("{} hook dispatch stop", exe.display()))), "{hooks:?}");
     assert!(hooks.iter().any(|(e, m, _)| e == "PostToolUse" && m.as_deref() == Some("Write|Edit")));
     assert_eq!(hooks.iter().filter(|(e, _, _)| e == "PreToolUse").count(), 1, "one entry per event, union matcher");
@@ -267,7 +272,13 @@ fn hooks_and_mcp_can_be_switched_off_per_plugin() {
     team(&sb, &["alpha = { path = \"../plugins/alpha\", hooks = false }", "beta = { path = \"../plugins/beta\", mcp = false }"]);
     sync(&sb).ok();
     let table: Value = serde_json::from_str(&fs::read_to_string(sb.home().join("current/dispatch.json")).unwrap()).unwrap();
-    let handlers: Vec<&str> = table["events"].as_object().unwrap().values().flat_map(|hs| hs.as_array().unwrap()).map(|h| h["plugin"].as_str().unwrap()).collect();
+    let handlers: Vec<&str> = table["events"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|hs| hs.as_array().unwrap())
+        .map(|h| h["plugin"].as_str().unwrap())
+        .collect();
     assert!(!handlers.contains(&"alpha") && handlers.contains(&"beta"), "{table}");
     assert!(table["plugins"].get("alpha").is_some(), "`paii run alpha` still works");
     let servers = claude_json(&sb)["mcpServers"].clone();
@@ -350,7 +361,12 @@ fn doctor_reports_foreign_edits_and_dangling_links_and_fix_repairs_them() {
     fs::write(sb.path("claude/.claude.json"), c.to_string()).unwrap();
 
     let out = sb.paii_in("team", &["doctor"]).fails();
-    for what in ["PreToolUse hook was edited by hand", "link agents/alpha-agent.md is missing", "dangling link skills/gone", "`alpha-srv` (paii's) was edited by hand"] {
+    for what in [
+        "PreToolUse hook was edited by hand",
+        "link agents/alpha-agent.md is missing",
+        "dangling link skills/gone",
+        "`alpha-srv` (paii's) was edited by hand",
+    ] {
         assert!(out.stdout.contains(what), "{what}:\n{}", out.stdout);
     }
     // Reported, not silently reverted.
@@ -436,7 +452,10 @@ fn assert_consistent(sb: &Sandbox) {
     }
     for e in fs::read_dir(sb.home().join("store")).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        assert!(name.starts_with(".tmp-") || e.path().join("plugin.toml").is_file() || name.ends_with("-build"), "half-written store entry {name}");
+        assert!(
+            name.starts_with(".tmp-") || e.path().join("plugin.toml").is_file() || name.ends_with("-build"),
+            "half-written store entry {name}"
+        );
     }
 }
 
@@ -460,7 +479,8 @@ fn a_crash_at_any_step_of_sync_switch_and_rollback_leaves_a_consistent_state_tha
         // Alternate between adding and removing beta so every sync has work.
         let with_beta = i % 2 == 0;
         team(&sb, if with_beta { &["alpha", "beta"] } else { &["alpha"] });
-        let out = common::run(sb.command(&sb.path("team"), &["sync"]).env("FAILPOINTS", format!("{point}=return(abort)")).output().unwrap());
+        let out =
+            common::run(sb.command(&sb.path("team"), &["sync"]).env("FAILPOINTS", format!("{point}=return(abort)")).output().unwrap());
         assert!(out.code != 0 && out.code != 1, "{point}: expected a crash, got {}\n{}", out.code, out.stderr);
         assert_consistent(&sb);
         let before = sb.read("claude/settings.json");
@@ -487,7 +507,8 @@ fn a_full_disk_while_assembling_keeps_the_previous_generation_current() {
     full_plugin(&sb, "beta", "");
     team(&sb, &["alpha", "beta"]);
     let lock_before = sb.read("team/paii.lock");
-    let out = common::run(sb.command(&sb.path("team"), &["sync"]).env("FAILPOINTS", "generation-write-table=return(enospc)").output().unwrap());
+    let out =
+        common::run(sb.command(&sb.path("team"), &["sync"]).env("FAILPOINTS", "generation-write-table=return(enospc)").output().unwrap());
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("No space left on device"), "{}", out.stderr);
     assert_eq!(current(&sb).as_deref(), Some("generations/1"));
@@ -504,7 +525,8 @@ fn concurrent_syncs_serialise_on_the_home_lock_and_all_succeed() {
     full_plugin(&sb, "alpha", "");
     full_plugin(&sb, "beta", "");
     team(&sb, &["alpha", "beta"]);
-    let children: Vec<_> = (0..4).map(|_| sb.command(&sb.path("team"), &["sync"]).stderr(std::process::Stdio::piped()).spawn().unwrap()).collect();
+    let children: Vec<_> =
+        (0..4).map(|_| sb.command(&sb.path("team"), &["sync"]).stderr(std::process::Stdio::piped()).spawn().unwrap()).collect();
     let outs: Vec<_> = children.into_iter().map(|c| common::run(c.wait_with_output().unwrap())).collect();
     for o in &outs {
         assert_eq!(o.code, 0, "{}", o.stderr);
@@ -526,16 +548,20 @@ fn a_crash_during_gc_leaves_no_half_deleted_generation_or_entry() {
     fs::write(sb.path("plugins/alpha/SKILL.md"), "# alpha 2\n").unwrap();
     sync(&sb).ok();
     for _ in 0..3 {
-        let out = common::run(sb.command(&sb.path("team"), &["gc", "--keep", "1"]).env("FAILPOINTS", "gc-step=1*return(abort)").output().unwrap());
+        let out = common::run(
+            sb.command(&sb.path("team"), &["gc", "--keep", "1"]).env("FAILPOINTS", "gc-step=1*return(abort)").output().unwrap(),
+        );
         assert!(out.code != 0 && out.code != 1, "{}", out.stderr);
         assert_consistent(&sb);
         sb.paii_in("team", &["status"]).ok();
     }
     let out = sb.paii_in("team", &["gc", "--keep", "1", "-o", "json"]).ok();
     assert_eq!(out.json()["dry_run"], false);
-    let left: Vec<String> = fs::read_dir(sb.home().join("generations")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let left: Vec<String> =
+        fs::read_dir(sb.home().join("generations")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(left, ["5"]);
-    let store: Vec<String> = fs::read_dir(sb.home().join("store")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let store: Vec<String> =
+        fs::read_dir(sb.home().join("store")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(store.len(), 1, "only the current alpha's entry is left: {store:?}");
     assert!(sb.path("claude/skills/alpha/SKILL.md").is_file());
     let out = sync(&sb).ok();
@@ -558,7 +584,8 @@ fn review_regressions_on_the_claude_side() {
     // Each Claude config directory has its own record: a sync into a
     // throwaway one does not cost the real one its MCP servers.
     let other = sb.path("other-claude");
-    let run_in = |dir: &Path, args: &[&str]| common::run(sb.command(&sb.path("team"), args).env("CLAUDE_CONFIG_DIR", dir).output().unwrap());
+    let run_in =
+        |dir: &Path, args: &[&str]| common::run(sb.command(&sb.path("team"), args).env("CLAUDE_CONFIG_DIR", dir).output().unwrap());
     assert_eq!(run_in(&other, &["switch", "1"]).code, 0);
     assert!(other.join("skills/alpha").exists());
     team(&sb, &[]);

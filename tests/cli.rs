@@ -4,7 +4,6 @@ mod common;
 
 use common::{Sandbox, repo_root};
 
-
 // ---- the crate and its global flags -------------------------------------------
 
 #[test]
@@ -362,7 +361,11 @@ fn validate_reports_every_problem_in_each_format() {
         assert!(text.stdout.contains(needle), "missing {needle:?} in:\n{}", text.stdout);
     }
     let gh = sb.paii_in("r", &["registry", "validate", "bad.toml", "--format", "github"]).fails();
-    assert!(gh.stdout.lines().all(|l| l.starts_with("::error file=bad.toml,line=") || l.starts_with("::warning file=bad.toml,line=")), "{}", gh.stdout);
+    assert!(
+        gh.stdout.lines().all(|l| l.starts_with("::error file=bad.toml,line=") || l.starts_with("::warning file=bad.toml,line=")),
+        "{}",
+        gh.stdout
+    );
     let json = sb.paii_in("r", &["registry", "validate", "bad.toml", "-o", "json"]).fails().json();
     assert_eq!(json["valid"], false);
     assert_eq!(json["findings"][0]["line"], 5);

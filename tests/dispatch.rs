@@ -76,7 +76,13 @@ const GUARD: &str = r#"input=$(cat); case "$input" in *"rm -rf ~"*) echo "rm -rf
 fn exit_2_blocks_and_every_reason_is_printed_with_its_plugin() {
     let sb = Sandbox::new();
     handler(&sb, "guard", "pre_tool_use = { matcher = \"Bash\" }", GUARD, "");
-    handler(&sb, "strict", "pre_tool_use = { matcher = \"Bash|Write\" }", r#"grep -q 'rm -rf' && { echo "no rm -rf here" >&2; exit 2; }; exit 0"#, "");
+    handler(
+        &sb,
+        "strict",
+        "pre_tool_use = { matcher = \"Bash|Write\" }",
+        r#"grep -q 'rm -rf' && { echo "no rm -rf here" >&2; exit 2; }; exit 0"#,
+        "",
+    );
     install(&sb, &["guard", "strict"]);
     let out = dispatch(&sb, "pre-tool-use", &bash("rm -rf ~"));
     assert_eq!(out.code, 2, "{}", out.stderr);
@@ -96,7 +102,11 @@ fn exit_2_blocks_and_every_reason_is_printed_with_its_plugin() {
 #[test]
 fn json_answers_are_merged_deny_over_ask_over_allow_with_contexts_in_plugin_order() {
     let sb = Sandbox::new();
-    let say = |d: &str, ctx: &str| format!(r#"cat >/dev/null; echo '{{"hookSpecificOutput": {{"hookEventName": "PreToolUse", "permissionDecision": "{d}", "permissionDecisionReason": "{d} says {ctx}", "additionalContext": "{ctx}"}}}}'"#);
+    let say = |d: &str, ctx: &str| {
+        format!(
+            r#"cat >/dev/null; echo '{{"hookSpecificOutput": {{"hookEventName": "PreToolUse", "permissionDecision": "{d}", "permissionDecisionReason": "{d} says {ctx}", "additionalContext": "{ctx}"}}}}'"#
+        )
+    };
     handler(&sb, "a-allow", "pre_tool_use = true", &say("allow", "one"), "");
     handler(&sb, "b-deny", "pre_tool_use = true", &say("deny", "two"), "");
     handler(&sb, "c-ask", "pre_tool_use = true", &say("ask", "three"), "");
@@ -149,10 +159,16 @@ fn handlers_get_the_contracts_environment_and_only_their_own_secrets() {
     sb.write("team/paii.toml", "[plugins]\nconsumer = { path = \"../plugins/consumer\" }\nmemory = { path = \"../plugins/memory\" }\n\n[config.consumer]\nlevel = 3\n");
     sb.paii_in("team", &["sync"]).ok();
     let input = br#"{"session_id": "abc", "hook_event_name": "SessionStart", "source": "startup"}"#;
-    let out = dispatch_env(&sb, "session-start", input, &[("ANTHROPIC_API_KEY", "sk-do-not-leak"), ("C_KEY", "from-the-shell"), ("LC_ALL", "C")]);
+    let out =
+        dispatch_env(&sb, "session-start", input, &[("ANTHROPIC_API_KEY", "sk-do-not-leak"), ("C_KEY", "from-the-shell"), ("LC_ALL", "C")]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let env = |n: &str| -> std::collections::BTreeMap<String, String> {
-        fs::read_to_string(sb.home().join(format!("env-{n}"))).unwrap().lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        fs::read_to_string(sb.home().join(format!("env-{n}")))
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     };
     let c = env("consumer");
     let g = sb.home().join("generations/1/plugins/consumer");
@@ -248,13 +264,20 @@ fn odd_handlers_give_the_right_exit_code_and_an_audit_line() {
     assert_eq!((out.code, out.stderr.as_str()), (2, "silent-block: blocked (no reason given)\n"));
 
     let sb = Sandbox::new();
-    handler(&sb, "flood", "pre_tool_use = true", "cat >/dev/null; head -c 5000000 /dev/zero | tr '\\0' x; echo; head -c 3000000 /dev/zero >&2", "");
+    handler(
+        &sb,
+        "flood",
+        "pre_tool_use = true",
+        "cat >/dev/null; head -c 5000000 /dev/zero | tr '\\0' x; echo; head -c 3000000 /dev/zero >&2",
+        "",
+    );
     handler(&sb, "garbage", "pre_tool_use = true", "cat >/dev/null; echo '{not json'", "");
     install(&sb, &["flood", "garbage"]);
     let out = dispatch(&sb, "pre-tool-use", &bash("ls"));
     assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
     let line = &audit(&sb)[0];
-    let errors: Vec<String> = line["handlers"].as_array().unwrap().iter().map(|h| h["error"].as_str().unwrap_or_default().to_string()).collect();
+    let errors: Vec<String> =
+        line["handlers"].as_array().unwrap().iter().map(|h| h["error"].as_str().unwrap_or_default().to_string()).collect();
     assert!(errors.iter().any(|e| e.contains("dropped")), "{errors:?}");
     assert!(errors.iter().any(|e| e.contains("not a JSON object")), "{errors:?}");
 }
@@ -309,7 +332,13 @@ fn concurrent_dispatches_write_whole_audit_lines_and_a_full_disk_blocks_nothing(
     install(&sb, &["guard"]);
     let children: Vec<_> = (0..16)
         .map(|i| {
-            let mut c = sb.command(&sb.path("team"), &["hook", "dispatch", "pre-tool-use"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+            let mut c = sb
+                .command(&sb.path("team"), &["hook", "dispatch", "pre-tool-use"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
             c.stdin.take().unwrap().write_all(&bash(if i % 2 == 0 { "rm -rf ~" } else { "ls" })).unwrap();
             c
         })
@@ -485,7 +514,13 @@ mod properties {
 #[test]
 fn fail_closed_also_blocks_when_its_secret_is_missing_or_its_output_is_garbage() {
     let sb = Sandbox::new();
-    handler(&sb, "keyless", "fail_closed = true\npre_tool_use = true", "cat >/dev/null; exit 0", "\n[secrets]\nrequired = [\"GUARD_KEY\"]\n");
+    handler(
+        &sb,
+        "keyless",
+        "fail_closed = true\npre_tool_use = true",
+        "cat >/dev/null; exit 0",
+        "\n[secrets]\nrequired = [\"GUARD_KEY\"]\n",
+    );
     handler(&sb, "garbled", "fail_closed = true\npre_tool_use = true", "cat >/dev/null; echo 'not json'", "");
     install(&sb, &["keyless", "garbled"]);
     let out = dispatch(&sb, "pre-tool-use", &bash("ls"));
@@ -517,7 +552,13 @@ fn commands_matchers_and_config_are_checked_when_the_generation_is_made() {
     // Floats stay floats; `config set` applies to the paii.toml the current
     // generation came from, wherever it is run.
     let sb = Sandbox::new();
-    handler(&sb, "tuned", "stop = true", "cat >/dev/null; echo \"$PAII_CONFIG\" > \"$PAII_HOME/seen\"", "\n[config]\nratio = { type = \"float\", default = 1 }\n");
+    handler(
+        &sb,
+        "tuned",
+        "stop = true",
+        "cat >/dev/null; echo \"$PAII_CONFIG\" > \"$PAII_HOME/seen\"",
+        "\n[config]\nratio = { type = \"float\", default = 1 }\n",
+    );
     install(&sb, &["tuned"]);
     dispatch(&sb, "stop", b"{}").ok();
     assert_eq!(serde_json::from_str::<Value>(&sb.read("paii-home/seen")).unwrap(), json!({"ratio": 1.0}));

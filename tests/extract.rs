@@ -116,10 +116,7 @@ impl Sandbox {
 
     /// `root` holds nothing but `dest`, and none of the named sentinels exist.
     fn assert_confined(&self, sentinels: &[&str]) {
-        let names: Vec<String> = fs::read_dir(&self.root)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let names: Vec<String> = fs::read_dir(&self.root).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         assert_eq!(names, vec!["dest".to_string()], "something was written beside dest");
         for s in sentinels {
             let p = self.root.join(s);
@@ -147,12 +144,7 @@ impl Sandbox {
 
     /// Bytes in all regular files under `dest`.
     fn bytes_written(&self) -> u64 {
-        self.listing()
-            .iter()
-            .map(|rel| fs::symlink_metadata(self.dest.join(rel)).unwrap())
-            .filter(|m| m.is_file())
-            .map(|m| m.len())
-            .sum()
+        self.listing().iter().map(|rel| fs::symlink_metadata(self.dest.join(rel)).unwrap()).filter(|m| m.is_file()).map(|m| m.len()).sum()
     }
 }
 
@@ -307,10 +299,7 @@ fn symlink_escaping_through_a_sibling_symlink_is_refused() {
     let result = sb.unpack(&finish(t));
     let escaped = fs::canonicalize(sb.dest.join("a/c")).ok();
     assert_refused(result, "symlink");
-    assert!(
-        escaped.is_none_or(|p| p.starts_with(fs::canonicalize(&sb.dest).unwrap())),
-        "a/c resolves outside dest"
-    );
+    assert!(escaped.is_none_or(|p| p.starts_with(fs::canonicalize(&sb.dest).unwrap())), "a/c resolves outside dest");
     sb.assert_confined(&[]);
 }
 
@@ -514,10 +503,7 @@ fn header_claiming_more_data_than_present_is_an_error_not_a_panic() {
     t.extend_from_slice(b"only a few bytes");
     // No padding, no end-of-archive blocks: the stream just stops.
     let result = sb.unpack(&t);
-    assert!(
-        matches!(result, Err(ExtractError::Read(_))),
-        "a truncated archive must fail with Read, got {result:?}"
-    );
+    assert!(matches!(result, Err(ExtractError::Read(_))), "a truncated archive must fail with Read, got {result:?}");
     sb.assert_confined(&[]);
 }
 

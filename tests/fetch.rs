@@ -12,7 +12,9 @@ use common::{GitDaemon, HttpServer, Reply, Sandbox, git, plugin_repo, tarball, w
 fn registry(entries: &[(&str, &str, String)]) -> String {
     let mut s = String::from("[registry]\nname = \"test\"\n");
     for (name, version, source) in entries {
-        s.push_str(&format!("\n[[plugins]]\nname = \"{name}\"\nversion = \"{version}\"\n{source}\nprovides = [\"SkillProvider:{name}\"]\n"));
+        s.push_str(&format!(
+            "\n[[plugins]]\nname = \"{name}\"\nversion = \"{version}\"\n{source}\nprovides = [\"SkillProvider:{name}\"]\n"
+        ));
     }
     s
 }
@@ -130,7 +132,11 @@ fn git_daemon_transport_fetches() {
     sb.paii_in("t", &["sync"]).ok();
     assert!(sb.read("t/paii.lock").contains(&format!("git+{url}?rev=main#{commit}")));
     // One bare cache per URL.
-    let caches = std::fs::read_dir(sb.home().join("cache/git")).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".git")).count();
+    let caches = std::fs::read_dir(sb.home().join("cache/git"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".git"))
+        .count();
     assert_eq!(caches, 1);
 }
 
@@ -143,13 +149,21 @@ fn the_same_tree_hashes_the_same_from_git_tarball_and_path() {
     let http = HttpServer::start(vec![("/alpha.tar.gz", Reply::Bytes(tarball(&tree, "alpha-1.0.0")))]);
 
     // git first, to learn the hash.
-    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"file://{}\"\nrev = \"{commit}\"\npath = \"plugins/alpha\"", repo.display()))]), &["alpha"]);
+    team(
+        &sb,
+        &registry(&[("alpha", "1.0.0", format!("source = \"file://{}\"\nrev = \"{commit}\"\npath = \"plugins/alpha\"", repo.display()))]),
+        &["alpha"],
+    );
     sb.paii_in("t", &["sync"]).ok();
     let lock = sb.read("t/paii.lock");
     let integrity = locked(&lock, "alpha").lines().find(|l| l.starts_with("integrity")).unwrap().split('"').nth(1).unwrap().to_string();
 
     // The tarball must match that hash exactly (it is refused otherwise).
-    team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/alpha.tar.gz")))]), &["alpha"]);
+    team(
+        &sb,
+        &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/alpha.tar.gz")))]),
+        &["alpha"],
+    );
     std::fs::remove_file(sb.path("t/paii.lock")).unwrap();
     sb.paii_in("t", &["sync"]).ok();
     assert!(sb.read("t/paii.lock").contains(&integrity));
@@ -207,7 +221,11 @@ fn transient_http_failures_are_retried_and_permanent_ones_reported() {
     sb2.paii_in("t", &["sync"]).ok();
 
     let sb3 = Sandbox::new();
-    team(&sb3, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/missing.tgz")))]), &["alpha"]);
+    team(
+        &sb3,
+        &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/missing.tgz")))]),
+        &["alpha"],
+    );
     let out = sb3.paii_in("t", &["sync"]).fails();
     assert!(out.stderr.contains("plugin `alpha`: tarball"), "{}", out.stderr);
     assert!(out.stderr.contains("HTTP 404"), "{}", out.stderr);
@@ -218,10 +236,21 @@ fn transient_http_failures_are_retried_and_permanent_ones_reported() {
     let out = sb3.paii_in("t", &["sync"]).fails();
     assert!(out.stderr.contains("cut short"), "{}", out.stderr);
     assert_eq!(http.hits("/cut.tgz"), 3, "truncation is retried");
-    assert!(!sb3.home().join("cache/downloads").read_dir().map(|mut d| d.any(|e| e.unwrap().file_name().to_string_lossy().len() == 32)).unwrap_or(false), "no partial download is cached");
+    assert!(
+        !sb3.home()
+            .join("cache/downloads")
+            .read_dir()
+            .map(|mut d| d.any(|e| e.unwrap().file_name().to_string_lossy().len() == 32))
+            .unwrap_or(false),
+        "no partial download is cached"
+    );
 
     let sb4 = Sandbox::new();
-    team(&sb4, &registry(&[("alpha", "1.0.0", format!("url = \"http://127.0.0.1:{}/x.tgz\"\nintegrity = \"{integrity}\"", common::free_port()))]), &["alpha"]);
+    team(
+        &sb4,
+        &registry(&[("alpha", "1.0.0", format!("url = \"http://127.0.0.1:{}/x.tgz\"\nintegrity = \"{integrity}\"", common::free_port()))]),
+        &["alpha"],
+    );
     let out = sb4.paii_in("t", &["sync"]).fails();
     assert!(out.stderr.contains("plugin `alpha`: tarball http://127.0.0.1:"), "{}", out.stderr);
 }
@@ -297,13 +326,15 @@ fn a_killed_sync_leaves_only_temporaries_that_the_next_sync_removes() {
     write_plugin(&dir, "alpha", "1.0.0");
     // Pad the plugin so that the slow download takes a while.
     let mut x: u64 = 1;
-    let noise: Vec<u8> = (0..256 * 1024).map(|_| { x = x.wrapping_mul(6364136223846793005).wrapping_add(1); (x >> 56) as u8 }).collect();
+    let noise: Vec<u8> = (0..256 * 1024)
+        .map(|_| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+            (x >> 56) as u8
+        })
+        .collect();
     std::fs::write(dir.join("data.bin"), noise).unwrap();
     let bytes = tarball(&dir, "alpha");
-    let http = HttpServer::start(vec![
-        ("/slow.tgz", Reply::Slow(bytes.clone(), 1024, 20)),
-        ("/fast.tgz", Reply::Bytes(bytes)),
-    ]);
+    let http = HttpServer::start(vec![("/slow.tgz", Reply::Slow(bytes.clone(), 1024, 20)), ("/fast.tgz", Reply::Bytes(bytes))]);
     let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
     team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/slow.tgz")))]), &["alpha"]);
     let mut child = sb.command(&sb.path("t"), &["sync"]).stderr(std::process::Stdio::null()).spawn().unwrap();
@@ -330,7 +361,11 @@ fn dry_run_changes_nothing() {
     let repo = sb.path("repos/plugins");
     plugin_repo(&repo, &[("alpha", "1.0.0")]);
     let commit = git(&repo, &["rev-parse", "HEAD"]);
-    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"file://{}\"\nrev = \"{commit}\"\npath = \"plugins/alpha\"", repo.display()))]), &["alpha"]);
+    team(
+        &sb,
+        &registry(&[("alpha", "1.0.0", format!("source = \"file://{}\"\nrev = \"{commit}\"\npath = \"plugins/alpha\"", repo.display()))]),
+        &["alpha"],
+    );
     let out = sb.paii_in("t", &["sync", "--dry-run"]).ok();
     assert!(out.stderr.contains("would fetch alpha 1.0.0"), "{}", out.stderr);
     assert!(!sb.path("t/paii.lock").exists());
@@ -401,7 +436,13 @@ fn http_and_git_registries_are_fetched_kept_and_recorded_in_the_lock() {
     let out = sb.paii_in("t", &["registry", "update"]).fails();
     assert!(out.stderr.contains("registry `web`"), "{}", out.stderr);
 
-    sb.write("t2/paii.toml", &format!("[registries]\nteam = {{ git = \"file://{}\", path = \"index.toml\", rev = \"main\" }}\n[plugins]\nalpha = \"^1\"\n", reg_repo.display()));
+    sb.write(
+        "t2/paii.toml",
+        &format!(
+            "[registries]\nteam = {{ git = \"file://{}\", path = \"index.toml\", rev = \"main\" }}\n[plugins]\nalpha = \"^1\"\n",
+            reg_repo.display()
+        ),
+    );
     sb.paii_in("t2", &["sync"]).ok();
     let lock = sb.read("t2/paii.lock");
     assert!(lock.contains(&format!("commit = \"{reg_commit}\"")), "the registry's commit is locked: {lock}");
@@ -438,7 +479,11 @@ fn validate_fetch_checks_integrity_and_plugin_toml_against_each_entry() {
     assert!(out.stdout.contains("integrity mismatch"), "{}", out.stdout);
     assert!(out.stdout.contains(&format!("expected: {wrong}")), "{}", out.stdout);
     assert!(out.stdout.contains("beta 0.2.0: `version` is 0.2.0 in the registry but 0.1.0 in plugin.toml"), "{}", out.stdout);
-    assert!(out.stdout.contains("`provides` is [MemoryProvider] in the registry but [SkillProvider:beta] in plugin.toml"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("`provides` is [MemoryProvider] in the registry but [SkillProvider:beta] in plugin.toml"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("beta 0.2.0: the tree hashes to sha256-"), "{}", out.stdout);
     assert!(!sb.home().join("store").exists(), "validation leaves PAII_HOME alone");
 }
@@ -450,7 +495,10 @@ fn submodules_are_refused_by_name() {
     plugin_repo(&inner, &[("inner", "0.1.0")]);
     let repo = sb.path("repos/outer");
     plugin_repo(&repo, &[("alpha", "1.0.0")]);
-    git(&repo, &["-c", "protocol.file.allow=always", "submodule", "add", "-q", &format!("file://{}", inner.display()), "plugins/alpha/vendor"]);
+    git(
+        &repo,
+        &["-c", "protocol.file.allow=always", "submodule", "add", "-q", &format!("file://{}", inner.display()), "plugins/alpha/vendor"],
+    );
     git(&repo, &["commit", "-q", "-m", "submodule"]);
     let url = format!("file://{}", repo.display());
     team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
@@ -507,10 +555,8 @@ fn parallel_fetches_and_concurrent_syncs_share_one_git_cache_safely() {
     let repo = sb.path("repos/many");
     let commit = plugin_repo(&repo, &plugins);
     let url = format!("file://{}", repo.display());
-    let entries: Vec<(&str, &str, String)> = names
-        .iter()
-        .map(|n| (n.as_str(), "1.0.0", format!("source = \"{url}\"\nrev = \"{commit}\"\npath = \"plugins/{n}\"")))
-        .collect();
+    let entries: Vec<(&str, &str, String)> =
+        names.iter().map(|n| (n.as_str(), "1.0.0", format!("source = \"{url}\"\nrev = \"{commit}\"\npath = \"plugins/{n}\""))).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     team(&sb, &registry(&entries), &refs);
     // Two syncs at once on one PAII_HOME, each fetching six plugins of one
@@ -633,10 +679,7 @@ fn slow_servers_time_out_redirect_loops_stop_and_unreachable_git_hosts_are_named
     let dir = sb.path("src/alpha");
     write_plugin(&dir, "alpha", "1.0.0");
     let bytes = tarball(&dir, "alpha");
-    let http = HttpServer::start(vec![
-        ("/slow.tgz", Reply::Slow(bytes, 16, 1500)),
-        ("/loop.tgz", Reply::Redirect("/loop.tgz".into())),
-    ]);
+    let http = HttpServer::start(vec![("/slow.tgz", Reply::Slow(bytes, 16, 1500)), ("/loop.tgz", Reply::Redirect("/loop.tgz".into()))]);
     let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
     team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/slow.tgz")))]), &["alpha"]);
     let mut cmd = sb.command(&sb.path("t"), &["sync"]);
@@ -713,7 +756,12 @@ fn partial_packs_of_a_killed_git_fetch_are_removed() {
     let url = format!("file://{}", repo.display());
     team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
     sb.paii_in("t", &["sync"]).ok();
-    let cache = std::fs::read_dir(sb.home().join("cache/git")).unwrap().flatten().find(|e| e.file_name().to_string_lossy().ends_with(".git")).unwrap().path();
+    let cache = std::fs::read_dir(sb.home().join("cache/git"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with(".git"))
+        .unwrap()
+        .path();
     let junk = cache.join("objects/pack/tmp_pack_killed");
     std::fs::write(&junk, vec![0u8; 4096]).unwrap();
     sb.paii_in("t", &["lock", "--update"]).ok();

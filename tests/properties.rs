@@ -65,7 +65,15 @@ fn entry() -> impl Strategy<Value = Entry> {
         prop::collection::vec(0usize..3, 0..2),
         prop::collection::vec((0usize..3, prop::bool::weighted(0.85)), 0..2),
     )
-        .prop_map(|(name, version, core, (yanked, build), provides, consumes)| Entry { name, version, core, yanked, build, provides, consumes })
+        .prop_map(|(name, version, core, (yanked, build), provides, consumes)| Entry {
+            name,
+            version,
+            core,
+            yanked,
+            build,
+            provides,
+            consumes,
+        })
 }
 
 /// Entries with unique (name, version).
@@ -84,11 +92,7 @@ fn case() -> impl Strategy<Value = (Vec<Entry>, Vec<(usize, usize)>)> {
         names.sort();
         names.dedup();
         let n = names.len();
-        (
-            Just(es),
-            prop::sample::subsequence(names, 1..=n.min(3)),
-            prop::collection::vec(0usize..REQS.len(), 4),
-        )
+        (Just(es), prop::sample::subsequence(names, 1..=n.min(3)), prop::collection::vec(0usize..REQS.len(), 4))
             .prop_map(|(es, picked, reqs)| (es, picked.into_iter().zip(reqs).collect()))
     })
 }

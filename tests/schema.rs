@@ -27,10 +27,7 @@ fn committed_schemas_match_the_rust_types() {
             stale.push(name);
         }
     }
-    assert!(
-        stale.is_empty(),
-        "registry-schema/ is out of date for {stale:?}; run `PAII_UPDATE_SCHEMAS=1 cargo test --test schema`"
-    );
+    assert!(stale.is_empty(), "registry-schema/ is out of date for {stale:?}; run `PAII_UPDATE_SCHEMAS=1 cargo test --test schema`");
 }
 
 fn validator(name: &str) -> jsonschema::Validator {

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
-use super::{ClaudeError, KINDS};
 use super::settings::HookEntry;
+use super::{ClaudeError, KINDS};
 use crate::event::HookEvent;
 use crate::manifest::PluginManifest;
 
@@ -110,12 +110,8 @@ impl Fragment {
 pub fn discover(pm: &PluginManifest, root: &Path) -> Result<Vec<(String, PathBuf)>, ClaudeError> {
     let mut out = Vec::new();
     if root.join("SKILL.md").is_file() {
-        let name = pm
-            .provides
-            .iter()
-            .find(|p| p.contract == "SkillProvider")
-            .and_then(|p| p.name.clone())
-            .unwrap_or_else(|| pm.name.clone());
+        let name =
+            pm.provides.iter().find(|p| p.contract == "SkillProvider").and_then(|p| p.name.clone()).unwrap_or_else(|| pm.name.clone());
         out.push((format!("skills/{name}"), root.to_path_buf()));
     }
     for (dir, name) in entries(&root.join("skills")) {
@@ -170,10 +166,13 @@ fn mcp_servers(root: &Path, plugin_root: &Path) -> Result<IndexMap<String, Value
         None => file.doc,
     };
     let root_str = plugin_root.display().to_string();
-    Ok(servers.into_iter().map(|(k, mut v)| {
-        expand_root(&mut v, &root_str);
-        (k, v)
-    }).collect())
+    Ok(servers
+        .into_iter()
+        .map(|(k, mut v)| {
+            expand_root(&mut v, &root_str);
+            (k, v)
+        })
+        .collect())
 }
 
 fn expand_root(v: &mut Value, root: &str) {

@@ -61,4 +61,3 @@ pub(super) fn plan(
     }
     Ok(conflicts)
 }
-

@@ -48,7 +48,9 @@ pub enum ClaudeError {
     #[error("{} would not match Claude Code's settings schema after paii's edit, so it was left as it was:\n{}", path.display(), errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
     Schema { path: PathBuf, errors: Vec<String> },
     #[error("{} already exists and {}:\n{}", if .0.len() == 1 { "this name" } else { "these names" }, if .0.len() == 1 { "is not paii's" } else { "are not paii's" }, .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
-    #[diagnostic(help("paii never replaces your own files: rename or remove yours, or drop the plugin that provides the name; nothing was switched"))]
+    #[diagnostic(help(
+        "paii never replaces your own files: rename or remove yours, or drop the plugin that provides the name; nothing was switched"
+    ))]
     Conflicts(Vec<String>),
     #[error("plugins collide:\n{}", .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
     #[diagnostic(help("two plugins of one generation cannot provide the same name; remove one of them from paii.toml"))]
@@ -143,12 +145,7 @@ impl Claude {
     /// From `CLAUDE_CONFIG_DIR` (or `~/.claude`) and the running binary.
     pub fn from_env(home: &Path) -> Claude {
         let exe = crate::paths::paii_exe();
-        Claude {
-            home: home.to_path_buf(),
-            dir: crate::paths::claude_config_dir(),
-            user_config: crate::paths::claude_user_config(),
-            exe,
-        }
+        Claude { home: home.to_path_buf(), dir: crate::paths::claude_config_dir(), user_config: crate::paths::claude_user_config(), exe }
     }
 
     fn settings_path(&self) -> PathBuf {
@@ -337,7 +334,9 @@ impl Claude {
                 let now = settings::owned_entries(&s.doc);
                 for (event, written) in &record.settings.entries {
                     match now.get(event) {
-                        None => out.push(Finding { what: format!("settings.json: paii's {event} hook was removed by hand"), fixable: true }),
+                        None => {
+                            out.push(Finding { what: format!("settings.json: paii's {event} hook was removed by hand"), fixable: true })
+                        }
                         Some(v) if normalize(v) != normalize(written) => out.push(Finding {
                             what: format!("settings.json: paii's {event} hook was edited by hand (now {v})"),
                             fixable: true,
@@ -352,7 +351,9 @@ impl Claude {
                         let program = head.trim_matches('\'');
                         if !Path::new(program).is_file() {
                             out.push(Finding {
-                                what: format!("settings.json: the {event} hook runs {program}, which no longer exists (paii moved or was upgraded)"),
+                                what: format!(
+                                    "settings.json: the {event} hook runs {program}, which no longer exists (paii moved or was upgraded)"
+                                ),
                                 fixable: true,
                             });
                         }
@@ -360,7 +361,10 @@ impl Claude {
                 }
                 let errors = settings::schema_errors(&s.doc);
                 if !errors.is_empty() {
-                    out.push(Finding { what: format!("settings.json does not match Claude Code's schema: {}", errors.join("; ")), fixable: false });
+                    out.push(Finding {
+                        what: format!("settings.json does not match Claude Code's schema: {}", errors.join("; ")),
+                        fixable: false,
+                    });
                 }
             }
         }
@@ -371,7 +375,9 @@ impl Claude {
                 for (name, written) in &record.mcp.servers {
                     match servers.and_then(|s| s.get(name)) {
                         None => out.push(Finding { what: format!("MCP server `{name}` (paii's) was removed by hand"), fixable: true }),
-                        Some(v) if v != written => out.push(Finding { what: format!("MCP server `{name}` (paii's) was edited by hand"), fixable: true }),
+                        Some(v) if v != written => {
+                            out.push(Finding { what: format!("MCP server `{name}` (paii's) was edited by hand"), fixable: true })
+                        }
                         Some(_) => {}
                     }
                 }

@@ -105,7 +105,8 @@ impl Record {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(fresh),
             Err(e) => return Err(ClaudeError::io("cannot read", &path, e)),
         };
-        let mut record: Record = serde_json::from_str(&text).map_err(|e| ClaudeError::Record { path: path.clone(), message: e.to_string() })?;
+        let mut record: Record =
+            serde_json::from_str(&text).map_err(|e| ClaudeError::Record { path: path.clone(), message: e.to_string() })?;
         record.dir = dir;
         Ok(if record.claude_dir == claude_dir { record } else { fresh })
     }
@@ -113,9 +114,8 @@ impl Record {
     /// The links paii made (read on first use; an unreadable list is empty,
     /// and the scan for links into PAII_HOME still finds paii's own).
     pub fn links(&self) -> &BTreeMap<String, PathBuf> {
-        self.links.get_or_init(|| {
-            std::fs::read(self.dir.join(LINKS_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
-        })
+        self.links
+            .get_or_init(|| std::fs::read(self.dir.join(LINKS_FILE)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default())
     }
 
     pub fn set_links(&mut self, links: BTreeMap<String, PathBuf>, digest: String) {

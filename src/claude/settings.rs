@@ -52,10 +52,7 @@ pub fn group(exe: &Path, event: HookEvent, entry: &HookEntry) -> Value {
     if let Some(m) = &entry.matcher {
         g.insert("matcher".into(), Value::String(m.clone()));
     }
-    g.insert(
-        "hooks".into(),
-        json!([{ "type": "command", "command": dispatch_command(exe, event), "timeout": entry.timeout }]),
-    );
+    g.insert("hooks".into(), json!([{ "type": "command", "command": dispatch_command(exe, event), "timeout": entry.timeout }]));
     Value::Object(g)
 }
 

@@ -154,9 +154,7 @@ enum Command {
     #[command(subcommand)]
     Registry(RegistryCommand),
     /// Print shell completions
-    Completions {
-        shell: clap_complete::Shell,
-    },
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Debug, Subcommand)]
@@ -510,11 +508,20 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
                     println!("nothing ran: {e}");
                 }
                 if o.handlers.is_empty() && o.error.is_none() {
-                    println!("no handler of `{}` matches this input (tool events match its `tool_name`: give one with --input FILE)", o.event);
+                    println!(
+                        "no handler of `{}` matches this input (tool events match its `tool_name`: give one with --input FILE)",
+                        o.event
+                    );
                 }
                 for h in &o.handlers {
                     let exit = h.exit.map_or_else(|| "-".to_string(), |c| c.to_string());
-                    println!("{}: {} (exit {exit}, {} ms){}", h.plugin, h.decision, h.duration_ms, h.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default());
+                    println!(
+                        "{}: {} (exit {exit}, {} ms){}",
+                        h.plugin,
+                        h.decision,
+                        h.duration_ms,
+                        h.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+                    );
                     for (name, text) in [("stdout", &h.stdout), ("stderr", &h.stderr)] {
                         for line in text.lines() {
                             println!("  {name}| {line}");
@@ -660,8 +667,6 @@ fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
-        }
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
     }
 }

@@ -23,11 +23,7 @@ pub struct Printer {
 
 impl Printer {
     pub fn new(format: Format, color: ColorChoice, quiet: bool) -> Printer {
-        Printer {
-            format,
-            color: use_color(color),
-            quiet,
-        }
+        Printer { format, color: use_color(color), quiet }
     }
 
     pub fn format(&self) -> Format {
@@ -35,11 +31,7 @@ impl Printer {
     }
 
     fn render(&self, diagnostic: &dyn Diagnostic) -> String {
-        let theme = if self.color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
+        let theme = if self.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let mut out = String::new();
         // On a terminal, wrap to fit; in logs and pipes keep each line whole
         // so that it can be searched.
@@ -121,7 +113,10 @@ impl Printer {
             } else if out.claude.is_empty() {
                 self.status("Claude Code's files would not change");
             } else {
-                self.status(&format!("would change Claude Code's files:\n{}", out.claude.lines().iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")));
+                self.status(&format!(
+                    "would change Claude Code's files:\n{}",
+                    out.claude.lines().iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+                ));
             }
             self.status("dry run: nothing was changed");
             return;
@@ -186,14 +181,7 @@ impl Printer {
         }
         let rows: Vec<Vec<String>> = plugins
             .iter()
-            .map(|p| {
-                vec![
-                    p.name.clone(),
-                    p.version.clone(),
-                    p.registry.clone().unwrap_or_else(|| p.source.clone()),
-                    p.provides.join(", "),
-                ]
-            })
+            .map(|p| vec![p.name.clone(), p.version.clone(), p.registry.clone().unwrap_or_else(|| p.source.clone()), p.provides.join(", ")])
             .collect();
         print!("{}", table(&["NAME", "VERSION", "FROM", "PROVIDES"], &rows));
     }
@@ -239,11 +227,8 @@ impl Printer {
             out.push_str(&format!("  command:    {}\n", command.join(" ")));
         }
         if !info.available.is_empty() {
-            let vs: Vec<String> = info
-                .available
-                .iter()
-                .map(|a| if a.yanked { format!("{} (yanked)", a.version) } else { a.version.clone() })
-                .collect();
+            let vs: Vec<String> =
+                info.available.iter().map(|a| if a.yanked { format!("{} (yanked)", a.version) } else { a.version.clone() }).collect();
             out.push_str(&format!("  available:  {} from {}\n", vs.join(", "), info.available[0].registry));
         }
         print!("{out}");
@@ -276,10 +261,8 @@ impl Printer {
         if self.format == Format::Json {
             return self.json(hits);
         }
-        let rows: Vec<Vec<String>> = hits
-            .iter()
-            .map(|h| vec![h.name.clone(), h.version.clone(), h.registry.clone(), h.description.clone()])
-            .collect();
+        let rows: Vec<Vec<String>> =
+            hits.iter().map(|h| vec![h.name.clone(), h.version.clone(), h.registry.clone(), h.description.clone()]).collect();
         print!("{}", table(&["NAME", "VERSION", "REGISTRY", "DESCRIPTION"], &rows));
     }
 

@@ -120,7 +120,8 @@ impl Merged {
         if let Some(d) = self.output.get("hookSpecificOutput").and_then(|s| s.get("permissionDecision")).and_then(Value::as_str) {
             return d;
         }
-        if self.output.get("decision").and_then(Value::as_str) == Some("block") || self.output.get("continue") == Some(&Value::Bool(false)) {
+        if self.output.get("decision").and_then(Value::as_str) == Some("block") || self.output.get("continue") == Some(&Value::Bool(false))
+        {
             return "block";
         }
         "allow"

@@ -155,7 +155,8 @@ pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec
         let stdout = Sink::new(child.stdout.take());
         let stderr = Sink::new(child.stderr.take());
         let pidfd = pidfd(child.id());
-        running.push((i, Running { child, started, deadline: started + job.timeout, stdin, written: 0, stdout, stderr, ended: None, pidfd }));
+        running
+            .push((i, Running { child, started, deadline: started + job.timeout, stdin, written: 0, stdout, stderr, ended: None, pidfd }));
     }
 
     loop {
@@ -199,7 +200,9 @@ pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec
                 fds.push(libc::pollfd { fd: s.as_raw_fd(), events: libc::POLLOUT, revents: 0 });
             }
             let exit = r.pidfd.as_ref().filter(|_| r.ended.is_none()).map(|p| p.as_raw_fd());
-            for fd in [r.stdout.pipe.as_ref().map(|p| p.as_raw_fd()), r.stderr.pipe.as_ref().map(|p| p.as_raw_fd()), exit].into_iter().flatten() {
+            for fd in
+                [r.stdout.pipe.as_ref().map(|p| p.as_raw_fd()), r.stderr.pipe.as_ref().map(|p| p.as_raw_fd()), exit].into_iter().flatten()
+            {
                 fds.push(libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
             }
         }
@@ -227,7 +230,8 @@ pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec
             wake = wake.min(now + Duration::from_millis(1));
         }
         let wait = wake.saturating_duration_since(now);
-        let ts = libc::timespec { tv_sec: wait.as_secs().min(i32::MAX as u64) as libc::time_t, tv_nsec: wait.subsec_nanos() as libc::c_long };
+        let ts =
+            libc::timespec { tv_sec: wait.as_secs().min(i32::MAX as u64) as libc::time_t, tv_nsec: wait.subsec_nanos() as libc::c_long };
         // SAFETY: fds is a valid array of pollfd for the duration of the call.
         unsafe {
             libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, &ts, std::ptr::null());

@@ -25,7 +25,9 @@ pub fn check(matcher: &str) -> Result<(), String> {
     if matcher.is_empty() || matcher == "*" || plain(matcher) {
         return Ok(());
     }
-    regex::Regex::new(&format!("^(?:{matcher})$")).map(|_| ()).map_err(|e| e.to_string().lines().last().unwrap_or_default().trim().to_string())
+    regex::Regex::new(&format!("^(?:{matcher})$"))
+        .map(|_| ())
+        .map_err(|e| e.to_string().lines().last().unwrap_or_default().trim().to_string())
 }
 
 #[cfg(test)]

@@ -82,7 +82,8 @@ impl DispatchTable {
         let _ = file.try_lock_shared();
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let table: DispatchTable = serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a dispatch table: {e}", path.display()))?;
+        let table: DispatchTable =
+            serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a dispatch table: {e}", path.display()))?;
         if table.format != FORMAT {
             return Err(format!("{} has format {}, this paii reads {FORMAT}", path.display(), table.format));
         }

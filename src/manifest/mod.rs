@@ -8,8 +8,8 @@ pub mod project;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 pub use plugin::PluginManifest;
 pub use project::{Manifest, PluginRequest, Requested};
@@ -89,10 +89,6 @@ pub mod de_with {
 
     pub fn name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         let s = String::deserialize(d)?;
-        if crate::version::is_valid_name(&s) {
-            Ok(s)
-        } else {
-            Err(de::Error::custom(crate::version::name_error(&s)))
-        }
+        if crate::version::is_valid_name(&s) { Ok(s) } else { Err(de::Error::custom(crate::version::name_error(&s))) }
     }
 }

@@ -253,20 +253,13 @@ fn implied_contract(key: &str) -> Option<&'static str> {
 
 /// Keys whose string values name what is provided (`skill = "incident"`).
 fn names_a_provision(key: &str) -> bool {
-    matches!(
-        key,
-        "skill" | "skills" | "agent" | "agents" | "command" | "commands" | "integration" | "integrations"
-    )
+    matches!(key, "skill" | "skills" | "agent" | "agents" | "command" | "commands" | "integration" | "integrations")
 }
 
 /// Normalises one `[consumes]` value (plugin.toml and registry entries).
 pub fn consume_from(value: &Shorthand<ContractTable>) -> Result<Consume, String> {
     let consume = match value {
-        Shorthand::Str(contract) => Consume {
-            contract: contract.clone(),
-            service: None,
-            optional: true,
-        },
+        Shorthand::Str(contract) => Consume { contract: contract.clone(), service: None, optional: true },
         Shorthand::Table(t) => Consume {
             contract: t.contract.clone().ok_or("a table needs `contract`")?,
             service: t.service.clone(),
@@ -283,8 +276,7 @@ pub fn consume_from(value: &Shorthand<ContractTable>) -> Result<Consume, String>
 
 impl PluginManifest {
     pub fn load(path: &Path) -> Result<PluginManifest, SpannedError> {
-        let file = SourceFile::read(path)
-            .map_err(|e| SourceFile::new(path, "").error(None, e.to_string(), None))?;
+        let file = SourceFile::read(path).map_err(|e| SourceFile::new(path, "").error(None, e.to_string(), None))?;
         PluginManifest::parse(&file)
     }
 
@@ -304,9 +296,7 @@ impl PluginManifest {
                     Some("SkillProvider") => provides.push(Provide::new("SkillProvider", Some(&name))),
                     Some(c) => provides.push(Provide::new(c, None)),
                     None => {
-                        return Err(err(format!(
-                            "`{key_name} = true` implies no contract; write `{key_name} = \"ContractName\"`"
-                        )));
+                        return Err(err(format!("`{key_name} = true` implies no contract; write `{key_name} = \"ContractName\"`")));
                     }
                 },
                 Shorthand::Str(s) if names_a_provision(key_name) => {
@@ -387,7 +377,10 @@ impl PluginManifest {
                         return Err(file.error(
                             file.key_span(&["hooks", key_name, "matcher"]),
                             format!("`hooks.{key_name}.matcher` is not a valid pattern: {e}"),
-                            Some("a matcher is a tool name, names joined by `|`, `*`, or a regular expression such as `mcp__memory__.*`".into()),
+                            Some(
+                                "a matcher is a tool name, names joined by `|`, `*`, or a regular expression such as `mcp__memory__.*`"
+                                    .into(),
+                            ),
                         ));
                     }
                     hooks.push(HookSpec { event, matcher: t.matcher.clone(), timeout_ms: t.timeout_ms })
@@ -406,7 +399,11 @@ impl PluginManifest {
         if let Some(run) = &raw.run
             && run.command.is_empty()
         {
-            return Err(file.error(file.key_span(&["run", "command"]), "`run.command` is empty", Some("give the program and its arguments, e.g. `command = [\"bin/tool\"]`".into())));
+            return Err(file.error(
+                file.key_span(&["run", "command"]),
+                "`run.command` is empty",
+                Some("give the program and its arguments, e.g. `command = [\"bin/tool\"]`".into()),
+            ));
         }
         for (key, option) in &raw.config {
             if let Some(default) = &option.default
@@ -510,7 +507,8 @@ optional = ["SLACK_BOT_TOKEN"]
 
     #[test]
     fn provides_shorthands_normalise() {
-        let m = parse("[plugin]\nname = \"h\"\nversion = \"1.0.0\"\n[provides]\nmemory = \"MemoryProvider\"\nhooks = true\nskill = true\n").unwrap();
+        let m = parse("[plugin]\nname = \"h\"\nversion = \"1.0.0\"\n[provides]\nmemory = \"MemoryProvider\"\nhooks = true\nskill = true\n")
+            .unwrap();
         let provides: Vec<String> = m.provides.iter().map(|p| p.to_string()).collect();
         assert_eq!(provides, ["HookHandler", "MemoryProvider", "SkillProvider:h"]);
     }
@@ -534,7 +532,8 @@ optional = ["SLACK_BOT_TOKEN"]
     fn contract_typo_and_bad_default_are_errors() {
         let err = parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[consumes]\nm = \"MemoryProvidr\"\n").unwrap_err();
         assert!(err.message.contains("did you mean `MemoryProvider`"), "{}", err.message);
-        let err = parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[config]\nn = { type = \"integer\", default = \"x\" }\n").unwrap_err();
+        let err =
+            parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[config]\nn = { type = \"integer\", default = \"x\" }\n").unwrap_err();
         assert!(err.message.contains("not of type integer"), "{}", err.message);
     }
 

@@ -178,9 +178,11 @@ pub enum Requested {
 impl Manifest {
     pub fn load(path: &Path) -> Result<Manifest, SpannedError> {
         let file = SourceFile::read(path).map_err(|e| {
-            SourceFile::new(path, "").error(None, e.to_string(), Some(
-                "create one with `paii init`, or point at one with `--manifest PATH`".into(),
-            ))
+            SourceFile::new(path, "").error(
+                None,
+                e.to_string(),
+                Some("create one with `paii init`, or point at one with `--manifest PATH`".into()),
+            )
         })?;
         Manifest::parse(file)
     }
@@ -222,17 +224,11 @@ impl Manifest {
                 return Err(file.error(key_span(), name_error(name), None));
             }
             if name == "none" {
-                return Err(file.error(
-                    key_span(),
-                    "`none` is reserved: paii.lock uses it for an unwired contract",
-                    None,
-                ));
+                return Err(file.error(key_span(), "`none` is reserved: paii.lock uses it for an unwired contract", None));
             }
             let span = value.span();
             let request = plugin_request(name, value.get_ref(), &dir, &registries)
-                .map_err(|(msg, help)| {
-                    file.error(Some(span.clone()), format!("plugin `{name}`: {msg}"), help)
-                })?;
+                .map_err(|(msg, help)| file.error(Some(span.clone()), format!("plugin `{name}`: {msg}"), help))?;
             plugins.push(PluginRequest { span, ..request });
         }
         plugins.sort_by(|a, b| a.name.cmp(&b.name));
@@ -246,8 +242,7 @@ impl Manifest {
                 return Err(file.error(
                     span,
                     format!("`[wiring.{consumer}]` names a plugin that is not in [plugins]"),
-                    crate::suggest::closest(&consumer, plugins.iter().map(|p| p.name.as_str()))
-                        .map(|s| format!("did you mean `{s}`?")),
+                    crate::suggest::closest(&consumer, plugins.iter().map(|p| p.name.as_str())).map(|s| format!("did you mean `{s}`?")),
                 ));
             }
             let keys = keys.into_iter().map(|(k, v)| (k, v.into_inner())).collect();
@@ -256,24 +251,11 @@ impl Manifest {
 
         for name in raw.config.keys() {
             if !plugins.iter().any(|p| &p.name == name) {
-                warnings.push(file.warning(
-                    None,
-                    format!("`[config.{name}]` configures a plugin that is not in [plugins]"),
-                ));
+                warnings.push(file.warning(None, format!("`[config.{name}]` configures a plugin that is not in [plugins]")));
             }
         }
 
-        Ok(Manifest {
-            dir,
-            paii_version: raw.paii.version,
-            history_dir,
-            registries,
-            plugins,
-            config: raw.config,
-            wiring,
-            warnings,
-            file,
-        })
+        Ok(Manifest { dir, paii_version: raw.paii.version, history_dir, registries, plugins, config: raw.config, wiring, warnings, file })
     }
 
     pub fn plugin(&self, name: &str) -> Option<&PluginRequest> {
@@ -292,20 +274,13 @@ fn registry_source(value: &Shorthand<RegistryTable>, dir: &Path) -> Result<Regis
         other => return Err(format!("expected a URL string or a table, found {}", other.kind())),
     };
     match (&table.path, &table.git, &table.url, &table.marketplace) {
-        (path, Some(git), None, None) => Ok(RegistrySource::Git {
-            url: git.clone(),
-            path: path.clone(),
-            rev: table.rev.clone(),
-        }),
-        (Some(path), None, None, None) => Ok(RegistrySource::Path {
-            path: paths::expand(path, dir),
-            written: paths::normalize_written(path),
-        }),
+        (path, Some(git), None, None) => Ok(RegistrySource::Git { url: git.clone(), path: path.clone(), rev: table.rev.clone() }),
+        (Some(path), None, None, None) => {
+            Ok(RegistrySource::Path { path: paths::expand(path, dir), written: paths::normalize_written(path) })
+        }
         (None, None, Some(url), None) => RegistrySource::from_url(url, dir),
         (None, None, None, Some(m)) => Ok(RegistrySource::Marketplace(m.clone())),
-        (None, None, None, None) => {
-            Err("needs one of `path`, `git`, `url` or `marketplace`".to_string())
-        }
+        (None, None, None, None) => Err("needs one of `path`, `git`, `url` or `marketplace`".to_string()),
         _ => Err("give only one of `path`, `git` (with an optional `path`), `url` or `marketplace`".to_string()),
     }
 }
@@ -319,10 +294,7 @@ fn plugin_request(
     registries: &[RegistryDecl],
 ) -> Result<PluginRequest, RequestError> {
     let table = match value {
-        Shorthand::Str(req) => PluginTable {
-            version: Some(req.clone()),
-            ..PluginTable::default()
-        },
+        Shorthand::Str(req) => PluginTable { version: Some(req.clone()), ..PluginTable::default() },
         Shorthand::Table(t) => t.clone(),
         other => {
             return Err((
@@ -347,32 +319,19 @@ fn plugin_request(
         .collect();
         match given.as_slice() {
             [] => Ok(()),
-            keys => Err((
-                format!("`{}` cannot be combined with a {what} source", keys.join("`, `")),
-                None,
-            )),
+            keys => Err((format!("`{}` cannot be combined with a {what} source", keys.join("`, `")), None)),
         }
     };
     let source = if let Some(url) = &table.git {
         only("git", &["git", "rev", "path", "integrity"])?;
-        Requested::Git {
-            url: url.clone(),
-            rev: table.rev.clone(),
-            subdir: table.path.as_deref().map(paths::normalize_written),
-        }
+        Requested::Git { url: url.clone(), rev: table.rev.clone(), subdir: table.path.as_deref().map(paths::normalize_written) }
     } else if let Some(url) = &table.url {
         only("tarball", &["url", "integrity"])?;
-        Requested::Url {
-            url: url.clone(),
-            integrity: table.integrity,
-        }
+        Requested::Url { url: url.clone(), integrity: table.integrity }
     } else if let Some(path) = &table.path {
         only("path", &["path"])?;
         let abs = paths::expand(path, dir);
-        Requested::Path {
-            written: paths::lock_path(path, &abs, dir),
-            path: abs,
-        }
+        Requested::Path { written: paths::lock_path(path, &abs, dir), path: abs }
     } else {
         only("registry", &["version", "registry"])?;
         let req = match &table.version {
@@ -387,18 +346,9 @@ fn plugin_request(
                 .or_else(|| Some("add it to [registries]".into()));
             return Err((format!("unknown registry `{r}`"), hint));
         }
-        Requested::Registry {
-            req,
-            registry: table.registry.clone(),
-        }
+        Requested::Registry { req, registry: table.registry.clone() }
     };
-    Ok(PluginRequest {
-        name: name.to_string(),
-        source,
-        hooks: table.hooks.unwrap_or(true),
-        mcp: table.mcp.unwrap_or(true),
-        span: 0..0,
-    })
+    Ok(PluginRequest { name: name.to_string(), source, hooks: table.hooks.unwrap_or(true), mcp: table.mcp.unwrap_or(true), span: 0..0 })
 }
 
 #[cfg(test)]
@@ -427,10 +377,7 @@ quiet = { version = "^1", hooks = false }
         .unwrap();
         let names: Vec<&str> = m.plugins.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["blob", "dev", "history", "mytool", "quiet", "security"]);
-        assert_eq!(
-            m.plugin("dev").unwrap().source,
-            Requested::Path { path: PathBuf::from("/my-plugin"), written: "../my-plugin".into() }
-        );
+        assert_eq!(m.plugin("dev").unwrap().source, Requested::Path { path: PathBuf::from("/my-plugin"), written: "../my-plugin".into() });
         assert!(!m.plugin("quiet").unwrap().hooks);
         assert!(matches!(&m.registries[0].source, RegistrySource::Path { path, .. } if path == Path::new("/team/registries/core.toml")));
     }
@@ -444,7 +391,8 @@ quiet = { version = "^1", hooks = false }
 
     #[test]
     fn unknown_registry_gets_a_suggestion() {
-        let err = parse("[registries]\ncore = { path = \"r.toml\" }\n[plugins]\nx = { version = \"^1\", registry = \"cor\" }\n").unwrap_err();
+        let err =
+            parse("[registries]\ncore = { path = \"r.toml\" }\n[plugins]\nx = { version = \"^1\", registry = \"cor\" }\n").unwrap_err();
         assert!(err.message.contains("unknown registry `cor`"), "{}", err.message);
         assert_eq!(err.help.as_deref(), Some("did you mean `core`?"));
     }

@@ -24,7 +24,9 @@ pub struct Row {
 /// The plugins of the current generation, with their manifests.
 fn plugins(home: &std::path::Path) -> Result<Vec<PluginManifest>, Error> {
     let generations = Generations::new(home);
-    let n = generations.current().ok_or_else(|| Error::user("there is no current generation yet", Some("run `paii sync` first".to_string())))?;
+    let n = generations
+        .current()
+        .ok_or_else(|| Error::user("there is no current generation yet", Some("run `paii sync` first".to_string())))?;
     generations.meta(n)?.plugins.iter().map(|p| Ok(PluginManifest::load(&p.store_path.join("plugin.toml"))?)).collect()
 }
 
@@ -71,7 +73,12 @@ fn rows(ctx: &Context, pm: &PluginManifest) -> Result<Vec<Row>, Error> {
 }
 
 fn split(target: &str) -> Result<(&str, &str), Error> {
-    target.split_once('.').ok_or_else(|| Error::user(format!("`{target}` is not PLUGIN.KEY"), Some("for example `paii config get incident.escalation_threshold_minutes`".to_string())))
+    target.split_once('.').ok_or_else(|| {
+        Error::user(
+            format!("`{target}` is not PLUGIN.KEY"),
+            Some("for example `paii config get incident.escalation_threshold_minutes`".to_string()),
+        )
+    })
 }
 
 fn find(ctx: &Context, plugin: &str) -> Result<PluginManifest, Error> {

@@ -36,7 +36,9 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
 
     // `current` must name a complete generation.
     let mut current = generations.current();
-    let intact = |n: u32| generations.meta(n).is_ok() && crate::dispatch::DispatchTable::read(&generations.path(n).join(crate::dispatch::table::FILE)).is_ok();
+    let intact = |n: u32| {
+        generations.meta(n).is_ok() && crate::dispatch::DispatchTable::read(&generations.path(n).join(crate::dispatch::table::FILE)).is_ok()
+    };
     if std::fs::symlink_metadata(home.join("current")).is_ok() && !current.is_some_and(intact) {
         let newest = generations.list().ok().and_then(|l| l.iter().rev().map(|g| g.number).find(|n| intact(*n)));
         findings.push(finding("`current` does not point at a complete generation", newest.is_some(), Some("run `paii sync`")));
@@ -51,7 +53,11 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
         if let Ok(n) = name.parse::<u32>()
             && !intact(n)
         {
-            findings.push(finding(format!("generation {n} is corrupt or incomplete"), false, Some("`paii gc` removes it once it is not current")));
+            findings.push(finding(
+                format!("generation {n} is corrupt or incomplete"),
+                false,
+                Some("`paii gc` removes it once it is not current"),
+            ));
         }
     }
 
@@ -62,13 +68,21 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
     for p in meta.iter().flat_map(|m| &m.plugins) {
         let label = format!("{} {}", p.name, p.version);
         if !p.store_path.is_dir() {
-            findings.push(finding(format!("{label}: {} is missing from the store", p.store_path.display()), false, Some("run `paii sync` to fetch it again")));
+            findings.push(finding(
+                format!("{label}: {} is missing from the store", p.store_path.display()),
+                false,
+                Some("run `paii sync` to fetch it again"),
+            ));
             continue;
         }
         if let Some(b) = &p.build_path
             && !b.is_dir()
         {
-            findings.push(finding(format!("{label}: its build {} is missing from the store", b.display()), false, Some("run `paii sync` to build it again")));
+            findings.push(finding(
+                format!("{label}: its build {} is missing from the store", b.display()),
+                false,
+                Some("run `paii sync` to build it again"),
+            ));
         }
         let entry = p.integrity.map(|integrity| StorePath { path: p.store_path.clone(), integrity });
         if let Some(entry) = &entry
@@ -100,13 +114,24 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
     let claude_findings = claude.check(fragment.as_ref());
     let any_fixable = claude_findings.iter().any(|f| f.fixable);
     findings.extend(claude_findings.into_iter().map(|f| finding(f.what, f.fixable, None)));
-    if fix && any_fixable && let Some(f) = &fragment {
+    if fix
+        && any_fixable
+        && let Some(f) = &fragment
+    {
         claude.distrust_links()?;
         let changes = claude.apply(f)?;
         fixed.push(if changes.is_empty() && changes.foreign_edits.is_empty() {
             "reconciled Claude Code's files with the current generation".to_string()
         } else {
-            format!("reconciled Claude Code's files: {}", changes.lines().into_iter().chain(changes.foreign_edits.iter().map(|e| format!("restored paii's {e}"))).collect::<Vec<_>>().join(", "))
+            format!(
+                "reconciled Claude Code's files: {}",
+                changes
+                    .lines()
+                    .into_iter()
+                    .chain(changes.foreign_edits.iter().map(|e| format!("restored paii's {e}")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         });
     }
     if fix {

@@ -115,17 +115,17 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
         }
     }
     let keep = keep.unwrap_or(all.len());
-    let kept: Vec<&crate::generation::GenerationMeta> = all
-        .iter()
-        .enumerate()
-        .filter(|(i, g)| all.len() - i <= keep || Some(g.number) == current)
-        .map(|(_, g)| g)
-        .collect();
+    let kept: Vec<&crate::generation::GenerationMeta> =
+        all.iter().enumerate().filter(|(i, g)| all.len() - i <= keep || Some(g.number) == current).map(|(_, g)| g).collect();
     let mut doomed: Vec<u32> = all.iter().map(|g| g.number).filter(|n| !kept.iter().any(|k| k.number == *n)).collect();
     doomed.extend(corrupt);
     doomed.sort_unstable();
     // A generation a hook is running from stays, with what it uses.
-    let busy: Vec<u32> = doomed.iter().copied().filter(|n| crate::dispatch::DispatchTable::in_use(&generations.path(*n).join(crate::dispatch::table::FILE))).collect();
+    let busy: Vec<u32> = doomed
+        .iter()
+        .copied()
+        .filter(|n| crate::dispatch::DispatchTable::in_use(&generations.path(*n).join(crate::dispatch::table::FILE)))
+        .collect();
     doomed.retain(|n| !busy.contains(n));
     let kept: Vec<&crate::generation::GenerationMeta> = kept.into_iter().chain(all.iter().filter(|g| busy.contains(&g.number))).collect();
     let referenced: std::collections::HashSet<std::path::PathBuf> = kept

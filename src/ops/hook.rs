@@ -99,7 +99,8 @@ pub fn run(_ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Resul
         ));
     }
     let dotenv = crate::secrets::read(&home.join(".env"));
-    let env = dispatch::plugin_env(&table, plugin, entry, "", &dispatch::base_env(), &dotenv).map_err(|e| Error::user(format!("`{plugin}`: {e}"), None))?;
+    let env = dispatch::plugin_env(&table, plugin, entry, "", &dispatch::base_env(), &dotenv)
+        .map_err(|e| Error::user(format!("`{plugin}`: {e}"), None))?;
     let mut argv = entry.argv.clone();
     argv.extend(["action".to_string(), action.to_string()]);
     argv.extend(args.iter().cloned());
@@ -119,7 +120,8 @@ pub fn run(_ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Resul
 pub fn history(ctx: &Context, what: &[String]) -> Result<i32, Error> {
     let home = crate::paths::paii_home();
     let table = current_table(&home)?;
-    let providers: Vec<&String> = table.plugins.iter().filter(|(_, e)| e.provides.iter().any(|c| c == "MemoryProvider")).map(|(n, _)| n).collect();
+    let providers: Vec<&String> =
+        table.plugins.iter().filter(|(_, e)| e.provides.iter().any(|c| c == "MemoryProvider")).map(|(n, _)| n).collect();
     let Some(provider) = wired_provider(&table, &providers) else {
         return Err(Error::user(
             "no plugin of the current generation provides the MemoryProvider contract, so there is no history to query",

@@ -7,13 +7,13 @@ use super::{Context, Error};
 use crate::diagnostic::SourceFile;
 use crate::fsutil::atomic_write;
 use crate::lock::{Lock, LockDiff, LockedPlugin, LockedSource};
+use crate::manifest::Manifest;
 use crate::manifest::Requested;
 use crate::resolve::DirectPlugin;
+use crate::resolve::{self, PubGrubSolver, Request, Update};
 use crate::source::Fetcher;
 use crate::source::git::GitSpec;
 use std::collections::BTreeMap;
-use crate::manifest::Manifest;
-use crate::resolve::{self, PubGrubSolver, Request, Update};
 
 #[derive(Debug, Default, Clone)]
 pub struct LockOptions {
@@ -62,12 +62,7 @@ pub struct Planned {
 
 impl Planned {
     fn into_outcome(self) -> LockOutcome {
-        LockOutcome {
-            diff: LockDiff::between(self.old.as_ref(), &self.new),
-            path: self.path,
-            lock: self.new,
-            written: false,
-        }
+        LockOutcome { diff: LockDiff::between(self.old.as_ref(), &self.new), path: self.path, lock: self.new, written: false }
     }
 
     fn out_of_date_message(&self) -> String {
@@ -131,26 +126,13 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
         crate::debug!("{} satisfies {}; registries not read", path.display(), manifest.file.name);
         let new = old.clone();
         let text = new.to_toml();
-        return Ok(Planned {
-            up_to_date: old_text.as_deref() == Some(text.as_str()),
-            path,
-            old_text,
-            old: Some(new.clone()),
-            new,
-            text,
-        });
+        return Ok(Planned { up_to_date: old_text.as_deref() == Some(text.as_str()), path, old_text, old: Some(new.clone()), new, text });
     }
     let index = ctx.load_index_with(manifest, offline)?;
     let direct = fetch_direct(manifest, old.as_ref(), &update, offline)?;
     let update_policy = update.clone();
-    let resolved = resolve::resolve(&Request {
-        manifest,
-        index: &index,
-        locked: old.as_ref(),
-        update,
-        solver: &PubGrubSolver,
-        direct: &direct,
-    })?;
+    let resolved =
+        resolve::resolve(&Request { manifest, index: &index, locked: old.as_ref(), update, solver: &PubGrubSolver, direct: &direct })?;
     ctx.warn_all(&resolved.warnings);
     let mut new = resolved.lock;
     complete(&mut new, old.as_ref(), &update_policy, offline)?;
@@ -160,14 +142,7 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
         _ => registry_records(manifest, &index, &new),
     };
     let text = new.to_toml();
-    Ok(Planned {
-        up_to_date: old_text.as_deref() == Some(text.as_str()),
-        path,
-        old_text,
-        old,
-        new,
-        text,
-    })
+    Ok(Planned { up_to_date: old_text.as_deref() == Some(text.as_str()), path, old_text, old, new, text })
 }
 
 /// The registries the locked plugins came from, as they are now.
@@ -201,9 +176,10 @@ pub(crate) fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
         at_commit
             && match &want.source {
                 Requested::Registry { req, registry } => {
-                    have.registry.as_ref().is_some_and(|r| {
-                        registry.as_ref().is_none_or(|want| want == r) && manifest.registries.iter().any(|d| &d.name == r)
-                    }) && req.matches(&crate::version::precedence(&have.version))
+                    have.registry
+                        .as_ref()
+                        .is_some_and(|r| registry.as_ref().is_none_or(|want| want == r) && manifest.registries.iter().any(|d| &d.name == r))
+                        && req.matches(&crate::version::precedence(&have.version))
                 }
                 Requested::Git { url, rev, subdir } => matches!(
                     &have.source,
@@ -218,38 +194,25 @@ pub(crate) fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
                 Requested::Path { path, written } => {
                     have.source == LockedSource::Path { path: written.clone() }
                         && crate::manifest::PluginManifest::load(&path.join("plugin.toml")).is_ok_and(|pm| {
-                            pm.version == have.version
-                                && pm.provides == have.provides
-                                && pm.consumes.keys().eq(have.wiring.keys())
+                            pm.version == have.version && pm.provides == have.provides && pm.consumes.keys().eq(have.wiring.keys())
                         })
                 }
             }
     });
-    let wiring = manifest.wiring.iter().all(|(consumer, keys)| {
-        lock.plugin(consumer).is_some_and(|p| keys.iter().all(|(k, v)| p.wiring.get(k) == Some(v)))
-    });
-    let wired = lock
-        .plugins
+    let wiring = manifest
+        .wiring
         .iter()
-        .all(|p| p.wiring.values().all(|v| v == "none" || lock.plugin(v).is_some()));
+        .all(|(consumer, keys)| lock.plugin(consumer).is_some_and(|p| keys.iter().all(|(k, v)| p.wiring.get(k) == Some(v))));
+    let wired = lock.plugins.iter().all(|p| p.wiring.values().all(|v| v == "none" || lock.plugin(v).is_some()));
     each && wiring && wired
 }
 
 /// Fetches the plugins paii.toml asks for straight from git or a tarball,
 /// so that resolution can read their plugin.toml. A plugin whose source is
 /// unchanged since the lock is taken at its locked commit and hash.
-fn fetch_direct(
-    manifest: &Manifest,
-    old: Option<&Lock>,
-    update: &Update,
-    offline: bool,
-) -> Result<BTreeMap<String, DirectPlugin>, Error> {
+fn fetch_direct(manifest: &Manifest, old: Option<&Lock>, update: &Update, offline: bool) -> Result<BTreeMap<String, DirectPlugin>, Error> {
     let mut out = BTreeMap::new();
-    let wanted: Vec<_> = manifest
-        .plugins
-        .iter()
-        .filter(|p| matches!(p.source, Requested::Git { .. } | Requested::Url { .. }))
-        .collect();
+    let wanted: Vec<_> = manifest.plugins.iter().filter(|p| matches!(p.source, Requested::Git { .. } | Requested::Url { .. })).collect();
     if wanted.is_empty() {
         return Ok(out);
     }
@@ -275,10 +238,7 @@ fn fetch_direct(
         }
         let mut pm = crate::manifest::PluginManifest::load(&fetched.entry.path.join("plugin.toml"))?;
         pm.warnings.clear();
-        out.insert(
-            p.name.clone(),
-            DirectPlugin { source, subdir, integrity: Some(fetched.entry.integrity), manifest: pm },
-        );
+        out.insert(p.name.clone(), DirectPlugin { source, subdir, integrity: Some(fetched.entry.integrity), manifest: pm });
     }
     Ok(out)
 }

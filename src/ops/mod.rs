@@ -78,13 +78,7 @@ impl Context {
             if matches!(decl.source, crate::registry::RegistrySource::Git { .. }) {
                 registry.commit = fetcher.commit(&decl.name);
             }
-            crate::debug!(
-                "registry `{}` ({}): {} entries in {:.1?}",
-                decl.name,
-                decl.source,
-                registry.entries.len(),
-                started.elapsed()
-            );
+            crate::debug!("registry `{}` ({}): {} entries in {:.1?}", decl.name, decl.source, registry.entries.len(), started.elapsed());
             self.warn_all(&warnings);
             index.registries.push(registry);
         }
@@ -144,10 +138,7 @@ pub enum Error {
 
 impl Error {
     pub fn user(message: impl Into<String>, help: impl Into<Option<String>>) -> Error {
-        Error::User {
-            message: message.into(),
-            help: help.into(),
-        }
+        Error::User { message: message.into(), help: help.into() }
     }
 
     pub fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
@@ -160,10 +151,7 @@ impl Error {
 /// caller holds the `PAII_HOME` lock).
 pub(crate) fn write_if_unchanged(file: &SourceFile, text: &str) -> Result<(), Error> {
     if std::fs::read_to_string(&file.path).ok().as_deref() != Some(&*file.text) {
-        return Err(Error::user(
-            format!("{} changed while this command ran", file.name),
-            Some("run the command again".to_string()),
-        ));
+        return Err(Error::user(format!("{} changed while this command ran", file.name), Some("run the command again".to_string())));
     }
     crate::fsutil::atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))
 }
@@ -178,16 +166,9 @@ pub(crate) fn table_mut<'a>(doc: &'a mut toml_edit::DocumentMut, key: &str) -> R
 
 /// Reads a file for editing with toml_edit, keeping the text for messages.
 pub(crate) fn read_for_edit(path: &Path) -> Result<(SourceFile, toml_edit::DocumentMut), Error> {
-    let file = SourceFile::read(path).map_err(|e| {
-        Error::user(
-            e.to_string(),
-            Some("create one with `paii init`, or point at one with `--manifest PATH`".to_string()),
-        )
-    })?;
-    let doc = file
-        .text
-        .parse::<toml_edit::DocumentMut>()
-        .map_err(|e| file.error(e.span(), e.message().to_string(), None))?;
+    let file = SourceFile::read(path)
+        .map_err(|e| Error::user(e.to_string(), Some("create one with `paii init`, or point at one with `--manifest PATH`".to_string())))?;
+    let doc = file.text.parse::<toml_edit::DocumentMut>().map_err(|e| file.error(e.span(), e.message().to_string(), None))?;
     Ok((file, doc))
 }
 

@@ -83,16 +83,12 @@ pub fn install(ctx: &Context, spec: &InstallSpec) -> Result<EditOutcome, Error> 
 pub fn remove(ctx: &Context, name: &str) -> Result<EditOutcome, Error> {
     let path = ctx.manifest_path();
     let (file, mut doc) = read_for_edit(&path)?;
-    let removed = doc
-        .get_mut("plugins")
-        .and_then(Item::as_table_like_mut)
-        .and_then(|t| t.remove(name));
+    let removed = doc.get_mut("plugins").and_then(Item::as_table_like_mut).and_then(|t| t.remove(name));
     if removed.is_none() {
         let manifest = Manifest::parse(file.clone())?;
         return Err(Error::user(
             format!("`{name}` is not in [plugins] of {}", file.name),
-            crate::suggest::closest(name, manifest.plugins.iter().map(|p| p.name.as_str()))
-                .map(|s| format!("did you mean `{s}`?")),
+            crate::suggest::closest(name, manifest.plugins.iter().map(|p| p.name.as_str())).map(|s| format!("did you mean `{s}`?")),
         ));
     }
     // Its wiring choices would now name a missing plugin.
@@ -131,7 +127,6 @@ fn inline(pairs: &[(&str, Option<&str>)]) -> Value {
     }
     Value::InlineTable(t)
 }
-
 
 /// `^X.Y.Z` of the newest usable version of `name`.
 fn newest_caret(ctx: &Context, file: &SourceFile, name: &str, registry: Option<&str>) -> Result<String, Error> {
@@ -205,10 +200,7 @@ fn resolved_command(p: &crate::lock::LockedPlugin, manifest: &Manifest) -> Optio
 
 fn require_lock(manifest: &Manifest) -> Result<Lock, Error> {
     Lock::load(&manifest.lock_path())?.ok_or_else(|| {
-        Error::user(
-            format!("{} does not exist", manifest.lock_path().display()),
-            Some("run `paii lock` to create it".to_string()),
-        )
+        Error::user(format!("{} does not exist", manifest.lock_path().display()), Some("run `paii lock` to create it".to_string()))
     })
 }
 
@@ -242,18 +234,16 @@ pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
     let Some(request) = manifest.plugin(name) else {
         return Err(Error::user(
             format!("`{name}` is not in [plugins] of {}", manifest.file.name),
-            crate::suggest::closest(name, manifest.plugins.iter().map(|p| p.name.as_str()))
-                .map(|s| format!("did you mean `{s}`?")),
+            crate::suggest::closest(name, manifest.plugins.iter().map(|p| p.name.as_str())).map(|s| format!("did you mean `{s}`?")),
         ));
     };
     let lock = Lock::load(&manifest.lock_path())?;
     let index = ctx.load_index(&manifest)?;
     let (requested, registry) = match &request.source {
         Requested::Registry { req, registry } => (format!("{req}"), registry.as_deref()),
-        Requested::Git { url, rev, .. } => (
-            format!("git {}{}", crate::url::redact(url), rev.as_deref().map(|r| format!(" rev {r}")).unwrap_or_default()),
-            None,
-        ),
+        Requested::Git { url, rev, .. } => {
+            (format!("git {}{}", crate::url::redact(url), rev.as_deref().map(|r| format!(" rev {r}")).unwrap_or_default()), None)
+        }
         Requested::Path { written, .. } => (format!("path {written}"), None),
         Requested::Url { url, .. } => (format!("tarball {}", crate::url::redact(url)), None),
     };
@@ -268,11 +258,7 @@ pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
         let shown = versions.iter().find(|e| Some(&e.version) == locked_version).or(versions.first());
         if let Some(e) = shown {
             description = Some(e.description.clone());
-            consumes = e
-                .consumes
-                .iter()
-                .map(|(k, c)| format!("{k} = {c}{}", if c.optional { " (optional)" } else { "" }))
-                .collect();
+            consumes = e.consumes.iter().map(|(k, c)| format!("{k} = {c}{}", if c.optional { " (optional)" } else { "" })).collect();
         }
         available = versions
             .iter()

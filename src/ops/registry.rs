@@ -45,13 +45,7 @@ pub fn list(ctx: &Context) -> Result<Vec<ListedRegistry>, Error> {
                 }
                 Err(e) => (None, Some(e)),
             };
-            ListedRegistry {
-                name: decl.name.clone(),
-                priority: i + 1,
-                source: decl.source.to_string(),
-                plugins,
-                error,
-            }
+            ListedRegistry { name: decl.name.clone(), priority: i + 1, source: decl.source.to_string(), plugins, error }
         })
         .collect())
 }
@@ -134,8 +128,7 @@ pub fn remove(ctx: &Context, name: &str) -> Result<(), Error> {
     if !manifest.registries.iter().any(|d| d.name == name) {
         return Err(Error::user(
             format!("registry `{name}` is not in paii.toml"),
-            crate::suggest::closest(name, manifest.registries.iter().map(|d| d.name.as_str()))
-                .map(|s| format!("did you mean `{s}`?")),
+            crate::suggest::closest(name, manifest.registries.iter().map(|d| d.name.as_str())).map(|s| format!("did you mean `{s}`?")),
         ));
     }
     let pinned: Vec<&str> = manifest
@@ -158,7 +151,6 @@ pub fn remove(ctx: &Context, name: &str) -> Result<(), Error> {
     let _guard = ctx.lock_home("registry remove")?;
     write_if_unchanged(&file, &text)
 }
-
 
 #[derive(Debug, Serialize)]
 pub struct SearchHit {
@@ -210,8 +202,7 @@ pub fn show(ctx: &Context, name: &str) -> Result<RegistryDetails, Error> {
     let Some(decl) = manifest.registries.iter().find(|d| d.name == name) else {
         return Err(Error::user(
             format!("registry `{name}` is not in paii.toml"),
-            crate::suggest::closest(name, manifest.registries.iter().map(|d| d.name.as_str()))
-                .map(|s| format!("did you mean `{s}`?")),
+            crate::suggest::closest(name, manifest.registries.iter().map(|d| d.name.as_str())).map(|s| format!("did you mean `{s}`?")),
         ));
     };
     let (registry, warnings) = Registry::parse(name, ctx.registry_fetcher(false, false).fetch(name, &decl.source)?)?;
@@ -293,15 +284,12 @@ pub fn validate(location: &str, fetch: bool) -> Result<Report, Error> {
     let source = if location.contains("://") {
         RegistrySource::from_url(location, &cwd).map_err(|e| Error::user(e, None))?
     } else {
-        RegistrySource::Path {
-            path: crate::paths::expand(location, &cwd),
-            written: location.to_string(),
-        }
+        RegistrySource::Path { path: crate::paths::expand(location, &cwd), written: location.to_string() }
     };
     let mut file = match &source {
-        RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| {
-            Error::user(format!("cannot read {location}: {}", e.source), None)
-        })?,
+        RegistrySource::Path { path, .. } => {
+            SourceFile::read(path).map_err(|e| Error::user(format!("cannot read {location}: {}", e.source), None))?
+        }
         other => {
             // Fetched to a scratch home: validating touches no one's state.
             let scratch = tempfile::tempdir().map_err(Error::io("cannot create a temporary directory in", &std::env::temp_dir()))?;

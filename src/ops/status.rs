@@ -34,7 +34,9 @@ pub fn run(ctx: &Context) -> Result<Status, Error> {
             let hash = crate::integrity::hex(&sha2::Sha256::digest(lock_text.unwrap_or_default().as_bytes()));
             match &meta {
                 None => drift.push("nothing is installed yet: run `paii sync`".to_string()),
-                Some(m) if m.lock_hash != hash => drift.push(format!("generation {} was made from another paii.lock: run `paii sync`", m.number)),
+                Some(m) if m.lock_hash != hash => {
+                    drift.push(format!("generation {} was made from another paii.lock: run `paii sync`", m.number))
+                }
                 Some(_) => {}
             }
         }
@@ -49,7 +51,9 @@ pub fn run(ctx: &Context) -> Result<Status, Error> {
     if let Some(n) = current {
         let claude = crate::claude::Claude::from_env(&home);
         if !claude.active() {
-            drift.push("paii is deactivated: Claude Code sees none of its plugins (`paii sync` or `paii switch` brings them back)".to_string());
+            drift.push(
+                "paii is deactivated: Claude Code sees none of its plugins (`paii sync` or `paii switch` brings them back)".to_string(),
+            );
         } else {
             match crate::claude::Fragment::load(&generations.path(n).join("claude")).and_then(|f| claude.plan(&f)) {
                 Ok(changes) => {

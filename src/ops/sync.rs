@@ -155,7 +155,10 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     let generations = Generations::new(&home);
     generations.clean_temporaries()?;
     let content_hash = assembly.content_hash();
-    let unchanged = generations.current().and_then(|n| generations.header(n).ok()).is_some_and(|h| h.content_hash.as_deref() == Some(content_hash.as_str()));
+    let unchanged = generations
+        .current()
+        .and_then(|n| generations.header(n).ok())
+        .is_some_and(|h| h.content_hash.as_deref() == Some(content_hash.as_str()));
     let generation = if unchanged { None } else { Some(generations.create(&assembly)?) };
     crate::fail::point("sync-before-lock").map_err(Error::io("cannot write", &planned.path))?;
     let lock = apply(planned)?;
@@ -166,9 +169,19 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     crate::fail::point("sync-before-claude").map_err(Error::io("cannot write", &claude.dir))?;
     let claude_changes = claude.apply(&assembly.fragment)?;
     for e in &claude_changes.foreign_edits {
-        (ctx.status)(&format!("warning: {e} was edited by hand; paii owns it and put its own value back (`paii doctor` reports such edits)"));
+        (ctx.status)(&format!(
+            "warning: {e} was edited by hand; paii owns it and put its own value back (`paii doctor` reports such edits)"
+        ));
     }
-    Ok(SyncOutcome { lock, plugins, dry_run: false, generation, current: generations.current(), claude: claude_changes, claude_known: true })
+    Ok(SyncOutcome {
+        lock,
+        plugins,
+        dry_run: false,
+        generation,
+        current: generations.current(),
+        claude: claude_changes,
+        claude_known: true,
+    })
 }
 
 /// `--dry-run`: the lock's changes, what would be fetched, and, when every
@@ -206,7 +219,13 @@ fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock
         let manifests = trees.iter().map(|t| PluginManifest::load(&t.join("plugin.toml"))).collect::<Result<Vec<_>, _>>()?;
         // Builds have not run: a plugin is taken to have a command when it
         // says so or its build makes one.
-        let runnable: Vec<bool> = manifests.iter().map(|pm| pm.run.is_some() || matches!(pm.build.kind, crate::manifest::plugin::BuildType::Cargo | crate::manifest::plugin::BuildType::Uv)).collect();
+        let runnable: Vec<bool> = manifests
+            .iter()
+            .map(|pm| {
+                pm.run.is_some()
+                    || matches!(pm.build.kind, crate::manifest::plugin::BuildType::Cargo | crate::manifest::plugin::BuildType::Uv)
+            })
+            .collect();
         let contributions = contributions(manifest, &manifests, &trees, &runnable);
         let fragment = Fragment::build(home, &contributions)?;
         claude = Claude::from_env(home).plan(&fragment)?;
@@ -227,7 +246,12 @@ fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock
 
 /// What each plugin gives Claude Code; `runnable` says which of them have
 /// a command to call for their hooks.
-fn contributions<'a>(manifest: &Manifest, manifests: &'a [PluginManifest], trees: &'a [PathBuf], runnable: &[bool]) -> Vec<Contribution<'a>> {
+fn contributions<'a>(
+    manifest: &Manifest,
+    manifests: &'a [PluginManifest],
+    trees: &'a [PathBuf],
+    runnable: &[bool],
+) -> Vec<Contribution<'a>> {
     manifests
         .iter()
         .zip(trees)

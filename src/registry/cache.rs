@@ -39,11 +39,7 @@ fn cache_path(dir: &Path, text: &str) -> PathBuf {
 }
 
 /// Like [`Registry::parse`], through the cache in `dir` when given.
-pub fn parse_cached(
-    name: &str,
-    file: SourceFile,
-    dir: Option<&Path>,
-) -> Result<(Registry, Vec<Warning>), RegistryErrors> {
+pub fn parse_cached(name: &str, file: SourceFile, dir: Option<&Path>) -> Result<(Registry, Vec<Warning>), RegistryErrors> {
     let Some(dir) = dir.filter(|_| file.text.len() >= MIN_SIZE) else {
         return Registry::parse(name, file);
     };
@@ -58,16 +54,9 @@ pub fn parse_cached(
     crate::debug!("registry `{name}`: parsing {} ({} bytes)", file.name, file.text.len());
     let parsed = parse_registry(&file);
     let Some(meta) = parsed.meta.filter(|_| parsed.errors.is_empty()) else {
-        return Err(RegistryErrors {
-            file: file.name.clone(),
-            errors: parsed.errors,
-        });
+        return Err(RegistryErrors { file: file.name.clone(), errors: parsed.errors });
     };
-    let cached = Cached {
-        meta,
-        entries: parsed.entries,
-        unknown: parsed.unknown,
-    };
+    let cached = Cached { meta, entries: parsed.entries, unknown: parsed.unknown };
     // A cache that cannot be written only costs speed next time.
     if let Ok(bytes) = postcard::to_stdvec(&cached) {
         let _ = crate::fsutil::atomic_write(&path, &bytes);

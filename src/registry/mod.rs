@@ -16,9 +16,7 @@ use toml::Spanned;
 use toml::de::DeValue;
 
 use crate::contract::{Consume, Provide};
-use crate::diagnostic::{
-    SourceFile, SpannedError, Warning, deserialize_table, parse_table, unknown_key_warnings,
-};
+use crate::diagnostic::{SourceFile, SpannedError, Warning, deserialize_table, parse_table, unknown_key_warnings};
 use crate::integrity::Integrity;
 use crate::manifest::Shorthand;
 use crate::manifest::plugin::{ConsumeValueSchema, ContractTable, Language, consume_from};
@@ -142,23 +140,12 @@ impl Registry {
         }
         use sha2::{Digest, Sha256};
         let hash = Integrity::from_digest(Sha256::digest(file.text.as_bytes()).into());
-        Registry {
-            name: name.to_string(),
-            meta,
-            file,
-            entries,
-            by_name,
-            hash,
-            commit: None,
-        }
+        Registry { name: name.to_string(), meta, file, entries, by_name, hash, commit: None }
     }
 
     /// Every version of `name` in this registry, in file order.
     pub fn versions(&self, name: &str) -> Vec<&IndexEntry> {
-        self.by_name
-            .get(name)
-            .map(|ix| ix.iter().map(|&i| &self.entries[i]).collect())
-            .unwrap_or_default()
+        self.by_name.get(name).map(|ix| ix.iter().map(|&i| &self.entries[i]).collect()).unwrap_or_default()
     }
 }
 
@@ -189,23 +176,14 @@ impl Registry {
         let parsed = parse_registry(&file);
         match (parsed.meta, parsed.errors.is_empty()) {
             (Some(meta), true) => Ok((Registry::new(name, meta, file, parsed.entries), parsed.warnings)),
-            (_, _) => Err(RegistryErrors {
-                file: file.name.clone(),
-                errors: parsed.errors,
-            }),
+            (_, _) => Err(RegistryErrors { file: file.name.clone(), errors: parsed.errors }),
         }
     }
 }
 
 /// Reads every entry of a registry file, collecting errors per entry.
 pub fn parse_registry(file: &SourceFile) -> RegistryParse {
-    let mut out = RegistryParse {
-        meta: None,
-        entries: Vec::new(),
-        errors: Vec::new(),
-        warnings: Vec::new(),
-        unknown: Vec::new(),
-    };
+    let mut out = RegistryParse { meta: None, entries: Vec::new(), errors: Vec::new(), warnings: Vec::new(), unknown: Vec::new() };
     let root = match parse_table(file) {
         Ok(root) => root,
         Err(e) => {
@@ -218,20 +196,16 @@ pub fn parse_registry(file: &SourceFile) -> RegistryParse {
     let mut unknown = Vec::new();
 
     match root.remove("registry").map(|v| (v.span(), v.into_inner())) {
-        Some((span, DeValue::Table(t))) => {
-            match deserialize_table::<RegistryMeta>(file, Spanned::new(span, t), &["registry".into()]) {
-                Ok((meta, u)) => {
-                    unknown.extend(u);
-                    out.meta = Some(meta);
-                }
-                Err(e) => out.errors.push(e),
+        Some((span, DeValue::Table(t))) => match deserialize_table::<RegistryMeta>(file, Spanned::new(span, t), &["registry".into()]) {
+            Ok((meta, u)) => {
+                unknown.extend(u);
+                out.meta = Some(meta);
             }
+            Err(e) => out.errors.push(e),
+        },
+        Some((span, other)) => {
+            out.errors.push(file.error(Some(span), format!("`registry` must be a table, found {}", other.type_str()), None))
         }
-        Some((span, other)) => out.errors.push(file.error(
-            Some(span),
-            format!("`registry` must be a table, found {}", other.type_str()),
-            None,
-        )),
         None => out.errors.push(file.error(
             Some(root_span.start..root_span.start),
             "missing `[registry]` table",
@@ -322,10 +296,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>) -> Result<I
         None => None,
     };
     let source = match (&raw.source, &raw.url) {
-        (Some(git), None) => Some(EntrySource::Git {
-            url: git.clone(),
-            rev: raw.rev.as_ref().map(|r| r.get_ref().clone()),
-        }),
+        (Some(git), None) => Some(EntrySource::Git { url: git.clone(), rev: raw.rev.as_ref().map(|r| r.get_ref().clone()) }),
         (None, Some(url)) => {
             if integrity.is_none() && raw.integrity.is_none() {
                 errors.push(file.error(
@@ -396,13 +367,10 @@ impl Index {
     /// registries never mix in versions of a name an earlier one has, so a team
     /// registry cannot be shadowed by a public one behind its back.
     pub fn candidates(&self, name: &str, registry: Option<&str>) -> Option<(&Registry, Vec<&IndexEntry>)> {
-        self.registries
-            .iter()
-            .filter(|r| registry.is_none_or(|want| r.name == want))
-            .find_map(|r| {
-                let versions = r.versions(name);
-                (!versions.is_empty()).then_some((r, versions))
-            })
+        self.registries.iter().filter(|r| registry.is_none_or(|want| r.name == want)).find_map(|r| {
+            let versions = r.versions(name);
+            (!versions.is_empty()).then_some((r, versions))
+        })
     }
 
     pub fn registry(&self, name: &str) -> Option<&Registry> {

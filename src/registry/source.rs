@@ -21,11 +21,7 @@ pub enum RegistrySource {
     /// An http(s) URL of a registry file.
     Url(String),
     /// A registry file inside a git repository.
-    Git {
-        url: String,
-        path: Option<String>,
-        rev: Option<String>,
-    },
+    Git { url: String, path: Option<String>, rev: Option<String> },
     /// A Claude Code marketplace (`.claude-plugin/marketplace.json`).
     Marketplace(String),
 }
@@ -35,17 +31,12 @@ impl RegistrySource {
     pub fn from_url(url: &str, base: &Path) -> Result<RegistrySource, String> {
         if let Some(rest) = url.strip_prefix("file://") {
             // file:///abs/path, or file://relative for the forgiving.
-            return Ok(RegistrySource::Path {
-                path: crate::paths::expand(rest, base),
-                written: url.to_string(),
-            });
+            return Ok(RegistrySource::Path { path: crate::paths::expand(rest, base), written: url.to_string() });
         }
         if url.starts_with("https://") || url.starts_with("http://") {
             return Ok(RegistrySource::Url(url.to_string()));
         }
-        Err(format!(
-            "`{url}` is not a registry URL (https, http or file); for a local file write `{{ path = \"{url}\" }}`"
-        ))
+        Err(format!("`{url}` is not a registry URL (https, http or file); for a local file write `{{ path = \"{url}\" }}`"))
     }
 }
 
@@ -81,21 +72,13 @@ pub enum FetchError {
     },
     #[error("registry `{name}` ({source_desc}): {message}")]
     #[diagnostic(help("check the network and `[registries] {name}` in paii.toml; `paii registry update {name}` fetches it again"))]
-    Network {
-        name: String,
-        source_desc: String,
-        message: String,
-    },
+    Network { name: String, source_desc: String, message: String },
     #[error("registry `{name}` ({source_desc}) has never been fetched, and --offline allows no network")]
     #[diagnostic(help("run `paii registry update {name}` once with network access"))]
     Offline { name: String, source_desc: String },
     #[error("registry `{name}` ({source_desc}): {kind} registries are not supported by this paii yet")]
     #[diagnostic(help("use a local copy for now: `{name} = {{ path = \"registry.toml\" }}`"))]
-    Unsupported {
-        name: String,
-        source_desc: String,
-        kind: &'static str,
-    },
+    Unsupported { name: String, source_desc: String, kind: &'static str },
 }
 
 /// Brings a registry file onto this machine.
@@ -121,9 +104,7 @@ impl NetFetcher {
 
     /// The commit a git registry's copy was taken from.
     pub fn commit(&self, name: &str) -> Option<String> {
-        std::fs::read_to_string(self.home.join("registries").join(format!("{name}.commit")))
-            .ok()
-            .map(|s| s.trim().to_string())
+        std::fs::read_to_string(self.home.join("registries").join(format!("{name}.commit"))).ok().map(|s| s.trim().to_string())
     }
 }
 
@@ -149,8 +130,8 @@ impl RegistryFetcher for NetFetcher {
                 crate::debug!("fetching registry `{name}` from {desc}");
                 let spec = crate::source::git::GitSpec { name, url, rev: rev.as_deref(), commit: None };
                 let file = path.as_deref().unwrap_or("registry.toml");
-                let (commit, bytes) = crate::source::git::read_file(&spec, file, &self.home.join("cache"), false)
-                    .map_err(|e| network(e.to_string()))?;
+                let (commit, bytes) =
+                    crate::source::git::read_file(&spec, file, &self.home.join("cache"), false).map_err(|e| network(e.to_string()))?;
                 crate::fsutil::atomic_write(&copy, &bytes).map_err(|e| network(e.to_string()))?;
                 let commit_file = self.home.join("registries").join(format!("{name}.commit"));
                 crate::fsutil::atomic_write(&commit_file, commit.as_bytes()).map_err(|e| network(e.to_string()))?;
@@ -159,7 +140,8 @@ impl RegistryFetcher for NetFetcher {
         if !same_source {
             crate::fsutil::atomic_write(&source_file, desc.as_bytes()).map_err(|e| network(e.to_string()))?;
         }
-        let mut file = SourceFile::read(&copy).map_err(|e| FetchError::Read { name: name.to_string(), path: copy.clone(), source: e.source })?;
+        let mut file =
+            SourceFile::read(&copy).map_err(|e| FetchError::Read { name: name.to_string(), path: copy.clone(), source: e.source })?;
         // Messages name where the registry really lives.
         file.name = format!("{} (registry `{name}`)", crate::diagnostic::display_name(&copy));
         Ok(file)
@@ -172,17 +154,11 @@ pub struct LocalFetcher;
 
 impl RegistryFetcher for LocalFetcher {
     fn fetch(&self, name: &str, source: &RegistrySource) -> Result<SourceFile, FetchError> {
-        let unsupported = |kind| FetchError::Unsupported {
-            name: name.to_string(),
-            source_desc: source.to_string(),
-            kind,
-        };
+        let unsupported = |kind| FetchError::Unsupported { name: name.to_string(), source_desc: source.to_string(), kind };
         match source {
-            RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| FetchError::Read {
-                name: name.to_string(),
-                path: path.clone(),
-                source: e.source,
-            }),
+            RegistrySource::Path { path, .. } => {
+                SourceFile::read(path).map_err(|e| FetchError::Read { name: name.to_string(), path: path.clone(), source: e.source })
+            }
             RegistrySource::Url(_) => Err(unsupported("http(s)")),
             RegistrySource::Git { .. } => Err(unsupported("git")),
             RegistrySource::Marketplace(_) => Err(unsupported("marketplace")),

@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use super::{IndexEntry, parse_registry};
 use crate::contract::{Consume, Provide};
+use crate::diagnostic::{Location, SourceFile};
 use crate::lock::LockedSource;
 use crate::manifest::PluginManifest;
 use crate::source::Fetcher;
-use crate::diagnostic::{Location, SourceFile};
 use crate::url::is_full_commit;
 use crate::version::is_valid_name;
 
@@ -47,9 +47,7 @@ pub fn validate(file: &SourceFile) -> Report {
 pub fn validate_with(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
     let parsed = parse_registry(file);
     let mut findings: Vec<Finding> = Vec::new();
-    let mut push = |severity, location, message: String| {
-        findings.push(Finding { severity, location, message })
-    };
+    let mut push = |severity, location, message: String| findings.push(Finding { severity, location, message });
     for e in &parsed.errors {
         let mut message = e.message.clone();
         if let Some(help) = &e.help {
@@ -76,11 +74,7 @@ pub fn validate_with(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
                     at(e),
                     format!("{} {}: `rev = \"{rev}\"` is not a full commit id; a branch or tag can move under the lock", e.name, e.version),
                 ),
-                None => push(
-                    Severity::Warning,
-                    at(e),
-                    format!("{} {}: no `rev`; the default branch will be used", e.name, e.version),
-                ),
+                None => push(Severity::Warning, at(e), format!("{} {}: no `rev`; the default branch will be used", e.name, e.version)),
                 Some(_) => {}
             }
         }
@@ -93,18 +87,12 @@ pub fn validate_with(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
             if consume.optional {
                 continue;
             }
-            let provided = parsed
-                .entries
-                .iter()
-                .any(|p| p.name != e.name && p.provides.iter().any(|pr| pr.satisfies(consume)));
+            let provided = parsed.entries.iter().any(|p| p.name != e.name && p.provides.iter().any(|pr| pr.satisfies(consume)));
             if !provided {
                 push(
                     Severity::Warning,
                     at(e),
-                    format!(
-                        "{} {} requires {consume} (`consumes.{key}`), which no plugin in this registry provides",
-                        e.name, e.version
-                    ),
+                    format!("{} {} requires {consume} (`consumes.{key}`), which no plugin in this registry provides", e.name, e.version),
                 );
             }
         }
@@ -116,20 +104,12 @@ pub fn validate_with(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
             }
         }
     }
-    findings.sort_by(|a, b| {
-        (a.location.line, a.location.column, a.severity).cmp(&(b.location.line, b.location.column, b.severity))
-    });
+    findings.sort_by(|a, b| (a.location.line, a.location.column, a.severity).cmp(&(b.location.line, b.location.column, b.severity)));
     let valid = parsed.meta.is_some() && !findings.iter().any(|f| f.severity == Severity::Error);
     let mut names: Vec<&str> = parsed.entries.iter().map(|e| e.name.as_str()).collect();
     names.sort();
     names.dedup();
-    Report {
-        file: file.name.clone(),
-        valid,
-        plugins: names.len(),
-        versions: parsed.entries.len(),
-        findings,
-    }
+    Report { file: file.name.clone(), valid, plugins: names.len(), versions: parsed.entries.len(), findings }
 }
 
 /// Fetches one entry's tree and compares it with the entry.
@@ -148,7 +128,10 @@ fn check_source(fetcher: &Fetcher, e: &IndexEntry) -> Vec<(Severity, String)> {
     };
     let mut out = Vec::new();
     if e.integrity.is_none() {
-        out.push((Severity::Notice, format!("{label}: the tree hashes to {}; add `integrity = \"{}\"`", fetched.entry.integrity, fetched.entry.integrity)));
+        out.push((
+            Severity::Notice,
+            format!("{label}: the tree hashes to {}; add `integrity = \"{}\"`", fetched.entry.integrity, fetched.entry.integrity),
+        ));
     }
     let pm = match PluginManifest::load(&fetched.entry.path.join("plugin.toml")) {
         Ok(pm) => pm,
@@ -257,13 +240,20 @@ mod tests {
 
     #[test]
     fn github_format_is_workflow_commands_with_positions() {
-        let r = check(&format!("{HEAD}[[plugins]]\nname = \"Bad\"\nversion = \"1.0.0\"\nsource = \"g\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\n"));
-        assert_eq!(r.render_github(), "::error file=reg.toml,line=4,col=8::invalid name `Bad`: names are lower-case letters, digits and `-`, starting with a letter or digit\n");
+        let r = check(&format!(
+            "{HEAD}[[plugins]]\nname = \"Bad\"\nversion = \"1.0.0\"\nsource = \"g\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\n"
+        ));
+        assert_eq!(
+            r.render_github(),
+            "::error file=reg.toml,line=4,col=8::invalid name `Bad`: names are lower-case letters, digits and `-`, starting with a letter or digit\n"
+        );
     }
 
     #[test]
     fn a_clean_registry_is_valid() {
-        let r = check(&format!("{HEAD}[[plugins]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"g\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\n"));
+        let r = check(&format!(
+            "{HEAD}[[plugins]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"g\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\n"
+        ));
         assert!(r.valid, "{}", r.render_text());
         assert!(r.findings.is_empty());
     }

@@ -70,12 +70,7 @@ fn repository(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<gix::Re
     // lock is held while the cache is created and fetched into.
     fs::create_dir_all(cache.join("git")).map_err(|e| git_err(spec, e))?;
     let lock_path = dir.with_extension("lock");
-    let lock = fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| git_err(spec, e))?;
+    let lock = fs::File::options().create(true).truncate(false).write(true).open(&lock_path).map_err(|e| git_err(spec, e))?;
     lock.lock().map_err(|e| git_err(spec, e))?;
     remove_partial_packs(&dir);
     let repo = if dir.join("HEAD").exists() {
@@ -89,10 +84,7 @@ fn repository(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<gix::Re
         fs::create_dir_all(&dir).map_err(|e| git_err(spec, e))?;
         gix::init_bare(&dir).map_err(|e| git_err(spec, chain(&e)))?
     };
-    let have_commit = spec
-        .commit
-        .and_then(|c| gix::ObjectId::from_hex(c.as_bytes()).ok())
-        .is_some_and(|id| repo.find_object(id).is_ok());
+    let have_commit = spec.commit.and_then(|c| gix::ObjectId::from_hex(c.as_bytes()).ok()).is_some_and(|id| repo.find_object(id).is_ok());
     if have_commit {
         return Ok(repo);
     }
@@ -191,11 +183,7 @@ fn resolve_commit(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<gix::Obj
         return Ok(commit.id);
     }
     let candidates: Vec<String> = match spec.rev {
-        Some(rev) => vec![
-            format!("refs/remotes/origin/{rev}"),
-            format!("refs/tags/{rev}"),
-            rev.to_string(),
-        ],
+        Some(rev) => vec![format!("refs/remotes/origin/{rev}"), format!("refs/tags/{rev}"), rev.to_string()],
         None => vec!["refs/remotes/origin/HEAD".to_string()],
     };
     for name in candidates {
@@ -210,13 +198,7 @@ fn resolve_commit(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<gix::Obj
 
 /// Fetches as needed and writes the subtree `subdir` of the wanted commit
 /// into `dest`. Returns the commit id.
-pub fn checkout(
-    spec: &GitSpec<'_>,
-    subdir: Option<&str>,
-    cache: &Path,
-    offline: bool,
-    dest: &Path,
-) -> Result<String, SourceError> {
+pub fn checkout(spec: &GitSpec<'_>, subdir: Option<&str>, cache: &Path, offline: bool, dest: &Path) -> Result<String, SourceError> {
     let repo = repository(spec, cache, offline)?;
     let id = match resolve_commit(&repo, spec) {
         Ok(id) => id,
@@ -233,35 +215,22 @@ pub fn checkout(
     let commit = repo.find_commit(id).map_err(|e| git_err(spec, chain(&e)))?;
     let mut tree = commit.tree().map_err(|e| git_err(spec, chain(&e)))?;
     if let Some(sub) = subdir.filter(|s| !s.is_empty() && *s != ".") {
-        let entry = tree
-            .lookup_entry_by_path(sub)
-            .map_err(|e| git_err(spec, chain(&e)))?
-            .ok_or_else(|| SourceError::PathNotFound {
-                name: spec.name.to_string(),
-                source_desc: format!("git {} at {id}", crate::url::redact(spec.url)),
-                path: sub.to_string(),
-            })?;
-        tree = entry
-            .object()
-            .map_err(|e| git_err(spec, chain(&e)))?
-            .peel_to_tree()
-            .map_err(|_| SourceError::PathNotFound {
-                name: spec.name.to_string(),
-                source_desc: format!("git {} at {id}", crate::url::redact(spec.url)),
-                path: format!("{sub} (not a directory)"),
-            })?;
+        let entry = tree.lookup_entry_by_path(sub).map_err(|e| git_err(spec, chain(&e)))?.ok_or_else(|| SourceError::PathNotFound {
+            name: spec.name.to_string(),
+            source_desc: format!("git {} at {id}", crate::url::redact(spec.url)),
+            path: sub.to_string(),
+        })?;
+        tree = entry.object().map_err(|e| git_err(spec, chain(&e)))?.peel_to_tree().map_err(|_| SourceError::PathNotFound {
+            name: spec.name.to_string(),
+            source_desc: format!("git {} at {id}", crate::url::redact(spec.url)),
+            path: format!("{sub} (not a directory)"),
+        })?;
     }
     write_tree(&repo, spec, &tree, dest, Path::new(""))?;
     Ok(id.to_string())
 }
 
-fn write_tree(
-    repo: &gix::Repository,
-    spec: &GitSpec<'_>,
-    tree: &gix::Tree<'_>,
-    dest: &Path,
-    rel: &Path,
-) -> Result<(), SourceError> {
+fn write_tree(repo: &gix::Repository, spec: &GitSpec<'_>, tree: &gix::Tree<'_>, dest: &Path, rel: &Path) -> Result<(), SourceError> {
     for entry in tree.iter() {
         let entry = entry.map_err(|e| git_err(spec, chain(&e)))?;
         let name = entry.filename().to_str().map_err(|_| git_err(spec, "a file name that is not UTF-8"))?;
@@ -286,8 +255,7 @@ fn write_tree(
             EntryKind::Link => {
                 let blob = repo.find_blob(entry.oid().to_owned()).map_err(|e| git_err(spec, chain(&e)))?;
                 let target = blob.data.to_str().map_err(|_| git_err(spec, "a symlink target that is not UTF-8"))?;
-                super::extract::check_symlink(&rel, Path::new(target), &rel.display().to_string())
-                    .map_err(|e| git_err(spec, e))?;
+                super::extract::check_symlink(&rel, Path::new(target), &rel.display().to_string()).map_err(|e| git_err(spec, e))?;
                 symlink(target, &path).map_err(werr)?;
             }
             EntryKind::Commit => {

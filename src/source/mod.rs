@@ -44,12 +44,7 @@ pub enum SourceError {
     NoManifest { name: String, source_desc: String },
     #[error("plugin `{name}`: {source_desc}: plugin.toml says {found}, the lock says {expected}")]
     #[diagnostic(help("the registry entry disagrees with the plugin it points at; fix the registry, or run `paii lock --update {name}`"))]
-    ManifestMismatch {
-        name: String,
-        source_desc: String,
-        found: String,
-        expected: String,
-    },
+    ManifestMismatch { name: String, source_desc: String, found: String, expected: String },
     #[error("plugin `{name}`: {path} does not exist")]
     MissingPath { name: String, path: PathBuf },
     #[error(transparent)]
@@ -83,12 +78,7 @@ pub struct Fetcher {
 impl Fetcher {
     /// The fetcher of a `PAII_HOME`: its store and caches.
     pub fn for_home(home: &Path, manifest_dir: &Path, offline: bool) -> Fetcher {
-        Fetcher {
-            store: Store::new(home.join("store")),
-            cache: home.join("cache"),
-            manifest_dir: manifest_dir.to_path_buf(),
-            offline,
-        }
+        Fetcher { store: Store::new(home.join("store")), cache: home.join("cache"), manifest_dir: manifest_dir.to_path_buf(), offline }
     }
 
     /// Brings `plugin` into the store; checks its integrity when the lock has
@@ -157,8 +147,7 @@ impl Fetcher {
                 let spec = git::GitSpec { name, url, rev: rev.as_deref(), commit: commit.as_deref() };
                 let mut resolved = None;
                 let entry = self.store.add(name, &desc, integrity, |tree| {
-                    let id = git::checkout(&spec, subdir, &self.cache, self.offline, tree)
-                        .map_err(|e| StoreError::Source(Box::new(e)))?;
+                    let id = git::checkout(&spec, subdir, &self.cache, self.offline, tree).map_err(|e| StoreError::Source(Box::new(e)))?;
                     resolved = Some(id);
                     check(tree)
                 });
@@ -169,11 +158,7 @@ impl Fetcher {
                 let archive = self.download(name, url, integrity, &desc)?;
                 let added = self.store.add(name, &desc, integrity, |tree| {
                     unpack_into(&archive, url, tree).map_err(|error| {
-                        StoreError::Source(Box::new(SourceError::Extract {
-                            name: name.to_string(),
-                            source_desc: desc.clone(),
-                            error,
-                        }))
+                        StoreError::Source(Box::new(SourceError::Extract { name: name.to_string(), source_desc: desc.clone(), error }))
                     })?;
                     if let Some(sub) = subdir {
                         narrow_to(tree, Path::new(sub)).map_err(|_| {
@@ -249,8 +234,8 @@ fn unpack_into(archive: &Path, url: &str, tree: &Path) -> Result<(), extract::Ex
     let mut file = fs::File::open(archive).map_err(extract::ExtractError::Read)?;
     let mut head = [0u8; 512];
     let n = file.read(&mut head).map_err(extract::ExtractError::Read)?;
-    let compression = extract::Compression::detect(url, &head[..n])
-        .ok_or_else(|| extract::ExtractError::Format(crate::url::redact(url)))?;
+    let compression =
+        extract::Compression::detect(url, &head[..n]).ok_or_else(|| extract::ExtractError::Format(crate::url::redact(url)))?;
     let file = fs::File::open(archive).map_err(extract::ExtractError::Read)?;
     let staging = tree.join(".unpack");
     fs::create_dir(&staging).map_err(|source| extract::ExtractError::Write { path: staging.clone(), source })?;
