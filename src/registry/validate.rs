@@ -104,7 +104,7 @@ pub fn validate_with(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
             }
         }
     }
-    findings.sort_by(|a, b| (a.location.line, a.location.column, a.severity).cmp(&(b.location.line, b.location.column, b.severity)));
+    findings.sort_by_key(|f| (f.location.line, f.location.column, f.severity));
     let valid = parsed.meta.is_some() && !findings.iter().any(|f| f.severity == Severity::Error);
     let mut names: Vec<&str> = parsed.entries.iter().map(|e| e.name.as_str()).collect();
     names.sort();
