@@ -72,7 +72,8 @@ fn main() {
     let home = root.join("home");
     let paii = || {
         let mut c = Command::new(env!("CARGO_BIN_EXE_paii"));
-        c.current_dir(&team).env("PAII_HOME", &home).arg("sync");
+        // Claude Code's files of a throwaway directory, never the user's.
+        c.current_dir(&team).env("PAII_HOME", &home).env("CLAUDE_CONFIG_DIR", root.join("claude")).arg("sync");
         c
     };
     let (first, _) = timed(&mut paii());

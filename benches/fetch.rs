@@ -30,8 +30,14 @@ const RUNS: usize = 5;
 
 fn paii(home: &Path, cwd: &Path, args: &[&str]) -> Duration {
     let start = Instant::now();
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_paii")).args(args).current_dir(cwd).env("PAII_HOME", home).env("HOME", home).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_paii"))
+        .args(args)
+        .current_dir(cwd)
+        .env("PAII_HOME", home)
+        .env("HOME", home)
+        .env("CLAUDE_CONFIG_DIR", home.join("claude"))
+        .output()
+        .unwrap();
     let took = start.elapsed();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     took

@@ -86,6 +86,7 @@ fn time_lock(dir: &Path, count: usize, cold: bool) -> Duration {
             .args(["-q", "lock"])
             .current_dir(dir)
             .env("PAII_HOME", dir.join("home"))
+            .env("CLAUDE_CONFIG_DIR", dir.join("claude"))
             .output()
             .unwrap();
         samples.push(start.elapsed());
