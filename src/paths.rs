@@ -46,21 +46,17 @@ pub const INVOKED_ENV: &str = "PAII_INVOKED_AS";
 /// leads to it (a package manager's stable symlink, not the versioned file
 /// behind it), else the file itself.
 pub fn paii_exe() -> PathBuf {
+    let exe = std::env::current_exe().ok().and_then(|p| std::fs::canonicalize(p).ok()).unwrap_or_else(|| PathBuf::from("paii"));
+    let launcher = if exe.file_name().is_some_and(|n| n == "paii-cli") { exe.with_file_name("paii") } else { exe.clone() };
+    let launcher = if launcher.is_file() { launcher } else { exe };
+    // The path the user typed, when it leads to this very binary.
     if let Some(invoked) = std::env::var_os(INVOKED_ENV).map(PathBuf::from)
         && invoked.is_absolute()
-        && invoked.is_file()
-        && invoked.file_name().is_some_and(|n| n == "paii")
+        && std::fs::canonicalize(&invoked).ok() == std::fs::canonicalize(&launcher).ok()
     {
         return invoked;
     }
-    let exe = std::env::current_exe().ok().and_then(|p| std::fs::canonicalize(p).ok()).unwrap_or_else(|| PathBuf::from("paii"));
-    if exe.file_name().is_some_and(|n| n == "paii-cli") {
-        let launcher = exe.with_file_name("paii");
-        if launcher.is_file() {
-            return launcher;
-        }
-    }
-    exe
+    launcher
 }
 
 /// The full command line, installed beside `paii`.
