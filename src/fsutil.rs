@@ -24,6 +24,22 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// A file-system failure: what was being done, and to which path.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{action} {}: {source}", path.display())]
+pub struct IoError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+impl IoError {
+    pub fn new(action: &'static str, path: &Path, source: io::Error) -> IoError {
+        IoError { action, path: path.to_path_buf(), source }
+    }
+}
+
 /// An exclusive lock on a `PAII_HOME`, held until dropped.
 #[derive(Debug)]
 pub struct HomeLock {

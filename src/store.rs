@@ -30,13 +30,8 @@ pub struct StorePath {
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum StoreError {
-    #[error("{what} {}: {source}", path.display())]
-    Io {
-        what: &'static str,
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fsutil::IoError),
     #[error(transparent)]
     Hash(#[from] HashError),
     /// A source failed while filling an entry.
@@ -51,7 +46,7 @@ pub enum StoreError {
 
 pub(crate) fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> StoreError {
     let path = path.to_path_buf();
-    move |source| StoreError::Io { what, path, source }
+    move |source| StoreError::Io(crate::fsutil::IoError { action: what, path, source })
 }
 
 impl Store {

@@ -57,18 +57,13 @@ pub enum ClaudeError {
     Collisions(Vec<String>),
     #[error("{}: {message}", path.display())]
     Record { path: PathBuf, message: String },
-    #[error("{action} {}: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fsutil::IoError),
 }
 
 impl ClaudeError {
     pub fn io(action: &'static str, path: &Path, source: std::io::Error) -> ClaudeError {
-        ClaudeError::Io { action, path: path.to_path_buf(), source }
+        ClaudeError::Io(crate::fsutil::IoError::new(action, path, source))
     }
 }
 

@@ -118,13 +118,8 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Claude(#[from] crate::claude::ClaudeError),
-    #[error("{action} {}: {source}", path.display())]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fsutil::IoError),
     #[error("{message}")]
     User {
         message: String,
@@ -143,7 +138,7 @@ impl Error {
 
     pub fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.to_path_buf();
-        move |source| Error::Io { action, path, source }
+        move |source| Error::Io(crate::fsutil::IoError { action, path, source })
     }
 }
 

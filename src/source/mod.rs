@@ -138,7 +138,7 @@ impl Fetcher {
                     return Ok(Fetched { entry, commit: None, added: false });
                 }
                 let entry = self.store.add(name, &desc, None, |tree| {
-                    copy_tree(&dir, tree).map_err(|e| StoreError::Io { what: "cannot copy", path: dir.clone(), source: e })?;
+                    copy_tree(&dir, tree).map_err(crate::store::io_err("cannot copy", &dir))?;
                     check(tree)
                 })?;
                 Ok(Fetched { entry, commit: None, added: true })
