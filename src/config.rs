@@ -76,15 +76,11 @@ fn layer(
         let mut path: Vec<&str> = prefix.to_vec();
         path.push(key);
         let Some(opt) = pm.config.get(key) else {
-            let known: Vec<&str> = pm.config.keys().map(String::as_str).collect();
-            let help = crate::suggest::closest(key, known.iter().copied()).map(|s| format!("did you mean `{s}`?")).or_else(|| {
-                Some(if known.is_empty() {
-                    format!("`{}` has no config", pm.name)
-                } else {
-                    format!("`{}` accepts: {}", pm.name, known.join(", "))
-                })
-            });
-            return Err(file.error(file.key_span(&path), format!("`{key}` is not a config key of `{}`", pm.name), help));
+            return Err(file.error(
+                file.key_span(&path),
+                format!("`{key}` is not a config key of `{}`", pm.name),
+                Some(unknown_key_help(pm, key)),
+            ));
         };
         if !opt.kind.admits(value) {
             return Err(file.error(
@@ -104,6 +100,14 @@ pub fn as_declared(kind: crate::manifest::plugin::ConfigType, value: toml::Value
         (crate::manifest::plugin::ConfigType::Float, toml::Value::Integer(i)) => toml::Value::Float(i as f64),
         (_, v) => v,
     }
+}
+
+/// What to tell someone who named `key`, which `pm` has no config for.
+pub fn unknown_key_help(pm: &PluginManifest, key: &str) -> String {
+    let known: Vec<&str> = pm.config.keys().map(String::as_str).collect();
+    crate::suggest::did_you_mean(key, known.iter().copied()).unwrap_or_else(|| {
+        if known.is_empty() { format!("`{}` has no config", pm.name) } else { format!("`{}` accepts: {}", pm.name, known.join(", ")) }
+    })
 }
 
 pub fn type_name(t: crate::manifest::plugin::ConfigType) -> &'static str {

@@ -240,7 +240,7 @@ impl Lock {
     pub fn require_plugin(&self, name: &str) -> Result<&LockedPlugin, NotLocked> {
         self.plugin(name).ok_or_else(|| NotLocked {
             name: name.to_string(),
-            help: crate::suggest::closest(name, self.plugins.iter().map(|p| p.name.as_str())).map(|s| format!("did you mean `{s}`?")),
+            help: crate::suggest::did_you_mean(name, self.plugins.iter().map(|p| p.name.as_str())),
         })
     }
 }

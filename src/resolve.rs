@@ -390,8 +390,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                         }
                     };
                     let all = index.registries.iter().flat_map(|r| r.entries.iter().map(|e| e.name.as_str()));
-                    let help = crate::suggest::closest(name, all)
-                        .map(|s| format!("did you mean `{s}`?"))
+                    let help = crate::suggest::did_you_mean(name, all)
                         .or_else(|| index.registries.is_empty().then(|| "add a registry to [registries] in paii.toml".to_string()));
                     return Err(ResolveError::NotFound { name: name.to_string(), searched, help });
                 };

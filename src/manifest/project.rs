@@ -242,7 +242,7 @@ impl Manifest {
                 return Err(file.error(
                     span,
                     format!("`[wiring.{consumer}]` names a plugin that is not in [plugins]"),
-                    crate::suggest::closest(&consumer, plugins.iter().map(|p| p.name.as_str())).map(|s| format!("did you mean `{s}`?")),
+                    crate::suggest::did_you_mean(&consumer, plugins.iter().map(|p| p.name.as_str())),
                 ));
             }
             let keys = keys.into_iter().map(|(k, v)| (k, v.into_inner())).collect();
@@ -341,8 +341,7 @@ fn plugin_request(
         if let Some(r) = &table.registry
             && !registries.iter().any(|d| &d.name == r)
         {
-            let hint = crate::suggest::closest(r, registries.iter().map(|d| d.name.as_str()))
-                .map(|s| format!("did you mean `{s}`?"))
+            let hint = crate::suggest::did_you_mean(r, registries.iter().map(|d| d.name.as_str()))
                 .or_else(|| Some("add it to [registries]".into()));
             return Err((format!("unknown registry `{r}`"), hint));
         }

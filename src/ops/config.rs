@@ -88,7 +88,7 @@ fn find(ctx: &Context, plugin: &str) -> Result<PluginManifest, Error> {
         let _ = ctx;
         Error::user(
             format!("`{plugin}` is not a plugin of the current generation"),
-            crate::suggest::closest(plugin, names.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`?")),
+            crate::suggest::did_you_mean(plugin, names.iter().map(String::as_str)),
         )
     })
 }
@@ -108,19 +108,11 @@ pub fn list(ctx: &Context, plugin: Option<&str>) -> Result<Vec<Row>, Error> {
 pub fn get(ctx: &Context, target: &str) -> Result<Row, Error> {
     let (plugin, key) = split(target)?;
     let pm = find(ctx, plugin)?;
-    let known: Vec<String> = pm.config.keys().cloned().collect();
-    rows(ctx, &pm)?.into_iter().find(|r| r.key == key).ok_or_else(|| unknown_key(&pm.name, key, &known))
+    rows(ctx, &pm)?.into_iter().find(|r| r.key == key).ok_or_else(|| unknown_key(&pm, key))
 }
 
-fn unknown_key(plugin: &str, key: &str, known: &[String]) -> Error {
-    Error::user(
-        format!("`{key}` is not a config key of `{plugin}`"),
-        Some(match crate::suggest::closest(key, known.iter().map(String::as_str)) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None if known.is_empty() => format!("`{plugin}` has no config"),
-            None => format!("its keys: {}", known.join(", ")),
-        }),
-    )
+fn unknown_key(pm: &PluginManifest, key: &str) -> Error {
+    Error::user(format!("`{key}` is not a config key of `{}`", pm.name), Some(crate::config::unknown_key_help(pm, key)))
 }
 
 /// Writes `VALUE` (checked against the key's type) to
@@ -128,8 +120,7 @@ fn unknown_key(plugin: &str, key: &str, known: &[String]) -> Error {
 pub fn set(ctx: &Context, target: &str, raw: &str) -> Result<Row, Error> {
     let (plugin, key) = split(target)?;
     let pm = find(ctx, plugin)?;
-    let known: Vec<String> = pm.config.keys().cloned().collect();
-    let opt = pm.config.get(key).ok_or_else(|| unknown_key(&pm.name, key, &known))?;
+    let opt = pm.config.get(key).ok_or_else(|| unknown_key(&pm, key))?;
     use crate::manifest::plugin::ConfigType;
     let value: toml::Value = match opt.kind {
         ConfigType::String => toml::Value::String(raw.to_string()),

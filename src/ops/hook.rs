@@ -76,8 +76,7 @@ pub fn test(_ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<St
 }
 
 fn unknown_plugin(table: &DispatchTable, name: &str) -> Error {
-    let help = crate::suggest::closest(name, table.plugins.keys().map(String::as_str))
-        .map(|s| format!("did you mean `{s}`?"))
+    let help = crate::suggest::did_you_mean(name, table.plugins.keys().map(String::as_str))
         .or_else(|| Some(format!("plugins that can run: {}", table.plugins.keys().cloned().collect::<Vec<_>>().join(", "))));
     Error::user(format!("`{name}` is not a runnable plugin of the current generation {}", table.generation), help)
 }

@@ -109,8 +109,7 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
                 if manifest.plugin(n).is_none() {
                     return Err(Error::user(
                         format!("`{n}` is not in [plugins] of {}", manifest.file.name),
-                        crate::suggest::closest(n, manifest.plugins.iter().map(|p| p.name.as_str()))
-                            .map(|s| format!("did you mean `{s}`?")),
+                        crate::suggest::did_you_mean(n, manifest.plugins.iter().map(|p| p.name.as_str())),
                     ));
                 }
             }

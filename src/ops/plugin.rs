@@ -88,7 +88,7 @@ pub fn remove(ctx: &Context, name: &str) -> Result<EditOutcome, Error> {
         let manifest = Manifest::parse(file.clone())?;
         return Err(Error::user(
             format!("`{name}` is not in [plugins] of {}", file.name),
-            crate::suggest::closest(name, manifest.plugins.iter().map(|p| p.name.as_str())).map(|s| format!("did you mean `{s}`?")),
+            crate::suggest::did_you_mean(name, manifest.plugins.iter().map(|p| p.name.as_str())),
         ));
     }
     // Its wiring choices would now name a missing plugin.
@@ -135,10 +135,7 @@ fn newest_caret(ctx: &Context, file: &SourceFile, name: &str, registry: Option<&
     let running = paii_version();
     let Some((_, versions)) = index.candidates(name, registry) else {
         let all = index.registries.iter().flat_map(|r| r.entries.iter().map(|e| e.name.as_str()));
-        return Err(Error::user(
-            format!("no registry has a plugin named `{name}`"),
-            crate::suggest::closest(name, all).map(|s| format!("did you mean `{s}`?")),
-        ));
+        return Err(Error::user(format!("no registry has a plugin named `{name}`"), crate::suggest::did_you_mean(name, all)));
     };
     versions
         .iter()
@@ -234,7 +231,7 @@ pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
     let Some(request) = manifest.plugin(name) else {
         return Err(Error::user(
             format!("`{name}` is not in [plugins] of {}", manifest.file.name),
-            crate::suggest::closest(name, manifest.plugins.iter().map(|p| p.name.as_str())).map(|s| format!("did you mean `{s}`?")),
+            crate::suggest::did_you_mean(name, manifest.plugins.iter().map(|p| p.name.as_str())),
         ));
     };
     let lock = Lock::load(&manifest.lock_path())?;

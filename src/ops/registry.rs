@@ -128,7 +128,7 @@ pub fn remove(ctx: &Context, name: &str) -> Result<(), Error> {
     if !manifest.registries.iter().any(|d| d.name == name) {
         return Err(Error::user(
             format!("registry `{name}` is not in paii.toml"),
-            crate::suggest::closest(name, manifest.registries.iter().map(|d| d.name.as_str())).map(|s| format!("did you mean `{s}`?")),
+            crate::suggest::did_you_mean(name, manifest.registries.iter().map(|d| d.name.as_str())),
         ));
     }
     let pinned: Vec<&str> = manifest
@@ -202,7 +202,7 @@ pub fn show(ctx: &Context, name: &str) -> Result<RegistryDetails, Error> {
     let Some(decl) = manifest.registries.iter().find(|d| d.name == name) else {
         return Err(Error::user(
             format!("registry `{name}` is not in paii.toml"),
-            crate::suggest::closest(name, manifest.registries.iter().map(|d| d.name.as_str())).map(|s| format!("did you mean `{s}`?")),
+            crate::suggest::did_you_mean(name, manifest.registries.iter().map(|d| d.name.as_str())),
         ));
     };
     let (registry, warnings) = Registry::parse(name, ctx.registry_fetcher(false, false).fetch(name, &decl.source)?)?;
@@ -255,7 +255,7 @@ pub fn update(ctx: &Context, names: &[String]) -> Result<Vec<UpdatedRegistry>, E
         if !manifest.registries.iter().any(|d| &d.name == n) {
             return Err(Error::user(
                 format!("registry `{n}` is not in paii.toml"),
-                crate::suggest::closest(n, manifest.registries.iter().map(|d| d.name.as_str())).map(|s| format!("did you mean `{s}`?")),
+                crate::suggest::did_you_mean(n, manifest.registries.iter().map(|d| d.name.as_str())),
             ));
         }
     }
