@@ -1,5 +1,6 @@
 //! `$PAII_HOME/.env`: KEY=value lines (dotenv syntax). A plugin is given
-//! only the keys its `[secrets]` lists, and only when it runs.
+//! only the keys its `[secrets]` lists, and only when it runs (see
+//! `dispatch::plugin_env`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,23 +17,18 @@ pub fn read(path: &Path) -> BTreeMap<String, String> {
     iter.flatten().collect()
 }
 
-/// The entries of `all` that `wanted` names.
-pub fn select(all: &BTreeMap<String, String>, wanted: &[String]) -> Vec<(String, String)> {
-    wanted.iter().filter_map(|k| all.get(k).map(|v| (k.clone(), v.clone()))).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn only_declared_keys_are_selected() {
+    fn dotenv_lines_are_read_with_quotes_and_export() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join(".env");
         std::fs::write(&p, "# team secrets\nAPI_KEY=abc\nexport OTHER=\"x y\"\n").unwrap();
         let all = read(&p);
         assert_eq!(all.get("OTHER").map(String::as_str), Some("x y"));
-        assert_eq!(select(&all, &["API_KEY".into(), "MISSING".into()]), vec![("API_KEY".into(), "abc".into())]);
+        assert_eq!(all.get("API_KEY").map(String::as_str), Some("abc"));
         assert!(read(&d.path().join("none")).is_empty());
     }
 }
