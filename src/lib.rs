@@ -16,8 +16,10 @@ pub mod cli;
 pub mod config;
 pub mod contract;
 pub mod diagnostic;
-pub mod dispatch;
-pub mod event;
+/// The hot path, a crate of its own (`crates/paii-dispatch`): the dispatch
+/// table's types, event names, matchers, the process loop, the audit log.
+pub use paii_dispatch as dispatch;
+pub use paii_dispatch::event;
 pub mod fail;
 pub mod fsutil;
 pub mod generation;
@@ -36,6 +38,6 @@ pub mod secrets;
 pub mod source;
 pub mod store;
 pub mod suggest;
-pub mod time;
+pub use paii_dispatch::time;
 pub mod url;
 pub mod version;

@@ -1,25 +1,14 @@
 //! Where things live: `PAII_HOME`, `CLAUDE_CONFIG_DIR`, manifest discovery
 //! and the expansion of `~` and relative paths.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 pub const MANIFEST_NAME: &str = "paii.toml";
 pub const LOCK_NAME: &str = "paii.lock";
 
-fn home_dir() -> Option<PathBuf> {
-    std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from)
-}
-
-/// `$PAII_HOME`, else `$XDG_CONFIG_HOME/paii`, else `~/.config/paii`.
-pub fn paii_home() -> PathBuf {
-    if let Some(p) = std::env::var_os("PAII_HOME").filter(|p| !p.is_empty()) {
-        return absolute(Path::new(&p));
-    }
-    if let Some(p) = std::env::var_os("XDG_CONFIG_HOME").filter(|p| !p.is_empty()) {
-        return absolute(&Path::new(&p).join("paii"));
-    }
-    home_dir().unwrap_or_else(|| PathBuf::from("/")).join(".config/paii")
-}
+// The dispatcher finds PAII_HOME too; one definition serves both.
+pub use paii_dispatch::home::{absolute, home_dir, normalize, paii_home};
+pub use paii_dispatch::launcher::{INVOKED_ENV, cli_exe};
 
 /// `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
 pub fn claude_config_dir() -> PathBuf {
@@ -38,9 +27,6 @@ pub fn claude_user_config() -> PathBuf {
     home_dir().unwrap_or_else(|| PathBuf::from("/")).join(".claude.json")
 }
 
-/// Set by the `paii` launcher for `paii-cli`: the path it was started by.
-pub const INVOKED_ENV: &str = "PAII_INVOKED_AS";
-
 /// The `paii` binary (the one hook entries run), whichever of the two
 /// binaries is running: the path the user started it by when that still
 /// leads to it (a package manager's stable symlink, not the versioned file
@@ -57,13 +43,6 @@ pub fn paii_exe() -> PathBuf {
         return invoked;
     }
     launcher
-}
-
-/// The full command line, installed beside `paii`.
-pub fn cli_exe() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = std::fs::canonicalize(&exe).ok()?.parent()?.to_path_buf();
-    Some(dir.join("paii-cli")).filter(|p| p.is_file())
 }
 
 /// The manifest to use: `--manifest`, else the first `paii.toml` upward from
@@ -135,34 +114,6 @@ pub fn lock_path(raw: &str, abs: &Path, base: &Path) -> String {
     let mut parts: Vec<String> = vec!["..".to_string(); base.len() - common];
     parts.extend(target[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
     if parts.is_empty() { ".".to_string() } else { parts.join("/") }
-}
-
-/// Makes `p` absolute against the working directory without touching the
-/// file system (no symlink resolution).
-pub fn absolute(p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        normalize(p)
-    } else {
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        normalize(&cwd.join(p))
-    }
-}
-
-/// Lexically removes `.` and resolves `..` components.
-pub fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Generations as Claude Code sees them: settings.json hook entries, skill,
 //! agent and command links, MCP servers; rollback, switch, deactivate,
-//! doctor; conflicts, bad input and crashes at every step.
+//! doctor; conflicts and bad input. Crashes at every step are in crash.rs.
 
 mod common;
 
@@ -8,109 +8,9 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{Run, Sandbox};
+use common::Sandbox;
+use common::claude::*;
 use serde_json::{Value, json};
-
-/// A plugin with a hook handler, a skill, an agent, a command and an MCP server.
-fn full_plugin(sb: &Sandbox, name: &str, extra: &str) {
-    let dir = sb.path(&format!("plugins/{name}"));
-    fs::create_dir_all(dir.join("agents")).unwrap();
-    fs::create_dir_all(dir.join("commands")).unwrap();
-    fs::write(
-        dir.join("plugin.toml"),
-        format!(
-            "[plugin]\nname = \"{name}\"\nversion = \"1.0.0\"\n\n[hooks]\npre_tool_use = {{ matcher = \"Bash\", timeout_ms = 2000 }}\nstop = true\n\n[run]\ncommand = [\"run.sh\"]\n{extra}"
-        ),
-    )
-    .unwrap();
-    fs::write(dir.join("run.sh"), "#!/bin/sh\nexit 0\n").unwrap();
-    fs::set_permissions(dir.join("run.sh"), fs::Permissions::from_mode(0o755)).unwrap();
-    fs::write(dir.join("SKILL.md"), format!("# {name}\n")).unwrap();
-    fs::write(dir.join(format!("agents/{name}-agent.md")), "# agent\n").unwrap();
-    fs::write(dir.join(format!("commands/{name}-cmd.md")), "# command\n").unwrap();
-    fs::write(
-        dir.join(".mcp.json"),
-        format!(
-            r#"{{"mcpServers": {{"{name}-srv": {{"command": "${{CLAUDE_PLUGIN_ROOT}}/srv", "env": {{"TOKEN": "${{{name}_TOKEN}}"}}}}}}}}"#
-        ),
-    )
-    .unwrap();
-}
-
-/// A sandbox with these plugins (each a [`full_plugin`]) synced.
-fn synced(plugins: &[&str]) -> Sandbox {
-    let sb = Sandbox::new();
-    for p in plugins {
-        full_plugin(&sb, p, "");
-    }
-    team(&sb, plugins);
-    sync(&sb).ok();
-    sb
-}
-
-fn team(sb: &Sandbox, plugins: &[&str]) {
-    let mut text = String::from("[plugins]\n");
-    for p in plugins {
-        if p.contains('=') {
-            text.push_str(p);
-        } else {
-            text.push_str(&format!("{p} = {{ path = \"../plugins/{p}\" }}"));
-        }
-        text.push('\n');
-    }
-    sb.write("team/paii.toml", &text);
-}
-
-fn sync(sb: &Sandbox) -> Run {
-    sb.paii_in("team", &["sync"])
-}
-
-fn settings(sb: &Sandbox) -> Value {
-    serde_json::from_str(&sb.read("claude/settings.json")).unwrap()
-}
-
-fn claude_json(sb: &Sandbox) -> Value {
-    serde_json::from_str(&sb.read("claude/.claude.json")).unwrap()
-}
-
-fn current(sb: &Sandbox) -> Option<String> {
-    fs::read_link(sb.home().join("current")).ok().map(|p| p.display().to_string())
-}
-
-fn assert_valid_settings(v: &Value) {
-    let schema: Value = serde_json::from_str(include_str!("../vendor/schemastore/claude-code-settings.schema.json")).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(v).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "settings.json fails the schema: {errors:?}\n{v:#}");
-}
-
-/// The paii dispatch commands in settings.json: event -> (matcher, command).
-fn paii_hooks(v: &Value) -> Vec<(String, Option<String>, String)> {
-    let mut out = Vec::new();
-    for (event, groups) in v["hooks"].as_object().into_iter().flatten() {
-        for g in groups.as_array().unwrap() {
-            for h in g["hooks"].as_array().unwrap() {
-                let c = h["command"].as_str().unwrap_or_default();
-                if c.contains(" hook dispatch ") {
-                    out.push((event.clone(), g.get("matcher").and_then(Value::as_str).map(str::to_string), c.to_string()));
-                }
-            }
-        }
-    }
-    out
-}
-
-const USER_SETTINGS: &str = r#"{
-    "model": "opus",
-    "permissions": { "allow": ["Bash(ls:*)"] },
-    "hooks": {
-        "PreToolUse": [
-            { "matcher": "Edit", "hooks": [ { "type": "command", "command": "my-formatter" } ] }
-        ]
-    },
-    "zzz_unknown_to_schema": true
-}
-"#;
 
 #[test]
 fn sync_installs_hooks_links_and_mcp_servers_and_keeps_every_user_setting() {
@@ -432,93 +332,6 @@ fn a_corrupt_generation_is_never_switched_to() {
     assert!(out.stderr.contains("generations/1"), "{}", out.stderr);
 }
 
-/// The state every crash must leave: `current` names a complete generation
-/// (or none exists yet), settings.json parses and validates, nothing
-/// half-written sits under a final name.
-fn assert_consistent(sb: &Sandbox) {
-    if let Some(c) = current(sb) {
-        let g = sb.home().join(&c);
-        assert!(g.join("generation.toml").is_file() && g.join("dispatch.json").is_file(), "current -> {c} is incomplete");
-    }
-    if sb.path("claude/settings.json").exists() {
-        let s = settings(sb);
-        assert_valid_settings(&s);
-    }
-    for e in fs::read_dir(sb.home().join("generations")).into_iter().flatten().flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.parse::<u32>().is_ok() {
-            assert!(e.path().join("dispatch.json").is_file(), "generation {name} is incomplete");
-        }
-    }
-    for e in fs::read_dir(sb.home().join("store")).into_iter().flatten().flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        assert!(
-            name.starts_with(".tmp-") || e.path().join("plugin.toml").is_file() || name.ends_with("-build"),
-            "half-written store entry {name}"
-        );
-    }
-}
-
-#[test]
-fn a_crash_at_any_step_of_sync_switch_and_rollback_leaves_a_consistent_state_that_the_next_sync_completes() {
-    let sb = Sandbox::new();
-    full_plugin(&sb, "alpha", "");
-    full_plugin(&sb, "beta", "");
-    sb.write("claude/settings.json", USER_SETTINGS);
-    team(&sb, &["alpha"]);
-    sync(&sb).ok();
-    let points = [
-        "generation-write-table",
-        "generation-rename",
-        "sync-before-lock",
-        "sync-before-switch",
-        "sync-before-claude",
-        "claude-write-settings",
-    ];
-    for (i, point) in points.iter().enumerate() {
-        // Alternate between adding and removing beta so every sync has work.
-        let with_beta = i % 2 == 0;
-        team(&sb, if with_beta { &["alpha", "beta"] } else { &["alpha"] });
-        let out =
-            common::run(sb.command(&sb.path("team"), &["sync"]).env("FAILPOINTS", format!("{point}=return(abort)")).output().unwrap());
-        assert!(out.code != 0 && out.code != 1, "{point}: expected a crash, got {}\n{}", out.code, out.stderr);
-        assert_consistent(&sb);
-        let before = sb.read("claude/settings.json");
-        assert!(serde_json::from_str::<Value>(&before).is_ok(), "{point}: settings.json is the old or the new version");
-        sync(&sb).ok();
-        assert_consistent(&sb);
-        assert_eq!(sb.path("claude/skills/beta").exists(), with_beta, "{point}: the next sync finished the job");
-        sb.paii_in("team", &["status"]).ok();
-    }
-    for (args, point) in [(["rollback"].as_slice(), "switch-before-claude"), (["switch", "1"].as_slice(), "switch-before-claude")] {
-        let out = common::run(sb.command(&sb.path("team"), args).env("FAILPOINTS", format!("{point}=return(abort)")).output().unwrap());
-        assert!(out.code != 0 && out.code != 1, "{args:?}: {}", out.stderr);
-        assert_consistent(&sb);
-        // `current` moved; a plain sync brings Claude Code's files and `current` back in line with paii.lock.
-        sync(&sb).ok();
-        assert_consistent(&sb);
-        sb.paii_in("team", &["status"]).ok();
-    }
-}
-
-#[test]
-fn a_full_disk_while_assembling_keeps_the_previous_generation_current() {
-    let sb = synced(&["alpha"]);
-    full_plugin(&sb, "beta", "");
-    team(&sb, &["alpha", "beta"]);
-    let lock_before = sb.read("team/paii.lock");
-    let out =
-        common::run(sb.command(&sb.path("team"), &["sync"]).env("FAILPOINTS", "generation-write-table=return(enospc)").output().unwrap());
-    assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("No space left on device"), "{}", out.stderr);
-    assert_eq!(current(&sb).as_deref(), Some("generations/1"));
-    assert_eq!(sb.read("team/paii.lock"), lock_before);
-    assert!(!sb.path("claude/skills/beta").exists());
-    assert_consistent(&sb);
-    sync(&sb).ok();
-    assert!(sb.path("claude/skills/beta").exists());
-}
-
 #[test]
 fn concurrent_syncs_serialise_on_the_home_lock_and_all_succeed() {
     let sb = Sandbox::new();
@@ -534,38 +347,6 @@ fn concurrent_syncs_serialise_on_the_home_lock_and_all_succeed() {
     assert_consistent(&sb);
     assert_eq!(current(&sb).as_deref(), Some("generations/1"), "the later syncs found nothing to do");
     assert!(!sb.home().join("generations/2").exists());
-}
-
-#[test]
-fn a_crash_during_gc_leaves_no_half_deleted_generation_or_entry() {
-    let sb = Sandbox::new();
-    full_plugin(&sb, "alpha", "");
-    full_plugin(&sb, "beta", "");
-    for plugins in [&["alpha", "beta"][..], &["alpha"], &["beta"], &["alpha"]] {
-        team(&sb, plugins);
-        sync(&sb).ok();
-    }
-    fs::write(sb.path("plugins/alpha/SKILL.md"), "# alpha 2\n").unwrap();
-    sync(&sb).ok();
-    for _ in 0..3 {
-        let out = common::run(
-            sb.command(&sb.path("team"), &["gc", "--keep", "1"]).env("FAILPOINTS", "gc-step=1*return(abort)").output().unwrap(),
-        );
-        assert!(out.code != 0 && out.code != 1, "{}", out.stderr);
-        assert_consistent(&sb);
-        sb.paii_in("team", &["status"]).ok();
-    }
-    let out = sb.paii_in("team", &["gc", "--keep", "1", "-o", "json"]).ok();
-    assert_eq!(out.json()["dry_run"], false);
-    let left: Vec<String> =
-        fs::read_dir(sb.home().join("generations")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    assert_eq!(left, ["5"]);
-    let store: Vec<String> =
-        fs::read_dir(sb.home().join("store")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    assert_eq!(store.len(), 1, "only the current alpha's entry is left: {store:?}");
-    assert!(sb.path("claude/skills/alpha/SKILL.md").is_file());
-    let out = sync(&sb).ok();
-    assert!(out.stderr.contains("nothing changed"), "{}", out.stderr);
 }
 
 #[test]

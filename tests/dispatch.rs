@@ -351,9 +351,43 @@ fn concurrent_dispatches_write_whole_audit_lines_and_a_full_disk_blocks_nothing(
     assert_eq!(log.len(), 16);
     assert_eq!(log.iter().filter(|l| l["decision"] == "block").count(), 8);
 
-    let out = dispatch_env(&sb, "pre-tool-use", &bash("rm -rf ~"), &[("FAILPOINTS", "audit-write=return(enospc)")]);
+    // A full disk: the log is /dev/full, where every write fails with ENOSPC.
+    let log = sb.home().join("logs/audit.jsonl");
+    let kept = fs::read(&log).unwrap();
+    fs::remove_file(&log).unwrap();
+    std::os::unix::fs::symlink("/dev/full", &log).unwrap();
+    let out = dispatch(&sb, "pre-tool-use", &bash("rm -rf ~"));
     assert_eq!(out.code, 2, "the decision stands when the log cannot be written");
+    fs::remove_file(&log).unwrap();
+    fs::write(&log, kept).unwrap();
     assert_eq!(audit(&sb).len(), 16);
+}
+
+/// What `cargo install` builds reads no failpoint variable, and the
+/// dispatcher reads none in any build: a garbage value, or one naming the
+/// audit write, changes nothing about a block or its audit line.
+#[test]
+fn failpoints_in_the_users_environment_change_nothing() {
+    let sb = Sandbox::new();
+    handler(&sb, "guard", "pre_tool_use = { matcher = \"Bash\" }", GUARD, "");
+    install(&sb, &["guard"]);
+    for value in ["garbage", "=;=", "audit-write=return", "audit-write=panic", "\u{1}x=y(z"] {
+        let before = audit(&sb).len();
+        let out = dispatch_env(&sb, "pre-tool-use", &bash("rm -rf ~"), &[("FAILPOINTS", value)]);
+        assert_eq!(out.code, 2, "FAILPOINTS={value:?}: {}", out.stderr);
+        assert!(out.stderr.contains("guard: rm -rf ~ deletes your home"), "{}", out.stderr);
+        let log = audit(&sb);
+        assert_eq!(log.len(), before + 1, "FAILPOINTS={value:?}: one audit line");
+        assert_eq!(log.last().unwrap()["decision"], "block");
+    }
+    // Without the test-only feature, no other command reads it either: a
+    // crash point named in it does not crash a sync.
+    #[cfg(not(feature = "failpoints"))]
+    for value in ["garbage", "sync-before-switch=return(abort)"] {
+        let out = common::run(sb.command(&sb.path("team"), &["sync"]).env("FAILPOINTS", value).output().unwrap());
+        assert_eq!(out.code, 0, "FAILPOINTS={value:?}: {}", out.stderr);
+        assert!(!out.stderr.contains("FAILPOINTS"), "{}", out.stderr);
+    }
 }
 
 #[test]
@@ -567,4 +601,40 @@ fn commands_matchers_and_config_are_checked_when_the_generation_is_made() {
     let table = sb.read("paii-home/current/dispatch.json");
     assert!(table.contains("\\\"ratio\\\":2.0"), "{table}");
     assert!(!sb.path("elsewhere/paii.lock").exists() && !sb.home().join("paii.lock").exists());
+}
+
+/// The crates whose functions a binary holds: the first path segment of
+/// each legacy-mangled symbol (`_ZN4toml2de...` -> `toml`).
+fn linked_crates(binary: &std::path::Path) -> std::collections::BTreeSet<String> {
+    let bytes = fs::read(binary).unwrap();
+    let mut crates = std::collections::BTreeSet::new();
+    let mut i = 0;
+    while i + 3 < bytes.len() {
+        if &bytes[i..i + 3] != b"_ZN" {
+            i += 1;
+            continue;
+        }
+        let digits = bytes[i + 3..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let len: usize = std::str::from_utf8(&bytes[i + 3..i + 3 + digits]).ok().and_then(|d| d.parse().ok()).unwrap_or(0);
+        let start = i + 3 + digits;
+        if len > 0 && start + len <= bytes.len() {
+            crates.insert(String::from_utf8_lossy(&bytes[start..start + len]).into_owned());
+        }
+        i = start.max(i + 1);
+    }
+    crates
+}
+
+/// The hot path's boundary is a fact of the build: the `paii` launcher
+/// links the dispatcher crate and none of the CLI's TOML, HTTP, git, clap
+/// or miette (their functions would be in its symbol table).
+#[test]
+fn the_launcher_links_only_the_dispatcher() {
+    let launcher = linked_crates(std::path::Path::new(env!("CARGO_BIN_EXE_paii")));
+    let cli = linked_crates(std::path::Path::new(env!("CARGO_BIN_EXE_paii-cli")));
+    assert!(launcher.contains("paii_dispatch"), "the launcher is the dispatcher: {launcher:?}");
+    for krate in ["paii", "toml", "toml_edit", "reqwest", "gix", "clap_builder", "miette", "rustls", "pubgrub", "tar", "indicatif"] {
+        assert!(cli.contains(krate), "{krate}: the check would see it (paii-cli links it)");
+        assert!(!launcher.contains(krate), "the launcher links {krate}: {launcher:?}");
+    }
 }

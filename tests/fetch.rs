@@ -663,7 +663,7 @@ fn git_over_ssh_fetches() {
     let sb = Sandbox::new();
     let commit = plugin_repo(&sb.path("repos/plugins"), &[("alpha", "1.0.0")]);
     let Some(sshd) = common::SshServer::start(&sb.path("ssh")) else {
-        panic!("no sshd on this machine: .ci/run installs openssh-server");
+        panic!("no sshd on this machine: scripts/test.sh installs openssh-server");
     };
     let url = sshd.url(&sb.path("repos/plugins"));
     team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
@@ -863,4 +863,39 @@ fn status_reports_drift_between_manifest_lock_store_and_current() {
     paii::store::remove_tree(&entry).unwrap();
     let out = sb.paii_in("t", &["status"]).fails();
     assert!(out.stdout.contains("beta 0.1.0") && out.stdout.contains("is missing from the store"), "{}", out.stdout);
+}
+
+/// Every server a test starts ends with its guard, also when the test fails
+/// or panics (the guard is dropped while unwinding): `git daemon` is a `git`
+/// process whose child listens, and killing only the first used to leave
+/// the second listening after the test run.
+#[test]
+fn test_servers_end_with_their_guard() {
+    let sb = Sandbox::new();
+    let repos = sb.path("repos");
+    common::plugin_repo(&repos.join("plugins"), &[("alpha", "1.0.0")]);
+    let gone = |port: u16, pgid: u32| {
+        (0..100).any(|_| {
+            let free = std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && !common::Process::group_alive(pgid);
+            if !free {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            free
+        })
+    };
+    let daemon = common::GitDaemon::start(&repos);
+    // A fetch makes git daemon fork a child for the connection.
+    common::git(&sb.path(""), &["clone", "-q", &daemon.url("plugins"), "clone"]);
+    let (port, pgid) = (daemon.port, daemon.pid());
+    drop(daemon);
+    assert!(gone(port, pgid), "git daemon still runs after its guard was dropped");
+
+    let http = common::GitHttp::start(&repos, &sb.path("scratch"));
+    let (port, pgid) = (http.port, http.pid());
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let _held = http;
+        panic!("a failing test");
+    }));
+    assert!(panicked.is_err());
+    assert!(gone(port, pgid), "the git HTTP server still runs after a panic");
 }

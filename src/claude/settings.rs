@@ -183,6 +183,17 @@ pub fn validate(path: &Path, before: &Map<String, Value>, after: &Map<String, Va
 mod tests {
     use super::*;
 
+    #[test]
+    fn event_list_matches_the_vendored_settings_schema() {
+        let schema: serde_json::Value = serde_json::from_str(SCHEMA).unwrap();
+        let mut in_schema: Vec<&str> =
+            schema["properties"]["hooks"]["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut ours: Vec<&str> = HookEvent::ALL.iter().map(|e| e.pascal()).collect();
+        in_schema.sort();
+        ours.sort();
+        assert_eq!(ours, in_schema);
+    }
+
     fn entry(m: Option<&str>) -> HookEntry {
         HookEntry { matcher: m.map(str::to_string), timeout: 12 }
     }

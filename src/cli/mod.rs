@@ -301,10 +301,12 @@ pub fn main() -> ExitCode {
         && a == "hook"
         && b == "dispatch"
     {
-        return crate::dispatch::main(&event.to_string_lossy());
+        return ExitCode::from(crate::dispatch::main(&event.to_string_lossy()));
     }
     let cli = Cli::parse();
-    crate::fail::setup();
+    if let Err(e) = crate::fail::setup() {
+        eprintln!("warning: {e}; failpoints are ignored");
+    }
     crate::log::init(cli.global.verbose);
     crate::http::init_tls();
     let printer = Printer::new(cli.global.output, cli.global.color, cli.global.quiet);
@@ -484,7 +486,7 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Hook(HookCommand::Dispatch { event }) => return Ok(crate::dispatch::main(&event)),
+        Command::Hook(HookCommand::Dispatch { event }) => return Ok(ExitCode::from(crate::dispatch::main(&event))),
         Command::Hook(HookCommand::List) => {
             let (generation, rows) = ops::hook::list(ctx)?;
             if p.format() == Format::Json {

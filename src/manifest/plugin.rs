@@ -359,7 +359,7 @@ impl PluginManifest {
                 continue;
             }
             let Some(event) = HookEvent::parse(key_name) else {
-                let help = HookEvent::suggest(key_name)
+                let help = crate::suggest::closest(key_name, HookEvent::ALL.iter().map(|e| e.snake()))
                     .map(|s| format!("did you mean `{s}`?"))
                     .unwrap_or_else(|| "hook events are Claude Code's event names in snake_case, such as `pre_tool_use`".into());
                 return Err(file.error(file.key_span(&["hooks", key_name]), format!("unknown hook event `{key_name}`"), Some(help)));

@@ -50,7 +50,8 @@ pub fn list(_ctx: &Context) -> Result<(u32, Vec<Row>), Error> {
 /// Runs `event` as dispatch would, without writing the audit log.
 pub fn test(_ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<String>) -> Result<Outcome, Error> {
     if crate::event::HookEvent::parse(event).is_none() {
-        let help = crate::event::HookEvent::suggest(event).map(|s| format!("did you mean `{}`?", s.replace('_', "-")));
+        let help = crate::suggest::closest(event, crate::event::HookEvent::ALL.iter().map(|e| e.snake()))
+            .map(|s| format!("did you mean `{}`?", s.replace('_', "-")));
         return Err(Error::user(format!("`{event}` is not a Claude Code hook event"), help));
     }
     let home = crate::paths::paii_home();
@@ -97,7 +98,7 @@ pub fn run(_ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Resul
             }),
         ));
     }
-    let dotenv = crate::secrets::read(&home.join(".env"));
+    let dotenv = crate::dispatch::env::read_dotenv(&home.join(".env"));
     let env = dispatch::plugin_env(&table, plugin, entry, "", &dispatch::base_env(), &dotenv)
         .map_err(|e| Error::user(format!("`{plugin}`: {e}"), None))?;
     let mut argv = entry.argv.clone();

@@ -1,16 +1,8 @@
-//! Hook dispatch: the precompiled table a generation carries, and the hot
-//! path that runs it. Claude Code runs `paii hook dispatch <event>` on every
-//! hook event, so this path reads one file (the current generation's
-//! table), spawns the matching handlers at once, and answers: exit 2 when a
-//! handler blocks, else exit 0 with the merged JSON. No async runtime, no
-//! TOML, no network, no PAII_HOME lock; and nothing that goes wrong inside
-//! paii itself ever blocks Claude Code.
-
-pub mod audit;
-pub mod decision;
-pub mod exec;
-pub mod matcher;
-pub mod table;
+//! Running one event: `paii hook dispatch <event>` reads stdin, the current
+//! generation's table, spawns the matching handlers at once and answers:
+//! exit 2 when a handler blocks, else exit 0 with the merged JSON. No async
+//! runtime, no TOML, no network, no PAII_HOME lock, no failpoints; and
+//! nothing that goes wrong inside paii itself ever blocks Claude Code.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -20,36 +12,14 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-pub use table::{DispatchTable, Handler, RunEntry};
-
+use crate::decision::{Answer, Merged};
+use crate::env::{base_env, plugin_env};
 use crate::event::HookEvent;
-use decision::{Answer, Merged};
+use crate::table::{self, DispatchTable, Handler};
+use crate::{audit, exec, matcher};
 
 /// Input larger than this is not passed on (the event is allowed).
 pub const MAX_INPUT: usize = 64 << 20;
-
-/// Variables of the caller's environment a plugin process sees; everything
-/// else (API keys and tokens Claude Code or the shell hold among them) is
-/// withheld. Secrets reach a plugin only through its `[secrets]`.
-const PASSED_ENV: &[&str] = &[
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "SHELL",
-    "LANG",
-    "LANGUAGE",
-    "TERM",
-    "TMPDIR",
-    "TZ",
-    "PWD",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "CLAUDE_PROJECT_DIR",
-    "CLAUDE_CONFIG_DIR",
-    "CLAUDE_ENV_FILE",
-];
-const PASSED_PREFIXES: &[&str] = &["LC_", "XDG_"];
 
 #[derive(Debug, Default, Clone)]
 pub struct Options {
@@ -103,13 +73,12 @@ struct Input {
     tool_name: Option<String>,
 }
 
-/// `paii hook dispatch EVENT`: reads stdin, answers, exits 0 or 2, whatever
-/// happens (a panic inside paii included).
-pub fn main(event: &str) -> std::process::ExitCode {
+/// `paii hook dispatch EVENT`: reads stdin, answers, and returns the exit
+/// code, 0 or 2, whatever happens (a panic inside paii included).
+pub fn main(event: &str) -> u8 {
     std::panic::set_hook(Box::new(|_| {}));
-    crate::fail::setup();
     let started = Instant::now();
-    let home = crate::paths::paii_home();
+    let home = crate::home::paii_home();
     let outcome = std::panic::catch_unwind(|| {
         let mut input = Vec::new();
         let read = std::io::stdin()
@@ -128,14 +97,17 @@ pub fn main(event: &str) -> std::process::ExitCode {
             if !o.stderr.is_empty() {
                 let _ = std::io::stderr().write_all(o.stderr.as_bytes());
             }
-            std::process::ExitCode::from(o.code)
+            // The launcher runs without Rust's start-up and clean-up, which
+            // would otherwise flush stdout at exit.
+            let _ = std::io::stdout().flush();
+            o.code
         }
         Err(_) => {
             audit::append(
                 &home.join("logs"),
                 &json!({ "time": crate::time::now_millis(), "event": event, "decision": "allow", "error": "paii panicked; the event was allowed" }),
             );
-            std::process::ExitCode::SUCCESS
+            0
         }
     }
 }
@@ -219,7 +191,7 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
 
     let base = base_env();
     let dotenv = if handlers.iter().any(|h| table.plugins.get(&h.plugin).is_some_and(|p| !p.secrets.is_empty())) {
-        crate::secrets::read(&home.join(".env"))
+        crate::env::read_dotenv(&home.join(".env"))
     } else {
         BTreeMap::new()
     };
@@ -343,49 +315,4 @@ fn judge(job: &exec::Finished, timeout_ms: u64, fail_closed: bool) -> (Answer, S
             (Answer::Allow, "allow".into(), Some(note))
         }
     }
-}
-
-/// The caller's variables a plugin process is given (see [`PASSED_ENV`]).
-pub fn base_env() -> Vec<(String, String)> {
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .filter(|(k, _)| PASSED_ENV.contains(&k.as_str()) || PASSED_PREFIXES.iter().any(|p| k.starts_with(p)))
-        .collect()
-}
-
-/// The environment of the contract for one plugin, or why it cannot run.
-pub fn plugin_env(
-    table: &DispatchTable,
-    name: &str,
-    entry: &RunEntry,
-    event: &str,
-    base: &[(String, String)],
-    dotenv: &BTreeMap<String, String>,
-) -> Result<Vec<(String, String)>, String> {
-    let mut env: Vec<(String, String)> = base.to_vec();
-    let root = entry.root.display().to_string();
-    env.extend([
-        ("PAII_HOME".to_string(), table.home.display().to_string()),
-        ("PAII_PLUGIN_NAME".to_string(), name.to_string()),
-        ("PAII_PLUGIN_ROOT".to_string(), root.clone()),
-        ("CLAUDE_PLUGIN_ROOT".to_string(), root),
-        ("PAII_HISTORY_DIR".to_string(), table.history_dir.display().to_string()),
-    ]);
-    if !event.is_empty() {
-        env.push(("PAII_EVENT".to_string(), event.to_string()));
-    }
-    env.extend(entry.env.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let mut missing = Vec::new();
-    for key in &entry.secrets {
-        // `.env` first; a declared key the user exported also counts.
-        match dotenv.get(key).cloned().or_else(|| std::env::var(key).ok()) {
-            Some(v) => env.push((key.clone(), v)),
-            None if entry.required_secrets.contains(key) => missing.push(key.as_str()),
-            None => {}
-        }
-    }
-    if !missing.is_empty() {
-        return Err(format!("required secret {} is not in .env; skipped", missing.join(", ")));
-    }
-    Ok(env)
 }

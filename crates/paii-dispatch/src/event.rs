@@ -3,7 +3,8 @@
 //! Claude Code names events in PascalCase (`PreToolUse`) in settings.json and
 //! hook input; plugin.toml uses snake_case (`pre_tool_use`) and the command
 //! line kebab-case (`pre-tool-use`). The list mirrors the `hooks` properties of
-//! the vendored SchemaStore settings schema; a test keeps the two in step.
+//! the vendored SchemaStore settings schema; a test of the main crate keeps
+//! the two in step.
 
 use std::fmt;
 
@@ -80,11 +81,6 @@ impl HookEvent {
     pub fn parse(name: &str) -> Option<HookEvent> {
         HookEvent::ALL.iter().copied().find(|e| e.snake() == name || e.kebab() == name || e.pascal() == name)
     }
-
-    /// The snake_case name closest to `name`, for "did you mean" hints.
-    pub fn suggest(name: &str) -> Option<&'static str> {
-        crate::suggest::closest(name, HookEvent::ALL.iter().map(|e| e.snake()))
-    }
 }
 
 impl fmt::Display for HookEvent {
@@ -105,23 +101,5 @@ mod tests {
             assert_eq!(HookEvent::parse(e.pascal()), Some(*e));
             assert_eq!(e.kebab().replace('-', "_"), e.snake());
         }
-    }
-
-    #[test]
-    fn event_list_matches_the_vendored_settings_schema() {
-        let schema: serde_json::Value = serde_json::from_str(crate::claude::settings::SCHEMA).unwrap();
-        let mut in_schema: Vec<&str> =
-            schema["properties"]["hooks"]["properties"].as_object().unwrap().keys().map(String::as_str).collect();
-        let mut ours: Vec<&str> = HookEvent::ALL.iter().map(|e| e.pascal()).collect();
-        in_schema.sort();
-        ours.sort();
-        assert_eq!(ours, in_schema);
-    }
-
-    #[test]
-    fn misspelt_event_gets_a_suggestion() {
-        assert_eq!(HookEvent::suggest("pre_tool_us"), Some("pre_tool_use"));
-        assert_eq!(HookEvent::suggest("PreToolUse"), Some("pre_tool_use"));
-        assert_eq!(HookEvent::suggest("zzzzzzzzzzzz"), None);
     }
 }

@@ -1,4 +1,5 @@
-//! UTC timestamps without a date-time dependency.
+//! UTC timestamps without a date-time dependency (the audit log writes one
+//! per event).
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the Unix epoch.
 pub fn utc(secs: u64) -> String {

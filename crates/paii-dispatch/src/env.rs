@@ -1,0 +1,101 @@
+//! The environment of a plugin process: a few variables of the caller's,
+//! the contract paii gives every plugin, and only the secrets it declares.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::table::{DispatchTable, RunEntry};
+
+/// Variables of the caller's environment a plugin process sees; everything
+/// else (API keys and tokens Claude Code or the shell hold among them) is
+/// withheld. Secrets reach a plugin only through its `[secrets]`.
+pub const PASSED_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LANGUAGE",
+    "TERM",
+    "TMPDIR",
+    "TZ",
+    "PWD",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "CLAUDE_PROJECT_DIR",
+    "CLAUDE_CONFIG_DIR",
+    "CLAUDE_ENV_FILE",
+];
+pub const PASSED_PREFIXES: &[&str] = &["LC_", "XDG_"];
+
+/// The caller's variables a plugin process is given (see [`PASSED_ENV`]).
+pub fn base_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| PASSED_ENV.contains(&k.as_str()) || PASSED_PREFIXES.iter().any(|p| k.starts_with(p)))
+        .collect()
+}
+
+/// Every key and value of a `.env` file (dotenv syntax); a missing or
+/// unreadable file is empty and a malformed line is skipped. A leading BOM
+/// is ignored. The command line checks the file and reports bad lines; the
+/// hot path only reads it.
+pub fn read_dotenv(path: &Path) -> BTreeMap<String, String> {
+    let Ok(bytes) = std::fs::read(path) else { return BTreeMap::new() };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    dotenvy::from_read_iter(bytes).flatten().collect()
+}
+
+/// The environment of the contract for one plugin, or why it cannot run.
+pub fn plugin_env(
+    table: &DispatchTable,
+    name: &str,
+    entry: &RunEntry,
+    event: &str,
+    base: &[(String, String)],
+    dotenv: &BTreeMap<String, String>,
+) -> Result<Vec<(String, String)>, String> {
+    let mut env: Vec<(String, String)> = base.to_vec();
+    let root = entry.root.display().to_string();
+    env.extend([
+        ("PAII_HOME".to_string(), table.home.display().to_string()),
+        ("PAII_PLUGIN_NAME".to_string(), name.to_string()),
+        ("PAII_PLUGIN_ROOT".to_string(), root.clone()),
+        ("CLAUDE_PLUGIN_ROOT".to_string(), root),
+        ("PAII_HISTORY_DIR".to_string(), table.history_dir.display().to_string()),
+    ]);
+    if !event.is_empty() {
+        env.push(("PAII_EVENT".to_string(), event.to_string()));
+    }
+    env.extend(entry.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let mut missing = Vec::new();
+    for key in &entry.secrets {
+        // `.env` first; a declared key the user exported also counts.
+        match dotenv.get(key).cloned().or_else(|| std::env::var(key).ok()) {
+            Some(v) => env.push((key.clone(), v)),
+            None if entry.required_secrets.contains(key) => missing.push(key.as_str()),
+            None => {}
+        }
+    }
+    if !missing.is_empty() {
+        return Err(format!("required secret {} is not in .env; skipped", missing.join(", ")));
+    }
+    Ok(env)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotenv_lines_are_read_with_quotes_export_and_a_bom() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join(".env");
+        std::fs::write(&p, "\u{feff}# team secrets\nAPI_KEY=abc\nexport OTHER=\"x y\"\n").unwrap();
+        let all = read_dotenv(&p);
+        assert_eq!(all.get("OTHER").map(String::as_str), Some("x y"));
+        assert_eq!(all.get("API_KEY").map(String::as_str), Some("abc"));
+        assert!(read_dotenv(&d.path().join("none")).is_empty());
+    }
+}

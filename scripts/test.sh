@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Every test of paii, from a fresh machine. First it provides what the suite
+# runs for real, saying what it installs and why:
+#
+#   git, python3        test repositories (git daemon, git http-backend
+#                       behind python3's CGI server), test servers
+#   openssh-server      sshd on 127.0.0.1, for git over ssh
+#   openssh-client      ssh-keygen and ssh
+#   openssl             a throwaway CA for HTTPS
+#   uv                  building Python plugins (from PyPI, into
+#                       target/test-tools when it is not on PATH)
+#
+# System packages come from apt (as root, or through sudo). Then it runs the
+# suite twice over: once as `cargo install` builds paii (no failpoints: the
+# binary users get), and once with the `failpoints` feature for the crash
+# tests that need it. `--no-fail-fast`: one failing test binary does not
+# hide the others. Extra arguments go to both cargo runs (`-- NAME` filters).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+say() { printf 'test.sh: %s\n' "$*" >&2; }
+
+packages=()
+command -v git >/dev/null || packages+=(git)
+command -v python3 >/dev/null || packages+=(python3)
+[ -x /usr/sbin/sshd ] || [ -x /usr/bin/sshd ] || packages+=(openssh-server)
+command -v ssh-keygen >/dev/null && command -v ssh >/dev/null || packages+=(openssh-client)
+command -v openssl >/dev/null || packages+=(openssl)
+if [ ${#packages[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        sudo=()
+    elif command -v sudo >/dev/null; then
+        sudo=(sudo)
+    else
+        say "the tests need ${packages[*]}, and installing them needs root (or sudo)"
+        exit 1
+    fi
+    command -v apt-get >/dev/null || { say "the tests need ${packages[*]}; install them with your package manager"; exit 1; }
+    say "installing ${packages[*]} with apt-get"
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+
+if ! command -v uv >/dev/null; then
+    tools="$root/target/test-tools"
+    if [ ! -x "$tools/bin/uv" ]; then
+        say "installing uv from PyPI into $tools"
+        python3 -m venv "$tools"
+        "$tools/bin/python" -m pip install --quiet --disable-pip-version-check uv
+    fi
+    export PATH="$tools/bin:$PATH"
+fi
+
+say "running the suite as installed (cargo test --locked --workspace)"
+cargo test --locked --workspace --no-fail-fast "$@"
+say "running the crash tests (cargo test --locked --features failpoints --test crash)"
+cargo test --locked --features failpoints --test crash --no-fail-fast "$@"

@@ -1,0 +1,398 @@
+//! Real servers on 127.0.0.1 for tests and benchmarks: git daemon, git's
+//! smart HTTP (plain and HTTPS with basic auth), sshd, and an HTTP server
+//! that injects faults. Each is stopped when its guard is dropped, also when
+//! a test fails or panics: server processes run in a process group of their
+//! own and the whole group is killed (`git daemon` is a `git` process whose
+//! child does the listening; killing only the first left the second behind).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::repo_root;
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A server process, in a process group of its own so that everything it
+/// starts (connection handlers, CGI scripts, `git`'s own child) goes with
+/// it: the whole group is killed when this is dropped.
+pub struct Process {
+    child: std::process::Child,
+}
+
+impl Process {
+    /// Starts `cmd` and waits until it listens on `port` (127.0.0.1); kills
+    /// it and panics when it never does.
+    pub fn listening(cmd: &mut Command, port: u16, what: &str) -> Process {
+        use std::os::unix::process::CommandExt;
+        let child = cmd
+            .process_group(0)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        let process = Process { child };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return process;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("{what} did not start");
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether any process of its group is alive (zombies count as gone).
+    pub fn group_alive(pgid: u32) -> bool {
+        let Ok(entries) = std::fs::read_dir("/proc") else { return false };
+        entries.flatten().any(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its ')'.
+            let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+            fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid.to_string()
+        })
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        // SAFETY: killpg of the group this process leads; at worst ESRCH.
+        unsafe {
+            libc::killpg(self.child.id() as i32, libc::SIGKILL);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// `git daemon` serving `base` on 127.0.0.1, stopped when dropped.
+pub struct GitDaemon {
+    _process: Process,
+    pub port: u16,
+}
+
+impl GitDaemon {
+    pub fn start(base: &Path) -> GitDaemon {
+        let port = free_port();
+        let mut child = Command::new("git");
+        child.args([
+            "daemon",
+            "--reuseaddr",
+            "--export-all",
+            "--informative-errors",
+            "--listen=127.0.0.1",
+            &format!("--port={port}"),
+            &format!("--base-path={}", base.display()),
+            &base.display().to_string(),
+        ]);
+        GitDaemon { _process: Process::listening(&mut child, port, "git daemon"), port }
+    }
+
+    pub fn url(&self, repo: &str) -> String {
+        format!("git://127.0.0.1:{}/{repo}", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self._process.pid()
+    }
+}
+
+// ---- a real HTTP server ---------------------------------------------------
+
+/// How the server answers one path.
+#[derive(Clone)]
+pub enum Reply {
+    Bytes(Vec<u8>),
+    /// Status codes to answer first, one per request, then the bytes.
+    FailThen(Vec<u16>, Vec<u8>),
+    /// Announce the full length but send only the first `n` bytes.
+    Truncated(Vec<u8>, usize),
+    Redirect(String),
+    /// Send the bytes slowly: `chunk` bytes every `pause_ms`.
+    Slow(Vec<u8>, usize, u64),
+    /// Require basic auth `user:password`.
+    Auth(String, String, Vec<u8>),
+}
+
+/// An HTTP/1.1 server on 127.0.0.1 that serves fixed replies, one request
+/// per connection, counting requests per path; stopped when dropped. Written
+/// on std's TcpListener so that faults (cut-off bodies, stalls) are real.
+pub struct HttpServer {
+    pub port: u16,
+    pub hits: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HttpServer {
+    pub fn start(routes: Vec<(&str, Reply)>) -> HttpServer {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let routes: std::collections::HashMap<String, Reply> = routes.into_iter().map(|(p, r)| (p.to_string(), r)).collect();
+        let routes = std::sync::Arc::new(routes);
+        let hits = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::<String, usize>::new()));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (h, st) = (hits.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            while !st.load(Ordering::Relaxed) {
+                let (stream, _) = match listener.accept() {
+                    Ok(c) => c,
+                    Err(_) => {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        continue;
+                    }
+                };
+                let (routes, h) = (routes.clone(), h.clone());
+                std::thread::spawn(move || {
+                    stream.set_nonblocking(false).unwrap();
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).is_err() {
+                        return;
+                    }
+                    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let mut auth = String::new();
+                    loop {
+                        let mut l = String::new();
+                        if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = l.strip_prefix("authorization: ").or_else(|| l.strip_prefix("Authorization: ")) {
+                            auth = v.trim().to_string();
+                        }
+                    }
+                    let n = {
+                        let mut h = h.lock().unwrap();
+                        let c = h.entry(path.clone()).or_insert(0);
+                        *c += 1;
+                        *c
+                    };
+                    let mut w = stream;
+                    let head = |w: &mut std::net::TcpStream, code: u16, len: usize, extra: &str| {
+                        let _ = write!(w, "HTTP/1.1 {code} X\r\nContent-Length: {len}\r\nConnection: close\r\n{extra}\r\n");
+                    };
+                    match routes.get(&path).cloned() {
+                        None => head(&mut w, 404, 0, ""),
+                        Some(Reply::Bytes(b)) => {
+                            head(&mut w, 200, b.len(), "");
+                            let _ = w.write_all(&b);
+                        }
+                        Some(Reply::FailThen(codes, b)) => match codes.get(n - 1) {
+                            Some(code) => head(&mut w, *code, 0, ""),
+                            None => {
+                                head(&mut w, 200, b.len(), "");
+                                let _ = w.write_all(&b);
+                            }
+                        },
+                        Some(Reply::Redirect(to)) => head(&mut w, 302, 0, &format!("Location: {to}\r\n")),
+                        Some(Reply::Auth(user, pass, b)) => {
+                            use base64::Engine;
+                            let want = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}")));
+                            if auth == want {
+                                head(&mut w, 200, b.len(), "");
+                                let _ = w.write_all(&b);
+                            } else {
+                                head(&mut w, 401, 0, "");
+                            }
+                        }
+                        Some(Reply::Truncated(b, keep)) => {
+                            head(&mut w, 200, b.len(), "");
+                            let _ = w.write_all(&b[..keep]);
+                        }
+                        Some(Reply::Slow(b, chunk, pause)) => {
+                            head(&mut w, 200, b.len(), "");
+                            for part in b.chunks(chunk) {
+                                if w.write_all(part).and_then(|_| w.flush()).is_err() {
+                                    break;
+                                }
+                                std::thread::sleep(std::time::Duration::from_millis(pause));
+                            }
+                        }
+                    }
+                    let _ = w.flush();
+                    let _ = w.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        HttpServer { port, hits, stop, thread: Some(thread) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Git's smart HTTP protocol: `git http-backend` behind Python's CGI server
+/// on 127.0.0.1, stopped when dropped.
+pub struct GitHttp {
+    _process: Process,
+    pub port: u16,
+}
+
+impl GitHttp {
+    /// Serves the repositories under `base` (which must be world-readable:
+    /// the CGI server drops root to `nobody`).
+    pub fn start(base: &Path, scratch: &Path) -> GitHttp {
+        use std::os::unix::fs::PermissionsExt;
+        let cgi = scratch.join("cgi-bin");
+        std::fs::create_dir_all(&cgi).unwrap();
+        std::fs::write(
+            cgi.join("git"),
+            format!(
+                "#!/bin/sh\nexport GIT_PROJECT_ROOT='{}' GIT_HTTP_EXPORT_ALL=1\n\
+                 export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*'\nexec git http-backend\n",
+                base.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(cgi.join("git"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let port = free_port();
+        let mut child = Command::new("python3");
+        child.args(["-m", "http.server", "--cgi", "--bind", "127.0.0.1", &port.to_string()]).current_dir(scratch);
+        GitHttp { _process: Process::listening(&mut child, port, "the git HTTP server"), port }
+    }
+
+    pub fn url(&self, repo: &str) -> String {
+        format!("http://127.0.0.1:{}/cgi-bin/git/{repo}", self.port)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self._process.pid()
+    }
+}
+
+/// An sshd on 127.0.0.1 that lets the current user in with a throwaway key,
+/// stopped when dropped. `ssh_command` is what `GIT_SSH_COMMAND` should be.
+pub struct SshServer {
+    _process: Process,
+    pub port: u16,
+    pub ssh_command: String,
+    pub user: String,
+}
+
+impl SshServer {
+    /// None when this machine has no sshd.
+    pub fn start(dir: &Path) -> Option<SshServer> {
+        let sshd = ["/usr/sbin/sshd", "/usr/bin/sshd"].into_iter().find(|p| Path::new(p).exists())?;
+        std::fs::create_dir_all(dir).unwrap();
+        for key in ["host", "id"] {
+            let out = Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(dir.join(key)).output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        }
+        std::fs::copy(dir.join("id.pub"), dir.join("authorized_keys")).unwrap();
+        let port = free_port();
+        let config = format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\nPasswordAuthentication no\n\
+             KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin prohibit-password\nStrictModes no\n\
+             UsePAM no\nPidFile {}\n",
+            dir.join("host").display(),
+            dir.join("authorized_keys").display(),
+            dir.join("sshd.pid").display()
+        );
+        std::fs::write(dir.join("sshd_config"), config).unwrap();
+        std::fs::create_dir_all("/run/sshd").ok();
+        let mut child = Command::new(sshd);
+        child.arg("-D").arg("-e").arg("-f").arg(dir.join("sshd_config"));
+        let process = Process::listening(&mut child, port, "sshd");
+        let user = String::from_utf8_lossy(&Command::new("id").arg("-un").output().unwrap().stdout).trim().to_string();
+        let ssh_command = format!(
+            "ssh -i {} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR",
+            dir.join("id").display()
+        );
+        Some(SshServer { _process: process, port, ssh_command, user })
+    }
+
+    pub fn url(&self, path: &Path) -> String {
+        format!("ssh://{}@127.0.0.1:{}{}", self.user, self.port, path.display())
+    }
+}
+
+/// Git's smart HTTP protocol over HTTPS with basic auth (`git http-backend`
+/// behind tests/support/git_https.py on 127.0.0.1), with a throwaway CA;
+/// stopped when dropped.
+pub struct GitHttps {
+    _process: Process,
+    pub port: u16,
+    /// The CA certificate to trust (for `SSL_CERT_FILE`).
+    pub ca: PathBuf,
+}
+
+impl GitHttps {
+    pub fn start(repos: &Path, scratch: &Path, user: &str, password: &str) -> GitHttps {
+        std::fs::create_dir_all(scratch).unwrap();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl").args(args).current_dir(scratch).output().unwrap();
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=paii test CA",
+        ]);
+        openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "leaf.csr", "-subj", "/CN=127.0.0.1"]);
+        std::fs::write(scratch.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+            .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "cert.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ]);
+        let port = free_port();
+        let mut child = Command::new("python3");
+        child
+            .arg(repo_root().join("tests/support/git_https.py"))
+            .arg(port.to_string())
+            .arg(scratch.join("cert.pem"))
+            .arg(scratch.join("key.pem"))
+            .arg(repos)
+            .arg(user)
+            .arg(password);
+        GitHttps { _process: Process::listening(&mut child, port, "the git HTTPS server"), port, ca: scratch.join("ca.pem") }
+    }
+
+    pub fn url(&self, repo: &str) -> String {
+        format!("https://127.0.0.1:{}/{repo}", self.port)
+    }
+}
