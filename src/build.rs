@@ -40,7 +40,9 @@ pub enum BuildError {
     #[error("plugin `{name}`: the {tool} build failed; last lines of {}:\n{tail}", log.display())]
     Failed { name: String, tool: &'static str, log: PathBuf, tail: String },
     #[error("plugin `{name}`: `[run] command` `{command}` does not exist after the build")]
-    #[diagnostic(help("the command is looked up in the build output, then in the plugin's source"))]
+    #[diagnostic(help(
+        "a path is looked up in the build output, then the plugin; a bare name in the output's bin/, then .venv/bin/, then the plugin, then PATH"
+    ))]
     NoCommand { name: String, command: String },
     #[error("plugin `{name}`: cannot {what}: {source}")]
     Io {
@@ -272,7 +274,10 @@ impl Builder {
         }
         let command = resolve_command(pm, Some(dest), &source.path);
         match command.first() {
-            Some(first) if !Path::new(first).exists() => Err(BuildError::NoCommand { name: name.to_string(), command: first.clone() }),
+            // A bare name found nowhere in the plugin may be a command on PATH.
+            Some(first) if !Path::new(first).exists() && (first.contains('/') || which(first).is_none()) => {
+                Err(BuildError::NoCommand { name: name.to_string(), command: first.clone() })
+            }
             _ => Ok(()),
         }
     }
@@ -542,9 +547,14 @@ fn run_logged(name: &str, tool: &'static str, mut cmd: Command, log: &Path) -> R
     Err(BuildError::Failed { name: name.to_string(), tool, log: log.to_path_buf(), tail })
 }
 
-/// `[run] command` with each argument that names a file of the build
-/// output, else of the source, made absolute. Without `[run]`: a cargo
-/// plugin's single binary, or a uv project's script named after the plugin.
+/// `[run] command` with each argument that names a file of the plugin made
+/// absolute. A path (`bin/x`, `.venv/bin/x`) is looked up in the build
+/// output, then the plugin's root; a bare name (`snake`, as a uv project's
+/// `[project.scripts]` installs it) the way a shell finds a command: the
+/// build output's `bin/`, then its `.venv/bin/`, then the plugin's root.
+/// What is found nowhere is left as written (a command on PATH, such as
+/// `python3`, or a plain argument). Without `[run]`: a cargo plugin's single
+/// binary, or a uv project's script named after the plugin.
 pub fn resolve_command(pm: &PluginManifest, output: Option<&Path>, source: &Path) -> Vec<String> {
     let argv: Vec<String> = match &pm.run {
         Some(run) => run.command.clone(),
@@ -553,22 +563,24 @@ pub fn resolve_command(pm: &PluginManifest, output: Option<&Path>, source: &Path
             let bins: Vec<PathBuf> = fs::read_dir(out.join("bin")).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default();
             match pm.build.kind {
                 BuildType::Cargo if bins.len() == 1 => return vec![bins[0].display().to_string()],
-                BuildType::Uv => vec![format!(".venv/bin/{}", pm.name)],
+                BuildType::Uv => vec![pm.name.clone()],
                 _ => return Vec::new(),
             }
         }
     };
-    argv.into_iter()
-        .map(|arg| {
-            let rel = Path::new(&arg);
-            if rel.is_absolute() || arg.starts_with('-') {
-                return arg;
-            }
-            output
-                .map(|o| o.join(rel))
-                .filter(|p| p.exists())
-                .or_else(|| Some(source.join(rel)).filter(|p| p.exists()))
-                .map_or(arg, |p| p.display().to_string())
-        })
-        .collect()
+    argv.into_iter().map(|arg| locate(&arg, output, source).map_or(arg, |p| p.display().to_string())).collect()
+}
+
+/// Where `arg` names a file of the plugin (see [`resolve_command`]).
+fn locate(arg: &str, output: Option<&Path>, source: &Path) -> Option<PathBuf> {
+    let rel = Path::new(arg);
+    if arg.is_empty() || rel.is_absolute() || arg.starts_with('-') {
+        return None;
+    }
+    let candidates: Vec<PathBuf> = if arg.contains('/') {
+        output.map(|o| o.join(rel)).into_iter().chain([source.join(rel)]).collect()
+    } else {
+        output.into_iter().flat_map(|o| [o.join("bin").join(rel), o.join(".venv/bin").join(rel)]).chain([source.join(rel)]).collect()
+    };
+    candidates.into_iter().find(|p| p.exists())
 }

@@ -32,17 +32,20 @@ pub fn check_provision_name(name: &str) -> Result<(), String> {
     }
 }
 
-/// Checks a contract name written by a person (plugin.toml, registries):
-/// PascalCase, and not a near miss of a known one.
-pub fn check_contract_name(name: &str) -> Result<(), String> {
-    check_contract_syntax(name)?;
+/// The contract paii knows that `name` nearly spells, when it is not one:
+/// a team's own contract (`PagerProvider`) is fine, so this is a warning at
+/// its location, never an error.
+pub fn near_miss(name: &str) -> Option<&'static str> {
     if KNOWN_CONTRACTS.contains(&name) {
-        return Ok(());
+        return None;
     }
-    match crate::suggest::closest(name, KNOWN_CONTRACTS.iter().copied()) {
-        Some(s) => Err(format!("unknown contract `{name}`; did you mean `{s}`?")),
-        None => Ok(()),
-    }
+    crate::suggest::closest(name, KNOWN_CONTRACTS.iter().copied())
+}
+
+/// The warning's text for a near miss of a known contract.
+pub fn near_miss_warning(name: &str) -> Option<String> {
+    near_miss(name)
+        .map(|known| format!("contract `{name}` is not one paii knows; did you mean `{known}`? (a contract of your own needs no change)"))
 }
 
 /// One provided contract, normalised: `MemoryProvider`, or with a name or
@@ -77,18 +80,8 @@ impl fmt::Display for Provide {
     }
 }
 
-impl Provide {
-    /// Parses `Contract` or `Contract:name` as a person wrote it, catching
-    /// typos of known contracts.
-    pub fn parse_checked(s: &str) -> Result<Provide, String> {
-        let p: Provide = s.parse()?;
-        check_contract_name(&p.contract)?;
-        Ok(p)
-    }
-}
-
-/// Syntax only: files paii wrote itself (the lock, caches) were checked for
-/// typos when they were made.
+/// `Contract` or `Contract:name`: syntax only (a near miss of a known
+/// contract is a warning where a person wrote it, see [`near_miss`]).
 impl FromStr for Provide {
     type Err = String;
 
@@ -244,11 +237,16 @@ mod tests {
     }
 
     #[test]
-    fn provide_strings_parse_and_catch_typos() {
+    fn any_pascal_case_contract_parses_and_a_near_miss_is_only_noted() {
         assert_eq!("SkillProvider:incident".parse::<Provide>().unwrap(), Provide::new("SkillProvider", Some("incident")));
-        assert!(Provide::parse_checked("MemoryProvidr").unwrap_err().contains("did you mean `MemoryProvider`"));
-        assert!(Provide::parse_checked("memory").is_err());
-        assert!(Provide::parse_checked("TeamThing").is_ok(), "custom contracts are allowed");
+        assert!("memory".parse::<Provide>().is_err(), "not PascalCase");
+        assert!("TeamThing".parse::<Provide>().is_ok());
+        // A team's own contracts, near a known name or not, are contracts.
+        assert_eq!("PagerProvider".parse::<Provide>().unwrap(), Provide::new("PagerProvider", None));
+        assert!(near_miss_warning("MemoryProvidr").unwrap().contains("did you mean `MemoryProvider`"));
+        assert_eq!(near_miss("PagerProvider"), Some("AgentProvider"));
+        assert_eq!(near_miss("MemoryProvider"), None);
+        assert_eq!(near_miss("TeamThing"), None);
     }
 
     #[test]

@@ -290,3 +290,27 @@ fn quiet_builds_print_nothing_even_with_many_jobs() {
     assert_eq!(out.stdout, "");
     assert_eq!(outputs(&sb.home(), "-tally-0.1.0-build").len(), 1);
 }
+
+/// `[run] command = ["notes"]`: a bare name is found the way a shell finds
+/// a command, here the uv project's console script in the output's
+/// `.venv/bin/`, and the hook runs it.
+#[test]
+fn a_bare_command_name_finds_a_uv_projects_console_script() {
+    let (sb, _) = shared();
+    let info = sb.paii_in("t", &["plugin", "info", "notes", "-o", "json"]).ok().json();
+    let command = info.to_string();
+    assert!(command.contains("-notes-0.1.0-build/.venv/bin/notes"), "{info:#}");
+    let input = r#"{"session_id":"s","hook_event_name":"Stop"}"#;
+    let mut child = sb
+        .command(&sb.path("t"), &["hook", "test", "stop", "--input", "-", "-o", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let out = common::run(child.wait_with_output().unwrap());
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["handlers"][0]["plugin"], "notes", "{v:#}");
+    assert_eq!(v["handlers"][0]["exit"], 0, "{v:#}");
+}

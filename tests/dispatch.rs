@@ -638,3 +638,18 @@ fn the_launcher_links_only_the_dispatcher() {
         assert!(!launcher.contains(krate), "the launcher links {krate}: {launcher:?}");
     }
 }
+
+/// Only the launcher is position-dependent (it starts on every hook
+/// event); `paii-cli`, which talks to the network and unpacks archives,
+/// keeps full address randomisation.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn only_the_launcher_gives_up_address_randomisation() {
+    // e_type, two bytes at offset 16 of an ELF header: 2 = EXEC, 3 = DYN (PIE).
+    let e_type = |path: &str| {
+        let bytes = fs::read(path).unwrap();
+        u16::from_le_bytes([bytes[16], bytes[17]])
+    };
+    assert_eq!(e_type(env!("CARGO_BIN_EXE_paii")), 2, "the launcher is position-dependent");
+    assert_eq!(e_type(env!("CARGO_BIN_EXE_paii-cli")), 3, "paii-cli is a PIE");
+}

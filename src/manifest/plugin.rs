@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::{Shorthand, de_with};
-use crate::contract::{Consume, Provide, check_contract_name, check_provision_name};
+use crate::contract::{Consume, Provide, check_contract_syntax, check_provision_name, near_miss_warning};
 use crate::diagnostic::{SourceFile, SpannedError, Warning, parse_toml};
 use crate::event::HookEvent;
 
@@ -267,7 +267,7 @@ pub fn consume_from(value: &Shorthand<ContractTable>) -> Result<Consume, String>
         },
         other => return Err(format!("expected a contract name or a table, found {}", other.kind())),
     };
-    check_contract_name(&consume.contract)?;
+    check_contract_syntax(&consume.contract)?;
     if let Some(service) = &consume.service {
         check_provision_name(service)?;
     }
@@ -286,6 +286,8 @@ impl PluginManifest {
         let name = raw.plugin.name.clone();
 
         let mut provides = Vec::new();
+        // Contract names near a known one, with where they are written.
+        let mut near_misses = Vec::new();
         for (key, value) in &raw.provides {
             let key_name = key.as_str();
             let err = |msg: String| file.error(Some(value.span()), format!("`provides.{key_name}`: {msg}"), None);
@@ -305,7 +307,8 @@ impl PluginManifest {
                     provides.push(Provide::new(contract, Some(s)));
                 }
                 Shorthand::Str(s) => {
-                    check_contract_name(s).map_err(err)?;
+                    check_contract_syntax(s).map_err(err)?;
+                    near_misses.extend(near_miss_warning(s).map(|w| (value.span(), w)));
                     provides.push(Provide::new(s, None));
                 }
                 Shorthand::List(items) if names_a_provision(key_name) => {
@@ -322,7 +325,8 @@ impl PluginManifest {
                     let Some(contract) = &t.contract else {
                         return Err(err("a table needs `contract`".into()));
                     };
-                    check_contract_name(contract).map_err(err)?;
+                    check_contract_syntax(contract).map_err(err)?;
+                    near_misses.extend(near_miss_warning(contract).map(|w| (value.span(), w)));
                     if let Some(service) = &t.service {
                         check_provision_name(service).map_err(err)?;
                     }
@@ -338,6 +342,7 @@ impl PluginManifest {
             let key_name = key.as_str();
             let err = |msg: String| file.error(Some(value.span()), format!("`consumes.{key_name}`: {msg}"), None);
             let consume = consume_from(value.get_ref()).map_err(err)?;
+            near_misses.extend(near_miss_warning(&consume.contract).map(|w| (value.span(), w)));
             consumes.insert(key_name.to_string(), consume);
         }
 
@@ -435,7 +440,7 @@ impl PluginManifest {
             build: raw.build,
             run: raw.run,
             secrets: raw.secrets,
-            warnings: parsed.warnings,
+            warnings: parsed.warnings.into_iter().chain(near_misses.into_iter().map(|(span, w)| file.warning(Some(span), w))).collect(),
         })
     }
 }
@@ -529,9 +534,21 @@ optional = ["SLACK_BOT_TOKEN"]
     }
 
     #[test]
-    fn contract_typo_and_bad_default_are_errors() {
-        let err = parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[consumes]\nm = \"MemoryProvidr\"\n").unwrap_err();
-        assert!(err.message.contains("did you mean `MemoryProvider`"), "{}", err.message);
+    fn a_contract_near_a_known_name_is_a_warning_at_its_location() {
+        let m = parse(
+            "[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[provides]\npager = \"PagerProvider\"\n[consumes]\nm = \"MemoryProvidr\"\n",
+        )
+        .unwrap();
+        assert_eq!(m.provides, vec![Provide::new("PagerProvider", None)], "a team's own contract is a contract");
+        assert_eq!(m.consumes["m"].contract, "MemoryProvidr");
+        let notes: Vec<String> = m.warnings.iter().map(|w| format!("{} {}", w.location, w.message)).collect();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].starts_with("plugin.toml:5:9 ") && notes[0].contains("did you mean `AgentProvider`"), "{notes:?}");
+        assert!(notes[1].starts_with("plugin.toml:7:5 ") && notes[1].contains("did you mean `MemoryProvider`"), "{notes:?}");
+    }
+
+    #[test]
+    fn a_bad_default_is_an_error() {
         let err =
             parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[config]\nn = { type = \"integer\", default = \"x\" }\n").unwrap_err();
         assert!(err.message.contains("not of type integer"), "{}", err.message);

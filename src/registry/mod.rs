@@ -239,7 +239,7 @@ pub fn parse_registry(file: &SourceFile) -> RegistryParse {
         match deserialize_table::<EntryFile>(file, Spanned::new(span.clone(), table), &prefix) {
             Ok((raw, u)) => {
                 unknown.extend(u);
-                match entry_from(file, raw, span) {
+                match entry_from(file, raw, span, &mut out.warnings) {
                     Ok(entry) => out.entries.push(entry),
                     Err(errs) => out.errors.extend(errs),
                 }
@@ -260,12 +260,12 @@ pub fn parse_registry(file: &SourceFile) -> RegistryParse {
             ));
         }
     }
-    out.warnings = unknown_key_warnings(file, unknown.clone());
+    out.warnings.extend(unknown_key_warnings(file, unknown.clone()));
     out.unknown = unknown;
     out
 }
 
-fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>) -> Result<IndexEntry, Vec<SpannedError>> {
+fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &mut Vec<Warning>) -> Result<IndexEntry, Vec<SpannedError>> {
     let mut errors = Vec::new();
     let name = raw.name.get_ref().clone();
     let label = format!("plugin `{name}`");
@@ -318,8 +318,13 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>) -> Result<I
     };
     let mut provides = Vec::new();
     for p in &raw.provides {
-        match Provide::parse_checked(p.get_ref()) {
-            Ok(pr) => provides.push(pr),
+        match p.get_ref().parse::<Provide>() {
+            Ok(pr) => {
+                if let Some(w) = crate::contract::near_miss_warning(&pr.contract) {
+                    warnings.push(file.warning(Some(p.span()), format!("{label}: {w}")));
+                }
+                provides.push(pr)
+            }
             Err(e) => errors.push(file.error(Some(p.span()), format!("{label}: `provides`: {e}"), None)),
         }
     }
@@ -329,6 +334,9 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>) -> Result<I
     for (key, value) in &raw.consumes {
         match consume_from(value.get_ref()) {
             Ok(c) => {
+                if let Some(w) = crate::contract::near_miss_warning(&c.contract) {
+                    warnings.push(file.warning(Some(value.span()), format!("{label}: `consumes.{key}`: {w}")));
+                }
                 consumes.insert(key.clone(), c);
             }
             Err(e) => errors.push(file.error(Some(value.span()), format!("{label}: `consumes.{key}`: {e}"), None)),
@@ -480,6 +488,18 @@ yanked = false
         assert_eq!(r.errors[0].location.to_string(), "core.toml:6:11");
         assert!(r.errors[0].message.contains("invalid version `1.x`"));
         assert!(r.errors[1].message.contains("needs `integrity`"));
+    }
+
+    #[test]
+    fn a_teams_own_contract_near_a_known_one_is_a_warning() {
+        let r = parse(
+            "[registry]\nname = \"core\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"g\"\nprovides = [\"PagerProvider\"]\n",
+        );
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.entries[0].provides, [Provide::new("PagerProvider", None)]);
+        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(r.warnings[0].location.to_string(), "core.toml:7:13");
+        assert!(r.warnings[0].message.contains("did you mean `AgentProvider`"), "{}", r.warnings[0].message);
     }
 
     #[test]
