@@ -57,7 +57,7 @@ pub fn effective(pm: &PluginManifest, manifest: &SourceFile, team: Option<&toml:
     }
     let user = user_file(home, &pm.name);
     if user.is_file() {
-        let file = SourceFile::read(&user).map_err(|e| SourceFile::new(&user, "").error(None, e.to_string(), None))?;
+        let file = SourceFile::read(&user).map_err(|e| e.into_spanned(None))?;
         let table: toml::Table = toml::from_str(&file.text).map_err(|e| crate::diagnostic::toml_error(&file, e, None))?;
         layer(pm, &mut out, &table, &file, &[], Origin::User(user.clone()))?;
     }

@@ -27,20 +27,69 @@ impl fmt::Debug for SourceFile {
     }
 }
 
-/// A file could not be read at all.
+/// A file could not be read, or is not UTF-8.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("cannot read {}: {source}", path.display())]
-#[diagnostic(code(paii::io))]
-pub struct ReadError {
-    pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
+pub enum ReadError {
+    #[error("cannot read {}: {source}", path.display())]
+    #[diagnostic(code(paii::io))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not UTF-8: located at the first invalid byte.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Encoding(Box<SpannedError>),
+}
+
+impl ReadError {
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ReadError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+    }
+
+    /// As an error of the file, with `help` for one that cannot be read.
+    pub fn into_spanned(self, help: Option<String>) -> SpannedError {
+        match self {
+            ReadError::Io { path, source } => {
+                SourceFile::new(&path, "").error(None, format!("cannot read {}: {source}", path.display()), help)
+            }
+            ReadError::Encoding(e) => *e,
+        }
+    }
+}
+
+/// The text of a file paii reads: UTF-8, with a leading byte-order mark
+/// dropped (an editor that adds one changes nothing). An invalid byte is an
+/// error at its line and column.
+pub fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, Box<SpannedError>> {
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bad = e.as_bytes()[at];
+        // The prefix is valid, so offsets into the lossy text match the
+        // file's up to the bad byte.
+        let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        Box::new(SourceFile::new(path, shown).error(
+            Some(at..at + '\u{fffd}'.len_utf8()),
+            format!("invalid UTF-8 (byte 0x{bad:02x})"),
+            Some("paii reads UTF-8 files; save this one as UTF-8".into()),
+        ))
+    })
+}
+
+/// Reads a file's text as [`decode`] does.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    let bytes = std::fs::read(path).map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
+    decode(path, bytes).map_err(ReadError::Encoding)
 }
 
 impl SourceFile {
     pub fn read(path: &Path) -> Result<SourceFile, ReadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ReadError { path: path.to_path_buf(), source })?;
-        Ok(SourceFile::new(path, text))
+        Ok(SourceFile::new(path, read_text(path)?))
     }
 
     pub fn new(path: &Path, text: impl Into<Arc<str>>) -> SourceFile {

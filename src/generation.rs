@@ -2,6 +2,7 @@
 //! `$PAII_HOME/generations/<N>/`, and `current`, a symlink to exactly one of
 //! them that is replaced with one atomic rename.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -84,7 +85,7 @@ pub struct Assembly {
     pub fragment: crate::claude::Fragment,
     /// How to run each plugin; `root` is filled in by
     /// [`Generations::create`], which knows the generation's number.
-    pub run: std::collections::BTreeMap<String, crate::dispatch::RunEntry>,
+    pub run: BTreeMap<String, crate::dispatch::RunEntry>,
     /// Hook handlers by event, in plugin order.
     pub handlers: Vec<(crate::event::HookEvent, crate::dispatch::Handler)>,
     pub history_dir: PathBuf,
@@ -93,20 +94,39 @@ pub struct Assembly {
 }
 
 impl Assembly {
-    /// Identifies the assembly's content (independent of its number and parent).
+    /// Identifies the assembly's content (independent of its number and
+    /// parent): sha256 of its JSON serialisation, which is the same for the
+    /// same content whatever compiler built paii (maps are sorted, fields in
+    /// declaration order).
     pub fn content_hash(&self) -> String {
         use sha2::Digest;
-        let text = format!(
-            "{}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{}",
-            self.lock_hash,
-            self.plugins,
-            self.fragment,
-            self.run,
-            self.handlers,
-            self.history_dir,
-            env!("CARGO_PKG_VERSION")
-        );
-        crate::integrity::hex(&sha2::Sha256::digest(text.as_bytes()))
+        #[derive(Serialize)]
+        struct Content<'a> {
+            paii_version: &'a str,
+            lock_hash: &'a str,
+            plugins: &'a [GenerationPlugin],
+            hooks: BTreeMap<&'static str, &'a crate::claude::settings::HookEntry>,
+            links: &'a BTreeMap<String, PathBuf>,
+            mcp_servers: &'a indexmap::IndexMap<String, serde_json::Value>,
+            run: &'a BTreeMap<String, crate::dispatch::RunEntry>,
+            handlers: Vec<(&'static str, &'a crate::dispatch::Handler)>,
+            history_dir: &'a Path,
+        }
+        let content = Content {
+            paii_version: env!("CARGO_PKG_VERSION"),
+            lock_hash: &self.lock_hash,
+            plugins: &self.plugins,
+            hooks: self.fragment.hooks.iter().map(|(e, h)| (e.pascal(), h)).collect(),
+            links: self.fragment.links(),
+            mcp_servers: &self.fragment.mcp_servers,
+            run: &self.run,
+            handlers: self.handlers.iter().map(|(e, h)| (e.kebab(), h)).collect(),
+            history_dir: &self.history_dir,
+        };
+        // Serialising plain data cannot fail; an empty text would only make
+        // the next sync assemble a generation again.
+        let text = serde_json::to_vec(&content).unwrap_or_default();
+        crate::integrity::hex(&sha2::Sha256::digest(&text))
     }
 }
 
@@ -287,6 +307,19 @@ impl Generations {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_content_hash_is_sha256_of_a_stable_json_serialisation() {
+        use sha2::Digest;
+        let a = Assembly { lock_hash: "h1".into(), history_dir: PathBuf::from("/h"), ..Assembly::default() };
+        let text = format!(
+            r#"{{"paii_version":"{}","lock_hash":"h1","plugins":[],"hooks":{{}},"links":{{}},"mcp_servers":{{}},"run":{{}},"handlers":[],"history_dir":"/h"}}"#,
+            env!("CARGO_PKG_VERSION")
+        );
+        assert_eq!(a.content_hash(), crate::integrity::hex(&sha2::Sha256::digest(text.as_bytes())));
+        let b = Assembly { lock_hash: "h2".into(), ..a.clone() };
+        assert_ne!(a.content_hash(), b.content_hash());
+    }
 
     #[test]
     fn generations_count_up_and_rollback_follows_parents() {

@@ -170,8 +170,8 @@ impl Lock {
     pub fn load(path: &Path) -> Result<Option<Lock>, SpannedError> {
         let file = match SourceFile::read(path) {
             Ok(f) => f,
-            Err(e) if e.source.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(SourceFile::new(path, "").error(None, e.to_string(), None)),
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e.into_spanned(None)),
         };
         Lock::parse(&file).map(Some)
     }

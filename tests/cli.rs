@@ -553,3 +553,81 @@ fn located_errors_for_config_defaults_and_paii_version() {
     let out = sb.paii_in("t", &["lock"]).fails();
     assert!(out.stderr.contains("paii.toml:2:1"), "{}", out.stderr);
 }
+
+// ---- encodings -----------------------------------------------------------------
+
+/// A path plugin with config, a secret and a hook, synced from `t/`, with
+/// a user config override and a `.env`.
+fn encoded_sandbox() -> Sandbox {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    sb.write(
+        "plugins/p/plugin.toml",
+        "[plugin]\nname = \"p\"\nversion = \"1.0.0\"\n\n[config]\nn = { type = \"integer\", default = 1 }\n\n[secrets]\noptional = [\"K\"]\n\n[hooks]\nstop = true\n\n[run]\ncommand = [\"h.sh\"]\n",
+    );
+    let h = sb.write("plugins/p/h.sh", "#!/bin/sh\nexit 0\n");
+    std::fs::set_permissions(h, std::fs::Permissions::from_mode(0o755)).unwrap();
+    sb.write("t/paii.toml", "[plugins]\np = { path = \"../plugins/p\" }\n\n[config.p]\nn = 3\n");
+    sb.write("t/registry.toml", "[registry]\nname = \"local\"\n");
+    sb.write("paii-home/config/p.toml", "n = 2\n");
+    sb.write("paii-home/.env", "K=v\n");
+    sb.paii_in("t", &["sync"]).ok();
+    sb
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_its_line_and_column_in_every_file_paii_reads() {
+    let sb = encoded_sandbox();
+    let cases: [(&str, &[&str]); 6] = [
+        ("t/paii.toml", &["sync"]),
+        ("plugins/p/plugin.toml", &["sync"]),
+        ("t/paii.lock", &["sync", "--locked"]),
+        ("paii-home/.env", &["sync"]),
+        ("paii-home/config/p.toml", &["sync"]),
+        ("t/registry.toml", &["registry", "validate", "registry.toml"]),
+    ];
+    for (rel, args) in cases {
+        let path = sb.path(rel);
+        let good = std::fs::read(&path).unwrap();
+        let mut bad = good.clone();
+        bad.extend_from_slice(b"\n# \xff here\n");
+        std::fs::write(&path, &bad).unwrap();
+        let out = sb.paii_in("t", args);
+        assert_eq!(out.code, 1, "{rel}: {}", out.stderr);
+        // `good` ends with a newline: an empty line, then `# \xff`.
+        let line = good.iter().filter(|b| **b == b'\n').count() + 2;
+        let name = std::path::Path::new(rel).file_name().unwrap().to_str().unwrap();
+        assert!(out.stderr.contains(&format!("{name}:{line}:3")), "{rel}: expected {name}:{line}:3 in\n{}", out.stderr);
+        assert!(out.stderr.contains("invalid UTF-8 (byte 0xff)"), "{rel}: {}", out.stderr);
+        std::fs::write(&path, &good).unwrap();
+    }
+    sb.paii_in("t", &["sync", "--locked"]).ok();
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_everywhere_and_is_never_a_change() {
+    let sb = encoded_sandbox();
+    let bom = |rel: &str| {
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend(std::fs::read(sb.path(rel)).unwrap());
+        std::fs::write(sb.path(rel), bytes).unwrap();
+    };
+    // An editor saved the lock with a BOM: the same lock, under --locked too.
+    bom("t/paii.lock");
+    let out = sb.paii_in("t", &["sync", "--locked"]).ok();
+    assert!(out.stderr.contains("nothing changed"), "{}", out.stderr);
+    sb.paii_in("t", &["lock", "--check"]).ok();
+    sb.paii_in("t", &["status"]).ok();
+    assert!(std::fs::read(sb.path("t/paii.lock")).unwrap().starts_with(b"\xEF\xBB\xBF"), "the lock was not rewritten");
+    for rel in ["t/paii.toml", "paii-home/.env", "paii-home/config/p.toml", "t/registry.toml"] {
+        bom(rel);
+    }
+    let out = sb.paii_in("t", &["sync", "--locked"]).ok();
+    assert!(out.stderr.contains("nothing changed"), "{}", out.stderr);
+    let out = sb.paii_in("t", &["config", "get", "p.n", "-o", "json"]).ok();
+    assert_eq!(out.json()[0]["value"], 2, "{}", out.stdout);
+    sb.paii_in("t", &["registry", "validate", "registry.toml"]).ok();
+    // A plugin.toml with a BOM is another tree, and still a plugin.toml.
+    bom("plugins/p/plugin.toml");
+    sb.paii_in("t", &["sync"]).ok();
+}

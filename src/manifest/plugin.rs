@@ -276,7 +276,7 @@ pub fn consume_from(value: &Shorthand<ContractTable>) -> Result<Consume, String>
 
 impl PluginManifest {
     pub fn load(path: &Path) -> Result<PluginManifest, SpannedError> {
-        let file = SourceFile::read(path).map_err(|e| SourceFile::new(path, "").error(None, e.to_string(), None))?;
+        let file = SourceFile::read(path).map_err(|e| e.into_spanned(None))?;
         PluginManifest::parse(&file)
     }
 

@@ -177,13 +177,8 @@ pub enum Requested {
 
 impl Manifest {
     pub fn load(path: &Path) -> Result<Manifest, SpannedError> {
-        let file = SourceFile::read(path).map_err(|e| {
-            SourceFile::new(path, "").error(
-                None,
-                e.to_string(),
-                Some("create one with `paii init`, or point at one with `--manifest PATH`".into()),
-            )
-        })?;
+        let file = SourceFile::read(path)
+            .map_err(|e| e.into_spanned(Some("create one with `paii init`, or point at one with `--manifest PATH`".into())))?;
         Manifest::parse(file)
     }
 

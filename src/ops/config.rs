@@ -136,10 +136,10 @@ pub fn set(ctx: &Context, target: &str, raw: &str) -> Result<Row, Error> {
     let home = crate::paths::paii_home();
     let _guard = ctx.lock_home("config set")?;
     let path = crate::config::user_file(&home, plugin);
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::diagnostic::read_text(&path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(Error::io("cannot read", &path)(e)),
+        Err(e) if e.is_not_found() => String::new(),
+        Err(e) => return Err(e.into_spanned(None).into()),
     };
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         crate::diagnostic::SourceFile::new(&path, text.as_str()).error(e.span(), e.message().to_string(), None)

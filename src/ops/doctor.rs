@@ -64,7 +64,7 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
     let meta = current.and_then(|n| generations.meta(n).ok());
     let store = Store::new(home.join("store"));
     let builder = crate::build::Builder::for_home(&home);
-    let env_keys = crate::secrets::names(&home.join(".env"));
+    let env_keys = crate::secrets::names(&home.join(".env"))?;
     for p in meta.iter().flat_map(|m| &m.plugins) {
         let label = format!("{} {}", p.name, p.version);
         if !p.store_path.is_dir() {

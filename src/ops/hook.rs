@@ -98,7 +98,7 @@ pub fn run(_ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Resul
             }),
         ));
     }
-    let dotenv = crate::dispatch::env::read_dotenv(&home.join(".env"));
+    let dotenv = crate::secrets::read(&home.join(".env"))?;
     let env = dispatch::plugin_env(&table, plugin, entry, "", &dispatch::base_env(), &dotenv)
         .map_err(|e| Error::user(format!("`{plugin}`: {e}"), None))?;
     let mut argv = entry.argv.clone();

@@ -87,15 +87,17 @@ pub fn plan(ctx: &Context, manifest: &Manifest, update: Option<&[String]>) -> Re
 /// branch or tag to its commit).
 pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, offline: bool) -> Result<Planned, Error> {
     let path = manifest.lock_path();
-    let old_text = match std::fs::read(&path) {
-        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| {
-            Error::user(
-                format!("{} is not valid UTF-8 text", path.display()),
-                Some("paii.lock is written by paii only; restore it from version control, or delete it and run `paii lock`".to_string()),
-            )
-        })?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io("cannot read", &path)(e)),
+    // Read as every input is (a byte-order mark is not a change), so that a
+    // lock an editor saved with one is the same lock under --locked.
+    let old_text = match crate::diagnostic::read_text(&path) {
+        Ok(text) => Some(text),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => {
+            return Err(e
+                .into_spanned(None)
+                .with_help("paii.lock is written by paii only; restore it from version control, or delete it and run `paii lock`")
+                .into());
+        }
     };
     let old = match &old_text {
         Some(text) => Some(Lock::parse(&SourceFile::new(&path, text.as_str()))?),

@@ -145,7 +145,7 @@ impl Error {
 /// Writes paii.toml, unless another paii changed it since it was read (the
 /// caller holds the `PAII_HOME` lock).
 pub(crate) fn write_if_unchanged(file: &SourceFile, text: &str) -> Result<(), Error> {
-    if std::fs::read_to_string(&file.path).ok().as_deref() != Some(&*file.text) {
+    if crate::diagnostic::read_text(&file.path).ok().as_deref() != Some(&*file.text) {
         return Err(Error::user(format!("{} changed while this command ran", file.name), Some("run the command again".to_string())));
     }
     crate::fsutil::atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))
@@ -162,7 +162,7 @@ pub(crate) fn table_mut<'a>(doc: &'a mut toml_edit::DocumentMut, key: &str) -> R
 /// Reads a file for editing with toml_edit, keeping the text for messages.
 pub(crate) fn read_for_edit(path: &Path) -> Result<(SourceFile, toml_edit::DocumentMut), Error> {
     let file = SourceFile::read(path)
-        .map_err(|e| Error::user(e.to_string(), Some("create one with `paii init`, or point at one with `--manifest PATH`".to_string())))?;
+        .map_err(|e| e.into_spanned(Some("create one with `paii init`, or point at one with `--manifest PATH`".to_string())))?;
     let doc = file.text.parse::<toml_edit::DocumentMut>().map_err(|e| file.error(e.span(), e.message().to_string(), None))?;
     Ok((file, doc))
 }

@@ -287,9 +287,7 @@ pub fn validate(location: &str, fetch: bool) -> Result<Report, Error> {
         RegistrySource::Path { path: crate::paths::expand(location, &cwd), written: location.to_string() }
     };
     let mut file = match &source {
-        RegistrySource::Path { path, .. } => {
-            SourceFile::read(path).map_err(|e| Error::user(format!("cannot read {location}: {}", e.source), None))?
-        }
+        RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| e.into_spanned(None))?,
         other => {
             // Fetched to a scratch home: validating touches no one's state.
             let scratch = tempfile::tempdir().map_err(Error::io("cannot create a temporary directory in", &std::env::temp_dir()))?;

@@ -23,7 +23,8 @@ pub fn run(ctx: &Context) -> Result<Status, Error> {
     let meta = current.map(|n| generations.meta(n)).transpose()?;
     let mut drift = Vec::new();
     let lock_path = manifest.lock_path();
-    let lock_text = std::fs::read_to_string(&lock_path).ok();
+    // As the lock is read everywhere: a byte-order mark is not a change.
+    let lock_text = crate::diagnostic::read_text(&lock_path).ok();
     match lock_text.as_deref().map(|t| Lock::parse(&crate::diagnostic::SourceFile::new(&lock_path, t))).transpose()? {
         None => drift.push(format!("{} is missing: run `paii lock`", lock_path.display())),
         Some(lock) => {

@@ -291,7 +291,7 @@ pub(crate) fn assemble(
     }
     let runnable: Vec<bool> = commands.iter().map(|c| !c.is_empty()).collect();
     let fragment = Fragment::build(home, &contributions(manifest, manifests, &trees, &runnable))?;
-    let secrets = crate::secrets::names(&home.join(".env"));
+    let secrets = crate::secrets::names(&home.join(".env"))?;
     let mut run = std::collections::BTreeMap::new();
     let mut handlers = Vec::new();
     for (((_p, pm), locked), command) in plugins.iter().zip(manifests).zip(&lock.plugins).zip(commands) {

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::SourceFile;
+use crate::diagnostic::{ReadError, SourceFile, SpannedError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegistrySource {
@@ -70,6 +70,9 @@ pub enum FetchError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Encoding(Box<SpannedError>),
     #[error("registry `{name}` ({source_desc}): {message}")]
     #[diagnostic(help("check the network and `[registries] {name}` in paii.toml; `paii registry update {name}` fetches it again"))]
     Network { name: String, source_desc: String, message: String },
@@ -79,6 +82,15 @@ pub enum FetchError {
     #[error("registry `{name}` ({source_desc}): {kind} registries are not supported by this paii yet")]
     #[diagnostic(help("use a local copy for now: `{name} = {{ path = \"registry.toml\" }}`"))]
     Unsupported { name: String, source_desc: String, kind: &'static str },
+}
+
+impl FetchError {
+    fn read(name: &str, e: ReadError) -> FetchError {
+        match e {
+            ReadError::Io { path, source } => FetchError::Read { name: name.to_string(), path, source },
+            ReadError::Encoding(e) => FetchError::Encoding(e),
+        }
+    }
 }
 
 /// Brings a registry file onto this machine.
@@ -140,8 +152,7 @@ impl RegistryFetcher for NetFetcher {
         if !same_source {
             crate::fsutil::atomic_write(&source_file, desc.as_bytes()).map_err(|e| network(e.to_string()))?;
         }
-        let mut file =
-            SourceFile::read(&copy).map_err(|e| FetchError::Read { name: name.to_string(), path: copy.clone(), source: e.source })?;
+        let mut file = SourceFile::read(&copy).map_err(|e| FetchError::read(name, e))?;
         // Messages name where the registry really lives.
         file.name = format!("{} (registry `{name}`)", crate::diagnostic::display_name(&copy));
         Ok(file)
@@ -156,9 +167,7 @@ impl RegistryFetcher for LocalFetcher {
     fn fetch(&self, name: &str, source: &RegistrySource) -> Result<SourceFile, FetchError> {
         let unsupported = |kind| FetchError::Unsupported { name: name.to_string(), source_desc: source.to_string(), kind };
         match source {
-            RegistrySource::Path { path, .. } => {
-                SourceFile::read(path).map_err(|e| FetchError::Read { name: name.to_string(), path: path.clone(), source: e.source })
-            }
+            RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| FetchError::read(name, e)),
             RegistrySource::Url(_) => Err(unsupported("http(s)")),
             RegistrySource::Git { .. } => Err(unsupported("git")),
             RegistrySource::Marketplace(_) => Err(unsupported("marketplace")),

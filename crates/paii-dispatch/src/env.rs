@@ -42,8 +42,12 @@ pub fn base_env() -> Vec<(String, String)> {
 /// is ignored. The command line checks the file and reports bad lines; the
 /// hot path only reads it.
 pub fn read_dotenv(path: &Path) -> BTreeMap<String, String> {
-    let Ok(bytes) = std::fs::read(path) else { return BTreeMap::new() };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    std::fs::read(path).map(|bytes| parse_dotenv(&bytes)).unwrap_or_default()
+}
+
+/// The keys and values of `.env` text; malformed lines are skipped.
+pub fn parse_dotenv(bytes: &[u8]) -> BTreeMap<String, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     dotenvy::from_read_iter(bytes).flatten().collect()
 }
 
