@@ -22,8 +22,10 @@ const RECIPE_VERSION: &str = "paii-build-1";
 /// Marks a build output (built in place) as finished.
 const COMPLETE: &str = ".paii-complete";
 
-/// `SOURCE_DATE_EPOCH` for every build: 1980-01-01, the zip epoch.
+/// `SOURCE_DATE_EPOCH` for every build, and the time every source file is
+/// given: 1980-01-01, the zip epoch.
 const EPOCH: &str = "315532800";
+const EPOCH_SECS: u64 = 315_532_800;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum BuildError {
@@ -158,31 +160,94 @@ impl Builder {
     }
 }
 
-/// The variables a build may see: everything else is dropped.
+/// What a build keeps of paii's environment: what a toolchain needs to run
+/// and to find its package index or registry with its credentials. Anything
+/// else is dropped, above all what would change the output (`RUSTFLAGS`,
+/// `CARGO_BUILD_*`, `CARGO_PROFILE_*`, `RUSTC_WRAPPER`, `CC`, `CFLAGS`,
+/// `PYTHON*`, `UV_COMPILE_BYTECODE`, `UV_LINK_MODE`, ...); the recipes then
+/// pin their own settings on top (see [`Builder::uv_env`], [`Builder::cargo`]).
+const KEPT_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "TMPDIR",
+    // Where the toolchains and their user configuration are: rustup's and
+    // cargo's homes (`config.toml` and `credentials.toml` there), uv's
+    // `uv.toml` under XDG_CONFIG_HOME or ~/.config, `.netrc`.
+    "CARGO_HOME",
+    "RUSTUP_HOME",
+    "RUSTUP_TOOLCHAIN",
+    "XDG_CONFIG_HOME",
+    "NETRC",
+    // The network: proxies and CAs.
+    "http_proxy",
+    "https_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "ALL_PROXY",
+    "all_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "SSL_CLIENT_CERT",
+    // git dependencies over ssh.
+    "SSH_AUTH_SOCK",
+    "GIT_SSH",
+    "GIT_SSH_COMMAND",
+    // uv's indexes and their credentials (`UV_INDEX_<NAME>_USERNAME` and
+    // `_PASSWORD` are matched by the prefixes below).
+    "UV_INDEX",
+    "UV_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_EXTRA_INDEX_URL",
+    "UV_FIND_LINKS",
+    "UV_INDEX_STRATEGY",
+    "UV_KEYRING_PROVIDER",
+    "UV_INSECURE_HOST",
+    "UV_NATIVE_TLS",
+    "UV_HTTP_TIMEOUT",
+    "UV_CONFIG_FILE",
+    // pip's, which `type = "pip"` builds hand to uv (see `pip_index_env`).
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_KEYRING_PROVIDER",
+    "PYTHON_KEYRING_BACKEND",
+    // cargo's registries, source replacement and tokens.
+    "CARGO_REGISTRY_TOKEN",
+    "CARGO_REGISTRY_DEFAULT",
+    "CARGO_REGISTRY_CREDENTIAL_PROVIDER",
+    "CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS",
+];
+const KEPT_PREFIXES: &[&str] = &["UV_INDEX_", "CARGO_REGISTRIES_", "CARGO_SOURCE_", "CARGO_NET_", "CARGO_HTTP_", "KEYRING_"];
+
+/// Whether a build keeps the variable `key` (see [`KEPT_ENV`]).
+fn kept(key: &str) -> bool {
+    KEPT_ENV.contains(&key) || KEPT_PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
+/// A build's environment: what [`kept`] allows of paii's, plus the fixed
+/// settings that make outputs the same everywhere.
 fn clean_env(cmd: &mut Command) {
     cmd.env_clear();
-    for key in [
-        "PATH",
-        "HOME",
-        "CARGO_HOME",
-        "RUSTUP_HOME",
-        "RUSTUP_TOOLCHAIN",
-        "http_proxy",
-        "https_proxy",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "no_proxy",
-        "NO_PROXY",
-        "ALL_PROXY",
-        "all_proxy",
-        "SSL_CERT_FILE",
-        "SSL_CERT_DIR",
-    ] {
-        if let Some(v) = std::env::var_os(key) {
-            cmd.env(key, v);
+    for (key, value) in std::env::vars_os() {
+        if key.to_str().is_some_and(kept) {
+            cmd.env(key, value);
         }
     }
     cmd.env("SOURCE_DATE_EPOCH", EPOCH).env("LC_ALL", "C").env("TZ", "UTC");
+}
+
+/// pip's index settings for `uv pip install`, which reads only uv's own:
+/// `PIP_INDEX_URL` and `PIP_EXTRA_INDEX_URL` become `UV_INDEX_URL` and
+/// `UV_EXTRA_INDEX_URL` unless those are set.
+fn pip_index_env(cmd: &mut Command) {
+    for (pip, uv) in [("PIP_INDEX_URL", "UV_INDEX_URL"), ("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL")] {
+        if let Some(v) = std::env::var_os(pip).filter(|_| std::env::var_os(uv).is_none()) {
+            cmd.env(uv, v);
+        }
+    }
 }
 
 impl Builder {
@@ -260,6 +325,9 @@ impl Builder {
         let src = work.join("src");
         fs::create_dir(&src).map_err(|e| io(name, "create a build directory", e))?;
         crate::source::copy_tree(&source.path, &src).map_err(|e| io(name, "copy the source", e))?;
+        // The store keeps no timestamps; tools that record the source's
+        // (uv's `uv_cache.json`) see the same one in every build.
+        set_mtimes(&src, std::time::UNIX_EPOCH + std::time::Duration::from_secs(EPOCH_SECS)).map_err(|e| io(name, "date the source", e))?;
         match pm.build.kind {
             BuildType::Cargo => self.cargo(pm, &src, work, dest, log)?,
             BuildType::Uv => self.uv(pm, &src, dest, log, &tools[0], &tools[1])?,
@@ -282,9 +350,20 @@ impl Builder {
         }
     }
 
-    fn work_dir(&self, name: &str) -> Result<tempfile::TempDir, BuildError> {
+    /// The build directory of the output `key`: named by the key, not at
+    /// random, so that paths a build records (a uv project's
+    /// `direct_url.json` names its source) are the same in every build of
+    /// it. Builds run under the `PAII_HOME` lock, one per key at a time; one
+    /// a killed run left is removed first.
+    fn work_dir(&self, name: &str, key: &str) -> Result<tempfile::TempDir, BuildError> {
         fs::create_dir_all(self.store.root()).map_err(|e| io(name, "create the store", e))?;
-        tempfile::Builder::new().prefix(".tmp-build-").tempdir_in(self.store.root()).map_err(|e| io(name, "create a build directory", e))
+        let prefix = format!(".tmp-build-{key}");
+        remove_tree(&self.store.root().join(&prefix))?;
+        tempfile::Builder::new()
+            .prefix(&prefix)
+            .rand_bytes(0)
+            .tempdir_in(self.store.root())
+            .map_err(|e| io(name, "create a build directory", e))
     }
 
     fn log_path(&self, pm: &PluginManifest) -> Result<PathBuf, BuildError> {
@@ -304,7 +383,7 @@ impl Builder {
         remove_tree(&out)?;
         let log = self.log_path(pm)?;
         let _ = fs::remove_file(&log);
-        let work = self.work_dir(name)?;
+        let work = self.work_dir(name, &key)?;
         // Cargo's output is assembled aside and renamed into place; a venv
         // must be built where it will live, so it is marked complete last.
         let in_place = pm.build.kind != BuildType::Cargo;
@@ -340,25 +419,21 @@ impl Builder {
     }
 
     /// `paii build --check`: builds `pm` again into a temporary directory and
-    /// lists the files whose content, kind or executable bit differ from the
-    /// store's output. Nothing is excluded.
-    pub fn check(&self, pm: &PluginManifest, source: &StorePath) -> Result<Option<Vec<String>>, BuildError> {
+    /// compares the two outputs file by file (nothing is excluded). A venv
+    /// records the path it was built at, so a file whose only difference is
+    /// that path (the rebuild's instead of the output's) is the same modulo
+    /// location, and so is a wheel's `RECORD` whose only differences are the
+    /// hashes and sizes of such files.
+    pub fn check(&self, pm: &PluginManifest, source: &StorePath) -> Result<Option<Comparison>, BuildError> {
         let Some(built) = self.build(pm, source)? else { return Ok(None) };
-        let Some((tools, _, _)) = self.plan(pm, source)? else { return Ok(None) };
-        let work = self.work_dir(&pm.name)?;
+        let Some((tools, key, _)) = self.plan(pm, source)? else { return Ok(None) };
+        let work = self.work_dir(&pm.name, &key)?;
         let dest = work.path().join("out");
         let log = self.log_path(pm)?;
         self.run_recipe(pm, source, &tools, work.path(), &dest, &log)?;
-        let mut a = BTreeMap::new();
-        let mut b = BTreeMap::new();
-        tree_digest(&built.path, Path::new(""), &mut a).map_err(|e| io(&pm.name, "read the store's output", e))?;
-        tree_digest(&dest, Path::new(""), &mut b).map_err(|e| io(&pm.name, "read the rebuilt output", e))?;
-        a.remove(COMPLETE);
-        let mut differ: Vec<String> = a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).cloned().collect();
-        differ.sort();
-        differ.dedup();
+        let comparison = compare_outputs(&built.path, &dest).map_err(|e| io(&pm.name, "compare the outputs", e))?;
         remove_tree(&dest)?;
-        Ok(Some(differ))
+        Ok(Some(comparison))
     }
 
     fn cargo(&self, pm: &PluginManifest, src: &Path, work: &Path, out: &Path, log: &Path) -> Result<(), BuildError> {
@@ -403,11 +478,17 @@ impl Builder {
         Ok(())
     }
 
+    /// uv's environment: the user's configuration (`uv.toml`, index and
+    /// credential variables) is read, and the settings that change what
+    /// ends up in the venv are pinned over it: no bytecode, no Python
+    /// downloads, files copied out of the cache (a symlinked or hard-linked
+    /// venv would share what the store makes read-only), paii's own cache,
+    /// the interpreter paii identified.
     fn uv_env(&self, cmd: &mut Command, python: &Tool) {
         clean_env(cmd);
         cmd.env("UV_PYTHON_DOWNLOADS", "never")
             .env("UV_COMPILE_BYTECODE", "0")
-            .env("UV_NO_CONFIG", "1")
+            .env("UV_LINK_MODE", "copy")
             .env("UV_CACHE_DIR", self.cache.join("uv"))
             .env("UV_PYTHON", &python.path);
     }
@@ -451,6 +532,7 @@ impl Builder {
         run_logged(name, "uv", cmd, log)?;
         let mut cmd = Command::new(&uv.path);
         self.uv_env(&mut cmd, python);
+        pip_index_env(&mut cmd);
         cmd.args(["pip", "install", "--no-progress", "--python"]).arg(venv.join("bin/python")).arg("-r").arg(&file);
         if text.contains("--hash") {
             cmd.arg("--require-hashes");
@@ -459,8 +541,116 @@ impl Builder {
     }
 }
 
-/// Path -> (kind, executable, sha256 of content or link target).
-fn tree_digest(root: &Path, rel: &Path, out: &mut BTreeMap<String, String>) -> std::io::Result<()> {
+/// What `paii build --check` found.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Comparison {
+    /// Files that a second build produced differently.
+    pub differ: Vec<String>,
+    /// Files that differ only by the path the output was built at.
+    pub relocated: Vec<String>,
+    /// Files that differ only by a time the installer recorded: uv's
+    /// `uv_cache.json` holds the source's change time (ctime), which no one
+    /// can set.
+    pub timestamped: Vec<String>,
+}
+
+/// Compares a store output with a rebuild of it at another path.
+fn compare_outputs(original: &Path, rebuilt: &Path) -> std::io::Result<Comparison> {
+    let (mut a, mut b) = (BTreeMap::new(), BTreeMap::new());
+    tree_entries(original, Path::new(""), &mut a)?;
+    tree_entries(rebuilt, Path::new(""), &mut b)?;
+    a.remove(COMPLETE);
+    let (from, to) = (rebuilt.as_os_str().as_encoded_bytes(), original.as_os_str().as_encoded_bytes());
+    let mut out = Comparison::default();
+    let mut records = Vec::new();
+    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    for name in names {
+        match (a.get(name), b.get(name)) {
+            (Some(x), Some(y)) if x == y => {}
+            (Some(Entry::File(exec_a, bytes_a)), Some(Entry::File(exec_b, bytes_b))) if exec_a == exec_b => {
+                if replace_bytes(bytes_b, from, to) == *bytes_a {
+                    out.relocated.push(name.clone());
+                } else if name.ends_with(".dist-info/uv_cache.json") && without_times(bytes_a) == without_times(bytes_b) {
+                    out.timestamped.push(name.clone());
+                } else if name.ends_with(".dist-info/RECORD") {
+                    records.push((name.clone(), bytes_a.clone(), bytes_b.clone()));
+                } else {
+                    out.differ.push(name.clone());
+                }
+            }
+            _ => out.differ.push(name.clone()),
+        }
+    }
+    // A RECORD lists each installed file's hash and size: for a relocated
+    // or timestamped file those differ, and nothing else may.
+    for (name, x, y) in records {
+        let site = Path::new(&name).parent().and_then(Path::parent).unwrap_or(Path::new(""));
+        let (x, y) = (String::from_utf8_lossy(&x), String::from_utf8_lossy(&y));
+        let same = x.lines().count() == y.lines().count()
+            && x.lines().zip(y.lines()).all(|(l, r)| {
+                let (lp, rp) = (l.split(',').next(), r.split(',').next());
+                let explained = |p: &str| {
+                    let file = crate::paths::normalize(&site.join(p)).display().to_string();
+                    out.relocated.contains(&file) || out.timestamped.contains(&file)
+                };
+                l == r || (lp == rp && lp.is_some_and(explained))
+            });
+        if same { out.relocated.push(name) } else { out.differ.push(name) }
+    }
+    out.relocated.sort();
+    out.timestamped.sort();
+    Ok(out)
+}
+
+/// A JSON document with every `secs_since_epoch` and `nanos_since_epoch`
+/// set to 0 (`None` when it is not JSON).
+fn without_times(bytes: &[u8]) -> Option<serde_json::Value> {
+    fn zero(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    if k == "secs_since_epoch" || k == "nanos_since_epoch" {
+                        *v = serde_json::Value::from(0);
+                    } else {
+                        zero(v);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(zero),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::from_slice(bytes).ok()?;
+    zero(&mut v);
+    Some(v)
+}
+
+/// `bytes` with every occurrence of `from` replaced by `to`.
+fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if !from.is_empty() && bytes[i..].starts_with(from) {
+            out.extend_from_slice(to);
+            i += from.len();
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// One entry of an output tree, as `--check` compares it.
+#[derive(Debug, PartialEq, Eq)]
+enum Entry {
+    Dir,
+    Link(PathBuf),
+    /// Executable bit and content.
+    File(bool, Vec<u8>),
+}
+
+fn tree_entries(root: &Path, rel: &Path, out: &mut BTreeMap<String, Entry>) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     for entry in fs::read_dir(root.join(rel))? {
         let entry = entry?;
@@ -469,17 +659,30 @@ fn tree_digest(root: &Path, rel: &Path, out: &mut BTreeMap<String, String>) -> s
         let ft = entry.file_type()?;
         let key = rel.display().to_string();
         if ft.is_symlink() {
-            out.insert(key, format!("link {}", fs::read_link(&path)?.display()));
+            out.insert(key, Entry::Link(fs::read_link(&path)?));
         } else if ft.is_dir() {
-            out.insert(key, "dir".into());
-            tree_digest(root, &rel, out)?;
+            out.insert(key, Entry::Dir);
+            tree_entries(root, &rel, out)?;
         } else {
             let exec = fs::metadata(&path)?.permissions().mode() & 0o100 != 0;
-            let digest = crate::integrity::hex(&Sha256::digest(fs::read(&path)?));
-            out.insert(key, format!("file {exec} {digest}"));
+            out.insert(key, Entry::File(exec, fs::read(&path)?));
         }
     }
     Ok(())
+}
+
+/// Gives every file and directory under `root` (and `root`) the time `t`.
+fn set_mtimes(root: &Path, t: std::time::SystemTime) -> std::io::Result<()> {
+    for entry in fs::read_dir(root)? {
+        let entry = entry?;
+        let ft = entry.file_type()?;
+        if ft.is_dir() {
+            set_mtimes(&entry.path(), t)?;
+        } else if ft.is_file() {
+            fs::File::open(entry.path())?.set_modified(t)?;
+        }
+    }
+    fs::File::open(root)?.set_modified(t)
 }
 
 /// Flushes the file system holding `dir` (one syscall, where a venv has
@@ -521,7 +724,16 @@ fn io(name: &str, what: &str, source: std::io::Error) -> BuildError {
 fn run_logged(name: &str, tool: &'static str, mut cmd: Command, log: &Path) -> Result<(), BuildError> {
     use std::io::Write;
     let mut file = fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| io(name, "open the build log", e))?;
-    let _ = writeln!(file, "$ {cmd:?}");
+    // The command and the names of the variables it was given: values may
+    // be credentials (a `Command`'s Debug form would print them).
+    let vars: Vec<String> = cmd.get_envs().filter(|(_, v)| v.is_some()).map(|(k, _)| k.to_string_lossy().into_owned()).collect();
+    let _ = writeln!(
+        file,
+        "$ {} {}\n  (environment: {})",
+        cmd.get_program().to_string_lossy(),
+        cmd.get_args().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
+        vars.join(", ")
+    );
     let err_file = file.try_clone().map_err(|e| io(name, "open the build log", e))?;
     // A build tool must not outlive a killed paii: it would go on writing
     // into an output the next run rebuilds.

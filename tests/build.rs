@@ -158,15 +158,25 @@ fn paii_build_builds_named_plugins_without_touching_the_lock() {
 }
 
 #[test]
-fn build_check_proves_rust_reproducible_and_names_venv_files_that_are_not() {
+fn build_check_proves_rust_builds_identical_and_venvs_identical_but_for_their_path() {
     let (sb, _) = shared();
     let out = sb.paii_in("t", &["build", "guard", "--check"]).ok();
-    assert!(out.stdout.contains("guard 0.1.0: reproducible"), "{}", out.stdout);
-    let out = sb.paii_in("t", &["build", "tally", "--check", "-o", "json"]).fails().json();
-    let differ: Vec<&str> = out[0]["differ"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    // A venv records its own path: only those files may differ.
-    assert!(!differ.is_empty());
-    assert!(differ.iter().all(|f| f.starts_with(".venv/bin/activate")), "{differ:?}");
+    assert!(out.stdout.contains("guard 0.1.0: reproducible (a second build is identical)"), "{}", out.stdout);
+    let out = sb.paii_in("t", &["build", "tally", "notes", "--check", "-o", "json"]).ok().json();
+    for c in out.as_array().unwrap() {
+        assert_eq!(c["differ"], serde_json::json!([]), "{c:#}");
+        let relocated: Vec<&str> = c["relocated"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        // A venv records its own path: the activation scripts, console
+        // scripts' shebangs, and the RECORD that hashes those scripts.
+        assert!(relocated.iter().any(|f| f.starts_with(".venv/bin/activate")), "{relocated:?}");
+        assert!(relocated.iter().all(|f| f.starts_with(".venv/bin/") || f.ends_with(".dist-info/RECORD")), "{}: {relocated:?}", c["name"]);
+    }
+    let out = sb.paii_in("t", &["build", "notes", "--check"]).ok();
+    assert!(
+        out.stdout.contains("notes 0.1.0: reproducible (a second build is identical but for the path it was built at"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -267,7 +277,7 @@ fn a_killed_build_leaves_no_builder_running_and_the_next_sync_finishes() {
         sb.command(&sb.path("t"), &["sync"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
     let log = sb.home().join("logs/build/notes-0.1.0.log");
     let started = std::time::Instant::now();
-    while !std::fs::read_to_string(&log).unwrap_or_default().contains("\"sync\"") {
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains(" sync --locked") {
         assert!(started.elapsed() < std::time::Duration::from_secs(60), "the build never started");
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
@@ -313,4 +323,224 @@ fn a_bare_command_name_finds_a_uv_projects_console_script() {
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["handlers"][0]["plugin"], "notes", "{v:#}");
     assert_eq!(v["handlers"][0]["exit"], 0, "{v:#}");
+}
+
+// ---- private package indexes -------------------------------------------------
+
+const INDEX_USER: &str = "builder";
+const INDEX_PASSWORD: &str = "s3cret-index-password";
+const REGISTRY_TOKEN: &str = "s3cret-registry-token";
+
+/// A pure-Python wheel of `privpkg` 1.0.0 with a console script, made with
+/// python3's zipfile: (file name, bytes).
+fn wheel(dir: &Path) -> (String, Vec<u8>) {
+    let script = r#"
+import base64, hashlib, sys, zipfile
+name = "privpkg-1.0.0-py3-none-any.whl"
+files = {
+    "privpkg/__init__.py": "def main():\n    import sys\n    sys.stdin.read()\n    print('privpkg: from the private index')\n",
+    "privpkg-1.0.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: privpkg\nVersion: 1.0.0\n",
+    "privpkg-1.0.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: paii-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    "privpkg-1.0.0.dist-info/entry_points.txt": "[console_scripts]\nprivpkg = privpkg:main\n",
+}
+record = []
+for path, text in files.items():
+    data = text.encode()
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    record.append(f"{path},sha256={digest},{len(data)}")
+record.append("privpkg-1.0.0.dist-info/RECORD,,")
+files["privpkg-1.0.0.dist-info/RECORD"] = "\n".join(record) + "\n"
+with zipfile.ZipFile(sys.argv[1] + "/" + name, "w") as z:
+    for path, text in files.items():
+        info = zipfile.ZipInfo(path, date_time=(2026, 1, 1, 0, 0, 0))
+        z.writestr(info, text)
+print(name)
+"#;
+    std::fs::create_dir_all(dir).unwrap();
+    let out = std::process::Command::new("python3").arg("-c").arg(script).arg(dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let name = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let bytes = std::fs::read(dir.join(&name)).unwrap();
+    (name, bytes)
+}
+
+/// A `.crate` of `privcrate` 0.1.0 made by `cargo package`: (bytes, sha256).
+fn private_crate(dir: &Path) -> (Vec<u8>, String) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"privcrate\"\nversion = \"0.1.0\"\nedition = \"2021\"\ndescription = \"test\"\nlicense = \"MIT\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/lib.rs"), "pub fn greeting() -> &'static str {\n    \"privcrate: from the private registry\"\n}\n")
+        .unwrap();
+    let out = std::process::Command::new("cargo")
+        .args(["package", "--no-verify", "--allow-dirty", "--offline", "--quiet"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(dir.join("target/package/privcrate-0.1.0.crate")).unwrap();
+    use sha2::Digest;
+    let sum = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    (bytes, sum)
+}
+
+/// Plugins whose dependencies exist only on private servers on 127.0.0.1:
+/// a uv project on a simple index behind basic auth (credentials through
+/// uv's `UV_INDEX_<NAME>_USERNAME`/`_PASSWORD`), a pip plugin on the same
+/// index (`PIP_INDEX_URL` with the credentials in it), and a cargo plugin on
+/// an alternative sparse registry that requires a token
+/// (`CARGO_REGISTRIES_<NAME>_INDEX`/`_TOKEN`/`_CREDENTIAL_PROVIDER`). All
+/// three build `--locked`,
+/// `paii build --check` passes, and no credential is left in a log, the
+/// store or a generation.
+#[test]
+fn builds_reach_private_indexes_with_credentials_from_the_environment() {
+    use common::{HttpServer, Reply};
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let (wheel_name, wheel_bytes) = wheel(&sb.path("wheels"));
+    use sha2::Digest;
+    let wheel_sha: String = sha2::Sha256::digest(&wheel_bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let page = format!("<!DOCTYPE html><html><body><a href=\"{wheel_name}#sha256={wheel_sha}\">{wheel_name}</a></body></html>\n");
+    let (crate_bytes, crate_sum) = private_crate(&sb.path("privcrate"));
+    let entry =
+        format!("{{\"name\":\"privcrate\",\"vers\":\"0.1.0\",\"deps\":[],\"cksum\":\"{crate_sum}\",\"features\":{{}},\"yanked\":false}}\n");
+    let basic = |b: Vec<u8>| Reply::Auth(INDEX_USER.into(), INDEX_PASSWORD.into(), b);
+    let token = |b: Vec<u8>| Reply::Token(REGISTRY_TOKEN.into(), b);
+    // The port must be known for config.json: bind, then serve.
+    let port = common::free_port();
+    let config = format!("{{\"dl\":\"http://127.0.0.1:{port}/dl/{{crate}}/{{version}}\",\"auth-required\":true}}");
+    let server = HttpServer::start_on(
+        port,
+        vec![
+            ("/simple/privpkg/", basic(page.clone().into_bytes())),
+            ("/simple/privpkg", basic(page.into_bytes())),
+            (&format!("/simple/privpkg/{wheel_name}"), basic(wheel_bytes)),
+            ("/index/config.json", token(config.into_bytes())),
+            ("/index/pr/iv/privcrate", token(entry.into_bytes())),
+            ("/dl/privcrate/0.1.0", token(crate_bytes)),
+        ],
+    );
+    let index = format!("http://127.0.0.1:{port}/simple");
+    let creds: Vec<(String, String)> = vec![
+        ("UV_INDEX_PRIVATE_USERNAME".into(), INDEX_USER.into()),
+        ("UV_INDEX_PRIVATE_PASSWORD".into(), INDEX_PASSWORD.into()),
+        ("PIP_INDEX_URL".into(), format!("http://{INDEX_USER}:{INDEX_PASSWORD}@127.0.0.1:{port}/simple")),
+        ("CARGO_REGISTRIES_PRIVATE_INDEX".into(), format!("sparse+http://127.0.0.1:{port}/index/")),
+        ("CARGO_REGISTRIES_PRIVATE_TOKEN".into(), REGISTRY_TOKEN.into()),
+        ("CARGO_REGISTRIES_PRIVATE_CREDENTIAL_PROVIDER".into(), "cargo:token".into()),
+    ];
+
+    // The uv plugin: a virtual project whose one dependency is on the index.
+    sb.write(
+        "plugins/pyprivate/pyproject.toml",
+        &format!(
+            "[project]\nname = \"pyprivate\"\nversion = \"0.1.0\"\nrequires-python = \">=3.9\"\ndependencies = [\"privpkg==1.0.0\"]\n\n\
+             [tool.uv]\npackage = false\n\n[[tool.uv.index]]\nname = \"private\"\nurl = \"{index}\"\ndefault = true\n"
+        ),
+    );
+    sb.write(
+        "plugins/pyprivate/plugin.toml",
+        "[plugin]\nname = \"pyprivate\"\nversion = \"0.1.0\"\n\n[hooks]\nstop = true\n\n[build]\ntype = \"uv\"\n\n[run]\ncommand = [\"privpkg\"]\n",
+    );
+    let lock = std::process::Command::new("uv")
+        .args(["lock", "--quiet"])
+        .current_dir(sb.path("plugins/pyprivate"))
+        .envs(creds.iter().map(|(k, v)| (k, v)))
+        .env("UV_CACHE_DIR", sb.path("uv-cache"))
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .output()
+        .unwrap();
+    assert!(lock.status.success(), "uv lock: {}", String::from_utf8_lossy(&lock.stderr));
+
+    // The pip plugin: hash-pinned requirements, the index from PIP_INDEX_URL.
+    sb.write("plugins/pipprivate/requirements.txt", &format!("privpkg==1.0.0 --hash=sha256:{wheel_sha}\n"));
+    sb.write(
+        "plugins/pipprivate/plugin.toml",
+        "[plugin]\nname = \"pipprivate\"\nversion = \"0.1.0\"\n\n[hooks]\nstop = true\n\n[build]\ntype = \"pip\"\n\n[run]\ncommand = [\"privpkg\"]\n",
+    );
+
+    // The cargo plugin: its dependency comes from the `private` registry.
+    sb.write(
+        "plugins/rsprivate/Cargo.toml",
+        "[package]\nname = \"rsprivate\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nprivcrate = { version = \"0.1\", registry = \"private\" }\n\n[workspace]\n",
+    );
+    sb.write(
+        "plugins/rsprivate/src/main.rs",
+        "fn main() {\n    let mut s = String::new();\n    let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut s);\n    println!(\"{}\", privcrate::greeting());\n}\n",
+    );
+    sb.write(
+        "plugins/rsprivate/plugin.toml",
+        "[plugin]\nname = \"rsprivate\"\nversion = \"0.1.0\"\n\n[hooks]\nstop = true\n\n[build]\ntype = \"cargo\"\n",
+    );
+    let generate = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--quiet"])
+        .current_dir(sb.path("plugins/rsprivate"))
+        .envs(creds.iter().map(|(k, v)| (k, v)))
+        .env("CARGO_HOME", sb.path("cargo-home"))
+        .output()
+        .unwrap();
+    assert!(generate.status.success(), "cargo generate-lockfile: {}", String::from_utf8_lossy(&generate.stderr));
+    for dir in ["pyprivate", "pipprivate", "rsprivate"] {
+        std::fs::set_permissions(sb.path(&format!("plugins/{dir}")), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    sb.write(
+        "t/paii.toml",
+        "[plugins]\npyprivate = { path = \"../plugins/pyprivate\" }\npipprivate = { path = \"../plugins/pipprivate\" }\nrsprivate = { path = \"../plugins/rsprivate\" }\n",
+    );
+
+    let paii = |args: &[&str]| {
+        let mut cmd = sb.command(&sb.path("t"), args);
+        cmd.envs(creds.iter().map(|(k, v)| (k, v)));
+        // A throwaway cargo home: the private crate comes from the registry,
+        // not from the machine's cache.
+        cmd.env("CARGO_HOME", sb.path("cargo-home"));
+        common::run(cmd.output().unwrap())
+    };
+    let out = paii(&["sync"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(server.hits("/dl/privcrate/0.1.0") >= 1 && server.hits(&format!("/simple/privpkg/{wheel_name}")) >= 1);
+    let home = sb.home();
+    let py = &outputs(&home, "-pyprivate-0.1.0-build")[0];
+    assert_eq!(run(&py.join(".venv/bin/privpkg"), &[]), "privpkg: from the private index");
+    let pip = &outputs(&home, "-pipprivate-0.1.0-build")[0];
+    assert_eq!(run(&pip.join(".venv/bin/privpkg"), &[]), "privpkg: from the private index");
+    let rs = &outputs(&home, "-rsprivate-0.1.0-build")[0];
+    assert_eq!(run(&rs.join("bin/rsprivate"), &[]), "privcrate: from the private registry");
+
+    let check = paii(&["build", "--check", "-o", "json"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    let checked: serde_json::Value = serde_json::from_str(&check.stdout).unwrap();
+    assert_eq!(checked.as_array().unwrap().len(), 3);
+    for c in checked.as_array().unwrap() {
+        assert_eq!(c["differ"], serde_json::json!([]), "{c:#}");
+    }
+
+    // No credential in what paii keeps: logs, the store, generations.
+    for dir in ["logs", "store", "generations"] {
+        for secret in [INDEX_PASSWORD, REGISTRY_TOKEN] {
+            let found = grep(&home.join(dir), secret.as_bytes());
+            assert!(found.is_empty(), "{secret} is in {found:?}");
+        }
+    }
+    drop(server);
+}
+
+/// Files under `dir` (not following links) whose bytes contain `needle`.
+fn grep(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    for e in entries.flatten() {
+        let p = e.path();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            found.extend(grep(&p, needle));
+        } else if ft.is_file() && std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
+            found.push(p);
+        }
+    }
+    found
 }

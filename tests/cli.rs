@@ -480,7 +480,7 @@ fn lock_that_is_not_utf8_is_an_error_and_is_kept() {
     std::fs::write(sb.team().join("paii.lock"), b"version = 1\n\xff\xfe garbage\n").unwrap();
     for args in [&["lock"][..], &["lock", "--check"]] {
         let out = sb.paii(args).fails();
-        assert!(out.stderr.contains("not valid UTF-8"), "{}", out.stderr);
+        assert!(out.stderr.contains("paii.lock:2:1: invalid UTF-8 (byte 0xff)"), "{}", out.stderr);
     }
     assert_eq!(std::fs::read(sb.team().join("paii.lock")).unwrap(), b"version = 1\n\xff\xfe garbage\n");
 }

@@ -353,8 +353,16 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
                 p.json(&checked);
             } else {
                 for c in &checked {
-                    if c.differ.is_empty() {
+                    if c.differ.is_empty() && c.relocated.is_empty() && c.timestamped.is_empty() {
                         println!("{} {}: reproducible (a second build is identical)", c.name, c.version);
+                    } else if c.differ.is_empty() {
+                        println!(
+                            "{} {}: reproducible (a second build is identical but for the path it was built at, in {} file(s), and times the installer recorded, in {})",
+                            c.name,
+                            c.version,
+                            c.relocated.len(),
+                            c.timestamped.len()
+                        );
                     } else {
                         println!("{} {}: {} file(s) differ in a second build:", c.name, c.version, c.differ.len());
                         for f in &c.differ {

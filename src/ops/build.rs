@@ -15,6 +15,10 @@ pub struct Checked {
     pub version: String,
     /// Files of the output that a second build produced differently.
     pub differ: Vec<String>,
+    /// Files that differ only by the path the output was built at (a venv's).
+    pub relocated: Vec<String>,
+    /// Files that differ only by a time the installer recorded.
+    pub timestamped: Vec<String>,
 }
 
 pub fn run(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<SyncedPlugin>, Error> {
@@ -31,8 +35,14 @@ pub fn check(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<Checked
     let mut out = Vec::new();
     for (p, entry) in plugins.iter().zip(&sources) {
         let pm = crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml"))?;
-        if let Some(differ) = builder.check(&pm, entry)? {
-            out.push(Checked { name: p.name.clone(), version: p.version.clone(), differ });
+        if let Some(c) = builder.check(&pm, entry)? {
+            out.push(Checked {
+                name: p.name.clone(),
+                version: p.version.clone(),
+                differ: c.differ,
+                relocated: c.relocated,
+                timestamped: c.timestamped,
+            });
         }
     }
     Ok(out)

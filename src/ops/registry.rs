@@ -287,7 +287,11 @@ pub fn validate(location: &str, fetch: bool) -> Result<Report, Error> {
         RegistrySource::Path { path: crate::paths::expand(location, &cwd), written: location.to_string() }
     };
     let mut file = match &source {
-        RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| e.into_spanned(None))?,
+        RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| match e {
+            // Named as it was given, as compilers do.
+            crate::diagnostic::ReadError::Io { source, .. } => Error::user(format!("cannot read {location}: {source}"), None),
+            other => other.into_spanned(None).into(),
+        })?,
         other => {
             // Fetched to a scratch home: validating touches no one's state.
             let scratch = tempfile::tempdir().map_err(Error::io("cannot create a temporary directory in", &std::env::temp_dir()))?;

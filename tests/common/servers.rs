@@ -116,6 +116,9 @@ pub enum Reply {
     Slow(Vec<u8>, usize, u64),
     /// Require basic auth `user:password`.
     Auth(String, String, Vec<u8>),
+    /// Require `Authorization: <token>` exactly (cargo's registry auth);
+    /// without it, 401 with `WWW-Authenticate: Cargo`.
+    Token(String, Vec<u8>),
 }
 
 /// An HTTP/1.1 server on 127.0.0.1 that serves fixed replies, one request
@@ -130,9 +133,14 @@ pub struct HttpServer {
 
 impl HttpServer {
     pub fn start(routes: Vec<(&str, Reply)>) -> HttpServer {
+        HttpServer::start_on(0, routes)
+    }
+
+    /// On `port` (0: any free one), for replies that must name the server.
+    pub fn start_on(port: u16, routes: Vec<(&str, Reply)>) -> HttpServer {
         use std::io::{BufRead, BufReader, Write};
         use std::sync::atomic::Ordering;
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
         listener.set_nonblocking(true).unwrap();
         let port = listener.local_addr().unwrap().port();
         let routes: std::collections::HashMap<String, Reply> = routes.into_iter().map(|(p, r)| (p.to_string(), r)).collect();
@@ -175,8 +183,19 @@ impl HttpServer {
                         *c
                     };
                     let mut w = stream;
+                    // Clients that care (a package index's) get a type guessed from the body.
+                    let kind = match routes.get(&path) {
+                        Some(Reply::Bytes(b) | Reply::Auth(_, _, b) | Reply::Token(_, b)) if b.starts_with(b"<!DOCTYPE html") => {
+                            "text/html"
+                        }
+                        Some(Reply::Bytes(b) | Reply::Auth(_, _, b) | Reply::Token(_, b)) if b.starts_with(b"{") => "application/json",
+                        _ => "application/octet-stream",
+                    };
                     let head = |w: &mut std::net::TcpStream, code: u16, len: usize, extra: &str| {
-                        let _ = write!(w, "HTTP/1.1 {code} X\r\nContent-Length: {len}\r\nConnection: close\r\n{extra}\r\n");
+                        let _ = write!(
+                            w,
+                            "HTTP/1.1 {code} X\r\nContent-Length: {len}\r\nContent-Type: {kind}\r\nConnection: close\r\n{extra}\r\n"
+                        );
                     };
                     match routes.get(&path).cloned() {
                         None => head(&mut w, 404, 0, ""),
@@ -200,6 +219,14 @@ impl HttpServer {
                                 let _ = w.write_all(&b);
                             } else {
                                 head(&mut w, 401, 0, "");
+                            }
+                        }
+                        Some(Reply::Token(token, b)) => {
+                            if auth == token {
+                                head(&mut w, 200, b.len(), "");
+                                let _ = w.write_all(&b);
+                            } else {
+                                head(&mut w, 401, 0, "WWW-Authenticate: Cargo login_url=\"http://127.0.0.1/login\"\r\n");
                             }
                         }
                         Some(Reply::Truncated(b, keep)) => {
