@@ -121,7 +121,7 @@ fn main() {
     }
     let bytes = tarball(&plugin, "blob-1.0.0");
     let size = bytes.len();
-    let integrity = paii::integrity::hash_path(&plugin).unwrap().to_string();
+    let integrity = paii::store::integrity::hash_path(&plugin).unwrap().to_string();
     let http = HttpServer::start(vec![("/blob.tar.gz", Reply::Bytes(bytes))]);
     let url = http.url("/blob.tar.gz");
     let team = root.join("tarball-team");

@@ -14,7 +14,8 @@ use sha2::{Digest, Sha256};
 
 use crate::manifest::PluginManifest;
 use crate::manifest::plugin::BuildType;
-use crate::store::{Store, StoreError, StorePath, make_read_only, remove_tree};
+use crate::store::{Store, StoreError, StorePath};
+use crate::util::fs::{IoError, make_read_only, remove_tree};
 
 /// Bumped whenever a recipe changes what it produces.
 const RECIPE_VERSION: &str = "paii-build-1";
@@ -55,6 +56,8 @@ pub enum BuildError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Fs(#[from] IoError),
 }
 
 /// A finished build.
@@ -138,7 +141,7 @@ impl Builder {
     /// `$PAII_HOME/cache/toolchains/`, and in memory for this process.
     fn tool(&self, name: &str, tool: &'static str, hint: &'static str, args: &[&[&str]]) -> Result<Tool, BuildError> {
         let path = which(tool).ok_or(BuildError::MissingTool { name: name.to_string(), tool, hint })?;
-        let key = crate::integrity::hex(&Sha256::digest(format!("{tool}\0{args:?}\0{}", fingerprint(&path)))[..16]);
+        let key = crate::store::integrity::hex(&Sha256::digest(format!("{tool}\0{args:?}\0{}", fingerprint(&path)))[..16]);
         if let Ok(memo) = self.memo.lock()
             && let Some(identity) = memo.get(&key)
         {
@@ -149,7 +152,7 @@ impl Builder {
             Ok(identity) => identity,
             Err(_) => {
                 let identity = args.iter().map(|a| output_of(&path, a)).collect::<Vec<_>>().join("\n");
-                let _ = crate::fsutil::atomic_write(&file, identity.as_bytes());
+                let _ = crate::util::fs::atomic_write(&file, identity.as_bytes());
                 identity
             }
         };
@@ -304,7 +307,7 @@ impl Builder {
                 h.update(t.path.to_string_lossy().as_bytes());
                 h.update(&t.identity);
             }
-            crate::integrity::hex(&h.finalize()[..16])
+            crate::store::integrity::hex(&h.finalize()[..16])
         };
         let out = self.store.root().join(format!("{key}-{name}-{}-build", pm.version));
         Ok(Some((tools, key, out)))
@@ -324,7 +327,7 @@ impl Builder {
         let name = pm.name.as_str();
         let src = work.join("src");
         fs::create_dir(&src).map_err(|e| io(name, "create a build directory", e))?;
-        crate::source::copy_tree(&source.path, &src).map_err(|e| io(name, "copy the source", e))?;
+        crate::util::fs::copy_tree(&source.path, &src).map_err(|e| io(name, "copy the source", e))?;
         // The store keeps no timestamps; tools that record the source's
         // (uv's `uv_cache.json`) see the same one in every build.
         set_mtimes(&src, std::time::UNIX_EPOCH + std::time::Duration::from_secs(EPOCH_SECS)).map_err(|e| io(name, "date the source", e))?;
@@ -394,10 +397,10 @@ impl Builder {
         }
         // The mark says the output is whole: everything under it reaches the
         // disk first, then the mark itself, atomically.
-        sync_filesystem(&dest);
-        crate::fsutil::atomic_write(&dest.join(COMPLETE), key.as_bytes()).map_err(|e| io(name, "mark the build complete", e))?;
+        crate::util::fs::sync_filesystem(&dest);
+        crate::util::fs::atomic_write(&dest.join(COMPLETE), key.as_bytes()).map_err(|e| io(name, "mark the build complete", e))?;
         make_read_only(&dest)?;
-        if !in_place && crate::store::publish(&dest, &out).is_err() && !out.join(COMPLETE).is_file() {
+        if !in_place && crate::util::fs::publish(&dest, &out).is_err() && !out.join(COMPLETE).is_file() {
             return Err(io(name, "move the build into the store", std::io::Error::other(out.display().to_string())));
         }
         crate::debug!("built {name} {} into {}", pm.version, out.display());
@@ -590,7 +593,7 @@ fn compare_outputs(original: &Path, rebuilt: &Path) -> std::io::Result<Compariso
             && x.lines().zip(y.lines()).all(|(l, r)| {
                 let (lp, rp) = (l.split(',').next(), r.split(',').next());
                 let explained = |p: &str| {
-                    let file = crate::paths::normalize(&site.join(p)).display().to_string();
+                    let file = crate::util::paths::normalize(&site.join(p)).display().to_string();
                     out.relocated.contains(&file) || out.timestamped.contains(&file)
                 };
                 l == r || (lp == rp && lp.is_some_and(explained))
@@ -683,18 +686,6 @@ fn set_mtimes(root: &Path, t: std::time::SystemTime) -> std::io::Result<()> {
         }
     }
     fs::File::open(root)?.set_modified(t)
-}
-
-/// Flushes the file system holding `dir` (one syscall, where a venv has
-/// thousands of files to fsync one by one).
-pub(crate) fn sync_filesystem(dir: &Path) {
-    use std::os::fd::AsRawFd;
-    if let Ok(f) = fs::File::open(dir) {
-        // SAFETY: syncfs only reads the descriptor, which outlives the call.
-        unsafe {
-            libc::syncfs(f.as_raw_fd());
-        }
-    }
 }
 
 /// A relative path that never climbs above where it starts.

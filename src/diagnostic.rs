@@ -307,7 +307,7 @@ fn hint_for(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown variant `")?;
     let (found, rest) = rest.split_once('`')?;
     let choices: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    crate::suggest::did_you_mean(found, choices.iter().copied())
+    crate::util::suggest::did_you_mean(found, choices.iter().copied())
 }
 
 fn path_segments(path: &serde_ignored::Path<'_>) -> Vec<String> {

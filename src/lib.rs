@@ -1,43 +1,46 @@
 //! paii: a declarative, Nix-style package manager for Claude Code plugins.
 //!
-//! The flow, one module per stage:
-//! `manifest` (paii.toml, plugin.toml) + `registry` (index) -> `resolve`
-//! (pubgrub + `contract` wiring) -> `lock` (paii.lock), with `integrity`
-//! hashing plugin trees for the store. `ops` holds one function per user
-//! command; `cli` only parses arguments and prints.
+//! The flow, one module per stage, each a function from typed data to typed
+//! data:
+//!
+//! ```text
+//! paii.toml, plugin.toml  manifest    parsed once, with spans for errors
+//! registries               registry    an index of versions; fetched, cached, validated
+//!                          resolve     pubgrub versions, then contract wiring
+//! paii.lock                lock        deterministic, reviewable
+//!                          source      git (gix), tarballs (http), paths
+//!                          store       read-only, content-addressed, verified by integrity
+//!                          build       cargo / uv / pip recipes into the store
+//!                          generation  an immutable set: plugins, dispatch table, plugin
+//!                                      config and secrets; `current` switched by one rename
+//! ~/.claude                claude      settings.json, links, MCP servers, with ownership
+//! hook events              dispatch    the hot path (crates/paii-dispatch)
+//! ```
+//!
+//! Around the flow: `ops` holds one module per user command, composing the
+//! stages (cargo's `ops`); `cli` parses arguments and prints outcomes;
+//! `diagnostic` turns bad input into located errors; `schema` generates the
+//! JSON Schemas of the file formats; `util` has the small helpers.
 
 // Errors carry their source text for located diagnostics; they are large, and
 // only ever travel the cold path.
 #![allow(clippy::result_large_err)]
 
+pub mod manifest;
+pub mod registry;
+pub mod resolve;
+pub mod lock;
+pub mod source;
+pub mod store;
 pub mod build;
+pub mod generation;
 pub mod claude;
-pub mod cli;
-pub mod config;
-pub mod contract;
-pub mod diagnostic;
 /// The hot path, a crate of its own (`crates/paii-dispatch`): the dispatch
 /// table's types, event names, matchers, the process loop, the audit log.
 pub use paii_dispatch as dispatch;
-pub use paii_dispatch::event;
-pub mod fail;
-pub mod fsutil;
-pub mod generation;
-pub mod http;
-pub mod integrity;
-pub mod lock;
-pub mod log;
-pub mod manifest;
+
+pub mod cli;
+pub mod diagnostic;
 pub mod ops;
-pub mod paths;
-pub mod progress;
-pub mod registry;
-pub mod resolve;
 pub mod schema;
-pub mod secrets;
-pub mod source;
-pub mod store;
-pub mod suggest;
-pub use paii_dispatch::time;
-pub mod url;
-pub mod version;
+pub mod util;

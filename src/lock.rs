@@ -10,9 +10,9 @@ use schemars::JsonSchema;
 use semver::Version;
 use serde::{Deserialize, Serialize};
 
-use crate::contract::Provide;
 use crate::diagnostic::{SourceFile, SpannedError, parse_toml};
-use crate::integrity::Integrity;
+use crate::resolve::contract::Provide;
+use crate::store::integrity::Integrity;
 
 /// The lock format this paii writes and the newest it reads.
 pub const LOCK_VERSION: u32 = 1;
@@ -124,7 +124,7 @@ impl FromStr for LockedSource {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if let Some(rest) = s.strip_prefix("git+") {
             let (rest, commit) = match rest.rsplit_once('#') {
-                Some((r, c)) if crate::url::is_full_commit(c) => (r, Some(c.to_string())),
+                Some((r, c)) if crate::util::url::is_full_commit(c) => (r, Some(c.to_string())),
                 Some(_) => return Err(format!("`{s}`: the part after `#` must be a full commit id")),
                 None => (rest, None),
             };
@@ -240,7 +240,7 @@ impl Lock {
     pub fn require_plugin(&self, name: &str) -> Result<&LockedPlugin, NotLocked> {
         self.plugin(name).ok_or_else(|| NotLocked {
             name: name.to_string(),
-            help: crate::suggest::did_you_mean(name, self.plugins.iter().map(|p| p.name.as_str())),
+            help: crate::util::suggest::did_you_mean(name, self.plugins.iter().map(|p| p.name.as_str())),
         })
     }
 }

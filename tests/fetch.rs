@@ -209,7 +209,7 @@ fn transient_http_failures_are_retried_and_permanent_ones_reported() {
     // Learn the integrity from a path plugin of the same tree.
     sb.write("p/paii.toml", &format!("[plugins]\nalpha = {{ path = \"{}\" }}\n", dir.display()));
     sb.paii_in("p", &["sync"]).ok();
-    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+    let integrity = paii::store::integrity::hash_path(&dir).unwrap().to_string();
 
     team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/flaky.tgz")))]), &["alpha"]);
     std::fs::remove_dir_all(sb.home().join("store")).ok();
@@ -261,7 +261,7 @@ fn netrc_credentials_are_used_and_never_shown() {
     let dir = sb.path("src/alpha");
     write_plugin(&dir, "alpha", "1.0.0");
     let http = HttpServer::start(vec![("/private.tgz", Reply::Auth("bot".into(), "s3cret-token".into(), tarball(&dir, "alpha")))]);
-    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+    let integrity = paii::store::integrity::hash_path(&dir).unwrap().to_string();
     let url = format!("http://bot:s3cret-token@127.0.0.1:{}/private.tgz", http.port);
     team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{url}\"\nintegrity = \"{integrity}\""))]), &["alpha"]);
     let out = sb.paii_in("t", &["sync"]).fails();
@@ -335,7 +335,7 @@ fn a_killed_sync_leaves_only_temporaries_that_the_next_sync_removes() {
     std::fs::write(dir.join("data.bin"), noise).unwrap();
     let bytes = tarball(&dir, "alpha");
     let http = HttpServer::start(vec![("/slow.tgz", Reply::Slow(bytes.clone(), 1024, 20)), ("/fast.tgz", Reply::Bytes(bytes))]);
-    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+    let integrity = paii::store::integrity::hash_path(&dir).unwrap().to_string();
     team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/slow.tgz")))]), &["alpha"]);
     let mut child = sb.command(&sb.path("t"), &["sync"]).stderr(std::process::Stdio::null()).spawn().unwrap();
     while http.hits("/slow.tgz") == 0 {
@@ -396,7 +396,7 @@ fn plugins_straight_from_git_and_tarballs_are_installed_and_locked() {
     let http = HttpServer::start(vec![("/blob-1.0.tar.gz", Reply::Bytes(tarball(&dir, "blob-1.0")))]);
     sb.paii_in("t", &["plugin", "install", "blob", "--url", &http.url("/blob-1.0.tar.gz")]).ok();
     let lock = sb.read("t/paii.lock");
-    let expected = paii::integrity::hash_path(&dir).unwrap().to_string();
+    let expected = paii::store::integrity::hash_path(&dir).unwrap().to_string();
     assert!(locked(&lock, "blob").contains(&format!("integrity = \"{expected}\"")), "{lock}");
 
     // A plugin.toml that names another plugin is refused.
@@ -459,7 +459,7 @@ fn validate_fetch_checks_integrity_and_plugin_toml_against_each_entry() {
     let repo = sb.path("repos/plugins");
     let commit = plugin_repo(&repo, &[("alpha", "1.0.0"), ("beta", "0.1.0")]);
     let url = format!("file://{}", repo.display());
-    let good = paii::integrity::hash_path(&repo.join("plugins/alpha")).unwrap().to_string();
+    let good = paii::store::integrity::hash_path(&repo.join("plugins/alpha")).unwrap().to_string();
     let wrong = "sha256-pQpattmS9VmO3ZIQUFn66az8GSmB4IvYhTTCFn6SUmo=";
     let src = |p: &str| format!("source = \"{url}\"\nrev = \"{commit}\"\npath = \"plugins/{p}\"");
     let text = format!(
@@ -512,7 +512,7 @@ fn proxy_variables_are_honoured() {
     let sb = Sandbox::new();
     let dir = sb.path("src/alpha");
     write_plugin(&dir, "alpha", "1.0.0");
-    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+    let integrity = paii::store::integrity::hash_path(&dir).unwrap().to_string();
     // The proxy is asked for an absolute URL whose host does not exist.
     let target = "http://plugins.invalid/alpha.tgz";
     let proxy = HttpServer::start(vec![(target, Reply::Bytes(tarball(&dir, "alpha")))]);
@@ -614,7 +614,7 @@ fn a_registry_url_change_is_fetched_again_and_verify_names_missing_entries() {
 
     sb.paii_in("t", &["sync"]).ok();
     let entry = sb.home().join("store").join(&store_entries(&sb)[0]);
-    paii::store::remove_tree(&entry).unwrap();
+    paii::util::fs::remove_tree(&entry).unwrap();
     let out = sb.paii_in("t", &["plugin", "verify", "alpha"]).fails();
     assert!(out.stdout.contains("MISSING"), "{}", out.stdout);
 }
@@ -650,10 +650,10 @@ fn an_edited_path_plugin_is_copied_again_and_downloads_are_reused() {
     assert_eq!(store_entries(&sb).len(), 2);
 
     let http = HttpServer::start(vec![("/a.tgz", Reply::Bytes(tarball(&dir, "alpha")))]);
-    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+    let integrity = paii::store::integrity::hash_path(&dir).unwrap().to_string();
     team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/a.tgz")))]), &["alpha"]);
     sb.paii_in("t", &["sync"]).ok();
-    paii::store::remove_tree(&sb.home().join("store")).unwrap();
+    paii::util::fs::remove_tree(&sb.home().join("store")).unwrap();
     sb.paii_in("t", &["sync"]).ok();
     assert_eq!(http.hits("/a.tgz"), 1, "the second fetch used the download cache");
 }
@@ -680,7 +680,7 @@ fn slow_servers_time_out_redirect_loops_stop_and_unreachable_git_hosts_are_named
     write_plugin(&dir, "alpha", "1.0.0");
     let bytes = tarball(&dir, "alpha");
     let http = HttpServer::start(vec![("/slow.tgz", Reply::Slow(bytes, 16, 1500)), ("/loop.tgz", Reply::Redirect("/loop.tgz".into()))]);
-    let integrity = paii::integrity::hash_path(&dir).unwrap().to_string();
+    let integrity = paii::store::integrity::hash_path(&dir).unwrap().to_string();
     team(&sb, &registry(&[("alpha", "1.0.0", format!("url = \"{}\"\nintegrity = \"{integrity}\"", http.url("/slow.tgz")))]), &["alpha"]);
     let mut cmd = sb.command(&sb.path("t"), &["sync"]);
     cmd.env("PAII_HTTP_TIMEOUT", "1");
@@ -860,7 +860,7 @@ fn status_reports_drift_between_manifest_lock_store_and_current() {
 
     sb.paii_in("t", &["sync"]).ok();
     let entry = std::fs::read_link(sb.home().join("plugins/beta")).unwrap();
-    paii::store::remove_tree(&entry).unwrap();
+    paii::util::fs::remove_tree(&entry).unwrap();
     let out = sb.paii_in("t", &["status"]).fails();
     assert!(out.stdout.contains("beta 0.1.0") && out.stdout.contains("is missing from the store"), "{}", out.stdout);
 }

@@ -120,7 +120,7 @@ proptest! {
 
     #[test]
     fn every_lock_satisfies_requirements_contracts_and_core_version((entries, requests) in case()) {
-        let running = paii::version::paii_version();
+        let running = paii::manifest::version::paii_version();
         // Brute force: plugins have no dependencies on each other, so a
         // version solution exists exactly when each request has a usable version.
         let usable = |name: usize, req: &str| entries.iter().any(|e| {
@@ -140,7 +140,7 @@ proptest! {
             }
         };
         prop_assert!(solvable);
-        let find = |name: &str, v: &Version| entries.iter().find(|e| format!("p{}", e.name) == name && Version::new(e.version.0, e.version.1, 0) == paii::version::precedence(v));
+        let find = |name: &str, v: &Version| entries.iter().find(|e| format!("p{}", e.name) == name && Version::new(e.version.0, e.version.1, 0) == paii::manifest::version::precedence(v));
         prop_assert_eq!(lock.plugins.len(), requests.len());
         for (name, req) in &requests {
             let name = format!("p{name}");

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::settings::HookEntry;
 use super::{ClaudeError, KINDS};
-use crate::event::HookEvent;
+use crate::dispatch::event::HookEvent;
 use crate::manifest::PluginManifest;
 
 /// The default handler timeout, as the dispatcher applies it.
@@ -52,7 +52,7 @@ pub fn digest<'a>(names: impl Iterator<Item = &'a String>) -> String {
         h.update(n.as_bytes());
         h.update(b"\n");
     }
-    crate::integrity::hex(&h.finalize())
+    crate::store::integrity::hex(&h.finalize())
 }
 
 impl Fragment {

@@ -104,10 +104,10 @@ pub fn write(file: &JsonFile, doc: &Map<String, Value>, backups: &Path, backup_n
     if let Some(original) = &file.text {
         let backup = backups.join(backup_name);
         if !backup.exists() {
-            crate::fsutil::atomic_write(&backup, original.as_bytes()).map_err(|e| ClaudeError::io("cannot back up to", &backup, e))?;
+            crate::util::fs::atomic_write(&backup, original.as_bytes()).map_err(|e| ClaudeError::io("cannot back up to", &backup, e))?;
         }
     }
-    crate::fsutil::atomic_write(&file.path, JsonFile::render(doc).as_bytes()).map_err(|e| ClaudeError::io("cannot write", &file.path, e))
+    crate::util::fs::atomic_write(&file.path, JsonFile::render(doc).as_bytes()).map_err(|e| ClaudeError::io("cannot write", &file.path, e))
 }
 
 /// The backed-up original, if it parses to exactly `doc`: restoring its

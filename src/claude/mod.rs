@@ -30,7 +30,7 @@ pub use fragment::{Contribution, Fragment};
 use json::JsonFile;
 use record::Record;
 
-use crate::event::HookEvent;
+use crate::dispatch::event::HookEvent;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ClaudeError {
@@ -58,12 +58,12 @@ pub enum ClaudeError {
     #[error("{}: {message}", path.display())]
     Record { path: PathBuf, message: String },
     #[error(transparent)]
-    Io(#[from] crate::fsutil::IoError),
+    Io(#[from] crate::util::fs::IoError),
 }
 
 impl ClaudeError {
     pub fn io(action: &'static str, path: &Path, source: std::io::Error) -> ClaudeError {
-        ClaudeError::Io(crate::fsutil::IoError::new(action, path, source))
+        ClaudeError::Io(crate::util::fs::IoError::new(action, path, source))
     }
 }
 
@@ -139,8 +139,13 @@ const USER_CONFIG_BACKUP: &str = "claude.json";
 impl Claude {
     /// From `CLAUDE_CONFIG_DIR` (or `~/.claude`) and the running binary.
     pub fn from_env(home: &Path) -> Claude {
-        let exe = crate::paths::paii_exe();
-        Claude { home: home.to_path_buf(), dir: crate::paths::claude_config_dir(), user_config: crate::paths::claude_user_config(), exe }
+        let exe = crate::util::paths::paii_exe();
+        Claude {
+            home: home.to_path_buf(),
+            dir: crate::util::paths::claude_config_dir(),
+            user_config: crate::util::paths::claude_user_config(),
+            exe,
+        }
     }
 
     fn settings_path(&self) -> PathBuf {
@@ -232,7 +237,7 @@ impl Claude {
         if settings.changed(&doc) {
             settings::validate(&settings.path, &settings.doc, &doc)?;
         }
-        crate::fail::point("claude-write-settings").map_err(|e| ClaudeError::io("cannot write", &settings.path, e))?;
+        crate::util::fail::point("claude-write-settings").map_err(|e| ClaudeError::io("cannot write", &settings.path, e))?;
         let exists = settle(&settings, &doc, &self.backups(), SETTINGS_BACKUP, srec.created_file)?;
         srec.created_file &= exists;
         record.settings = srec;
@@ -464,7 +469,7 @@ fn settle(file: &JsonFile, doc: &Map<String, Value>, backups: &Path, name: &str,
     }
     if let Some(original) = json::original_if_same(backups, name, doc) {
         if file.text.as_deref() != Some(original.as_str()) {
-            crate::fsutil::atomic_write(&file.path, original.as_bytes()).map_err(|e| ClaudeError::io("cannot write", &file.path, e))?;
+            crate::util::fs::atomic_write(&file.path, original.as_bytes()).map_err(|e| ClaudeError::io("cannot write", &file.path, e))?;
         }
         return Ok(true);
     }

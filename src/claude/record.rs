@@ -23,7 +23,7 @@ const LINKS_FILE: &str = "links.json";
 /// Identifies a Claude config directory among the ones a PAII_HOME serves.
 pub fn key(claude_dir: &Path) -> String {
     use sha2::Digest;
-    crate::integrity::hex(&sha2::Sha256::digest(claude_dir.as_os_str().as_encoded_bytes()))[..16].to_string()
+    crate::store::integrity::hex(&sha2::Sha256::digest(claude_dir.as_os_str().as_encoded_bytes()))[..16].to_string()
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -128,10 +128,10 @@ impl Record {
         if self.links_dirty {
             let path = self.dir.join(LINKS_FILE);
             let text = serde_json::to_string(self.links()).unwrap_or_default();
-            crate::fsutil::atomic_write(&path, text.as_bytes()).map_err(|e| ClaudeError::io("cannot write", &path, e))?;
+            crate::util::fs::atomic_write(&path, text.as_bytes()).map_err(|e| ClaudeError::io("cannot write", &path, e))?;
         }
         let path = self.dir.join(FILE);
         let text = serde_json::to_string_pretty(self).unwrap_or_default();
-        crate::fsutil::atomic_write(&path, text.as_bytes()).map_err(|e| ClaudeError::io("cannot write", &path, e))
+        crate::util::fs::atomic_write(&path, text.as_bytes()).map_err(|e| ClaudeError::io("cannot write", &path, e))
     }
 }

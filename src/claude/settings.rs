@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::ClaudeError;
 use super::record::SettingsRecord;
-use crate::event::HookEvent;
+use crate::dispatch::event::HookEvent;
 
 /// The vendored SchemaStore schema of settings.json.
 pub const SCHEMA: &str = include_str!("../../vendor/schemastore/claude-code-settings.schema.json");

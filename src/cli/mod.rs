@@ -304,11 +304,11 @@ pub fn main() -> ExitCode {
         return ExitCode::from(crate::dispatch::main(&event.to_string_lossy()));
     }
     let cli = Cli::parse();
-    if let Err(e) = crate::fail::setup() {
+    if let Err(e) = crate::util::fail::setup() {
         eprintln!("warning: {e}; failpoints are ignored");
     }
-    crate::log::init(cli.global.verbose);
-    crate::http::init_tls();
+    crate::util::log::init(cli.global.verbose);
+    crate::source::http::init_tls();
     let printer = Printer::new(cli.global.output, cli.global.color, cli.global.quiet);
     let ctx = Context {
         manifest: cli.global.manifest.clone(),

@@ -4,6 +4,7 @@
 
 pub mod plugin;
 pub mod project;
+pub mod version;
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -77,18 +78,18 @@ pub mod de_with {
 
     pub fn version<'de, D: Deserializer<'de>>(d: D) -> Result<Version, D::Error> {
         let s = String::deserialize(d)?;
-        crate::version::parse_version(&s).map_err(de::Error::custom)
+        crate::manifest::version::parse_version(&s).map_err(de::Error::custom)
     }
 
     pub fn req_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<VersionReq>, D::Error> {
         match Option::<String>::deserialize(d)? {
-            Some(s) => crate::version::parse_req(&s).map(Some).map_err(de::Error::custom),
+            Some(s) => crate::manifest::version::parse_req(&s).map(Some).map_err(de::Error::custom),
             None => Ok(None),
         }
     }
 
     pub fn name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         let s = String::deserialize(d)?;
-        if crate::version::is_valid_name(&s) { Ok(s) } else { Err(de::Error::custom(crate::version::name_error(&s))) }
+        if crate::manifest::version::is_valid_name(&s) { Ok(s) } else { Err(de::Error::custom(crate::manifest::version::name_error(&s))) }
     }
 }

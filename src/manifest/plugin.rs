@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use super::{Shorthand, de_with};
-use crate::contract::{Consume, Provide, check_contract_syntax, check_provision_name, near_miss_warning};
 use crate::diagnostic::{SourceFile, SpannedError, Warning, parse_toml};
-use crate::event::HookEvent;
+use crate::dispatch::event::HookEvent;
+use crate::resolve::contract::{Consume, Provide, check_contract_syntax, check_provision_name, near_miss_warning};
 
 // ---- the file format -------------------------------------------------------
 
@@ -364,7 +364,7 @@ impl PluginManifest {
                 continue;
             }
             let Some(event) = HookEvent::parse(key_name) else {
-                let help = crate::suggest::closest(key_name, HookEvent::ALL.iter().map(|e| e.snake()))
+                let help = crate::util::suggest::closest(key_name, HookEvent::ALL.iter().map(|e| e.snake()))
                     .map(|s| format!("did you mean `{s}`?"))
                     .unwrap_or_else(|| "hook events are Claude Code's event names in snake_case, such as `pre_tool_use`".into());
                 return Err(file.error(file.key_span(&["hooks", key_name]), format!("unknown hook event `{key_name}`"), Some(help)));

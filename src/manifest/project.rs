@@ -12,10 +12,10 @@ use toml::Spanned;
 
 use super::{Shorthand, de_with};
 use crate::diagnostic::{SourceFile, SpannedError, Warning, parse_toml};
-use crate::integrity::Integrity;
-use crate::paths;
+use crate::manifest::version::{is_valid_name, name_error, parse_req};
 use crate::registry::RegistrySource;
-use crate::version::{is_valid_name, name_error, parse_req};
+use crate::store::integrity::Integrity;
+use crate::util::paths;
 
 // ---- the file format -------------------------------------------------------
 
@@ -189,7 +189,7 @@ impl Manifest {
         let mut warnings = parsed.warnings;
 
         if let Some(req) = &raw.paii.version {
-            let running = crate::version::paii_version();
+            let running = crate::manifest::version::paii_version();
             if !req.matches(&running) {
                 return Err(file.error(
                     file.key_span(&["paii", "version"]),
@@ -237,7 +237,7 @@ impl Manifest {
                 return Err(file.error(
                     span,
                     format!("`[wiring.{consumer}]` names a plugin that is not in [plugins]"),
-                    crate::suggest::did_you_mean(&consumer, plugins.iter().map(|p| p.name.as_str())),
+                    crate::util::suggest::did_you_mean(&consumer, plugins.iter().map(|p| p.name.as_str())),
                 ));
             }
             let keys = keys.into_iter().map(|(k, v)| (k, v.into_inner())).collect();
@@ -336,7 +336,7 @@ fn plugin_request(
         if let Some(r) = &table.registry
             && !registries.iter().any(|d| &d.name == r)
         {
-            let hint = crate::suggest::did_you_mean(r, registries.iter().map(|d| d.name.as_str()))
+            let hint = crate::util::suggest::did_you_mean(r, registries.iter().map(|d| d.name.as_str()))
                 .or_else(|| Some("add it to [registries]".into()));
             return Err((format!("unknown registry `{r}`"), hint));
         }

@@ -31,7 +31,7 @@ pub fn check(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<Checked
     // The PAII_HOME lock is held through the second builds too: another
     // paii's cleanup must not remove their temporary directories.
     let (plugins, sources, _guard) = fetch_and_build(ctx, names, jobs)?;
-    let builder = crate::build::Builder::for_home(&crate::paths::paii_home());
+    let builder = crate::build::Builder::for_home(&crate::util::paths::paii_home());
     let mut out = Vec::new();
     for (p, entry) in plugins.iter().zip(&sources) {
         let pm = crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml"))?;
@@ -48,7 +48,7 @@ pub fn check(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<Checked
     Ok(out)
 }
 
-type FetchedAndBuilt = (Vec<SyncedPlugin>, Vec<crate::store::StorePath>, crate::fsutil::HomeLock);
+type FetchedAndBuilt = (Vec<SyncedPlugin>, Vec<crate::store::StorePath>, crate::util::fs::HomeLock);
 
 fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<FetchedAndBuilt, Error> {
     let manifest = ctx.load_manifest()?;
@@ -63,7 +63,7 @@ fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<Fetch
     }
     let chosen: Vec<_> = lock.plugins.iter().filter(|p| names.is_empty() || names.contains(&p.name)).cloned().collect();
     let guard = ctx.lock_home("build")?;
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let fetcher = Fetcher::for_home(&home, &manifest.dir, false);
     fetcher.store.clean_temporaries()?;
     let mut plugins = Vec::new();

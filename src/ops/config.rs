@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use super::{Context, Error};
-pub use crate::config::Origin;
-use crate::config::type_name;
 use crate::generation::Generations;
+pub use crate::generation::plugin_config::Origin;
+use crate::generation::plugin_config::type_name;
 use crate::manifest::PluginManifest;
 
 #[derive(Debug, Serialize)]
@@ -36,7 +36,7 @@ pub fn manifest_path(ctx: &Context) -> std::path::PathBuf {
     if let Some(m) = &ctx.manifest {
         return m.clone();
     }
-    let generations = Generations::new(&crate::paths::paii_home());
+    let generations = Generations::new(&crate::util::paths::paii_home());
     generations
         .current()
         .and_then(|n| generations.meta(n).ok())
@@ -46,7 +46,7 @@ pub fn manifest_path(ctx: &Context) -> std::path::PathBuf {
 }
 
 fn rows(ctx: &Context, pm: &PluginManifest) -> Result<Vec<Row>, Error> {
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let path = manifest_path(ctx);
     let manifest = if path.is_file() { Some(crate::manifest::Manifest::load(&path)?) } else { None };
     let empty = crate::diagnostic::SourceFile::new(std::path::Path::new("paii.toml"), "");
@@ -54,7 +54,7 @@ fn rows(ctx: &Context, pm: &PluginManifest) -> Result<Vec<Row>, Error> {
         Some(m) => (&m.file, m.config.get(&pm.name)),
         None => (&empty, None),
     };
-    let effective = crate::config::effective(pm, file, team, &home)?;
+    let effective = crate::generation::plugin_config::effective(pm, file, team, &home)?;
     Ok(pm
         .config
         .iter()
@@ -82,13 +82,13 @@ fn split(target: &str) -> Result<(&str, &str), Error> {
 }
 
 fn find(ctx: &Context, plugin: &str) -> Result<PluginManifest, Error> {
-    let all = plugins(&crate::paths::paii_home())?;
+    let all = plugins(&crate::util::paths::paii_home())?;
     let names: Vec<String> = all.iter().map(|p| p.name.clone()).collect();
     all.into_iter().find(|p| p.name == plugin).ok_or_else(|| {
         let _ = ctx;
         Error::user(
             format!("`{plugin}` is not a plugin of the current generation"),
-            crate::suggest::did_you_mean(plugin, names.iter().map(String::as_str)),
+            crate::util::suggest::did_you_mean(plugin, names.iter().map(String::as_str)),
         )
     })
 }
@@ -96,7 +96,7 @@ fn find(ctx: &Context, plugin: &str) -> Result<PluginManifest, Error> {
 pub fn list(ctx: &Context, plugin: Option<&str>) -> Result<Vec<Row>, Error> {
     let pms = match plugin {
         Some(p) => vec![find(ctx, p)?],
-        None => plugins(&crate::paths::paii_home())?,
+        None => plugins(&crate::util::paths::paii_home())?,
     };
     let mut out = Vec::new();
     for pm in &pms {
@@ -112,7 +112,7 @@ pub fn get(ctx: &Context, target: &str) -> Result<Row, Error> {
 }
 
 fn unknown_key(pm: &PluginManifest, key: &str) -> Error {
-    Error::user(format!("`{key}` is not a config key of `{}`", pm.name), Some(crate::config::unknown_key_help(pm, key)))
+    Error::user(format!("`{key}` is not a config key of `{}`", pm.name), Some(crate::generation::plugin_config::unknown_key_help(pm, key)))
 }
 
 /// Writes `VALUE` (checked against the key's type) to
@@ -132,10 +132,10 @@ pub fn set(ctx: &Context, target: &str, raw: &str) -> Result<Row, Error> {
     if !opt.kind.admits(&value) {
         return Err(Error::user(format!("`{key}` of `{plugin}` must be {}, found {value}", type_name(opt.kind)), None));
     }
-    let value = crate::config::as_declared(opt.kind, value);
-    let home = crate::paths::paii_home();
+    let value = crate::generation::plugin_config::as_declared(opt.kind, value);
+    let home = crate::util::paths::paii_home();
     let _guard = ctx.lock_home("config set")?;
-    let path = crate::config::user_file(&home, plugin);
+    let path = crate::generation::plugin_config::user_file(&home, plugin);
     let text = match crate::diagnostic::read_text(&path) {
         Ok(t) => t,
         Err(e) if e.is_not_found() => String::new(),
@@ -146,7 +146,7 @@ pub fn set(ctx: &Context, target: &str, raw: &str) -> Result<Row, Error> {
     })?;
     let item: toml_edit::Value = value.to_string().parse().map_err(|_| Error::user(format!("cannot write {value} as TOML"), None))?;
     doc[key] = toml_edit::Item::Value(item);
-    crate::fsutil::atomic_write(&path, doc.to_string().as_bytes()).map_err(Error::io("cannot write", &path))?;
+    crate::util::fs::atomic_write(&path, doc.to_string().as_bytes()).map_err(Error::io("cannot write", &path))?;
     drop(_guard);
     get(ctx, target)
 }

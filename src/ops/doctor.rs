@@ -27,7 +27,7 @@ fn finding(what: impl Into<String>, fixable: bool, hint: Option<&str>) -> Findin
 }
 
 pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let _guard = if fix { Some(ctx.lock_home("doctor --fix")?) } else { None };
     let generations = Generations::new(&home);
     let claude = Claude::from_env(&home);
@@ -64,7 +64,7 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
     let meta = current.and_then(|n| generations.meta(n).ok());
     let store = Store::new(home.join("store"));
     let builder = crate::build::Builder::for_home(&home);
-    let env_keys = crate::secrets::names(&home.join(".env"))?;
+    let env_keys = crate::generation::secrets::names(&home.join(".env"))?;
     for p in meta.iter().flat_map(|m| &m.plugins) {
         let label = format!("{} {}", p.name, p.version);
         if !p.store_path.is_dir() {
@@ -145,7 +145,7 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
 }
 
 pub fn deactivate(ctx: &Context) -> Result<Changes, Error> {
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let _guard = ctx.lock_home("deactivate")?;
     Ok(Claude::from_env(&home).deactivate()?)
 }

@@ -17,14 +17,14 @@ pub struct ListedGeneration {
 }
 
 pub fn list(_ctx: &Context) -> Result<Vec<ListedGeneration>, Error> {
-    let generations = Generations::new(&crate::paths::paii_home());
+    let generations = Generations::new(&crate::util::paths::paii_home());
     let current = generations.current();
     Ok(generations
         .list()?
         .into_iter()
         .map(|g| ListedGeneration {
             number: g.number,
-            created: crate::time::utc(g.created),
+            created: crate::util::time::utc(g.created),
             parent: g.parent,
             plugins: g.plugins.len(),
             current: Some(g.number) == current,
@@ -43,7 +43,7 @@ pub struct Switched {
 /// it before `current` moves.
 pub fn switch(ctx: &Context, n: Option<u32>) -> Result<Switched, Error> {
     let _guard = ctx.lock_home(if n.is_some() { "switch" } else { "rollback" })?;
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let generations = Generations::new(&home);
     let number = match n {
         Some(n) => n,
@@ -53,7 +53,7 @@ pub fn switch(ctx: &Context, n: Option<u32>) -> Result<Switched, Error> {
     let claude = Claude::from_env(&home);
     claude.plan(&fragment)?;
     generations.switch(number)?;
-    crate::fail::point("switch-before-claude").map_err(Error::io("cannot write", &claude.dir))?;
+    crate::util::fail::point("switch-before-claude").map_err(Error::io("cannot write", &claude.dir))?;
     let claude = claude.apply(&fragment)?;
     Ok(Switched { number, claude })
 }
@@ -67,7 +67,7 @@ pub struct GenerationDiff {
 }
 
 pub fn diff(_ctx: &Context, a: u32, b: u32) -> Result<GenerationDiff, Error> {
-    let generations = Generations::new(&crate::paths::paii_home());
+    let generations = Generations::new(&crate::util::paths::paii_home());
     let (old, new) = (generations.meta(a)?, generations.meta(b)?);
     let find = |plugins: &[crate::generation::GenerationPlugin], name: &str| plugins.iter().find(|p| p.name == name).cloned();
     let mut out = GenerationDiff { added: Vec::new(), removed: Vec::new(), changed: Vec::new() };
@@ -100,7 +100,7 @@ pub struct Collected {
 /// and every store entry no remaining generation references.
 pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected, Error> {
     let _guard = ctx.lock_home("gc")?;
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let generations = Generations::new(&home);
     let current = generations.current();
     // A generation that does not read back is collected like an old one
@@ -143,8 +143,8 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
     for path in doomed.iter().map(|n| generations.path(*n)).collect::<Vec<_>>().iter().chain(unused.iter()) {
         bytes += du(path);
         if !dry_run {
-            crate::store::retire(path)?;
-            crate::fail::point("gc-step").map_err(Error::io("cannot remove", path))?;
+            crate::util::fs::retire(path)?;
+            crate::util::fail::point("gc-step").map_err(Error::io("cannot remove", path))?;
         }
     }
     Ok(Collected {

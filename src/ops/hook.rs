@@ -29,7 +29,7 @@ pub struct Row {
 }
 
 pub fn list(_ctx: &Context) -> Result<(u32, Vec<Row>), Error> {
-    let table = current_table(&crate::paths::paii_home())?;
+    let table = current_table(&crate::util::paths::paii_home())?;
     let mut rows = Vec::new();
     for (event, handlers) in &table.events {
         for h in handlers {
@@ -49,12 +49,12 @@ pub fn list(_ctx: &Context) -> Result<(u32, Vec<Row>), Error> {
 
 /// Runs `event` as dispatch would, without writing the audit log.
 pub fn test(_ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<String>) -> Result<Outcome, Error> {
-    if crate::event::HookEvent::parse(event).is_none() {
-        let help = crate::suggest::closest(event, crate::event::HookEvent::ALL.iter().map(|e| e.snake()))
+    if crate::dispatch::event::HookEvent::parse(event).is_none() {
+        let help = crate::util::suggest::closest(event, crate::dispatch::event::HookEvent::ALL.iter().map(|e| e.snake()))
             .map(|s| format!("did you mean `{}`?", s.replace('_', "-")));
         return Err(Error::user(format!("`{event}` is not a Claude Code hook event"), help));
     }
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let table = current_table(&home)?;
     if let Some(p) = &plugin
         && !table.plugins.contains_key(p)
@@ -69,7 +69,7 @@ pub fn test(_ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<St
         }
         Some(path) => std::fs::read(path).map_err(Error::io("cannot read", path))?,
         None => {
-            let e = crate::event::HookEvent::parse(event).map(|e| e.pascal()).unwrap_or_default();
+            let e = crate::dispatch::event::HookEvent::parse(event).map(|e| e.pascal()).unwrap_or_default();
             serde_json::to_vec(&serde_json::json!({ "session_id": "paii-hook-test", "hook_event_name": e })).unwrap_or_default()
         }
     };
@@ -77,14 +77,14 @@ pub fn test(_ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<St
 }
 
 fn unknown_plugin(table: &DispatchTable, name: &str) -> Error {
-    let help = crate::suggest::did_you_mean(name, table.plugins.keys().map(String::as_str))
+    let help = crate::util::suggest::did_you_mean(name, table.plugins.keys().map(String::as_str))
         .or_else(|| Some(format!("plugins that can run: {}", table.plugins.keys().cloned().collect::<Vec<_>>().join(", "))));
     Error::user(format!("`{name}` is not a runnable plugin of the current generation {}", table.generation), help)
 }
 
 /// `paii run PLUGIN --action ACTION [-- ARGS...]`: the exit code of the action.
 pub fn run(_ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Result<i32, Error> {
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let table = current_table(&home)?;
     let entry = table.plugins.get(plugin).ok_or_else(|| unknown_plugin(&table, plugin))?;
     if let Some(actions) = &entry.actions
@@ -92,13 +92,13 @@ pub fn run(_ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Resul
     {
         return Err(Error::user(
             format!("`{plugin}` has no action `{action}`"),
-            Some(match crate::suggest::closest(action, actions.iter().map(String::as_str)) {
+            Some(match crate::util::suggest::closest(action, actions.iter().map(String::as_str)) {
                 Some(s) => format!("did you mean `{s}`? its actions: {}", actions.join(", ")),
                 None => format!("its actions: {}", actions.join(", ")),
             }),
         ));
     }
-    let dotenv = crate::secrets::read(&home.join(".env"))?;
+    let dotenv = crate::generation::secrets::read(&home.join(".env"))?;
     let env = dispatch::plugin_env(&table, plugin, entry, "", &dispatch::base_env(), &dotenv)
         .map_err(|e| Error::user(format!("`{plugin}`: {e}"), None))?;
     let mut argv = entry.argv.clone();
@@ -118,7 +118,7 @@ pub fn run(_ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Resul
 
 /// `paii history query TEXT|recent|categories`: the MemoryProvider's action.
 pub fn history(ctx: &Context, what: &[String]) -> Result<i32, Error> {
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let table = current_table(&home)?;
     let providers: Vec<&String> =
         table.plugins.iter().filter(|(_, e)| e.provides.iter().any(|c| c == "MemoryProvider")).map(|(n, _)| n).collect();

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::{Context, Error};
-use crate::fsutil::atomic_write;
+use crate::util::fs::atomic_write;
 
 const TEMPLATE: &str = r#"# paii.toml: the plugins you want. `paii sync` installs exactly these.
 # Commit it (with paii.lock) to share a setup with your team.
@@ -37,8 +37,8 @@ pub struct InitOutcome {
 }
 
 pub fn run(_ctx: &Context) -> Result<InitOutcome, Error> {
-    let home = crate::paths::paii_home();
-    let manifest = home.join(crate::paths::MANIFEST_NAME);
+    let home = crate::util::paths::paii_home();
+    let manifest = home.join(crate::util::paths::MANIFEST_NAME);
     if manifest.exists() {
         return Err(Error::user(
             format!("{} already exists", manifest.display()),

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use super::{Context, Error};
 use crate::diagnostic::SourceFile;
-use crate::fsutil::atomic_write;
 use crate::lock::{Lock, LockDiff, LockedPlugin, LockedSource};
 use crate::manifest::Manifest;
 use crate::manifest::Requested;
@@ -13,6 +12,7 @@ use crate::resolve::DirectPlugin;
 use crate::resolve::{self, PubGrubSolver, Request, Update};
 use crate::source::Fetcher;
 use crate::source::git::GitSpec;
+use crate::util::fs::atomic_write;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Default, Clone)]
@@ -111,7 +111,7 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
                 if manifest.plugin(n).is_none() {
                     return Err(Error::user(
                         format!("`{n}` is not in [plugins] of {}", manifest.file.name),
-                        crate::suggest::did_you_mean(n, manifest.plugins.iter().map(|p| p.name.as_str())),
+                        crate::util::suggest::did_you_mean(n, manifest.plugins.iter().map(|p| p.name.as_str())),
                     ));
                 }
             }
@@ -180,14 +180,14 @@ pub(crate) fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
                     have.registry
                         .as_ref()
                         .is_some_and(|r| registry.as_ref().is_none_or(|want| want == r) && manifest.registries.iter().any(|d| &d.name == r))
-                        && req.matches(&crate::version::precedence(&have.version))
+                        && req.matches(&crate::manifest::version::precedence(&have.version))
                 }
                 Requested::Git { url, rev, subdir } => matches!(
                     &have.source,
-                    LockedSource::Git { url: u, rev: r, .. } if *u == crate::url::redact(url) && r == rev && have.subdir == *subdir
+                    LockedSource::Git { url: u, rev: r, .. } if *u == crate::util::url::redact(url) && r == rev && have.subdir == *subdir
                 ),
                 Requested::Url { url, integrity } => {
-                    matches!(&have.source, LockedSource::Tarball { url: u } if *u == crate::url::redact(url))
+                    matches!(&have.source, LockedSource::Tarball { url: u } if *u == crate::util::url::redact(url))
                         && integrity.is_none_or(|i| have.integrity == Some(i))
                 }
                 // A path plugin is the same when its plugin.toml still says
@@ -217,19 +217,19 @@ fn fetch_direct(manifest: &Manifest, old: Option<&Lock>, update: &Update, offlin
     if wanted.is_empty() {
         return Ok(out);
     }
-    let fetcher = Fetcher::for_home(&crate::paths::paii_home(), &manifest.dir, offline);
+    let fetcher = Fetcher::for_home(&crate::util::paths::paii_home(), &manifest.dir, offline);
     for p in wanted {
         let prior = old.filter(|_| !update.allows(&p.name)).and_then(|l| l.plugin(&p.name));
         let (mut source, subdir, given) = match &p.source {
             Requested::Git { url, rev, subdir } => {
-                let url = crate::url::redact(url);
+                let url = crate::util::url::redact(url);
                 let commit = prior.and_then(|o| match &o.source {
                     LockedSource::Git { url: u, rev: r, commit } if *u == url && r == rev && o.subdir == *subdir => commit.clone(),
                     _ => None,
                 });
                 (LockedSource::Git { url, rev: rev.clone(), commit }, subdir.clone(), None)
             }
-            Requested::Url { url, integrity } => (LockedSource::Tarball { url: crate::url::redact(url) }, None, *integrity),
+            Requested::Url { url, integrity } => (LockedSource::Tarball { url: crate::util::url::redact(url) }, None, *integrity),
             _ => continue,
         };
         let integrity = given.or_else(|| prior.filter(|o| o.source == source).and_then(|o| o.integrity));
@@ -248,7 +248,7 @@ fn fetch_direct(manifest: &Manifest, old: Option<&Lock>, update: &Update, offlin
 /// an unchanged plugin had in the old lock (a locked commit is never
 /// re-resolved), and the commit of a branch or tag that is new.
 fn complete(new: &mut Lock, old: Option<&Lock>, update: &Update, offline: bool) -> Result<(), Error> {
-    let cache = crate::paths::paii_home().join("cache");
+    let cache = crate::util::paths::paii_home().join("cache");
     for p in &mut new.plugins {
         // `--update` moves a branch to its newest commit.
         let keep = old.filter(|_| !update.allows(&p.name)).and_then(|l| l.plugin(&p.name));

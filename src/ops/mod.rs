@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{SourceFile, SpannedError, Warning};
 use crate::manifest::Manifest;
-use crate::registry::source::{FetchError, NetFetcher, RegistryFetcher};
+use crate::registry::fetch::{FetchError, NetFetcher, RegistryFetcher};
 use crate::registry::{Index, RegistryErrors};
 use crate::resolve::ResolveError;
 
@@ -36,12 +36,12 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn progress(&self, total: u64, label: &str) -> crate::progress::Progress {
-        crate::progress::Progress::new(total, label, self.quiet, self.terminal)
+    pub fn progress(&self, total: u64, label: &str) -> crate::util::progress::Progress {
+        crate::util::progress::Progress::new(total, label, self.quiet, self.terminal)
     }
 
     pub fn manifest_path(&self) -> PathBuf {
-        crate::paths::find_manifest(self.manifest.as_deref())
+        crate::util::paths::find_manifest(self.manifest.as_deref())
     }
 
     pub fn load_manifest(&self) -> Result<Manifest, Error> {
@@ -59,7 +59,7 @@ impl Context {
     /// The fetcher of registries: network ones are kept in
     /// `$PAII_HOME/registries/`.
     pub fn registry_fetcher(&self, offline: bool, refresh: bool) -> NetFetcher {
-        NetFetcher { home: crate::paths::paii_home(), offline, refresh }
+        NetFetcher { home: crate::util::paths::paii_home(), offline, refresh }
     }
 
     /// Loads every registry of `manifest`, in priority order.
@@ -69,7 +69,7 @@ impl Context {
 
     pub fn load_index_with(&self, manifest: &Manifest, offline: bool) -> Result<Index, Error> {
         let fetcher = self.registry_fetcher(offline, false);
-        let cache = crate::paths::paii_home().join("cache").join("registries");
+        let cache = crate::util::paths::paii_home().join("cache").join("registries");
         let mut index = Index::default();
         for decl in &manifest.registries {
             let file = fetcher.fetch(&decl.name, &decl.source)?;
@@ -119,7 +119,7 @@ pub enum Error {
     #[diagnostic(transparent)]
     Claude(#[from] crate::claude::ClaudeError),
     #[error(transparent)]
-    Io(#[from] crate::fsutil::IoError),
+    Io(#[from] crate::util::fs::IoError),
     #[error("{message}")]
     User {
         message: String,
@@ -138,7 +138,7 @@ impl Error {
 
     pub fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.to_path_buf();
-        move |source| Error::Io(crate::fsutil::IoError { action, path, source })
+        move |source| Error::Io(crate::util::fs::IoError { action, path, source })
     }
 }
 
@@ -148,7 +148,7 @@ pub(crate) fn write_if_unchanged(file: &SourceFile, text: &str) -> Result<(), Er
     if crate::diagnostic::read_text(&file.path).ok().as_deref() != Some(&*file.text) {
         return Err(Error::user(format!("{} changed while this command ran", file.name), Some("run the command again".to_string())));
     }
-    crate::fsutil::atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))
+    crate::util::fs::atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))
 }
 
 /// The table `key` of a document being edited, created when absent.
@@ -169,9 +169,9 @@ pub(crate) fn read_for_edit(path: &Path) -> Result<(SourceFile, toml_edit::Docum
 
 impl Context {
     /// Serialises mutating commands on this `PAII_HOME`.
-    pub fn lock_home(&self, command: &str) -> Result<crate::fsutil::HomeLock, Error> {
-        let home = crate::paths::paii_home();
-        crate::fsutil::HomeLock::acquire(&home, command, |holder| {
+    pub fn lock_home(&self, command: &str) -> Result<crate::util::fs::HomeLock, Error> {
+        let home = crate::util::paths::paii_home();
+        crate::util::fs::HomeLock::acquire(&home, command, |holder| {
             (self.status)(&format!("waiting for the lock on {}, held by {holder}", home.display()))
         })
         .map_err(Error::io("cannot lock", &home))

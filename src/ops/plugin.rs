@@ -7,8 +7,8 @@ use super::lock::{LockOutcome, apply, plan};
 use super::{Context, Error, read_for_edit, table_mut, write_if_unchanged};
 use crate::diagnostic::SourceFile;
 use crate::lock::Lock;
+use crate::manifest::version::{is_valid_name, name_error, paii_version, parse_req};
 use crate::manifest::{Manifest, Requested};
-use crate::version::{is_valid_name, name_error, paii_version, parse_req};
 
 /// What `paii plugin install` was asked to add.
 #[derive(Debug, Default, Clone)]
@@ -47,7 +47,7 @@ pub fn install(ctx: &Context, spec: &InstallSpec) -> Result<EditOutcome, Error> 
 
     // Credentials belong in ~/.netrc or a git credential helper, never in
     // paii.toml (which is committed).
-    let redacted = |u: &Option<String>| u.as_deref().map(crate::url::redact);
+    let redacted = |u: &Option<String>| u.as_deref().map(crate::util::url::redact);
     let spec = &InstallSpec { git: redacted(&spec.git), url: redacted(&spec.url), ..spec.clone() };
     let value: Value = if let Some(p) = &spec.path {
         if spec.git.is_some() {
@@ -88,7 +88,7 @@ pub fn remove(ctx: &Context, name: &str) -> Result<EditOutcome, Error> {
         let manifest = Manifest::parse(file.clone())?;
         return Err(Error::user(
             format!("`{name}` is not in [plugins] of {}", file.name),
-            crate::suggest::did_you_mean(name, manifest.plugins.iter().map(|p| p.name.as_str())),
+            crate::util::suggest::did_you_mean(name, manifest.plugins.iter().map(|p| p.name.as_str())),
         ));
     }
     // Its wiring choices would now name a missing plugin.
@@ -135,7 +135,7 @@ fn newest_caret(ctx: &Context, file: &SourceFile, name: &str, registry: Option<&
     let running = paii_version();
     let Some((_, versions)) = index.candidates(name, registry) else {
         let all = index.registries.iter().flat_map(|r| r.entries.iter().map(|e| e.name.as_str()));
-        return Err(Error::user(format!("no registry has a plugin named `{name}`"), crate::suggest::did_you_mean(name, all)));
+        return Err(Error::user(format!("no registry has a plugin named `{name}`"), crate::util::suggest::did_you_mean(name, all)));
     };
     versions
         .iter()
@@ -180,13 +180,13 @@ impl From<&crate::lock::LockedPlugin> for ListedPlugin {
 
 /// The run command of a locked plugin whose tree is in the store.
 fn resolved_command(p: &crate::lock::LockedPlugin, manifest: &Manifest) -> Option<Vec<String>> {
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let store = crate::store::Store::new(home.join("store"));
     let version = p.version.to_string();
     let entry = match &p.source {
         crate::lock::LockedSource::Path { path } => {
-            let dir = std::fs::canonicalize(crate::paths::expand(path, &manifest.dir)).ok()?;
-            store.get(&crate::integrity::hash_path(&dir).ok()?, &p.name, &version)?
+            let dir = std::fs::canonicalize(crate::util::paths::expand(path, &manifest.dir)).ok()?;
+            store.get(&crate::store::integrity::hash_path(&dir).ok()?, &p.name, &version)?
         }
         _ => store.get(p.integrity.as_ref()?, &p.name, &version)?,
     };
@@ -231,7 +231,7 @@ pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
     let Some(request) = manifest.plugin(name) else {
         return Err(Error::user(
             format!("`{name}` is not in [plugins] of {}", manifest.file.name),
-            crate::suggest::did_you_mean(name, manifest.plugins.iter().map(|p| p.name.as_str())),
+            crate::util::suggest::did_you_mean(name, manifest.plugins.iter().map(|p| p.name.as_str())),
         ));
     };
     let lock = Lock::load(&manifest.lock_path())?;
@@ -239,10 +239,10 @@ pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
     let (requested, registry) = match &request.source {
         Requested::Registry { req, registry } => (format!("{req}"), registry.as_deref()),
         Requested::Git { url, rev, .. } => {
-            (format!("git {}{}", crate::url::redact(url), rev.as_deref().map(|r| format!(" rev {r}")).unwrap_or_default()), None)
+            (format!("git {}{}", crate::util::url::redact(url), rev.as_deref().map(|r| format!(" rev {r}")).unwrap_or_default()), None)
         }
         Requested::Path { written, .. } => (format!("path {written}"), None),
-        Requested::Url { url, .. } => (format!("tarball {}", crate::url::redact(url)), None),
+        Requested::Url { url, .. } => (format!("tarball {}", crate::util::url::redact(url)), None),
     };
     let mut available = Vec::new();
     let mut description = None;

@@ -7,11 +7,11 @@ use toml_edit::{InlineTable, Item, Value};
 
 use super::{Context, Error, read_for_edit, table_mut, write_if_unchanged};
 use crate::diagnostic::SourceFile;
+use crate::manifest::version::{is_valid_name, name_error};
 use crate::manifest::{Manifest, Requested};
-use crate::registry::source::{RegistryFetcher, RegistrySource};
+use crate::registry::fetch::{RegistryFetcher, RegistrySource};
 use crate::registry::validate::{Report, validate as validate_file};
 use crate::registry::{EntrySource, Registry};
-use crate::version::{is_valid_name, name_error};
 
 #[derive(Debug, Serialize)]
 pub struct ListedRegistry {
@@ -68,7 +68,7 @@ pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
     }
     let path = ctx.manifest_path();
     let (file, mut doc) = read_for_edit(&path)?;
-    let redacted = |u: &Option<String>| u.as_deref().map(crate::url::redact);
+    let redacted = |u: &Option<String>| u.as_deref().map(crate::util::url::redact);
     let spec = &AddSpec { git: redacted(&spec.git), location: redacted(&spec.location), ..spec.clone() };
     let value = match (&spec.git, &spec.location) {
         (Some(git), None) => {
@@ -128,7 +128,7 @@ pub fn remove(ctx: &Context, name: &str) -> Result<(), Error> {
     if !manifest.registries.iter().any(|d| d.name == name) {
         return Err(Error::user(
             format!("registry `{name}` is not in paii.toml"),
-            crate::suggest::did_you_mean(name, manifest.registries.iter().map(|d| d.name.as_str())),
+            crate::util::suggest::did_you_mean(name, manifest.registries.iter().map(|d| d.name.as_str())),
         ));
     }
     let pinned: Vec<&str> = manifest
@@ -202,7 +202,7 @@ pub fn show(ctx: &Context, name: &str) -> Result<RegistryDetails, Error> {
     let Some(decl) = manifest.registries.iter().find(|d| d.name == name) else {
         return Err(Error::user(
             format!("registry `{name}` is not in paii.toml"),
-            crate::suggest::did_you_mean(name, manifest.registries.iter().map(|d| d.name.as_str())),
+            crate::util::suggest::did_you_mean(name, manifest.registries.iter().map(|d| d.name.as_str())),
         ));
     };
     let (registry, warnings) = Registry::parse(name, ctx.registry_fetcher(false, false).fetch(name, &decl.source)?)?;
@@ -222,8 +222,8 @@ pub fn show(ctx: &Context, name: &str) -> Result<RegistryDetails, Error> {
                 versions: es.iter().filter(|e| !e.yanked).map(|e| e.version.to_string()).collect(),
                 yanked: es.iter().filter(|e| e.yanked).map(|e| e.version.to_string()).collect(),
                 source: match &newest.source {
-                    EntrySource::Git { url, .. } => crate::url::redact(url),
-                    EntrySource::Tarball { url } => crate::url::redact(url),
+                    EntrySource::Git { url, .. } => crate::util::url::redact(url),
+                    EntrySource::Tarball { url } => crate::util::url::redact(url),
                 },
                 provides: newest.provides.iter().map(|p| p.to_string()).collect(),
             }
@@ -255,7 +255,7 @@ pub fn update(ctx: &Context, names: &[String]) -> Result<Vec<UpdatedRegistry>, E
         if !manifest.registries.iter().any(|d| &d.name == n) {
             return Err(Error::user(
                 format!("registry `{n}` is not in paii.toml"),
-                crate::suggest::did_you_mean(n, manifest.registries.iter().map(|d| d.name.as_str())),
+                crate::util::suggest::did_you_mean(n, manifest.registries.iter().map(|d| d.name.as_str())),
             ));
         }
     }
@@ -284,7 +284,7 @@ pub fn validate(location: &str, fetch: bool) -> Result<Report, Error> {
     let source = if location.contains("://") {
         RegistrySource::from_url(location, &cwd).map_err(|e| Error::user(e, None))?
     } else {
-        RegistrySource::Path { path: crate::paths::expand(location, &cwd), written: location.to_string() }
+        RegistrySource::Path { path: crate::util::paths::expand(location, &cwd), written: location.to_string() }
     };
     let mut file = match &source {
         RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| match e {
@@ -295,13 +295,13 @@ pub fn validate(location: &str, fetch: bool) -> Result<Report, Error> {
         other => {
             // Fetched to a scratch home: validating touches no one's state.
             let scratch = tempfile::tempdir().map_err(Error::io("cannot create a temporary directory in", &std::env::temp_dir()))?;
-            let fetcher = crate::registry::source::NetFetcher { home: scratch.path().to_path_buf(), offline: false, refresh: true };
+            let fetcher = crate::registry::fetch::NetFetcher { home: scratch.path().to_path_buf(), offline: false, refresh: true };
             fetcher.fetch("validate", other)?
         }
     };
     // Findings name the file as it was given, as compilers do (without
     // credentials: CI logs are public).
-    file.name = crate::url::redact(location);
+    file.name = crate::util::url::redact(location);
     if !fetch {
         return Ok(validate_file(&file));
     }

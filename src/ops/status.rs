@@ -17,7 +17,7 @@ pub struct Status {
 
 pub fn run(ctx: &Context) -> Result<Status, Error> {
     let manifest = ctx.load_manifest()?;
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let generations = Generations::new(&home);
     let current = generations.current();
     let meta = current.map(|n| generations.meta(n)).transpose()?;
@@ -32,7 +32,7 @@ pub fn run(ctx: &Context) -> Result<Status, Error> {
                 drift.push(format!("{} does not satisfy {}: run `paii lock`", lock_path.display(), manifest.file.name));
             }
             use sha2::Digest;
-            let hash = crate::integrity::hex(&sha2::Sha256::digest(lock_text.unwrap_or_default().as_bytes()));
+            let hash = crate::store::integrity::hex(&sha2::Sha256::digest(lock_text.unwrap_or_default().as_bytes()));
             match &meta {
                 None => drift.push("nothing is installed yet: run `paii sync`".to_string()),
                 Some(m) if m.lock_hash != hash => {

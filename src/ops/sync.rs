@@ -44,7 +44,7 @@ pub struct SyncedPlugin {
     pub version: String,
     pub source: String,
     pub store_path: PathBuf,
-    pub integrity: Option<crate::integrity::Integrity>,
+    pub integrity: Option<crate::store::integrity::Integrity>,
     /// Whether this sync brought it into the store.
     pub fetched: bool,
     /// Its build output, for plugins with a `[build]`.
@@ -87,7 +87,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     let offline = opts.offline || opts.frozen;
     let locked = opts.locked || opts.frozen;
     let manifest = ctx.load_manifest()?;
-    let home = crate::paths::paii_home();
+    let home = crate::util::paths::paii_home();
     let _guard = ctx.lock_home("sync")?;
     let mut planned = plan_with(ctx, &manifest, None, offline)?;
     if locked && !planned.up_to_date {
@@ -148,7 +148,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     // that are the user's stop the sync before anything is switched, and
     // the lock is written and `current` switched only once it is complete.
     use sha2::Digest;
-    let lock_hash = crate::integrity::hex(&sha2::Sha256::digest(planned.text.as_bytes()));
+    let lock_hash = crate::store::integrity::hex(&sha2::Sha256::digest(planned.text.as_bytes()));
     let assembly = assemble(ctx, &home, &manifest, &planned.new, &plugins, &manifests, lock_hash)?;
     let claude = Claude::from_env(&home);
     claude.plan(&assembly.fragment).map_err(Error::from)?;
@@ -160,13 +160,13 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
         .and_then(|n| generations.header(n).ok())
         .is_some_and(|h| h.content_hash.as_deref() == Some(content_hash.as_str()));
     let generation = if unchanged { None } else { Some(generations.create(&assembly)?) };
-    crate::fail::point("sync-before-lock").map_err(Error::io("cannot write", &planned.path))?;
+    crate::util::fail::point("sync-before-lock").map_err(Error::io("cannot write", &planned.path))?;
     let lock = apply(planned)?;
     if let Some(n) = generation {
-        crate::fail::point("sync-before-switch").map_err(Error::io("cannot switch", &home))?;
+        crate::util::fail::point("sync-before-switch").map_err(Error::io("cannot switch", &home))?;
         generations.switch(n)?;
     }
-    crate::fail::point("sync-before-claude").map_err(Error::io("cannot write", &claude.dir))?;
+    crate::util::fail::point("sync-before-claude").map_err(Error::io("cannot write", &claude.dir))?;
     let claude_changes = claude.apply(&assembly.fragment)?;
     for e in &claude_changes.foreign_edits {
         (ctx.status)(&format!(
@@ -197,7 +197,7 @@ fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock
             let present = p.integrity.and_then(|i| store.get(&i, &p.name, &p.version.to_string()));
             let tree = match (&p.source, &present) {
                 (_, Some(e)) => Some(e.path.clone()),
-                (LockedSource::Path { path }, None) => Some(crate::paths::expand(path, &manifest.dir)),
+                (LockedSource::Path { path }, None) => Some(crate::util::paths::expand(path, &manifest.dir)),
                 _ => None,
             };
             at_hand.push(tree);
@@ -291,11 +291,11 @@ pub(crate) fn assemble(
     }
     let runnable: Vec<bool> = commands.iter().map(|c| !c.is_empty()).collect();
     let fragment = Fragment::build(home, &contributions(manifest, manifests, &trees, &runnable))?;
-    let secrets = crate::secrets::names(&home.join(".env"))?;
+    let secrets = crate::generation::secrets::names(&home.join(".env"))?;
     let mut run = std::collections::BTreeMap::new();
     let mut handlers = Vec::new();
     for (((_p, pm), locked), command) in plugins.iter().zip(manifests).zip(&lock.plugins).zip(commands) {
-        let config = crate::config::effective(pm, &manifest.file, manifest.config.get(&pm.name), home)?;
+        let config = crate::generation::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), home)?;
         if command.is_empty() {
             if !pm.hooks.is_empty() {
                 (ctx.status)(&format!("warning: `{}` declares [hooks] but has no [run] command; its hooks are not installed", pm.name));
@@ -359,7 +359,7 @@ pub(crate) fn assemble(
         run,
         handlers,
         history_dir: manifest.history_dir.clone().unwrap_or_else(|| home.join("history")),
-        manifest: Some(crate::paths::absolute(&manifest.file.path)),
+        manifest: Some(crate::util::paths::absolute(&manifest.file.path)),
     })
 }
 

@@ -18,7 +18,7 @@ pub struct Verified {
 }
 
 pub fn run(ctx: &Context, names: &[String]) -> Result<Vec<Verified>, Error> {
-    let store = Store::new(crate::paths::paii_home().join("store"));
+    let store = Store::new(crate::util::paths::paii_home().join("store"));
     // Named plugins: their exact entries, found through the lock (a path
     // plugin's through the hash of its directory now). Otherwise: all.
     let entries: Vec<PathBuf> = if names.is_empty() {
@@ -32,8 +32,8 @@ pub fn run(ctx: &Context, names: &[String]) -> Result<Vec<Verified>, Error> {
             let integrity = match (&p.integrity, &p.source) {
                 (Some(i), _) => Some(*i),
                 (None, LockedSource::Path { path }) => {
-                    let dir = std::fs::canonicalize(crate::paths::expand(path, &manifest.dir)).ok();
-                    dir.and_then(|d| crate::integrity::hash_path(&d).ok())
+                    let dir = std::fs::canonicalize(crate::util::paths::expand(path, &manifest.dir)).ok();
+                    dir.and_then(|d| crate::store::integrity::hash_path(&d).ok())
                 }
                 (None, _) => None,
             };
@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, names: &[String]) -> Result<Vec<Verified>, Error> {
             continue;
         }
         // The first 32 hex digits of an entry's name are its hash.
-        let computed = crate::integrity::hash_path(&path).map_err(crate::store::StoreError::from)?;
+        let computed = crate::store::integrity::hash_path(&path).map_err(crate::store::StoreError::from)?;
         let ok = entry.starts_with(&computed.hex()[..32]);
         out.push(Verified { entry, ok, computed: (!ok).then(|| computed.to_string()) });
     }

@@ -34,7 +34,7 @@ fn cache_path(dir: &Path, text: &str) -> PathBuf {
     h.update(env!("CARGO_PKG_VERSION"));
     h.update([0]);
     h.update(text.as_bytes());
-    let key = crate::integrity::hex(&h.finalize());
+    let key = crate::store::integrity::hex(&h.finalize());
     dir.join(format!("{key}.bin"))
 }
 
@@ -59,7 +59,7 @@ pub fn parse_cached(name: &str, file: SourceFile, dir: Option<&Path>) -> Result<
     let cached = Cached { meta, entries: parsed.entries, unknown: parsed.unknown };
     // A cache that cannot be written only costs speed next time.
     if let Ok(bytes) = postcard::to_stdvec(&cached) {
-        let _ = crate::fsutil::atomic_write(&path, &bytes);
+        let _ = crate::util::fs::atomic_write(&path, &bytes);
     }
     Ok((Registry::new(name, cached.meta, file, cached.entries), parsed.warnings))
 }

@@ -2,7 +2,7 @@
 //! `[[plugins]]` format), loaded in priority order into an [`Index`].
 
 pub mod cache;
-pub mod source;
+pub mod fetch;
 pub mod validate;
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,14 +15,14 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 use toml::de::DeValue;
 
-use crate::contract::{Consume, Provide};
 use crate::diagnostic::{SourceFile, SpannedError, Warning, deserialize_table, parse_table, unknown_key_warnings};
-use crate::integrity::Integrity;
 use crate::manifest::Shorthand;
 use crate::manifest::plugin::{ConsumeValueSchema, ContractTable, Language, consume_from};
-use crate::version::{is_valid_name, name_error, parse_req, parse_version};
+use crate::manifest::version::{is_valid_name, name_error, parse_req, parse_version};
+use crate::resolve::contract::{Consume, Provide};
+use crate::store::integrity::Integrity;
 
-pub use source::{RegistryFetcher, RegistrySource};
+pub use fetch::{RegistryFetcher, RegistrySource};
 
 // ---- the file format -------------------------------------------------------
 
@@ -251,7 +251,7 @@ pub fn parse_registry(file: &SourceFile) -> RegistryParse {
     // would depend on entry order. Build metadata does not make a version.
     let mut seen: HashMap<(&str, Version), &IndexEntry> = HashMap::new();
     for e in &out.entries {
-        if let Some(first) = seen.insert((e.name.as_str(), crate::version::precedence(&e.version)), e) {
+        if let Some(first) = seen.insert((e.name.as_str(), crate::manifest::version::precedence(&e.version)), e) {
             let (line, _) = file.line_col(first.span.start);
             out.errors.push(file.error(
                 Some(e.span.clone()),
@@ -320,7 +320,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
     for p in &raw.provides {
         match p.get_ref().parse::<Provide>() {
             Ok(pr) => {
-                if let Some(w) = crate::contract::near_miss_warning(&pr.contract) {
+                if let Some(w) = crate::resolve::contract::near_miss_warning(&pr.contract) {
                     warnings.push(file.warning(Some(p.span()), format!("{label}: {w}")));
                 }
                 provides.push(pr)
@@ -334,7 +334,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
     for (key, value) in &raw.consumes {
         match consume_from(value.get_ref()) {
             Ok(c) => {
-                if let Some(w) = crate::contract::near_miss_warning(&c.contract) {
+                if let Some(w) = crate::resolve::contract::near_miss_warning(&c.contract) {
                     warnings.push(file.warning(Some(value.span()), format!("{label}: `consumes.{key}`: {w}")));
                 }
                 consumes.insert(key.clone(), c);
@@ -348,7 +348,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
             version,
             description: raw.description,
             source,
-            subdir: raw.path.as_deref().map(crate::paths::normalize_written),
+            subdir: raw.path.as_deref().map(crate::util::paths::normalize_written),
             integrity,
             language: raw.language,
             kind: raw.kind,
@@ -401,7 +401,7 @@ impl Index {
             .into_iter()
             .filter_map(|n| {
                 let (_, versions) = self.candidates(n, None)?;
-                let running = crate::version::paii_version();
+                let running = crate::manifest::version::paii_version();
                 versions
                     .into_iter()
                     .filter(|e| !e.yanked && e.provides.iter().any(|p| p.satisfies(consume)))

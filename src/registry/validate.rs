@@ -5,13 +5,13 @@
 use serde::Serialize;
 
 use super::{IndexEntry, parse_registry};
-use crate::contract::{Consume, Provide};
 use crate::diagnostic::{Location, SourceFile};
 use crate::lock::LockedSource;
 use crate::manifest::PluginManifest;
+use crate::manifest::version::is_valid_name;
+use crate::resolve::contract::{Consume, Provide};
 use crate::source::Fetcher;
-use crate::url::is_full_commit;
-use crate::version::is_valid_name;
+use crate::util::url::is_full_commit;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -62,7 +62,7 @@ pub fn validate_with(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
         && !is_valid_name(&meta.name)
     {
         let span = file.key_span(&["registry", "name"]);
-        push(Severity::Error, file.location(span.as_ref()), crate::version::name_error(&meta.name));
+        push(Severity::Error, file.location(span.as_ref()), crate::manifest::version::name_error(&meta.name));
     }
 
     let at = |e: &IndexEntry| file.location(Some(&e.span));

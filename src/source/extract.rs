@@ -248,34 +248,14 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
-/// Every symlink in `root`, resolved by the file system itself (so chains
-/// of links count), must land inside `root`. Used after extraction and for
-/// every tree that enters the store.
-pub fn links_stay_inside(root: &Path) -> Result<(), ExtractError> {
-    let canon_root = fs::canonicalize(root).map_err(ExtractError::Read)?;
-    walk_links(root, &canon_root, root)
-}
-
-fn walk_links(dir: &Path, canon_root: &Path, root: &Path) -> Result<(), ExtractError> {
-    for entry in fs::read_dir(dir).map_err(ExtractError::Read)? {
-        let entry = entry.map_err(ExtractError::Read)?;
-        let ft = entry.file_type().map_err(ExtractError::Read)?;
-        let path = entry.path();
-        if ft.is_symlink() {
-            let shown = path.strip_prefix(root).unwrap_or(&path).display().to_string();
-            let reason = match fs::canonicalize(&path) {
-                Ok(target) if target.starts_with(canon_root) => continue,
-                Ok(_) => "symlink resolves outside the plugin",
-                Err(_) => "symlink does not resolve to a file inside the plugin",
-            };
-            // Leave no way out behind, even in a directory about to be removed.
-            let _ = fs::remove_file(&path);
-            return Err(refused(&shown, reason));
-        } else if ft.is_dir() {
-            walk_links(&path, canon_root, root)?;
-        }
-    }
-    Ok(())
+/// Every symlink in `root` must land inside it (chains included; see
+/// `util::fs::links_stay_inside`).
+fn links_stay_inside(root: &Path) -> Result<(), ExtractError> {
+    use crate::util::fs::TreeError;
+    crate::util::fs::links_stay_inside(root).map_err(|e| match e {
+        TreeError::EscapingLink { path, reason } => refused(&path, format!("symlink {reason}")),
+        TreeError::Io(e) => ExtractError::Read(e.source),
+    })
 }
 
 /// A symlink may point only inside the tree, and only by a relative path.

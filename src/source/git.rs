@@ -25,8 +25,8 @@ pub struct GitSpec<'a> {
 
 /// The bare cache of `url`.
 pub fn cache_dir(cache: &Path, url: &str) -> PathBuf {
-    let digest = Sha256::digest(crate::url::redact(url).as_bytes());
-    let hex = crate::integrity::hex(&digest[..8]);
+    let digest = Sha256::digest(crate::util::url::redact(url).as_bytes());
+    let hex = crate::store::integrity::hex(&digest[..8]);
     let tail = url
         .trim_end_matches('/')
         .rsplit('/')
@@ -43,8 +43,8 @@ pub fn cache_dir(cache: &Path, url: &str) -> PathBuf {
 fn git_err(spec: &GitSpec<'_>, what: impl std::fmt::Display) -> SourceError {
     SourceError::Git {
         name: spec.name.to_string(),
-        url: crate::url::redact(spec.url),
-        message: crate::url::redact_text(&what.to_string(), spec.url),
+        url: crate::util::url::redact(spec.url),
+        message: crate::util::url::redact_text(&what.to_string(), spec.url),
     }
 }
 
@@ -78,7 +78,7 @@ fn repository(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<gix::Re
     } else if offline {
         return Err(SourceError::Offline {
             name: spec.name.to_string(),
-            what: format!("git {} is not in the cache", crate::url::redact(spec.url)),
+            what: format!("git {} is not in the cache", crate::util::url::redact(spec.url)),
         });
     } else {
         fs::create_dir_all(&dir).map_err(|e| git_err(spec, e))?;
@@ -92,7 +92,7 @@ fn repository(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<gix::Re
         if let Some(c) = spec.commit {
             return Err(SourceError::Offline {
                 name: spec.name.to_string(),
-                what: format!("commit {c} of git {} is not in the cache", crate::url::redact(spec.url)),
+                what: format!("commit {c} of git {} is not in the cache", crate::util::url::redact(spec.url)),
             });
         }
         return Ok(repo);
@@ -116,8 +116,8 @@ fn remove_partial_packs(dir: &Path) {
 }
 
 fn fetch(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<(), SourceError> {
-    crate::debug!("git fetch {}", crate::url::redact(spec.url));
-    crate::http::init_tls();
+    crate::debug!("git fetch {}", crate::util::url::redact(spec.url));
+    crate::source::http::init_tls();
     // Prune: a branch or tag deleted upstream must not keep resolving from
     // the cache. The fetch below recreates every ref that still exists.
     // They are put back if the fetch fails, so a failed fetch loses nothing.
@@ -174,10 +174,10 @@ fn fetch_refs(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<(), SourceEr
 fn resolve_commit(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<gix::ObjectId, SourceError> {
     let not_found = || SourceError::RevNotFound {
         name: spec.name.to_string(),
-        url: crate::url::redact(spec.url),
+        url: crate::util::url::redact(spec.url),
         rev: spec.commit.or(spec.rev).unwrap_or("HEAD").to_string(),
     };
-    if let Some(c) = spec.commit.or(spec.rev.filter(|r| crate::url::is_full_commit(r))) {
+    if let Some(c) = spec.commit.or(spec.rev.filter(|r| crate::util::url::is_full_commit(r))) {
         let id = gix::ObjectId::from_hex(c.as_bytes()).map_err(|_| not_found())?;
         let commit = repo.find_object(id).map_err(|_| not_found())?.peel_to_commit().map_err(|_| not_found())?;
         return Ok(commit.id);
@@ -217,12 +217,12 @@ pub fn checkout(spec: &GitSpec<'_>, subdir: Option<&str>, cache: &Path, offline:
     if let Some(sub) = subdir.filter(|s| !s.is_empty() && *s != ".") {
         let entry = tree.lookup_entry_by_path(sub).map_err(|e| git_err(spec, chain(&e)))?.ok_or_else(|| SourceError::PathNotFound {
             name: spec.name.to_string(),
-            source_desc: format!("git {} at {id}", crate::url::redact(spec.url)),
+            source_desc: format!("git {} at {id}", crate::util::url::redact(spec.url)),
             path: sub.to_string(),
         })?;
         tree = entry.object().map_err(|e| git_err(spec, chain(&e)))?.peel_to_tree().map_err(|_| SourceError::PathNotFound {
             name: spec.name.to_string(),
-            source_desc: format!("git {} at {id}", crate::url::redact(spec.url)),
+            source_desc: format!("git {} at {id}", crate::util::url::redact(spec.url)),
             path: format!("{sub} (not a directory)"),
         })?;
     }
@@ -261,7 +261,7 @@ fn write_tree(repo: &gix::Repository, spec: &GitSpec<'_>, tree: &gix::Tree<'_>, 
             EntryKind::Commit => {
                 return Err(SourceError::Submodule {
                     name: spec.name.to_string(),
-                    url: crate::url::redact(spec.url),
+                    url: crate::util::url::redact(spec.url),
                     path: rel.display().to_string(),
                 });
             }
@@ -279,7 +279,7 @@ pub fn read_file(spec: &GitSpec<'_>, path: &str, cache: &Path, offline: bool) ->
     let tree = commit.tree().map_err(|e| git_err(spec, chain(&e)))?;
     let missing = || SourceError::PathNotFound {
         name: spec.name.to_string(),
-        source_desc: format!("git {} at {id}", crate::url::redact(spec.url)),
+        source_desc: format!("git {} at {id}", crate::util::url::redact(spec.url)),
         path: path.to_string(),
     };
     let entry = tree.lookup_entry_by_path(path).map_err(|e| git_err(spec, chain(&e)))?.ok_or_else(missing)?;

@@ -3,13 +3,15 @@
 
 pub mod extract;
 pub mod git;
+pub mod http;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::integrity::Integrity;
 use crate::lock::{LockedPlugin, LockedSource};
+use crate::store::integrity::Integrity;
 use crate::store::{Store, StoreError, StorePath};
+use crate::util::fs::IoError;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum SourceError {
@@ -28,7 +30,7 @@ pub enum SourceError {
         name: String,
         source_desc: String,
         #[source]
-        error: crate::http::HttpError,
+        error: crate::source::http::HttpError,
     },
     #[error("plugin `{name}`: {source_desc}: {error}")]
     Extract {
@@ -124,21 +126,21 @@ impl Fetcher {
         let check = |tree: &Path| check_manifest(name, want, &desc, tree);
         match source {
             LockedSource::Path { path } => {
-                let dir = crate::paths::expand(path, &self.manifest_dir);
+                let dir = crate::util::paths::expand(path, &self.manifest_dir);
                 if !dir.is_dir() {
                     return Err(SourceError::MissingPath { name: name.to_string(), path: dir });
                 }
                 // A plugin reached through a symlink is the directory it names.
                 let dir = fs::canonicalize(&dir).unwrap_or(dir);
                 // Re-hashed every time: the directory is the user's and changes.
-                let computed = crate::integrity::hash_path(&dir).map_err(StoreError::from)?;
+                let computed = crate::store::integrity::hash_path(&dir).map_err(StoreError::from)?;
                 if let Some((_, v)) = want
                     && let Some(entry) = self.store.get(&computed, name, &v.to_string())
                 {
                     return Ok(Fetched { entry, commit: None, added: false });
                 }
                 let entry = self.store.add(name, &desc, None, |tree| {
-                    copy_tree(&dir, tree).map_err(crate::store::io_err("cannot copy", &dir))?;
+                    crate::util::fs::copy_tree(&dir, tree).map_err(|e| StoreError::from(IoError::new("cannot copy", &dir, e)))?;
                     check(tree)
                 })?;
                 Ok(Fetched { entry, commit: None, added: true })
@@ -147,31 +149,28 @@ impl Fetcher {
                 let spec = git::GitSpec { name, url, rev: rev.as_deref(), commit: commit.as_deref() };
                 let mut resolved = None;
                 let entry = self.store.add(name, &desc, integrity, |tree| {
-                    let id = git::checkout(&spec, subdir, &self.cache, self.offline, tree).map_err(|e| StoreError::Source(Box::new(e)))?;
-                    resolved = Some(id);
+                    resolved = Some(git::checkout(&spec, subdir, &self.cache, self.offline, tree)?);
                     check(tree)
-                });
-                let entry = entry.map_err(unwrap_source)?;
+                })?;
                 Ok(Fetched { entry, commit: resolved, added: true })
             }
             LockedSource::Tarball { url } => {
                 let archive = self.download(name, url, integrity, &desc)?;
-                let added = self.store.add(name, &desc, integrity, |tree| {
-                    unpack_into(&archive, url, tree).map_err(|error| {
-                        StoreError::Source(Box::new(SourceError::Extract { name: name.to_string(), source_desc: desc.clone(), error }))
+                let entry = self.store.add(name, &desc, integrity, |tree| {
+                    unpack_into(&archive, url, tree).map_err(|error| SourceError::Extract {
+                        name: name.to_string(),
+                        source_desc: desc.clone(),
+                        error,
                     })?;
                     if let Some(sub) = subdir {
-                        narrow_to(tree, Path::new(sub)).map_err(|_| {
-                            StoreError::Source(Box::new(SourceError::PathNotFound {
-                                name: name.to_string(),
-                                source_desc: desc.clone(),
-                                path: sub.to_string(),
-                            }))
+                        narrow_to(tree, Path::new(sub)).map_err(|_| SourceError::PathNotFound {
+                            name: name.to_string(),
+                            source_desc: desc.clone(),
+                            path: sub.to_string(),
                         })?;
                     }
                     check(tree)
-                });
-                let entry = added.map_err(unwrap_source)?;
+                })?;
                 if integrity.is_none() {
                     // Now that the hash is known, keep the archive where a
                     // verified (and offline) fetch will look for it.
@@ -186,8 +185,8 @@ impl Fetcher {
     fn download_path(&self, url: &str, integrity: Option<&Integrity>) -> PathBuf {
         use sha2::{Digest, Sha256};
         let verified = integrity.map_or_else(|| "unverified".to_string(), |i| i.to_string());
-        let d = Sha256::digest(format!("{}\0{verified}", crate::url::redact(url)).as_bytes());
-        self.cache.join("downloads").join(crate::integrity::hex(&d[..16]))
+        let d = Sha256::digest(format!("{}\0{verified}", crate::util::url::redact(url)).as_bytes());
+        self.cache.join("downloads").join(crate::store::integrity::hex(&d[..16]))
     }
 
     /// The archive for `url`, from the download cache or the network.
@@ -201,7 +200,7 @@ impl Fetcher {
             return Err(SourceError::Offline { name: name.to_string(), what: format!("{desc} is not in the download cache") });
         }
         crate::debug!("download {desc}");
-        crate::http::download(url, &path).map_err(|error| SourceError::Download {
+        crate::source::http::download(url, &path).map_err(|error| SourceError::Download {
             name: name.to_string(),
             source_desc: desc.to_string(),
             error,
@@ -210,21 +209,13 @@ impl Fetcher {
     }
 }
 
-/// Undoes the boxing that lets a source error pass through the store.
-fn unwrap_source(e: StoreError) -> SourceError {
-    match e {
-        StoreError::Source(inner) => *inner,
-        other => SourceError::Store(other),
-    }
-}
-
 /// How a source is named in messages (never with credentials).
 pub fn describe(source: &LockedSource) -> String {
     match source {
-        LockedSource::Git { url, commit: Some(c), .. } => format!("git {} at {}", crate::url::redact(url), &c[..c.len().min(12)]),
-        LockedSource::Git { url, rev: Some(r), .. } => format!("git {} at {r}", crate::url::redact(url)),
-        LockedSource::Git { url, .. } => format!("git {}", crate::url::redact(url)),
-        LockedSource::Tarball { url } => format!("tarball {}", crate::url::redact(url)),
+        LockedSource::Git { url, commit: Some(c), .. } => format!("git {} at {}", crate::util::url::redact(url), &c[..c.len().min(12)]),
+        LockedSource::Git { url, rev: Some(r), .. } => format!("git {} at {r}", crate::util::url::redact(url)),
+        LockedSource::Git { url, .. } => format!("git {}", crate::util::url::redact(url)),
+        LockedSource::Tarball { url } => format!("tarball {}", crate::util::url::redact(url)),
         LockedSource::Path { path } => format!("path {path}"),
     }
 }
@@ -235,7 +226,7 @@ fn unpack_into(archive: &Path, url: &str, tree: &Path) -> Result<(), extract::Ex
     let mut head = [0u8; 512];
     let n = file.read(&mut head).map_err(extract::ExtractError::Read)?;
     let compression =
-        extract::Compression::detect(url, &head[..n]).ok_or_else(|| extract::ExtractError::Format(crate::url::redact(url)))?;
+        extract::Compression::detect(url, &head[..n]).ok_or_else(|| extract::ExtractError::Format(crate::util::url::redact(url)))?;
     let file = fs::File::open(archive).map_err(extract::ExtractError::Read)?;
     let staging = tree.join(".unpack");
     fs::create_dir(&staging).map_err(|source| extract::ExtractError::Write { path: staging.clone(), source })?;
@@ -271,49 +262,23 @@ fn narrow_to(tree: &Path, sub: &Path) -> std::io::Result<()> {
     fs::remove_dir(&moved)
 }
 
-/// Copies a directory tree: files (keeping the executable bit),
-/// directories and symlinks; anything else is refused.
-pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let ft = entry.file_type()?;
-        let src = entry.path();
-        let dst = to.join(entry.file_name());
-        if ft.is_symlink() {
-            std::os::unix::fs::symlink(fs::read_link(&src)?, &dst)?;
-        } else if ft.is_dir() {
-            fs::create_dir(&dst)?;
-            copy_tree(&src, &dst)?;
-        } else if ft.is_file() {
-            fs::copy(&src, &dst)?;
-            let exec = fs::metadata(&src)?.permissions().mode() & 0o100 != 0;
-            fs::set_permissions(&dst, fs::Permissions::from_mode(if exec { 0o755 } else { 0o644 }))?;
-        } else {
-            return Err(std::io::Error::other(format!("{} is not a file, directory or symlink", src.display())));
-        }
-    }
-    Ok(())
-}
-
 /// A fetched tree must hold a plugin.toml, naming the locked plugin and
 /// version when those are known. Returns the version, for the entry's name.
-fn check_manifest(name: &str, want: Option<(&str, &semver::Version)>, desc: &str, tree: &Path) -> Result<String, StoreError> {
-    let err = |e: SourceError| StoreError::Source(Box::new(e));
+fn check_manifest(name: &str, want: Option<(&str, &semver::Version)>, desc: &str, tree: &Path) -> Result<String, SourceError> {
     let manifest = tree.join("plugin.toml");
     if !manifest.is_file() {
-        return Err(err(SourceError::NoManifest { name: name.to_string(), source_desc: desc.to_string() }));
+        return Err(SourceError::NoManifest { name: name.to_string(), source_desc: desc.to_string() });
     }
-    let pm = crate::manifest::PluginManifest::load(&manifest).map_err(|e| err(SourceError::Manifest(e)))?;
+    let pm = crate::manifest::PluginManifest::load(&manifest)?;
     if let Some((want_name, want_version)) = want
         && (pm.name != want_name || &pm.version != want_version)
     {
-        return Err(err(SourceError::ManifestMismatch {
+        return Err(SourceError::ManifestMismatch {
             name: name.to_string(),
             source_desc: desc.to_string(),
             found: format!("{} {}", pm.name, pm.version),
             expected: format!("{want_name} {want_version}"),
-        }));
+        });
     }
     Ok(pm.version.to_string())
 }

@@ -2,6 +2,9 @@
 //! `$PAII_HOME/generations/<N>/`, and `current`, a symlink to exactly one of
 //! them that is replaced with one atomic rename.
 
+pub mod plugin_config;
+pub mod secrets;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::symlink;
@@ -9,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{io_err, make_read_only};
+use crate::util::fs::{self as fsutil, IoError};
 
 /// `generation.toml`: what a generation holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +44,7 @@ pub struct GenerationPlugin {
     pub store_path: PathBuf,
     /// Its integrity, for `doctor` to check the tree against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub integrity: Option<crate::integrity::Integrity>,
+    pub integrity: Option<crate::store::integrity::Integrity>,
     /// Its build output, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build_path: Option<PathBuf>,
@@ -70,10 +73,13 @@ pub enum GenerationError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Assemble(Box<crate::claude::ClaudeError>),
-    /// File-system failures, shared with the store.
     #[error(transparent)]
-    #[diagnostic(transparent)]
-    Store(#[from] crate::store::StoreError),
+    Io(#[from] IoError),
+}
+
+fn io_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> GenerationError {
+    let path = path.to_path_buf();
+    move |source| GenerationError::Io(IoError { action, path, source })
 }
 
 /// Everything a new generation is made of, computed before it is created.
@@ -87,7 +93,7 @@ pub struct Assembly {
     /// [`Generations::create`], which knows the generation's number.
     pub run: BTreeMap<String, crate::dispatch::RunEntry>,
     /// Hook handlers by event, in plugin order.
-    pub handlers: Vec<(crate::event::HookEvent, crate::dispatch::Handler)>,
+    pub handlers: Vec<(crate::dispatch::event::HookEvent, crate::dispatch::Handler)>,
     pub history_dir: PathBuf,
     /// The paii.toml it is made from.
     pub manifest: Option<PathBuf>,
@@ -126,7 +132,7 @@ impl Assembly {
         // Serialising plain data cannot fail; an empty text would only make
         // the next sync assemble a generation again.
         let text = serde_json::to_vec(&content).unwrap_or_default();
-        crate::integrity::hex(&sha2::Sha256::digest(&text))
+        crate::store::integrity::hex(&sha2::Sha256::digest(&text))
     }
 }
 
@@ -190,7 +196,7 @@ impl Generations {
             symlink(&p.store_path, links.join(&p.name)).map_err(io_err("cannot link", &links.join(&p.name)))?;
         }
         let final_path = self.path(number);
-        let exe = crate::paths::paii_exe();
+        let exe = crate::util::paths::paii_exe();
         assembly.fragment.write(&root.join("claude"), &exe).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
         let mut table = crate::dispatch::DispatchTable {
             format: crate::dispatch::table::FORMAT,
@@ -206,7 +212,7 @@ impl Generations {
         for (event, handler) in &assembly.handlers {
             table.events.entry(event.kebab().to_string()).or_default().push(handler.clone());
         }
-        crate::fail::point("generation-write-table").map_err(io_err("cannot write", &root))?;
+        crate::util::fail::point("generation-write-table").map_err(io_err("cannot write", &root))?;
         let table_path = root.join(crate::dispatch::table::FILE);
         table.write(&table_path).map_err(io_err("cannot write", &table_path))?;
         let meta = GenerationMeta {
@@ -220,12 +226,12 @@ impl Generations {
             plugins: assembly.plugins.clone(),
         };
         let text = toml::to_string(&meta).unwrap_or_default();
-        crate::fsutil::atomic_write(&root.join("generation.toml"), text.as_bytes()).map_err(io_err("cannot write", &root))?;
+        fsutil::atomic_write(&root.join("generation.toml"), text.as_bytes()).map_err(io_err("cannot write", &root))?;
         // Everything in it reaches the disk before its name does.
-        crate::build::sync_filesystem(&root);
-        make_read_only(&root)?;
-        crate::fail::point("generation-rename").map_err(io_err("cannot move into place", &final_path))?;
-        crate::store::publish(&root, &final_path).map_err(io_err("cannot move into place", &final_path))?;
+        fsutil::sync_filesystem(&root);
+        fsutil::make_read_only(&root)?;
+        crate::util::fail::point("generation-rename").map_err(io_err("cannot move into place", &final_path))?;
+        fsutil::publish(&root, &final_path).map_err(io_err("cannot move into place", &final_path))?;
         if let Ok(d) = fs::File::open(&dir) {
             let _ = d.sync_all();
         }
@@ -265,7 +271,7 @@ impl Generations {
         let Ok(entries) = fs::read_dir(self.dir()) else { return Ok(()) };
         for e in entries.flatten() {
             if e.file_name().to_string_lossy().starts_with(".tmp-") {
-                crate::store::remove_tree(&e.path())?;
+                fsutil::remove_tree(&e.path())?;
             }
         }
         Ok(())
@@ -316,7 +322,7 @@ mod tests {
             r#"{{"paii_version":"{}","lock_hash":"h1","plugins":[],"hooks":{{}},"links":{{}},"mcp_servers":{{}},"run":{{}},"handlers":[],"history_dir":"/h"}}"#,
             env!("CARGO_PKG_VERSION")
         );
-        assert_eq!(a.content_hash(), crate::integrity::hex(&sha2::Sha256::digest(text.as_bytes())));
+        assert_eq!(a.content_hash(), crate::store::integrity::hex(&sha2::Sha256::digest(text.as_bytes())));
         let b = Assembly { lock_hash: "h2".into(), ..a.clone() };
         assert_ne!(a.content_hash(), b.content_hash());
     }

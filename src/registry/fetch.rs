@@ -31,7 +31,7 @@ impl RegistrySource {
     pub fn from_url(url: &str, base: &Path) -> Result<RegistrySource, String> {
         if let Some(rest) = url.strip_prefix("file://") {
             // file:///abs/path, or file://relative for the forgiving.
-            return Ok(RegistrySource::Path { path: crate::paths::expand(rest, base), written: url.to_string() });
+            return Ok(RegistrySource::Path { path: crate::util::paths::expand(rest, base), written: url.to_string() });
         }
         if url.starts_with("https://") || url.starts_with("http://") {
             return Ok(RegistrySource::Url(url.to_string()));
@@ -44,9 +44,9 @@ impl fmt::Display for RegistrySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RegistrySource::Path { written, .. } => write!(f, "{written}"),
-            RegistrySource::Url(u) => write!(f, "{}", crate::url::redact(u)),
+            RegistrySource::Url(u) => write!(f, "{}", crate::util::url::redact(u)),
             RegistrySource::Git { url, path, rev } => {
-                write!(f, "git {}", crate::url::redact(url))?;
+                write!(f, "git {}", crate::util::url::redact(url))?;
                 if let Some(p) = path {
                     write!(f, " path {p}")?;
                 }
@@ -55,7 +55,7 @@ impl fmt::Display for RegistrySource {
                 }
                 Ok(())
             }
-            RegistrySource::Marketplace(m) => write!(f, "marketplace {}", crate::url::redact(m)),
+            RegistrySource::Marketplace(m) => write!(f, "marketplace {}", crate::util::url::redact(m)),
         }
     }
 }
@@ -136,7 +136,7 @@ impl RegistryFetcher for NetFetcher {
             }
             RegistrySource::Url(url) => {
                 crate::debug!("fetching registry `{name}` from {desc}");
-                crate::http::download(url, &copy).map_err(|e| network(e.to_string()))?;
+                crate::source::http::download(url, &copy).map_err(|e| network(e.to_string()))?;
             }
             RegistrySource::Git { url, path, rev } => {
                 crate::debug!("fetching registry `{name}` from {desc}");
@@ -144,13 +144,13 @@ impl RegistryFetcher for NetFetcher {
                 let file = path.as_deref().unwrap_or("registry.toml");
                 let (commit, bytes) =
                     crate::source::git::read_file(&spec, file, &self.home.join("cache"), false).map_err(|e| network(e.to_string()))?;
-                crate::fsutil::atomic_write(&copy, &bytes).map_err(|e| network(e.to_string()))?;
+                crate::util::fs::atomic_write(&copy, &bytes).map_err(|e| network(e.to_string()))?;
                 let commit_file = self.home.join("registries").join(format!("{name}.commit"));
-                crate::fsutil::atomic_write(&commit_file, commit.as_bytes()).map_err(|e| network(e.to_string()))?;
+                crate::util::fs::atomic_write(&commit_file, commit.as_bytes()).map_err(|e| network(e.to_string()))?;
             }
         }
         if !same_source {
-            crate::fsutil::atomic_write(&source_file, desc.as_bytes()).map_err(|e| network(e.to_string()))?;
+            crate::util::fs::atomic_write(&source_file, desc.as_bytes()).map_err(|e| network(e.to_string()))?;
         }
         let mut file = SourceFile::read(&copy).map_err(|e| FetchError::read(name, e))?;
         // Messages name where the registry really lives.

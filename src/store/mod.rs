@@ -6,12 +6,15 @@
 //! into place. A final name therefore only ever holds a complete, verified
 //! tree; a killed fetch leaves a `.tmp-*` directory that the next run removes.
 
+pub mod integrity;
+
 use std::fs;
 use std::io;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::integrity::{self, HashError, Integrity};
+use integrity::{HashError, Integrity};
+
+use crate::util::fs::{self as fsutil, IoError, TreeError};
 
 /// Prefix of directories being assembled.
 const TMP_PREFIX: &str = ".tmp-";
@@ -31,12 +34,17 @@ pub struct StorePath {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum StoreError {
     #[error(transparent)]
-    Io(#[from] crate::fsutil::IoError),
+    Io(#[from] IoError),
     #[error(transparent)]
     Hash(#[from] HashError),
-    /// A source failed while filling an entry.
-    #[error(transparent)]
-    Source(Box<crate::source::SourceError>),
+    #[error("plugin `{name}`: {source_desc}: {error}")]
+    #[diagnostic(help("a store entry is self-contained: a plugin's symlinks must point inside it"))]
+    Link {
+        name: String,
+        source_desc: String,
+        #[source]
+        error: TreeError,
+    },
     #[error("plugin `{name}`: integrity mismatch for {source_desc}\n  expected: {expected}\n  computed: {computed}")]
     #[diagnostic(help(
         "the source changed since it was locked, or was tampered with; nothing was added to the store. If the change is expected, run `paii lock --update {name}`"
@@ -44,9 +52,9 @@ pub enum StoreError {
     Mismatch { name: String, source_desc: String, expected: Integrity, computed: Integrity },
 }
 
-pub(crate) fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> StoreError {
+fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> StoreError {
     let path = path.to_path_buf();
-    move |source| StoreError::Io(crate::fsutil::IoError { action: what, path, source })
+    move |source| StoreError::Io(IoError { action: what, path, source })
 }
 
 impl Store {
@@ -73,14 +81,15 @@ impl Store {
     /// plugin's version (part of the entry's name); the tree is then hashed,
     /// compared with `expected` (when known), made read-only and moved to its
     /// final name. If another process added the same entry meanwhile, its
-    /// copy is used.
-    pub fn add(
+    /// copy is used. `fill` fails with the caller's own error type, which
+    /// the store's errors convert into.
+    pub fn add<E: From<StoreError>>(
         &self,
         name: &str,
         source_desc: &str,
         expected: Option<&Integrity>,
-        fill: impl FnOnce(&Path) -> Result<String, StoreError>,
-    ) -> Result<StorePath, StoreError> {
+        fill: impl FnOnce(&Path) -> Result<String, E>,
+    ) -> Result<StorePath, E> {
         fs::create_dir_all(&self.root).map_err(io_err("cannot create the store", &self.root))?;
         let tmp = tempfile::Builder::new()
             .prefix(TMP_PREFIX)
@@ -89,16 +98,26 @@ impl Store {
         let tree = tmp.path().join("tree");
         fs::create_dir(&tree).map_err(io_err("cannot create", &tree))?;
         let version = fill(&tree)?;
+        Ok(self.seal(name, source_desc, expected, &tree, &version)?)
+    }
+
+    /// Checks a filled tree and moves it to its final name.
+    fn seal(
+        &self,
+        name: &str,
+        source_desc: &str,
+        expected: Option<&Integrity>,
+        tree: &Path,
+        version: &str,
+    ) -> Result<StorePath, StoreError> {
         // A store entry is self-contained: no symlink may lead out of it,
         // whatever source the tree came from.
-        crate::source::extract::links_stay_inside(&tree).map_err(|error| {
-            StoreError::Source(Box::new(crate::source::SourceError::Extract {
-                name: name.to_string(),
-                source_desc: source_desc.to_string(),
-                error,
-            }))
+        fsutil::links_stay_inside(tree).map_err(|error| StoreError::Link {
+            name: name.to_string(),
+            source_desc: source_desc.to_string(),
+            error,
         })?;
-        let computed = integrity::hash_path(&tree)?;
+        let computed = integrity::hash_path(tree)?;
         if let Some(expected) = expected
             && *expected != computed
         {
@@ -109,17 +128,17 @@ impl Store {
                 computed,
             });
         }
-        let final_path = self.source_path(&computed, name, &version);
+        let final_path = self.source_path(&computed, name, version);
         if final_path.is_dir() {
             return Ok(StorePath { path: final_path, integrity: computed });
         }
-        make_read_only(&tree)?;
-        match publish(&tree, &final_path) {
+        fsutil::make_read_only(tree)?;
+        match fsutil::publish(tree, &final_path) {
             Ok(()) => {}
             // Lost a race with another fetcher of the same tree: theirs is
             // complete and identical by construction.
             Err(_) if final_path.is_dir() => {
-                make_writable(&tree)?;
+                fsutil::make_writable(tree)?;
             }
             Err(e) => return Err(io_err("cannot move into place", &final_path)(e)),
         }
@@ -136,7 +155,7 @@ impl Store {
         let mut removed = 0;
         for entry in entries.flatten() {
             if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
-                remove_tree(&entry.path())?;
+                fsutil::remove_tree(&entry.path())?;
                 removed += 1;
             }
         }
@@ -159,69 +178,11 @@ impl Store {
     }
 }
 
-/// Removes a store entry or generation so that no crash can leave it
-/// half-deleted under its name: renamed aside to a `.tmp-` name first (which
-/// the next mutating command cleans up), then deleted.
-pub fn retire(path: &Path) -> Result<(), StoreError> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let aside = path.with_file_name(format!(".tmp-gc-{name}"));
-    if aside.exists() {
-        remove_tree(&aside)?;
-    }
-    fs::rename(path, &aside).map_err(io_err("cannot move aside", path))?;
-    remove_tree(&aside)
-}
-
-/// Renames a read-only tree into place. Its top directory is writable only
-/// for the rename: moving a directory to another parent rewrites its `..`,
-/// which needs write permission on it (for anyone but root).
-pub fn publish(tree: &Path, dest: &Path) -> io::Result<()> {
-    fs::set_permissions(tree, fs::Permissions::from_mode(0o755))?;
-    let moved = fs::rename(tree, dest);
-    let top = if moved.is_ok() { dest } else { tree };
-    let _ = fs::set_permissions(top, fs::Permissions::from_mode(0o555));
-    moved
-}
-
-/// Files 0444 (0555 when executable), directories 0555.
-pub fn make_read_only(root: &Path) -> Result<(), StoreError> {
-    set_modes(root, |mode, is_dir| if is_dir || mode & 0o100 != 0 { 0o555 } else { 0o444 })
-}
-
-fn make_writable(root: &Path) -> Result<(), StoreError> {
-    set_modes(root, |mode, _| mode | 0o200)
-}
-
-/// Removes a tree even when it was made read-only.
-pub fn remove_tree(root: &Path) -> Result<(), StoreError> {
-    if fs::symlink_metadata(root).is_err() {
-        return Ok(());
-    }
-    make_writable(root)?;
-    fs::remove_dir_all(root).map_err(io_err("cannot remove", root))
-}
-
-fn set_modes(root: &Path, mode: impl Fn(u32, bool) -> u32 + Copy) -> Result<(), StoreError> {
-    let meta = fs::symlink_metadata(root).map_err(io_err("cannot read", root))?;
-    if meta.file_type().is_symlink() {
-        return Ok(());
-    }
-    let is_dir = meta.is_dir();
-    let new = mode(meta.permissions().mode() & 0o7777, is_dir);
-    // Directories are opened for writing before recursing, closed after.
-    if is_dir {
-        fs::set_permissions(root, fs::Permissions::from_mode(0o755)).map_err(io_err("cannot change mode of", root))?;
-        for entry in fs::read_dir(root).map_err(io_err("cannot read", root))? {
-            let entry = entry.map_err(io_err("cannot read", root))?;
-            set_modes(&entry.path(), mode)?;
-        }
-    }
-    fs::set_permissions(root, fs::Permissions::from_mode(new)).map_err(io_err("cannot change mode of", root))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::os::unix::fs::PermissionsExt;
 
     fn fill_demo(dir: &Path) -> Result<String, StoreError> {
         fs::write(dir.join("plugin.toml"), "[plugin]\n").unwrap();
@@ -277,7 +238,7 @@ mod tests {
         let half = store.root().join(".tmp-killed/tree");
         fs::create_dir_all(&half).unwrap();
         fs::write(half.join("f"), "x").unwrap();
-        make_read_only(&store.root().join(".tmp-killed")).unwrap();
+        fsutil::make_read_only(&store.root().join(".tmp-killed")).unwrap();
         assert_eq!(store.clean_temporaries().unwrap(), 1);
         assert_eq!(fs::read_dir(store.root()).unwrap().count(), 0);
     }

@@ -64,7 +64,7 @@ fn client() -> Result<&'static reqwest::blocking::Client, String> {
 /// Downloads `url` to `dest` (written to a temporary file first and renamed,
 /// so `dest` is whole or absent), retrying transient failures.
 pub fn download(url: &str, dest: &Path) -> Result<u64, HttpError> {
-    let shown = crate::url::redact(url);
+    let shown = crate::util::url::redact(url);
     let mut attempt = 0;
     loop {
         match download_once(url, &shown, dest) {
@@ -79,8 +79,10 @@ pub fn download(url: &str, dest: &Path) -> Result<u64, HttpError> {
 }
 
 fn download_once(url: &str, shown: &str, dest: &Path) -> Result<u64, HttpError> {
-    let transport =
-        |e: &dyn std::fmt::Display| HttpError::Transport { url: shown.to_string(), message: crate::url::redact_text(&e.to_string(), url) };
+    let transport = |e: &dyn std::fmt::Display| HttpError::Transport {
+        url: shown.to_string(),
+        message: crate::util::url::redact_text(&e.to_string(), url),
+    };
     let client = client().map_err(|e| transport(&e))?;
     let mut request = client.get(url);
     if let Some((user, password)) = netrc_credentials(url) {

@@ -25,7 +25,7 @@ pub fn check_contract_syntax(name: &str) -> Result<(), String> {
 /// Skill, agent, command and service names follow the plugin-name rule:
 /// they become file names under `~/.claude`.
 pub fn check_provision_name(name: &str) -> Result<(), String> {
-    if crate::version::is_valid_name(name) {
+    if crate::manifest::version::is_valid_name(name) {
         Ok(())
     } else {
         Err(format!("invalid name `{name}`: skill, agent, command and service names are lower-case letters, digits and `-`"))
@@ -39,7 +39,7 @@ pub fn near_miss(name: &str) -> Option<&'static str> {
     if KNOWN_CONTRACTS.contains(&name) {
         return None;
     }
-    crate::suggest::closest(name, KNOWN_CONTRACTS.iter().copied())
+    crate::util::suggest::closest(name, KNOWN_CONTRACTS.iter().copied())
 }
 
 /// The warning's text for a near miss of a known contract.

@@ -4,6 +4,8 @@
 //! Version selection sits behind [`VersionSolver`] (pubgrub today); contract
 //! wiring happens after it, on the selected set.
 
+pub mod contract;
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::convert::Infallible;
@@ -15,13 +17,13 @@ use pubgrub::{
 };
 use semver::{Version, VersionReq};
 
-use crate::contract::{self, Consume, Participant, Provide, WiringError};
 use crate::diagnostic::{SpannedError, Warning};
-use crate::integrity::Integrity;
 use crate::lock::{Lock, LockedPlugin, LockedSource};
+use crate::manifest::version::{precedence, req_to_ranges};
 use crate::manifest::{Manifest, PluginManifest, Requested};
 use crate::registry::{EntrySource, Index, IndexEntry};
-use crate::version::{precedence, req_to_ranges};
+use crate::store::integrity::Integrity;
+use contract::{Consume, Participant, Provide, WiringError};
 
 // ---- version solving -------------------------------------------------------
 
@@ -50,7 +52,7 @@ impl Default for Problem {
             requirements: BTreeMap::new(),
             candidates: BTreeMap::new(),
             preferred: BTreeMap::new(),
-            running: crate::version::paii_version(),
+            running: crate::manifest::version::paii_version(),
         }
     }
 }
@@ -371,7 +373,7 @@ pub struct Resolved {
 /// Resolves `request` into a lock.
 pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
     let Request { manifest, index, locked, update, solver, direct } = request;
-    let mut problem = Problem { running: crate::version::paii_version(), ..Problem::default() };
+    let mut problem = Problem { running: crate::manifest::version::paii_version(), ..Problem::default() };
     let mut origins: HashMap<&str, Origin<'_>> = HashMap::new();
     let mut yanked_note = Vec::new();
     let mut warnings = Vec::new();
@@ -390,7 +392,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                         }
                     };
                     let all = index.registries.iter().flat_map(|r| r.entries.iter().map(|e| e.name.as_str()));
-                    let help = crate::suggest::did_you_mean(name, all)
+                    let help = crate::util::suggest::did_you_mean(name, all)
                         .or_else(|| index.registries.is_empty().then(|| "add a registry to [registries] in paii.toml".to_string()));
                     return Err(ResolveError::NotFound { name: name.to_string(), searched, help });
                 };
@@ -424,7 +426,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                 let Some(d) = direct.get(name) else {
                     return Err(ResolveError::Unsupported {
                         name: name.to_string(),
-                        source_desc: crate::url::redact(url),
+                        source_desc: crate::util::url::redact(url),
                         reason: "it was not fetched before resolution".into(),
                     });
                 };
@@ -462,10 +464,10 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                     source: match &e.source {
                         EntrySource::Git { url, rev } => {
                             // A full commit id in the registry is already exact.
-                            let commit = rev.clone().filter(|r| crate::url::is_full_commit(r));
-                            LockedSource::Git { url: crate::url::redact(url), rev: rev.clone().filter(|_| commit.is_none()), commit }
+                            let commit = rev.clone().filter(|r| crate::util::url::is_full_commit(r));
+                            LockedSource::Git { url: crate::util::url::redact(url), rev: rev.clone().filter(|_| commit.is_none()), commit }
                         }
-                        EntrySource::Tarball { url } => LockedSource::Tarball { url: crate::url::redact(url) },
+                        EntrySource::Tarball { url } => LockedSource::Tarball { url: crate::util::url::redact(url) },
                     },
                     subdir: e.subdir.clone(),
                     integrity: e.integrity,

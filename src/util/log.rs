@@ -45,7 +45,7 @@ pub fn enabled(level: Level) -> bool {
 #[macro_export]
 macro_rules! debug {
     ($($arg:tt)*) => {
-        if $crate::log::enabled($crate::log::Level::Debug) {
+        if $crate::util::log::enabled($crate::util::log::Level::Debug) {
             eprintln!("debug: {}", format_args!($($arg)*));
         }
     };

@@ -105,7 +105,7 @@ pub fn as_declared(kind: crate::manifest::plugin::ConfigType, value: toml::Value
 /// What to tell someone who named `key`, which `pm` has no config for.
 pub fn unknown_key_help(pm: &PluginManifest, key: &str) -> String {
     let known: Vec<&str> = pm.config.keys().map(String::as_str).collect();
-    crate::suggest::did_you_mean(key, known.iter().copied()).unwrap_or_else(|| {
+    crate::util::suggest::did_you_mean(key, known.iter().copied()).unwrap_or_else(|| {
         if known.is_empty() { format!("`{}` has no config", pm.name) } else { format!("`{}` accepts: {}", pm.name, known.join(", ")) }
     })
 }
