@@ -2,6 +2,7 @@
 //! `$PAII_HOME/generations/<N>/`, and `current`, a symlink to exactly one of
 //! them that is replaced with one atomic rename.
 
+pub mod assemble;
 pub mod plugin_config;
 pub mod secrets;
 
@@ -73,6 +74,13 @@ pub enum GenerationError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Assemble(Box<crate::claude::ClaudeError>),
+    #[error("`{plugin}`: `[run] command` names `{arg}`, which is in neither its build output nor the plugin")]
+    #[diagnostic(help("a relative path in `[run] command` must name a file of the plugin (or of its build)"))]
+    CommandOutside { plugin: String, arg: String },
+    /// A plugin's config or secrets file is bad.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Input(#[from] crate::diagnostic::SpannedError),
     #[error(transparent)]
     Io(#[from] IoError),
 }

@@ -10,10 +10,10 @@ use serde::Serialize;
 
 use super::lock::{LockOutcome, apply, plan_with};
 use super::{Context, Error};
-use crate::claude::{Changes, Claude, Contribution, Fragment};
-use crate::dispatch::{Handler, RunEntry};
-use crate::generation::{Assembly, GenerationPlugin, Generations};
-use crate::lock::{Lock, LockDiff, LockedPlugin, LockedSource};
+use crate::claude::{Changes, Claude, Fragment};
+use crate::generation::assemble::{assemble, contributions};
+use crate::generation::{GenerationPlugin, Generations};
+use crate::lock::{LockDiff, LockedPlugin, LockedSource};
 use crate::manifest::{Manifest, PluginManifest};
 use crate::source::{Fetched, Fetcher, SourceError, describe};
 use crate::store::Store;
@@ -54,6 +54,17 @@ pub struct SyncedPlugin {
 }
 
 impl SyncedPlugin {
+    /// What a generation records of it.
+    fn generation_plugin(&self) -> GenerationPlugin {
+        GenerationPlugin {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            store_path: self.store_path.clone(),
+            integrity: self.integrity,
+            build_path: self.build.clone(),
+        }
+    }
+
     /// A plugin just brought into (or found in) the store, not built yet.
     pub(crate) fn fetched(p: &LockedPlugin, f: &Fetched) -> SyncedPlugin {
         SyncedPlugin {
@@ -149,7 +160,12 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     // the lock is written and `current` switched only once it is complete.
     use sha2::Digest;
     let lock_hash = crate::store::integrity::hex(&sha2::Sha256::digest(planned.text.as_bytes()));
-    let assembly = assemble(ctx, &home, &manifest, &planned.new, &plugins, &manifests, lock_hash)?;
+    let assembled =
+        assemble(&home, &manifest, &planned.new, plugins.iter().map(SyncedPlugin::generation_plugin).collect(), &manifests, lock_hash)?;
+    for w in &assembled.warnings {
+        (ctx.status)(&format!("warning: {w}"));
+    }
+    let assembly = assembled.assembly;
     let claude = Claude::from_env(&home);
     claude.plan(&assembly.fragment).map_err(Error::from)?;
     let generations = Generations::new(&home);
@@ -241,125 +257,6 @@ fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock
         current: None,
         claude,
         claude_known,
-    })
-}
-
-/// What each plugin gives Claude Code; `runnable` says which of them have
-/// a command to call for their hooks.
-fn contributions<'a>(
-    manifest: &Manifest,
-    manifests: &'a [PluginManifest],
-    trees: &'a [PathBuf],
-    runnable: &[bool],
-) -> Vec<Contribution<'a>> {
-    manifests
-        .iter()
-        .zip(trees)
-        .zip(runnable)
-        .map(|((pm, root), runnable)| {
-            let request = manifest.plugin(&pm.name);
-            Contribution { manifest: pm, root, hooks: *runnable && request.is_none_or(|r| r.hooks), mcp: request.is_none_or(|r| r.mcp) }
-        })
-        .collect()
-}
-
-/// Everything the new generation holds: plugin links, the Claude Code
-/// fragment, and the dispatch table's handlers with their merged config,
-/// contract wiring and secret names.
-pub(crate) fn assemble(
-    ctx: &Context,
-    home: &Path,
-    manifest: &Manifest,
-    lock: &Lock,
-    plugins: &[SyncedPlugin],
-    manifests: &[PluginManifest],
-    lock_hash: String,
-) -> Result<Assembly, Error> {
-    let trees: Vec<PathBuf> = plugins.iter().map(|p| p.store_path.clone()).collect();
-    let mut commands = Vec::new();
-    for (p, pm) in plugins.iter().zip(manifests) {
-        let command = crate::build::resolve_command(pm, p.build.as_deref(), &p.store_path);
-        // A path left relative would be looked up in whatever directory
-        // Claude Code works in: a cloned repository could supply it.
-        if let Some(arg) = command.iter().find(|a| a.contains('/') && !Path::new(a).is_absolute()) {
-            return Err(Error::user(
-                format!("`{}`: `[run] command` names `{arg}`, which is in neither its build output nor the plugin", pm.name),
-                Some("a relative path in `[run] command` must name a file of the plugin (or of its build)".to_string()),
-            ));
-        }
-        commands.push(command);
-    }
-    let runnable: Vec<bool> = commands.iter().map(|c| !c.is_empty()).collect();
-    let fragment = Fragment::build(home, &contributions(manifest, manifests, &trees, &runnable))?;
-    let secrets = crate::generation::secrets::names(&home.join(".env"))?;
-    let mut run = std::collections::BTreeMap::new();
-    let mut handlers = Vec::new();
-    for (((_p, pm), locked), command) in plugins.iter().zip(manifests).zip(&lock.plugins).zip(commands) {
-        let config = crate::generation::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), home)?;
-        if command.is_empty() {
-            if !pm.hooks.is_empty() {
-                (ctx.status)(&format!("warning: `{}` declares [hooks] but has no [run] command; its hooks are not installed", pm.name));
-            }
-            continue;
-        }
-        let mut env = std::collections::BTreeMap::new();
-        env.insert("PAII_CONFIG".to_string(), config.to_json().to_string());
-        for (key, provider) in &locked.wiring {
-            env.insert(format!("PAII_CONTRACT_{}", key.to_uppercase().replace('-', "_")), provider.clone());
-        }
-        run.insert(
-            pm.name.clone(),
-            RunEntry {
-                argv: command,
-                root: PathBuf::new(),
-                env,
-                secrets: pm.secrets.required.iter().chain(&pm.secrets.optional).cloned().collect(),
-                required_secrets: pm.secrets.required.clone(),
-                actions: pm.run.as_ref().and_then(|r| r.actions.clone()),
-                provides: pm.provides.iter().map(|c| c.contract.clone()).collect(),
-                fail_closed: pm.fail_closed,
-            },
-        );
-        if manifest.plugin(&pm.name).is_some_and(|r| !r.hooks) || pm.hooks.is_empty() {
-            continue;
-        }
-        let missing: Vec<&String> = pm.secrets.required.iter().filter(|k| !secrets.contains(*k)).collect();
-        if !missing.is_empty() {
-            (ctx.status)(&format!(
-                "warning: `{}` needs {} in {}; its hooks will be skipped until then",
-                pm.name,
-                missing.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
-                home.join(".env").display()
-            ));
-        }
-        for h in &pm.hooks {
-            handlers.push((
-                h.event,
-                Handler {
-                    plugin: pm.name.clone(),
-                    matcher: h.matcher.clone().filter(|m| !m.is_empty() && m != "*"),
-                    timeout_ms: h.timeout_ms.unwrap_or(crate::claude::fragment::DEFAULT_TIMEOUT_MS),
-                },
-            ));
-        }
-    }
-    Ok(Assembly {
-        lock_hash,
-        plugins: plugins
-            .iter()
-            .map(|p| GenerationPlugin {
-                name: p.name.clone(),
-                version: p.version.clone(),
-                store_path: p.store_path.clone(),
-                integrity: p.integrity,
-                build_path: p.build.clone(),
-            })
-            .collect(),
-        fragment,
-        run,
-        handlers,
-        history_dir: manifest.history_dir.clone().unwrap_or_else(|| home.join("history")),
-        manifest: Some(crate::util::paths::absolute(&manifest.file.path)),
     })
 }
 
