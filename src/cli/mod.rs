@@ -287,7 +287,7 @@ enum RegistryCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ValidateFormat {
+pub(crate) enum ValidateFormat {
     Text,
     Json,
     Github,
@@ -332,344 +332,168 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Runs one command: `ops` does the work, a `Printer` method renders its
+/// outcome (text or JSON) and says what paii exits with.
 fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> {
-    match command {
+    use ops::sync::{SyncOptions, run as sync};
+    const OK: ExitCode = ExitCode::SUCCESS;
+    Ok(match command {
         Command::Init => {
-            let out = ops::init::run(ctx)?;
-            p.status(&format!("created {}", out.manifest.display()));
-            p.json(&serde_json::json!({ "home": out.home, "manifest": out.manifest }));
+            p.init(&ops::init::run(ctx)?);
+            OK
         }
         Command::Lock { update, check } => {
-            let out = ops::lock::run(ctx, &ops::lock::LockOptions { update, check })?;
-            p.lock_outcome(&out, check);
+            p.lock_outcome(&ops::lock::run(ctx, &ops::lock::LockOptions { update, check })?, check);
+            OK
         }
         Command::Sync { locked, frozen, offline, dry_run, jobs } => {
-            let opts = ops::sync::SyncOptions { locked, frozen, offline, dry_run, jobs };
-            p.sync_outcome(&ops::sync::run(ctx, &opts)?);
+            p.sync_outcome(&sync(ctx, &SyncOptions { locked, frozen, offline, dry_run, jobs })?);
+            OK
         }
-        Command::Build { plugins, check: true, jobs } => {
-            let checked = ops::build::check(ctx, &plugins, jobs)?;
-            if p.format() == Format::Json {
-                p.json(&checked);
-            } else {
-                for c in &checked {
-                    if c.differ.is_empty() && c.relocated.is_empty() && c.timestamped.is_empty() {
-                        println!("{} {}: reproducible (a second build is identical)", c.name, c.version);
-                    } else if c.differ.is_empty() {
-                        println!(
-                            "{} {}: reproducible (a second build is identical but for the path it was built at, in {} file(s), and times the installer recorded, in {})",
-                            c.name,
-                            c.version,
-                            c.relocated.len(),
-                            c.timestamped.len()
-                        );
-                    } else {
-                        println!("{} {}: {} file(s) differ in a second build:", c.name, c.version, c.differ.len());
-                        for f in &c.differ {
-                            println!("  {f}");
-                        }
-                    }
-                }
-            }
-            if checked.iter().any(|c| !c.differ.is_empty()) {
-                return Ok(ExitCode::FAILURE);
-            }
-        }
+        Command::Build { plugins, check: true, jobs } => p.build_checked(&ops::build::check(ctx, &plugins, jobs)?),
         Command::Build { plugins, check: false, jobs } => {
-            let built = ops::build::run(ctx, &plugins, jobs)?;
-            if p.format() == Format::Json {
-                p.json(&built);
-            } else {
-                for b in &built {
-                    let what = match (&b.build, b.built) {
-                        (Some(path), true) => format!("built into {}", path.display()),
-                        (Some(path), false) => format!("in the store at {}", path.display()),
-                        (None, _) => "nothing to build".to_string(),
-                    };
-                    p.status(&format!("{} {}: {what}", b.name, b.version));
-                }
-            }
+            p.built(&ops::build::run(ctx, &plugins, jobs)?);
+            OK
         }
         Command::Generations(GenerationsCommand::List) => {
-            let list = ops::generations::list(ctx)?;
-            if p.format() == Format::Json {
-                p.json(&list);
-            } else {
-                println!("GEN  CREATED               PARENT  PLUGINS");
-                for g in &list {
-                    let parent = g.parent.map_or_else(|| "-".to_string(), |n| n.to_string());
-                    let mark = if g.current { "  (current)" } else { "" };
-                    println!("{:<4} {}  {:<6}  {}{mark}", g.number, g.created, parent, g.plugins);
-                }
-            }
+            p.generations(&ops::generations::list(ctx)?);
+            OK
         }
         Command::Generations(GenerationsCommand::Diff { a, b }) => {
-            let d = ops::generations::diff(ctx, a, b)?;
-            if p.format() == Format::Json {
-                p.json(&d);
-            } else {
-                for x in &d.added {
-                    println!("+ {x}");
-                }
-                for x in &d.removed {
-                    println!("- {x}");
-                }
-                for x in &d.changed {
-                    println!("~ {x}");
-                }
-            }
+            p.generations_diff(&ops::generations::diff(ctx, a, b)?);
+            OK
         }
         Command::Gc { keep, dry_run } => {
-            let c = ops::generations::gc(ctx, keep, dry_run)?;
-            if p.format() == Format::Json {
-                p.json(&c);
-            } else {
-                let verb = if c.dry_run { "would remove" } else { "removed" };
-                p.status(&format!(
-                    "{verb} {} generation(s) and {} store entr{}, freeing {:.1} MB",
-                    c.generations.len(),
-                    c.store_entries.len(),
-                    if c.store_entries.len() == 1 { "y" } else { "ies" },
-                    c.bytes as f64 / 1e6
-                ));
-            }
+            p.collected(&ops::generations::gc(ctx, keep, dry_run)?);
+            OK
         }
-        Command::Status => {
-            let s = ops::status::run(ctx)?;
-            if p.format() == Format::Json {
-                p.json(&s);
-            } else {
-                match s.current {
-                    Some(n) => println!("generation {n} is current ({} plugins)", s.plugins.len()),
-                    None => println!("no generation yet"),
-                }
-                for plugin in &s.plugins {
-                    println!("  {plugin}");
-                }
-                if s.drift.is_empty() {
-                    println!("in sync");
-                }
-                for d in &s.drift {
-                    println!("drift: {d}");
-                }
-            }
-            if !s.drift.is_empty() {
-                return Ok(ExitCode::FAILURE);
-            }
-        }
+        Command::Status => p.status_report(&ops::status::run(ctx)?),
         Command::Rollback => {
-            let s = ops::generations::switch(ctx, None)?;
-            p.claude_changes(&s.claude);
-            p.status(&format!("rolled back to generation {}", s.number));
-            p.json(&serde_json::json!({ "current": s.number, "claude": s.claude }));
+            p.switched(&ops::generations::switch(ctx, None)?, "rolled back to");
+            OK
         }
         Command::Switch { number } => {
-            let s = ops::generations::switch(ctx, Some(number))?;
-            p.claude_changes(&s.claude);
-            p.status(&format!("switched to generation {}", s.number));
-            p.json(&serde_json::json!({ "current": s.number, "claude": s.claude }));
+            p.switched(&ops::generations::switch(ctx, Some(number))?, "switched to");
+            OK
         }
-        Command::Doctor { fix } => {
-            let r = ops::doctor::run(ctx, fix)?;
-            if p.format() == Format::Json {
-                p.json(&r);
-            } else {
-                for f in &r.findings {
-                    let hint = match (&f.hint, f.fixable && !fix) {
-                        (_, true) => " (`paii doctor --fix` repairs it)".to_string(),
-                        (Some(h), false) => format!(" ({h})"),
-                        (None, false) => String::new(),
-                    };
-                    println!("problem: {}{hint}", f.what);
-                }
-                for f in &r.fixed {
-                    println!("fixed: {f}");
-                }
-                if r.findings.is_empty() {
-                    p.status("no problems found");
-                }
-            }
-            let unrepaired = r.findings.iter().any(|f| !(fix && f.fixable));
-            if unrepaired {
-                return Ok(ExitCode::FAILURE);
-            }
-        }
-        Command::Hook(HookCommand::Dispatch { event }) => return Ok(ExitCode::from(crate::dispatch::main(&event))),
+        Command::Doctor { fix } => p.doctor(&ops::doctor::run(ctx, fix)?, fix),
+        Command::Hook(HookCommand::Dispatch { event }) => ExitCode::from(crate::dispatch::main(&event)),
         Command::Hook(HookCommand::List) => {
             let (generation, rows) = ops::hook::list(ctx)?;
-            if p.format() == Format::Json {
-                p.json(&serde_json::json!({ "generation": generation, "handlers": rows }));
-            } else if rows.is_empty() {
-                p.status(&format!("generation {generation} handles no hook events"));
-            } else {
-                println!("{:<22} {:<16} {:<24} {:>8}  FAIL", "EVENT", "PLUGIN", "MATCHER", "TIMEOUT");
-                for r in &rows {
-                    let fail = if r.fail_closed { "closed" } else { "open" };
-                    println!("{:<22} {:<16} {:<24} {:>6}ms  {fail}", r.event, r.plugin, r.matcher.as_deref().unwrap_or("*"), r.timeout_ms);
-                }
+            {
+                p.hook_list(generation, &rows);
+                OK
             }
         }
         Command::Hook(HookCommand::Test { event, input, plugin }) => {
-            let o = ops::hook::test(ctx, &event, input.as_deref(), plugin)?;
-            if p.format() == Format::Json {
-                p.json(&o);
-            } else {
-                if let Some(e) = &o.error {
-                    println!("nothing ran: {e}");
-                }
-                if o.handlers.is_empty() && o.error.is_none() {
-                    println!(
-                        "no handler of `{}` matches this input (tool events match its `tool_name`: give one with --input FILE)",
-                        o.event
-                    );
-                }
-                for h in &o.handlers {
-                    let exit = h.exit.map_or_else(|| "-".to_string(), |c| c.to_string());
-                    println!(
-                        "{}: {} (exit {exit}, {} ms){}",
-                        h.plugin,
-                        h.decision,
-                        h.duration_ms,
-                        h.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
-                    );
-                    for (name, text) in [("stdout", &h.stdout), ("stderr", &h.stderr)] {
-                        for line in text.lines() {
-                            println!("  {name}| {line}");
-                        }
-                    }
-                }
-                println!("decision: {} (paii would exit {})", o.decision, o.code);
-                if !o.stdout.is_empty() {
-                    println!("stdout to Claude Code: {}", o.stdout.trim_end());
-                }
-                if !o.stderr.is_empty() {
-                    println!("stderr to Claude Code:\n{}", o.stderr.trim_end());
-                }
+            p.hook_test(&ops::hook::test(ctx, &event, input.as_deref(), plugin)?);
+            OK
+        }
+        Command::Run { plugin, action, args } => exit_code(ops::hook::run(ctx, &plugin, &action, &args)?),
+        Command::History { what } => exit_code(ops::hook::history(ctx, &what)?),
+        Command::Config(ConfigCommand::Get { target }) => {
+            p.config_rows(&[ops::config::get(ctx, &target)?]);
+            OK
+        }
+        Command::Config(ConfigCommand::List { plugin }) => {
+            p.config_rows(&ops::config::list(ctx, plugin.as_deref())?);
+            OK
+        }
+        Command::Config(ConfigCommand::Set { target, value }) => {
+            let row = ops::config::set(ctx, &target, &value)?;
+            // A new generation carries the new value to the handlers: the
+            // paii.toml the current generation came from is synced again,
+            // wherever this command runs.
+            let manifest = Some(ops::config::manifest_path(ctx));
+            let quiet = Context { manifest, quiet: true, terminal: false, warn: Box::new(|_| {}), status: Box::new(|_| {}) };
+            match sync(&quiet, &SyncOptions { offline: true, ..Default::default() }) {
+                Ok(out) => p.status(&format!("applied: generation {} is current", out.current.unwrap_or_default())),
+                Err(e) => p.status(&format!("saved, but not applied yet ({e}); run `paii sync`")),
             }
-        }
-        Command::Run { plugin, action, args } => {
-            let code = ops::hook::run(ctx, &plugin, &action, &args)?;
-            return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
-        }
-        Command::History { what } => {
-            let code = ops::hook::history(ctx, &what)?;
-            return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)));
-        }
-        Command::Config(cmd) => {
-            let rows = match cmd {
-                ConfigCommand::Get { target } => vec![ops::config::get(ctx, &target)?],
-                ConfigCommand::List { plugin } => ops::config::list(ctx, plugin.as_deref())?,
-                ConfigCommand::Set { target, value } => {
-                    let row = ops::config::set(ctx, &target, &value)?;
-                    // A new generation carries the new value to the handlers.
-                    // The paii.toml the current generation came from, wherever
-                    // this command runs.
-                    let manifest = Some(ops::config::manifest_path(ctx));
-                    let quiet = Context { manifest, quiet: true, terminal: false, warn: Box::new(|_| {}), status: Box::new(|_| {}) };
-                    let opts = ops::sync::SyncOptions { offline: true, ..Default::default() };
-                    match ops::sync::run(&quiet, &opts) {
-                        Ok(out) => p.status(&format!("applied: generation {} is current", out.current.unwrap_or_default())),
-                        Err(e) => p.status(&format!("saved, but not applied yet ({e}); run `paii sync`")),
-                    }
-                    vec![row]
-                }
-            };
-            if p.format() == Format::Json {
-                p.json(&rows);
-            } else {
-                for r in &rows {
-                    let value = r.value.as_ref().map_or_else(|| "(unset)".to_string(), |v| v.to_string());
-                    let origin = match &r.origin {
-                        Some(ops::config::Origin::Default) | None => "default".to_string(),
-                        Some(ops::config::Origin::Manifest(path)) | Some(ops::config::Origin::User(path)) => path.display().to_string(),
-                    };
-                    println!("{}.{} = {value}  ({}, from {origin})", r.plugin, r.key, r.kind);
-                }
+            {
+                p.config_rows(&[row]);
+                OK
             }
         }
         Command::Deactivate => {
-            let c = ops::doctor::deactivate(ctx)?;
-            p.claude_changes(&c);
-            p.status("deactivated: Claude Code's files hold nothing of paii's (`paii sync` or `paii switch N` brings it back)");
-            p.json(&c);
+            p.deactivated(&ops::doctor::deactivate(ctx)?);
+            OK
         }
-        Command::Plugin(cmd) => match cmd {
-            PluginCommand::List => p.plugin_list(&ops::plugin::list(ctx)?),
-            PluginCommand::Info { name } => p.plugin_info(&ops::plugin::info(ctx, &name)?),
-            PluginCommand::Install { name, registry, git, rev, path, url, integrity, no_sync } => {
-                let spec = ops::plugin::InstallSpec { name, registry, git, rev, path, url, integrity };
-                p.edit_outcome(&ops::plugin::install(ctx, &spec)?);
-                if !no_sync {
-                    p.sync_outcome(&ops::sync::run(ctx, &ops::sync::SyncOptions::default())?);
-                }
+        Command::Plugin(PluginCommand::List) => {
+            p.plugin_list(&ops::plugin::list(ctx)?);
+            OK
+        }
+        Command::Plugin(PluginCommand::Info { name }) => {
+            p.plugin_info(&ops::plugin::info(ctx, &name)?);
+            OK
+        }
+        Command::Plugin(PluginCommand::Install { name, registry, git, rev, path, url, integrity, no_sync }) => {
+            let spec = ops::plugin::InstallSpec { name, registry, git, rev, path, url, integrity };
+            p.edit_outcome(&ops::plugin::install(ctx, &spec)?);
+            if !no_sync {
+                p.sync_outcome(&sync(ctx, &SyncOptions::default())?);
             }
-            PluginCommand::Update { names, no_sync } => {
-                let out = ops::lock::run(ctx, &ops::lock::LockOptions { update: Some(names), check: false })?;
-                p.lock_outcome(&out, false);
-                if !no_sync {
-                    p.sync_outcome(&ops::sync::run(ctx, &ops::sync::SyncOptions::default())?);
-                }
+            OK
+        }
+        Command::Plugin(PluginCommand::Update { names, no_sync }) => {
+            p.lock_outcome(&ops::lock::run(ctx, &ops::lock::LockOptions { update: Some(names), check: false })?, false);
+            if !no_sync {
+                p.sync_outcome(&sync(ctx, &SyncOptions::default())?);
             }
-            PluginCommand::Remove { name, no_sync } => {
-                p.edit_outcome(&ops::plugin::remove(ctx, &name)?);
-                if !no_sync {
-                    p.sync_outcome(&ops::sync::run(ctx, &ops::sync::SyncOptions::default())?);
-                }
+            OK
+        }
+        Command::Plugin(PluginCommand::Remove { name, no_sync }) => {
+            p.edit_outcome(&ops::plugin::remove(ctx, &name)?);
+            if !no_sync {
+                p.sync_outcome(&sync(ctx, &SyncOptions::default())?);
             }
-            PluginCommand::Verify { names } => {
-                let report = ops::verify::run(ctx, &names)?;
-                p.verify(&report);
-                if report.iter().any(|v| !v.ok) {
-                    return Ok(ExitCode::FAILURE);
-                }
+            OK
+        }
+        Command::Plugin(PluginCommand::Verify { names }) => p.verify(&ops::verify::run(ctx, &names)?),
+        Command::Registry(RegistryCommand::List) => {
+            p.registry_list(&ops::registry::list(ctx)?);
+            OK
+        }
+        Command::Registry(RegistryCommand::Add { name, location, git, rev, path }) => {
+            p.registry_added(&ops::registry::add(ctx, &ops::registry::AddSpec { name, location, git, rev, path })?);
+            OK
+        }
+        Command::Registry(RegistryCommand::Remove { name }) => {
+            ops::registry::remove(ctx, &name)?;
+            {
+                p.registry_removed(&name);
+                OK
             }
-        },
-        Command::Registry(cmd) => match cmd {
-            RegistryCommand::List => p.registry_list(&ops::registry::list(ctx)?),
-            RegistryCommand::Add { name, location, git, rev, path } => {
-                let spec = ops::registry::AddSpec { name, location, git, rev, path };
-                let added = ops::registry::add(ctx, &spec)?;
-                p.status(&format!("added registry `{}` ({}) at priority {}", added.name, added.source, added.priority));
-                p.json(&added);
-            }
-            RegistryCommand::Remove { name } => {
-                ops::registry::remove(ctx, &name)?;
-                p.status(&format!("removed registry `{name}`"));
-                p.json(&serde_json::json!({ "removed": name }));
-            }
-            RegistryCommand::Update { names } => {
-                let updated = ops::registry::update(ctx, &names)?;
-                if p.format() == Format::Json {
-                    p.json(&updated);
-                } else {
-                    for u in &updated {
-                        let at = u.commit.as_deref().map(|c| format!(" at {}", &c[..c.len().min(12)])).unwrap_or_default();
-                        p.status(&format!("{}: {} versions from {}{at} ({})", u.name, u.versions, u.source, u.hash));
-                    }
-                }
-            }
-            RegistryCommand::Search { query } => p.search(&ops::registry::search(ctx, &query)?),
-            RegistryCommand::Show { name } => p.registry_show(&ops::registry::show(ctx, &name)?),
-            RegistryCommand::Validate { location, format, fetch } => {
-                let report = ops::registry::validate(&location, fetch)?;
-                let format = format.unwrap_or(match p.format() {
-                    Format::Json => ValidateFormat::Json,
-                    Format::Text => ValidateFormat::Text,
-                });
-                let text = match format {
-                    ValidateFormat::Text => report.render_text(),
-                    ValidateFormat::Github => report.render_github(),
-                    ValidateFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
-                };
-                print!("{text}");
-                return Ok(if report.valid { ExitCode::SUCCESS } else { ExitCode::FAILURE });
-            }
-        },
+        }
+        Command::Registry(RegistryCommand::Update { names }) => {
+            p.registries_updated(&ops::registry::update(ctx, &names)?);
+            OK
+        }
+        Command::Registry(RegistryCommand::Search { query }) => {
+            p.search(&ops::registry::search(ctx, &query)?);
+            OK
+        }
+        Command::Registry(RegistryCommand::Show { name }) => {
+            p.registry_show(&ops::registry::show(ctx, &name)?);
+            OK
+        }
+        Command::Registry(RegistryCommand::Validate { location, format, fetch }) => {
+            let format = format.unwrap_or(match p.format() {
+                Format::Json => ValidateFormat::Json,
+                Format::Text => ValidateFormat::Text,
+            });
+            p.validation(&ops::registry::validate(&location, fetch)?, format)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "paii", &mut std::io::stdout());
+            ExitCode::SUCCESS
         }
-    }
-    Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// A plugin's exit code as paii's (`run`, `history`).
+fn exit_code(code: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
 /// Whether colour should be used on stderr.

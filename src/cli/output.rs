@@ -6,13 +6,26 @@ use std::io::IsTerminal;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use serde::Serialize;
 
-use super::{ColorChoice, Format, use_color};
+use super::{ColorChoice, Format, ValidateFormat, use_color};
 use crate::diagnostic::{Warning, display_name};
+use crate::dispatch::Outcome;
+use crate::generation::plugin_config::Origin;
+use crate::ops::build::Checked;
+use crate::ops::config::Row as ConfigRow;
+use crate::ops::doctor::Report as DoctorReport;
+use crate::ops::generations::{Collected, GenerationDiff, ListedGeneration, Switched};
+use crate::ops::hook::Row as HookRow;
+use crate::ops::init::InitOutcome;
 use crate::ops::lock::LockOutcome;
 use crate::ops::plugin::{EditOutcome, ListedPlugin, PluginInfo};
+use crate::ops::registry::UpdatedRegistry;
 use crate::ops::registry::{ListedRegistry, RegistryDetails, SearchHit};
+use crate::ops::status::Status;
 use crate::ops::sync::SyncOutcome;
+use crate::ops::sync::SyncedPlugin;
 use crate::ops::verify::Verified;
+use crate::registry::validate::Report as ValidationReport;
+use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
@@ -152,9 +165,11 @@ impl Printer {
         self.status(&format!("Claude Code:\n{}", changes.lines().iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")));
     }
 
-    pub fn verify(&self, report: &[Verified]) {
+    pub fn verify(&self, report: &[Verified]) -> ExitCode {
+        let failed = if report.iter().any(|v| !v.ok) { ExitCode::FAILURE } else { ExitCode::SUCCESS };
         if self.format == Format::Json {
-            return self.json(report);
+            self.json(report);
+            return failed;
         }
         for v in report {
             match &v.computed {
@@ -165,6 +180,7 @@ impl Printer {
         }
         let bad = report.iter().filter(|v| !v.ok).count();
         self.status(&format!("{} entr{} checked, {bad} corrupt", report.len(), if report.len() == 1 { "y" } else { "ies" }));
+        failed
     }
 
     pub fn edit_outcome(&self, out: &EditOutcome) {
@@ -283,6 +299,240 @@ impl Printer {
             })
             .collect();
         print!("{}", table(&["NAME", "VERSIONS", "PROVIDES"], &rows));
+    }
+
+    pub fn init(&self, out: &InitOutcome) {
+        self.status(&format!("created {}", out.manifest.display()));
+        self.json(&serde_json::json!({ "home": out.home, "manifest": out.manifest }));
+    }
+
+    /// `paii build --check`: exit 1 when a second build differs.
+    pub fn build_checked(&self, checked: &[Checked]) -> ExitCode {
+        if self.format == Format::Json {
+            self.json(checked);
+        } else {
+            for c in checked {
+                if c.differ.is_empty() && c.relocated.is_empty() && c.timestamped.is_empty() {
+                    println!("{} {}: reproducible (a second build is identical)", c.name, c.version);
+                } else if c.differ.is_empty() {
+                    println!(
+                        "{} {}: reproducible (a second build is identical but for the path it was built at, in {} file(s), and times the installer recorded, in {})",
+                        c.name,
+                        c.version,
+                        c.relocated.len(),
+                        c.timestamped.len()
+                    );
+                } else {
+                    println!("{} {}: {} file(s) differ in a second build:", c.name, c.version, c.differ.len());
+                    for f in &c.differ {
+                        println!("  {f}");
+                    }
+                }
+            }
+        }
+        if checked.iter().any(|c| !c.differ.is_empty()) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    }
+
+    pub fn built(&self, built: &[SyncedPlugin]) {
+        if self.format == Format::Json {
+            return self.json(built);
+        }
+        for b in built {
+            let what = match (&b.build, b.built) {
+                (Some(path), true) => format!("built into {}", path.display()),
+                (Some(path), false) => format!("in the store at {}", path.display()),
+                (None, _) => "nothing to build".to_string(),
+            };
+            self.status(&format!("{} {}: {what}", b.name, b.version));
+        }
+    }
+
+    pub fn generations(&self, list: &[ListedGeneration]) {
+        if self.format == Format::Json {
+            return self.json(list);
+        }
+        println!("GEN  CREATED               PARENT  PLUGINS");
+        for g in list {
+            let parent = g.parent.map_or_else(|| "-".to_string(), |n| n.to_string());
+            let mark = if g.current { "  (current)" } else { "" };
+            println!("{:<4} {}  {:<6}  {}{mark}", g.number, g.created, parent, g.plugins);
+        }
+    }
+
+    pub fn generations_diff(&self, d: &GenerationDiff) {
+        if self.format == Format::Json {
+            return self.json(d);
+        }
+        for (mark, names) in [("+", &d.added), ("-", &d.removed), ("~", &d.changed)] {
+            for x in names {
+                println!("{mark} {x}");
+            }
+        }
+    }
+
+    pub fn collected(&self, c: &Collected) {
+        if self.format == Format::Json {
+            return self.json(c);
+        }
+        let verb = if c.dry_run { "would remove" } else { "removed" };
+        self.status(&format!(
+            "{verb} {} generation(s) and {} store entr{}, freeing {:.1} MB",
+            c.generations.len(),
+            c.store_entries.len(),
+            if c.store_entries.len() == 1 { "y" } else { "ies" },
+            c.bytes as f64 / 1e6
+        ));
+    }
+
+    /// `paii status`: exit 1 on drift.
+    pub fn status_report(&self, s: &Status) -> ExitCode {
+        if self.format == Format::Json {
+            self.json(s);
+        } else {
+            match s.current {
+                Some(n) => println!("generation {n} is current ({} plugins)", s.plugins.len()),
+                None => println!("no generation yet"),
+            }
+            for plugin in &s.plugins {
+                println!("  {plugin}");
+            }
+            if s.drift.is_empty() {
+                println!("in sync");
+            }
+            for d in &s.drift {
+                println!("drift: {d}");
+            }
+        }
+        if s.drift.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    }
+
+    /// `rollback` and `switch`.
+    pub fn switched(&self, s: &Switched, verb: &str) {
+        self.claude_changes(&s.claude);
+        self.status(&format!("{verb} generation {}", s.number));
+        self.json(&serde_json::json!({ "current": s.number, "claude": s.claude }));
+    }
+
+    /// `paii doctor`: exit 1 when problems are left.
+    pub fn doctor(&self, r: &DoctorReport, fix: bool) -> ExitCode {
+        if self.format == Format::Json {
+            self.json(r);
+        } else {
+            for f in &r.findings {
+                let hint = match (&f.hint, f.fixable && !fix) {
+                    (_, true) => " (`paii doctor --fix` repairs it)".to_string(),
+                    (Some(h), false) => format!(" ({h})"),
+                    (None, false) => String::new(),
+                };
+                println!("problem: {}{hint}", f.what);
+            }
+            for f in &r.fixed {
+                println!("fixed: {f}");
+            }
+            if r.findings.is_empty() {
+                self.status("no problems found");
+            }
+        }
+        if r.findings.iter().any(|f| !(fix && f.fixable)) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    }
+
+    pub fn hook_list(&self, generation: u32, rows: &[HookRow]) {
+        if self.format == Format::Json {
+            return self.json(&serde_json::json!({ "generation": generation, "handlers": rows }));
+        }
+        if rows.is_empty() {
+            return self.status(&format!("generation {generation} handles no hook events"));
+        }
+        println!("{:<22} {:<16} {:<24} {:>8}  FAIL", "EVENT", "PLUGIN", "MATCHER", "TIMEOUT");
+        for r in rows {
+            let fail = if r.fail_closed { "closed" } else { "open" };
+            println!("{:<22} {:<16} {:<24} {:>6}ms  {fail}", r.event, r.plugin, r.matcher.as_deref().unwrap_or("*"), r.timeout_ms);
+        }
+    }
+
+    pub fn hook_test(&self, o: &Outcome) {
+        if self.format == Format::Json {
+            return self.json(o);
+        }
+        if let Some(e) = &o.error {
+            println!("nothing ran: {e}");
+        }
+        if o.handlers.is_empty() && o.error.is_none() {
+            println!("no handler of `{}` matches this input (tool events match its `tool_name`: give one with --input FILE)", o.event);
+        }
+        for h in &o.handlers {
+            let exit = h.exit.map_or_else(|| "-".to_string(), |c| c.to_string());
+            println!(
+                "{}: {} (exit {exit}, {} ms){}",
+                h.plugin,
+                h.decision,
+                h.duration_ms,
+                h.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+            );
+            for (name, text) in [("stdout", &h.stdout), ("stderr", &h.stderr)] {
+                for line in text.lines() {
+                    println!("  {name}| {line}");
+                }
+            }
+        }
+        println!("decision: {} (paii would exit {})", o.decision, o.code);
+        if !o.stdout.is_empty() {
+            println!("stdout to Claude Code: {}", o.stdout.trim_end());
+        }
+        if !o.stderr.is_empty() {
+            println!("stderr to Claude Code:\n{}", o.stderr.trim_end());
+        }
+    }
+
+    pub fn config_rows(&self, rows: &[ConfigRow]) {
+        if self.format == Format::Json {
+            return self.json(rows);
+        }
+        for r in rows {
+            let value = r.value.as_ref().map_or_else(|| "(unset)".to_string(), |v| v.to_string());
+            let origin = match &r.origin {
+                Some(Origin::Default) | None => "default".to_string(),
+                Some(Origin::Manifest(path)) | Some(Origin::User(path)) => path.display().to_string(),
+            };
+            println!("{}.{} = {value}  ({}, from {origin})", r.plugin, r.key, r.kind);
+        }
+    }
+
+    pub fn deactivated(&self, c: &crate::claude::Changes) {
+        self.claude_changes(c);
+        self.status("deactivated: Claude Code's files hold nothing of paii's (`paii sync` or `paii switch N` brings it back)");
+        self.json(c);
+    }
+
+    pub fn registry_added(&self, added: &ListedRegistry) {
+        self.status(&format!("added registry `{}` ({}) at priority {}", added.name, added.source, added.priority));
+        self.json(added);
+    }
+
+    pub fn registry_removed(&self, name: &str) {
+        self.status(&format!("removed registry `{name}`"));
+        self.json(&serde_json::json!({ "removed": name }));
+    }
+
+    pub fn registries_updated(&self, updated: &[UpdatedRegistry]) {
+        if self.format == Format::Json {
+            return self.json(updated);
+        }
+        for u in updated {
+            let at = u.commit.as_deref().map(|c| format!(" at {}", &c[..c.len().min(12)])).unwrap_or_default();
+            self.status(&format!("{}: {} versions from {}{at} ({})", u.name, u.versions, u.source, u.hash));
+        }
+    }
+
+    /// `paii registry validate`: exit 1 when the registry is invalid.
+    pub fn validation(&self, report: &ValidationReport, format: ValidateFormat) -> ExitCode {
+        let text = match format {
+            ValidateFormat::Text => report.render_text(),
+            ValidateFormat::Github => report.render_github(),
+            ValidateFormat::Json => serde_json::to_string_pretty(report).unwrap_or_default() + "\n",
+        };
+        print!("{text}");
+        if report.valid { ExitCode::SUCCESS } else { ExitCode::FAILURE }
     }
 }
 
