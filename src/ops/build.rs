@@ -52,12 +52,7 @@ type FetchedAndBuilt = (Vec<SyncedPlugin>, Vec<crate::store::StorePath>, crate::
 
 fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<FetchedAndBuilt, Error> {
     let manifest = ctx.load_manifest()?;
-    let lock = Lock::load(&manifest.lock_path())?.ok_or_else(|| {
-        Error::user(
-            format!("{} does not exist", manifest.lock_path().display()),
-            Some("run `paii lock` (or `paii sync`) first".to_string()),
-        )
-    })?;
+    let lock = Lock::load(&manifest.lock_path())?.ok_or_else(|| super::StateError::NoLock { path: manifest.lock_path() })?;
     for n in names {
         lock.require_plugin(n)?;
     }

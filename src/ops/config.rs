@@ -9,6 +9,33 @@ pub use crate::generation::plugin_config::Origin;
 use crate::generation::plugin_config::type_name;
 use crate::manifest::PluginManifest;
 
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ConfigError {
+    #[error("`{target}` is not PLUGIN.KEY")]
+    #[diagnostic(help("for example `paii config get incident.escalation_threshold_minutes`"))]
+    NotPluginKey { target: String },
+    #[error("`{plugin}` is not a plugin of the current generation")]
+    NotAPlugin {
+        plugin: String,
+        #[help]
+        help: Option<String>,
+    },
+    #[error("`{key}` is not a config key of `{plugin}`")]
+    UnknownKey {
+        plugin: String,
+        key: String,
+        #[help]
+        help: String,
+    },
+    #[error("`{raw}` is not a TOML value")]
+    #[diagnostic(help("`{key}` must be {expected}"))]
+    NotToml { raw: String, key: String, expected: &'static str },
+    #[error("`{key}` of `{plugin}` must be {expected}, found {found}")]
+    WrongType { plugin: String, key: String, expected: &'static str, found: String },
+    #[error("cannot write {value} as TOML")]
+    Unwritable { value: String },
+}
+
 #[derive(Debug, Serialize)]
 pub struct Row {
     pub plugin: String,
@@ -24,9 +51,7 @@ pub struct Row {
 /// The plugins of the current generation, with their manifests.
 fn plugins(home: &std::path::Path) -> Result<Vec<PluginManifest>, Error> {
     let generations = Generations::new(home);
-    let n = generations
-        .current()
-        .ok_or_else(|| Error::user("there is no current generation yet", Some("run `paii sync` first".to_string())))?;
+    let n = generations.current().ok_or(crate::generation::GenerationError::NoCurrent)?;
     generations.meta(n)?.plugins.iter().map(|p| Ok(PluginManifest::load(&p.store_path.join("plugin.toml"))?)).collect()
 }
 
@@ -73,23 +98,19 @@ fn rows(ctx: &Context, pm: &PluginManifest) -> Result<Vec<Row>, Error> {
 }
 
 fn split(target: &str) -> Result<(&str, &str), Error> {
-    target.split_once('.').ok_or_else(|| {
-        Error::user(
-            format!("`{target}` is not PLUGIN.KEY"),
-            Some("for example `paii config get incident.escalation_threshold_minutes`".to_string()),
-        )
-    })
+    Ok(target.split_once('.').ok_or_else(|| ConfigError::NotPluginKey { target: target.to_string() })?)
 }
 
 fn find(ctx: &Context, plugin: &str) -> Result<PluginManifest, Error> {
     let all = plugins(&crate::util::paths::paii_home())?;
     let names: Vec<String> = all.iter().map(|p| p.name.clone()).collect();
+    let _ = ctx;
     all.into_iter().find(|p| p.name == plugin).ok_or_else(|| {
-        let _ = ctx;
-        Error::user(
-            format!("`{plugin}` is not a plugin of the current generation"),
-            crate::util::suggest::did_you_mean(plugin, names.iter().map(String::as_str)),
-        )
+        ConfigError::NotAPlugin {
+            plugin: plugin.to_string(),
+            help: crate::util::suggest::did_you_mean(plugin, names.iter().map(String::as_str)),
+        }
+        .into()
     })
 }
 
@@ -112,7 +133,12 @@ pub fn get(ctx: &Context, target: &str) -> Result<Row, Error> {
 }
 
 fn unknown_key(pm: &PluginManifest, key: &str) -> Error {
-    Error::user(format!("`{key}` is not a config key of `{}`", pm.name), Some(crate::generation::plugin_config::unknown_key_help(pm, key)))
+    ConfigError::UnknownKey {
+        plugin: pm.name.clone(),
+        key: key.to_string(),
+        help: crate::generation::plugin_config::unknown_key_help(pm, key),
+    }
+    .into()
 }
 
 /// Writes `VALUE` (checked against the key's type) to
@@ -127,10 +153,16 @@ pub fn set(ctx: &Context, target: &str, raw: &str) -> Result<Row, Error> {
         _ => toml::from_str::<toml::Table>(&format!("v = {raw}"))
             .ok()
             .and_then(|mut t| t.remove("v"))
-            .ok_or_else(|| Error::user(format!("`{raw}` is not a TOML value"), Some(format!("`{key}` must be {}", type_name(opt.kind)))))?,
+            .ok_or_else(|| ConfigError::NotToml { raw: raw.to_string(), key: key.to_string(), expected: type_name(opt.kind) })?,
     };
     if !opt.kind.admits(&value) {
-        return Err(Error::user(format!("`{key}` of `{plugin}` must be {}, found {value}", type_name(opt.kind)), None));
+        return Err(ConfigError::WrongType {
+            plugin: plugin.to_string(),
+            key: key.to_string(),
+            expected: type_name(opt.kind),
+            found: value.to_string(),
+        }
+        .into());
     }
     let value = crate::generation::plugin_config::as_declared(opt.kind, value);
     let home = crate::util::paths::paii_home();
@@ -144,7 +176,7 @@ pub fn set(ctx: &Context, target: &str, raw: &str) -> Result<Row, Error> {
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         crate::diagnostic::SourceFile::new(&path, text.as_str()).error(e.span(), e.message().to_string(), None)
     })?;
-    let item: toml_edit::Value = value.to_string().parse().map_err(|_| Error::user(format!("cannot write {value} as TOML"), None))?;
+    let item: toml_edit::Value = value.to_string().parse().map_err(|_| ConfigError::Unwritable { value: value.to_string() })?;
     doc[key] = toml_edit::Item::Value(item);
     crate::util::fs::atomic_write(&path, doc.to_string().as_bytes()).map_err(Error::io("cannot write", &path))?;
     drop(_guard);

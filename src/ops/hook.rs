@@ -8,14 +8,49 @@ use serde::Serialize;
 
 use super::{Context, Error};
 use crate::dispatch::{self, DispatchTable, Options, Outcome};
+use crate::generation::GenerationError;
 
 /// The current generation's table, or an error that says how to get one.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum HookError {
+    #[error("{reason}")]
+    #[diagnostic(help("run `paii sync` to assemble a new generation"))]
+    UnreadableTable { reason: String },
+    #[error("`{event}` is not a Claude Code hook event")]
+    UnknownEvent {
+        event: String,
+        #[help]
+        help: Option<String>,
+    },
+    #[error("`{name}` is not a runnable plugin of the current generation {generation}")]
+    NotRunnable {
+        name: String,
+        generation: u32,
+        #[help]
+        help: Option<String>,
+    },
+    #[error("`{plugin}` has no action `{action}`")]
+    UnknownAction {
+        plugin: String,
+        action: String,
+        #[help]
+        help: String,
+    },
+    #[error("`{plugin}`: {reason}")]
+    CannotRun { plugin: String, reason: String },
+    #[error("no plugin of the current generation provides the MemoryProvider contract, so there is no history to query")]
+    #[diagnostic(help(
+        "add a provider to paii.toml, e.g. `paii plugin install history` (a plugin whose plugin.toml has `[provides] memory = \"MemoryProvider\"`)"
+    ))]
+    NoMemoryProvider,
+}
+
 pub fn current_table(home: &Path) -> Result<DispatchTable, Error> {
     let path = home.join("current").join(dispatch::table::FILE);
     if !home.join("current").exists() {
-        return Err(Error::user("there is no current generation yet", Some("run `paii sync` first".to_string())));
+        return Err(GenerationError::NoCurrent.into());
     }
-    DispatchTable::read(&path).map_err(|e| Error::user(e, Some("run `paii sync` to assemble a new generation".to_string())))
+    Ok(DispatchTable::read(&path).map_err(|reason| HookError::UnreadableTable { reason })?)
 }
 
 #[derive(Debug, Serialize)]
@@ -52,7 +87,7 @@ pub fn test(_ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<St
     if crate::dispatch::event::HookEvent::parse(event).is_none() {
         let help = crate::util::suggest::closest(event, crate::dispatch::event::HookEvent::ALL.iter().map(|e| e.snake()))
             .map(|s| format!("did you mean `{}`?", s.replace('_', "-")));
-        return Err(Error::user(format!("`{event}` is not a Claude Code hook event"), help));
+        return Err(HookError::UnknownEvent { event: event.to_string(), help }.into());
     }
     let home = crate::util::paths::paii_home();
     let table = current_table(&home)?;
@@ -79,7 +114,7 @@ pub fn test(_ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<St
 fn unknown_plugin(table: &DispatchTable, name: &str) -> Error {
     let help = crate::util::suggest::did_you_mean(name, table.plugins.keys().map(String::as_str))
         .or_else(|| Some(format!("plugins that can run: {}", table.plugins.keys().cloned().collect::<Vec<_>>().join(", "))));
-    Error::user(format!("`{name}` is not a runnable plugin of the current generation {}", table.generation), help)
+    HookError::NotRunnable { name: name.to_string(), generation: table.generation, help }.into()
 }
 
 /// `paii run PLUGIN --action ACTION [-- ARGS...]`: the exit code of the action.
@@ -90,21 +125,24 @@ pub fn run(_ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Resul
     if let Some(actions) = &entry.actions
         && !actions.iter().any(|a| a == action)
     {
-        return Err(Error::user(
-            format!("`{plugin}` has no action `{action}`"),
-            Some(match crate::util::suggest::closest(action, actions.iter().map(String::as_str)) {
+        return Err(HookError::UnknownAction {
+            plugin: plugin.to_string(),
+            action: action.to_string(),
+            help: match crate::util::suggest::closest(action, actions.iter().map(String::as_str)) {
                 Some(s) => format!("did you mean `{s}`? its actions: {}", actions.join(", ")),
                 None => format!("its actions: {}", actions.join(", ")),
-            }),
-        ));
+            },
+        }
+        .into());
     }
     let dotenv = crate::generation::secrets::read(&home.join(".env"))?;
     let env = dispatch::plugin_env(&table, plugin, entry, "", &dispatch::base_env(), &dotenv)
-        .map_err(|e| Error::user(format!("`{plugin}`: {e}"), None))?;
+        .map_err(|reason| HookError::CannotRun { plugin: plugin.to_string(), reason })?;
     let mut argv = entry.argv.clone();
     argv.extend(["action".to_string(), action.to_string()]);
     argv.extend(args.iter().cloned());
-    let (program, rest) = argv.split_first().ok_or_else(|| Error::user(format!("`{plugin}` has no command"), None))?;
+    let (program, rest) =
+        argv.split_first().ok_or_else(|| HookError::CannotRun { plugin: plugin.to_string(), reason: "it has no command".into() })?;
     let status = std::process::Command::new(program)
         .args(rest)
         .env_clear()
@@ -123,10 +161,7 @@ pub fn history(ctx: &Context, what: &[String]) -> Result<i32, Error> {
     let providers: Vec<&String> =
         table.plugins.iter().filter(|(_, e)| e.provides.iter().any(|c| c == "MemoryProvider")).map(|(n, _)| n).collect();
     let Some(provider) = wired_provider(&table, &providers) else {
-        return Err(Error::user(
-            "no plugin of the current generation provides the MemoryProvider contract, so there is no history to query",
-            Some("add a provider to paii.toml, e.g. `paii plugin install history` (a plugin whose plugin.toml has `[provides] memory = \"MemoryProvider\"`)".to_string()),
-        ));
+        return Err(HookError::NoMemoryProvider.into());
     };
     let (action, args) = match what.split_first() {
         Some((first, rest)) if first == "recent" || first == "categories" => (first.as_str(), rest.to_vec()),

@@ -40,10 +40,7 @@ pub fn run(_ctx: &Context) -> Result<InitOutcome, Error> {
     let home = crate::util::paths::paii_home();
     let manifest = home.join(crate::util::paths::MANIFEST_NAME);
     if manifest.exists() {
-        return Err(Error::user(
-            format!("{} already exists", manifest.display()),
-            Some("edit it, or use `paii plugin install NAME`".to_string()),
-        ));
+        return Err(super::StateError::AlreadyInitialised { path: manifest }.into());
     }
     for dir in ["", "config", "registries", "logs", "cache"] {
         let d = home.join(dir);

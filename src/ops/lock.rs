@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use super::{Context, Error};
+use super::{Context, Error, StateError};
 use crate::diagnostic::SourceFile;
 use crate::lock::{Lock, LockDiff, LockedPlugin, LockedSource};
 use crate::manifest::Manifest;
@@ -109,10 +109,7 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
         Some(names) => {
             for n in names {
                 if manifest.plugin(n).is_none() {
-                    return Err(Error::user(
-                        format!("`{n}` is not in [plugins] of {}", manifest.file.name),
-                        crate::util::suggest::did_you_mean(n, manifest.plugins.iter().map(|p| p.name.as_str())),
-                    ));
+                    return Err(StateError::not_requested(n, &manifest.file.name, manifest.plugins.iter().map(|p| p.name.as_str())).into());
                 }
             }
             Update::Only(names.iter().cloned().collect::<BTreeSet<_>>())

@@ -120,22 +120,81 @@ pub enum Error {
     Claude(#[from] crate::claude::ClaudeError),
     #[error(transparent)]
     Io(#[from] crate::util::fs::IoError),
-    #[error("{message}")]
-    User {
-        message: String,
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    State(#[from] StateError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Sync(#[from] sync::SyncError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Plugin(#[from] plugin::PluginError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    RegistryEdit(#[from] registry::RegistryEditError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Hook(#[from] hook::HookError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(#[from] config::ConfigError),
     /// `--check` found work to do: not a failure of paii, but exit 1.
     #[error("{message}")]
     OutOfDate { message: String },
 }
 
-impl Error {
-    pub fn user(message: impl Into<String>, help: impl Into<Option<String>>) -> Error {
-        Error::User { message: message.into(), help: help.into() }
+/// What a command needs and does not find: a file, an entry of paii.toml,
+/// a name.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum StateError {
+    #[error("{} does not exist", path.display())]
+    #[diagnostic(help("run `paii lock` (or `paii sync`) to create it"))]
+    NoLock { path: PathBuf },
+    #[error("{} already exists", path.display())]
+    #[diagnostic(help("edit it, or use `paii plugin install NAME`"))]
+    AlreadyInitialised { path: PathBuf },
+    #[error("{name} changed while this command ran")]
+    #[diagnostic(help("run the command again"))]
+    ManifestChanged { name: String },
+    #[error("`{key}` in paii.toml is not a table")]
+    NotATable { key: String },
+    #[error("`{name}` is not in [plugins] of {manifest}")]
+    NotRequested {
+        name: String,
+        manifest: String,
+        #[help]
+        help: Option<String>,
+    },
+    #[error("registry `{name}` is not in paii.toml")]
+    UnknownRegistry {
+        name: String,
+        #[help]
+        help: Option<String>,
+    },
+    #[error("{}", crate::manifest::version::name_error(name))]
+    InvalidName { name: String },
+    #[error("`{name}` has no integrity in paii.lock yet")]
+    #[diagnostic(help("run `paii sync` to fetch it"))]
+    NotFetched { name: String },
+}
+
+impl StateError {
+    /// `name` is not one of `requested` in `manifest`'s `[plugins]`.
+    pub fn not_requested<'a>(name: &str, manifest: &str, requested: impl IntoIterator<Item = &'a str>) -> StateError {
+        StateError::NotRequested {
+            name: name.to_string(),
+            manifest: manifest.to_string(),
+            help: crate::util::suggest::did_you_mean(name, requested),
+        }
     }
 
+    /// `name` is not one of `declared` in paii.toml's `[registries]`.
+    pub fn unknown_registry<'a>(name: &str, declared: impl IntoIterator<Item = &'a str>) -> StateError {
+        StateError::UnknownRegistry { name: name.to_string(), help: crate::util::suggest::did_you_mean(name, declared) }
+    }
+}
+
+impl Error {
     pub fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.to_path_buf();
         move |source| Error::Io(crate::util::fs::IoError { action, path, source })
@@ -146,7 +205,7 @@ impl Error {
 /// caller holds the `PAII_HOME` lock).
 pub(crate) fn write_if_unchanged(file: &SourceFile, text: &str) -> Result<(), Error> {
     if crate::diagnostic::read_text(&file.path).ok().as_deref() != Some(&*file.text) {
-        return Err(Error::user(format!("{} changed while this command ran", file.name), Some("run the command again".to_string())));
+        return Err(StateError::ManifestChanged { name: file.name.clone() }.into());
     }
     crate::util::fs::atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))
 }
@@ -156,7 +215,7 @@ pub(crate) fn table_mut<'a>(doc: &'a mut toml_edit::DocumentMut, key: &str) -> R
     doc.entry(key)
         .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()))
         .as_table_like_mut()
-        .ok_or_else(|| Error::user(format!("`{key}` in paii.toml is not a table"), None))
+        .ok_or_else(|| StateError::NotATable { key: key.to_string() }.into())
 }
 
 /// Reads a file for editing with toml_edit, keeping the text for messages.

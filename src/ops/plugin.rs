@@ -4,13 +4,27 @@ use serde::Serialize;
 use toml_edit::{InlineTable, Item, Value};
 
 use super::lock::{LockOutcome, apply, plan};
-use super::{Context, Error, read_for_edit, table_mut, write_if_unchanged};
+use super::{Context, Error, StateError, read_for_edit, table_mut, write_if_unchanged};
 use crate::diagnostic::SourceFile;
 use crate::lock::Lock;
-use crate::manifest::version::{is_valid_name, name_error, paii_version, parse_req};
+use crate::manifest::version::{is_valid_name, paii_version, parse_req};
 use crate::manifest::{Manifest, Requested};
 
 /// What `paii plugin install` was asked to add.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum PluginError {
+    #[error("`{requirement}` is not a version requirement: {reason}")]
+    InvalidRequirement { requirement: String, reason: String },
+    #[error("no registry has a plugin named `{name}`")]
+    NotInAnyRegistry {
+        name: String,
+        #[help]
+        help: Option<String>,
+    },
+    #[error("`{name}` has no version that this paii {running} can use")]
+    NoUsableVersion { name: String, running: String },
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct InstallSpec {
     /// `NAME` or `NAME@REQ`.
@@ -37,10 +51,10 @@ pub fn install(ctx: &Context, spec: &InstallSpec) -> Result<EditOutcome, Error> 
         None => (spec.name.clone(), None),
     };
     if !is_valid_name(&name) {
-        return Err(Error::user(name_error(&name), None));
+        return Err(StateError::InvalidName { name }.into());
     }
     if let Some(r) = &req {
-        parse_req(r).map_err(|e| Error::user(e, None))?;
+        parse_req(r).map_err(|reason| PluginError::InvalidRequirement { requirement: r.clone(), reason })?;
     }
     let path = ctx.manifest_path();
     let (file, mut doc) = read_for_edit(&path)?;
@@ -86,10 +100,7 @@ pub fn remove(ctx: &Context, name: &str) -> Result<EditOutcome, Error> {
     let removed = doc.get_mut("plugins").and_then(Item::as_table_like_mut).and_then(|t| t.remove(name));
     if removed.is_none() {
         let manifest = Manifest::parse(file.clone())?;
-        return Err(Error::user(
-            format!("`{name}` is not in [plugins] of {}", file.name),
-            crate::util::suggest::did_you_mean(name, manifest.plugins.iter().map(|p| p.name.as_str())),
-        ));
+        return Err(StateError::not_requested(name, &file.name, manifest.plugins.iter().map(|p| p.name.as_str())).into());
     }
     // Its wiring choices would now name a missing plugin.
     if let Some(w) = doc.get_mut("wiring").and_then(Item::as_table_like_mut) {
@@ -135,7 +146,7 @@ fn newest_caret(ctx: &Context, file: &SourceFile, name: &str, registry: Option<&
     let running = paii_version();
     let Some((_, versions)) = index.candidates(name, registry) else {
         let all = index.registries.iter().flat_map(|r| r.entries.iter().map(|e| e.name.as_str()));
-        return Err(Error::user(format!("no registry has a plugin named `{name}`"), crate::util::suggest::did_you_mean(name, all)));
+        return Err(PluginError::NotInAnyRegistry { name: name.to_string(), help: crate::util::suggest::did_you_mean(name, all) }.into());
     };
     versions
         .iter()
@@ -144,7 +155,7 @@ fn newest_caret(ctx: &Context, file: &SourceFile, name: &str, registry: Option<&
         .map(|e| &e.version)
         .max()
         .map(|v| format!("^{v}"))
-        .ok_or_else(|| Error::user(format!("`{name}` has no version that this paii {running} can use"), None))
+        .ok_or_else(|| PluginError::NoUsableVersion { name: name.to_string(), running: running.to_string() }.into())
 }
 
 // ---- info and list ---------------------------------------------------------
@@ -196,9 +207,7 @@ fn resolved_command(p: &crate::lock::LockedPlugin, manifest: &Manifest) -> Optio
 }
 
 fn require_lock(manifest: &Manifest) -> Result<Lock, Error> {
-    Lock::load(&manifest.lock_path())?.ok_or_else(|| {
-        Error::user(format!("{} does not exist", manifest.lock_path().display()), Some("run `paii lock` to create it".to_string()))
-    })
+    Ok(Lock::load(&manifest.lock_path())?.ok_or_else(|| StateError::NoLock { path: manifest.lock_path() })?)
 }
 
 #[derive(Debug, Serialize)]
@@ -229,10 +238,7 @@ pub struct AvailableVersion {
 pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
     let manifest = ctx.load_manifest()?;
     let Some(request) = manifest.plugin(name) else {
-        return Err(Error::user(
-            format!("`{name}` is not in [plugins] of {}", manifest.file.name),
-            crate::util::suggest::did_you_mean(name, manifest.plugins.iter().map(|p| p.name.as_str())),
-        ));
+        return Err(StateError::not_requested(name, &manifest.file.name, manifest.plugins.iter().map(|p| p.name.as_str())).into());
     };
     let lock = Lock::load(&manifest.lock_path())?;
     let index = ctx.load_index(&manifest)?;

@@ -5,13 +5,37 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use toml_edit::{InlineTable, Item, Value};
 
-use super::{Context, Error, read_for_edit, table_mut, write_if_unchanged};
+use super::{Context, Error, StateError, read_for_edit, table_mut, write_if_unchanged};
 use crate::diagnostic::SourceFile;
-use crate::manifest::version::{is_valid_name, name_error};
+use crate::manifest::version::is_valid_name;
 use crate::manifest::{Manifest, Requested};
 use crate::registry::fetch::{RegistryFetcher, RegistrySource};
 use crate::registry::validate::{Report, validate as validate_file};
 use crate::registry::{EntrySource, Registry};
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum RegistryEditError {
+    #[error("registry `{name}` is already in paii.toml")]
+    #[diagnostic(help("remove it first with `paii registry remove {name}`"))]
+    Exists { name: String },
+    #[error("registry `{name}` is named by plugins {}", plugins.join(", "))]
+    #[diagnostic(help("change or remove those plugins first"))]
+    InUse { name: String, plugins: Vec<String> },
+    #[error("give a registry URL or path, or `--git URL`")]
+    NoLocation,
+    /// paii.toml as edited does not declare it (a bug if ever seen).
+    #[error("the registry `{name}` did not land in paii.toml")]
+    NotAdded { name: String },
+    #[error("`{location}` is not a registry URL: {reason}")]
+    BadUrl { location: String, reason: String },
+    /// Named as it was given, as compilers do.
+    #[error("cannot read {location}: {source}")]
+    Unreadable {
+        location: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 #[derive(Debug, Serialize)]
 pub struct ListedRegistry {
@@ -64,7 +88,7 @@ pub struct AddSpec {
 
 pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
     if !is_valid_name(&spec.name) {
-        return Err(Error::user(name_error(&spec.name), None));
+        return Err(StateError::InvalidName { name: spec.name.clone() }.into());
     }
     let path = ctx.manifest_path();
     let (file, mut doc) = read_for_edit(&path)?;
@@ -88,21 +112,18 @@ pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
             t.insert("path", Value::from(loc.as_str()));
             Value::InlineTable(t)
         }
-        _ => return Err(Error::user("give a registry URL or path, or `--git URL`", None)),
+        _ => return Err(RegistryEditError::NoLocation.into()),
     };
     let regs = table_mut(&mut doc, "registries")?;
     if regs.contains_key(&spec.name) {
-        return Err(Error::user(
-            format!("registry `{}` is already in paii.toml", spec.name),
-            Some(format!("remove it first with `paii registry remove {}`", spec.name)),
-        ));
+        return Err(RegistryEditError::Exists { name: spec.name.clone() }.into());
     }
     regs.insert(&spec.name, Item::Value(value));
     let text = doc.to_string();
     let manifest = Manifest::parse(SourceFile::new(&file.path, text.as_str()))?;
     // Read it before committing to it.
     let Some(decl) = manifest.registries.iter().find(|d| d.name == spec.name) else {
-        return Err(Error::user("the registry did not land in paii.toml", None));
+        return Err(RegistryEditError::NotAdded { name: spec.name.clone() }.into());
     };
     let loaded = ctx.registry_fetcher(false, true).fetch(&decl.name, &decl.source)?;
     let (registry, warnings) = Registry::parse(&decl.name, loaded)?;
@@ -126,10 +147,7 @@ pub fn remove(ctx: &Context, name: &str) -> Result<(), Error> {
     let (file, mut doc) = read_for_edit(&path)?;
     let manifest = Manifest::parse(file.clone())?;
     if !manifest.registries.iter().any(|d| d.name == name) {
-        return Err(Error::user(
-            format!("registry `{name}` is not in paii.toml"),
-            crate::util::suggest::did_you_mean(name, manifest.registries.iter().map(|d| d.name.as_str())),
-        ));
+        return Err(StateError::unknown_registry(name, manifest.registries.iter().map(|d| d.name.as_str())).into());
     }
     let pinned: Vec<&str> = manifest
         .plugins
@@ -138,10 +156,7 @@ pub fn remove(ctx: &Context, name: &str) -> Result<(), Error> {
         .map(|p| p.name.as_str())
         .collect();
     if !pinned.is_empty() {
-        return Err(Error::user(
-            format!("registry `{name}` is named by plugins {}", pinned.join(", ")),
-            Some("change or remove those plugins first".to_string()),
-        ));
+        return Err(RegistryEditError::InUse { name: name.to_string(), plugins: pinned.iter().map(|p| p.to_string()).collect() }.into());
     }
     if let Some(regs) = doc.get_mut("registries").and_then(Item::as_table_like_mut) {
         regs.remove(name);
@@ -200,10 +215,7 @@ pub struct RegistryPlugin {
 pub fn show(ctx: &Context, name: &str) -> Result<RegistryDetails, Error> {
     let manifest = ctx.load_manifest()?;
     let Some(decl) = manifest.registries.iter().find(|d| d.name == name) else {
-        return Err(Error::user(
-            format!("registry `{name}` is not in paii.toml"),
-            crate::util::suggest::did_you_mean(name, manifest.registries.iter().map(|d| d.name.as_str())),
-        ));
+        return Err(StateError::unknown_registry(name, manifest.registries.iter().map(|d| d.name.as_str())).into());
     };
     let (registry, warnings) = Registry::parse(name, ctx.registry_fetcher(false, false).fetch(name, &decl.source)?)?;
     ctx.warn_all(&warnings);
@@ -253,10 +265,7 @@ pub fn update(ctx: &Context, names: &[String]) -> Result<Vec<UpdatedRegistry>, E
     let manifest = ctx.load_manifest()?;
     for n in names {
         if !manifest.registries.iter().any(|d| &d.name == n) {
-            return Err(Error::user(
-                format!("registry `{n}` is not in paii.toml"),
-                crate::util::suggest::did_you_mean(n, manifest.registries.iter().map(|d| d.name.as_str())),
-            ));
+            return Err(StateError::unknown_registry(n, manifest.registries.iter().map(|d| d.name.as_str())).into());
         }
     }
     let _guard = ctx.lock_home("registry update")?;
@@ -282,14 +291,16 @@ pub fn update(ctx: &Context, names: &[String]) -> Result<Vec<UpdatedRegistry>, E
 pub fn validate(location: &str, fetch: bool) -> Result<Report, Error> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let source = if location.contains("://") {
-        RegistrySource::from_url(location, &cwd).map_err(|e| Error::user(e, None))?
+        RegistrySource::from_url(location, &cwd).map_err(|reason| RegistryEditError::BadUrl { location: location.to_string(), reason })?
     } else {
         RegistrySource::Path { path: crate::util::paths::expand(location, &cwd), written: location.to_string() }
     };
     let mut file = match &source {
         RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| match e {
             // Named as it was given, as compilers do.
-            crate::diagnostic::ReadError::Io { source, .. } => Error::user(format!("cannot read {location}: {source}"), None),
+            crate::diagnostic::ReadError::Io { source, .. } => {
+                Error::from(RegistryEditError::Unreadable { location: location.to_string(), source })
+            }
             other => other.into_spanned(None).into(),
         })?,
         other => {

@@ -18,6 +18,19 @@ use crate::manifest::{Manifest, PluginManifest};
 use crate::source::{Fetched, Fetcher, SourceError, describe};
 use crate::store::Store;
 
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum SyncError {
+    #[error("{} needs to change, but --{flag} forbids it:\n{changes}", path.display())]
+    #[diagnostic(help("run `paii lock` (or `paii sync` without --locked) and commit paii.lock"))]
+    LockWouldChange { path: PathBuf, flag: &'static str, changes: String },
+    #[error("{} lacks the integrity of plugins it locks, and --locked forbids adding it", path.display())]
+    #[diagnostic(help("run `paii sync` once without --locked and commit paii.lock"))]
+    LockLacksIntegrity { path: PathBuf },
+    /// Several plugins could not be fetched (one is reported as itself).
+    #[error("{} plugins could not be fetched:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Fetch(Vec<SourceError>),
+}
+
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
     /// Fail if paii.lock would change.
@@ -102,15 +115,12 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     let _guard = ctx.lock_home("sync")?;
     let mut planned = plan_with(ctx, &manifest, None, offline)?;
     if locked && !planned.up_to_date {
-        return Err(Error::user(
-            format!(
-                "{} needs to change, but --{} forbids it:\n{}",
-                planned.path.display(),
-                if opts.frozen { "frozen" } else { "locked" },
-                LockDiff::between(planned.old.as_ref(), &planned.new).render().trim_end()
-            ),
-            Some("run `paii lock` (or `paii sync` without --locked) and commit paii.lock".to_string()),
-        ));
+        return Err(SyncError::LockWouldChange {
+            path: planned.path.clone(),
+            flag: if opts.frozen { "frozen" } else { "locked" },
+            changes: LockDiff::between(planned.old.as_ref(), &planned.new).render().trim_end().to_string(),
+        }
+        .into());
     }
     if opts.dry_run {
         return dry_run(ctx, &home, &manifest, planned);
@@ -139,21 +149,13 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     match errors.len() {
         0 => {}
         1 => return Err(errors.remove(0).into()),
-        n => {
-            return Err(Error::user(
-                format!("{n} plugins could not be fetched:\n{}", errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n")),
-                None,
-            ));
-        }
+        _ => return Err(SyncError::Fetch(errors).into()),
     }
     let manifests = build_all(ctx, &home, &sources, &mut plugins, opts.jobs)?;
     planned.text = planned.new.to_toml();
     planned.up_to_date = planned.old_text.as_deref() == Some(planned.text.as_str());
     if locked && !planned.up_to_date {
-        return Err(Error::user(
-            format!("{} lacks the integrity of plugins it locks, and --locked forbids adding it", planned.path.display()),
-            Some("run `paii sync` once without --locked and commit paii.lock".to_string()),
-        ));
+        return Err(SyncError::LockLacksIntegrity { path: planned.path.clone() }.into());
     }
     // Plan everything, then apply: the generation is assembled aside, names
     // that are the user's stop the sync before anything is switched, and

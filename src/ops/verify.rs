@@ -40,10 +40,7 @@ pub fn run(ctx: &Context, names: &[String]) -> Result<Vec<Verified>, Error> {
             match integrity {
                 Some(i) => wanted.push(store.source_path(&i, &p.name, &p.version.to_string())),
                 None => {
-                    return Err(Error::user(
-                        format!("`{n}` has no integrity in paii.lock yet"),
-                        Some("run `paii sync` to fetch it".to_string()),
-                    ));
+                    return Err(super::StateError::NotFetched { name: n.clone() }.into());
                 }
             }
         }
