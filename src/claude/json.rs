@@ -32,10 +32,12 @@ impl JsonFile {
         } else {
             path
         };
-        let text = match fs::read_to_string(path) {
+        // UTF-8 with an optional BOM, like every file paii reads.
+        let text = match crate::diagnostic::read_text(path) {
             Ok(t) => Some(t),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(ClaudeError::io("cannot read", path, e)),
+            Err(e) if e.is_not_found() => None,
+            Err(crate::diagnostic::ReadError::Io { source, .. }) => return Err(ClaudeError::io("cannot read", path, source)),
+            Err(crate::diagnostic::ReadError::Encoding(e)) => return Err(ClaudeError::Invalid(e)),
         };
         let doc = match &text {
             None => Map::new(),
@@ -121,6 +123,17 @@ pub fn original_if_same(backups: &Path, backup_name: &str, doc: &Map<String, Val
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bom_is_ignored_and_invalid_utf8_is_located() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("settings.json");
+        fs::write(&p, "\u{feff}{\"a\": 1}\n").unwrap();
+        assert_eq!(JsonFile::read(&p).unwrap().doc["a"], 1);
+        fs::write(&p, b"{\n  \"a\": \"\xff\"\n}\n").unwrap();
+        let e = JsonFile::read(&p).unwrap_err().to_string();
+        assert!(e.contains("settings.json:2:9") && e.contains("invalid UTF-8"), "{e}");
+    }
 
     #[test]
     fn invalid_json_is_reported_at_its_line_and_column() {
