@@ -9,6 +9,12 @@
 #   openssl             a throwaway CA for HTTPS
 #   uv                  building Python plugins (from PyPI, into
 #                       target/test-tools when it is not on PATH)
+#   npm                 installing the real Claude Code client
+#   Claude Code         the pinned client (tests/claude-code/package.json
+#                       and package-lock.json), with `npm ci` into
+#                       target/claude-code; the acceptance suite
+#                       (tests/claude_code.rs) runs it offline against a
+#                       scripted API on 127.0.0.1
 #
 # System packages come from apt (as root, or through sudo). Then it runs the
 # suite twice over: once as `cargo install` builds paii (no failpoints: the
@@ -27,6 +33,7 @@ command -v python3 >/dev/null || packages+=(python3)
 [ -x /usr/sbin/sshd ] || [ -x /usr/bin/sshd ] || packages+=(openssh-server)
 command -v ssh-keygen >/dev/null && command -v ssh >/dev/null || packages+=(openssh-client)
 command -v openssl >/dev/null || packages+=(openssl)
+command -v npm >/dev/null || packages+=(npm)
 if [ ${#packages[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
         sudo=()
@@ -50,6 +57,16 @@ if ! command -v uv >/dev/null; then
         "$tools/bin/python" -m pip install --quiet --disable-pip-version-check uv
     fi
     export PATH="$tools/bin:$PATH"
+fi
+
+client="$root/target/claude-code"
+pinned=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dependencies"]["@anthropic-ai/claude-code"])' "$root/tests/claude-code/package.json")
+installed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$client/node_modules/@anthropic-ai/claude-code/package.json" 2>/dev/null || true)
+if [ "$installed" != "$pinned" ] && [ -z "${PAII_CLAUDE_CODE:-}" ]; then
+    say "installing Claude Code $pinned into $client (npm ci)"
+    mkdir -p "$client"
+    cp "$root/tests/claude-code/package.json" "$root/tests/claude-code/package-lock.json" "$client/"
+    (cd "$client" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 say "running the suite as installed (cargo test --locked --workspace)"

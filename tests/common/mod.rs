@@ -2,7 +2,9 @@
 //! repositories to fetch from, and real servers on 127.0.0.1.
 #![allow(dead_code, unused_imports)]
 
+pub mod anthropic;
 pub mod claude;
+pub mod claude_code;
 mod git;
 mod sandbox;
 mod servers;

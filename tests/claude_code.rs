@@ -1,0 +1,297 @@
+//! paii under the real Claude Code: the acceptance suite for everything
+//! paii writes into `CLAUDE_CONFIG_DIR`. Each scenario syncs a team config
+//! into a fresh PAII_HOME, CLAUDE_CONFIG_DIR and HOME, runs the pinned
+//! Claude Code client offline (`claude -p`) against a scripted Messages API
+//! on 127.0.0.1, and checks what Claude Code loaded (its requests), what it
+//! did (its JSON result, the tool results it sent back), paii's audit log,
+//! and that Claude Code reported no configuration error.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::Sandbox;
+use common::anthropic::{FINAL, MessagesApi, Script};
+use common::claude_code::{Turn, run};
+use serde_json::Value;
+
+fn audit(sb: &Sandbox) -> Vec<Value> {
+    fs::read_to_string(sb.home().join("logs/audit.jsonl")).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// A turn that ended as Claude Code ends a good one, with nothing wrong in
+/// its configuration.
+fn assert_clean(turn: &Turn) {
+    assert_eq!(turn.code, 0, "{:#}\n{}", turn.json, turn.stderr);
+    assert_eq!(turn.json["is_error"], false, "{:#}", turn.json);
+    let errors = turn.config_errors();
+    assert!(errors.is_empty(), "Claude Code reported errors:\n{}", errors.join("\n"));
+}
+
+/// The README demo's team config, synced: Claude Code's `rm -rf ~` is
+/// denied through `paii hook dispatch` (the guard plugin's reason reaches
+/// the model, the audit line carries Claude Code's session id), and `ls`
+/// runs (its output reaches the model).
+#[test]
+fn the_demo_config_blocks_rm_rf_home_inside_claude_code_and_lets_ls_run() {
+    let sb = Sandbox::with_fixtures();
+    sb.paii_in("fixtures/demo", &["sync"]).ok();
+    let work = sb.path("work");
+    fs::create_dir_all(&work).unwrap();
+    fs::write(work.join("notes-for-ls.txt"), "x").unwrap();
+    let api = MessagesApi::start(Script::Bash("rm -rf ~".into()));
+
+    let turn = run(&sb, &api, &work, "clean up my home directory", "Bash");
+    assert_clean(&turn);
+    let denials = turn.json["permission_denials"].as_array().unwrap();
+    assert_eq!(denials.len(), 1, "{:#}", turn.json);
+    assert_eq!(denials[0]["tool_name"], "Bash");
+    assert_eq!(denials[0]["tool_input"]["command"], "rm -rf ~");
+    let results = turn.tool_results();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(results[0].1, "the denial is an error result");
+    assert!(results[0].0.contains("guard: blocked: command matches `rm -rf ~`"), "the guard's reason reaches the model: {results:?}");
+    assert!(sb.path("home").is_dir(), "the command did not run");
+    let line = audit(&sb).pop().unwrap();
+    assert_eq!(line["decision"], "block");
+    assert_eq!(line["tool"], "Bash");
+    assert_eq!(line["session"], turn.json["session_id"], "the audit line carries Claude Code's session id");
+    assert_eq!(turn.json["result"], FINAL);
+
+    api.script(Script::Bash("ls".into()));
+    let turn = run(&sb, &api, &work, "what is here?", "Bash");
+    assert_clean(&turn);
+    assert_eq!(turn.json["permission_denials"], serde_json::json!([]));
+    let results = turn.tool_results();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(!results[0].1 && results[0].0.contains("notes-for-ls.txt"), "ls ran and its output reached the model: {results:?}");
+    let line = audit(&sb).pop().unwrap();
+    assert_eq!((line["decision"].as_str(), &line["session"]), (Some("allow"), &turn.json["session_id"]));
+}
+
+/// A plugin whose hook handler is the shell script `script` (run as
+/// `h.sh hook <event>` with the event on stdin).
+fn hook_plugin(sb: &Sandbox, name: &str, hooks: &str, script: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    sb.write(
+        &format!("plugins/{name}/plugin.toml"),
+        &format!("[plugin]\nname = \"{name}\"\nversion = \"1.0.0\"\n\n[hooks]\n{hooks}\n\n[run]\ncommand = [\"h.sh\"]\n"),
+    );
+    let h = sb.write(&format!("plugins/{name}/h.sh"), &format!("#!/bin/sh\n{script}\n"));
+    fs::set_permissions(h, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A plugin that gives Claude Code a skill, an agent, a slash command and a
+/// stdio MCP server, each named after it.
+fn items_plugin(sb: &Sandbox, name: &str) {
+    let upper = name.to_uppercase();
+    sb.write(&format!("plugins/{name}/plugin.toml"), &format!("[plugin]\nname = \"{name}\"\nversion = \"1.0.0\"\n"));
+    sb.write(
+        &format!("plugins/{name}/skills/{name}-skill/SKILL.md"),
+        &format!("---\nname: {name}-skill\ndescription: {upper}-SKILL-DESC does {name} things\n---\n\nThe {name} skill.\n"),
+    );
+    sb.write(
+        &format!("plugins/{name}/agents/{name}-agent.md"),
+        &format!(
+            "---\nname: {name}-agent\ndescription: {upper}-AGENT-DESC helps with {name}\ntools: Bash\n---\n\nYou are the {name} agent.\n"
+        ),
+    );
+    sb.write(
+        &format!("plugins/{name}/commands/{name}-cmd.md"),
+        &format!("---\ndescription: {upper}-CMD-DESC runs {name}\n---\n\nDo {name} with $ARGUMENTS.\n"),
+    );
+    fs::copy(common::repo_root().join("tests/support/mcp_server.py"), sb.path(&format!("plugins/{name}/mcp_server.py"))).unwrap();
+    sb.write(
+        &format!("plugins/{name}/.mcp.json"),
+        &format!(
+            r#"{{"mcpServers": {{"{name}-mcp": {{"command": "python3", "args": ["${{CLAUDE_PLUGIN_ROOT}}/mcp_server.py", "{upper}-MCP-DESC"]}}}}}}"#
+        ),
+    );
+}
+
+fn team(sb: &Sandbox, plugins: &[&str]) {
+    let text: String = plugins.iter().map(|p| format!("{p} = {{ path = \"../plugins/{p}\" }}\n")).collect();
+    sb.write("team/paii.toml", &format!("[plugins]\n{text}"));
+}
+
+/// What Claude Code shows the model of one [`items_plugin`]: its skill, agent
+/// and command in the lists of the system reminder, its MCP tool by name.
+fn shows(turn: &Turn, name: &str) -> [bool; 4] {
+    let sent = turn.sent();
+    let upper = name.to_uppercase();
+    [
+        sent.contains(&format!("- {name}-skill: {upper}-SKILL-DESC")),
+        sent.contains(&format!("- {name}-agent: {upper}-AGENT-DESC")),
+        sent.contains(&format!("- {name}-cmd: {upper}-CMD-DESC")),
+        sent.contains(&format!("mcp__{name}-mcp__ping")),
+    ]
+}
+
+/// Skills, agents, commands and MCP servers installed by paii appear in
+/// Claude Code's request; after `paii rollback` exactly the previous
+/// generation's set does; after `paii deactivate` none of them, while the
+/// user's own settings, skills and hooks still work.
+#[test]
+fn claude_code_sees_what_each_generation_installs_and_nothing_after_deactivate() {
+    let sb = Sandbox::new();
+    items_plugin(&sb, "alpha");
+    items_plugin(&sb, "beta");
+    // The user's own: a skill, a settings key (an environment variable for
+    // hooks and tools) and a SessionStart hook that uses it.
+    sb.write("claude/skills/user-skill/SKILL.md", "---\nname: user-skill\ndescription: USER-SKILL-DESC is mine\n---\n\nMine.\n");
+    sb.write(
+        "claude/settings.json",
+        r#"{
+  "env": { "USER_MARK": "kept-by-paii" },
+  "hooks": {
+    "SessionStart": [ { "hooks": [ { "type": "command", "command": "echo \"$USER_MARK\" >> \"$HOME/user-hook-ran\"" } ] } ]
+  }
+}
+"#,
+    );
+    let work = sb.path("work");
+    fs::create_dir_all(&work).unwrap();
+    let api = MessagesApi::start(Script::Text);
+    let user_hook_runs =
+        || fs::read_to_string(sb.path("home/user-hook-ran")).unwrap_or_default().lines().filter(|l| *l == "kept-by-paii").count();
+
+    team(&sb, &["alpha"]);
+    sb.paii_in("team", &["sync"]).ok();
+    team(&sb, &["alpha", "beta"]);
+    sb.paii_in("team", &["sync"]).ok();
+    let turn = run(&sb, &api, &work, "hello", "Bash");
+    assert_clean(&turn);
+    assert_eq!(shows(&turn, "alpha"), [true; 4], "generation 2 shows alpha\n{}", turn.sent());
+    assert_eq!(shows(&turn, "beta"), [true; 4], "generation 2 shows beta");
+    assert!(turn.sent().contains("- user-skill: USER-SKILL-DESC"));
+    assert!(turn.debug.contains(r#"MCP server "alpha-mcp": Successfully connected"#), "the MCP server started");
+    assert_eq!(user_hook_runs(), 1);
+
+    sb.paii_in("team", &["rollback"]).ok();
+    let turn = run(&sb, &api, &work, "hello", "Bash");
+    assert_clean(&turn);
+    assert_eq!(shows(&turn, "alpha"), [true; 4], "generation 1 shows alpha");
+    assert_eq!(shows(&turn, "beta"), [false; 4], "generation 1 has no beta");
+    assert_eq!(user_hook_runs(), 2);
+
+    sb.paii_in("team", &["deactivate"]).ok();
+    let turn = run(&sb, &api, &work, "hello", "Bash");
+    assert_clean(&turn);
+    assert_eq!(shows(&turn, "alpha"), [false; 4], "nothing of paii's after deactivate");
+    assert_eq!(shows(&turn, "beta"), [false; 4]);
+    assert!(turn.sent().contains("- user-skill: USER-SKILL-DESC"), "the user's skill is still there");
+    assert_eq!(user_hook_runs(), 3, "the user's hook and settings still work");
+}
+
+/// A user's own settings.json hook and paii's hooks on the same event both
+/// run.
+#[test]
+fn a_users_own_hook_and_paiis_hooks_on_one_event_both_run() {
+    let sb = Sandbox::new();
+    hook_plugin(&sb, "tracer", "pre_tool_use = { matcher = \"Bash\" }", "cat > \"$HOME/paii-hook-input.json\"");
+    sb.write(
+        "claude/settings.json",
+        r#"{ "hooks": { "PreToolUse": [ { "matcher": "Bash", "hooks": [ { "type": "command", "command": "cat > \"$HOME/user-hook-input.json\"" } ] } ] } }
+"#,
+    );
+    team(&sb, &["tracer"]);
+    sb.paii_in("team", &["sync"]).ok();
+    let work = sb.path("work");
+    fs::create_dir_all(&work).unwrap();
+    let api = MessagesApi::start(Script::Bash("ls".into()));
+    let turn = run(&sb, &api, &work, "list", "Bash");
+    assert_clean(&turn);
+    for who in ["user", "paii"] {
+        let input: Value = serde_json::from_str(&sb.read(&format!("home/{who}-hook-input.json"))).unwrap();
+        assert_eq!(input["tool_input"]["command"], "ls", "the {who} hook ran on the Bash call");
+        assert_eq!(input["session_id"], turn.json["session_id"]);
+    }
+    let settings: Value = serde_json::from_str(&sb.read("claude/settings.json")).unwrap();
+    assert_eq!(settings["hooks"]["PreToolUse"].as_array().unwrap().len(), 2, "the user's entry and paii's");
+}
+
+/// A `session_start` handler's `additionalContext` and a
+/// `user_prompt_submit` handler's reach the model; a `user_prompt_submit`
+/// block stops the prompt before any request.
+#[test]
+fn hook_context_reaches_the_model_and_a_prompt_block_stops_the_prompt() {
+    let sb = Sandbox::new();
+    hook_plugin(
+        &sb,
+        "context",
+        "session_start = true\nuser_prompt_submit = true",
+        r#"input=$(cat)
+case "$2" in
+  session-start) printf '{"hookSpecificOutput":{"hookEventName":"SessionStart","additionalContext":"PAII-SESSION-CONTEXT-7f3a"}}' ;;
+  user-prompt-submit)
+    case "$input" in *forbidden*) echo "forbidden prompts are refused" >&2; exit 2 ;; esac
+    printf '{"hookSpecificOutput":{"hookEventName":"UserPromptSubmit","additionalContext":"PAII-PROMPT-CONTEXT-9c1d"}}' ;;
+esac"#,
+    );
+    team(&sb, &["context"]);
+    sb.paii_in("team", &["sync"]).ok();
+    let work = sb.path("work");
+    fs::create_dir_all(&work).unwrap();
+    let api = MessagesApi::start(Script::Text);
+    let turn = run(&sb, &api, &work, "hello there", "Bash");
+    assert_clean(&turn);
+    assert!(turn.sent().contains("PAII-SESSION-CONTEXT-7f3a"), "session context reached the model:\n{}", turn.sent());
+    assert!(turn.sent().contains("PAII-PROMPT-CONTEXT-9c1d"), "prompt context reached the model");
+
+    let turn = run(&sb, &api, &work, "do the forbidden thing", "Bash");
+    assert_eq!(turn.code, 0, "{}", turn.stderr);
+    assert!(turn.requests.is_empty(), "a blocked prompt makes no request: {:?}", turn.requests);
+    assert_eq!(turn.json["num_turns"], 0);
+    let result = turn.json["result"].as_str().unwrap_or_default();
+    assert!(result.contains("context: forbidden prompts are refused"), "{result}");
+    assert!(turn.config_errors().is_empty(), "{:?}", turn.config_errors());
+}
+
+/// A handler that hangs with a short timeout: Claude Code's turn completes
+/// well inside its own hook timeout, and the handler is gone.
+#[test]
+fn a_hanging_handler_is_killed_on_time_and_the_turn_completes() {
+    let sb = Sandbox::new();
+    hook_plugin(
+        &sb,
+        "hang",
+        "pre_tool_use = { matcher = \"Bash\", timeout_ms = 1000 }",
+        "echo $$ > \"$HOME/hang.pid\"\nsleep 60 &\nsleep 60",
+    );
+    team(&sb, &["hang"]);
+    sb.paii_in("team", &["sync"]).ok();
+    let settings: Value = serde_json::from_str(&sb.read("claude/settings.json")).unwrap();
+    let claude_timeout = settings["hooks"]["PreToolUse"][0]["hooks"][0]["timeout"].as_u64().unwrap();
+    let work = sb.path("work");
+    fs::create_dir_all(&work).unwrap();
+    fs::write(work.join("still-listed.txt"), "x").unwrap();
+    let api = MessagesApi::start(Script::Bash("ls".into()));
+    let turn = run(&sb, &api, &work, "list", "Bash");
+    assert_clean(&turn);
+    assert!(
+        turn.elapsed.as_secs_f64() < claude_timeout as f64 - 2.0,
+        "the turn took {:?}; Claude Code's own hook timeout is {claude_timeout} s",
+        turn.elapsed
+    );
+    let results = turn.tool_results();
+    assert!(results.len() == 1 && results[0].0.contains("still-listed.txt"), "a timed-out handler allows: {results:?}");
+    let pid = sb.read("home/hang.pid").trim().to_string();
+    assert!(!Path::new(&format!("/proc/{pid}")).exists(), "the handler {pid} is gone");
+    let line = audit(&sb).pop().unwrap();
+    assert!(line["handlers"][0]["error"].as_str().unwrap_or_default().contains("timed out"), "{line}");
+}
+
+/// The suite's error check is not vacuous: a hook entry Claude Code cannot
+/// read is reported, and would fail every scenario above.
+#[test]
+fn the_configuration_check_sees_a_broken_hook_entry() {
+    let sb = Sandbox::new();
+    sb.write("claude/settings.json", r#"{ "hooks": { "PreToolUse": { "matcher": "Bash" } } }"#);
+    let work = sb.path("work");
+    fs::create_dir_all(&work).unwrap();
+    let api = MessagesApi::start(Script::Text);
+    let turn = run(&sb, &api, &work, "hello", "Bash");
+    let errors = turn.config_errors();
+    assert!(errors.iter().any(|e| e.contains("PreToolUse")), "{errors:?}");
+}
