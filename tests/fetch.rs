@@ -114,7 +114,7 @@ fn tags_resolve_and_a_missing_rev_or_path_is_a_clear_error() {
 
     team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins\""))]), &["alpha"]);
     let out = sb.paii_in("t", &["sync"]).fails();
-    assert!(out.stderr.contains("holds no plugin.toml at its root"), "{}", out.stderr);
+    assert!(out.stderr.contains("holds neither plugin.toml nor .claude-plugin/plugin.json at its root"), "{}", out.stderr);
 
     team(&sb, &registry(&[("alpha", "2.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
     let out = sb.paii_in("t", &["sync"]).fails();

@@ -84,7 +84,7 @@ impl Fragment {
                 }
             }
             if c.mcp {
-                for (server, value) in mcp_servers(c.root, &home.join("plugins").join(name))? {
+                for (server, value) in mcp_servers(c.manifest, c.root, &home.join("plugins").join(name), &home.join("data").join(name))? {
                     let key = format!("MCP server `{server}`");
                     if let Some(other) = owners.insert(key.clone(), name) {
                         collisions.push(format!("{key} is provided by both `{other}` and `{name}`"));
@@ -106,32 +106,96 @@ impl Fragment {
     }
 }
 
-/// Skills, agents and commands of one plugin tree, by convention.
+/// Skills, agents and commands of one plugin tree: by convention
+/// (`skills/<n>/SKILL.md`, `agents/<n>.md` or `agents/<n>/AGENT.md`,
+/// `commands/<n>.md`, and a paii plugin's root `SKILL.md`), plus the paths a
+/// Claude Code plugin's manifest adds.
 pub fn discover(pm: &PluginManifest, root: &Path) -> Result<Vec<(String, PathBuf)>, ClaudeError> {
     let mut out = Vec::new();
-    if root.join("SKILL.md").is_file() {
+    if pm.native.is_none() && root.join("SKILL.md").is_file() {
         let name =
             pm.provides.iter().find(|p| p.contract == "SkillProvider").and_then(|p| p.name.clone()).unwrap_or_else(|| pm.name.clone());
         out.push((format!("skills/{name}"), root.to_path_buf()));
     }
-    for (dir, name) in entries(&root.join("skills")) {
+    skills_in(&root.join("skills"), &mut out);
+    // As Claude Code has it: a manifest's `agents` or `commands` replaces the
+    // default folder, its `skills` adds to `skills/`.
+    let native = pm.native.as_deref();
+    if native.is_none_or(|n| n.agents.is_empty()) {
+        agents_in(&root.join("agents"), &mut out);
+    }
+    if native.is_none_or(|n| n.commands.is_empty() && n.command_objects.is_empty()) {
+        commands_in(&root.join("commands"), &mut out);
+    }
+    if let Some(native) = native {
+        for rel in &native.skills {
+            let dir = inside(root, rel, pm)?;
+            // A skill directory itself, or a directory of them.
+            match dir.file_name().and_then(|n| n.to_str()).filter(|_| dir.join("SKILL.md").is_file()) {
+                Some(name) => out.push((format!("skills/{name}"), dir.clone())),
+                None => skills_in(&dir, &mut out),
+            }
+        }
+        for rel in &native.agents {
+            let path = inside(root, rel, pm)?;
+            if path.is_dir() { agents_in(&path, &mut out) } else { agent_file(&path, &mut out) }
+        }
+        for rel in &native.commands {
+            let path = inside(root, rel, pm)?;
+            if path.is_dir() { commands_in(&path, &mut out) } else { command_file(&path, &mut out) }
+        }
+        for (name, spec) in &native.command_objects {
+            if let Some(source) = spec.get("source").and_then(Value::as_str) {
+                out.push((format!("commands/{name}.md"), inside(root, source, pm)?));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn skills_in(dir: &Path, out: &mut Vec<(String, PathBuf)>) {
+    for (dir, name) in entries(dir) {
         if dir.join("SKILL.md").is_file() {
             out.push((format!("skills/{name}"), dir));
         }
     }
-    for (path, name) in entries(&root.join("agents")) {
+}
+
+fn agents_in(dir: &Path, out: &mut Vec<(String, PathBuf)>) {
+    for (path, name) in entries(dir) {
         if path.join("AGENT.md").is_file() {
             out.push((format!("agents/{name}.md"), path.join("AGENT.md")));
-        } else if let Some(stem) = name.strip_suffix(".md").filter(|_| path.is_file()) {
-            out.push((format!("agents/{stem}.md"), path));
+        } else {
+            agent_file(&path, out);
         }
     }
-    for (path, name) in entries(&root.join("commands")) {
-        if name.ends_with(".md") && path.is_file() {
-            out.push((format!("commands/{name}"), path));
-        }
+}
+
+fn agent_file(path: &Path, out: &mut Vec<(String, PathBuf)>) {
+    if let Some(stem) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".md")).filter(|_| path.is_file()) {
+        out.push((format!("agents/{stem}.md"), path.to_path_buf()));
     }
-    Ok(out)
+}
+
+fn commands_in(dir: &Path, out: &mut Vec<(String, PathBuf)>) {
+    for (path, _) in entries(dir) {
+        command_file(&path, out);
+    }
+}
+
+fn command_file(path: &Path, out: &mut Vec<(String, PathBuf)>) {
+    if let Some(name) = path.file_name().and_then(|n| n.to_str()).filter(|n| n.ends_with(".md") && path.is_file()) {
+        out.push((format!("commands/{name}"), path.to_path_buf()));
+    }
+}
+
+/// A path a plugin's manifest names, which must stay inside the plugin.
+fn inside(root: &Path, rel: &str, pm: &PluginManifest) -> Result<PathBuf, ClaudeError> {
+    let path = crate::util::paths::normalize(&root.join(rel));
+    if !path.starts_with(root) {
+        return Err(ClaudeError::Escapes { plugin: pm.name.clone(), path: rel.to_string() });
+    }
+    Ok(path)
 }
 
 /// The visible entries of a directory, sorted by name.
@@ -148,38 +212,56 @@ fn entries(dir: &Path) -> Vec<(PathBuf, String)> {
     v
 }
 
-/// The servers of a plugin's `.mcp.json` (`{"mcpServers": {...}}`, or the
-/// servers object alone), with `${CLAUDE_PLUGIN_ROOT}` made concrete. Other
-/// `${VAR}` references, secrets among them, are left for Claude Code to
-/// expand: their values are never written.
-fn mcp_servers(root: &Path, plugin_root: &Path) -> Result<IndexMap<String, Value>, ClaudeError> {
-    let path = root.join(".mcp.json");
-    if !path.is_file() {
-        return Ok(IndexMap::new());
-    }
-    let file = super::json::JsonFile::read(&path)?;
-    let servers = match file.doc.get("mcpServers") {
-        Some(Value::Object(m)) => m.clone(),
-        Some(other) => {
-            return Err(ClaudeError::Record { path, message: format!("`mcpServers` is {}, not an object", super::json::kind(other)) });
+/// The MCP servers of a plugin: its `.mcp.json` (`{"mcpServers": {...}}`,
+/// or the servers object alone) and, for a Claude Code plugin, the files and
+/// objects its manifest's `mcpServers` adds, with `${CLAUDE_PLUGIN_ROOT}` and
+/// `${CLAUDE_PLUGIN_DATA}` made concrete. Other `${VAR}` references, secrets
+/// among them, are left for Claude Code to expand: their values are never
+/// written.
+fn mcp_servers(pm: &PluginManifest, root: &Path, plugin_root: &Path, data: &Path) -> Result<IndexMap<String, Value>, ClaudeError> {
+    let from_file = |path: &Path| -> Result<Map<String, Value>, ClaudeError> {
+        if !path.is_file() {
+            return Ok(Map::new());
         }
-        None => file.doc,
+        let file = super::json::JsonFile::read(path)?;
+        match file.doc.get("mcpServers") {
+            Some(Value::Object(m)) => Ok(m.clone()),
+            Some(other) => Err(ClaudeError::Record {
+                path: path.to_path_buf(),
+                message: format!("`mcpServers` is {}, not an object", super::json::kind(other)),
+            }),
+            None => Ok(file.doc),
+        }
     };
-    let root_str = plugin_root.display().to_string();
+    let mut servers = from_file(&root.join(".mcp.json"))?;
+    for declared in pm.native.iter().flat_map(|n| &n.mcp_servers) {
+        match declared {
+            crate::manifest::native::Declared::Path(rel) => servers.extend(from_file(&inside(root, rel, pm)?)?),
+            crate::manifest::native::Declared::Inline(m) => servers.extend(m.clone()),
+        }
+    }
+    let vars = [("${CLAUDE_PLUGIN_ROOT}", plugin_root.display().to_string()), ("${CLAUDE_PLUGIN_DATA}", data.display().to_string())];
     Ok(servers
         .into_iter()
         .map(|(k, mut v)| {
-            expand_root(&mut v, &root_str);
+            expand(&mut v, &vars);
             (k, v)
         })
         .collect())
 }
 
-fn expand_root(v: &mut Value, root: &str) {
+/// Replaces each `(placeholder, value)` in every string of `v`.
+pub fn expand(v: &mut Value, vars: &[(&str, String)]) {
     match v {
-        Value::String(s) if s.contains("${CLAUDE_PLUGIN_ROOT}") => *s = s.replace("${CLAUDE_PLUGIN_ROOT}", root),
-        Value::Array(a) => a.iter_mut().for_each(|x| expand_root(x, root)),
-        Value::Object(m) => m.values_mut().for_each(|x| expand_root(x, root)),
+        Value::String(s) => {
+            for (var, value) in vars {
+                if s.contains(var) {
+                    *s = s.replace(var, value);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| expand(x, vars)),
+        Value::Object(m) => m.values_mut().for_each(|x| expand(x, vars)),
         _ => {}
     }
 }

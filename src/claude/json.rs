@@ -73,7 +73,7 @@ fn parse_object(path: &Path, text: &str) -> Result<Map<String, Value>, ClaudeErr
             Some("paii only edits a settings file whose top level is an object; fix or move it".into()),
         )))),
         Err(e) => {
-            let offset = offset_of(text, e.line(), e.column());
+            let offset = crate::diagnostic::json::offset_of(text, e.line(), e.column());
             Err(ClaudeError::Invalid(Box::new(file.error(
                 Some(offset..offset + 1),
                 format!("is not valid JSON: {e}"),
@@ -92,12 +92,6 @@ pub fn kind(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-/// The byte offset of serde_json's 1-based line and column.
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-    (start + column.saturating_sub(1)).min(text.len().saturating_sub(1))
 }
 
 /// Writes `doc` to `file.path` (temp + fsync + rename), keeping the

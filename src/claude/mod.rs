@@ -57,6 +57,9 @@ pub enum ClaudeError {
     Collisions(Vec<String>),
     #[error("{}: {message}", path.display())]
     Record { path: PathBuf, message: String },
+    #[error("plugin `{plugin}`: `{path}` leads outside the plugin")]
+    #[diagnostic(help("a plugin's manifest may only name files inside the plugin"))]
+    Escapes { plugin: String, path: String },
     #[error(transparent)]
     Io(#[from] crate::util::fs::IoError),
 }

@@ -2,6 +2,7 @@
 //! `plugin.toml` (what a plugin is). Each is parsed from its file format into
 //! typed values once, here; later stages never see raw TOML.
 
+pub mod native;
 pub mod plugin;
 pub mod project;
 pub mod version;

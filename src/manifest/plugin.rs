@@ -234,6 +234,34 @@ pub struct PluginManifest {
     pub run: Option<RunTable>,
     pub secrets: Secrets,
     pub warnings: Vec<Warning>,
+    /// For a Claude Code plugin (`.claude-plugin/plugin.json`), its manifest:
+    /// hooks, MCP servers, extra content paths, options and dependencies.
+    pub native: Option<Box<super::native::NativeManifest>>,
+    /// plugin.json gave no version: `version` is a stand-in until the
+    /// lock names one (`0.0.0+<short commit>` or `+<digest>`).
+    pub unversioned: bool,
+}
+
+/// The `.env` key that holds a Claude Code plugin's sensitive option:
+/// `<PLUGIN>_<KEY>`, upper-cased, `-` as `_` (`github`'s `token` is
+/// `GITHUB_TOKEN`).
+pub fn option_secret(plugin: &str, key: &str) -> String {
+    format!("{plugin}_{key}").to_uppercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+}
+
+/// A JSON option value as TOML config (`null` has no TOML form).
+fn json_to_toml(v: &serde_json::Value) -> Option<toml::Value> {
+    Some(match v {
+        serde_json::Value::Null => return None,
+        serde_json::Value::Bool(b) => toml::Value::Boolean(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => toml::Value::Integer(i),
+            None => toml::Value::Float(n.as_f64()?),
+        },
+        serde_json::Value::String(s) => toml::Value::String(s.clone()),
+        serde_json::Value::Array(a) => toml::Value::Array(a.iter().filter_map(json_to_toml).collect()),
+        serde_json::Value::Object(o) => toml::Value::Table(o.iter().filter_map(|(k, v)| Some((k.clone(), json_to_toml(v)?))).collect()),
+    })
 }
 
 /// Contracts implied by a `[provides]` key set to `true`, and keys whose
@@ -278,6 +306,93 @@ impl PluginManifest {
     pub fn load(path: &Path) -> Result<PluginManifest, SpannedError> {
         let file = SourceFile::read(path).map_err(|e| e.into_spanned(None))?;
         PluginManifest::parse(&file)
+    }
+
+    /// The manifest of the plugin in `root`: its plugin.toml, else a Claude
+    /// Code plugin's `.claude-plugin/plugin.json`. With both, plugin.toml is
+    /// used and the two must agree on name and version.
+    pub fn load_dir(root: &Path) -> Result<PluginManifest, SpannedError> {
+        let toml = root.join("plugin.toml");
+        let json = root.join(super::native::PLUGIN_JSON);
+        let read_json = || -> Result<super::native::NativeManifest, SpannedError> {
+            let file = SourceFile::read(&json).map_err(|e| e.into_spanned(None))?;
+            super::native::NativeManifest::parse(&file)
+        };
+        if toml.is_file() {
+            let pm = PluginManifest::load(&toml)?;
+            if json.is_file() {
+                let native = read_json()?;
+                let disagree = if native.name != pm.name {
+                    Some(format!("names it `{}`, plugin.toml `{}`", native.name, pm.name))
+                } else {
+                    native.version.as_ref().filter(|v| **v != pm.version).map(|v| format!("says version {v}, plugin.toml {}", pm.version))
+                };
+                if let Some(why) = disagree {
+                    return Err(SourceFile::new(&json, "").error(
+                        None,
+                        format!("{} disagrees with plugin.toml: it {why}", super::native::PLUGIN_JSON),
+                        Some("a plugin with both manifests is read through plugin.toml; make the two agree".into()),
+                    ));
+                }
+            }
+            return Ok(pm);
+        }
+        if json.is_file() {
+            return Ok(PluginManifest::from_native(read_json()?));
+        }
+        Err(SourceFile::new(root, "").error(
+            None,
+            format!("{} holds neither plugin.toml nor {}", root.display(), super::native::PLUGIN_JSON),
+            Some("a plugin is a directory with a plugin.toml, or a Claude Code plugin with .claude-plugin/plugin.json".into()),
+        ))
+    }
+
+    /// A Claude Code plugin as paii sees it: no build, no `[run]`; its hooks,
+    /// MCP servers and content come from `native`. Options become plugin
+    /// config (`[config.<plugin>]`), sensitive ones secrets read from `.env`
+    /// as `<PLUGIN>_<KEY>`.
+    pub fn from_native(native: super::native::NativeManifest) -> PluginManifest {
+        let mut config = IndexMap::new();
+        let mut secrets = Secrets::default();
+        for (key, option) in &native.user_config {
+            if option.sensitive {
+                let var = option_secret(&native.name, key);
+                if option.required {
+                    secrets.required.push(var)
+                } else {
+                    secrets.optional.push(var)
+                }
+                continue;
+            }
+            let kind = match option.kind.as_str() {
+                "number" => ConfigType::Float,
+                "boolean" => ConfigType::Boolean,
+                _ if option.multiple => ConfigType::Array,
+                _ => ConfigType::String,
+            };
+            let default = option.default.as_ref().and_then(json_to_toml);
+            config.insert(key.clone(), ConfigOption { kind, default, description: option.description.clone() });
+        }
+        let has_hooks = !native.hooks.is_empty();
+        PluginManifest {
+            name: native.name.clone(),
+            unversioned: native.version.is_none(),
+            version: native.version.clone().unwrap_or_else(|| Version::new(0, 0, 0)),
+            description: native.description.clone(),
+            authors: native.author.iter().cloned().collect(),
+            language: Language::Markdown,
+            core_version: None,
+            provides: if has_hooks { vec![Provide::new("HookHandler", None)] } else { Vec::new() },
+            consumes: BTreeMap::new(),
+            config,
+            hooks: Vec::new(),
+            fail_closed: false,
+            build: BuildTable::default(),
+            run: None,
+            secrets,
+            warnings: Vec::new(),
+            native: Some(Box::new(native)),
+        }
     }
 
     pub fn parse(file: &SourceFile) -> Result<PluginManifest, SpannedError> {
@@ -440,6 +555,8 @@ impl PluginManifest {
             build: raw.build,
             run: raw.run,
             secrets: raw.secrets,
+            native: None,
+            unversioned: false,
             warnings: parsed.warnings.into_iter().chain(near_misses.into_iter().map(|(span, w)| file.warning(Some(span), w))).collect(),
         })
     }

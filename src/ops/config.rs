@@ -52,7 +52,7 @@ pub struct Row {
 fn plugins(home: &std::path::Path) -> Result<Vec<PluginManifest>, Error> {
     let generations = Generations::new(home);
     let n = generations.current().ok_or(crate::generation::GenerationError::NoCurrent)?;
-    generations.meta(n)?.plugins.iter().map(|p| Ok(PluginManifest::load(&p.store_path.join("plugin.toml"))?)).collect()
+    generations.meta(n)?.plugins.iter().map(|p| Ok(PluginManifest::load_dir(&p.store_path)?)).collect()
 }
 
 /// The paii.toml whose `[config.<plugin>]` the current generation carries:

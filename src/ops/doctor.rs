@@ -94,7 +94,7 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
                 Some("remove it with `chmod -R u+w` and `rm -rf`, then run `paii sync`"),
             ));
         }
-        if let Ok(pm) = crate::manifest::PluginManifest::load(&p.store_path.join("plugin.toml")) {
+        if let Ok(pm) = crate::manifest::PluginManifest::load_dir(&p.store_path) {
             if let Some(entry) = &entry
                 && let Err(e) = builder.prepare(&pm, entry)
             {

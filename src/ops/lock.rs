@@ -187,11 +187,11 @@ pub(crate) fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
                     matches!(&have.source, LockedSource::Tarball { url: u } if *u == crate::util::url::redact(url))
                         && integrity.is_none_or(|i| have.integrity == Some(i))
                 }
-                // A path plugin is the same when its plugin.toml still says
+                // A path plugin is the same when its manifest still says
                 // what the lock recorded.
                 Requested::Path { path, written } => {
                     have.source == LockedSource::Path { path: written.clone() }
-                        && crate::manifest::PluginManifest::load(&path.join("plugin.toml")).is_ok_and(|pm| {
+                        && crate::manifest::PluginManifest::load_dir(path).is_ok_and(|pm| {
                             pm.version == have.version && pm.provides == have.provides && pm.consumes.keys().eq(have.wiring.keys())
                         })
                 }
@@ -234,11 +234,25 @@ fn fetch_direct(manifest: &Manifest, old: Option<&Lock>, update: &Update, offlin
         if let (LockedSource::Git { commit, .. }, Some(id)) = (&mut source, &fetched.commit) {
             *commit = Some(id.clone());
         }
-        let mut pm = crate::manifest::PluginManifest::load(&fetched.entry.path.join("plugin.toml"))?;
+        let mut pm = crate::manifest::PluginManifest::load_dir(&fetched.entry.path)?;
         pm.warnings.clear();
+        if pm.unversioned {
+            // A Claude Code plugin without a version is named by what it is:
+            // its commit, or the digest of its archive.
+            let id = fetched.commit.clone().unwrap_or_else(|| fetched.entry.integrity.hex());
+            pm.version = unversioned(&id);
+        }
         out.insert(p.name.clone(), DirectPlugin { source, subdir, integrity: Some(fetched.entry.integrity), manifest: pm });
     }
     Ok(out)
+}
+
+/// The version of a plugin that names none: `0.0.0+<first 7 of id>`, which
+/// `"*"` matches.
+pub fn unversioned(id: &str) -> semver::Version {
+    let mut v = semver::Version::new(0, 0, 0);
+    v.build = semver::BuildMetadata::new(&id[..id.len().min(7)]).unwrap_or(semver::BuildMetadata::EMPTY);
+    v
 }
 
 /// Fills in what resolution alone does not know: the commit and integrity

@@ -189,8 +189,8 @@ impl From<&crate::lock::LockedPlugin> for ListedPlugin {
     }
 }
 
-/// The run command of a locked plugin whose tree is in the store.
-fn resolved_command(p: &crate::lock::LockedPlugin, manifest: &Manifest) -> Option<Vec<String>> {
+/// The manifest and store entry of a locked plugin whose tree is in the store.
+fn stored(p: &crate::lock::LockedPlugin, manifest: &Manifest) -> Option<(crate::manifest::PluginManifest, crate::store::StorePath)> {
     let home = crate::util::paths::paii_home();
     let store = crate::store::Store::new(home.join("store"));
     let version = p.version.to_string();
@@ -201,9 +201,13 @@ fn resolved_command(p: &crate::lock::LockedPlugin, manifest: &Manifest) -> Optio
         }
         _ => store.get(p.integrity.as_ref()?, &p.name, &version)?,
     };
-    let pm = crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml")).ok()?;
-    let output = crate::build::Builder::for_home(&home).output(&pm, &entry).ok().flatten();
-    Some(crate::build::resolve_command(&pm, output.as_deref(), &entry.path)).filter(|c| !c.is_empty())
+    Some((crate::manifest::PluginManifest::load_dir(&entry.path).ok()?, entry))
+}
+
+/// The run command of a stored plugin, resolved against its build output.
+fn resolved_command(pm: &crate::manifest::PluginManifest, entry: &crate::store::StorePath) -> Option<Vec<String>> {
+    let output = crate::build::Builder::for_home(&crate::util::paths::paii_home()).output(pm, entry).ok().flatten();
+    Some(crate::build::resolve_command(pm, output.as_deref(), &entry.path)).filter(|c| !c.is_empty())
 }
 
 fn require_lock(manifest: &Manifest) -> Result<Lock, Error> {
@@ -225,6 +229,10 @@ pub struct PluginInfo {
     /// `[run] command`, resolved against the build output and the source
     /// (once the plugin is in the store).
     pub command: Option<Vec<String>>,
+    /// A Claude Code plugin's manifest fields paii keeps but does not
+    /// install (`lspServers`, `outputStyles`, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_installed: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -274,9 +282,15 @@ pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
             .collect();
     }
     let locked = lock.as_ref().and_then(|l| l.plugin(name));
-    let command = locked.and_then(|p| resolved_command(p, &manifest));
+    let stored = locked.and_then(|p| stored(p, &manifest));
+    let command = stored.as_ref().and_then(|(pm, entry)| resolved_command(pm, entry));
+    let not_installed = stored.as_ref().and_then(|(pm, _)| pm.native.as_ref()).map(|n| n.not_installed.clone()).unwrap_or_default();
+    if description.is_none() {
+        description = stored.as_ref().map(|(pm, _)| pm.description.clone()).filter(|d| !d.is_empty());
+    }
     Ok(PluginInfo {
         command,
+        not_installed,
         name: name.to_string(),
         requested,
         hooks: request.hooks,

@@ -234,7 +234,7 @@ fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock
     let mut claude = Changes::default();
     let mut claude_known = false;
     if let Some(trees) = at_hand.into_iter().collect::<Option<Vec<PathBuf>>>() {
-        let manifests = trees.iter().map(|t| PluginManifest::load(&t.join("plugin.toml"))).collect::<Result<Vec<_>, _>>()?;
+        let manifests = trees.iter().map(|t| PluginManifest::load_dir(t)).collect::<Result<Vec<_>, _>>()?;
         // Builds have not run: a plugin is taken to have a command when it
         // says so or its build makes one.
         let runnable: Vec<bool> = manifests
@@ -275,10 +275,7 @@ pub(crate) fn build_all(
     let builder = crate::build::Builder::for_home(home);
     // Each plugin.toml is read once; every missing toolchain is named
     // before any build starts.
-    let manifests = sources
-        .iter()
-        .map(|entry| crate::manifest::PluginManifest::load(&entry.path.join("plugin.toml")))
-        .collect::<Result<Vec<_>, _>>()?;
+    let manifests = sources.iter().map(|entry| crate::manifest::PluginManifest::load_dir(&entry.path)).collect::<Result<Vec<_>, _>>()?;
     for (pm, entry) in manifests.iter().zip(sources) {
         builder.prepare(pm, entry)?;
     }

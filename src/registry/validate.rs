@@ -133,7 +133,7 @@ fn check_source(fetcher: &Fetcher, e: &IndexEntry) -> Vec<(Severity, String)> {
             format!("{label}: the tree hashes to {}; add `integrity = \"{}\"`", fetched.entry.integrity, fetched.entry.integrity),
         ));
     }
-    let pm = match PluginManifest::load(&fetched.entry.path.join("plugin.toml")) {
+    let pm = match PluginManifest::load_dir(&fetched.entry.path) {
         Ok(pm) => pm,
         Err(err) => return vec![(Severity::Error, format!("{label}: {}", err.message))],
     };
@@ -143,7 +143,9 @@ fn check_source(fetcher: &Fetcher, e: &IndexEntry) -> Vec<(Severity, String)> {
         }
     };
     differ("name", e.name.clone(), pm.name.clone());
-    differ("version", e.version.to_string(), pm.version.to_string());
+    if !pm.unversioned {
+        differ("version", e.version.to_string(), pm.version.to_string());
+    }
     let list = |v: &[Provide]| format!("[{}]", v.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", "));
     differ("provides", list(&e.provides), list(&pm.provides));
     let consumes = |c: &std::collections::BTreeMap<String, Consume>| {

@@ -417,7 +417,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                 origins.insert(name, Origin::Registry(&reg.name, entries));
             }
             Requested::Path { path, written } => {
-                let mut pm = PluginManifest::load(&path.join("plugin.toml"))?;
+                let mut pm = PluginManifest::load_dir(path)?;
                 warnings.append(&mut pm.warnings);
                 let d = DirectPlugin { source: LockedSource::Path { path: written.clone() }, subdir: None, integrity: None, manifest: pm };
                 add_direct(&mut problem, &mut origins, name, d)?;

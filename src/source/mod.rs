@@ -42,7 +42,7 @@ pub enum SourceError {
     #[error("plugin `{name}`: {what}, and --offline allows no network")]
     #[diagnostic(help("run once without --offline (or --frozen) to fill the store"))]
     Offline { name: String, what: String },
-    #[error("plugin `{name}`: {source_desc} holds no plugin.toml at its root")]
+    #[error("plugin `{name}`: {source_desc} holds neither plugin.toml nor .claude-plugin/plugin.json at its root")]
     NoManifest { name: String, source_desc: String },
     #[error("plugin `{name}`: {source_desc}: plugin.toml says {found}, the lock says {expected}")]
     #[diagnostic(help("the registry entry disagrees with the plugin it points at; fix the registry, or run `paii lock --update {name}`"))]
@@ -265,11 +265,14 @@ fn narrow_to(tree: &Path, sub: &Path) -> std::io::Result<()> {
 /// A fetched tree must hold a plugin.toml, naming the locked plugin and
 /// version when those are known. Returns the version, for the entry's name.
 fn check_manifest(name: &str, want: Option<(&str, &semver::Version)>, desc: &str, tree: &Path) -> Result<String, SourceError> {
-    let manifest = tree.join("plugin.toml");
-    if !manifest.is_file() {
+    if !tree.join("plugin.toml").is_file() && !tree.join(crate::manifest::native::PLUGIN_JSON).is_file() {
         return Err(SourceError::NoManifest { name: name.to_string(), source_desc: desc.to_string() });
     }
-    let pm = crate::manifest::PluginManifest::load(&manifest)?;
+    let pm = crate::manifest::PluginManifest::load_dir(tree)?;
+    // A Claude Code plugin without a version has the one the lock names.
+    if let Some((_, v)) = want.filter(|_| pm.unversioned) {
+        return Ok(v.to_string());
+    }
     if let Some((want_name, want_version)) = want
         && (pm.name != want_name || &pm.version != want_version)
     {

@@ -2,6 +2,8 @@
 //! through: one place turns serde errors and unknown keys into diagnostics
 //! that name the file, line, column and key.
 
+pub mod json;
+
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,290 @@
+//! `.claude-plugin/plugin.json`: a Claude Code plugin's manifest, read the
+//! way Claude Code reads it (checked against the vendored SchemaStore
+//! schema, with Claude Code's own plugin reference as the authority where
+//! that lags) into what paii installs. Fields paii does not act on are kept
+//! and listed (`paii plugin info`), never silently dropped.
+
+use indexmap::IndexMap;
+use semver::{Version, VersionReq};
+use serde_json::{Map, Value};
+
+use crate::diagnostic::{SourceFile, SpannedError};
+
+/// Where the manifest sits in a plugin.
+pub const PLUGIN_JSON: &str = ".claude-plugin/plugin.json";
+
+/// The vendored schema of plugin.json.
+pub const SCHEMA: &str = include_str!("../../vendor/schemastore/claude-code-plugin-manifest.schema.json");
+
+/// Keys of plugin.json that describe a plugin without installing anything.
+const METADATA: &[&str] = &["$schema", "name", "version", "description", "author", "homepage", "repository", "license", "keywords"];
+
+/// Keys paii acts on.
+const INSTALLED: &[&str] = &["commands", "agents", "skills", "hooks", "mcpServers", "userConfig", "dependencies"];
+
+/// A path in the plugin, or a value written inline in the manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Declared {
+    Path(String),
+    Inline(Map<String, Value>),
+}
+
+/// One `userConfig` option.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserOption {
+    /// `string`, `number`, `boolean`, `directory` or `file`.
+    pub kind: String,
+    pub description: String,
+    pub default: Option<Value>,
+    pub required: bool,
+    /// Kept out of every file paii writes: it comes from `.env` only.
+    pub sensitive: bool,
+    /// A string option that takes a list.
+    pub multiple: bool,
+}
+
+/// One entry of `dependencies`: another plugin, from this plugin's own
+/// marketplace unless one is named, in the versions a requirement allows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dependency {
+    pub name: String,
+    pub marketplace: Option<String>,
+    pub req: Option<VersionReq>,
+}
+
+/// A parsed, schema-checked plugin.json.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NativeManifest {
+    pub name: String,
+    pub version: Option<Version>,
+    pub description: String,
+    pub author: Option<String>,
+    /// Command files or directories beyond `commands/`.
+    pub commands: Vec<String>,
+    /// Commands written as an object: name -> `{source | content, ...}`.
+    pub command_objects: IndexMap<String, Map<String, Value>>,
+    /// Agent files beyond `agents/`.
+    pub agents: Vec<String>,
+    /// Skill directories beyond `skills/`.
+    pub skills: Vec<String>,
+    /// Hooks beyond `hooks/hooks.json`.
+    pub hooks: Vec<Declared>,
+    /// MCP servers beyond `.mcp.json`.
+    pub mcp_servers: Vec<Declared>,
+    pub user_config: IndexMap<String, UserOption>,
+    pub dependencies: Vec<Dependency>,
+    /// What the manifest asks for that paii does not install, each as
+    /// `key` or `key: why`.
+    pub not_installed: Vec<String>,
+}
+
+fn paths(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn declared(v: Option<&Value>) -> Vec<Declared> {
+    match v {
+        Some(Value::String(s)) => vec![Declared::Path(s.clone())],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| match i {
+                Value::String(s) => Some(Declared::Path(s.clone())),
+                Value::Object(m) => Some(Declared::Inline(m.clone())),
+                _ => None,
+            })
+            .collect(),
+        Some(Value::Object(m)) => vec![Declared::Inline(m.clone())],
+        _ => Vec::new(),
+    }
+}
+
+impl NativeManifest {
+    /// Reads `file`: JSON, then the schema, then the shapes paii needs. An
+    /// error points at the value it is about.
+    pub fn parse(file: &SourceFile) -> Result<NativeManifest, SpannedError> {
+        let doc = crate::diagnostic::json::parse(file)?;
+        let schema: Value =
+            serde_json::from_str(SCHEMA).map_err(|e| file.error(None, format!("the vendored schema does not parse: {e}"), None))?;
+        let mut errors = crate::diagnostic::json::schema_errors(file, &doc, &schema);
+        if !errors.is_empty() {
+            let more = errors.len() - 1;
+            let first = errors.remove(0);
+            let hint =
+                "plugin.json must follow Claude Code's plugin manifest schema (vendor/schemastore/claude-code-plugin-manifest.schema.json)";
+            return Err(if more > 0 {
+                first.with_help(format!("{hint}; {more} more error(s) after this one"))
+            } else {
+                first.with_help(hint)
+            });
+        }
+        let Value::Object(doc) = doc else { return Err(file.error(None, "is not a JSON object", None)) };
+        let at = |key: &str| crate::diagnostic::json::pointer_span(&file.text, &format!("/{key}"));
+        let name = doc.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+        if !crate::manifest::version::is_valid_name(&name) {
+            return Err(file.error(
+                at("name"),
+                crate::manifest::version::name_error(&name),
+                Some(
+                    "paii installs a plugin's skills, agents and commands under its name, which must be lower-case letters, digits and `-`"
+                        .into(),
+                ),
+            ));
+        }
+        let version = match doc.get("version").and_then(Value::as_str) {
+            None => None,
+            Some(v) => {
+                Some(Version::parse(v).map_err(|e| file.error(at("version"), format!("`{v}` is not a semantic version: {e}"), None))?)
+            }
+        };
+        let author = match doc.get("author") {
+            Some(Value::Object(a)) => a.get("name").and_then(Value::as_str).map(str::to_string),
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let mut m = NativeManifest {
+            name,
+            version,
+            description: doc.get("description").and_then(Value::as_str).unwrap_or_default().to_string(),
+            author,
+            agents: paths(doc.get("agents")),
+            skills: paths(doc.get("skills")),
+            hooks: declared(doc.get("hooks")),
+            ..NativeManifest::default()
+        };
+        match doc.get("commands") {
+            Some(Value::Object(commands)) => {
+                for (name, v) in commands {
+                    m.command_objects.insert(name.clone(), v.as_object().cloned().unwrap_or_default());
+                }
+            }
+            other => m.commands = paths(other),
+        }
+        for d in declared(doc.get("mcpServers")) {
+            match d {
+                // An MCPB bundle (a path that is not JSON, or a URL) is
+                // Claude Code's own packaging: kept, not installed.
+                Declared::Path(p) if !p.ends_with(".json") => m.not_installed.push(format!("mcpServers: the MCPB bundle `{p}`")),
+                other => m.mcp_servers.push(other),
+            }
+        }
+        for (key, option) in doc.get("userConfig").and_then(Value::as_object).into_iter().flatten() {
+            let get = |k: &str| option.get(k);
+            m.user_config.insert(
+                key.clone(),
+                UserOption {
+                    kind: get("type").and_then(Value::as_str).unwrap_or("string").to_string(),
+                    description: get("description").or(get("title")).and_then(Value::as_str).unwrap_or_default().to_string(),
+                    default: get("default").cloned(),
+                    required: get("required").and_then(Value::as_bool).unwrap_or(false),
+                    sensitive: get("sensitive").and_then(Value::as_bool).unwrap_or(false),
+                    multiple: get("multiple").and_then(Value::as_bool).unwrap_or(false),
+                },
+            );
+        }
+        for (i, d) in doc.get("dependencies").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let dep = match d {
+                Value::String(s) => parse_dependency(s),
+                Value::Object(o) => o
+                    .get("version")
+                    .and_then(Value::as_str)
+                    .map(|r| VersionReq::parse(r).map_err(|e| format!("`{r}` is not a version requirement: {e}")))
+                    .transpose()
+                    .map(|req| Dependency {
+                        name: o.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                        marketplace: o.get("marketplace").and_then(Value::as_str).map(str::to_string),
+                        req,
+                    }),
+                _ => Err("expected a plugin name or an object".to_string()),
+            };
+            m.dependencies.push(dep.map_err(|e| file.error(at(&format!("dependencies/{i}")), format!("`dependencies[{i}]`: {e}"), None))?);
+        }
+        for key in doc.keys() {
+            if !METADATA.contains(&key.as_str()) && !INSTALLED.contains(&key.as_str()) {
+                m.not_installed.push(key.clone());
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// `name`, `name@marketplace`, `name@^1.2` or `name@marketplace@^1.2`.
+fn parse_dependency(s: &str) -> Result<Dependency, String> {
+    let mut parts = s.split('@');
+    let name = parts.next().unwrap_or_default().to_string();
+    let (mut marketplace, mut req) = (None, None);
+    for part in parts {
+        if part.starts_with('^') || part.starts_with('~') || part.starts_with(|c: char| c.is_ascii_digit() || "<>=*".contains(c)) {
+            req = Some(VersionReq::parse(part).map_err(|e| format!("`{part}` is not a version requirement: {e}"))?);
+        } else {
+            marketplace = Some(part.to_string());
+        }
+    }
+    Ok(Dependency { name, marketplace, req })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<NativeManifest, SpannedError> {
+        NativeManifest::parse(&SourceFile::new(std::path::Path::new("plugin.json"), text))
+    }
+
+    #[test]
+    fn every_shape_of_the_installed_fields_is_read() {
+        let m = parse(
+            r#"{
+  "name": "formatter",
+  "version": "1.2.0",
+  "author": {"name": "Acme"},
+  "commands": ["./extra/cmd.md", "./more-commands"],
+  "agents": "./special/agent.md",
+  "skills": ["./extra-skills"],
+  "hooks": "./config/hooks.json",
+  "mcpServers": {"db": {"command": "${CLAUDE_PLUGIN_ROOT}/db", "args": []}},
+  "userConfig": {"api_url": {"type": "string", "title": "API", "description": "where", "default": "https://x"}, "token": {"type": "string", "title": "Token", "description": "secret", "sensitive": true}},
+  "dependencies": ["helper", "lint@acme@^2.0", {"name": "other", "marketplace": "acme"}],
+  "lspServers": {"rust": {"command": "rust-analyzer", "extensionToLanguage": {".rs": "rust"}}},
+  "outputStyles": "./styles"
+}"#,
+        )
+        .unwrap();
+        assert_eq!(m.version, Some(Version::new(1, 2, 0)));
+        assert_eq!(m.author.as_deref(), Some("Acme"));
+        assert_eq!(m.commands, ["./extra/cmd.md", "./more-commands"]);
+        assert_eq!(m.agents, ["./special/agent.md"]);
+        assert_eq!(m.hooks, [Declared::Path("./config/hooks.json".into())]);
+        assert!(matches!(&m.mcp_servers[0], Declared::Inline(s) if s.contains_key("db")));
+        assert!(m.user_config["token"].sensitive && !m.user_config["api_url"].sensitive);
+        assert_eq!(
+            m.dependencies[1],
+            Dependency { name: "lint".into(), marketplace: Some("acme".into()), req: VersionReq::parse("^2.0").ok() }
+        );
+        assert_eq!(m.dependencies[2].marketplace.as_deref(), Some("acme"));
+        assert_eq!(m.not_installed, ["lspServers", "outputStyles"]);
+    }
+
+    #[test]
+    fn only_the_name_is_required() {
+        let m = parse(r#"{"name": "tiny"}"#).unwrap();
+        assert_eq!((m.name.as_str(), m.version.as_ref()), ("tiny", None));
+    }
+
+    #[test]
+    fn bad_manifests_are_errors_at_their_value() {
+        let e = parse("{\n  \"name\": \"x\",\n  \"agents\": \"agents/a.md\"\n}").unwrap_err();
+        assert_eq!(e.location.to_string(), "plugin.json:3:13", "{}", e.message);
+        let e = parse("{\n  \"version\": \"1.0.0\"\n}").unwrap_err();
+        assert!(e.message.contains("name"), "{}", e.message);
+        let e = parse("{\"name\": \"x\", \"version\": \"one\"}").unwrap_err();
+        assert!(e.message.contains("not a semantic version"), "{}", e.message);
+        let e = parse("{\"name\": \"Has Spaces\"}").unwrap_err();
+        assert!(e.message.contains("Has Spaces"), "{}", e.message);
+        let e = parse("{\"name\": ").unwrap_err();
+        assert!(e.message.contains("not valid JSON"), "{}", e.message);
+    }
+}
