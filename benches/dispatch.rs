@@ -9,7 +9,9 @@
 //!    dispatcher written in C is measured too: coreutils `timeout`, which
 //!    forks the handler, waits for it and exits with its status;
 //! 3. ten handlers that each sleep 100 ms vs running them one after
-//!    another (goal <= 0.15x).
+//!    another (goal <= 0.15x);
+//! 4. a Claude Code plugin's shell-form hook, dispatched, vs `sh -c` of the
+//!    same command run directly (goal <= 1.3x).
 //!
 //! Needs rustc (for the handler). Run: `cargo bench --bench dispatch`.
 //! Prints medians and ratios; asserts nothing.
@@ -113,6 +115,35 @@ fn main() {
             a.as_secs_f64() / c.as_secs_f64()
         );
     }
+
+    // 4. a Claude Code plugin's shell-form hook vs `sh -c` of it directly
+    let native = tempfile::tempdir().unwrap();
+    let root = native.path();
+    let script = r#"cat > /dev/null; exit 0"#;
+    std::fs::create_dir_all(root.join("plugins/sh/.claude-plugin")).unwrap();
+    std::fs::create_dir_all(root.join("plugins/sh/hooks")).unwrap();
+    std::fs::create_dir_all(root.join("team")).unwrap();
+    std::fs::write(root.join("plugins/sh/.claude-plugin/plugin.json"), r#"{"name": "sh"}"#).unwrap();
+    std::fs::write(
+        root.join("plugins/sh/hooks/hooks.json"),
+        serde_json::json!({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": script}]}]}}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(root.join("team/paii.toml"), "[plugins]\nsh = { path = \"../plugins/sh\" }\n").unwrap();
+    let out = paii(root, &["sync", "-q"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (mut t_native, mut t_sh) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        t_native.push(timed(&mut paii(root, &["hook", "dispatch", "pre-tool-use"])));
+        t_sh.push(timed(Command::new("/bin/sh").args(["-c", script])));
+    }
+    let (a, b) = (median(t_native), median(t_sh));
+    println!(
+        "one Claude Code plugin's `sh -c` hook: dispatch {:.2} ms vs `sh -c` of it directly {:.2} ms = {:.2}x (goal <= 1.3x)",
+        ms(a),
+        ms(b),
+        a.as_secs_f64() / b.as_secs_f64()
+    );
 
     // 3. ten sleeping handlers: concurrently vs one after another
     let sleepers: Vec<(String, &str, String)> =

@@ -295,3 +295,52 @@ fn the_configuration_check_sees_a_broken_hook_entry() {
     let errors = turn.config_errors();
     assert!(errors.iter().any(|e| e.contains("PreToolUse")), "{errors:?}");
 }
+
+/// A Claude Code plugin installed by paii: its Python hook blocks a
+/// dangerous Bash command inside Claude Code by printing Claude Code's JSON
+/// decision (through paii's dispatcher); its skill, agent, command and MCP
+/// tool appear in the request; a `prompt` hook written into settings.json as
+/// it is raises no configuration error.
+#[test]
+fn a_claude_code_plugin_installed_by_paii_works_inside_claude_code() {
+    let sb = Sandbox::new();
+    let dir = "plugins/native";
+    sb.write(&format!("{dir}/.claude-plugin/plugin.json"), r#"{"name": "native", "description": "a Claude Code plugin"}"#);
+    sb.write(&format!("{dir}/skills/native-skill/SKILL.md"), "---\nname: native-skill\ndescription: NATIVE-SKILL-DESC\n---\nBody.\n");
+    sb.write(
+        &format!("{dir}/agents/native-agent.md"),
+        "---\nname: native-agent\ndescription: NATIVE-AGENT-DESC\ntools: Bash\n---\nBody.\n",
+    );
+    sb.write(&format!("{dir}/commands/native-cmd.md"), "---\ndescription: NATIVE-CMD-DESC\n---\nDo it.\n");
+    fs::copy(common::repo_root().join("tests/support/mcp_server.py"), sb.path(&format!("{dir}/mcp_server.py"))).unwrap();
+    sb.write(
+        &format!("{dir}/.mcp.json"),
+        r#"{"mcpServers": {"native-mcp": {"command": "python3", "args": ["${CLAUDE_PLUGIN_ROOT}/mcp_server.py", "NATIVE-MCP-DESC"]}}}"#,
+    );
+    sb.write(
+        &format!("{dir}/hooks/guard.py"),
+        "import json, sys\nevent = json.load(sys.stdin)\nif 'rm -rf' in event.get('tool_input', {}).get('command', ''):\n    print(json.dumps({'hookSpecificOutput': {'hookEventName': 'PreToolUse', 'permissionDecision': 'deny', 'permissionDecisionReason': 'native plugin refuses rm -rf'}}))\n",
+    );
+    sb.write(
+        &format!("{dir}/hooks/hooks.json"),
+        r#"{"hooks": {
+  "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 \"${CLAUDE_PLUGIN_ROOT}/hooks/guard.py\""}]}],
+  "PreCompact": [{"hooks": [{"type": "prompt", "prompt": "Summarise what matters: $ARGUMENTS"}]}]
+}}"#,
+    );
+    sb.write("team/paii.toml", "[plugins]\nnative = { path = \"../plugins/native\" }\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let settings: Value = serde_json::from_str(&sb.read("claude/settings.json")).unwrap();
+    assert_eq!(settings["hooks"]["PreCompact"][0]["hooks"][0]["type"], "prompt", "the prompt hook is in settings.json as written");
+
+    let work = sb.path("work");
+    fs::create_dir_all(&work).unwrap();
+    let api = MessagesApi::start(Script::Bash("rm -rf ./build".into()));
+    let turn = run(&sb, &api, &work, "clean the build", "Bash");
+    assert_clean(&turn);
+    assert_eq!(shows(&turn, "native"), [true; 4], "the plugin's items reach Claude Code\n{}", turn.sent());
+    let denials = turn.json["permission_denials"].as_array().unwrap();
+    assert_eq!(denials.len(), 1, "{:#}", turn.json);
+    let results = turn.tool_results();
+    assert!(results[0].1 && results[0].0.contains("native: native plugin refuses rm -rf"), "{results:?}");
+}

@@ -116,3 +116,147 @@ fn a_bad_plugin_json_is_an_error_at_its_value_and_installs_nothing() {
     assert!(out.stderr.contains("not valid JSON"), "{}", out.stderr);
     assert!(!sb.home().join("current").exists());
 }
+
+fn settings(sb: &Sandbox) -> Value {
+    serde_json::from_str(&sb.read("claude/settings.json")).unwrap()
+}
+
+fn dispatch(sb: &Sandbox, event: &str, input: &Value) -> common::Run {
+    use std::io::Write;
+    let mut child = sb
+        .command(&sb.path("team"), &["hook", "dispatch", event])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    common::run(child.wait_with_output().unwrap())
+}
+
+/// A Claude Code plugin with hooks of every kind paii handles: a Python
+/// PreToolUse guard that answers with Claude Code's JSON decision, an
+/// exec-form hook, a SessionStart hook with plain-text context, a prompt
+/// hook and an async hook (both written into settings.json as they are).
+fn hooks_plugin(sb: &Sandbox) {
+    native_plugin(
+        sb,
+        "plugins/guardian",
+        "guardian",
+        r#", "userConfig": {"level": {"type": "string", "title": "Level", "description": "how strict", "default": "high"}}"#,
+    );
+    sb.write(
+        "plugins/guardian/hooks/guard.py",
+        r#"import json, sys
+event = json.load(sys.stdin)
+command = event.get("tool_input", {}).get("command", "")
+if "rm -rf" in command:
+    print(json.dumps({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny",
+                      "permissionDecisionReason": "guardian refuses rm -rf"}}))
+"#,
+    );
+    sb.write(
+        "plugins/guardian/hooks/record.sh",
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$HOME/exec-args\"\nenv | grep '^CLAUDE_PLUGIN' | sort > \"$HOME/exec-env\"\ncat > /dev/null\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(sb.path("plugins/guardian/hooks/record.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    sb.write(
+        "plugins/guardian/hooks/hooks.json",
+        r#"{"description": "guardian's hooks", "hooks": {
+  "PreToolUse": [
+    {"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 \"${CLAUDE_PLUGIN_ROOT}/hooks/guard.py\"", "timeout": 5}]},
+    {"matcher": "Bash, Write", "hooks": [{"type": "command", "command": "${CLAUDE_PLUGIN_ROOT}/hooks/record.sh", "args": ["${CLAUDE_PLUGIN_ROOT}", "${CLAUDE_PLUGIN_DATA}", "level=${user_config.level}", "$HOME"]}]}
+  ],
+  "SessionStart": [{"hooks": [{"type": "command", "command": "cat > /dev/null; echo guardian is watching"}]}],
+  "Stop": [{"hooks": [{"type": "prompt", "prompt": "Did the work finish? $ARGUMENTS"}]}],
+  "PostToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "${CLAUDE_PLUGIN_ROOT}/hooks/record.sh", "async": true, "once": true}]}]
+}}"#,
+    );
+}
+
+#[test]
+fn a_claude_code_plugins_hooks_run_through_the_dispatcher_as_claude_code_runs_them() {
+    let sb = Sandbox::new();
+    hooks_plugin(&sb);
+    std::fs::create_dir_all(sb.path("home")).unwrap();
+    sb.write("team/paii.toml", "[plugins]\nguardian = { path = \"../plugins/guardian\" }\n");
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("once cannot be written into settings.json"), "{}", out.stderr);
+    let s = settings(&sb);
+    let home = sb.home();
+    // Dispatched: one paii entry per event, with the union of the matchers.
+    let pre = s["hooks"]["PreToolUse"].as_array().unwrap();
+    assert_eq!(pre.len(), 1, "{s:#}");
+    assert!(pre[0]["hooks"][0]["command"].as_str().unwrap().ends_with("hook dispatch pre-tool-use"));
+    assert_eq!(pre[0]["matcher"], "Bash|Bash, Write");
+    // As written: the prompt hook and the async hook, placeholders made
+    // concrete, `once` left out.
+    assert_eq!(s["hooks"]["Stop"][0]["hooks"][0]["type"], "prompt", "{s:#}");
+    let post = &s["hooks"]["PostToolUse"][0]["hooks"][0];
+    assert_eq!(post["async"], true);
+    assert!(post.get("once").is_none());
+    let command = post["command"].as_str().unwrap();
+    assert!(
+        command.starts_with("export CLAUDE_PLUGIN_ROOT=")
+            && command.ends_with(&format!("{}/plugins/guardian/hooks/record.sh", home.display())),
+        "{command}"
+    );
+
+    // The Python guard's JSON decision comes through the dispatcher.
+    let bash = |c: &str| serde_json::json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": c}, "cwd": "/"});
+    let out = dispatch(&sb, "pre-tool-use", &bash("rm -rf ./build"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let answer: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny", "{answer:#}");
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecisionReason"], "guardian: guardian refuses rm -rf");
+    // The exec-form hook: arguments substituted one by one, no shell.
+    let generation = std::fs::read_link(home.join("current")).unwrap();
+    let root = home.join(&generation).join("plugins/guardian").display().to_string();
+    assert!(
+        sb.path("home/exec-args").is_file(),
+        "the exec-form hook ran: {}",
+        std::fs::read_to_string(home.join("logs/audit.jsonl")).unwrap_or_default()
+    );
+    let args = sb.read("home/exec-args");
+    assert_eq!(args.lines().collect::<Vec<_>>(), [root.as_str(), &format!("{}/data/guardian", home.display()), "level=high", "$HOME"]);
+    let env = sb.read("home/exec-env");
+    assert!(env.contains(&format!("CLAUDE_PLUGIN_ROOT={root}")) && env.contains("CLAUDE_PLUGIN_OPTION_LEVEL=high"), "{env}");
+    assert!(home.join("data/guardian").is_dir(), "the data directory is made on first use");
+    // Plain text on SessionStart is context, as in Claude Code.
+    let out =
+        dispatch(&sb, "session-start", &serde_json::json!({"session_id": "s", "hook_event_name": "SessionStart", "source": "startup"}));
+    let answer: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(answer["hookSpecificOutput"]["additionalContext"], "guardian is watching", "{answer:#}");
+
+    // Removing the plugin removes exactly its entries; the data stays.
+    sb.write("team/paii.toml", "[plugins]\n");
+    sb.paii_in("team", &["sync"]).ok();
+    assert!(!sb.path("claude/settings.json").exists(), "paii made settings.json for these hooks alone");
+    assert!(home.join("data/guardian").is_dir(), "plugin data outlives generations");
+    sb.paii_in("team", &["rollback"]).ok();
+    assert_eq!(settings(&sb)["hooks"]["Stop"][0]["hooks"][0]["type"], "prompt");
+    sb.paii_in("team", &["deactivate"]).ok();
+    assert!(!sb.path("claude/settings.json").exists(), "paii created it, and it holds nothing else");
+}
+
+#[test]
+fn dispatch_false_writes_all_of_a_plugins_hooks_into_settings_as_they_are() {
+    let sb = Sandbox::new();
+    hooks_plugin(&sb);
+    sb.write("claude/settings.json", "{\n  \"model\": \"opus\"\n}\n");
+    sb.write("team/paii.toml", "[plugins]\nguardian = { path = \"../plugins/guardian\", dispatch = false }\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let s = settings(&sb);
+    let text = s.to_string();
+    assert!(!text.contains("hook dispatch"), "nothing through the dispatcher: {s:#}");
+    let pre = s["hooks"]["PreToolUse"].as_array().unwrap();
+    assert_eq!(pre.len(), 2);
+    assert_eq!(pre[1]["matcher"], "Bash, Write");
+    let exec = &pre[1]["hooks"][0];
+    assert_eq!(exec["command"], "env", "exec form gets the plugin's variables through env: {exec:#}");
+    assert!(exec["args"][0].as_str().unwrap().starts_with("CLAUDE_PLUGIN_ROOT="));
+    assert_eq!(s["model"], "opus");
+    sb.paii_in("team", &["deactivate"]).ok();
+    assert_eq!(sb.read("claude/settings.json"), "{\n  \"model\": \"opus\"\n}\n", "the user's file as it was");
+}

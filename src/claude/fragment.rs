@@ -26,14 +26,17 @@ pub struct Contribution<'a> {
     pub manifest: &'a PluginManifest,
     /// The plugin's tree in the store.
     pub root: &'a Path,
-    /// Its hooks go in: asked for, and it has a command to call.
-    pub hooks: bool,
+    /// Its hooks, compiled: dispatched ones and ones written as they are.
+    pub hooks: crate::generation::assemble::PluginHooks,
     pub mcp: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fragment {
     pub hooks: BTreeMap<HookEvent, HookEntry>,
+    /// Claude Code plugins' hooks written into settings.json as they are:
+    /// event -> matcher groups, in plugin order.
+    pub raw_hooks: BTreeMap<HookEvent, Vec<Value>>,
     /// `skills/<n>`, `agents/<n>.md`, `commands/<n>.md` -> file or directory
     /// in the store; read from a generation only when needed.
     pub(super) links: std::cell::OnceCell<BTreeMap<String, PathBuf>>,
@@ -72,16 +75,17 @@ impl Fragment {
                 }
                 links.insert(link, target);
             }
-            if c.hooks {
-                for h in &c.manifest.hooks {
-                    let e = matchers.entry(h.event).or_default();
-                    match h.matcher.as_deref() {
-                        None | Some("") | Some("*") => e.1 = true,
-                        Some(m) if !e.0.iter().any(|x| x == m) => e.0.push(m.to_string()),
-                        Some(_) => {}
-                    }
-                    e.2 = e.2.max(h.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
+            for (event, h) in &c.hooks.handlers {
+                let e = matchers.entry(*event).or_default();
+                match h.matcher.as_deref() {
+                    None | Some("") | Some("*") => e.1 = true,
+                    Some(m) if !e.0.iter().any(|x| x == m) => e.0.push(m.to_string()),
+                    Some(_) => {}
                 }
+                e.2 = e.2.max(h.timeout_ms);
+            }
+            for (event, group) in &c.hooks.raw {
+                fragment.raw_hooks.entry(*event).or_default().push(group.clone());
             }
             if c.mcp {
                 for (server, value) in mcp_servers(c.manifest, c.root, &home.join("plugins").join(name), &home.join("data").join(name))? {
@@ -285,10 +289,19 @@ impl Fragment {
             .map(|(e, entry)| (e.pascal().to_string(), Value::Array(vec![super::settings::group(exe, *e, entry)])))
             .collect();
         let settings = serde_json::json!({ "hooks": hooks });
+        let raw: Map<String, Value> =
+            self.raw_hooks.iter().map(|(e, groups)| (e.pascal().to_string(), Value::Array(groups.clone()))).collect();
         let mcp = serde_json::json!({ "mcpServers": self.mcp_servers });
         let links = serde_json::to_value(self.links()).unwrap_or_default();
         let digest = Value::String(self.links_digest.clone());
-        for (name, v) in [("settings.json", settings), ("mcp.json", mcp), ("links.json", links), ("links.digest", digest)] {
+        let files = [
+            ("settings.json", settings),
+            ("raw-hooks.json", Value::Object(raw)),
+            ("mcp.json", mcp),
+            ("links.json", links),
+            ("links.digest", digest),
+        ];
+        for (name, v) in files {
             let path = dir.join(name);
             let text = serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
             fs::write(&path, text).map_err(|e| ClaudeError::io("cannot write", &path, e))?;
@@ -327,6 +340,11 @@ impl Fragment {
                 let matcher = g.get("matcher").and_then(Value::as_str).map(str::to_string);
                 let timeout = g.pointer("/hooks/0/timeout").and_then(Value::as_u64).unwrap_or(DEFAULT_TIMEOUT_MS / 1000);
                 f.hooks.insert(e, HookEntry { matcher, timeout });
+            }
+        }
+        for (event, groups) in super::json::JsonFile::read(&dir.join("raw-hooks.json"))?.doc {
+            if let (Some(e), Value::Array(groups)) = (HookEvent::parse(&event), groups) {
+                f.raw_hooks.insert(e, groups);
             }
         }
         let mcp = super::json::JsonFile::read(&dir.join("mcp.json"))?;

@@ -216,6 +216,17 @@ impl Claude {
                 record.mcp.servers.insert(name.clone(), v.clone());
             }
         }
+        // Raw groups are recognised by the record alone: the new ones are
+        // in it before settings.json can hold them.
+        for (event, groups) in &fragment.raw_hooks {
+            let recorded = record.settings.raw.entry(event.pascal().to_string()).or_default();
+            for g in groups {
+                if !recorded.contains(g) {
+                    record.pending = true;
+                    recorded.push(g.clone());
+                }
+            }
+        }
         if record != old {
             record.save()?;
         }
@@ -230,7 +241,7 @@ impl Claude {
 
         let settings = JsonFile::read(&self.settings_path())?;
         let mut doc = settings.doc.clone();
-        if settings.text.is_none() && !fragment.hooks.is_empty() {
+        if settings.text.is_none() && !(fragment.hooks.is_empty() && fragment.raw_hooks.is_empty()) {
             record.settings.created_file = true;
         }
         let mut scratch = Changes::default();
@@ -416,6 +427,17 @@ impl Claude {
         let wanted: BTreeMap<HookEvent, Value> =
             fragment.hooks.iter().map(|(e, entry)| (*e, settings::group(&self.exe, *e, entry))).collect();
         settings::merge(doc, &wanted, srec)?;
+        let raw_before = srec.raw.clone();
+        settings::merge_raw(doc, &fragment.raw_hooks, srec)?;
+        for event in raw_before.keys().chain(srec.raw.keys()).collect::<std::collections::BTreeSet<_>>() {
+            let label = format!("{event} (a plugin's hooks as written)");
+            match (raw_before.get(event), srec.raw.get(event)) {
+                (None, Some(_)) => changes.hooks_added.push(label),
+                (Some(_), None) => changes.hooks_removed.push(label),
+                (Some(a), Some(b)) if a != b => changes.hooks_changed.push(label),
+                _ => {}
+            }
+        }
         let after = settings::owned_entries(doc);
         for k in after.keys().filter(|k| !before.contains_key(*k)) {
             changes.hooks_added.push(k.clone());

@@ -80,6 +80,10 @@ pub struct SettingsRecord {
     /// Event (PascalCase) -> the matcher group paii wrote.
     #[serde(default)]
     pub entries: BTreeMap<String, Value>,
+    /// Event (PascalCase) -> the matcher groups of Claude Code plugins'
+    /// hooks paii wrote as they are (recognised by being equal to these).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub raw: BTreeMap<String, Vec<Value>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

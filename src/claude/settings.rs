@@ -144,6 +144,71 @@ pub fn merge(doc: &mut Map<String, Value>, wanted: &BTreeMap<HookEvent, Value>, 
     Ok(())
 }
 
+/// Replaces the raw groups paii wrote before (`srec.raw`) with `wanted`:
+/// the recorded groups are removed wherever they still stand, the wanted
+/// ones appended to their events. A group edited by hand is no longer
+/// paii's and stays.
+pub fn merge_raw(
+    doc: &mut Map<String, Value>,
+    wanted: &BTreeMap<HookEvent, Vec<Value>>,
+    srec: &mut SettingsRecord,
+) -> Result<(), ClaudeError> {
+    if srec.raw.is_empty() && wanted.is_empty() {
+        return Ok(());
+    }
+    if !doc.contains_key("hooks") {
+        doc.insert("hooks".into(), Value::Object(Map::new()));
+        srec.created_hooks = true;
+    }
+    let Some(Value::Object(hooks)) = doc.get_mut("hooks") else {
+        return Err(ClaudeError::HooksNotObject);
+    };
+    for (event, written) in std::mem::take(&mut srec.raw) {
+        if let Some(groups) = hooks.get_mut(&event).and_then(Value::as_array_mut) {
+            for w in &written {
+                if let Some(i) = groups.iter().position(|g| g == w) {
+                    groups.remove(i);
+                }
+            }
+        }
+    }
+    for (event, groups) in wanted {
+        let key = event.pascal().to_string();
+        if !hooks.contains_key(&key) {
+            hooks.insert(key.clone(), Value::Array(Vec::new()));
+            srec.created_events.insert(key.clone());
+        }
+        let Some(list) = hooks.get_mut(&key).and_then(Value::as_array_mut) else { return Err(ClaudeError::EventNotArray(key)) };
+        list.extend(groups.iter().cloned());
+        srec.raw.insert(key, groups.clone());
+    }
+    let created = std::mem::take(&mut srec.created_events);
+    for key in created {
+        if hooks.get(&key).and_then(Value::as_array).is_some_and(Vec::is_empty) {
+            hooks.shift_remove(&key);
+        } else if hooks.contains_key(&key) {
+            srec.created_events.insert(key);
+        }
+    }
+    if srec.created_hooks && hooks.is_empty() {
+        doc.shift_remove("hooks");
+        srec.created_hooks = false;
+    }
+    Ok(())
+}
+
+/// The keys Claude Code's settings schema allows on a hook of type `kind`
+/// (`None`: the type is unknown to it).
+pub fn hook_keys(kind: &str) -> Option<Vec<String>> {
+    let schema: Value = serde_json::from_str(SCHEMA).ok()?;
+    schema["$defs"]["hookCommand"]["anyOf"]
+        .as_array()?
+        .iter()
+        .find(|alt| alt["properties"]["type"]["const"] == kind)
+        .and_then(|alt| alt["properties"].as_object())
+        .map(|props| props.keys().cloned().collect())
+}
+
 /// Schema errors of `doc` as "path: message" lines.
 pub fn schema_errors(doc: &Map<String, Value>) -> Vec<String> {
     let Ok(schema) = serde_json::from_str::<Value>(SCHEMA) else { return vec!["the vendored schema does not parse".into()] };

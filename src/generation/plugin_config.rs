@@ -37,6 +37,20 @@ impl Effective {
             self.0.iter().map(|(k, v)| (k.clone(), serde_json::to_value(&v.value).unwrap_or(serde_json::Value::Null))).collect(),
         )
     }
+
+    /// Each value as Claude Code exports a plugin option
+    /// (`CLAUDE_PLUGIN_OPTION_<KEY>`): strings as they are, lists joined
+    /// with `,`, numbers and booleans as text.
+    pub fn options(&self) -> Vec<(String, String)> {
+        fn text(v: &toml::Value) -> String {
+            match v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
+                other => other.to_string(),
+            }
+        }
+        self.0.iter().map(|(k, v)| (k.clone(), text(&v.value))).collect()
+    }
 }
 
 /// The user's own overrides of one plugin.

@@ -4,6 +4,8 @@
 //! that lags) into what paii installs. Fields paii does not act on are kept
 //! and listed (`paii plugin info`), never silently dropped.
 
+use std::path::Path;
+
 use indexmap::IndexMap;
 use semver::{Version, VersionReq};
 use serde_json::{Map, Value};
@@ -209,6 +211,110 @@ impl NativeManifest {
         }
         Ok(m)
     }
+}
+
+/// One hook of a Claude Code plugin, as written: its event, the matcher of
+/// its group, and the hook object (`{"type": "command", "command": ...}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NativeHook {
+    pub event: crate::dispatch::event::HookEvent,
+    pub matcher: Option<String>,
+    pub hook: Map<String, Value>,
+}
+
+/// Where the default hooks file is.
+pub const HOOKS_JSON: &str = "hooks/hooks.json";
+
+impl NativeManifest {
+    /// Every hook of the plugin in `root`: `hooks/hooks.json` (which must
+    /// wrap its events in `{"hooks": ...}`), then what the manifest's
+    /// `hooks` adds (files in the same form, or the event map inline). A
+    /// file named twice is read once. Events this paii does not know are
+    /// skipped, as Claude Code skips them, with a warning.
+    pub fn load_hooks(&self, root: &Path) -> Result<(Vec<NativeHook>, Vec<String>), SpannedError> {
+        let mut out = Vec::new();
+        let mut warnings = Vec::new();
+        let mut files = vec![root.join(HOOKS_JSON)];
+        for d in &self.hooks {
+            match d {
+                Declared::Path(rel) => {
+                    let path = crate::util::paths::normalize(&root.join(rel));
+                    if !path.starts_with(root) {
+                        return Err(SourceFile::new(&root.join(PLUGIN_JSON), "").error(
+                            None,
+                            format!("`hooks`: `{rel}` leads outside the plugin"),
+                            None,
+                        ));
+                    }
+                    if !files.contains(&path) {
+                        files.push(path);
+                    }
+                }
+                Declared::Inline(events) => {
+                    let file = SourceFile::new(&root.join(PLUGIN_JSON), "");
+                    event_map(&file, events, &mut out, &mut warnings)?;
+                }
+            }
+        }
+        for (i, path) in files.iter().enumerate() {
+            if i == 0 && !path.is_file() {
+                continue;
+            }
+            let file = SourceFile::read(path).map_err(|e| e.into_spanned(None))?;
+            let doc = crate::diagnostic::json::parse(&file)?;
+            let events = match doc.get("hooks") {
+                Some(Value::Object(events)) => events.clone(),
+                _ => {
+                    return Err(file.error(
+                        Some(0..file.text.len().min(1)),
+                        "a hooks file must hold `{\"hooks\": {<event>: [...]}}`",
+                        Some("wrap the events in a `hooks` object, as Claude Code requires".into()),
+                    ));
+                }
+            };
+            event_map(&file, &events, &mut out, &mut warnings)?;
+        }
+        Ok((out, warnings))
+    }
+}
+
+/// Reads `{Event: [{matcher?, hooks: [...]}]}` into `out`.
+fn event_map(
+    file: &SourceFile,
+    events: &Map<String, Value>,
+    out: &mut Vec<NativeHook>,
+    warnings: &mut Vec<String>,
+) -> Result<(), SpannedError> {
+    let at = |pointer: String| crate::diagnostic::json::pointer_span(&file.text, &pointer);
+    for (name, groups) in events {
+        let Some(event) = crate::dispatch::event::HookEvent::parse(name).filter(|e| e.pascal() == name) else {
+            warnings.push(format!("{}: unknown hook event `{name}`; its hooks are skipped", file.name));
+            continue;
+        };
+        let Some(groups) = groups.as_array() else {
+            return Err(file.error(at(format!("/hooks/{name}")), format!("`{name}` must be a list of matcher groups"), None));
+        };
+        for (g, group) in groups.iter().enumerate() {
+            let bad = |what: &str| file.error(at(format!("/hooks/{name}/{g}")), format!("`{name}[{g}]`: {what}"), None);
+            let matcher = match group.get("matcher") {
+                None => None,
+                Some(Value::String(m)) => Some(m.clone()),
+                Some(_) => return Err(bad("`matcher` must be a string")),
+            };
+            let Some(hooks) = group.get("hooks").and_then(Value::as_array) else { return Err(bad("needs a `hooks` list")) };
+            for hook in hooks {
+                let Some(hook) = hook.as_object() else { return Err(bad("each hook must be an object")) };
+                if hook.get("type").and_then(Value::as_str).is_none() {
+                    return Err(bad("each hook needs a `type`"));
+                }
+                if hook.get("type").and_then(Value::as_str) == Some("command") && hook.get("command").and_then(Value::as_str).is_none() {
+                    return Err(bad("a `command` hook needs a `command`"));
+                }
+                out.push(NativeHook { event, matcher: matcher.clone(), hook: hook.clone() });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `name`, `name@marketplace`, `name@^1.2` or `name@marketplace@^1.2`.

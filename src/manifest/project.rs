@@ -91,6 +91,10 @@ pub struct PluginTable {
     pub hooks: Option<bool>,
     /// `false` installs the plugin without its MCP servers.
     pub mcp: Option<bool>,
+    /// For a Claude Code plugin: `false` writes all of its hooks into
+    /// settings.json as it wrote them, instead of running them through paii's
+    /// dispatcher.
+    pub dispatch: Option<bool>,
 }
 
 /// Schema-only: how a registry may be written.
@@ -148,6 +152,9 @@ pub struct PluginRequest {
     pub hooks: bool,
     /// Whether the plugin's MCP servers are installed.
     pub mcp: bool,
+    /// Whether a Claude Code plugin's hooks run through paii's dispatcher
+    /// (else they are written into settings.json as they are).
+    pub dispatch: bool,
     pub span: Range<usize>,
 }
 
@@ -342,7 +349,14 @@ fn plugin_request(
         }
         Requested::Registry { req, registry: table.registry.clone() }
     };
-    Ok(PluginRequest { name: name.to_string(), source, hooks: table.hooks.unwrap_or(true), mcp: table.mcp.unwrap_or(true), span: 0..0 })
+    Ok(PluginRequest {
+        name: name.to_string(),
+        source,
+        hooks: table.hooks.unwrap_or(true),
+        mcp: table.mcp.unwrap_or(true),
+        dispatch: table.dispatch.unwrap_or(true),
+        span: 0..0,
+    })
 }
 
 #[cfg(test)]

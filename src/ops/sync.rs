@@ -244,7 +244,7 @@ fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock
                     || matches!(pm.build.kind, crate::manifest::plugin::BuildType::Cargo | crate::manifest::plugin::BuildType::Uv)
             })
             .collect();
-        let contributions = contributions(manifest, &manifests, &trees, &runnable);
+        let contributions = contributions(home, manifest, &manifests, &trees, &runnable)?;
         let fragment = Fragment::build(home, &contributions)?;
         claude = Claude::from_env(home).plan(&fragment)?;
         claude_known = true;

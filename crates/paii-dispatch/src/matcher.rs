@@ -1,11 +1,12 @@
 //! Claude Code's matcher semantics for tool events: empty or `*` matches
-//! every tool; a plain name (letters, digits, `_`, `|`) is a list of exact
-//! names; anything else is a regular expression over the whole tool name
-//! (so `mcp__memory__.*` matches every tool of the `memory` MCP server).
-//! Non-tool events ignore the matcher.
+//! every tool; a plain name (letters, digits, `_`, `-`, and `|`, `,` or
+//! spaces between names) is a list of exact names; anything else is a
+//! regular expression over the whole tool name (so `mcp__memory__.*`
+//! matches every tool of the `memory` MCP server). Matching is
+//! case-sensitive. Non-tool events ignore the matcher.
 
 fn plain(m: &str) -> bool {
-    m.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'|' || b == b'-')
+    m.bytes().all(|b| b.is_ascii_alphanumeric() || b"_|-, ".contains(&b))
 }
 
 /// Whether a handler with `matcher` runs for `tool` on a tool event.
@@ -13,7 +14,7 @@ pub fn matches(matcher: Option<&str>, tool: Option<&str>) -> bool {
     let Some(m) = matcher.filter(|m| !m.is_empty() && *m != "*") else { return true };
     let Some(tool) = tool else { return false };
     if plain(m) {
-        return m.split('|').any(|name| name == tool);
+        return m.split(['|', ',']).map(str::trim).any(|name| name == tool);
     }
     // plugin.toml refuses a matcher that does not compile; one that slipped
     // through matches nothing.
@@ -42,6 +43,8 @@ mod tests {
         assert!(matches(Some("Bash"), Some("Bash")));
         assert!(!matches(Some("Bash"), Some("BashOutput")), "a plain name is exact");
         assert!(matches(Some("Edit|Write"), Some("Write")));
+        assert!(matches(Some("Bash, Write"), Some("Write")), "comma-separated lists");
+        assert!(!matches(Some("bash"), Some("Bash")), "case-sensitive");
         assert!(!matches(Some("Edit|Write"), Some("MultiEdit")));
         assert!(matches(Some("Notebook.*"), Some("NotebookEdit")));
         assert!(matches(Some("mcp__memory__.*"), Some("mcp__memory__create_entities")));

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::decision::{Answer, Merged};
 use crate::env::{base_env, plugin_env};
 use crate::event::HookEvent;
-use crate::table::{self, DispatchTable, Handler};
+use crate::table::{self, DispatchTable, Handler, NativeCommand};
 use crate::{audit, exec, matcher};
 
 /// Input larger than this is not passed on (the event is allowed).
@@ -204,12 +204,13 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
         };
         match plugin_env(&table, &h.plugin, entry, kebab, &base, &dotenv) {
             Err(missing) => slots.push(Err(missing)),
-            Ok(env) => {
-                let mut argv = entry.argv.clone();
-                argv.extend(["hook".to_string(), kebab.to_string()]);
-                slots.push(Ok(jobs.len()));
-                jobs.push(exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms) });
-            }
+            Ok(env) => match command(h, entry, kebab, &env) {
+                Err(why) => slots.push(Err(why)),
+                Ok(argv) => {
+                    slots.push(Ok(jobs.len()));
+                    jobs.push(exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms) });
+                }
+            },
         }
     }
     let finished = exec::run_all(&jobs, &input, None);
@@ -238,7 +239,10 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
             }
             Ok(j) => &finished[j],
         };
-        let (answer, decision, error) = judge(job, h.timeout_ms, fail_closed);
+        let (answer, decision, error) = match h.command {
+            None => judge(job, h.timeout_ms, fail_closed),
+            Some(_) => judge_native(job, h.timeout_ms, event),
+        };
         let stdout = String::from_utf8_lossy(&job.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&job.stderr).into_owned();
         merged.add(&h.plugin, answer);
@@ -264,6 +268,111 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
         outcome.stderr.push('\n');
     }
     outcome
+}
+
+/// The argv of a handler: a paii plugin's `[run] command` + `hook <event>`,
+/// or a Claude Code plugin's own command as Claude Code would run it.
+fn command(h: &Handler, entry: &crate::table::RunEntry, event: &str, env: &[(String, String)]) -> Result<Vec<String>, String> {
+    let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    if h.command.is_some()
+        && let Some(data) = var("CLAUDE_PLUGIN_DATA")
+    {
+        // Created on first use, as Claude Code does; kept across generations.
+        let _ = std::fs::create_dir_all(data);
+    }
+    match &h.command {
+        None => {
+            let mut argv = entry.argv.clone();
+            argv.extend(["hook".to_string(), event.to_string()]);
+            Ok(argv)
+        }
+        // The shell re-parses the text: an option's value substituted into
+        // it could run anything, so Claude Code refuses the reference.
+        Some(NativeCommand::Shell(c)) if c.contains("${user_config.") => Err(format!(
+            "references ${{user_config.*}} in a shell-form command; use exec form (`args`) or read $CLAUDE_PLUGIN_OPTION_<KEY> (as Claude Code requires): {c}"
+        )),
+        Some(NativeCommand::Shell(c)) => Ok(vec!["/bin/sh".into(), "-c".into(), c.clone()]),
+        Some(NativeCommand::Exec(argv)) => {
+            let project = var("CLAUDE_PROJECT_DIR").unwrap_or_default();
+            argv.iter().map(|a| user_config(&a.replace("${CLAUDE_PROJECT_DIR}", project), &var)).collect()
+        }
+    }
+}
+
+/// `arg` with each `${user_config.KEY}` replaced by the plugin's option
+/// (`CLAUDE_PLUGIN_OPTION_<KEY>`); an option that has no value fails the
+/// hook, as in Claude Code.
+fn user_config<'a>(arg: &str, var: &impl Fn(&str) -> Option<&'a str>) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = arg;
+    while let Some(at) = rest.find("${user_config.") {
+        let Some(end) = rest[at..].find('}') else { break };
+        let key = &rest[at + "${user_config.".len()..at + end];
+        let value =
+            var(&format!("CLAUDE_PLUGIN_OPTION_{}", key.to_uppercase())).ok_or_else(|| format!("plugin option \"{key}\" isn't set"))?;
+        out.push_str(&rest[..at]);
+        out.push_str(value);
+        rest = &rest[at + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// What a Claude Code plugin's hook said, read as Claude Code reads it:
+/// stdout starting with `{` is JSON on any exit code; exit 2 blocks (with
+/// stderr as the reason); another code with valid JSON lets the JSON decide,
+/// without it is a non-blocking error; plain text on exit 0 is context for
+/// the events that take it.
+fn judge_native(job: &exec::Finished, timeout_ms: u64, event: HookEvent) -> (Answer, String, Option<String>) {
+    if let Some(e) = &job.spawn_error {
+        return (Answer::Allow, "failed".into(), Some(e.clone()));
+    }
+    if job.timed_out {
+        return (Answer::Allow, "failed".into(), Some(format!("timed out after {timeout_ms} ms; its process group was killed")));
+    }
+    let stdout = String::from_utf8_lossy(&job.stdout);
+    let text = stdout.trim();
+    let json = if text.starts_with('{') { serde_json::from_str::<serde_json::Map<String, Value>>(text).ok() } else { None };
+    let stderr = String::from_utf8_lossy(&job.stderr);
+    match (job.code, json) {
+        (Some(2), json) => {
+            // The reason of the JSON's own blocking decision, else stderr.
+            let reason = json.as_ref().and_then(blocking_reason).map_or_else(|| stderr.into_owned(), str::to_string);
+            (Answer::Block(reason), "block".into(), None)
+        }
+        (_, Some(map)) => {
+            let mut m = Merged::default();
+            m.add("", Answer::Output(map.clone()));
+            let d = m.decision().to_string();
+            (Answer::Output(map), d, None)
+        }
+        (Some(0), None) if text.is_empty() => (Answer::Allow, "allow".into(), None),
+        (Some(0), None) if matches!(event, HookEvent::SessionStart | HookEvent::UserPromptSubmit | HookEvent::UserPromptExpansion) => {
+            let context = serde_json::json!({"hookSpecificOutput": {"hookEventName": event.pascal(), "additionalContext": text}});
+            let Value::Object(map) = context else { return (Answer::Allow, "allow".into(), None) };
+            (Answer::Output(map), "allow".into(), None)
+        }
+        (Some(0), None) => (Answer::Allow, "allow".into(), None),
+        (code, None) => {
+            let why = match (code, job.signal) {
+                (_, Some(sig)) => format!("killed by signal {sig}"),
+                (Some(c), _) => format!("exited {c}: {}", stderr.trim()),
+                (None, None) => "ended without an exit code".into(),
+            };
+            (Answer::Allow, "failed".into(), Some(why))
+        }
+    }
+}
+
+/// The reason a hook's JSON gives for a blocking decision it makes.
+fn blocking_reason(j: &serde_json::Map<String, Value>) -> Option<&str> {
+    if j.get("decision").and_then(Value::as_str) == Some("block") {
+        return j.get("reason").and_then(Value::as_str);
+    }
+    let specific = j.get("hookSpecificOutput")?;
+    (specific.get("permissionDecision").and_then(Value::as_str) == Some("deny"))
+        .then(|| specific.get("permissionDecisionReason").and_then(Value::as_str))
+        .flatten()
 }
 
 /// What a finished handler said, its decision for the log, and what went wrong.

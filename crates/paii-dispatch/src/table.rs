@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// Bumped when the layout changes; a dispatcher reading another version
-/// allows the event and logs why.
-pub const FORMAT: u32 = 1;
+/// Bumped when the layout changes; a dispatcher reading a version it does
+/// not know allows the event and logs why. 2 added Claude Code plugins'
+/// own commands ([`Handler::command`]); a format 1 table reads as one.
+pub const FORMAT: u32 = 2;
+const READS: std::ops::RangeInclusive<u32> = 1..=FORMAT;
 pub const FILE: &str = "dispatch.json";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,6 +63,23 @@ pub struct Handler {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub matcher: Option<String>,
     pub timeout_ms: u64,
+    /// A Claude Code plugin's own hook command, run as Claude Code runs it;
+    /// `None`: the plugin's `[run] command` + `hook <event>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<NativeCommand>,
+}
+
+/// A Claude Code plugin's `command` hook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NativeCommand {
+    /// Shell form: `/bin/sh -c <command>`, the text as the plugin wrote it
+    /// (the shell expands `${CLAUDE_PLUGIN_ROOT}` from the environment).
+    Shell(String),
+    /// Exec form (`args`): the program and its arguments, spawned directly,
+    /// the plugin root and data already substituted; `${CLAUDE_PROJECT_DIR}`
+    /// is substituted when it runs.
+    Exec(Vec<String>),
 }
 
 impl DispatchTable {
@@ -84,8 +103,8 @@ impl DispatchTable {
         file.read_to_end(&mut bytes).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let table: DispatchTable =
             serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a dispatch table: {e}", path.display()))?;
-        if table.format != FORMAT {
-            return Err(format!("{} has format {}, this paii reads {FORMAT}", path.display(), table.format));
+        if !READS.contains(&table.format) {
+            return Err(format!("{} has format {}, this paii reads {} to {FORMAT}", path.display(), table.format, READS.start()));
         }
         Ok((table, file))
     }
