@@ -130,7 +130,8 @@ fn main() {
         std::fs::write(root.join("plugins/sh/.claude-plugin/plugin.json"), r#"{"name": "sh"}"#).unwrap();
         std::fs::write(
             root.join("plugins/sh/hooks/hooks.json"),
-            serde_json::json!({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": script}]}]}}).to_string(),
+            serde_json::json!({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": script}]}]}})
+                .to_string(),
         )
         .unwrap();
         std::fs::write(root.join("team/paii.toml"), "[plugins]\nsh = { path = \"../plugins/sh\" }\n").unwrap();

@@ -260,3 +260,66 @@ fn dispatch_false_writes_all_of_a_plugins_hooks_into_settings_as_they_are() {
     sb.paii_in("team", &["deactivate"]).ok();
     assert_eq!(sb.read("claude/settings.json"), "{\n  \"model\": \"opus\"\n}\n", "the user's file as it was");
 }
+
+/// A plugin's `userConfig` options come from paii's config layering (the
+/// defaults, `[config.<plugin>]`, `config set`), a sensitive one from `.env`
+/// as `<PLUGIN>_<KEY>`: hooks get `CLAUDE_PLUGIN_OPTION_<KEY>`, MCP servers
+/// the values (a sensitive one only as a `${VAR}` reference).
+#[test]
+fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
+    let sb = Sandbox::new();
+    native_plugin(
+        &sb,
+        "plugins/svc",
+        "svc",
+        r#", "userConfig": {
+  "endpoint": {"type": "string", "title": "Endpoint", "description": "where", "default": "https://default"},
+  "retries": {"type": "number", "title": "Retries", "description": "how often", "default": 3},
+  "token": {"type": "string", "title": "Token", "description": "secret", "sensitive": true}
+}"#,
+    );
+    sb.write(
+        "plugins/svc/.mcp.json",
+        r#"{"mcpServers": {"svc-srv": {"command": "srv", "args": ["--endpoint", "${user_config.endpoint}", "--token", "${user_config.token}"]}}}"#,
+    );
+    sb.write("plugins/svc/hooks/hooks.json", r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "env | grep ^CLAUDE_PLUGIN_OPTION_ | sort > \"$HOME/options\""}]}]}}"#);
+    std::fs::create_dir_all(sb.path("home")).unwrap();
+    sb.write("team/paii.toml", "[plugins]\nsvc = { path = \"../plugins/svc\" }\n\n[config.svc]\nendpoint = \"https://team\"\n");
+    sb.write("paii-home/.env", "SVC_TOKEN=s3cret-token\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let out = dispatch(&sb, "stop", &serde_json::json!({"session_id": "s", "hook_event_name": "Stop"}));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        sb.read("home/options"),
+        "CLAUDE_PLUGIN_OPTION_ENDPOINT=https://team\nCLAUDE_PLUGIN_OPTION_RETRIES=3\nCLAUDE_PLUGIN_OPTION_TOKEN=s3cret-token\n"
+    );
+    let server = &claude_json(&sb)["mcpServers"]["svc-srv"];
+    assert_eq!(server["args"], serde_json::json!(["--endpoint", "https://team", "--token", "${SVC_TOKEN}"]));
+    assert_eq!(server["env"]["CLAUDE_PLUGIN_OPTION_TOKEN"], "${SVC_TOKEN}");
+    assert_eq!(server["env"]["CLAUDE_PLUGIN_OPTION_RETRIES"], "3");
+    // The secret is in no file paii wrote.
+    for dir in ["paii-home/generations", "paii-home/claude-state", "claude"] {
+        for e in walk(&sb.path(dir)) {
+            let text = std::fs::read(&e).unwrap_or_default();
+            assert!(!text.windows(12).any(|w| w == b"s3cret-token"), "{} holds the secret", e.display());
+        }
+    }
+    // `config set` changes what the hooks see.
+    let set = sb.paii_in("team", &["config", "set", "svc.endpoint", "https://mine"]).ok();
+    assert!(set.stderr.contains("applied"), "{}", set.stderr);
+    dispatch(&sb, "stop", &serde_json::json!({"session_id": "s", "hook_event_name": "Stop"}));
+    assert!(sb.read("home/options").contains("CLAUDE_PLUGIN_OPTION_ENDPOINT=https://mine"));
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            out.extend(walk(&p));
+        } else if e.file_type().is_ok_and(|t| t.is_file()) {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -29,6 +29,10 @@ pub struct Contribution<'a> {
     /// Its hooks, compiled: dispatched ones and ones written as they are.
     pub hooks: crate::generation::assemble::PluginHooks,
     pub mcp: bool,
+    /// A Claude Code plugin's options as its MCP servers get them: option
+    /// key -> value (a sensitive one as a `${VAR}` reference, never its
+    /// value).
+    pub options: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -88,7 +92,7 @@ impl Fragment {
                 fragment.raw_hooks.entry(*event).or_default().push(group.clone());
             }
             if c.mcp {
-                for (server, value) in mcp_servers(c.manifest, c.root, &home.join("plugins").join(name), &home.join("data").join(name))? {
+                for (server, value) in mcp_servers(c, &home.join("plugins").join(name), &home.join("data").join(name))? {
                     let key = format!("MCP server `{server}`");
                     if let Some(other) = owners.insert(key.clone(), name) {
                         collisions.push(format!("{key} is provided by both `{other}` and `{name}`"));
@@ -222,7 +226,8 @@ fn entries(dir: &Path) -> Vec<(PathBuf, String)> {
 /// `${CLAUDE_PLUGIN_DATA}` made concrete. Other `${VAR}` references, secrets
 /// among them, are left for Claude Code to expand: their values are never
 /// written.
-fn mcp_servers(pm: &PluginManifest, root: &Path, plugin_root: &Path, data: &Path) -> Result<IndexMap<String, Value>, ClaudeError> {
+fn mcp_servers(c: &Contribution<'_>, plugin_root: &Path, data: &Path) -> Result<IndexMap<String, Value>, ClaudeError> {
+    let (pm, root) = (c.manifest, c.root);
     let from_file = |path: &Path| -> Result<Map<String, Value>, ClaudeError> {
         if !path.is_file() {
             return Ok(Map::new());
@@ -244,11 +249,25 @@ fn mcp_servers(pm: &PluginManifest, root: &Path, plugin_root: &Path, data: &Path
             crate::manifest::native::Declared::Inline(m) => servers.extend(m.clone()),
         }
     }
-    let vars = [("${CLAUDE_PLUGIN_ROOT}", plugin_root.display().to_string()), ("${CLAUDE_PLUGIN_DATA}", data.display().to_string())];
+    let mut vars = vec![
+        ("${CLAUDE_PLUGIN_ROOT}".to_string(), plugin_root.display().to_string()),
+        ("${CLAUDE_PLUGIN_DATA}".to_string(), data.display().to_string()),
+    ];
+    vars.extend(c.options.iter().map(|(k, v)| (format!("${{user_config.{k}}}"), v.clone())));
+    let vars: Vec<(&str, String)> = vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     Ok(servers
         .into_iter()
         .map(|(k, mut v)| {
             expand(&mut v, &vars);
+            // A stdio server gets the options in its environment too.
+            if let Some(server) = v.as_object_mut().filter(|s| s.contains_key("command") && !c.options.is_empty()) {
+                let env = server.entry("env").or_insert_with(|| Value::Object(Map::new()));
+                if let Some(env) = env.as_object_mut() {
+                    for (key, value) in &c.options {
+                        env.entry(format!("CLAUDE_PLUGIN_OPTION_{}", key.to_uppercase())).or_insert_with(|| Value::String(value.clone()));
+                    }
+                }
+            }
             (k, v)
         })
         .collect())

@@ -181,7 +181,18 @@ pub fn contributions<'a>(
         .map(|((pm, root), runnable)| {
             let request = manifest.plugin(&pm.name);
             let hooks = plugin_hooks(home, request, pm, root, *runnable)?;
-            Ok(Contribution { manifest: pm, root, hooks, mcp: request.is_none_or(|r| r.mcp) })
+            let options = match &pm.native {
+                None => Vec::new(),
+                Some(native) => {
+                    let config = super::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), home)?;
+                    let mut options = config.options();
+                    for key in native.user_config.iter().filter(|(_, o)| o.sensitive).map(|(k, _)| k) {
+                        options.push((key.clone(), format!("${{{}}}", crate::manifest::plugin::option_secret(&pm.name, key))));
+                    }
+                    options
+                }
+            };
+            Ok(Contribution { manifest: pm, root, hooks, mcp: request.is_none_or(|r| r.mcp), options })
         })
         .collect()
 }
@@ -254,6 +265,14 @@ pub fn assemble(
                 actions: pm.run.as_ref().and_then(|r| r.actions.clone()),
                 provides: pm.provides.iter().map(|c| c.contract.clone()).collect(),
                 fail_closed: pm.fail_closed,
+                secret_as: pm
+                    .native
+                    .iter()
+                    .flat_map(|n| n.user_config.iter().filter(|(_, o)| o.sensitive))
+                    .map(|(key, _)| {
+                        (crate::manifest::plugin::option_secret(&pm.name, key), format!("CLAUDE_PLUGIN_OPTION_{}", key.to_uppercase()))
+                    })
+                    .collect(),
             },
         );
         if handlers.iter().any(|(_, h)| h.plugin == pm.name) {

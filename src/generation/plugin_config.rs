@@ -46,6 +46,8 @@ impl Effective {
             match v {
                 toml::Value::String(s) => s.clone(),
                 toml::Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
+                // As JSON writes a number: 3, not 3.0.
+                toml::Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => (*f as i64).to_string(),
                 other => other.to_string(),
             }
         }

@@ -81,7 +81,7 @@ pub fn plugin_env(
     for key in &entry.secrets {
         // `.env` first; a declared key the user exported also counts.
         match dotenv.get(key).cloned().or_else(|| std::env::var(key).ok()) {
-            Some(v) => env.push((key.clone(), v)),
+            Some(v) => env.push((entry.secret_as.get(key).unwrap_or(key).clone(), v)),
             None if entry.required_secrets.contains(key) => missing.push(key.as_str()),
             None => {}
         }

@@ -53,6 +53,11 @@ pub struct RunEntry {
     pub provides: Vec<String>,
     #[serde(default)]
     pub fail_closed: bool,
+    /// Secrets given under another name: `.env` key -> the variable the
+    /// plugin reads (a Claude Code plugin's sensitive option arrives as
+    /// `CLAUDE_PLUGIN_OPTION_<KEY>`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secret_as: BTreeMap<String, String>,
 }
 
 /// One plugin's handler of one event.
