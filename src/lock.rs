@@ -75,6 +75,10 @@ pub struct LockedPlugin {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<String>")]
     pub provides: Vec<Provide>,
+    /// Plugins it depends on -> the versions it accepts (`*` for any): the
+    /// lock holds the whole closure.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dependencies: BTreeMap<String, String>,
     /// consumes-key -> providing plugin, or `"none"` when an optional contract
     /// has no provider.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -341,6 +345,7 @@ mod tests {
                 subdir: Some("plugins/security".into()),
                 integrity: None,
                 provides: vec![Provide::new("HookHandler", None)],
+                dependencies: BTreeMap::new(),
                 wiring: BTreeMap::from([("memory".into(), "history".into())]),
             },
             LockedPlugin {
@@ -351,6 +356,7 @@ mod tests {
                 subdir: None,
                 integrity: None,
                 provides: vec![],
+                dependencies: BTreeMap::from([("security".into(), "^1".into())]),
                 wiring: BTreeMap::new(),
             },
         ])

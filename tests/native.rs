@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Sandbox, git};
+use common::{Sandbox, git, plugin_repo};
 use serde_json::Value;
 
 /// A Claude Code plugin in `dir`: `plugin.json` (with `extra` keys), a skill,
@@ -322,4 +322,70 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// A registry `mkt` of plugins from one git repository: `(name, version,
+/// dependencies)`; every version of a name is the same checkout.
+fn registry_with_dependencies(sb: &Sandbox, entries: &[(&str, &str, &str)]) {
+    let mut names: Vec<(&str, &str)> = entries.iter().map(|(n, v, _)| (*n, *v)).collect();
+    names.dedup_by_key(|(n, _)| *n);
+    let repo = sb.path("repos/mkt");
+    plugin_repo(&repo, &names);
+    let mut text = String::from("[registry]\nname = \"mkt\"\n");
+    for (name, version, deps) in entries {
+        text.push_str(&format!(
+            "\n[[plugins]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = \"file://{}\"\nrev = \"main\"\npath = \"plugins/{name}\"\ndependencies = [{deps}]\n",
+            repo.display()
+        ));
+    }
+    sb.write("team/mkt.toml", &text);
+}
+
+fn locked<'a>(lock: &'a str, name: &str) -> &'a str {
+    lock.split("[[plugin]]").find(|p| p.contains(&format!("name = \"{name}\""))).unwrap_or_else(|| panic!("{name} not locked:\n{lock}"))
+}
+
+#[test]
+fn dependencies_are_resolved_into_the_lock_and_installed_with_their_dependent() {
+    let sb = Sandbox::new();
+    registry_with_dependencies(&sb, &[("app", "1.0.0", r#""lib@^1""#), ("lib", "1.0.0", "")]);
+    sb.write("team/paii.toml", "[registries]\nmkt = { path = \"mkt.toml\" }\n[plugins]\napp = \"^1\"\n");
+    sb.paii_in("team", &["sync"]).ok();
+
+    let lock = sb.read("team/paii.lock");
+    assert!(locked(&lock, "app").contains("[plugin.dependencies]\nlib = \"^1\""), "{lock}");
+    assert!(locked(&lock, "lib").contains("version = \"1.0.0\""), "the closure is locked:\n{lock}");
+    assert!(sb.path("claude/skills/lib").exists(), "the dependency is installed");
+    // The lock with its dependency is exactly what paii.toml asks for.
+    sb.paii_in("team", &["sync", "--frozen"]).ok();
+    let list = sb.paii_in("team", &["plugin", "list", "-o", "json"]).ok().json();
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list:#}");
+}
+
+#[test]
+fn a_dependency_conflict_is_explained_by_the_resolver() {
+    let sb = Sandbox::new();
+    registry_with_dependencies(&sb, &[("app", "1.0.0", r#""lib@^1""#), ("lib", "1.0.0", ""), ("lib", "2.0.0", "")]);
+    sb.write("team/paii.toml", "[registries]\nmkt = { path = \"mkt.toml\" }\n[plugins]\napp = \"^1\"\nlib = \"^2\"\n");
+    let out = sb.paii_in("team", &["lock"]).fails();
+    assert!(out.stderr.contains("app 1.0.0 depends on lib"), "{}", out.stderr);
+    assert!(out.stderr.contains("paii.toml requires lib ^2"), "{}", out.stderr);
+    assert!(!sb.path("team/paii.lock").exists(), "no lock is written");
+}
+
+#[test]
+fn a_claude_code_plugin_s_dependencies_come_from_the_registries() {
+    let sb = Sandbox::new();
+    registry_with_dependencies(&sb, &[("lib", "1.0.0", "")]);
+    native_plugin(&sb, "plugins/fmt", "fmt", r#", "dependencies": ["lib", {"name": "missing-optional-looking"}]"#);
+    sb.write("team/paii.toml", "[registries]\nmkt = { path = \"mkt.toml\" }\n[plugins]\nfmt = { path = \"../plugins/fmt\" }\n");
+    let out = sb.paii_in("team", &["lock"]).fails();
+    assert!(out.stderr.contains("no registry offers missing-optional-looking"), "{}", out.stderr);
+
+    native_plugin(&sb, "plugins/fmt", "fmt", r#", "dependencies": ["lib"]"#);
+    sb.paii_in("team", &["sync"]).ok();
+    let lock = sb.read("team/paii.lock");
+    assert!(locked(&lock, "fmt").contains("lib = \"*\""), "{lock}");
+    assert!(locked(&lock, "lib").contains("registry = \"mkt\""), "{lock}");
+    assert!(sb.path("claude/skills/lib").exists());
 }

@@ -47,7 +47,7 @@ pub struct UserOption {
 
 /// One entry of `dependencies`: another plugin, from this plugin's own
 /// marketplace unless one is named, in the versions a requirement allows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dependency {
     pub name: String,
     pub marketplace: Option<String>,
@@ -318,7 +318,7 @@ fn event_map(
 }
 
 /// `name`, `name@marketplace`, `name@^1.2` or `name@marketplace@^1.2`.
-fn parse_dependency(s: &str) -> Result<Dependency, String> {
+pub fn parse_dependency(s: &str) -> Result<Dependency, String> {
     let mut parts = s.split('@');
     let name = parts.next().unwrap_or_default().to_string();
     let (mut marketplace, mut req) = (None, None);

@@ -165,44 +165,66 @@ fn registry_records(manifest: &Manifest, index: &crate::registry::Index, lock: &
 /// every wiring choice honoured and every git source at a commit; a path
 /// plugin's plugin.toml is read again and must still match.
 pub(crate) fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
-    if lock.plugins.len() != manifest.plugins.len() {
+    // Every locked plugin is wanted: asked for, or needed by one that is.
+    let mut wanted: std::collections::BTreeSet<&str> = manifest.plugins.iter().map(|p| p.name.as_str()).collect();
+    let mut queue: Vec<&str> = wanted.iter().copied().collect();
+    while let Some(name) = queue.pop() {
+        for dep in lock.plugin(name).into_iter().flat_map(|p| p.dependencies.keys()) {
+            if wanted.insert(dep) {
+                queue.push(dep);
+            }
+        }
+    }
+    if wanted.len() != lock.plugins.len() || lock.plugins.iter().any(|p| !wanted.contains(p.name.as_str())) {
         return false;
     }
+    let exact = lock.plugins.iter().all(|p| {
+        let at_commit = !matches!(&p.source, LockedSource::Git { commit: None, .. });
+        let registry_known = p.registry.as_ref().is_none_or(|r| manifest.registries.iter().any(|d| &d.name == r));
+        let deps_met = p.dependencies.iter().all(|(dep, req)| {
+            lock.plugin(dep).is_some_and(|have| {
+                semver::VersionReq::parse(req).is_ok_and(|r| r.matches(&crate::manifest::version::precedence(&have.version)))
+            })
+        });
+        at_commit && registry_known && deps_met
+    });
     let each = manifest.plugins.iter().all(|want| {
         let Some(have) = lock.plugin(&want.name) else { return false };
-        let at_commit = !matches!(&have.source, LockedSource::Git { commit: None, .. });
-        at_commit
-            && match &want.source {
-                Requested::Registry { req, registry } => {
-                    have.registry
-                        .as_ref()
-                        .is_some_and(|r| registry.as_ref().is_none_or(|want| want == r) && manifest.registries.iter().any(|d| &d.name == r))
-                        && req.matches(&crate::manifest::version::precedence(&have.version))
-                }
-                Requested::Git { url, rev, subdir } => matches!(
-                    &have.source,
-                    LockedSource::Git { url: u, rev: r, .. } if *u == crate::util::url::redact(url) && r == rev && have.subdir == *subdir
-                ),
-                Requested::Url { url, integrity } => {
-                    matches!(&have.source, LockedSource::Tarball { url: u } if *u == crate::util::url::redact(url))
-                        && integrity.is_none_or(|i| have.integrity == Some(i))
-                }
-                // A path plugin is the same when its manifest still says
-                // what the lock recorded.
-                Requested::Path { path, written } => {
-                    have.source == LockedSource::Path { path: written.clone() }
-                        && crate::manifest::PluginManifest::load_dir(path).is_ok_and(|pm| {
-                            pm.version == have.version && pm.provides == have.provides && pm.consumes.keys().eq(have.wiring.keys())
-                        })
-                }
+        match &want.source {
+            Requested::Registry { req, registry } => {
+                have.registry
+                    .as_ref()
+                    .is_some_and(|r| registry.as_ref().is_none_or(|want| want == r) && manifest.registries.iter().any(|d| &d.name == r))
+                    && req.matches(&crate::manifest::version::precedence(&have.version))
             }
+            Requested::Git { url, rev, subdir } => matches!(
+                &have.source,
+                LockedSource::Git { url: u, rev: r, .. } if *u == crate::util::url::redact(url) && r == rev && have.subdir == *subdir
+            ),
+            Requested::Url { url, integrity } => {
+                matches!(&have.source, LockedSource::Tarball { url: u } if *u == crate::util::url::redact(url))
+                    && integrity.is_none_or(|i| have.integrity == Some(i))
+            }
+            // A path plugin is the same when its manifest still says
+            // what the lock recorded.
+            Requested::Path { path, written } => {
+                have.source == LockedSource::Path { path: written.clone() }
+                    && crate::manifest::PluginManifest::load_dir(path).is_ok_and(|pm| {
+                        let needs = pm.native.as_ref().map(|n| crate::resolve::needs(&n.dependencies)).unwrap_or_default();
+                        pm.version == have.version
+                            && pm.provides == have.provides
+                            && pm.consumes.keys().eq(have.wiring.keys())
+                            && needs == have.dependencies
+                    })
+            }
+        }
     });
     let wiring = manifest
         .wiring
         .iter()
         .all(|(consumer, keys)| lock.plugin(consumer).is_some_and(|p| keys.iter().all(|(k, v)| p.wiring.get(k) == Some(v))));
     let wired = lock.plugins.iter().all(|p| p.wiring.values().all(|v| v == "none" || lock.plugin(v).is_some()));
-    each && wiring && wired
+    exact && each && wiring && wired
 }
 
 /// Fetches the plugins paii.toml asks for straight from git or a tarball,

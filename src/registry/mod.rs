@@ -86,6 +86,11 @@ pub struct EntryFile {
     pub consumes: IndexMap<String, Spanned<Shorthand<ContractTable>>>,
     #[serde(default)]
     pub yanked: bool,
+    /// Other plugins it needs, as Claude Code writes them: `name` (from
+    /// this registry), `name@registry`, with a requirement `name@^1.2`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub dependencies: Vec<Spanned<String>>,
 }
 
 // ---- the typed index -------------------------------------------------------
@@ -113,6 +118,7 @@ pub struct IndexEntry {
     pub provides: Vec<Provide>,
     pub consumes: BTreeMap<String, Consume>,
     pub yanked: bool,
+    pub dependencies: Vec<crate::manifest::native::Dependency>,
     pub span: Range<usize>,
 }
 
@@ -342,6 +348,13 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
             Err(e) => errors.push(file.error(Some(value.span()), format!("{label}: `consumes.{key}`: {e}"), None)),
         }
     }
+    let mut dependencies = Vec::new();
+    for d in &raw.dependencies {
+        match crate::manifest::native::parse_dependency(d.get_ref()) {
+            Ok(dep) => dependencies.push(dep),
+            Err(e) => errors.push(file.error(Some(d.span()), format!("{label}: `dependencies`: {e}"), None)),
+        }
+    }
     match (errors.is_empty(), version, source) {
         (true, Some(version), Some(source)) => Ok(IndexEntry {
             name,
@@ -357,6 +370,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
             provides,
             consumes,
             yanked: raw.yanked,
+            dependencies,
             span,
         }),
         _ => Err(errors),

@@ -32,6 +32,8 @@ use contract::{Consume, Participant, Provide, WiringError};
 pub struct Candidate {
     pub version: Version,
     pub core_version: Option<VersionReq>,
+    /// Other plugins this version needs, in the versions it accepts.
+    pub dependencies: Vec<(String, VersionReq)>,
 }
 
 /// A version-selection problem: requirements on plugins, each plugin's
@@ -131,13 +133,15 @@ impl DependencyProvider for Provider<'_> {
         let deps: DependencyConstraints<Pkg, Ranges<Version>> = match pkg {
             Pkg::Root => self.problem.requirements.iter().map(|(name, req)| (Pkg::Plugin(name.clone()), req_to_ranges(req))).collect(),
             Pkg::Paii => DependencyConstraints::default(),
-            Pkg::Plugin(n) => self
-                .plugin_versions(n)
-                .find(|c| &c.version == version)
-                .and_then(|c| c.core_version.as_ref())
-                .map(|req| (Pkg::Paii, req_to_ranges(req)))
-                .into_iter()
-                .collect(),
+            Pkg::Plugin(n) => match self.plugin_versions(n).find(|c| &c.version == version) {
+                None => DependencyConstraints::default(),
+                Some(c) => c
+                    .core_version
+                    .iter()
+                    .map(|req| (Pkg::Paii, req_to_ranges(req)))
+                    .chain(c.dependencies.iter().map(|(dep, req)| (Pkg::Plugin(dep.clone()), req_to_ranges(req))))
+                    .collect(),
+            },
         };
         Ok(Dependencies::Available(deps))
     }
@@ -171,6 +175,27 @@ struct Formatter<'a> {
 
 type Ext = External<Pkg, Ranges<Version>, String>;
 
+impl Formatter<'_> {
+    /// The real versions of `name` within `range`, rather than the range
+    /// pubgrub derived, with the verb (singular, plural) that fits them.
+    fn versions_of(&self, name: &str, range: &Ranges<Version>, verb: (&'static str, &'static str)) -> (String, &'static str) {
+        let listed: Vec<String> = self
+            .problem
+            .candidates
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(|c| range.contains(&c.version))
+            .map(|c| c.version.to_string())
+            .collect();
+        match listed.len() {
+            0 => (show(range), verb.0),
+            1 => (listed[0].clone(), verb.0),
+            _ => (listed.join(", "), verb.1),
+        }
+    }
+}
+
 impl ReportFormatter<Pkg, Ranges<Version>, String> for Formatter<'_> {
     type Output = String;
 
@@ -181,22 +206,12 @@ impl ReportFormatter<Pkg, Ranges<Version>, String> for Formatter<'_> {
                 format!("paii.toml requires {n} {req}")
             }
             External::FromDependencyOf(Pkg::Plugin(n), versions, Pkg::Paii, range) => {
-                // Name the real versions rather than the range pubgrub derived.
-                let listed: Vec<String> = self
-                    .problem
-                    .candidates
-                    .get(n)
-                    .into_iter()
-                    .flatten()
-                    .filter(|c| versions.contains(&c.version))
-                    .map(|c| c.version.to_string())
-                    .collect();
-                let (which, verb) = match listed.len() {
-                    0 => (show(versions), "needs"),
-                    1 => (listed[0].clone(), "needs"),
-                    _ => (listed.join(", "), "need"),
-                };
+                let (which, verb) = self.versions_of(n, versions, ("needs", "need"));
                 format!("{n} {which} {verb} paii {range} (this is paii {})", self.problem.running)
+            }
+            External::FromDependencyOf(Pkg::Plugin(n), versions, Pkg::Plugin(dep), range) => {
+                let (which, verb) = self.versions_of(n, versions, ("depends", "depend"));
+                format!("{n} {which} {verb} on {dep} {}", show(range))
             }
             External::NoVersions(Pkg::Plugin(n), range) => {
                 if self.problem.candidates.get(n).is_none_or(Vec::is_empty) {
@@ -362,6 +377,27 @@ enum Origin<'a> {
     Direct(Box<DirectPlugin>),
 }
 
+impl Origin<'_> {
+    /// The plugins any of its versions depends on, each with the registries
+    /// to look in first.
+    fn dependencies(&self) -> Vec<(String, Vec<String>)> {
+        match self {
+            Origin::Registry(reg, entries) => entries
+                .iter()
+                .flat_map(|e| &e.dependencies)
+                .map(|d| (d.name.clone(), d.marketplace.iter().cloned().chain([reg.to_string()]).collect()))
+                .collect(),
+            Origin::Direct(d) => d
+                .manifest
+                .native
+                .iter()
+                .flat_map(|n| &n.dependencies)
+                .map(|d| (d.name.clone(), d.marketplace.iter().cloned().collect()))
+                .collect(),
+        }
+    }
+}
+
 /// A resolved lock and what was noticed on the way (unknown keys in the
 /// plugin.toml of path plugins).
 #[derive(Debug)]
@@ -374,47 +410,28 @@ pub struct Resolved {
 pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
     let Request { manifest, index, locked, update, solver, direct } = request;
     let mut problem = Problem { running: crate::manifest::version::paii_version(), ..Problem::default() };
-    let mut origins: HashMap<&str, Origin<'_>> = HashMap::new();
+    let mut origins: BTreeMap<String, Origin<'_>> = BTreeMap::new();
     let mut yanked_note = Vec::new();
     let mut warnings = Vec::new();
+    let locked_entry = |name: &str| locked.and_then(|l| l.plugin(name)).filter(|_| !update.allows(name));
 
     for plugin in &manifest.plugins {
         let name = plugin.name.as_str();
-        let locked_entry = locked.and_then(|l| l.plugin(name)).filter(|_| !update.allows(name));
         match &plugin.source {
             Requested::Registry { req, registry } => {
                 let Some((reg, entries)) = index.candidates(name, registry.as_deref()) else {
                     let searched = match registry {
                         Some(r) => format!("searched `{r}`"),
-                        None if index.registries.is_empty() => "no registries are configured".to_string(),
-                        None => {
-                            format!("searched {}", index.registries.iter().map(|r| format!("`{}`", r.name)).collect::<Vec<_>>().join(", "))
-                        }
+                        None => searched_all(index),
                     };
                     let all = index.registries.iter().flat_map(|r| r.entries.iter().map(|e| e.name.as_str()));
                     let help = crate::util::suggest::did_you_mean(name, all)
                         .or_else(|| index.registries.is_empty().then(|| "add a registry to [registries] in paii.toml".to_string()));
                     return Err(ResolveError::NotFound { name: name.to_string(), searched, help });
                 };
-                let locked_version =
-                    locked_entry.filter(|l| l.registry.as_deref() == Some(reg.name.as_str())).map(|l| precedence(&l.version));
-                let mut cands = Vec::new();
-                for e in &entries {
-                    // Yanked versions stay usable only for a lock that already has them.
-                    if e.yanked && locked_version.as_ref() != Some(&precedence(&e.version)) {
-                        if req.matches(&e.version) {
-                            yanked_note.push(format!("{} {}", e.name, e.version));
-                        }
-                        continue;
-                    }
-                    cands.push(Candidate { version: precedence(&e.version), core_version: e.core_version.clone() });
-                }
-                if let Some(v) = locked_version {
-                    problem.preferred.insert(name.to_string(), v);
-                }
                 problem.requirements.insert(name.to_string(), req.clone());
-                problem.candidates.insert(name.to_string(), cands);
-                origins.insert(name, Origin::Registry(&reg.name, entries));
+                let yanked = add_registry(&mut problem, &mut origins, name, &reg.name, entries, locked_entry(name));
+                yanked_note.extend(yanked.into_iter().filter(|(_, v)| req.matches(v)).map(|(n, v)| format!("{n} {v}")));
             }
             Requested::Path { path, written } => {
                 let mut pm = PluginManifest::load_dir(path)?;
@@ -435,6 +452,33 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
         }
     }
 
+    // Dependencies join the problem as they are found, each from the
+    // registry it names, else its dependent's, else any. One no registry
+    // offers gets no versions: the solver then explains whether that
+    // matters, since only some versions of a dependent may need it.
+    let mut offered: BTreeSet<String> = origins.keys().cloned().collect();
+    loop {
+        let wanted: Vec<(String, Vec<String>)> =
+            origins.values().flat_map(Origin::dependencies).filter(|(dep, _)| !offered.contains(dep)).collect();
+        if wanted.is_empty() {
+            break;
+        }
+        for (dep, registries) in wanted {
+            if !offered.insert(dep.clone()) {
+                continue;
+            }
+            let found = registries.iter().find_map(|r| index.candidates(&dep, Some(r))).or_else(|| index.candidates(&dep, None));
+            match found {
+                Some((reg, entries)) => {
+                    add_registry(&mut problem, &mut origins, &dep, &reg.name, entries, locked_entry(&dep));
+                }
+                None => {
+                    problem.candidates.insert(dep, Vec::new());
+                }
+            }
+        }
+    }
+
     let selected = solver
         .solve(&problem)
         .map_err(|explanation| ResolveError::NoSolution { help: no_solution_help(&problem, &yanked_note), explanation })?;
@@ -449,11 +493,10 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
         integrity: Option<Integrity>,
         provides: Vec<Provide>,
         consumes: BTreeMap<String, Consume>,
+        dependencies: BTreeMap<String, String>,
     }
     let mut chosen = Vec::new();
-    for plugin in &manifest.plugins {
-        let name = plugin.name.as_str();
-        let Some(version) = selected.get(name) else { continue };
+    for (name, version) in &selected {
         match origins.get(name) {
             Some(Origin::Registry(reg, entries)) => {
                 let Some(e) = entries.iter().find(|e| &precedence(&e.version) == version) else { continue };
@@ -473,6 +516,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                     integrity: e.integrity,
                     provides: e.provides.clone(),
                     consumes: e.consumes.clone(),
+                    dependencies: needs(&e.dependencies),
                 });
             }
             Some(Origin::Direct(d)) => chosen.push(Chosen {
@@ -484,6 +528,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                 integrity: d.integrity,
                 provides: d.manifest.provides.clone(),
                 consumes: d.manifest.consumes.clone(),
+                dependencies: needs(d.manifest.native.as_ref().map_or(&[], |n| &n.dependencies)),
             }),
             None => {}
         }
@@ -517,6 +562,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
             subdir: c.subdir,
             integrity: c.integrity,
             provides: c.provides,
+            dependencies: c.dependencies,
             wiring: wiring
                 .get(c.name)
                 .map(|w| w.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_else(|| "none".to_string()))).collect())
@@ -527,12 +573,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
 }
 
 /// A plugin with exactly one version, the one its plugin.toml names.
-fn add_direct<'a>(
-    problem: &mut Problem,
-    origins: &mut HashMap<&'a str, Origin<'a>>,
-    name: &'a str,
-    d: DirectPlugin,
-) -> Result<(), ResolveError> {
+fn add_direct(problem: &mut Problem, origins: &mut BTreeMap<String, Origin<'_>>, name: &str, d: DirectPlugin) -> Result<(), ResolveError> {
     if d.manifest.name != name {
         return Err(ResolveError::NameMismatch { key: name.to_string(), found: d.manifest.name });
     }
@@ -540,15 +581,71 @@ fn add_direct<'a>(
     let v = precedence(&d.manifest.version);
     let exact = VersionReq::parse(&format!("={v}")).unwrap_or(VersionReq::STAR);
     problem.requirements.insert(name.to_string(), exact);
-    problem.candidates.insert(name.to_string(), vec![Candidate { version: v, core_version: d.manifest.core_version.clone() }]);
-    origins.insert(name, Origin::Direct(Box::new(d)));
+    let dependencies = d.manifest.native.as_ref().map(|n| requirements_of(&n.dependencies)).unwrap_or_default();
+    problem
+        .candidates
+        .insert(name.to_string(), vec![Candidate { version: v, core_version: d.manifest.core_version.clone(), dependencies }]);
+    origins.insert(name.to_string(), Origin::Direct(Box::new(d)));
     Ok(())
+}
+
+/// A plugin's versions in `registry`, the lock's preferred while it fits;
+/// returns the yanked versions left out.
+fn add_registry<'a>(
+    problem: &mut Problem,
+    origins: &mut BTreeMap<String, Origin<'a>>,
+    name: &str,
+    registry: &'a str,
+    entries: Vec<&'a IndexEntry>,
+    locked: Option<&LockedPlugin>,
+) -> Vec<(String, Version)> {
+    let locked_version = locked.filter(|l| l.registry.as_deref() == Some(registry)).map(|l| precedence(&l.version));
+    let mut yanked = Vec::new();
+    let mut cands = Vec::new();
+    for e in &entries {
+        // Yanked versions stay usable only for a lock that already has them.
+        if e.yanked && locked_version.as_ref() != Some(&precedence(&e.version)) {
+            yanked.push((e.name.clone(), e.version.clone()));
+            continue;
+        }
+        cands.push(Candidate {
+            version: precedence(&e.version),
+            core_version: e.core_version.clone(),
+            dependencies: requirements_of(&e.dependencies),
+        });
+    }
+    if let Some(v) = locked_version {
+        problem.preferred.insert(name.to_string(), v);
+    }
+    problem.candidates.insert(name.to_string(), cands);
+    origins.insert(name.to_string(), Origin::Registry(registry, entries));
+    yanked
+}
+
+/// What a lock records of a plugin's dependencies: name -> requirement.
+pub(crate) fn needs(deps: &[crate::manifest::native::Dependency]) -> BTreeMap<String, String> {
+    deps.iter().map(|d| (d.name.clone(), d.req.as_ref().map_or_else(|| "*".to_string(), |r| r.to_string()))).collect()
+}
+
+fn requirements_of(deps: &[crate::manifest::native::Dependency]) -> Vec<(String, VersionReq)> {
+    deps.iter().map(|d| (d.name.clone(), d.req.clone().unwrap_or(VersionReq::STAR))).collect()
+}
+
+fn searched_all(index: &Index) -> String {
+    if index.registries.is_empty() {
+        "no registries are configured".to_string()
+    } else {
+        format!("searched {}", index.registries.iter().map(|r| format!("`{}`", r.name)).collect::<Vec<_>>().join(", "))
+    }
 }
 
 fn no_solution_help(problem: &Problem, yanked: &[String]) -> Option<String> {
     let mut lines = Vec::new();
     if !yanked.is_empty() {
         lines.push(format!("yanked, so not chosen: {}", yanked.join(", ")));
+    }
+    for name in problem.candidates.iter().filter(|(_, c)| c.is_empty()).map(|(n, _)| n) {
+        lines.push(format!("no registry offers {name}: add one that does to [registries] in paii.toml"));
     }
     for (name, req) in &problem.requirements {
         let cands = &problem.candidates[name];
@@ -611,10 +708,11 @@ mod tests {
             p.requirements.insert(n.to_string(), VersionReq::parse(r).unwrap());
         }
         for (n, v, cv) in cands {
-            p.candidates
-                .entry(n.to_string())
-                .or_default()
-                .push(Candidate { version: Version::parse(v).unwrap(), core_version: cv.map(|c| VersionReq::parse(c).unwrap()) });
+            p.candidates.entry(n.to_string()).or_default().push(Candidate {
+                version: Version::parse(v).unwrap(),
+                core_version: cv.map(|c| VersionReq::parse(c).unwrap()),
+                dependencies: Vec::new(),
+            });
         }
         p
     }
