@@ -61,8 +61,8 @@ pub struct LockedPlugin {
     /// requested directly).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<String>,
-    /// `git+<url>[?rev=<branch or tag>]#<commit>`, `tarball+<url>` or
-    /// `path+<dir relative to paii.toml>`.
+    /// `git+<url>[?rev=<branch or tag>]#<commit>`, `tarball+<url>[#<file
+    /// hash>]` or `path+<dir relative to paii.toml>`.
     #[schemars(with = "String")]
     pub source: LockedSource,
     /// Subdirectory of the source holding plugin.toml.
@@ -79,6 +79,11 @@ pub struct LockedPlugin {
     /// lock holds the whole closure.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub dependencies: BTreeMap<String, String>,
+    /// A marketplace entry's manifest fields (JSON), laid over the plugin's
+    /// `.claude-plugin/plugin.json` when it is fetched: with `"strict":
+    /// false` they are its whole manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<String>,
     /// consumes-key -> providing plugin, or `"none"` when an optional contract
     /// has no provider.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -95,8 +100,11 @@ pub enum LockedSource {
         rev: Option<String>,
         commit: Option<String>,
     },
+    /// `digest` checks the downloaded file (a marketplace's zip or npm
+    /// tarball) before it is unpacked; the plugin's `integrity` checks the tree.
     Tarball {
         url: String,
+        digest: Option<crate::store::integrity::FileDigest>,
     },
     Path {
         path: String,
@@ -116,7 +124,8 @@ impl fmt::Display for LockedSource {
                 }
                 Ok(())
             }
-            LockedSource::Tarball { url } => write!(f, "tarball+{url}"),
+            LockedSource::Tarball { url, digest: None } => write!(f, "tarball+{url}"),
+            LockedSource::Tarball { url, digest: Some(d) } => write!(f, "tarball+{url}#{d}"),
             LockedSource::Path { path } => write!(f, "path+{path}"),
         }
     }
@@ -138,8 +147,11 @@ impl FromStr for LockedSource {
             };
             return Ok(LockedSource::Git { url: url.to_string(), rev, commit });
         }
-        if let Some(url) = s.strip_prefix("tarball+") {
-            return Ok(LockedSource::Tarball { url: url.to_string() });
+        if let Some(rest) = s.strip_prefix("tarball+") {
+            return Ok(match rest.rsplit_once('#').and_then(|(url, d)| Some((url, d.parse().ok()?))) {
+                Some((url, digest)) => LockedSource::Tarball { url: url.to_string(), digest: Some(digest) },
+                None => LockedSource::Tarball { url: rest.to_string(), digest: None },
+            });
         }
         if let Some(path) = s.strip_prefix("path+") {
             return Ok(LockedSource::Path { path: path.to_string() });
@@ -346,6 +358,7 @@ mod tests {
                 integrity: None,
                 provides: vec![Provide::new("HookHandler", None)],
                 dependencies: BTreeMap::new(),
+                overlay: None,
                 wiring: BTreeMap::from([("memory".into(), "history".into())]),
             },
             LockedPlugin {
@@ -357,6 +370,7 @@ mod tests {
                 integrity: None,
                 provides: vec![],
                 dependencies: BTreeMap::from([("security".into(), "^1".into())]),
+                overlay: None,
                 wiring: BTreeMap::new(),
             },
         ])

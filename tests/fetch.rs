@@ -524,13 +524,19 @@ fn proxy_variables_are_honoured() {
 }
 
 #[test]
-fn archives_other_than_tar_are_a_clear_error() {
+fn archives_other_than_tar_and_zip_are_a_clear_error() {
     let sb = Sandbox::new();
-    let http = HttpServer::start(vec![("/alpha.zip", Reply::Bytes(b"PK\x03\x04 not a tarball".to_vec()))]);
-    sb.write("t/paii.toml", &format!("[plugins]\nalpha = {{ url = \"{}\" }}\n", http.url("/alpha.zip")));
+    let http = HttpServer::start(vec![
+        ("/alpha.rar", Reply::Bytes(b"Rar!\x1a\x07\x00 not a tarball".to_vec())),
+        ("/beta.zip", Reply::Bytes(b"PK\x03\x04 cut short".to_vec())),
+    ]);
+    sb.write("t/paii.toml", &format!("[plugins]\nalpha = {{ url = \"{}\" }}\n", http.url("/alpha.rar")));
     let out = sb.paii_in("t", &["lock"]).fails();
     assert!(out.stderr.contains("unsupported archive format"), "{}", out.stderr);
-    assert!(out.stderr.contains(".tar.gz, .tgz and .tar"), "{}", out.stderr);
+    assert!(out.stderr.contains(".tar.gz, .tgz, .tar and .zip"), "{}", out.stderr);
+    sb.write("t/paii.toml", &format!("[plugins]\nbeta = {{ url = \"{}\" }}\n", http.url("/beta.zip")));
+    let out = sb.paii_in("t", &["lock"]).fails();
+    assert!(out.stderr.contains("invalid Zip archive"), "{}", out.stderr);
 }
 
 #[test]

@@ -122,16 +122,7 @@ fn settings(sb: &Sandbox) -> Value {
 }
 
 fn dispatch(sb: &Sandbox, event: &str, input: &Value) -> common::Run {
-    use std::io::Write;
-    let mut child = sb
-        .command(&sb.path("team"), &["hook", "dispatch", event])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
-    common::run(child.wait_with_output().unwrap())
+    sb.dispatch_in("team", event, input)
 }
 
 /// A Claude Code plugin with hooks of every kind paii handles: a Python

@@ -158,6 +158,9 @@ pub fn discover(pm: &PluginManifest, root: &Path) -> Result<Vec<(String, PathBuf
             }
         }
     }
+    // A manifest may name what a default folder already holds.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|entry| seen.insert(entry.clone()));
     Ok(out)
 }
 

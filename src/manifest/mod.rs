@@ -3,6 +3,7 @@
 //! typed values once, here; later stages never see raw TOML.
 
 pub mod native;
+pub mod overlay;
 pub mod plugin;
 pub mod project;
 pub mod version;

@@ -188,20 +188,7 @@ impl NativeManifest {
             );
         }
         for (i, d) in doc.get("dependencies").and_then(Value::as_array).into_iter().flatten().enumerate() {
-            let dep = match d {
-                Value::String(s) => parse_dependency(s),
-                Value::Object(o) => o
-                    .get("version")
-                    .and_then(Value::as_str)
-                    .map(|r| VersionReq::parse(r).map_err(|e| format!("`{r}` is not a version requirement: {e}")))
-                    .transpose()
-                    .map(|req| Dependency {
-                        name: o.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
-                        marketplace: o.get("marketplace").and_then(Value::as_str).map(str::to_string),
-                        req,
-                    }),
-                _ => Err("expected a plugin name or an object".to_string()),
-            };
+            let dep = dependency_from_json(d);
             m.dependencies.push(dep.map_err(|e| file.error(at(&format!("dependencies/{i}")), format!("`dependencies[{i}]`: {e}"), None))?);
         }
         for key in doc.keys() {
@@ -315,6 +302,25 @@ fn event_map(
         }
     }
     Ok(())
+}
+
+/// One `dependencies` item of plugin.json or a marketplace entry: a string
+/// (see [`parse_dependency`]) or `{name, marketplace?, version?}`.
+pub fn dependency_from_json(d: &Value) -> Result<Dependency, String> {
+    match d {
+        Value::String(s) => parse_dependency(s),
+        Value::Object(o) => o
+            .get("version")
+            .and_then(Value::as_str)
+            .map(|r| VersionReq::parse(r).map_err(|e| format!("`{r}` is not a version requirement: {e}")))
+            .transpose()
+            .map(|req| Dependency {
+                name: o.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                marketplace: o.get("marketplace").and_then(Value::as_str).map(str::to_string),
+                req,
+            }),
+        _ => Err("expected a plugin name or an object".to_string()),
+    }
 }
 
 /// `name`, `name@marketplace`, `name@^1.2` or `name@marketplace@^1.2`.

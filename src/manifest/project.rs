@@ -281,7 +281,9 @@ fn registry_source(value: &Shorthand<RegistryTable>, dir: &Path) -> Result<Regis
             Ok(RegistrySource::Path { path: paths::expand(path, dir), written: paths::normalize_written(path) })
         }
         (None, None, Some(url), None) => RegistrySource::from_url(url, dir),
-        (None, None, None, Some(m)) => Ok(RegistrySource::Marketplace(m.clone())),
+        (None, None, None, Some(m)) => {
+            crate::registry::marketplace::MarketplaceSource::parse(m, table.rev.as_deref(), dir).map(RegistrySource::Marketplace)
+        }
         (None, None, None, None) => Err("needs one of `path`, `git`, `url` or `marketplace`".to_string()),
         _ => Err("give only one of `path`, `git` (with an optional `path`), `url` or `marketplace`".to_string()),
     }

@@ -202,7 +202,7 @@ pub(crate) fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
                 LockedSource::Git { url: u, rev: r, .. } if *u == crate::util::url::redact(url) && r == rev && have.subdir == *subdir
             ),
             Requested::Url { url, integrity } => {
-                matches!(&have.source, LockedSource::Tarball { url: u } if *u == crate::util::url::redact(url))
+                matches!(&have.source, LockedSource::Tarball { url: u, .. } if *u == crate::util::url::redact(url))
                     && integrity.is_none_or(|i| have.integrity == Some(i))
             }
             // A path plugin is the same when its manifest still says
@@ -248,7 +248,9 @@ fn fetch_direct(manifest: &Manifest, old: Option<&Lock>, update: &Update, offlin
                 });
                 (LockedSource::Git { url, rev: rev.clone(), commit }, subdir.clone(), None)
             }
-            Requested::Url { url, integrity } => (LockedSource::Tarball { url: crate::util::url::redact(url) }, None, *integrity),
+            Requested::Url { url, integrity } => {
+                (LockedSource::Tarball { url: crate::util::url::redact(url), digest: None }, None, *integrity)
+            }
             _ => continue,
         };
         let integrity = given.or_else(|| prior.filter(|o| o.source == source).and_then(|o| o.integrity));
@@ -286,6 +288,9 @@ fn complete(new: &mut Lock, old: Option<&Lock>, update: &Update, offline: bool) 
         // `--update` moves a branch to its newest commit.
         let keep = old.filter(|_| !update.allows(&p.name)).and_then(|l| l.plugin(&p.name));
         if let Some(o) = keep.filter(|o| same_origin(o, p)) {
+            if unpinned(&p.version) {
+                p.version = o.version.clone();
+            }
             // The locked commit and the hash of its tree belong together:
             // a hash the registry gives for a moving branch says nothing
             // about the commit that stays locked.
@@ -299,6 +304,9 @@ fn complete(new: &mut Lock, old: Option<&Lock>, update: &Update, offline: bool) 
         if let LockedSource::Git { url, rev, commit: None } = &p.source {
             let spec = GitSpec { name: &p.name, url, rev: rev.as_deref(), commit: None };
             let id = crate::source::git::resolve(&spec, &cache, offline)?;
+            if unpinned(&p.version) {
+                p.version = version_at(&p.name, url, &id, p.subdir.as_deref(), &cache);
+            }
             if let LockedSource::Git { commit, .. } = &mut p.source {
                 *commit = Some(id);
             }
@@ -307,10 +315,32 @@ fn complete(new: &mut Lock, old: Option<&Lock>, update: &Update, offline: bool) 
     Ok(())
 }
 
+/// A marketplace plugin that names no version, not yet at a commit.
+fn unpinned(v: &semver::Version) -> bool {
+    v.build.as_str() == crate::registry::marketplace::UNPINNED
+}
+
+/// The version of a marketplace plugin that its entry does not name: its
+/// plugin.json's at `commit`, else `0.0.0+<commit>`, as Claude Code
+/// versions it.
+fn version_at(name: &str, url: &str, commit: &str, subdir: Option<&str>, cache: &std::path::Path) -> semver::Version {
+    let spec = GitSpec { name, url, rev: None, commit: Some(commit) };
+    let path = match subdir {
+        Some(s) => format!("{s}/{}", crate::manifest::native::PLUGIN_JSON),
+        None => crate::manifest::native::PLUGIN_JSON.to_string(),
+    };
+    crate::source::git::read_file(&spec, &path, cache, true)
+        .ok()
+        .and_then(|(_, bytes)| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|doc| doc.get("version").and_then(|v| v.as_str()).and_then(|v| semver::Version::parse(v).ok()))
+        .unwrap_or_else(|| unversioned(commit))
+}
+
 /// Whether two locked entries come from the same place (so that what was
-/// learned about one holds for the other).
+/// learned about one holds for the other). A marketplace plugin without a
+/// version is known by its source alone.
 fn same_origin(old: &LockedPlugin, new: &LockedPlugin) -> bool {
-    old.version == new.version
+    (old.version == new.version || unpinned(&new.version))
         && old.registry == new.registry
         && old.subdir == new.subdir
         && match (&old.source, &new.source) {

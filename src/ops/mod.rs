@@ -68,21 +68,49 @@ impl Context {
     }
 
     pub fn load_index_with(&self, manifest: &Manifest, offline: bool) -> Result<Index, Error> {
-        let fetcher = self.registry_fetcher(offline, false);
-        let cache = crate::util::paths::paii_home().join("cache").join("registries");
         let mut index = Index::default();
         for decl in &manifest.registries {
-            let file = fetcher.fetch(&decl.name, &decl.source)?;
             let started = std::time::Instant::now();
-            let (mut registry, warnings) = crate::registry::cache::parse_cached(&decl.name, file, Some(&cache))?;
-            if matches!(decl.source, crate::registry::RegistrySource::Git { .. }) {
-                registry.commit = fetcher.commit(&decl.name);
-            }
+            let (registry, warnings) = self.load_registry(decl, offline, false)?;
             crate::debug!("registry `{}` ({}): {} entries in {:.1?}", decl.name, decl.source, registry.entries.len(), started.elapsed());
             self.warn_all(&warnings);
             index.registries.push(registry);
         }
         Ok(index)
+    }
+
+    /// Fetches one registry (again, with `refresh`) and reads it: a paii
+    /// registry file, or a Claude Code marketplace.
+    pub fn load_registry(
+        &self,
+        decl: &crate::manifest::project::RegistryDecl,
+        offline: bool,
+        refresh: bool,
+    ) -> Result<(crate::registry::Registry, Vec<crate::diagnostic::Warning>), Error> {
+        use crate::registry::RegistrySource;
+        use crate::registry::marketplace::{self, Base, MarketplaceSource, NpmRegistry, Reader};
+        let fetcher = self.registry_fetcher(offline, refresh);
+        let file = fetcher.fetch(&decl.name, &decl.source)?;
+        let home = crate::util::paths::paii_home();
+        let cache = home.join("cache");
+        let commit = fetcher.commit(&decl.name);
+        let (mut registry, warnings) = match &decl.source {
+            RegistrySource::Marketplace(m) => {
+                let base = match m {
+                    MarketplaceSource::Path { dir, written } => Base::Dir { dir, written },
+                    MarketplaceSource::Git { url, .. } => {
+                        Base::Git { url, commit: commit.as_deref().unwrap_or_default(), cache: cache.as_path() }
+                    }
+                };
+                let npm = NpmRegistry { cache: cache.clone(), offline, refresh };
+                marketplace::parse(&decl.name, file, &Reader { base, npm: Some(&npm) })?
+            }
+            _ => crate::registry::cache::parse_cached(&decl.name, file, Some(&cache.join("registries")))?,
+        };
+        if matches!(decl.source, RegistrySource::Git { .. } | RegistrySource::Marketplace(MarketplaceSource::Git { .. })) {
+            registry.commit = commit;
+        }
+        Ok((registry, warnings))
     }
 }
 

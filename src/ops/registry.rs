@@ -9,9 +9,9 @@ use super::{Context, Error, StateError, read_for_edit, table_mut, write_if_uncha
 use crate::diagnostic::SourceFile;
 use crate::manifest::version::is_valid_name;
 use crate::manifest::{Manifest, Requested};
+use crate::registry::EntrySource;
 use crate::registry::fetch::{RegistryFetcher, RegistrySource};
 use crate::registry::validate::{Report, validate as validate_file};
-use crate::registry::{EntrySource, Registry};
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum RegistryEditError {
@@ -55,11 +55,7 @@ pub fn list(ctx: &Context) -> Result<Vec<ListedRegistry>, Error> {
         .enumerate()
         .map(|(i, decl)| {
             // A broken registry is listed with its error, not hidden.
-            let loaded = ctx
-                .registry_fetcher(false, false)
-                .fetch(&decl.name, &decl.source)
-                .map_err(|e| e.to_string())
-                .and_then(|f| Registry::parse(&decl.name, f).map_err(|e| e.to_string()));
+            let loaded = ctx.load_registry(decl, false, false).map_err(|e| e.to_string());
             let (plugins, error) = match loaded {
                 Ok((r, _)) => {
                     let mut names: Vec<&str> = r.entries.iter().map(|e| e.name.as_str()).collect();
@@ -125,8 +121,7 @@ pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
     let Some(decl) = manifest.registries.iter().find(|d| d.name == spec.name) else {
         return Err(RegistryEditError::NotAdded { name: spec.name.clone() }.into());
     };
-    let loaded = ctx.registry_fetcher(false, true).fetch(&decl.name, &decl.source)?;
-    let (registry, warnings) = Registry::parse(&decl.name, loaded)?;
+    let (registry, warnings) = ctx.load_registry(decl, false, true)?;
     ctx.warn_all(&warnings);
     let _guard = ctx.lock_home("registry add")?;
     write_if_unchanged(&file, &text)?;
@@ -217,7 +212,7 @@ pub fn show(ctx: &Context, name: &str) -> Result<RegistryDetails, Error> {
     let Some(decl) = manifest.registries.iter().find(|d| d.name == name) else {
         return Err(StateError::unknown_registry(name, manifest.registries.iter().map(|d| d.name.as_str())).into());
     };
-    let (registry, warnings) = Registry::parse(name, ctx.registry_fetcher(false, false).fetch(name, &decl.source)?)?;
+    let (registry, warnings) = ctx.load_registry(decl, false, false)?;
     ctx.warn_all(&warnings);
     let mut by_name: BTreeMap<&str, Vec<&crate::registry::IndexEntry>> = BTreeMap::new();
     for e in &registry.entries {
@@ -235,7 +230,8 @@ pub fn show(ctx: &Context, name: &str) -> Result<RegistryDetails, Error> {
                 yanked: es.iter().filter(|e| e.yanked).map(|e| e.version.to_string()).collect(),
                 source: match &newest.source {
                     EntrySource::Git { url, .. } => crate::util::url::redact(url),
-                    EntrySource::Tarball { url } => crate::util::url::redact(url),
+                    EntrySource::Tarball { url, .. } => crate::util::url::redact(url),
+                    EntrySource::Path { path } => path.clone(),
                 },
                 provides: newest.provides.iter().map(|p| p.to_string()).collect(),
             }
@@ -269,17 +265,15 @@ pub fn update(ctx: &Context, names: &[String]) -> Result<Vec<UpdatedRegistry>, E
         }
     }
     let _guard = ctx.lock_home("registry update")?;
-    let fetcher = ctx.registry_fetcher(false, true);
     let mut out = Vec::new();
     for decl in manifest.registries.iter().filter(|d| names.is_empty() || names.contains(&d.name)) {
-        let file = fetcher.fetch(&decl.name, &decl.source)?;
-        let (registry, warnings) = Registry::parse(&decl.name, file)?;
+        let (registry, warnings) = ctx.load_registry(decl, false, true)?;
         ctx.warn_all(&warnings);
         out.push(UpdatedRegistry {
             name: decl.name.clone(),
             source: decl.source.to_string(),
             hash: registry.hash.to_string(),
-            commit: fetcher.commit(&decl.name).filter(|_| matches!(decl.source, RegistrySource::Git { .. })),
+            commit: registry.commit.clone(),
             versions: registry.entries.len(),
         });
     }

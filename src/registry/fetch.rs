@@ -7,6 +7,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::marketplace::MarketplaceSource;
 use crate::diagnostic::{ReadError, SourceFile, SpannedError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +24,7 @@ pub enum RegistrySource {
     /// A registry file inside a git repository.
     Git { url: String, path: Option<String>, rev: Option<String> },
     /// A Claude Code marketplace (`.claude-plugin/marketplace.json`).
-    Marketplace(String),
+    Marketplace(super::marketplace::MarketplaceSource),
 }
 
 impl RegistrySource {
@@ -55,7 +56,7 @@ impl fmt::Display for RegistrySource {
                 }
                 Ok(())
             }
-            RegistrySource::Marketplace(m) => write!(f, "marketplace {}", crate::util::url::redact(m)),
+            RegistrySource::Marketplace(m) => write!(f, "{m}"),
         }
     }
 }
@@ -110,8 +111,9 @@ pub struct NetFetcher {
 }
 
 impl NetFetcher {
-    pub fn copy_path(&self, name: &str) -> PathBuf {
-        self.home.join("registries").join(format!("{name}.toml"))
+    pub fn copy_path(&self, name: &str, source: &RegistrySource) -> PathBuf {
+        let ext = if matches!(source, RegistrySource::Marketplace(_)) { "json" } else { "toml" };
+        self.home.join("registries").join(format!("{name}.{ext}"))
     }
 
     /// The commit a git registry's copy was taken from.
@@ -122,26 +124,36 @@ impl NetFetcher {
 
 impl RegistryFetcher for NetFetcher {
     fn fetch(&self, name: &str, source: &RegistrySource) -> Result<SourceFile, FetchError> {
-        let copy = self.copy_path(name);
+        let copy = self.copy_path(name, source);
         let desc = source.to_string();
         let network = |message: String| FetchError::Network { name: name.to_string(), source_desc: desc.clone(), message };
         // A copy taken from another URL (paii.toml changed) is not this registry.
         let source_file = self.home.join("registries").join(format!("{name}.source"));
         let same_source = std::fs::read_to_string(&source_file).ok().as_deref() == Some(desc.as_str());
+        let git_marketplace = match source {
+            RegistrySource::Marketplace(MarketplaceSource::Git { url, rev }) => Some((url, rev)),
+            _ => None,
+        };
         match source {
-            RegistrySource::Path { .. } | RegistrySource::Marketplace(_) => return LocalFetcher.fetch(name, source),
-            RegistrySource::Url(_) | RegistrySource::Git { .. } if copy.is_file() && same_source && !self.refresh => {}
-            RegistrySource::Url(_) | RegistrySource::Git { .. } if self.offline => {
+            RegistrySource::Path { .. } | RegistrySource::Marketplace(MarketplaceSource::Path { .. }) => {
+                return LocalFetcher.fetch(name, source);
+            }
+            _ if copy.is_file() && same_source && !self.refresh => {}
+            _ if self.offline => {
                 return Err(FetchError::Offline { name: name.to_string(), source_desc: desc.clone() });
             }
             RegistrySource::Url(url) => {
                 crate::debug!("fetching registry `{name}` from {desc}");
                 crate::source::http::download(url, &copy).map_err(|e| network(e.to_string()))?;
             }
-            RegistrySource::Git { url, path, rev } => {
+            RegistrySource::Git { .. } | RegistrySource::Marketplace(_) => {
                 crate::debug!("fetching registry `{name}` from {desc}");
+                let (url, rev, file) = match (source, git_marketplace) {
+                    (RegistrySource::Git { url, path, rev }, _) => (url, rev, path.as_deref().unwrap_or("registry.toml")),
+                    (_, Some((url, rev))) => (url, rev, super::marketplace::MARKETPLACE_JSON),
+                    _ => return LocalFetcher.fetch(name, source),
+                };
                 let spec = crate::source::git::GitSpec { name, url, rev: rev.as_deref(), commit: None };
-                let file = path.as_deref().unwrap_or("registry.toml");
                 let (commit, bytes) =
                     crate::source::git::read_file(&spec, file, &self.home.join("cache"), false).map_err(|e| network(e.to_string()))?;
                 crate::util::fs::atomic_write(&copy, &bytes).map_err(|e| network(e.to_string()))?;
@@ -168,9 +180,12 @@ impl RegistryFetcher for LocalFetcher {
         let unsupported = |kind| FetchError::Unsupported { name: name.to_string(), source_desc: source.to_string(), kind };
         match source {
             RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| FetchError::read(name, e)),
+            RegistrySource::Marketplace(MarketplaceSource::Path { dir, .. }) => {
+                SourceFile::read(&dir.join(super::marketplace::MARKETPLACE_JSON)).map_err(|e| FetchError::read(name, e))
+            }
             RegistrySource::Url(_) => Err(unsupported("http(s)")),
             RegistrySource::Git { .. } => Err(unsupported("git")),
-            RegistrySource::Marketplace(_) => Err(unsupported("marketplace")),
+            RegistrySource::Marketplace(MarketplaceSource::Git { .. }) => Err(unsupported("git marketplace")),
         }
     }
 }

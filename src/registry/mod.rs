@@ -3,6 +3,7 @@
 
 pub mod cache;
 pub mod fetch;
+pub mod marketplace;
 pub mod validate;
 
 use std::collections::{BTreeMap, HashMap};
@@ -98,8 +99,21 @@ pub struct EntryFile {
 /// Where an entry's plugin tree comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EntrySource {
-    Git { url: String, rev: Option<String> },
-    Tarball { url: String },
+    Git {
+        url: String,
+        rev: Option<String>,
+    },
+    /// A downloaded archive; `digest` is the file's hash when the source
+    /// names one (a marketplace's zip or npm tarball).
+    Tarball {
+        url: String,
+        digest: Option<crate::store::integrity::FileDigest>,
+    },
+    /// A directory on this machine, relative to paii.toml (a plugin of a
+    /// local marketplace).
+    Path {
+        path: String,
+    },
 }
 
 /// One version of one plugin in one registry.
@@ -119,6 +133,9 @@ pub struct IndexEntry {
     pub consumes: BTreeMap<String, Consume>,
     pub yanked: bool,
     pub dependencies: Vec<crate::manifest::native::Dependency>,
+    /// A marketplace entry's manifest fields, laid over the plugin's own
+    /// (see [`crate::lock::LockedPlugin::overlay`]).
+    pub overlay: Option<String>,
     pub span: Range<usize>,
 }
 
@@ -311,7 +328,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
                     Some("compute it with `paii registry validate --fetch`, or from the unpacked tree with `nix hash path`".into()),
                 ));
             }
-            Some(EntrySource::Tarball { url: url.clone() })
+            Some(EntrySource::Tarball { url: url.clone(), digest: None })
         }
         (None, None) => {
             errors.push(file.error(Some(span.clone()), format!("{label}: needs `source` (a git URL) or `url` (a tarball)"), None));
@@ -371,6 +388,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
             consumes,
             yanked: raw.yanked,
             dependencies,
+            overlay: None,
             span,
         }),
         _ => Err(errors),

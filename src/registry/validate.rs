@@ -120,7 +120,8 @@ fn check_source(fetcher: &Fetcher, e: &IndexEntry) -> Vec<(Severity, String)> {
             let commit = rev.clone().filter(|r| is_full_commit(r));
             LockedSource::Git { url: url.clone(), rev: rev.clone().filter(|_| commit.is_none()), commit }
         }
-        super::EntrySource::Tarball { url } => LockedSource::Tarball { url: url.clone() },
+        super::EntrySource::Tarball { url, digest } => LockedSource::Tarball { url: url.clone(), digest: digest.clone() },
+        super::EntrySource::Path { path } => LockedSource::Path { path: path.clone() },
     };
     let fetched = match fetcher.fetch_unlocked(&e.name, &source, e.subdir.as_deref(), e.integrity.as_ref()) {
         Ok(f) => f,

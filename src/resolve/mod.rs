@@ -494,6 +494,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
         provides: Vec<Provide>,
         consumes: BTreeMap<String, Consume>,
         dependencies: BTreeMap<String, String>,
+        overlay: Option<String>,
     }
     let mut chosen = Vec::new();
     for (name, version) in &selected {
@@ -510,13 +511,17 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                             let commit = rev.clone().filter(|r| crate::util::url::is_full_commit(r));
                             LockedSource::Git { url: crate::util::url::redact(url), rev: rev.clone().filter(|_| commit.is_none()), commit }
                         }
-                        EntrySource::Tarball { url } => LockedSource::Tarball { url: crate::util::url::redact(url) },
+                        EntrySource::Tarball { url, digest } => {
+                            LockedSource::Tarball { url: crate::util::url::redact(url), digest: digest.clone() }
+                        }
+                        EntrySource::Path { path } => LockedSource::Path { path: path.clone() },
                     },
                     subdir: e.subdir.clone(),
                     integrity: e.integrity,
                     provides: e.provides.clone(),
                     consumes: e.consumes.clone(),
                     dependencies: needs(&e.dependencies),
+                    overlay: e.overlay.clone(),
                 });
             }
             Some(Origin::Direct(d)) => chosen.push(Chosen {
@@ -529,6 +534,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                 provides: d.manifest.provides.clone(),
                 consumes: d.manifest.consumes.clone(),
                 dependencies: needs(d.manifest.native.as_ref().map_or(&[], |n| &n.dependencies)),
+                overlay: None,
             }),
             None => {}
         }
@@ -563,6 +569,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
             integrity: c.integrity,
             provides: c.provides,
             dependencies: c.dependencies,
+            overlay: c.overlay,
             wiring: wiring
                 .get(c.name)
                 .map(|w| w.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_else(|| "none".to_string()))).collect())

@@ -1,4 +1,5 @@
-//! Safe extraction of tar archives (plain or gzip) into a fresh directory.
+//! Safe extraction of tar archives (plain or gzip) and zip archives into a
+//! fresh directory.
 //!
 //! Nothing is ever written outside the target: absolute paths, `..`,
 //! symlinks that point outside the tree, writes through symlinks, hardlinks,
@@ -40,7 +41,7 @@ pub enum ExtractError {
     Refused { path: String, reason: String },
     #[error("the archive unpacks to more than {limit} {what}; refused (raise PAII_MAX_UNPACK_{env} if this is expected)")]
     TooLarge { limit: u64, what: &'static str, env: &'static str },
-    #[error("unsupported archive format for {0}: paii reads .tar.gz, .tgz and .tar")]
+    #[error("unsupported archive format for {0}: paii reads .tar.gz, .tgz, .tar and .zip")]
     Format(String),
     #[error("cannot read the archive: {0}")]
     Read(#[source] io::Error),
@@ -97,6 +98,11 @@ pub fn unpack(reader: impl Read, compression: Compression, dest: &Path, limits: 
         }
         other => other,
     })?;
+    finish(dest)
+}
+
+/// Checks the unpacked links and finds the plugin root.
+fn finish(dest: &Path) -> Result<PathBuf, ExtractError> {
     links_stay_inside(dest)?;
     let mut top = fs::read_dir(dest).map_err(ExtractError::Read)?;
     if let (Some(Ok(only)), None) = (top.next(), top.next())
@@ -135,11 +141,7 @@ fn checked_path(raw: &Path, shown: &str, limits: &Limits) -> Result<PathBuf, Ext
 
 fn unpack_tar(reader: impl Read, dest: &Path, limits: Limits) -> Result<(), ExtractError> {
     let mut archive = tar::Archive::new(reader);
-    let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut files: HashSet<PathBuf> = HashSet::new();
-    let mut links: HashSet<PathBuf> = HashSet::new();
-    let mut total: u64 = 0;
-    let mut count: u64 = 0;
+    let mut tree = Tree::new(dest, limits);
     for entry in archive.entries().map_err(ExtractError::Read)? {
         let mut entry = entry.map_err(ExtractError::Read)?;
         // `git archive` and GitHub put a pax global header first; it holds
@@ -148,80 +150,157 @@ fn unpack_tar(reader: impl Read, dest: &Path, limits: Limits) -> Result<(), Extr
             continue;
         }
         let raw = entry.path().map_err(ExtractError::Read)?.into_owned();
-        let shown = raw.display().to_string();
         let kind = entry.header().entry_type();
-        count += 1;
-        if count > limits.max_entries {
-            return Err(ExtractError::TooLarge { limit: limits.max_entries, what: "entries", env: "ENTRIES" });
-        }
-        let rel = checked_path(&raw, &shown, &limits)?;
-        if rel.as_os_str().is_empty() {
-            if kind.is_dir() {
-                continue; // `./` itself
-            }
-            return Err(refused(&shown, "an entry without a name"));
-        }
-        // Never write through, or beside, something that is not a directory.
-        for ancestor in rel.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()) {
-            if links.contains(ancestor) {
-                return Err(refused(&shown, format!("written through the symlink `{}`", ancestor.display())));
-            }
-            if files.contains(ancestor) {
-                return Err(refused(&shown, format!("`{}` is a file, not a directory", ancestor.display())));
-            }
-        }
-        if !seen.insert(rel.clone()) {
-            return Err(refused(&shown, "appears twice in the archive"));
-        }
-        let target = dest.join(&rel);
-        let write_err = |source| ExtractError::Write { path: target.clone(), source };
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(write_err)?;
-        }
+        let Some(slot) = tree.slot(&raw, kind.is_dir())? else { continue };
         match kind {
-            tar::EntryType::Directory => {
-                fs::create_dir(&target).map_err(write_err)?;
-            }
+            tar::EntryType::Directory => tree.dir(slot)?,
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 let size = entry.header().size().map_err(ExtractError::Read)?;
-                if total.saturating_add(size) > limits.max_bytes {
-                    return Err(ExtractError::TooLarge { limit: limits.max_bytes, what: "bytes", env: "BYTES" });
-                }
                 let exec = entry.header().mode().map_err(ExtractError::Read)? & 0o111 != 0;
-                let mut out = fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(if exec { 0o755 } else { 0o644 })
-                    .open(&target)
-                    .map_err(write_err)?;
-                // The header's size is a claim (a pax record can override it);
-                // count what really arrives, and never write past the cap.
-                let budget = limits.max_bytes - total;
-                let written = io::copy(&mut (&mut entry).take(budget), &mut out).map_err(ExtractError::Read)?;
-                if written == budget && entry.read(&mut [0u8; 1]).map_err(ExtractError::Read)? > 0 {
-                    return Err(ExtractError::TooLarge { limit: limits.max_bytes, what: "bytes", env: "BYTES" });
-                }
-                total += written;
-                out.flush().map_err(write_err)?;
-                files.insert(rel);
+                tree.file(slot, size, exec, &mut entry)?;
             }
             tar::EntryType::Symlink => {
                 let link = entry
                     .link_name()
                     .map_err(ExtractError::Read)?
-                    .ok_or_else(|| refused(&shown, "a symlink without a target"))?
+                    .ok_or_else(|| refused(&slot.shown, "a symlink without a target"))?
                     .into_owned();
-                check_symlink(&rel, &link, &shown)?;
-                symlink(&link, &target).map_err(write_err)?;
-                links.insert(rel);
+                tree.symlink(slot, &link)?;
             }
-            tar::EntryType::Link => return Err(refused(&shown, "hardlinks are not allowed")),
-            tar::EntryType::Char | tar::EntryType::Block => return Err(refused(&shown, "device nodes are not allowed")),
-            tar::EntryType::Fifo => return Err(refused(&shown, "FIFOs are not allowed")),
-            other => return Err(refused(&shown, format!("unsupported entry type {other:?}"))),
+            tar::EntryType::Link => return Err(refused(&slot.shown, "hardlinks are not allowed")),
+            tar::EntryType::Char | tar::EntryType::Block => return Err(refused(&slot.shown, "device nodes are not allowed")),
+            tar::EntryType::Fifo => return Err(refused(&slot.shown, "FIFOs are not allowed")),
+            other => return Err(refused(&slot.shown, format!("unsupported entry type {other:?}"))),
         }
     }
     Ok(())
+}
+
+/// Unpacks a zip archive (a Claude Code marketplace's `archive` source) into
+/// `dest` under the same rules as a tar, and returns the plugin root as
+/// [`unpack`] does.
+pub fn unpack_zip(reader: impl Read + io::Seek, dest: &Path, limits: Limits) -> Result<PathBuf, ExtractError> {
+    let bad = |e: zip::result::ZipError| ExtractError::Read(io::Error::new(io::ErrorKind::InvalidData, e.to_string()));
+    let mut archive = zip::ZipArchive::new(reader).map_err(bad)?;
+    let mut tree = Tree::new(dest, limits);
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(bad)?;
+        // The raw name, checked here rather than trusting the crate's view.
+        let raw = PathBuf::from(String::from_utf8_lossy(entry.name_raw()).replace('\\', "/"));
+        let is_dir = entry.is_dir();
+        let Some(slot) = tree.slot(&raw, is_dir)? else { continue };
+        let mode = entry.unix_mode().unwrap_or(0o644);
+        if is_dir {
+            tree.dir(slot)?;
+        } else if entry.is_symlink() {
+            let mut link = String::new();
+            entry.read_to_string(&mut link).map_err(ExtractError::Read)?;
+            tree.symlink(slot, Path::new(&link))?;
+        } else if mode & 0o170000 == 0 || mode & 0o170000 == 0o100000 {
+            let size = entry.size();
+            tree.file(slot, size, mode & 0o111 != 0, &mut entry)?;
+        } else {
+            return Err(refused(&slot.shown, "only files, directories and symlinks are allowed"));
+        }
+    }
+    finish(dest)
+}
+
+/// Where one archive entry goes, checked.
+struct Slot {
+    rel: PathBuf,
+    target: PathBuf,
+    shown: String,
+}
+
+/// The tree being unpacked: what is already there, and the budget left.
+struct Tree<'a> {
+    dest: &'a Path,
+    limits: Limits,
+    seen: HashSet<PathBuf>,
+    files: HashSet<PathBuf>,
+    links: HashSet<PathBuf>,
+    total: u64,
+    count: u64,
+}
+
+impl<'a> Tree<'a> {
+    fn new(dest: &'a Path, limits: Limits) -> Tree<'a> {
+        Tree { dest, limits, seen: HashSet::new(), files: HashSet::new(), links: HashSet::new(), total: 0, count: 0 }
+    }
+
+    /// Checks an entry's path and makes its parent; `None` for the root.
+    fn slot(&mut self, raw: &Path, is_dir: bool) -> Result<Option<Slot>, ExtractError> {
+        let shown = raw.display().to_string();
+        self.count += 1;
+        if self.count > self.limits.max_entries {
+            return Err(ExtractError::TooLarge { limit: self.limits.max_entries, what: "entries", env: "ENTRIES" });
+        }
+        let rel = checked_path(raw, &shown, &self.limits)?;
+        if rel.as_os_str().is_empty() {
+            if is_dir {
+                return Ok(None); // `./` itself
+            }
+            return Err(refused(&shown, "an entry without a name"));
+        }
+        // Never write through, or beside, something that is not a directory.
+        for ancestor in rel.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()) {
+            if self.links.contains(ancestor) {
+                return Err(refused(&shown, format!("written through the symlink `{}`", ancestor.display())));
+            }
+            if self.files.contains(ancestor) {
+                return Err(refused(&shown, format!("`{}` is a file, not a directory", ancestor.display())));
+            }
+        }
+        if !self.seen.insert(rel.clone()) {
+            return Err(refused(&shown, "appears twice in the archive"));
+        }
+        let target = self.dest.join(&rel);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(|source| ExtractError::Write { path: target.clone(), source })?;
+        }
+        Ok(Some(Slot { rel, target, shown }))
+    }
+
+    fn dir(&mut self, slot: Slot) -> Result<(), ExtractError> {
+        // A zip may name a directory after a file inside it made it.
+        match fs::create_dir(&slot.target) {
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && slot.target.is_dir() => Ok(()),
+            other => other.map_err(|source| ExtractError::Write { path: slot.target, source }),
+        }
+    }
+
+    fn file(&mut self, slot: Slot, claimed: u64, exec: bool, content: &mut impl Read) -> Result<(), ExtractError> {
+        let too_large = ExtractError::TooLarge { limit: self.limits.max_bytes, what: "bytes", env: "BYTES" };
+        if self.total.saturating_add(claimed) > self.limits.max_bytes {
+            return Err(too_large);
+        }
+        let write_err = |source| ExtractError::Write { path: slot.target.clone(), source };
+        let mut out = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(if exec { 0o755 } else { 0o644 })
+            .open(&slot.target)
+            .map_err(write_err)?;
+        // The header's size is a claim (a pax record can override it);
+        // count what really arrives, and never write past the cap.
+        let budget = self.limits.max_bytes - self.total;
+        let written = io::copy(&mut content.take(budget), &mut out).map_err(ExtractError::Read)?;
+        if written == budget && content.read(&mut [0u8; 1]).map_err(ExtractError::Read)? > 0 {
+            return Err(too_large);
+        }
+        self.total += written;
+        out.flush().map_err(write_err)?;
+        self.files.insert(slot.rel);
+        Ok(())
+    }
+
+    fn symlink(&mut self, slot: Slot, link: &Path) -> Result<(), ExtractError> {
+        check_symlink(&slot.rel, link, &slot.shown)?;
+        symlink(link, &slot.target).map_err(|source| ExtractError::Write { path: slot.target.clone(), source })?;
+        self.links.insert(slot.rel);
+        Ok(())
+    }
 }
 
 /// A reader that fails once more than `left` bytes have been read.

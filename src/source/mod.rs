@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::lock::{LockedPlugin, LockedSource};
-use crate::store::integrity::Integrity;
+use crate::store::integrity::{FileDigest, HashError, Integrity};
 use crate::store::{Store, StoreError, StorePath};
 use crate::util::fs::IoError;
 
@@ -39,6 +39,19 @@ pub enum SourceError {
         #[source]
         error: extract::ExtractError,
     },
+    #[error("plugin `{name}`: {source_desc} fails its hash (expected {expected}): {error}")]
+    #[diagnostic(help(
+        "the file changed since the marketplace named its hash; nothing was installed. Ask its publisher, or update the marketplace"
+    ))]
+    Digest {
+        name: String,
+        source_desc: String,
+        expected: String,
+        #[source]
+        error: HashError,
+    },
+    #[error("plugin `{name}` ({source_desc}): its marketplace entry cannot be applied: {message}")]
+    Overlay { name: String, source_desc: String, message: String },
     #[error("plugin `{name}`: {what}, and --offline allows no network")]
     #[diagnostic(help("run once without --offline (or --frozen) to fill the store"))]
     Offline { name: String, what: String },
@@ -55,6 +68,15 @@ pub enum SourceError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Where a tree comes from: the source, the part of it that is the plugin,
+/// and a marketplace entry's manifest to lay over it.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub source: &'a LockedSource,
+    pub subdir: Option<&'a str>,
+    pub overlay: Option<&'a str>,
 }
 
 /// A plugin tree in the store, and what fetching it taught the lock.
@@ -99,7 +121,8 @@ impl Fetcher {
             return Ok(Fetched { entry, commit, added: false });
         }
         let want = Some((plugin.name.as_str(), &plugin.version));
-        self.fetch_source(&plugin.name, &plugin.source, plugin.subdir.as_deref(), plugin.integrity.as_ref(), want)
+        let at = Origin { source: &plugin.source, subdir: plugin.subdir.as_deref(), overlay: plugin.overlay.as_deref() };
+        self.fetch_source(&plugin.name, &at, plugin.integrity.as_ref(), want)
     }
 
     /// Brings a tree into the store whose plugin.toml is not known yet (a
@@ -111,19 +134,28 @@ impl Fetcher {
         subdir: Option<&str>,
         integrity: Option<&Integrity>,
     ) -> Result<Fetched, SourceError> {
-        self.fetch_source(name, source, subdir, integrity, None)
+        self.fetch_source(name, &Origin { source, subdir, overlay: None }, integrity, None)
     }
 
     fn fetch_source(
         &self,
         name: &str,
-        source: &LockedSource,
-        subdir: Option<&str>,
+        at: &Origin<'_>,
         integrity: Option<&Integrity>,
         want: Option<(&str, &semver::Version)>,
     ) -> Result<Fetched, SourceError> {
+        let Origin { source, subdir, overlay } = *at;
         let desc = describe(source);
-        let check = |tree: &Path| check_manifest(name, want, &desc, tree);
+        let check = |tree: &Path| {
+            if let Some(overlay) = overlay {
+                crate::manifest::overlay::apply(tree, overlay).map_err(|message| SourceError::Overlay {
+                    name: name.to_string(),
+                    source_desc: desc.clone(),
+                    message,
+                })?;
+            }
+            check_manifest(name, want, &desc, tree)
+        };
         match source {
             LockedSource::Path { path } => {
                 let dir = crate::util::paths::expand(path, &self.manifest_dir);
@@ -134,7 +166,8 @@ impl Fetcher {
                 let dir = fs::canonicalize(&dir).unwrap_or(dir);
                 // Re-hashed every time: the directory is the user's and changes.
                 let computed = crate::store::integrity::hash_path(&dir).map_err(StoreError::from)?;
-                if let Some((_, v)) = want
+                // (With an overlay the stored tree is not the directory.)
+                if let Some((_, v)) = want.filter(|_| overlay.is_none())
                     && let Some(entry) = self.store.get(&computed, name, &v.to_string())
                 {
                     return Ok(Fetched { entry, commit: None, added: false });
@@ -154,8 +187,8 @@ impl Fetcher {
                 })?;
                 Ok(Fetched { entry, commit: resolved, added: true })
             }
-            LockedSource::Tarball { url } => {
-                let archive = self.download(name, url, integrity, &desc)?;
+            LockedSource::Tarball { url, digest } => {
+                let archive = self.download(name, url, integrity, digest.as_ref(), &desc)?;
                 let entry = self.store.add(name, &desc, integrity, |tree| {
                     unpack_into(&archive, url, tree).map_err(|error| SourceError::Extract {
                         name: name.to_string(),
@@ -171,7 +204,7 @@ impl Fetcher {
                     }
                     check(tree)
                 })?;
-                if integrity.is_none() {
+                if integrity.is_none() && digest.is_none() {
                     // Now that the hash is known, keep the archive where a
                     // verified (and offline) fetch will look for it.
                     let _ = fs::rename(&archive, self.download_path(url, Some(&entry.integrity)));
@@ -183,18 +216,43 @@ impl Fetcher {
 
     /// Where the download cache keeps `url`'s archive: by URL and hash.
     fn download_path(&self, url: &str, integrity: Option<&Integrity>) -> PathBuf {
+        self.download_path_for(url, integrity.map(|i| i.to_string()))
+    }
+
+    fn download_path_for(&self, url: &str, verified: Option<String>) -> PathBuf {
         use sha2::{Digest, Sha256};
-        let verified = integrity.map_or_else(|| "unverified".to_string(), |i| i.to_string());
+        let verified = verified.unwrap_or_else(|| "unverified".to_string());
         let d = Sha256::digest(format!("{}\0{verified}", crate::util::url::redact(url)).as_bytes());
         self.cache.join("downloads").join(crate::store::integrity::hex(&d[..16]))
     }
 
-    /// The archive for `url`, from the download cache or the network.
-    fn download(&self, name: &str, url: &str, integrity: Option<&Integrity>, desc: &str) -> Result<PathBuf, SourceError> {
-        let path = self.download_path(url, integrity);
+    /// The archive for `url`, from the download cache or the network; a
+    /// file hash the source names is checked either way.
+    fn download(
+        &self,
+        name: &str,
+        url: &str,
+        integrity: Option<&Integrity>,
+        digest: Option<&FileDigest>,
+        desc: &str,
+    ) -> Result<PathBuf, SourceError> {
+        let path = match digest {
+            Some(d) => self.download_path_for(url, Some(d.to_string())),
+            None => self.download_path(url, integrity),
+        };
+        let verify = |path: PathBuf| match digest {
+            None => Ok(path),
+            Some(d) => match d.check(&path) {
+                Ok(()) => Ok(path),
+                Err(e) => {
+                    let _ = fs::remove_file(&path);
+                    Err(SourceError::Digest { name: name.to_string(), source_desc: desc.to_string(), expected: d.to_string(), error: e })
+                }
+            },
+        };
         // An archive without a known hash is downloaded again each time.
-        if path.is_file() && integrity.is_some() {
-            return Ok(path);
+        if path.is_file() && (integrity.is_some() || digest.is_some()) {
+            return verify(path);
         }
         if self.offline {
             return Err(SourceError::Offline { name: name.to_string(), what: format!("{desc} is not in the download cache") });
@@ -205,7 +263,7 @@ impl Fetcher {
             source_desc: desc.to_string(),
             error,
         })?;
-        Ok(path)
+        verify(path)
     }
 }
 
@@ -215,7 +273,7 @@ pub fn describe(source: &LockedSource) -> String {
         LockedSource::Git { url, commit: Some(c), .. } => format!("git {} at {}", crate::util::url::redact(url), &c[..c.len().min(12)]),
         LockedSource::Git { url, rev: Some(r), .. } => format!("git {} at {r}", crate::util::url::redact(url)),
         LockedSource::Git { url, .. } => format!("git {}", crate::util::url::redact(url)),
-        LockedSource::Tarball { url } => format!("tarball {}", crate::util::url::redact(url)),
+        LockedSource::Tarball { url, .. } => format!("tarball {}", crate::util::url::redact(url)),
         LockedSource::Path { path } => format!("path {path}"),
     }
 }
@@ -225,12 +283,19 @@ fn unpack_into(archive: &Path, url: &str, tree: &Path) -> Result<(), extract::Ex
     let mut file = fs::File::open(archive).map_err(extract::ExtractError::Read)?;
     let mut head = [0u8; 512];
     let n = file.read(&mut head).map_err(extract::ExtractError::Read)?;
-    let compression =
-        extract::Compression::detect(url, &head[..n]).ok_or_else(|| extract::ExtractError::Format(crate::util::url::redact(url)))?;
+    let zip =
+        head[..n].starts_with(b"PK\x03\x04") || url.split(['?', '#']).next().is_some_and(|p| p.to_ascii_lowercase().ends_with(".zip"));
     let file = fs::File::open(archive).map_err(extract::ExtractError::Read)?;
     let staging = tree.join(".unpack");
     fs::create_dir(&staging).map_err(|source| extract::ExtractError::Write { path: staging.clone(), source })?;
-    let root = extract::unpack(std::io::BufReader::with_capacity(1 << 20, file), compression, &staging, extract::Limits::default())?;
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let root = if zip {
+        extract::unpack_zip(reader, &staging, extract::Limits::default())?
+    } else {
+        let compression =
+            extract::Compression::detect(url, &head[..n]).ok_or_else(|| extract::ExtractError::Format(crate::util::url::redact(url)))?;
+        extract::unpack(reader, compression, &staging, extract::Limits::default())?
+    };
     // Move the plugin root's content up into `tree`.
     let werr = |source| extract::ExtractError::Write { path: tree.to_path_buf(), source };
     for entry in fs::read_dir(&root).map_err(werr)? {

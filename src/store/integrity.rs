@@ -103,6 +103,99 @@ impl schemars::JsonSchema for Integrity {
     }
 }
 
+/// A downloaded file's hash, as a marketplace gives it: an `archive`
+/// source's sha256 (64 hex digits) or an npm tarball's `dist.integrity`
+/// (SRI, sha512 or sha256). The tree's [`Integrity`] is separate: this one
+/// checks the bytes before they are unpacked.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FileDigest {
+    Sha256([u8; 32]),
+    Sha512(Box<[u8; 64]>),
+}
+
+impl FileDigest {
+    /// Hashes `path` and compares; `Err` holds the digest found.
+    pub fn check(&self, path: &Path) -> Result<(), HashError> {
+        let found = self.of_file(path)?;
+        if &found == self { Ok(()) } else { Err(HashError::Mismatch { path: path.to_path_buf(), found: found.to_string() }) }
+    }
+
+    /// The same algorithm's digest of `path`.
+    fn of_file(&self, path: &Path) -> Result<FileDigest, HashError> {
+        let io = |source| HashError::Io { path: path.to_path_buf(), source };
+        let mut file = fs::File::open(path).map_err(io)?;
+        match self {
+            FileDigest::Sha256(_) => {
+                let mut h = Sha256::new();
+                io::copy(&mut file, &mut h).map_err(io)?;
+                Ok(FileDigest::Sha256(h.finalize().into()))
+            }
+            FileDigest::Sha512(_) => {
+                let mut h = sha2::Sha512::new();
+                io::copy(&mut file, &mut h).map_err(io)?;
+                Ok(FileDigest::Sha512(Box::new(h.finalize().into())))
+            }
+        }
+    }
+
+    /// Lower-case hex, for the version of a plugin that names none.
+    pub fn hex(&self) -> String {
+        match self {
+            FileDigest::Sha256(d) => hex(d),
+            FileDigest::Sha512(d) => hex(&d[..]),
+        }
+    }
+}
+
+impl fmt::Display for FileDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileDigest::Sha256(d) => write!(f, "sha256-{}", STANDARD.encode(d)),
+            FileDigest::Sha512(d) => write!(f, "sha512-{}", STANDARD.encode(&d[..])),
+        }
+    }
+}
+
+impl fmt::Debug for FileDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl FromStr for FileDigest {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("`{s}` is not a file hash; expected 64 hex digits (sha256) or `sha512-<base64>` / `sha256-<base64>`");
+        if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let mut d = [0u8; 32];
+            for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
+                d[i] = u8::from_str_radix(std::str::from_utf8(chunk).map_err(|_| bad())?, 16).map_err(|_| bad())?;
+            }
+            return Ok(FileDigest::Sha256(d));
+        }
+        let (algo, b64) = s.split_once('-').ok_or_else(bad)?;
+        let bytes = STANDARD.decode(b64).map_err(|_| bad())?;
+        match algo {
+            "sha256" => Ok(FileDigest::Sha256(bytes.try_into().map_err(|_| bad())?)),
+            "sha512" => Ok(FileDigest::Sha512(Box::new(bytes.try_into().map_err(|_| bad())?))),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl serde::Serialize for FileDigest {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FileDigest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Lower-case hex of `bytes` (store names, cache keys).
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
@@ -122,6 +215,8 @@ pub enum HashError {
     },
     #[error("{} is a {kind}; a plugin tree may hold only files, directories and symlinks", path.display())]
     Unsupported { path: PathBuf, kind: &'static str },
+    #[error("{} has the hash {found}, not the one its source names", path.display())]
+    Mismatch { path: PathBuf, found: String },
 }
 
 /// Hashes the tree rooted at `path` (a directory, file or symlink).

@@ -6,6 +6,7 @@ pub mod anthropic;
 pub mod claude;
 pub mod claude_code;
 mod git;
+pub mod marketplace;
 mod sandbox;
 mod servers;
 

@@ -98,6 +98,21 @@ impl Sandbox {
     }
 
     /// Runs paii in the team directory.
+    /// `paii hook dispatch EVENT` in `cwd` with `input` on stdin, as Claude
+    /// Code runs it.
+    pub fn dispatch_in(&self, cwd: &str, event: &str, input: &serde_json::Value) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .command(&self.path(cwd), &["hook", "dispatch", event])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+        run(child.wait_with_output().unwrap())
+    }
+
     pub fn paii(&self, args: &[&str]) -> Run {
         self.paii_in("fixtures/team", args)
     }

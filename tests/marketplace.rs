@@ -1,0 +1,227 @@
+//! Claude Code marketplaces as registries: a marketplace built as a git
+//! repository (and as a plain directory), every plugin source form Claude
+//! Code accepts (relative path, url, git-subdir, archive, npm), pinned in
+//! the lock, installed, dispatched and rolled back; and bad marketplaces
+//! refused before anything is installed.
+
+mod common;
+
+use common::marketplace::{GUARD_PY, marketplace_repo, sha256_hex, sha512_sri, write_marketplace, zip};
+use common::{HttpServer, Reply, Sandbox, git, tarball};
+use serde_json::{Value, json};
+
+fn locked<'a>(lock: &'a str, name: &str) -> &'a str {
+    lock.split("[[plugin]]").find(|p| p.contains(&format!("name = \"{name}\""))).unwrap_or_else(|| panic!("{name} not locked:\n{lock}"))
+}
+
+fn claude_json(sb: &Sandbox) -> Value {
+    serde_json::from_str(&sb.read("claude/.claude.json")).unwrap()
+}
+
+fn settings(sb: &Sandbox) -> Value {
+    serde_json::from_str(&sb.read("claude/settings.json")).unwrap()
+}
+
+fn rm_rf() -> Value {
+    json!({"session_id": "s1", "hook_event_name": "PreToolUse", "tool_name": "Bash",
+           "tool_input": {"command": "rm -rf ~"}, "cwd": "/tmp"})
+}
+
+#[test]
+fn a_git_marketplace_installs_its_plugins_pinned_dispatches_their_hooks_and_rolls_back() {
+    let sb = Sandbox::new();
+    let commit = marketplace_repo(&sb.path("repos/acme"));
+    let url = format!("file://{}", sb.path("repos/acme").display());
+    let toml = |plugins: &str| format!("[registries]\nacme = {{ marketplace = \"{url}\" }}\n\n[plugins]\n{plugins}");
+    sb.write("team/paii.toml", &toml("guard = \"^1\"\n"));
+    sb.paii_in("team", &["sync"]).ok();
+    let blocked = sb.dispatch_in("team", "PreToolUse", &rm_rf());
+    assert_eq!(blocked.code, 0, "{}", blocked.stderr);
+    let decision: Value = serde_json::from_str(&blocked.stdout).unwrap();
+    assert_eq!(decision["hookSpecificOutput"]["permissionDecision"], "deny", "{decision:#}");
+
+    sb.write("team/paii.toml", &toml("guard = \"^1\"\ndoc-skills = \"*\"\ndocs-mcp = \"*\"\nnudge = \"*\"\nlint = \"*\"\n"));
+    sb.paii_in("team", &["sync"]).ok();
+    let lock = sb.read("team/paii.lock");
+    assert!(lock.contains(&format!("commit = \"{commit}\"")), "the marketplace is pinned:\n{lock}");
+    for name in ["guard", "doc-skills", "docs-mcp", "nudge", "lint", "review"] {
+        assert!(locked(&lock, name).contains(&format!("#{commit}\"")), "{name} is pinned to the commit:\n{lock}");
+    }
+    assert!(locked(&lock, "review").contains(&format!("version = \"0.0.0+{}\"", &commit[..7])), "{lock}");
+    assert!(locked(&lock, "lint").contains("[plugin.dependencies]\nreview = \"*\""), "{lock}");
+    assert!(locked(&lock, "doc-skills").contains("overlay = "), "{lock}");
+
+    for link in ["skills/pdf", "skills/xlsx", "agents/reviewer.md", "commands/review.md", "commands/lint.md"] {
+        assert!(sb.path(&format!("claude/{link}")).exists(), "{link} is installed");
+    }
+    let server = &claude_json(&sb)["mcpServers"]["acme-docs"];
+    assert_eq!(server["command"], format!("{}/plugins/docs-mcp/bin/docs-server", sb.home().display()), "{server:#}");
+    let stop = &settings(&sb)["hooks"]["SubagentStop"];
+    assert_eq!(stop[0]["hooks"][0]["type"], "prompt", "the prompt hook is written as it is: {stop:#}");
+
+    sb.paii_in("team", &["rollback"]).ok();
+    for link in ["skills/pdf", "agents/reviewer.md", "commands/lint.md"] {
+        assert!(!sb.path(&format!("claude/{link}")).exists(), "{link} is gone after rollback");
+    }
+    assert!(settings(&sb)["hooks"].get("SubagentStop").is_none());
+    let still = sb.dispatch_in("team", "PreToolUse", &rm_rf());
+    assert!(still.stdout.contains("deny"), "{}", still.stdout);
+
+    // A locked sync needs nothing new: the same bytes again.
+    sb.paii_in("team", &["sync", "--frozen"]).ok();
+    assert_eq!(sb.read("team/paii.lock"), lock);
+}
+
+#[test]
+fn a_local_marketplace_directory_is_read_in_place() {
+    let sb = Sandbox::new();
+    write_marketplace(&sb.path("team/acme"));
+    sb.write("team/paii.toml", "[registries]\nacme = { marketplace = \"./acme\" }\n\n[plugins]\ndoc-skills = \"*\"\nguard = \"*\"\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let lock = sb.read("team/paii.lock");
+    assert!(locked(&lock, "guard").contains("source = \"path+acme/plugins/guard\""), "{lock}");
+    assert!(locked(&lock, "doc-skills").contains("source = \"path+acme\""), "{lock}");
+    assert!(sb.path("claude/skills/pdf").exists());
+    assert!(sb.dispatch_in("team", "PreToolUse", &rm_rf()).stdout.contains("deny"));
+}
+
+/// Plugin repositories of their own, and a marketplace that points at them
+/// by every remote source form.
+#[test]
+fn every_remote_source_form_is_fetched_and_pinned() {
+    let sb = Sandbox::new();
+    // url: a repository of its own.
+    let solo = sb.path("repos/solo");
+    std::fs::create_dir_all(solo.join(".claude-plugin")).unwrap();
+    std::fs::write(solo.join(".claude-plugin/plugin.json"), r#"{"name": "solo", "version": "1.1.0"}"#).unwrap();
+    std::fs::create_dir_all(solo.join("commands")).unwrap();
+    std::fs::write(solo.join("commands/solo.md"), "Solo.\n").unwrap();
+    git(&solo, &["init", "-q", "-b", "main"]);
+    git(&solo, &["add", "-A"]);
+    git(&solo, &["commit", "-q", "-m", "solo"]);
+    let solo_commit = git(&solo, &["rev-parse", "HEAD"]);
+    // git-subdir: a monorepo.
+    let mono = sb.path("repos/mono");
+    std::fs::create_dir_all(mono.join("tools/claude/.claude-plugin")).unwrap();
+    std::fs::write(mono.join("tools/claude/.claude-plugin/plugin.json"), r#"{"name": "mono", "version": "3.0.0"}"#).unwrap();
+    std::fs::create_dir_all(mono.join("tools/claude/agents")).unwrap();
+    std::fs::write(mono.join("tools/claude/agents/mono-agent.md"), "---\nname: mono-agent\ndescription: x\n---\n").unwrap();
+    std::fs::write(mono.join("README.md"), "not the plugin\n").unwrap();
+    git(&mono, &["init", "-q", "-b", "main"]);
+    git(&mono, &["add", "-A"]);
+    git(&mono, &["commit", "-q", "-m", "mono"]);
+    // archive: a zip with one top folder.
+    let archive = zip("zipped-main", &[(".claude-plugin/plugin.json", r#"{"name": "zipped"}"#), ("commands/zipped.md", "Zipped.\n")]);
+    // npm: a registry tarball under `package/`.
+    let pkg = sb.path("npm/pkg");
+    std::fs::create_dir_all(pkg.join(".claude-plugin")).unwrap();
+    std::fs::write(pkg.join(".claude-plugin/plugin.json"), r#"{"name": "npmed", "version": "2.1.0"}"#).unwrap();
+    std::fs::write(pkg.join("package.json"), r#"{"name": "@acme/npmed", "version": "2.1.0"}"#).unwrap();
+    std::fs::create_dir_all(pkg.join("commands")).unwrap();
+    std::fs::write(pkg.join("commands/npmed.md"), "Npmed.\n").unwrap();
+    let tgz = tarball(&pkg, "package");
+    let port = common::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let packument = json!({
+        "name": "@acme/npmed",
+        "dist-tags": {"latest": "2.1.0"},
+        "versions": {
+            "2.0.0": {"dist": {"tarball": format!("{base}/npmed-2.0.0.tgz"), "integrity": sha512_sri(b"old")}},
+            "2.1.0": {"dist": {"tarball": format!("{base}/npmed-2.1.0.tgz"), "integrity": sha512_sri(&tgz)}}
+        }
+    });
+    let server = HttpServer::start_on(
+        port,
+        vec![
+            ("/zipped.zip", Reply::Bytes(archive.clone())),
+            ("/@acme%2fnpmed", Reply::Bytes(packument.to_string().into_bytes())),
+            ("/npmed-2.1.0.tgz", Reply::Bytes(tgz.clone())),
+        ],
+    );
+    let market = json!({
+        "name": "remote", "owner": {"name": "Acme"},
+        "plugins": [
+            {"name": "solo", "source": {"source": "url", "url": format!("file://{}", solo.display()), "ref": "main"}},
+            {"name": "mono", "source": {"source": "git-subdir", "url": format!("file://{}", mono.display()), "path": "tools/claude"}},
+            {"name": "zipped", "source": {"source": "archive", "url": server.url("/zipped.zip"), "sha256": sha256_hex(&archive)}},
+            {"name": "npmed", "source": {"source": "npm", "package": "@acme/npmed", "version": "^2.0.0", "registry": base}}
+        ]
+    });
+    sb.write("team/remote/.claude-plugin/marketplace.json", &market.to_string());
+    sb.write(
+        "team/paii.toml",
+        "[registries]\nremote = { marketplace = \"./remote\" }\n\n[plugins]\nsolo = \"*\"\nmono = \"*\"\nzipped = \"*\"\nnpmed = \"^2\"\n",
+    );
+    sb.paii_in("team", &["sync"]).ok();
+
+    let lock = sb.read("team/paii.lock");
+    assert!(locked(&lock, "solo").contains(&format!("?rev=main#{solo_commit}\"")), "{lock}");
+    assert!(locked(&lock, "mono").contains("subdir = \"tools/claude\""), "{lock}");
+    let zipped = locked(&lock, "zipped");
+    assert!(zipped.contains(&format!("version = \"0.0.0+{}\"", &sha256_hex(&archive)[..7])), "{lock}");
+    assert!(zipped.contains("zipped.zip#sha256-"), "the zip's hash is locked: {lock}");
+    let npmed = locked(&lock, "npmed");
+    assert!(npmed.contains("version = \"2.1.0\"") && npmed.contains(&format!("npmed-2.1.0.tgz#{}", sha512_sri(&tgz))), "{lock}");
+    for plugin in ["solo", "mono", "zipped", "npmed"] {
+        assert!(locked(&lock, plugin).contains("integrity = \"sha256-"), "{plugin}'s tree is hashed: {lock}");
+    }
+    for link in ["commands/solo.md", "agents/mono-agent.md", "commands/zipped.md", "commands/npmed.md"] {
+        assert!(sb.path(&format!("claude/{link}")).exists(), "{link} is installed");
+    }
+}
+
+#[test]
+fn a_zip_or_npm_tarball_that_fails_its_hash_installs_nothing() {
+    let sb = Sandbox::new();
+    let archive = zip("top", &[(".claude-plugin/plugin.json", r#"{"name": "zipped"}"#)]);
+    let server = HttpServer::start(vec![("/zipped.zip", Reply::Bytes(archive.clone()))]);
+    let market = json!({"name": "m", "owner": {"name": "x"}, "plugins": [
+        {"name": "zipped", "source": {"source": "archive", "url": server.url("/zipped.zip"), "sha256": sha256_hex(b"something else")}}]});
+    sb.write("team/m/.claude-plugin/marketplace.json", &market.to_string());
+    sb.write("team/paii.toml", "[registries]\nm = { marketplace = \"./m\" }\n\n[plugins]\nzipped = \"*\"\n");
+    let out = sb.paii_in("team", &["sync"]).fails();
+    assert!(out.stderr.contains("fails its hash"), "{}", out.stderr);
+    assert!(out.stderr.contains("zipped"), "{}", out.stderr);
+    assert!(!sb.home().join("current").exists(), "nothing is installed");
+}
+
+#[test]
+fn bad_marketplaces_are_refused_with_the_file_and_the_entry() {
+    let sb = Sandbox::new();
+    let cases: &[(&str, &str)] = &[
+        ("{\"name\": \"m\", \"owner\": ", "not valid JSON"),
+        (r#"{"name": "m", "plugins": []}"#, "owner"),
+        (
+            r#"{"name": "m", "owner": {"name": "x"}, "plugins": [{"name": "tool", "source": {"source": "command", "command": "make-plugin"}}]}"#,
+            "source kind `command`",
+        ),
+        (
+            r#"{"name": "m", "owner": {"name": "x"}, "plugins": [{"name": "esc", "source": "./../outside"}]}"#,
+            "leaves the marketplace repository",
+        ),
+        (
+            r#"{"name": "m", "owner": {"name": "x"}, "plugins": [{"name": "a", "source": "./a"}, {"name": "a", "source": "./b"}]}"#,
+            "listed twice",
+        ),
+    ];
+    sb.write("team/paii.toml", "[registries]\nm = { marketplace = \"./m\" }\n\n[plugins]\ntool = \"*\"\n");
+    for (text, expected) in cases {
+        sb.write("team/m/.claude-plugin/marketplace.json", text);
+        let out = sb.paii_in("team", &["lock"]).fails();
+        assert!(out.stderr.contains(expected), "{text}\n=> {}", out.stderr);
+        assert!(out.stderr.contains("marketplace.json"), "the file is named: {}", out.stderr);
+        assert!(!sb.path("team/paii.lock").exists());
+    }
+}
+
+#[test]
+fn two_plugins_with_the_same_agent_are_refused_before_anything_is_installed() {
+    let sb = Sandbox::new();
+    write_marketplace(&sb.path("team/acme"));
+    sb.write("team/acme/plugins/guard/agents/reviewer.md", "---\nname: reviewer\ndescription: also\n---\n");
+    sb.write("team/paii.toml", "[registries]\nacme = { marketplace = \"./acme\" }\n\n[plugins]\nguard = \"*\"\nreview = \"*\"\n");
+    let out = sb.paii_in("team", &["sync"]).fails();
+    assert!(out.stderr.contains("agents/reviewer.md is provided by both"), "{}", out.stderr);
+    assert!(!sb.home().join("current").exists());
+    assert!(!GUARD_PY.is_empty());
+}
