@@ -225,3 +225,38 @@ fn two_plugins_with_the_same_agent_are_refused_before_anything_is_installed() {
     assert!(!sb.home().join("current").exists());
     assert!(!GUARD_PY.is_empty());
 }
+
+#[test]
+fn registry_validate_checks_marketplaces_and_plugin_manifests_against_the_schemas() {
+    let sb = Sandbox::new();
+    write_marketplace(&sb.path("acme"));
+    let ok = sb.paii_in(".", &["registry", "validate", "acme"]).ok();
+    assert!(ok.stdout.contains("acme/.claude-plugin/marketplace.json: valid (6 plugins"), "{}", ok.stdout);
+    assert!(sb.paii_in(".", &["registry", "validate", "acme/plugins/guard"]).ok().stdout.contains("valid"));
+
+    // A schema violation in the marketplace, a source paii cannot fetch,
+    // and a broken plugin.json of one of its plugins: each at its place.
+    sb.write(
+        "acme/.claude-plugin/marketplace.json",
+        r#"{"name": "acme", "owner": {"name": "Acme"}, "plugins": [
+  {"name": "guard", "source": "./plugins/guard", "version": 3},
+  {"name": "gen", "source": {"source": "command", "command": "make-plugin"}},
+  {"name": "review", "source": "./plugins/review"}
+]}"#,
+    );
+    sb.write("acme/plugins/review/.claude-plugin/plugin.json", r#"{"name": "review", "agents": 5}"#);
+    let gh = sb.paii_in(".", &["registry", "validate", "acme/.claude-plugin/marketplace.json", "--format", "github"]).fails();
+    assert!(gh.stdout.contains("::error file=acme/.claude-plugin/marketplace.json,line=2,col="), "{}", gh.stdout);
+    assert!(gh.stdout.contains("::error file=acme/.claude-plugin/marketplace.json,line=3,col="), "{}", gh.stdout);
+    let text = sb.paii_in(".", &["registry", "validate", "acme", "-o", "json"]).fails().json();
+    assert_eq!(text["valid"], false);
+
+    sb.write(
+        "acme/.claude-plugin/marketplace.json",
+        r#"{"name": "acme", "owner": {"name": "Acme"}, "plugins": [{"name": "review", "source": "./plugins/review"}]}"#,
+    );
+    let gh = sb.paii_in(".", &["registry", "validate", "acme", "--format", "github"]).fails();
+    assert!(gh.stdout.contains("plugins/review/.claude-plugin/plugin.json,line=1,col="), "the plugin's own file is named: {}", gh.stdout);
+    let plugin = sb.paii_in(".", &["registry", "validate", "acme/plugins/review/.claude-plugin/plugin.json", "--format", "github"]).fails();
+    assert!(plugin.stdout.starts_with("::error file=acme/plugins/review/.claude-plugin/plugin.json,line=1,col="), "{}", plugin.stdout);
+}

@@ -105,6 +105,23 @@ fn declared(v: Option<&Value>) -> Vec<Declared> {
 }
 
 impl NativeManifest {
+    /// Every problem with `file` (all schema errors, or the first of paii's
+    /// own checks), for `paii registry validate`.
+    pub fn check(file: &SourceFile) -> Vec<SpannedError> {
+        let doc = match crate::diagnostic::json::parse(file) {
+            Ok(doc) => doc,
+            Err(e) => return vec![e],
+        };
+        let errors = match serde_json::from_str::<Value>(SCHEMA) {
+            Ok(schema) => crate::diagnostic::json::schema_errors(file, &doc, &schema),
+            Err(e) => vec![file.error(None, format!("the vendored schema does not parse: {e}"), None)],
+        };
+        if !errors.is_empty() {
+            return errors;
+        }
+        NativeManifest::parse(file).err().into_iter().collect()
+    }
+
     /// Reads `file`: JSON, then the schema, then the shapes paii needs. An
     /// error points at the value it is about.
     pub fn parse(file: &SourceFile) -> Result<NativeManifest, SpannedError> {

@@ -287,7 +287,20 @@ pub fn validate(location: &str, fetch: bool) -> Result<Report, Error> {
     let source = if location.contains("://") {
         RegistrySource::from_url(location, &cwd).map_err(|reason| RegistryEditError::BadUrl { location: location.to_string(), reason })?
     } else {
-        RegistrySource::Path { path: crate::util::paths::expand(location, &cwd), written: location.to_string() }
+        // A Claude Code marketplace or plugin may be named by its directory.
+        let path = crate::util::paths::expand(location, &cwd);
+        let (path, written) = match [crate::registry::marketplace::MARKETPLACE_JSON, crate::manifest::native::PLUGIN_JSON]
+            .iter()
+            .find(|m| path.is_dir() && path.join(m).is_file())
+        {
+            Some(m) => (path.join(m), format!("{}/{m}", location.trim_end_matches('/'))),
+            None => (path, location.to_string()),
+        };
+        RegistrySource::Path { path, written }
+    };
+    let location = match &source {
+        RegistrySource::Path { written, .. } => written.as_str(),
+        _ => location,
     };
     let mut file = match &source {
         RegistrySource::Path { path, .. } => SourceFile::read(path).map_err(|e| match e {

@@ -194,9 +194,9 @@ pub fn check(file: &SourceFile, reader: &Reader<'_>) -> Parsed {
     };
     let hint = "marketplace.json must follow Claude Code's marketplace schema (vendor/schemastore/claude-code-marketplace.schema.json)";
     out.errors.extend(crate::diagnostic::json::schema_errors(file, &doc, &schema).into_iter().map(|e| e.with_help(hint)));
-    if !out.errors.is_empty() {
-        return out;
-    }
+    // Entries are checked one by one: a schema error in one does not hide
+    // the problems of the others.
+    let Ok(entry_schema) = jsonschema::validator_for(&schema["properties"]["plugins"]["items"]) else { return out };
     let Value::Object(doc) = doc else { return out };
     out.meta = Some(RegistryMeta {
         name: doc.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
@@ -210,7 +210,7 @@ pub fn check(file: &SourceFile, reader: &Reader<'_>) -> Parsed {
     let plugin_root = doc.get("metadata").and_then(|m| m.get("pluginRoot")).and_then(Value::as_str);
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, entry) in doc.get("plugins").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        let Some(entry) = entry.as_object() else { continue };
+        let Some(entry) = entry.as_object().filter(|_| entry_schema.is_valid(entry)) else { continue };
         let at = |key: &str| crate::diagnostic::json::pointer_span(&file.text, &format!("/plugins/{i}{key}"));
         let name = entry.get("name").and_then(Value::as_str).unwrap_or_default();
         if let Some(first) = seen.insert(name.to_string(), i) {

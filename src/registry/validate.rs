@@ -42,18 +42,142 @@ pub fn validate(file: &SourceFile) -> Report {
     validate_with(file, None)
 }
 
+/// What a validated file is, from its name (or, for other `.json` files,
+/// its content).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Registry,
+    Marketplace,
+    Plugin,
+}
+
+impl Kind {
+    pub fn of(file: &SourceFile) -> Kind {
+        let name = file.path.file_name().and_then(|n| n.to_str()).unwrap_or(&file.name).to_string();
+        if name.ends_with("marketplace.json") {
+            Kind::Marketplace
+        } else if name.ends_with("plugin.json") {
+            Kind::Plugin
+        } else if name.ends_with(".json") {
+            let doc: serde_json::Value = serde_json::from_str(&file.text).unwrap_or_default();
+            if doc.get("owner").is_some() || doc.get("plugins").is_some_and(|p| p.is_array()) { Kind::Marketplace } else { Kind::Plugin }
+        } else {
+            Kind::Registry
+        }
+    }
+}
+
 /// [`validate`], and with `fetcher` also fetch every entry's source, check
-/// its integrity and that its plugin.toml agrees with the entry.
+/// its integrity and that its manifest agrees with the entry.
 pub fn validate_with(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
+    match Kind::of(file) {
+        Kind::Registry => validate_registry(file, fetcher),
+        Kind::Marketplace => validate_marketplace(file, fetcher),
+        Kind::Plugin => validate_plugin(file),
+    }
+}
+
+fn error_finding(e: &crate::diagnostic::SpannedError) -> Finding {
+    let mut message = e.message.clone();
+    if let Some(help) = &e.help {
+        message.push_str(&format!(" (hint: {help})"));
+    }
+    Finding { severity: Severity::Error, location: e.location.clone(), message }
+}
+
+fn report(file: &SourceFile, mut findings: Vec<Finding>, readable: bool, entries: &[IndexEntry]) -> Report {
+    findings.sort_by(|a, b| {
+        (&a.location.file, a.location.line, a.location.column, a.severity).cmp(&(
+            &b.location.file,
+            b.location.line,
+            b.location.column,
+            b.severity,
+        ))
+    });
+    let valid = readable && !findings.iter().any(|f| f.severity == Severity::Error);
+    let mut names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    Report { file: file.name.clone(), valid, plugins: names.len(), versions: entries.len(), findings }
+}
+
+/// A Claude Code plugin.json: every schema error, then paii's own checks.
+fn validate_plugin(file: &SourceFile) -> Report {
+    let findings: Vec<Finding> = crate::manifest::native::NativeManifest::check(file).iter().map(error_finding).collect();
+    let valid = findings.is_empty();
+    Report { file: file.name.clone(), valid, plugins: usize::from(valid), versions: usize::from(valid), findings }
+}
+
+/// A Claude Code marketplace.json: the schema, every entry's source, and,
+/// when the file sits in its repository, each local plugin's plugin.json.
+fn validate_marketplace(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
+    use super::marketplace::{Base, Reader};
+    // `<root>/.claude-plugin/marketplace.json` on this machine: plugins
+    // inside it can be read too.
+    let root = file
+        .path
+        .parent()
+        .filter(|p| p.file_name().is_some_and(|n| n == ".claude-plugin") && p.is_dir())
+        .and_then(|p| p.parent())
+        .map(std::path::Path::to_path_buf);
+    let base = match &root {
+        Some(dir) => Base::Dir { dir, written: "." },
+        None => Base::Detached,
+    };
+    let parsed = super::marketplace::check(file, &Reader { base, npm: None });
+    let mut findings: Vec<Finding> = parsed.errors.iter().map(error_finding).collect();
+    findings.extend(parsed.warnings.iter().map(|w| Finding {
+        severity: Severity::Warning,
+        location: w.location.clone(),
+        message: w.message.clone(),
+    }));
+    let at = |e: &IndexEntry| file.location(Some(&e.span));
+    for e in &parsed.entries {
+        match &e.source {
+            super::EntrySource::Git { rev, .. } if !rev.as_deref().is_some_and(is_full_commit) => findings.push(Finding {
+                severity: Severity::Warning,
+                location: at(e),
+                message: format!(
+                    "plugin `{}`: no `sha`; paii's lock pins the commit, but Claude Code users get whatever the branch holds",
+                    e.name
+                ),
+            }),
+            super::EntrySource::Path { path } if root.is_some() => {
+                let dir = root.as_deref().map(|r| r.join(path)).unwrap_or_default();
+                let manifest = dir.join(crate::manifest::native::PLUGIN_JSON);
+                if !dir.is_dir() {
+                    findings.push(Finding {
+                        severity: Severity::Error,
+                        location: at(e),
+                        message: format!("plugin `{}`: `{path}` does not exist", e.name),
+                    });
+                } else if manifest.is_file() {
+                    match SourceFile::read(&manifest) {
+                        Ok(f) => findings.extend(crate::manifest::native::NativeManifest::check(&f).iter().map(error_finding)),
+                        Err(err) => findings.push(error_finding(&err.into_spanned(None))),
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(fetcher) = fetcher {
+        for e in parsed.entries.iter().filter(|e| !matches!(e.source, super::EntrySource::Path { .. })) {
+            for (severity, message) in check_source(fetcher, e) {
+                findings.push(Finding { severity, location: at(e), message });
+            }
+        }
+    }
+    report(file, findings, parsed.meta.is_some(), &parsed.entries)
+}
+
+fn validate_registry(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
     let parsed = parse_registry(file);
     let mut findings: Vec<Finding> = Vec::new();
     let mut push = |severity, location, message: String| findings.push(Finding { severity, location, message });
     for e in &parsed.errors {
-        let mut message = e.message.clone();
-        if let Some(help) = &e.help {
-            message.push_str(&format!(" (hint: {help})"));
-        }
-        push(Severity::Error, e.location.clone(), message);
+        let f = error_finding(e);
+        push(f.severity, f.location, f.message);
     }
     for w in &parsed.warnings {
         push(Severity::Warning, w.location.clone(), w.message.clone());
@@ -104,12 +228,7 @@ pub fn validate_with(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
             }
         }
     }
-    findings.sort_by_key(|f| (f.location.line, f.location.column, f.severity));
-    let valid = parsed.meta.is_some() && !findings.iter().any(|f| f.severity == Severity::Error);
-    let mut names: Vec<&str> = parsed.entries.iter().map(|e| e.name.as_str()).collect();
-    names.sort();
-    names.dedup();
-    Report { file: file.name.clone(), valid, plugins: names.len(), versions: parsed.entries.len(), findings }
+    report(file, findings, parsed.meta.is_some(), &parsed.entries)
 }
 
 /// Fetches one entry's tree and compares it with the entry.
@@ -138,9 +257,10 @@ fn check_source(fetcher: &Fetcher, e: &IndexEntry) -> Vec<(Severity, String)> {
         Ok(pm) => pm,
         Err(err) => return vec![(Severity::Error, format!("{label}: {}", err.message))],
     };
+    let manifest = if pm.native.is_some() && !fetched.entry.path.join("plugin.toml").is_file() { "plugin.json" } else { "plugin.toml" };
     let mut differ = |what: &str, entry: String, plugin: String| {
         if entry != plugin {
-            out.push((Severity::Error, format!("{label}: `{what}` is {entry} in the registry but {plugin} in plugin.toml")));
+            out.push((Severity::Error, format!("{label}: `{what}` is {entry} in the registry but {plugin} in {manifest}")));
         }
     };
     differ("name", e.name.clone(), pm.name.clone());
