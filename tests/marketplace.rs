@@ -40,7 +40,7 @@ fn a_git_marketplace_installs_its_plugins_pinned_dispatches_their_hooks_and_roll
     let decision: Value = serde_json::from_str(&blocked.stdout).unwrap();
     assert_eq!(decision["hookSpecificOutput"]["permissionDecision"], "deny", "{decision:#}");
 
-    sb.write("team/paii.toml", &toml("guard = \"^1\"\ndoc-skills = \"*\"\ndocs-mcp = \"*\"\nnudge = \"*\"\nlint = \"*\"\n"));
+    sb.write("team/paii.toml", &toml("guard = \"^1\"\ndoc-skills = \"*\"\ndocs-mcp = \"*\"\nnudge = \"*\"\nlint = \"*\"\nbare = \"*\"\n"));
     sb.paii_in("team", &["sync"]).ok();
     let lock = sb.read("team/paii.lock");
     assert!(lock.contains(&format!("commit = \"{commit}\"")), "the marketplace is pinned:\n{lock}");
@@ -51,7 +51,7 @@ fn a_git_marketplace_installs_its_plugins_pinned_dispatches_their_hooks_and_roll
     assert!(locked(&lock, "lint").contains("[plugin.dependencies]\nreview = \"*\""), "{lock}");
     assert!(locked(&lock, "doc-skills").contains("overlay = "), "{lock}");
 
-    for link in ["skills/pdf", "skills/xlsx", "agents/reviewer.md", "commands/review.md", "commands/lint.md"] {
+    for link in ["skills/pdf", "skills/xlsx", "agents/reviewer.md", "commands/review.md", "commands/lint.md", "commands/bare.md"] {
         assert!(sb.path(&format!("claude/{link}")).exists(), "{link} is installed");
     }
     let server = &claude_json(&sb)["mcpServers"]["acme-docs"];
@@ -231,7 +231,7 @@ fn registry_validate_checks_marketplaces_and_plugin_manifests_against_the_schema
     let sb = Sandbox::new();
     write_marketplace(&sb.path("acme"));
     let ok = sb.paii_in(".", &["registry", "validate", "acme"]).ok();
-    assert!(ok.stdout.contains("acme/.claude-plugin/marketplace.json: valid (6 plugins"), "{}", ok.stdout);
+    assert!(ok.stdout.contains("acme/.claude-plugin/marketplace.json: valid (7 plugins"), "{}", ok.stdout);
     assert!(sb.paii_in(".", &["registry", "validate", "acme/plugins/guard"]).ok().stdout.contains("valid"));
 
     // A schema violation in the marketplace, a source paii cannot fetch,

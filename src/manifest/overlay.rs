@@ -20,12 +20,14 @@ const COMPONENTS: &[&str] = &["commands", "agents", "skills", "hooks", "mcpServe
 /// Entry keys that belong to the marketplace, not to any manifest.
 const MARKETPLACE_ONLY: &[&str] = &["source", "category", "tags", "relevance", "displayName", "defaultEnabled", "metadata", "$schema"];
 
-/// The overlay a marketplace entry makes, or `None` when it adds nothing
-/// to the plugin's own manifest (strict, and no components).
+/// The overlay a marketplace entry makes. A strict entry without
+/// components only names the plugin, for a plugin directory that has no
+/// plugin.json (Claude Code's manifest is optional).
 pub fn from_entry(entry: &Map<String, Value>) -> Option<String> {
     let strict = entry.get("strict").and_then(Value::as_bool).unwrap_or(true);
     if strict && !COMPONENTS.iter().any(|k| entry.contains_key(*k)) {
-        return None;
+        let name = entry.get("name")?.clone();
+        return serde_json::to_string(&serde_json::json!({ "name": name })).ok();
     }
     let kept: Map<String, Value> =
         entry.iter().filter(|(k, _)| !MARKETPLACE_ONLY.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -48,6 +50,7 @@ pub fn apply(tree: &Path, overlay: &str) -> Result<(), String> {
         Err(e) => return Err(e.to_string()),
     };
     let declares = |m: &Map<String, Value>| COMPONENTS.iter().any(|k| m.contains_key(*k));
+    let unchanged = own.clone();
     let merged = match own {
         Some(own) if !strict && declares(&entry) && declares(&own) => {
             return Err(format!(
@@ -77,6 +80,10 @@ pub fn apply(tree: &Path, overlay: &str) -> Result<(), String> {
             m
         }
     };
+    // Nothing to add: the plugin's own file stays byte for byte.
+    if unchanged.as_ref() == Some(&merged) {
+        return Ok(());
+    }
     let text = serde_json::to_string_pretty(&Value::Object(merged)).map_err(|e| e.to_string())?;
     let dir = tree.join(".claude-plugin");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -137,9 +144,17 @@ mod tests {
     }
 
     #[test]
-    fn a_strict_entry_without_components_changes_nothing() {
+    fn a_strict_entry_without_components_only_names_the_plugin() {
         let entry = serde_json::json!({"name": "a", "source": "./a", "description": "x"});
-        assert_eq!(from_entry(entry.as_object().unwrap()), None);
+        let overlay = from_entry(entry.as_object().unwrap()).unwrap();
+        assert_eq!(overlay, r#"{"name":"a"}"#);
+        let own = r#"{ "name": "a",  "version": "1.0.0" }"#;
+        let dir = tree(&[(PLUGIN_JSON, own)]);
+        apply(dir.path(), &overlay).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join(PLUGIN_JSON)).unwrap(), own, "left byte for byte");
+        let bare = tree(&[("commands/c.md", "c")]);
+        apply(bare.path(), &overlay).unwrap();
+        assert_eq!(manifest(bare.path())["name"], "a");
     }
 
     #[test]

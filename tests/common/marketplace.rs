@@ -46,7 +46,8 @@ pub fn write_marketplace(root: &Path) {
      "description": "Document skills", "skills": ["./document-skills/pdf", "./document-skills/xlsx"]},
     {"name": "docs-mcp", "source": "./plugins/docs-mcp", "description": "A docs MCP server"},
     {"name": "nudge", "source": "./plugins/nudge", "description": "A prompt hook"},
-    {"name": "lint", "source": "./plugins/lint", "description": "Needs review", "dependencies": ["review"]}
+    {"name": "lint", "source": "./plugins/lint", "description": "Needs review", "dependencies": ["review"]},
+    {"name": "bare", "source": "./plugins/bare", "description": "No plugin.json: the entry names it"}
   ]
 }
 "#,
@@ -87,6 +88,7 @@ pub fn write_marketplace(root: &Path) {
     );
     write(root, "plugins/lint/.claude-plugin/plugin.json", r#"{"name": "lint", "version": "0.1.0", "dependencies": ["review"]}"#);
     write(root, "plugins/lint/commands/lint.md", "---\ndescription: Lint the project\n---\nRun the linters.\n");
+    write(root, "plugins/bare/commands/bare.md", "---\ndescription: A command of a plugin without a manifest\n---\nBare.\n");
 }
 
 /// The marketplace as a git repository at `dir`; returns its commit.
