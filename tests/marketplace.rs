@@ -260,3 +260,53 @@ fn registry_validate_checks_marketplaces_and_plugin_manifests_against_the_schema
     let plugin = sb.paii_in(".", &["registry", "validate", "acme/plugins/review/.claude-plugin/plugin.json", "--format", "github"]).fails();
     assert!(plugin.stdout.starts_with("::error file=acme/plugins/review/.claude-plugin/plugin.json,line=1,col="), "{}", plugin.stdout);
 }
+
+#[test]
+fn import_claude_moves_an_existing_setup_under_paii_and_paii_s_copies_replace_claude_code_s() {
+    let sb = Sandbox::new();
+    marketplace_repo(&sb.path("repos/acme"));
+    let url = format!("file://{}", sb.path("repos/acme").display());
+    let original = json!({
+        "model": "opus",
+        "enabledPlugins": {
+            "guard@acme-tools": true, "review@acme-tools": true, "old@acme-tools": false,
+            "mine@inline": true, "ghost@nowhere": true
+        },
+        "extraKnownMarketplaces": {"acme-tools": {"source": {"source": "git", "url": url}}}
+    });
+    let text = serde_json::to_string_pretty(&original).unwrap() + "\n";
+    sb.write("claude/settings.json", &text);
+    let team_toml = "# our team's plugins\n[registries]\n\n[plugins]\n# more to come\n";
+    sb.write("team/paii.toml", team_toml);
+
+    let dry = sb.paii_in("team", &["import", "claude"]).ok();
+    for needle in [
+        format!("+ [registries] acme-tools = {{ marketplace = \"{url}\" }}"),
+        "+ [plugins] guard = { version = \"*\", registry = \"acme-tools\" }".to_string(),
+        "+ [plugins] review".to_string(),
+        "skipped old@acme-tools: not enabled".to_string(),
+        "skipped ghost@nowhere: Claude Code knows no marketplace `nowhere`".to_string(),
+        "skipped mine@inline".to_string(),
+    ] {
+        assert!(dry.stdout.contains(&needle), "missing {needle:?} in:\n{}", dry.stdout);
+    }
+    assert_eq!(sb.read("team/paii.toml"), team_toml, "a dry run changes nothing");
+    let json = sb.paii_in("team", &["import", "claude", "-o", "json"]).ok().json();
+    assert_eq!(json["plugins"]["review"], "acme-tools");
+
+    sb.paii_in("team", &["import", "claude", "--write"]).ok();
+    let toml = sb.read("team/paii.toml");
+    assert!(toml.contains("# our team's plugins") && toml.contains("# more to come"), "comments kept:\n{toml}");
+    assert!(toml.contains("guard = { version = \"*\", registry = \"acme-tools\" }"), "{toml}");
+
+    sb.paii_in("team", &["sync"]).ok();
+    let s = settings(&sb);
+    assert_eq!(s["enabledPlugins"]["guard@acme-tools"], false, "paii's copy replaces Claude Code's: {s:#}");
+    assert_eq!(s["enabledPlugins"]["review@acme-tools"], false);
+    assert_eq!(s["enabledPlugins"]["mine@inline"], true);
+    assert_eq!(s["model"], "opus");
+    assert!(sb.dispatch_in("team", "PreToolUse", &rm_rf()).stdout.contains("deny"));
+
+    sb.paii_in("team", &["deactivate"]).ok();
+    assert_eq!(sb.read("claude/settings.json"), text, "deactivate turns Claude Code's copies back on, byte for byte");
+}

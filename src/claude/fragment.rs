@@ -49,6 +49,10 @@ pub struct Fragment {
     /// Where `links` is read from, for a fragment loaded from a generation.
     pub(super) dir: Option<PathBuf>,
     pub mcp_servers: IndexMap<String, Value>,
+    /// The Claude Code plugins (plugin.json) in the generation: Claude Code's
+    /// own copies of them are turned off in `enabledPlugins`, so that
+    /// nothing runs twice.
+    pub claude_plugins: std::collections::BTreeSet<String>,
 }
 
 /// Identifies a set of link names: equal digests, same links in the Claude dir.
@@ -73,6 +77,9 @@ impl Fragment {
         let mut collisions = Vec::new();
         for c in plugins {
             let name = c.manifest.name.as_str();
+            if c.manifest.native.is_some() {
+                fragment.claude_plugins.insert(name.to_string());
+            }
             for (link, target) in discover(c.manifest, c.root)? {
                 if let Some(other) = owners.insert(link.clone(), name) {
                     collisions.push(format!("{link} is provided by both `{other}` and `{name}`"));
@@ -316,7 +323,9 @@ impl Fragment {
         let mcp = serde_json::json!({ "mcpServers": self.mcp_servers });
         let links = serde_json::to_value(self.links()).unwrap_or_default();
         let digest = Value::String(self.links_digest.clone());
+        let claude_plugins = serde_json::to_value(&self.claude_plugins).unwrap_or_default();
         let files = [
+            ("claude-plugins.json", claude_plugins),
             ("settings.json", settings),
             ("raw-hooks.json", Value::Object(raw)),
             ("mcp.json", mcp),
@@ -369,6 +378,8 @@ impl Fragment {
                 f.raw_hooks.insert(e, groups);
             }
         }
+        // Absent from generations made before paii replaced Claude Code's copies.
+        f.claude_plugins = fs::read(dir.join("claude-plugins.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
         let mcp = super::json::JsonFile::read(&dir.join("mcp.json"))?;
         if let Some(Value::Object(servers)) = mcp.doc.get("mcpServers") {
             f.mcp_servers = servers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();

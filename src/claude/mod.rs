@@ -83,6 +83,10 @@ pub struct Changes {
     pub mcp_changed: Vec<String>,
     /// paii-owned entries someone edited by hand, replaced by paii's value.
     pub foreign_edits: Vec<String>,
+    /// Claude Code's own copies of plugins paii installs, turned off in
+    /// `enabledPlugins` (`name@marketplace`), and ones turned back on.
+    pub plugins_disabled: Vec<String>,
+    pub plugins_enabled: Vec<String>,
 }
 
 impl Changes {
@@ -97,6 +101,8 @@ impl Changes {
             &self.mcp_added,
             &self.mcp_removed,
             &self.mcp_changed,
+            &self.plugins_disabled,
+            &self.plugins_enabled,
         ]
         .iter()
         .all(|v| v.is_empty())
@@ -114,6 +120,8 @@ impl Changes {
         add("+", "mcp server", &self.mcp_added);
         add("-", "mcp server", &self.mcp_removed);
         add("~", "mcp server", &self.mcp_changed);
+        add("-", "Claude Code's own plugin (paii's copy replaces it)", &self.plugins_disabled);
+        add("+", "Claude Code's own plugin (re-enabled)", &self.plugins_enabled);
         out
     }
 }
@@ -250,6 +258,13 @@ impl Claude {
         srec.entries = settings::owned_entries(&doc);
         if settings.changed(&doc) {
             settings::validate(&settings.path, &settings.doc, &doc)?;
+        }
+        // A plugin turned off is recorded before the file says so, or a
+        // crash between the two would leave it off for good.
+        if !srec.disabled_plugins.is_subset(&record.settings.disabled_plugins) {
+            record.settings.disabled_plugins.extend(srec.disabled_plugins.iter().cloned());
+            record.pending = true;
+            record.save()?;
         }
         crate::util::fail::point("claude-write-settings").map_err(|e| ClaudeError::io("cannot write", &settings.path, e))?;
         let exists = settle(&settings, &doc, &self.backups(), SETTINGS_BACKUP, srec.created_file)?;
@@ -427,6 +442,9 @@ impl Claude {
         let wanted: BTreeMap<HookEvent, Value> =
             fragment.hooks.iter().map(|(e, entry)| (*e, settings::group(&self.exe, *e, entry))).collect();
         settings::merge(doc, &wanted, srec)?;
+        let (off, on) = settings::merge_enabled(doc, &fragment.claude_plugins, srec);
+        changes.plugins_disabled.extend(off);
+        changes.plugins_enabled.extend(on);
         let raw_before = srec.raw.clone();
         settings::merge_raw(doc, &fragment.raw_hooks, srec)?;
         for event in raw_before.keys().chain(srec.raw.keys()).collect::<std::collections::BTreeSet<_>>() {

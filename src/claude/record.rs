@@ -84,6 +84,11 @@ pub struct SettingsRecord {
     /// hooks paii wrote as they are (recognised by being equal to these).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub raw: BTreeMap<String, Vec<Value>>,
+    /// `enabledPlugins` keys (`name@marketplace`) paii turned from `true` to
+    /// `false` because it installs the plugin itself; turned back on when it
+    /// no longer does, and by `deactivate`.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub disabled_plugins: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! hook per event some plugin handles, recognised by its command alone
 //! (the schema allows no extra keys on a hook), everything else untouched.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::{Map, Value, json};
@@ -195,6 +195,36 @@ pub fn merge_raw(
         srec.created_hooks = false;
     }
     Ok(())
+}
+
+/// Turns off Claude Code's own copy of each plugin paii installs
+/// (`enabledPlugins["<name>@<marketplace>"]: true` becomes `false`), so that
+/// nothing runs twice, and turns back on what paii turned off and no longer
+/// replaces. A value changed by hand since is left alone. Returns the keys
+/// turned off and back on.
+pub fn merge_enabled(doc: &mut Map<String, Value>, replaced: &BTreeSet<String>, srec: &mut SettingsRecord) -> (Vec<String>, Vec<String>) {
+    let (mut off, mut on) = (Vec::new(), Vec::new());
+    let Some(Value::Object(enabled)) = doc.get_mut("enabledPlugins") else {
+        srec.disabled_plugins.clear();
+        return (off, on);
+    };
+    let plugin = |key: &str| key.split('@').next().unwrap_or_default().to_string();
+    for key in std::mem::take(&mut srec.disabled_plugins) {
+        if replaced.contains(&plugin(&key)) && enabled.get(&key) == Some(&Value::Bool(false)) {
+            srec.disabled_plugins.insert(key);
+        } else if enabled.get(&key) == Some(&Value::Bool(false)) {
+            enabled.insert(key.clone(), Value::Bool(true));
+            on.push(key);
+        }
+    }
+    for (key, value) in enabled.iter_mut() {
+        if *value == Value::Bool(true) && replaced.contains(&plugin(key)) {
+            *value = Value::Bool(false);
+            srec.disabled_plugins.insert(key.clone());
+            off.push(key.clone());
+        }
+    }
+    (off, on)
 }
 
 /// The keys Claude Code's settings schema allows on a hook of type `kind`

@@ -153,6 +153,9 @@ enum Command {
     /// Manage and check registries
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Bring an existing setup under paii
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Print shell completions
     Completions { shell: clap_complete::Shell },
 }
@@ -242,6 +245,18 @@ enum PluginCommand {
     },
     /// Hash store entries again and report corruption (all, or these plugins)
     Verify { names: Vec<String> },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Claude Code's enabled plugins and known marketplaces as [plugins] and
+    /// [registries] of paii.toml (a dry run unless --write); after the next
+    /// sync, paii's copies replace Claude Code's own
+    Claude {
+        /// Edit paii.toml (comments kept)
+        #[arg(long)]
+        write: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -483,6 +498,10 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
                 Format::Text => ValidateFormat::Text,
             });
             p.validation(&ops::registry::validate(&location, fetch)?, format)
+        }
+        Command::Import(ImportCommand::Claude { write }) => {
+            p.imported(&ops::import::claude(ctx, write)?);
+            OK
         }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "paii", &mut std::io::stdout());

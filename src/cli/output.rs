@@ -307,6 +307,29 @@ impl Printer {
         print!("{}", table(&["NAME", "VERSIONS", "PROVIDES"], &rows));
     }
 
+    pub fn imported(&self, out: &crate::ops::import::Imported) {
+        if self.format == Format::Json {
+            self.json(out);
+            return;
+        }
+        for (name, value) in &out.registries {
+            println!("+ [registries] {name} = {value}");
+        }
+        for (name, registry) in &out.plugins {
+            println!("+ [plugins] {name} = {{ version = \"*\", registry = \"{registry}\" }}");
+        }
+        for s in &out.skipped {
+            println!("  skipped {}: {}", s.what, s.why);
+        }
+        if out.registries.is_empty() && out.plugins.is_empty() {
+            self.status("nothing to import");
+        } else if out.written {
+            self.status(&format!("wrote {}; `paii sync` installs them and turns off Claude Code's own copies", out.manifest));
+        } else {
+            self.status(&format!("dry run: `paii import claude --write` adds these to {}", out.manifest));
+        }
+    }
+
     pub fn init(&self, out: &InitOutcome) {
         self.status(&format!("created {}", out.manifest.display()));
         self.json(&serde_json::json!({ "home": out.home, "manifest": out.manifest }));

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::{Context, Error};
 use crate::util::fs::atomic_write;
 
-const TEMPLATE: &str = r#"# paii.toml: the plugins you want. `paii sync` installs exactly these.
+pub(crate) const TEMPLATE: &str = r#"# paii.toml: the plugins you want. `paii sync` installs exactly these.
 # Commit it (with paii.lock) to share a setup with your team.
 
 [paii]

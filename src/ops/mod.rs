@@ -6,6 +6,7 @@ pub mod config;
 pub mod doctor;
 pub mod generations;
 pub mod hook;
+pub mod import;
 pub mod init;
 pub mod lock;
 pub mod plugin;

@@ -1,0 +1,192 @@
+//! `paii import claude`: an existing Claude Code plugin setup as paii.toml.
+//!
+//! The marketplaces Claude Code knows (`extraKnownMarketplaces` in
+//! settings.json, and the ones added with `claude plugin marketplace add`,
+//! in `plugins/known_marketplaces.json`) become `[registries]`, and every
+//! plugin enabled in `enabledPlugins` a `[plugins]` entry from its
+//! marketplace. A dry run by default; `--write` edits paii.toml keeping its
+//! comments. After the next sync, paii's copies replace Claude Code's own.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+use toml_edit::{InlineTable, Item};
+
+use super::{Context, Error, read_for_edit, table_mut};
+use crate::claude::json::JsonFile;
+use crate::diagnostic::SourceFile;
+use crate::manifest::Manifest;
+use crate::manifest::version::is_valid_name;
+
+/// Claude Code's built-in marketplace, which no settings file declares.
+const OFFICIAL: (&str, &str) = ("claude-plugins-official", "anthropics/claude-plugins-official");
+
+#[derive(Debug, Serialize)]
+pub struct Imported {
+    /// Registry name -> the paii.toml value written for it.
+    pub registries: BTreeMap<String, String>,
+    /// Plugin name -> the registry it comes from.
+    pub plugins: BTreeMap<String, String>,
+    /// What was left out, and why.
+    pub skipped: Vec<Skipped>,
+    /// The paii.toml edited (or that would be).
+    pub manifest: String,
+    /// Whether paii.toml was written.
+    pub written: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Skipped {
+    pub what: String,
+    pub why: String,
+}
+
+/// A marketplace source as Claude Code records it, as paii.toml's
+/// `marketplace` (and `rev`), or why it cannot be.
+fn marketplace_spec(source: &Value) -> Result<(String, Option<String>), String> {
+    let get = |k: &str| source.get(k).and_then(Value::as_str).map(str::to_string);
+    let kind = get("source").unwrap_or_default();
+    let spec = match kind.as_str() {
+        "github" => get("repo"),
+        "git" => get("url"),
+        "directory" => get("path"),
+        "file" => get("path").and_then(|p| p.strip_suffix(crate::registry::marketplace::MARKETPLACE_JSON).map(str::to_string)),
+        other => return Err(format!("a `{other}` marketplace source is not one paii reads (it reads github, git, directory)")),
+    };
+    let spec = spec.filter(|s| !s.is_empty()).ok_or_else(|| format!("its `{kind}` source names no repository or path"))?;
+    Ok((spec, get("ref")))
+}
+
+/// The marketplaces Claude Code knows, by name: settings.json's own, then
+/// the ones Claude Code recorded when they were added.
+fn known_marketplaces(settings: &serde_json::Map<String, Value>, claude_dir: &Path) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    let known = JsonFile::read(&claude_dir.join("plugins").join("known_marketplaces.json")).map(|f| f.doc).unwrap_or_default();
+    for (name, m) in &known {
+        if let Some(source) = m.get("source") {
+            out.insert(name.clone(), source.clone());
+        }
+    }
+    for key in ["extraKnownMarketplaces", "additionalMarketplaces"] {
+        for (name, m) in settings.get(key).and_then(Value::as_object).into_iter().flatten() {
+            if let Some(source) = m.get("source") {
+                out.insert(name.clone(), source.clone());
+            }
+        }
+    }
+    out.entry(OFFICIAL.0.to_string()).or_insert_with(|| serde_json::json!({ "source": "github", "repo": OFFICIAL.1 }));
+    out
+}
+
+pub fn claude(ctx: &Context, write: bool) -> Result<Imported, Error> {
+    let claude_dir = crate::util::paths::claude_config_dir();
+    let settings = JsonFile::read(&claude_dir.join("settings.json"))?;
+    let marketplaces = known_marketplaces(&settings.doc, &claude_dir);
+
+    let path = ctx.manifest_path();
+    let (file, mut doc) = if path.exists() {
+        read_for_edit(&path)?
+    } else {
+        let text = super::init::TEMPLATE;
+        let file = SourceFile::new(&path, text);
+        let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| file.error(e.span(), e.message().to_string(), None))?;
+        (file, doc)
+    };
+    let existing = Manifest::parse(file.clone())?;
+    let mut out = Imported {
+        registries: BTreeMap::new(),
+        plugins: BTreeMap::new(),
+        skipped: Vec::new(),
+        manifest: file.name.clone(),
+        written: false,
+    };
+    let mut skip = |what: String, why: String| out.skipped.push(Skipped { what, why });
+
+    let enabled = settings.doc.get("enabledPlugins").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for (key, value) in &enabled {
+        let Some((plugin, market)) = key.split_once('@') else {
+            skip(key.clone(), "not `plugin@marketplace`".into());
+            continue;
+        };
+        if *value != Value::Bool(true) {
+            skip(key.clone(), "not enabled".into());
+        } else if ["inline", "skills-dir", "synced"].contains(&market) {
+            skip(key.clone(), format!("`@{market}` plugins are not from a marketplace"));
+        } else if !is_valid_name(plugin) {
+            skip(key.clone(), crate::manifest::version::name_error(plugin));
+        } else if existing.plugin(plugin).is_some() {
+            skip(key.clone(), "already in paii.toml".into());
+        } else {
+            wanted.push((plugin.to_string(), market.to_string()));
+        }
+    }
+
+    let mut registries: BTreeMap<String, (String, Option<String>)> = BTreeMap::new();
+    let mut plugins: Vec<(String, String)> = Vec::new();
+    for (plugin, market) in wanted {
+        let declared = existing.registries.iter().any(|r| r.name == market);
+        if !declared && !registries.contains_key(&market) {
+            let Some(source) = marketplace_spec_for(&marketplaces, &market) else {
+                skip(format!("{plugin}@{market}"), format!("Claude Code knows no marketplace `{market}`"));
+                continue;
+            };
+            match source {
+                Ok(spec) if is_valid_name(&market) => {
+                    registries.insert(market.clone(), spec);
+                }
+                Ok(_) => {
+                    skip(format!("{plugin}@{market}"), crate::manifest::version::name_error(&market));
+                    continue;
+                }
+                Err(why) => {
+                    skip(format!("{plugin}@{market}"), format!("marketplace `{market}`: {why}"));
+                    continue;
+                }
+            }
+        }
+        plugins.push((plugin, market));
+    }
+
+    {
+        let regs = table_mut(&mut doc, "registries")?;
+        for (name, (spec, rev)) in &registries {
+            let mut t = InlineTable::new();
+            t.insert("marketplace", spec.as_str().into());
+            if let Some(r) = rev {
+                t.insert("rev", r.as_str().into());
+            }
+            out.registries.insert(name.clone(), t.to_string());
+            regs.insert(name, Item::Value(t.into()));
+        }
+    }
+    {
+        let table = table_mut(&mut doc, "plugins")?;
+        for (plugin, market) in &plugins {
+            let mut t = InlineTable::new();
+            t.insert("version", "*".into());
+            t.insert("registry", market.as_str().into());
+            table.insert(plugin, Item::Value(t.into()));
+            out.plugins.insert(plugin.clone(), market.clone());
+        }
+    }
+    let text = doc.to_string();
+    // What is written must read back as a manifest.
+    Manifest::parse(SourceFile::new(&file.path, text.as_str()))?;
+    if write && !(out.registries.is_empty() && out.plugins.is_empty()) {
+        let _guard = ctx.lock_home("import")?;
+        if path.exists() {
+            super::write_if_unchanged(&file, &text)?;
+        } else {
+            crate::util::fs::atomic_write(&path, text.as_bytes()).map_err(Error::io("cannot write", &path))?;
+        }
+        out.written = true;
+    }
+    Ok(out)
+}
+
+fn marketplace_spec_for(known: &BTreeMap<String, Value>, name: &str) -> Option<Result<(String, Option<String>), String>> {
+    known.get(name).map(marketplace_spec)
+}
