@@ -344,3 +344,49 @@ fn a_claude_code_plugin_installed_by_paii_works_inside_claude_code() {
     let results = turn.tool_results();
     assert!(results[0].1 && results[0].0.contains("native: native plugin refuses rm -rf"), "{results:?}");
 }
+
+/// A Claude Code marketplace (built as a git repository) used as a paii
+/// registry: its Python hook blocks `rm -rf` inside Claude Code; its skills
+/// (a `strict: false` entry), agent and commands (one through a
+/// dependency) and MCP tool appear in Claude Code's request; its `prompt`
+/// hook, written into settings.json as it is, raises no configuration
+/// error; and Claude Code's own copy, enabled before, is turned off.
+#[test]
+fn a_marketplace_synced_by_paii_works_inside_claude_code() {
+    let sb = Sandbox::new();
+    common::marketplace::marketplace_repo(&sb.path("repos/acme"));
+    let url = format!("file://{}", sb.path("repos/acme").display());
+    sb.write("claude/settings.json", r#"{"enabledPlugins": {"guard@acme-tools": true}}"#);
+    sb.write(
+        "team/paii.toml",
+        &format!(
+            "[registries]\nacme-tools = {{ marketplace = \"{url}\" }}\n\n[plugins]\nguard = \"*\"\ndoc-skills = \"*\"\ndocs-mcp = \"*\"\nnudge = \"*\"\nlint = \"*\"\n"
+        ),
+    );
+    sb.paii_in("team", &["sync"]).ok();
+    let settings: Value = serde_json::from_str(&sb.read("claude/settings.json")).unwrap();
+    assert_eq!(settings["hooks"]["SubagentStop"][0]["hooks"][0]["type"], "prompt", "{settings:#}");
+    assert_eq!(settings["enabledPlugins"]["guard@acme-tools"], false, "{settings:#}");
+
+    let work = sb.path("work");
+    fs::create_dir_all(work.join("build")).unwrap();
+    let api = MessagesApi::start(Script::Bash("rm -rf ./build".into()));
+    let turn = run(&sb, &api, &work, "clean the build", "Bash");
+    assert_clean(&turn);
+    let sent = turn.sent();
+    for item in [
+        "- pdf: Reads and writes PDF files",
+        "- xlsx: Reads and writes spreadsheets",
+        "- reviewer: Reviews a change for defects",
+        "- review: Review the current diff",
+        "- lint: Lint the project",
+        "mcp__acme-docs__ping",
+    ] {
+        assert!(sent.contains(item), "{item:?} is not in Claude Code's request:\n{sent}");
+    }
+    let denials = turn.json["permission_denials"].as_array().unwrap();
+    assert_eq!(denials.len(), 1, "{:#}", turn.json);
+    let results = turn.tool_results();
+    assert!(results[0].1 && results[0].0.contains("guard: refusing a recursive delete"), "{results:?}");
+    assert!(work.join("build").is_dir(), "the command did not run");
+}

@@ -55,7 +55,8 @@ fn a_git_marketplace_installs_its_plugins_pinned_dispatches_their_hooks_and_roll
         assert!(sb.path(&format!("claude/{link}")).exists(), "{link} is installed");
     }
     let server = &claude_json(&sb)["mcpServers"]["acme-docs"];
-    assert_eq!(server["command"], format!("{}/plugins/docs-mcp/bin/docs-server", sb.home().display()), "{server:#}");
+    assert_eq!(server["args"][0], format!("{}/plugins/docs-mcp/mcp_server.py", sb.home().display()), "{server:#}");
+    assert_eq!(server["env"]["DOCS_DATA"], format!("{}/data/docs-mcp", sb.home().display()), "{server:#}");
     let stop = &settings(&sb)["hooks"]["SubagentStop"];
     assert_eq!(stop[0]["hooks"][0]["type"], "prompt", "the prompt hook is written as it is: {stop:#}");
 

@@ -77,9 +77,10 @@ pub fn write_marketplace(root: &Path) {
     write(
         root,
         "plugins/docs-mcp/.mcp.json",
-        r#"{"mcpServers": {"acme-docs": {"command": "${CLAUDE_PLUGIN_ROOT}/bin/docs-server", "args": ["--data", "${CLAUDE_PLUGIN_DATA}"]}}}"#,
+        r#"{"mcpServers": {"acme-docs": {"command": "python3", "args": ["${CLAUDE_PLUGIN_ROOT}/mcp_server.py", "ACME-DOCS-DESC"], "env": {"DOCS_DATA": "${CLAUDE_PLUGIN_DATA}"}}}}"#,
     );
-    write(root, "plugins/docs-mcp/bin/docs-server", "#!/bin/sh\nexit 0\n");
+    let server = std::fs::read_to_string(super::repo_root().join("tests/support/mcp_server.py")).unwrap();
+    write(root, "plugins/docs-mcp/mcp_server.py", &server);
     write(root, "plugins/nudge/.claude-plugin/plugin.json", r#"{"name": "nudge", "version": "2.0.0"}"#);
     write(
         root,
