@@ -184,6 +184,40 @@ fn a_zip_or_npm_tarball_that_fails_its_hash_installs_nothing() {
     assert!(out.stderr.contains("fails its hash"), "{}", out.stderr);
     assert!(out.stderr.contains("zipped"), "{}", out.stderr);
     assert!(!sb.home().join("current").exists(), "nothing is installed");
+
+    // An npm tarball whose bytes are not the ones its packument names.
+    let pkg = sb.path("npm/pkg");
+    std::fs::create_dir_all(pkg.join(".claude-plugin")).unwrap();
+    std::fs::write(pkg.join(".claude-plugin/plugin.json"), r#"{"name": "npmed", "version": "1.0.0"}"#).unwrap();
+    let tgz = tarball(&pkg, "package");
+    let port = common::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let packument = json!({"dist-tags": {"latest": "1.0.0"},
+        "versions": {"1.0.0": {"dist": {"tarball": format!("{base}/npmed-1.0.0.tgz"), "integrity": sha512_sri(b"other bytes")}}}});
+    let _npm = HttpServer::start_on(
+        port,
+        vec![("/npmed", Reply::Bytes(packument.to_string().into_bytes())), ("/npmed-1.0.0.tgz", Reply::Bytes(tgz))],
+    );
+    let market = json!({"name": "m", "owner": {"name": "x"}, "plugins": [
+        {"name": "npmed", "source": {"source": "npm", "package": "npmed", "registry": base}}]});
+    sb.write("team/m/.claude-plugin/marketplace.json", &market.to_string());
+    sb.write("team/paii.toml", "[registries]\nm = { marketplace = \"./m\" }\n\n[plugins]\nnpmed = \"*\"\n");
+    let out = sb.paii_in("team", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `npmed`") && out.stderr.contains("fails its hash"), "{}", out.stderr);
+    assert!(!sb.home().join("current").exists(), "nothing is installed");
+}
+
+#[test]
+fn registry_add_takes_a_marketplace() {
+    let sb = Sandbox::new();
+    write_marketplace(&sb.path("team/acme"));
+    sb.write("team/paii.toml", "# mine\n[registries]\n\n[plugins]\n");
+    let out = sb.paii_in("team", &["registry", "add", "acme", "--marketplace", "./acme"]).ok();
+    assert!(out.stderr.contains("acme") || out.stdout.contains("acme"), "{}{}", out.stdout, out.stderr);
+    assert!(sb.read("team/paii.toml").contains("acme = { marketplace = \"./acme\" }"), "{}", sb.read("team/paii.toml"));
+    let shown = sb.paii_in("team", &["registry", "show", "acme", "-o", "json"]).ok().json();
+    assert_eq!(shown["registry_name"], "acme-tools", "{shown:#}");
+    assert_eq!(shown["plugins"].as_array().map(Vec::len), Some(7), "{shown:#}");
 }
 
 #[test]

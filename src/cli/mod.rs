@@ -267,13 +267,16 @@ enum RegistryCommand {
     Add {
         name: String,
         /// URL (https, http, file) or local path of the registry file
-        #[arg(required_unless_present = "git")]
+        #[arg(required_unless_present_any = ["git", "marketplace"])]
         location: Option<String>,
         /// A git repository holding the registry file
-        #[arg(long, conflicts_with = "location")]
+        #[arg(long, conflicts_with_all = ["location", "marketplace"])]
         git: Option<String>,
-        /// Commit, tag or branch of --git
-        #[arg(long, requires = "git")]
+        /// A Claude Code marketplace: git URL, GitHub owner/repo, or directory
+        #[arg(long, conflicts_with = "location")]
+        marketplace: Option<String>,
+        /// Commit, tag or branch of --git or --marketplace
+        #[arg(long)]
         rev: Option<String>,
         /// The registry file inside the --git repository
         #[arg(long, requires = "git")]
@@ -469,8 +472,8 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             p.registry_list(&ops::registry::list(ctx)?);
             OK
         }
-        Command::Registry(RegistryCommand::Add { name, location, git, rev, path }) => {
-            p.registry_added(&ops::registry::add(ctx, &ops::registry::AddSpec { name, location, git, rev, path })?);
+        Command::Registry(RegistryCommand::Add { name, location, git, marketplace, rev, path }) => {
+            p.registry_added(&ops::registry::add(ctx, &ops::registry::AddSpec { name, location, git, marketplace, rev, path })?);
             OK
         }
         Command::Registry(RegistryCommand::Remove { name }) => {

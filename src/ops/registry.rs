@@ -77,6 +77,8 @@ pub struct AddSpec {
     /// A URL (https, http, file) or, without a scheme, a local path.
     pub location: Option<String>,
     pub git: Option<String>,
+    /// A Claude Code marketplace (git URL, owner/repo or directory).
+    pub marketplace: Option<String>,
     pub rev: Option<String>,
     /// With `git`: the registry file inside the repository.
     pub path: Option<String>,
@@ -89,8 +91,16 @@ pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
     let path = ctx.manifest_path();
     let (file, mut doc) = read_for_edit(&path)?;
     let redacted = |u: &Option<String>| u.as_deref().map(crate::util::url::redact);
-    let spec = &AddSpec { git: redacted(&spec.git), location: redacted(&spec.location), ..spec.clone() };
+    let spec = &AddSpec { git: redacted(&spec.git), location: redacted(&spec.location), marketplace: redacted(&spec.marketplace), ..spec.clone() };
     let value = match (&spec.git, &spec.location) {
+        (None, None) if spec.marketplace.is_some() => {
+            let mut t = InlineTable::new();
+            t.insert("marketplace", Value::from(spec.marketplace.as_deref().unwrap_or_default()));
+            if let Some(r) = &spec.rev {
+                t.insert("rev", Value::from(r.as_str()));
+            }
+            Value::InlineTable(t)
+        }
         (Some(git), None) => {
             let mut t = InlineTable::new();
             t.insert("git", Value::from(git.as_str()));
