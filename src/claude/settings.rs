@@ -127,11 +127,15 @@ pub fn merge(doc: &mut Map<String, Value>, wanted: &BTreeMap<HookEvent, Value>, 
             return Err(ClaudeError::EventNotArray(key));
         }
     }
-    // Arrays and the `hooks` key that paii itself added go when emptied.
-    let created = std::mem::take(&mut record.created_events);
-    for key in created {
-        let empty = hooks.get(&key).and_then(Value::as_array).is_some_and(Vec::is_empty);
-        if empty {
+    drop_emptied(doc, record);
+    Ok(())
+}
+
+/// Event arrays and the `hooks` key that paii itself added go when emptied.
+fn drop_emptied(doc: &mut Map<String, Value>, record: &mut SettingsRecord) {
+    let Some(Value::Object(hooks)) = doc.get_mut("hooks") else { return };
+    for key in std::mem::take(&mut record.created_events) {
+        if hooks.get(&key).and_then(Value::as_array).is_some_and(Vec::is_empty) {
             hooks.shift_remove(&key);
         } else if hooks.contains_key(&key) {
             record.created_events.insert(key);
@@ -141,7 +145,6 @@ pub fn merge(doc: &mut Map<String, Value>, wanted: &BTreeMap<HookEvent, Value>, 
         doc.shift_remove("hooks");
         record.created_hooks = false;
     }
-    Ok(())
 }
 
 /// Replaces the raw groups paii wrote before (`srec.raw`) with `wanted`:
@@ -182,18 +185,7 @@ pub fn merge_raw(
         list.extend(groups.iter().cloned());
         srec.raw.insert(key, groups.clone());
     }
-    let created = std::mem::take(&mut srec.created_events);
-    for key in created {
-        if hooks.get(&key).and_then(Value::as_array).is_some_and(Vec::is_empty) {
-            hooks.shift_remove(&key);
-        } else if hooks.contains_key(&key) {
-            srec.created_events.insert(key);
-        }
-    }
-    if srec.created_hooks && hooks.is_empty() {
-        doc.shift_remove("hooks");
-        srec.created_hooks = false;
-    }
+    drop_emptied(doc, srec);
     Ok(())
 }
 
