@@ -94,7 +94,8 @@ fn every_remote_source_form_is_fetched_and_pinned() {
     // url: a repository of its own.
     let solo = sb.path("repos/solo");
     std::fs::create_dir_all(solo.join(".claude-plugin")).unwrap();
-    std::fs::write(solo.join(".claude-plugin/plugin.json"), r#"{"name": "solo", "version": "1.1.0"}"#).unwrap();
+    // Its dependency is in its own plugin.json only, not in the marketplace.
+    std::fs::write(solo.join(".claude-plugin/plugin.json"), r#"{"name": "solo", "version": "1.1.0", "dependencies": ["zipped"]}"#).unwrap();
     std::fs::create_dir_all(solo.join("commands")).unwrap();
     std::fs::write(solo.join("commands/solo.md"), "Solo.\n").unwrap();
     git(&solo, &["init", "-q", "-b", "main"]);
@@ -151,12 +152,13 @@ fn every_remote_source_form_is_fetched_and_pinned() {
     sb.write("team/remote/.claude-plugin/marketplace.json", &market.to_string());
     sb.write(
         "team/paii.toml",
-        "[registries]\nremote = { marketplace = \"./remote\" }\n\n[plugins]\nsolo = \"*\"\nmono = \"*\"\nzipped = \"*\"\nnpmed = \"^2\"\n",
+        "[registries]\nremote = { marketplace = \"./remote\" }\n\n[plugins]\nsolo = \"*\"\nmono = \"*\"\nnpmed = \"^2\"\n",
     );
     sb.paii_in("team", &["sync"]).ok();
 
     let lock = sb.read("team/paii.lock");
     assert!(locked(&lock, "solo").contains(&format!("?rev=main#{solo_commit}\"")), "{lock}");
+    assert!(locked(&lock, "solo").contains("[plugin.dependencies]\nzipped = \"*\""), "{lock}");
     assert!(locked(&lock, "mono").contains("subdir = \"tools/claude\""), "{lock}");
     let zipped = locked(&lock, "zipped");
     assert!(zipped.contains(&format!("version = \"0.0.0+{}\"", &sha256_hex(&archive)[..7])), "{lock}");

@@ -126,14 +126,25 @@ pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, 
         let text = new.to_toml();
         return Ok(Planned { up_to_date: old_text.as_deref() == Some(text.as_str()), path, old_text, old: Some(new.clone()), new, text });
     }
-    let index = ctx.load_index_with(manifest, offline)?;
+    let mut index = ctx.load_index_with(manifest, offline)?;
     let direct = fetch_direct(manifest, old.as_ref(), &update, offline)?;
-    let update_policy = update.clone();
-    let resolved =
-        resolve::resolve(&Request { manifest, index: &index, locked: old.as_ref(), update, solver: &PubGrubSolver, direct: &direct })?;
-    ctx.warn_all(&resolved.warnings);
-    let mut new = resolved.lock;
-    complete(&mut new, old.as_ref(), &update_policy, offline)?;
+    let mut new;
+    // A marketplace plugin kept outside its marketplace may declare
+    // dependencies only in its own plugin.json, known once its commit is:
+    // resolve again with them until nothing new is learned.
+    let mut rounds = 0;
+    loop {
+        let request =
+            Request { manifest, index: &index, locked: old.as_ref(), update: update.clone(), solver: &PubGrubSolver, direct: &direct };
+        let resolved = resolve::resolve(&request)?;
+        ctx.warn_all(&resolved.warnings);
+        new = resolved.lock;
+        complete(&mut new, old.as_ref(), &update, offline)?;
+        rounds += 1;
+        if rounds > 8 || !learn_dependencies(&mut index, &new) {
+            break;
+        }
+    }
     new.registries = match &old {
         // Same plugins: the registries they were resolved against still stand.
         Some(o) if o.plugins == new.plugins => o.registries.clone(),
@@ -313,6 +324,47 @@ fn complete(new: &mut Lock, old: Option<&Lock>, update: &Update, offline: bool) 
         }
     }
     Ok(())
+}
+
+/// Adds to `index` the dependencies that the plugin.json of each locked
+/// marketplace plugin from git declares and its entry does not; true when
+/// any was new.
+fn learn_dependencies(index: &mut crate::registry::Index, lock: &Lock) -> bool {
+    let cache = crate::util::paths::paii_home().join("cache");
+    let mut learned = false;
+    for p in &lock.plugins {
+        let (Some(reg), LockedSource::Git { url, commit: Some(commit), .. }) = (&p.registry, &p.source) else { continue };
+        let Some(registry) = index.registries.iter_mut().find(|r| &r.name == reg) else { continue };
+        // Only marketplace entries carry an overlay; paii's own registries
+        // list a plugin's dependencies themselves.
+        if !registry.entries.iter().any(|e| e.name == p.name && e.overlay.is_some()) {
+            continue;
+        }
+        let spec = GitSpec { name: &p.name, url, rev: None, commit: Some(commit) };
+        let path = match &p.subdir {
+            Some(s) => format!("{s}/{}", crate::manifest::native::PLUGIN_JSON),
+            None => crate::manifest::native::PLUGIN_JSON.to_string(),
+        };
+        let Ok((_, bytes)) = crate::source::git::read_file(&spec, &path, &cache, true) else { continue };
+        let Ok(text) = crate::diagnostic::decode(std::path::Path::new(&path), bytes) else { continue };
+        let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+        let declared: Vec<_> = doc
+            .get("dependencies")
+            .and_then(|d| d.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| crate::manifest::native::dependency_from_json(d).ok())
+            .collect();
+        for e in registry.entries.iter_mut().filter(|e| e.name == p.name && e.overlay.is_some()) {
+            for dep in &declared {
+                if !e.dependencies.iter().any(|have| have.name == dep.name) {
+                    e.dependencies.push(dep.clone());
+                    learned = true;
+                }
+            }
+        }
+    }
+    learned
 }
 
 /// A marketplace plugin that names no version, not yet at a commit.

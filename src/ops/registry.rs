@@ -91,7 +91,8 @@ pub fn add(ctx: &Context, spec: &AddSpec) -> Result<ListedRegistry, Error> {
     let path = ctx.manifest_path();
     let (file, mut doc) = read_for_edit(&path)?;
     let redacted = |u: &Option<String>| u.as_deref().map(crate::util::url::redact);
-    let spec = &AddSpec { git: redacted(&spec.git), location: redacted(&spec.location), marketplace: redacted(&spec.marketplace), ..spec.clone() };
+    let spec =
+        &AddSpec { git: redacted(&spec.git), location: redacted(&spec.location), marketplace: redacted(&spec.marketplace), ..spec.clone() };
     let value = match (&spec.git, &spec.location) {
         (None, None) if spec.marketplace.is_some() => {
             let mut t = InlineTable::new();
