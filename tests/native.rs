@@ -351,6 +351,9 @@ fn dependencies_are_resolved_into_the_lock_and_installed_with_their_dependent() 
     sb.paii_in("team", &["sync", "--frozen"]).ok();
     let list = sb.paii_in("team", &["plugin", "list", "-o", "json"]).ok().json();
     assert_eq!(list.as_array().map(Vec::len), Some(2), "{list:#}");
+    let info = sb.paii_in("team", &["plugin", "info", "lib", "-o", "json"]).ok().json();
+    assert_eq!(info["requested"], "as a dependency of app", "{info:#}");
+    assert_eq!(info["locked"]["version"], "1.0.0", "{info:#}");
 }
 
 #[test]

@@ -245,25 +245,31 @@ pub struct AvailableVersion {
 
 pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
     let manifest = ctx.load_manifest()?;
-    let Some(request) = manifest.plugin(name) else {
-        return Err(StateError::not_requested(name, &manifest.file.name, manifest.plugins.iter().map(|p| p.name.as_str())).into());
-    };
     let lock = Lock::load(&manifest.lock_path())?;
+    // A plugin in the lock only as another's dependency is shown too.
+    let dependents: Vec<&str> =
+        lock.iter().flat_map(|l| &l.plugins).filter(|p| p.dependencies.contains_key(name)).map(|p| p.name.as_str()).collect();
+    let locked_registry = lock.as_ref().and_then(|l| l.plugin(name)).and_then(|p| p.registry.as_deref());
+    let request = manifest.plugin(name);
+    if request.is_none() && dependents.is_empty() {
+        return Err(StateError::not_requested(name, &manifest.file.name, manifest.plugins.iter().map(|p| p.name.as_str())).into());
+    }
     let index = ctx.load_index(&manifest)?;
-    let (requested, registry) = match &request.source {
-        Requested::Registry { req, registry } => (format!("{req}"), registry.as_deref()),
-        Requested::Git { url, rev, .. } => {
-            (format!("git {}{}", crate::util::url::redact(url), rev.as_deref().map(|r| format!(" rev {r}")).unwrap_or_default()), None)
-        }
-        Requested::Path { written, .. } => (format!("path {written}"), None),
-        Requested::Url { url, .. } => (format!("tarball {}", crate::util::url::redact(url)), None),
+    let (requested, registry, from_registry) = match request.map(|r| &r.source) {
+        Some(Requested::Registry { req, registry }) => (format!("{req}"), registry.as_deref(), true),
+        Some(Requested::Git { url, rev, .. }) => (
+            format!("git {}{}", crate::util::url::redact(url), rev.as_deref().map(|r| format!(" rev {r}")).unwrap_or_default()),
+            None,
+            false,
+        ),
+        Some(Requested::Path { written, .. }) => (format!("path {written}"), None, false),
+        Some(Requested::Url { url, .. }) => (format!("tarball {}", crate::util::url::redact(url)), None, false),
+        None => (format!("as a dependency of {}", dependents.join(", ")), locked_registry, true),
     };
     let mut available = Vec::new();
     let mut description = None;
     let mut consumes = Vec::new();
-    if matches!(request.source, Requested::Registry { .. })
-        && let Some((reg, mut versions)) = index.candidates(name, registry)
-    {
+    if from_registry && let Some((reg, mut versions)) = index.candidates(name, registry) {
         versions.sort_by(|a, b| b.version.cmp(&a.version));
         let locked_version = lock.as_ref().and_then(|l| l.plugin(name)).map(|p| &p.version);
         let shown = versions.iter().find(|e| Some(&e.version) == locked_version).or(versions.first());
@@ -293,8 +299,8 @@ pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
         not_installed,
         name: name.to_string(),
         requested,
-        hooks: request.hooks,
-        mcp: request.mcp,
+        hooks: request.is_none_or(|r| r.hooks),
+        mcp: request.is_none_or(|r| r.mcp),
         description,
         subdir: locked.and_then(|p| p.subdir.clone()),
         integrity: locked.and_then(|p| p.integrity.map(|i| i.to_string())),
