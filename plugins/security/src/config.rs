@@ -1,0 +1,91 @@
+//! The plugin's `[config]`, from `PAII_CONFIG` (the merged config paii
+//! passes as JSON):
+//!
+//! ```toml
+//! [config.security]
+//! deny = ['terraform apply']          # regular expressions over the command line
+//! allow = ['^rm -rf \./dist$']        # allowed even when a rule would object
+//! protected_paths = ["~/work/prod"]   # never written or edited
+//! fail_closed = false                 # block when the event cannot be read
+//! ```
+
+use regex_lite::Regex;
+use serde_json::Value;
+
+/// Always protected from writes and edits.
+const PROTECTED: &[&str] = &[
+    "/etc",
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/lib",
+    "/bin",
+    "/sbin",
+    "/boot",
+    "/System",
+    "/Library",
+    "~/.ssh",
+    "~/.gnupg",
+    "~/.aws",
+    "~/.kube",
+    "~/.netrc",
+    "~/.git-credentials",
+    "~/.docker/config.json",
+    "~/.config/gh/hosts.yml",
+];
+
+#[derive(Debug, Default)]
+pub struct Config {
+    pub deny: Vec<Regex>,
+    pub allow: Vec<Regex>,
+    /// Normalised, `~` for the home directory.
+    pub protected: Vec<String>,
+    pub fail_closed: bool,
+    /// The home directory, to write paths under it as `~/...`.
+    pub home: Option<String>,
+}
+
+impl Config {
+    /// Reads `PAII_CONFIG`'s JSON; a pattern that does not compile is an
+    /// error naming it.
+    pub fn from_json(text: Option<&str>, home: Option<String>) -> Result<Config, String> {
+        let doc: Value = match text {
+            Some(t) if !t.trim().is_empty() => serde_json::from_str(t).map_err(|e| format!("PAII_CONFIG is not JSON: {e}"))?,
+            _ => Value::Null,
+        };
+        let patterns = |key: &str| -> Result<Vec<Regex>, String> {
+            doc.get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|p| Regex::new(p).map_err(|e| format!("`{key}` pattern `{p}`: {e}")))
+                .collect()
+        };
+        let mut protected: Vec<String> = PROTECTED.iter().map(|p| p.to_string()).collect();
+        let extra = doc.get("protected_paths").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
+        let mut config = Config {
+            deny: patterns("deny")?,
+            allow: patterns("allow")?,
+            protected: Vec::new(),
+            fail_closed: doc.get("fail_closed").and_then(Value::as_bool).unwrap_or(false),
+            home,
+        };
+        protected.extend(extra.map(|p| config.home_relative(p)));
+        config.protected = protected.iter().map(|p| crate::rules::normalize(p)).collect();
+        Ok(config)
+    }
+
+    /// `path` normalised, with the home directory written `~`.
+    pub fn home_relative(&self, path: &str) -> String {
+        let p = crate::rules::normalize(path);
+        if let Some(home) = self.home.as_deref().map(|h| h.trim_end_matches('/')).filter(|h| !h.is_empty() && *h != "/") {
+            if p == home {
+                return "~".into();
+            }
+            if let Some(rest) = p.strip_prefix(&format!("{home}/")) {
+                return format!("~/{rest}");
+            }
+        }
+        p
+    }
+}
