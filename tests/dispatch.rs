@@ -653,3 +653,51 @@ fn only_the_launcher_gives_up_address_randomisation() {
     assert_eq!(e_type(env!("CARGO_BIN_EXE_paii")), 2, "the launcher is position-dependent");
     assert_eq!(e_type(env!("CARGO_BIN_EXE_paii-cli")), 3, "paii-cli is a PIE");
 }
+
+#[test]
+fn an_observer_is_started_detached_and_neither_waited_for_nor_able_to_block() {
+    let sb = Sandbox::new();
+    // It sleeps, then records the event it was given and its session.
+    let record = sb.path("observed.json");
+    handler(
+        &sb,
+        "observer",
+        "pre_tool_use = { async = true, timeout_ms = 100 }",
+        &format!(
+            "sleep 1; cat > {0}.tmp; echo $$ $(cut -d' ' -f6 /proc/$$/stat) > {0}.sid; mv {0}.tmp {0}; echo logged; exit 2",
+            record.display()
+        ),
+        "",
+    );
+    handler(&sb, "guard", "pre_tool_use = { matcher = \"Bash\" }", GUARD, "");
+    install(&sb, &["observer", "guard"]);
+
+    let started = Instant::now();
+    let out = dispatch(&sb, "pre-tool-use", &bash("ls"));
+    let took = started.elapsed();
+    assert_eq!(out.code, 0, "its exit 2 blocks nothing: {}", out.stderr);
+    assert!(took < Duration::from_millis(800), "dispatch did not wait for the observer: {took:?}");
+    let line = audit(&sb).pop().unwrap();
+    let observer = line["handlers"].as_array().unwrap().iter().find(|h| h["plugin"] == "observer").unwrap();
+    assert_eq!(observer["decision"], "started", "{line:#}");
+
+    // It finishes on its own, past its timeout, with the event on stdin,
+    // in a session of its own, its output in its log.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !record.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let seen: Value = serde_json::from_str(&fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(seen["tool_input"]["command"], "ls");
+    let ids = fs::read_to_string(format!("{}.sid", record.display())).unwrap();
+    let (pid, sid) = ids.trim().split_once(' ').unwrap();
+    assert_eq!(pid, sid, "it leads a session of its own");
+    assert!(fs::read_to_string(sb.home().join("logs/observer.log")).unwrap().contains("logged"));
+
+    // A blocking handler still blocks beside it.
+    let out = dispatch(&sb, "pre-tool-use", &bash("rm -rf ~"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    // Claude Code's timeout is not lengthened by an observer's.
+    let settings: Value = serde_json::from_str(&sb.read("claude/settings.json")).unwrap();
+    assert_eq!(settings["hooks"]["PreToolUse"][0]["hooks"][0]["timeout"], 15, "{settings:#}");
+}

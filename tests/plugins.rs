@@ -46,7 +46,8 @@ fn security_blocks_destruction_asks_about_the_borderline_and_allows_the_rest() {
     assert!(out.code == 2 && out.stderr.contains("deny pattern"), "the team's deny pattern: {}", out.stderr);
 
     let home = sb.path("home").display().to_string();
-    let write = |path: String| json!({"tool_name": "Write", "hook_event_name": "PreToolUse", "tool_input": {"file_path": path, "content": "x"}});
+    let write =
+        |path: String| json!({"tool_name": "Write", "hook_event_name": "PreToolUse", "tool_input": {"file_path": path, "content": "x"}});
     assert_eq!(sb.dispatch_in("team", "PreToolUse", &write(format!("{home}/.ssh/authorized_keys"))).code, 2);
     assert_eq!(sb.dispatch_in("team", "PreToolUse", &write(format!("{home}/prod/app.yaml"))).code, 2, "a protected path of the team's");
     assert_eq!(sb.dispatch_in("team", "PreToolUse", &write("/tmp/notes.md".into())).code, 0);

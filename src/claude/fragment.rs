@@ -93,7 +93,10 @@ impl Fragment {
                     Some(m) if !e.0.iter().any(|x| x == m) => e.0.push(m.to_string()),
                     Some(_) => {}
                 }
-                e.2 = e.2.max(h.timeout_ms);
+                // An observer is not waited for.
+                if !h.observer {
+                    e.2 = e.2.max(h.timeout_ms);
+                }
             }
             for (event, group) in &c.hooks.raw {
                 fragment.raw_hooks.entry(*event).or_default().push(group.clone());

@@ -51,6 +51,7 @@ pub fn plugin_hooks(
                     matcher: h.matcher.clone().filter(|m| !m.is_empty() && m != "*"),
                     timeout_ms: h.timeout_ms.unwrap_or(crate::claude::fragment::DEFAULT_TIMEOUT_MS),
                     command: None,
+                    observer: h.observer,
                 };
                 out.handlers.push((h.event, handler));
             }
@@ -90,6 +91,7 @@ pub fn plugin_hooks(
                 matcher: matcher.filter(|m| !m.is_empty() && m != "*"),
                 timeout_ms,
                 command: Some(command),
+                observer: false,
             };
             out.handlers.push((event, handler));
         } else {

@@ -138,6 +138,10 @@ pub struct HookTable {
     /// Tool-name matcher for tool events (`Bash`, `Edit|Write`, a regex).
     pub matcher: Option<String>,
     pub timeout_ms: Option<u64>,
+    /// An observer: started detached and not waited for; it can neither
+    /// block nor add context.
+    #[serde(rename = "async", default)]
+    pub observer: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -213,6 +217,8 @@ pub struct HookSpec {
     pub event: HookEvent,
     pub matcher: Option<String>,
     pub timeout_ms: Option<u64>,
+    /// `async = true`: see [`HookTable::observer`].
+    pub observer: bool,
 }
 
 /// A parsed, validated plugin.toml.
@@ -486,7 +492,7 @@ impl PluginManifest {
             };
             match value.get_ref() {
                 Shorthand::Bool(false) => {}
-                Shorthand::Bool(true) => hooks.push(HookSpec { event, matcher: None, timeout_ms: None }),
+                Shorthand::Bool(true) => hooks.push(HookSpec { event, matcher: None, timeout_ms: None, observer: false }),
                 Shorthand::Table(t) => {
                     // Claude Code gets the union of the matchers as one
                     // pattern: one that does not compile would silence
@@ -503,7 +509,7 @@ impl PluginManifest {
                             ),
                         ));
                     }
-                    hooks.push(HookSpec { event, matcher: t.matcher.clone(), timeout_ms: t.timeout_ms })
+                    hooks.push(HookSpec { event, matcher: t.matcher.clone(), timeout_ms: t.timeout_ms, observer: t.observer })
                 }
                 other => {
                     return Err(file.error(

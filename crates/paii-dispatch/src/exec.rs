@@ -113,6 +113,39 @@ fn pidfd(pid: u32) -> Option<std::os::fd::OwnedFd> {
     (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
 }
 
+/// Starts `job` detached: in a session of its own, `input` on its stdin
+/// (from an unlinked file, so that no pipe can fill), stdout and stderr
+/// appended to `log`. Not waited for: it outlives the dispatcher.
+pub fn start_detached(job: &Job, input: &[u8], log: &std::path::Path) -> Result<(), String> {
+    use std::io::{Seek, Write};
+    use std::os::unix::process::CommandExt;
+    let (program, args) = job.argv.split_first().ok_or("no command")?;
+    let dir = log.parent().ok_or("no log directory")?;
+    let _ = std::fs::create_dir_all(dir);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let stdin_path = dir.join(format!(".observer-{}-{nanos}", std::process::id()));
+    let mut stdin = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&stdin_path)
+        .map_err(|e| format!("cannot create {}: {e}", stdin_path.display()))?;
+    let _ = std::fs::remove_file(&stdin_path);
+    stdin.write_all(input).and_then(|_| stdin.rewind()).map_err(|e| format!("cannot write the event for it: {e}"))?;
+    let out = std::fs::OpenOptions::new().create(true).append(true).open(log).map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+    let err = out.try_clone().map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+    let mut cmd = Command::new(program);
+    cmd.args(args).env_clear().envs(job.env.iter().map(|(k, v)| (k, v))).stdin(stdin).stdout(out).stderr(err);
+    // SAFETY: setsid is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    cmd.spawn().map(drop).map_err(|e| format!("cannot run {program}: {e}"))
+}
+
 /// Runs every job at once with `input` on its stdin; the results in job
 /// order. One thread: the pipes of all handlers are polled together, so
 /// that a dispatch costs no thread start-ups.

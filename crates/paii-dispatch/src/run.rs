@@ -196,18 +196,24 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
         BTreeMap::new()
     };
     let mut jobs = Vec::new();
-    let mut slots = Vec::new(); // handler index -> job index, or why it did not run
+    let mut slots = Vec::new(); // per handler: its job, or why it did not run
     for h in &handlers {
         let Some(entry) = table.plugins.get(&h.plugin) else {
-            slots.push(Err(format!("`{}` is not in the dispatch table", h.plugin)));
+            slots.push(Slot::NotRun(format!("`{}` is not in the dispatch table", h.plugin)));
             continue;
         };
         match plugin_env(&table, &h.plugin, entry, kebab, &base, &dotenv) {
-            Err(missing) => slots.push(Err(missing)),
+            Err(missing) => slots.push(Slot::NotRun(missing)),
             Ok(env) => match command(h, entry, kebab, &env) {
-                Err(why) => slots.push(Err(why)),
+                Err(why) => slots.push(Slot::NotRun(why)),
+                Ok(argv) if h.observer => {
+                    let job = exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms) };
+                    let started = Instant::now();
+                    let log = home.join("logs").join(format!("{}.log", h.plugin));
+                    slots.push(Slot::Observer(exec::start_detached(&job, &input, &log).map(|_| started.elapsed())));
+                }
                 Ok(argv) => {
-                    slots.push(Ok(jobs.len()));
+                    slots.push(Slot::Job(jobs.len()));
                     jobs.push(exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms) });
                 }
             },
@@ -219,7 +225,25 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
     for (h, slot) in handlers.iter().zip(slots) {
         let fail_closed = table.plugins.get(&h.plugin).is_some_and(|p| p.fail_closed);
         let job = match slot {
-            Err(why) => {
+            // An observer's answer is not waited for: it can neither block
+            // nor add context, even when it is fail-closed.
+            Slot::Observer(result) => {
+                let (decision, duration, error) = match result {
+                    Ok(d) => ("started", d, None),
+                    Err(e) => ("failed", Duration::ZERO, Some(e)),
+                };
+                outcome.handlers.push(Report {
+                    plugin: h.plugin.clone(),
+                    exit: None,
+                    duration_ms: duration.as_millis() as u64,
+                    decision: decision.into(),
+                    error,
+                    stdout: String::new(),
+                    stderr: String::new(),
+                });
+                continue;
+            }
+            Slot::NotRun(why) => {
                 let decision = if fail_closed {
                     merged.add(&h.plugin, Answer::Block(format!("not run ({why}); it is fail-closed, so the event is blocked")));
                     "block"
@@ -237,7 +261,7 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
                 });
                 continue;
             }
-            Ok(j) => &finished[j],
+            Slot::Job(j) => &finished[j],
         };
         let (answer, decision, error) = match h.command {
             None => judge(job, h.timeout_ms, fail_closed),
@@ -268,6 +292,16 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
         outcome.stderr.push('\n');
     }
     outcome
+}
+
+/// What became of one matching handler.
+enum Slot {
+    /// Run and waited for: its index in the jobs.
+    Job(usize),
+    /// Started detached, in this long, or why it could not be.
+    Observer(Result<Duration, String>),
+    /// Not run, and why.
+    NotRun(String),
 }
 
 /// The argv of a handler: a paii plugin's `[run] command` + `hook <event>`,

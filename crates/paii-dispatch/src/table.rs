@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 
 /// Bumped when the layout changes; a dispatcher reading a version it does
 /// not know allows the event and logs why. 2 added Claude Code plugins'
-/// own commands ([`Handler::command`]); a format 1 table reads as one.
-pub const FORMAT: u32 = 2;
+/// own commands ([`Handler::command`]), 3 observers
+/// ([`Handler::observer`]); an older table reads as a newer one.
+pub const FORMAT: u32 = 3;
 const READS: std::ops::RangeInclusive<u32> = 1..=FORMAT;
 pub const FILE: &str = "dispatch.json";
 
@@ -72,6 +73,11 @@ pub struct Handler {
     /// `None`: the plugin's `[run] command` + `hook <event>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<NativeCommand>,
+    /// Started detached (its own session, the event on stdin, its output
+    /// appended to `logs/<plugin>.log`) and not waited for: it can neither
+    /// block nor add context.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub observer: bool,
 }
 
 /// A Claude Code plugin's `command` hook.
