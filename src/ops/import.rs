@@ -129,7 +129,7 @@ pub fn claude(ctx: &Context, write: bool) -> Result<Imported, Error> {
     for (plugin, market) in wanted {
         let declared = existing.registries.iter().any(|r| r.name == market);
         if !declared && !registries.contains_key(&market) {
-            let Some(source) = marketplace_spec_for(&marketplaces, &market) else {
+            let Some(source) = marketplaces.get(&market).map(marketplace_spec) else {
                 skip(format!("{plugin}@{market}"), format!("Claude Code knows no marketplace `{market}`"));
                 continue;
             };
@@ -185,8 +185,4 @@ pub fn claude(ctx: &Context, write: bool) -> Result<Imported, Error> {
         out.written = true;
     }
     Ok(out)
-}
-
-fn marketplace_spec_for(known: &BTreeMap<String, Value>, name: &str) -> Option<Result<(String, Option<String>), String>> {
-    known.get(name).map(marketplace_spec)
 }

@@ -316,7 +316,7 @@ fn complete(new: &mut Lock, old: Option<&Lock>, update: &Update, offline: bool) 
             let spec = GitSpec { name: &p.name, url, rev: rev.as_deref(), commit: None };
             let id = crate::source::git::resolve(&spec, &cache, offline)?;
             if unpinned(&p.version) {
-                p.version = version_at(&p.name, url, &id, p.subdir.as_deref(), &cache);
+                p.version = version_at(url, &id, p.subdir.as_deref(), &cache);
             }
             if let LockedSource::Git { commit, .. } = &mut p.source {
                 *commit = Some(id);
@@ -340,14 +340,7 @@ fn learn_dependencies(index: &mut crate::registry::Index, lock: &Lock) -> bool {
         if !registry.entries.iter().any(|e| e.name == p.name && e.overlay.is_some()) {
             continue;
         }
-        let spec = GitSpec { name: &p.name, url, rev: None, commit: Some(commit) };
-        let path = match &p.subdir {
-            Some(s) => format!("{s}/{}", crate::manifest::native::PLUGIN_JSON),
-            None => crate::manifest::native::PLUGIN_JSON.to_string(),
-        };
-        let Ok((_, bytes)) = crate::source::git::read_file(&spec, &path, &cache, true) else { continue };
-        let Ok(text) = crate::diagnostic::decode(std::path::Path::new(&path), bytes) else { continue };
-        let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else { continue };
+        let Some(doc) = plugin_json_at(url, commit, p.subdir.as_deref(), &cache) else { continue };
         let declared: Vec<_> = doc
             .get("dependencies")
             .and_then(|d| d.as_array())
@@ -375,17 +368,20 @@ fn unpinned(v: &semver::Version) -> bool {
 /// The version of a marketplace plugin that its entry does not name: its
 /// plugin.json's at `commit`, else `0.0.0+<commit>`, as Claude Code
 /// versions it.
-fn version_at(name: &str, url: &str, commit: &str, subdir: Option<&str>, cache: &std::path::Path) -> semver::Version {
-    let spec = GitSpec { name, url, rev: None, commit: Some(commit) };
+fn version_at(url: &str, commit: &str, subdir: Option<&str>, cache: &std::path::Path) -> semver::Version {
+    plugin_json_at(url, commit, subdir, cache)
+        .and_then(|doc| doc.get("version").and_then(|v| v.as_str()).and_then(|v| semver::Version::parse(v).ok()))
+        .unwrap_or_else(|| unversioned(commit))
+}
+
+/// The plugin.json of a plugin in `subdir` of a cached git repository at
+/// `commit`, when it has one.
+fn plugin_json_at(url: &str, commit: &str, subdir: Option<&str>, cache: &std::path::Path) -> Option<serde_json::Value> {
     let path = match subdir {
         Some(s) => format!("{s}/{}", crate::manifest::native::PLUGIN_JSON),
         None => crate::manifest::native::PLUGIN_JSON.to_string(),
     };
-    crate::source::git::read_file(&spec, &path, cache, true)
-        .ok()
-        .and_then(|(_, bytes)| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-        .and_then(|doc| doc.get("version").and_then(|v| v.as_str()).and_then(|v| semver::Version::parse(v).ok()))
-        .unwrap_or_else(|| unversioned(commit))
+    serde_json::from_str(&crate::source::git::cached_text(url, commit, &path, cache)?).ok()
 }
 
 /// Whether two locked entries come from the same place (so that what was

@@ -130,8 +130,10 @@ impl RegistryFetcher for NetFetcher {
         // A copy taken from another URL (paii.toml changed) is not this registry.
         let source_file = self.home.join("registries").join(format!("{name}.source"));
         let same_source = std::fs::read_to_string(&source_file).ok().as_deref() == Some(desc.as_str());
-        let git_marketplace = match source {
-            RegistrySource::Marketplace(MarketplaceSource::Git { url, rev }) => Some((url, rev)),
+        // A registry kept in git: the repository, the revision, the file.
+        let in_git = match source {
+            RegistrySource::Git { url, path, rev } => Some((url, rev, path.as_deref().unwrap_or("registry.toml"))),
+            RegistrySource::Marketplace(MarketplaceSource::Git { url, rev }) => Some((url, rev, super::marketplace::MARKETPLACE_JSON)),
             _ => None,
         };
         match source {
@@ -146,13 +148,9 @@ impl RegistryFetcher for NetFetcher {
                 crate::debug!("fetching registry `{name}` from {desc}");
                 crate::source::http::download(url, &copy).map_err(|e| network(e.to_string()))?;
             }
-            RegistrySource::Git { .. } | RegistrySource::Marketplace(_) => {
+            RegistrySource::Git { .. } | RegistrySource::Marketplace(MarketplaceSource::Git { .. }) => {
                 crate::debug!("fetching registry `{name}` from {desc}");
-                let (url, rev, file) = match (source, git_marketplace) {
-                    (RegistrySource::Git { url, path, rev }, _) => (url, rev, path.as_deref().unwrap_or("registry.toml")),
-                    (_, Some((url, rev))) => (url, rev, super::marketplace::MARKETPLACE_JSON),
-                    _ => return LocalFetcher.fetch(name, source),
-                };
+                let Some((url, rev, file)) = in_git else { return LocalFetcher.fetch(name, source) };
                 let spec = crate::source::git::GitSpec { name, url, rev: rev.as_deref(), commit: None };
                 let (commit, bytes) =
                     crate::source::git::read_file(&spec, file, &self.home.join("cache"), false).map_err(|e| network(e.to_string()))?;

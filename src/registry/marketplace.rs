@@ -106,11 +106,7 @@ impl Base<'_> {
     fn read(&self, rel: &str) -> Option<String> {
         match self {
             Base::Dir { dir, .. } => crate::diagnostic::read_text(&dir.join(rel)).ok(),
-            Base::Git { url, commit, cache } => {
-                let spec = crate::source::git::GitSpec { name: "marketplace", url, rev: None, commit: Some(commit) };
-                let (_, bytes) = crate::source::git::read_file(&spec, rel, cache, true).ok()?;
-                String::from_utf8(bytes).ok()
-            }
+            Base::Git { url, commit, cache } => crate::source::git::cached_text(url, commit, rel, cache),
             Base::Detached => None,
         }
     }

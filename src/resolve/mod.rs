@@ -457,24 +457,20 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
     // offers gets no versions: the solver then explains whether that
     // matters, since only some versions of a dependent may need it.
     let mut offered: BTreeSet<String> = origins.keys().cloned().collect();
-    loop {
-        let wanted: Vec<(String, Vec<String>)> =
-            origins.values().flat_map(Origin::dependencies).filter(|(dep, _)| !offered.contains(dep)).collect();
-        if wanted.is_empty() {
-            break;
+    let mut wanted: std::collections::VecDeque<(String, Vec<String>)> = origins.values().flat_map(Origin::dependencies).collect();
+    while let Some((dep, registries)) = wanted.pop_front() {
+        if !offered.insert(dep.clone()) {
+            continue;
         }
-        for (dep, registries) in wanted {
-            if !offered.insert(dep.clone()) {
-                continue;
+        let found = registries.iter().find_map(|r| index.candidates(&dep, Some(r))).or_else(|| index.candidates(&dep, None));
+        match found {
+            Some((reg, entries)) => {
+                add_registry(&mut problem, &mut origins, &dep, &reg.name, entries, locked_entry(&dep));
+                // Its own dependencies, in turn.
+                wanted.extend(origins.get(&dep).into_iter().flat_map(Origin::dependencies));
             }
-            let found = registries.iter().find_map(|r| index.candidates(&dep, Some(r))).or_else(|| index.candidates(&dep, None));
-            match found {
-                Some((reg, entries)) => {
-                    add_registry(&mut problem, &mut origins, &dep, &reg.name, entries, locked_entry(&dep));
-                }
-                None => {
-                    problem.candidates.insert(dep, Vec::new());
-                }
+            None => {
+                problem.candidates.insert(dep, Vec::new());
             }
         }
     }

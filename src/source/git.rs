@@ -287,6 +287,14 @@ pub fn read_file(spec: &GitSpec<'_>, path: &str, cache: &Path, offline: bool) ->
     Ok((id.to_string(), blob.data.clone()))
 }
 
+/// The text of `path` at `commit` of `url`'s cached repository, read without
+/// the network; `None` when it is not there (or not text).
+pub fn cached_text(url: &str, commit: &str, path: &str, cache: &Path) -> Option<String> {
+    let spec = GitSpec { name: "", url, rev: None, commit: Some(commit) };
+    let (_, bytes) = read_file(&spec, path, cache, true).ok()?;
+    crate::diagnostic::decode(Path::new(path), bytes).ok()
+}
+
 /// Resolves `rev` to a commit id without writing anything out (for `paii
 /// lock`).
 pub fn resolve(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<String, SourceError> {

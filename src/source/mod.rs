@@ -207,7 +207,7 @@ impl Fetcher {
                 if integrity.is_none() && digest.is_none() {
                     // Now that the hash is known, keep the archive where a
                     // verified (and offline) fetch will look for it.
-                    let _ = fs::rename(&archive, self.download_path(url, Some(&entry.integrity)));
+                    let _ = fs::rename(&archive, self.download_path(url, Some(entry.integrity.to_string())));
                 }
                 Ok(Fetched { entry, commit: None, added: true })
             }
@@ -215,11 +215,7 @@ impl Fetcher {
     }
 
     /// Where the download cache keeps `url`'s archive: by URL and hash.
-    fn download_path(&self, url: &str, integrity: Option<&Integrity>) -> PathBuf {
-        self.download_path_for(url, integrity.map(|i| i.to_string()))
-    }
-
-    fn download_path_for(&self, url: &str, verified: Option<String>) -> PathBuf {
+    fn download_path(&self, url: &str, verified: Option<String>) -> PathBuf {
         use sha2::{Digest, Sha256};
         let verified = verified.unwrap_or_else(|| "unverified".to_string());
         let d = Sha256::digest(format!("{}\0{verified}", crate::util::url::redact(url)).as_bytes());
@@ -236,10 +232,8 @@ impl Fetcher {
         digest: Option<&FileDigest>,
         desc: &str,
     ) -> Result<PathBuf, SourceError> {
-        let path = match digest {
-            Some(d) => self.download_path_for(url, Some(d.to_string())),
-            None => self.download_path(url, integrity),
-        };
+        // The file's own hash names it best; else the tree's.
+        let path = self.download_path(url, digest.map(|d| d.to_string()).or_else(|| integrity.map(|i| i.to_string())));
         let verify = |path: PathBuf| match digest {
             None => Ok(path),
             Some(d) => match d.check(&path) {
