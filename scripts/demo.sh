@@ -2,14 +2,19 @@
 # The README's demo, in a throwaway PAII_HOME and CLAUDE_CONFIG_DIR (nothing
 # outside a temporary directory is touched):
 #
-# 1. the example team config is synced for real: locked, fetched into the
-#    store, built (cargo), assembled into generation 1 and shown to Claude
-#    Code (settings.json hook entries, skill links);
+# 1. the example team config (fixtures/demo/paii.toml: paii's security,
+#    history, hooks, incident and pagerduty plugins from the core registry
+#    plugins/registry.toml) is synced for real: locked, fetched into the
+#    store, built (cargo, uv), assembled into generation 1 and shown to
+#    Claude Code (settings.json hook entries, skill links, MCP servers);
 # 2. a plugin is installed from a git repository: generation 2;
 # 3. the generations are listed and diffed, and a rollback returns to 1;
 # 4. Claude Code's hook call is made by hand: a PreToolUse event for
-#    `rm -rf ~` that the guard plugin blocks (exit 2), one for `ls` that is
-#    allowed (exit 0), and the audit lines they left;
+#    `rm -rf ~` that the security plugin blocks (exit 2, with its reason),
+#    one for `ls` that is allowed (exit 0), the raw history lines the
+#    history plugin wrote for them and the audit lines; the context the
+#    hooks plugin gives Claude at session start; an incident declared
+#    through the incident skill and recorded by history;
 # 5. the registry-based team config is locked, byte for byte the committed
 #    paii.lock.example.
 set -euo pipefail
@@ -22,6 +27,9 @@ work="$(mktemp -d "${TMPDIR:-/tmp}/paii-demo.XXXXXX")"
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 export PAII_HOME="$work/paii-home" CLAUDE_CONFIG_DIR="$work/claude"
 cp -R "$root/fixtures" "$work/fixtures"
+# The core registry and its plugins, where fixtures/demo/paii.toml expects
+# them (paii copies only what git would track into the store).
+ln -s "$root/plugins" "$work/plugins"
 mkdir -p "$CLAUDE_CONFIG_DIR"
 # The user's own settings, which paii must keep.
 printf '{\n  "model": "opus",\n  "permissions": { "allow": ["Bash(ls:*)"] }\n}\n' > "$CLAUDE_CONFIG_DIR/settings.json"
@@ -37,6 +45,8 @@ step cat '$CLAUDE_CONFIG_DIR/settings.json'
 cat "$CLAUDE_CONFIG_DIR/settings.json"
 step ls -l '$CLAUDE_CONFIG_DIR/skills'
 ls -l "$CLAUDE_CONFIG_DIR/skills" | tail -n +2
+step cat '$CLAUDE_CONFIG_DIR/.claude.json'
+cat "$CLAUDE_CONFIG_DIR/.claude.json"
 
 # A plugin from a git repository (here a local one made from the fixture).
 git_repo="$work/git/notes"
@@ -69,8 +79,22 @@ set -e
 echo "exit $code: blocked"
 step "echo '{... \"tool_name\":\"Bash\", \"command\":\"ls\"}' | paii hook dispatch pre-tool-use"
 event 'ls' | "$paii" hook dispatch pre-tool-use && echo "exit 0: allowed"
+# history is an observer: dispatch started it and did not wait.
+for _ in $(seq 50); do
+    [ "$(cat "$PAII_HOME"/history/raw/*/*.jsonl 2>/dev/null | wc -l)" -ge 2 ] && break
+    sleep 0.1
+done
+step tail -n 2 '$PAII_HOME/history/raw/YYYY-MM/YYYY-MM-DD.jsonl'
+tail -n 2 "$PAII_HOME"/history/raw/*/*.jsonl
 step tail -n 2 '$PAII_HOME/logs/audit.jsonl'
 tail -n 2 "$PAII_HOME/logs/audit.jsonl"
+step "echo '{... \"hook_event_name\":\"SessionStart\"}' | paii hook dispatch session-start"
+printf '{"session_id":"demo","hook_event_name":"SessionStart","source":"startup"}' | "$paii" hook dispatch session-start
+echo
+step paii run incident --action declare --severity SEV-2 --title "Checkout is down"
+"$paii" run incident --action declare --severity SEV-2 --title "Checkout is down"
+step paii history recent
+"$paii" history recent
 
 cd "$work/fixtures/team"
 step cat ../team/paii.toml

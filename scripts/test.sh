@@ -77,3 +77,17 @@ for manifest in "$root"/plugins/*/Cargo.toml; do
     say "running the tests of ${manifest#"$root"/} (each first-party plugin is its own project)"
     cargo test --locked --manifest-path "$manifest" --no-fail-fast
 done
+say "running the tests of the Rust plugin SDK (sdk/rust)"
+cargo test --locked --manifest-path "$root/sdk/rust/Cargo.toml" --no-fail-fast
+say "running the tests of the Python plugin SDK (sdk/python)"
+python3 -m unittest discover -s "$root/sdk/python" -q
+for project in "$root"/plugins/*/pyproject.toml; do
+    dir="$(dirname "$project")"
+    if grep -q pytest "$project"; then
+        say "running the tests of ${dir#"$root"/} (uv run --locked pytest)"
+        (cd "$dir" && uv run --locked --quiet pytest -q)
+    else
+        say "running the tests of ${dir#"$root"/} (uv run --locked python -m unittest)"
+        (cd "$dir" && uv run --locked --quiet python -m unittest discover -s tests -q)
+    fi
+done

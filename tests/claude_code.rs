@@ -23,19 +23,30 @@ fn audit(sb: &Sandbox) -> Vec<Value> {
 /// A turn that ended as Claude Code ends a good one, with nothing wrong in
 /// its configuration.
 fn assert_clean(turn: &Turn) {
+    assert_clean_offline(turn, &[]);
+}
+
+/// [`assert_clean`], but a remote MCP server on one of `hosts` may fail to
+/// resolve: the suite runs offline, and that is the network's doing, not a
+/// configuration error.
+fn assert_clean_offline(turn: &Turn, hosts: &[&str]) {
     assert_eq!(turn.code, 0, "{:#}\n{}", turn.json, turn.stderr);
     assert_eq!(turn.json["is_error"], false, "{:#}", turn.json);
-    let errors = turn.config_errors();
+    let errors: Vec<String> =
+        turn.config_errors().into_iter().filter(|e| !hosts.iter().any(|h| e.contains(&format!("ENOTFOUND {h}")))).collect();
     assert!(errors.is_empty(), "Claude Code reported errors:\n{}", errors.join("\n"));
 }
 
-/// The README demo's team config, synced: Claude Code's `rm -rf ~` is
-/// denied through `paii hook dispatch` (the guard plugin's reason reaches
-/// the model, the audit line carries Claude Code's session id), and `ls`
-/// runs (its output reaches the model).
+/// The README demo's team config (security, history, hooks, incident and
+/// pagerduty from the core registry), synced: Claude Code's `rm -rf ~` is
+/// denied through `paii hook dispatch` (the security plugin's reason
+/// reaches the model, the audit line carries Claude Code's session id),
+/// `ls` runs (its output reaches the model), the hooks plugin's session
+/// context reaches the model, history records the calls, and the
+/// pagerduty server's config loads without an error.
 #[test]
 fn the_demo_config_blocks_rm_rf_home_inside_claude_code_and_lets_ls_run() {
-    let sb = Sandbox::with_fixtures();
+    let sb = Sandbox::with_demo();
     sb.paii_in("fixtures/demo", &["sync"]).ok();
     let work = sb.path("work");
     fs::create_dir_all(&work).unwrap();
@@ -43,7 +54,7 @@ fn the_demo_config_blocks_rm_rf_home_inside_claude_code_and_lets_ls_run() {
     let api = MessagesApi::start(Script::Bash("rm -rf ~".into()));
 
     let turn = run(&sb, &api, &work, "clean up my home directory", "Bash");
-    assert_clean(&turn);
+    assert_clean_offline(&turn, &["mcp.pagerduty.com"]);
     let denials = turn.json["permission_denials"].as_array().unwrap();
     assert_eq!(denials.len(), 1, "{:#}", turn.json);
     assert_eq!(denials[0]["tool_name"], "Bash");
@@ -51,9 +62,17 @@ fn the_demo_config_blocks_rm_rf_home_inside_claude_code_and_lets_ls_run() {
     let results = turn.tool_results();
     assert_eq!(results.len(), 1, "{results:?}");
     assert!(results[0].1, "the denial is an error result");
-    assert!(results[0].0.contains("guard: blocked: command matches `rm -rf ~`"), "the guard's reason reaches the model: {results:?}");
+    assert!(
+        results[0].0.contains("security: `rm` would delete `~` recursively"),
+        "the security plugin's reason reaches the model: {results:?}"
+    );
+    let sent = turn.sent();
+    assert!(
+        sent.contains("paii generation 1 is active (5 plugins).") && sent.contains("- security 1.0.0: provides HookHandler"),
+        "the hooks plugin's SessionStart context reaches the model"
+    );
     assert!(sb.path("home").is_dir(), "the command did not run");
-    let line = audit(&sb).pop().unwrap();
+    let line = audit(&sb).into_iter().rfind(|l| l["event"] == "pre-tool-use").unwrap();
     assert_eq!(line["decision"], "block");
     assert_eq!(line["tool"], "Bash");
     assert_eq!(line["session"], turn.json["session_id"], "the audit line carries Claude Code's session id");
@@ -61,13 +80,37 @@ fn the_demo_config_blocks_rm_rf_home_inside_claude_code_and_lets_ls_run() {
 
     api.script(Script::Bash("ls".into()));
     let turn = run(&sb, &api, &work, "what is here?", "Bash");
-    assert_clean(&turn);
+    assert_clean_offline(&turn, &["mcp.pagerduty.com"]);
     assert_eq!(turn.json["permission_denials"], serde_json::json!([]));
     let results = turn.tool_results();
     assert_eq!(results.len(), 1, "{results:?}");
     assert!(!results[0].1 && results[0].0.contains("notes-for-ls.txt"), "ls ran and its output reached the model: {results:?}");
-    let line = audit(&sb).pop().unwrap();
+    let line = audit(&sb).into_iter().rfind(|l| l["event"] == "pre-tool-use").unwrap();
     assert_eq!((line["decision"].as_str(), &line["session"]), (Some("allow"), &turn.json["session_id"]));
+
+    // history, an observer of every event, wrote Claude Code's own events.
+    let session = turn.json["session_id"].as_str().unwrap().to_string();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let raw = loop {
+        let raw: String = walk_files(&sb.home().join("history/raw")).iter().map(|f| fs::read_to_string(f).unwrap_or_default()).collect();
+        if raw.contains(&session) && raw.contains("\"SessionStart\"") && raw.contains("\"Stop\"") || std::time::Instant::now() > deadline {
+            break raw;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(raw.contains(&session) && raw.contains("\"PreToolUse\""), "history's raw lines hold the session's events:\n{raw}");
+}
+
+fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            out.extend(walk_files(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
 }
 
 /// A plugin whose hook handler is the shell script `script` (run as
@@ -126,6 +169,74 @@ fn shows(turn: &Turn, name: &str) -> [bool; 4] {
         sent.contains(&format!("- {name}-cmd: {upper}-CMD-DESC")),
         sent.contains(&format!("mcp__{name}-mcp__ping")),
     ]
+}
+
+/// A plugin's MCP servers get the secrets it declares in `[secrets]` from
+/// `$PAII_HOME/.env` while Claude Code's config holds only the `${VAR}`
+/// references the plugin wrote: Claude Code starts the stdio server through
+/// `paii mcp exec` (it refuses to start without the right token) and asks
+/// `paii mcp headers` for the HTTP server's Authorization header (the
+/// server answers 401 without it). Both servers' tools reach the model.
+#[test]
+fn mcp_servers_get_their_plugins_secrets_from_dotenv_and_no_value_is_written() {
+    use sha2::Digest;
+    use std::io::BufRead;
+    let sb = Sandbox::new();
+    let token = "tok-5ecret-4-mcp";
+    let seen = sb.path("seen-authorization");
+    let mut http = std::process::Command::new("python3")
+        .arg(common::repo_root().join("tests/support/mcp_http_server.py"))
+        .arg(format!("Bearer {token}"))
+        .arg(&seen)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufReader::new(http.stdout.take().unwrap()).read_line(&mut port).unwrap();
+    let port = port.trim().to_string();
+
+    sb.write("plugins/vault/plugin.toml", "[plugin]\nname = \"vault\"\nversion = \"1.0.0\"\n\n[secrets]\nrequired = [\"PING_TOKEN\"]\n");
+    fs::copy(common::repo_root().join("tests/support/mcp_server.py"), sb.path("plugins/vault/mcp_server.py")).unwrap();
+    let sha = crate_hex(&sha2::Sha256::digest(token.as_bytes()));
+    sb.write(
+        "plugins/vault/.mcp.json",
+        &format!(
+            r#"{{"mcpServers": {{
+  "vault-stdio": {{"command": "python3", "args": ["${{CLAUDE_PLUGIN_ROOT}}/mcp_server.py", "STDIO-MCP-DESC", "--token-sha256", "{sha}"], "env": {{"PING_TOKEN": "${{PING_TOKEN}}"}}}},
+  "vault-http": {{"type": "http", "url": "http://127.0.0.1:{port}/mcp", "headers": {{"Authorization": "Bearer ${{PING_TOKEN}}"}}}}
+}}}}"#
+        ),
+    );
+    team(&sb, &["vault"]);
+    sb.write("paii-home/.env", &format!("PING_TOKEN={token}\n"));
+    sb.paii_in("team", &["sync"]).ok();
+    let claude = fs::read_to_string(sb.path("claude/.claude.json")).unwrap();
+    assert!(claude.contains("Bearer ${PING_TOKEN}") && claude.contains(r#""PING_TOKEN": "${PING_TOKEN}""#), "{claude}");
+
+    let work = sb.path("work");
+    fs::create_dir_all(&work).unwrap();
+    let api = MessagesApi::start(Script::Text);
+    let turn = run(&sb, &api, &work, "hello", "Bash");
+    let _ = http.kill();
+    let _ = http.wait();
+    assert_clean(&turn);
+    let sent = turn.sent();
+    assert!(sent.contains("mcp__vault-stdio__ping"), "the stdio server started with its token:\n{}", turn.debug);
+    assert!(sent.contains("mcp__vault-http__ping"), "the HTTP server accepted the header:\n{}", turn.debug);
+    let headers = fs::read_to_string(&seen).unwrap_or_default();
+    assert!(headers.lines().any(|l| l == format!("Bearer {token}")), "{headers}");
+
+    let env_file = sb.home().join(".env");
+    for dir in [sb.home(), sb.path("claude")] {
+        for f in walk_files(&dir).into_iter().filter(|f| *f != env_file) {
+            let bytes = fs::read(&f).unwrap_or_default();
+            assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()), "the token is in {}", f.display());
+        }
+    }
+}
+
+fn crate_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Skills, agents, commands and MCP servers installed by paii appear in

@@ -271,7 +271,7 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
     );
     sb.write(
         "plugins/svc/.mcp.json",
-        r#"{"mcpServers": {"svc-srv": {"command": "srv", "args": ["--endpoint", "${user_config.endpoint}", "--token", "${user_config.token}"]}}}"#,
+        r#"{"mcpServers": {"svc-srv": {"command": "sh", "args": ["-c", "printf '%s\\n' \"$@\" \"$CLAUDE_PLUGIN_OPTION_TOKEN\" > \"$HOME/srv\"", "srv", "--endpoint", "${user_config.endpoint}", "--token", "${user_config.token}"]}}}"#,
     );
     sb.write("plugins/svc/hooks/hooks.json", r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "env | grep ^CLAUDE_PLUGIN_OPTION_ | sort > \"$HOME/options\""}]}]}}"#);
     std::fs::create_dir_all(sb.path("home")).unwrap();
@@ -284,10 +284,15 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
         sb.read("home/options"),
         "CLAUDE_PLUGIN_OPTION_ENDPOINT=https://team\nCLAUDE_PLUGIN_OPTION_RETRIES=3\nCLAUDE_PLUGIN_OPTION_TOKEN=s3cret-token\n"
     );
+    // A server that needs a secret runs through `paii mcp exec`, which
+    // starts it with the value; Claude Code's config keeps the reference.
     let server = &claude_json(&sb)["mcpServers"]["svc-srv"];
-    assert_eq!(server["args"], serde_json::json!(["--endpoint", "https://team", "--token", "${SVC_TOKEN}"]));
+    assert_eq!(server["args"], serde_json::json!(["mcp", "exec", "svc-srv"]));
+    assert!(server["command"].as_str().unwrap().ends_with("/paii"), "{server:#}");
     assert_eq!(server["env"]["CLAUDE_PLUGIN_OPTION_TOKEN"], "${SVC_TOKEN}");
     assert_eq!(server["env"]["CLAUDE_PLUGIN_OPTION_RETRIES"], "3");
+    sb.paii_in("team", &["mcp", "exec", "svc-srv"]).ok();
+    assert_eq!(sb.read("home/srv"), "--endpoint\nhttps://team\n--token\ns3cret-token\ns3cret-token\n");
     // The secret is in no file paii wrote.
     for dir in ["paii-home/generations", "paii-home/claude-state", "claude"] {
         for e in walk(&sb.path(dir)) {

@@ -1,34 +1,77 @@
-//! The first-party plugins in `plugins/`, installed through paii as any
-//! plugin is (built with cargo --locked into the store) and judged by the
-//! events they answer.
+//! The first-party plugins in `plugins/`, installed through paii from the
+//! core registry (`plugins/registry.toml`, pinned by integrity) as any
+//! plugin is, built for real (cargo --locked, uv --locked), and judged by
+//! what they do: the events they answer, the history they write, the
+//! context they give Claude, the MCP servers they add.
+//!
+//! The builds are the slow part, so the whole file shares one sandbox (one
+//! store): each test takes it in turn, writes its own team config and syncs,
+//! which finds every build already made.
 
 mod common;
 
-use common::{Sandbox, copy_dir, repo_root};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use common::{Run, Sandbox, repo_root};
 use serde_json::{Value, json};
 
-/// A sandbox whose team config installs the first-party `plugins`, copied
-/// from this repository, with `config` as paii.toml's extra tables.
-fn team(plugins: &[&str], config: &str) -> Sandbox {
-    let sb = Sandbox::new();
-    let mut toml = String::from("[plugins]\n");
-    for p in plugins {
-        copy_dir(&repo_root().join("plugins").join(p), &sb.path(&format!("plugins/{p}")));
-        toml.push_str(&format!("{p} = {{ path = \"../plugins/{p}\" }}\n"));
-    }
-    toml.push_str(config);
-    sb.write("team/paii.toml", &toml);
+fn shared() -> MutexGuard<'static, Sandbox> {
+    static SB: OnceLock<Mutex<Sandbox>> = OnceLock::new();
+    // A failed test leaves the sandbox as usable as it found it.
+    SB.get_or_init(|| Mutex::new(Sandbox::with_demo())).lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Syncs `team/paii.toml`: the core registry and `body`.
+fn sync(sb: &Sandbox, body: &str) {
+    sb.write("team/paii.toml", &format!("[registries]\ncore = {{ path = \"../plugins/registry.toml\" }}\n\n{body}"));
+    let _ = std::fs::remove_file(sb.path("team/paii.lock"));
     sb.paii_in("team", &["sync", "-q"]).ok();
-    sb
 }
 
 fn bash(command: &str) -> Value {
     json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command}, "cwd": "/tmp"})
 }
 
+/// Waits for an observer's output (it is started, not waited for).
+fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        let ft = e.file_type().unwrap();
+        if ft.is_dir() {
+            out.extend(files_under(&p));
+        } else if ft.is_file() {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn raw_history(sb: &Sandbox) -> Vec<Value> {
+    files_under(&sb.home().join("history/raw"))
+        .iter()
+        .flat_map(|f| std::fs::read_to_string(f).unwrap_or_default().lines().map(str::to_string).collect::<Vec<_>>())
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect()
+}
+
 #[test]
 fn security_blocks_destruction_asks_about_the_borderline_and_allows_the_rest() {
-    let sb = team(&["security"], "\n[config.security]\ndeny = ['terraform apply']\nprotected_paths = ['~/prod']\n");
+    let sb = shared();
+    sync(&sb, "[plugins]\nsecurity = \"^1\"\n\n[config.security]\ndeny = ['terraform apply']\nprotected_paths = ['~/prod']\n");
 
     let out = sb.dispatch_in("team", "PreToolUse", &bash("sudo bash -c 'rm -rf \"$HOME\"'"));
     assert_eq!(out.code, 2, "{}", out.stderr);
@@ -57,9 +100,266 @@ fn security_blocks_destruction_asks_about_the_borderline_and_allows_the_rest() {
     let unreadable = json!({"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": "rm -rf ~"});
     let out = sb.dispatch_in("team", "PreToolUse", &unreadable);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let toml = sb.read("team/paii.toml").replace("[config.security]", "[config.security]\nfail_closed = true");
-    sb.write("team/paii.toml", &toml);
-    sb.paii_in("team", &["sync", "-q"]).ok();
+    sync(&sb, "[plugins]\nsecurity = \"^1\"\n\n[config.security]\nfail_closed = true\n");
     let out = sb.dispatch_in("team", "PreToolUse", &unreadable);
     assert_eq!(out.code, 2, "fail_closed blocks what cannot be read: {}", out.stderr);
+}
+
+/// The README demo's config: `rm -rf ~` is blocked with the security
+/// plugin's reason, `ls` is allowed, and history (an observer, started and
+/// not waited for) writes a raw line for each.
+#[test]
+fn the_example_team_config_blocks_rm_rf_home_allows_ls_and_records_both() {
+    let sb = shared();
+    sb.paii_in("fixtures/demo", &["sync", "-q"]).ok();
+
+    let out = sb.dispatch_in("fixtures/demo", "pre-tool-use", &bash("rm -rf ~"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("security: `rm` would delete `~` recursively"), "{}", out.stderr);
+    let out = sb.dispatch_in("fixtures/demo", "pre-tool-use", &bash("ls"));
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+
+    let lines = eventually("history's raw lines", || {
+        let lines = raw_history(&sb);
+        let mine: Vec<Value> = lines.into_iter().filter(|l| l["tool_name"] == "Bash" && l["session_id"] == "s").collect();
+        (mine.len() >= 2).then_some(mine)
+    });
+    let commands: Vec<&str> = lines.iter().filter_map(|l| l["data"]["tool_input"]["command"].as_str()).collect();
+    assert!(commands.contains(&"rm -rf ~") && commands.contains(&"ls"), "{lines:#?}");
+    assert!(lines.iter().all(|l| l["event"] == "PreToolUse"), "{lines:#?}");
+    let month = files_under(&sb.home().join("history/raw"));
+    assert!(
+        month.iter().any(|f| f.to_string_lossy().contains("/raw/") && f.extension().is_some_and(|e| e == "jsonl")),
+        "history/raw/YYYY-MM/YYYY-MM-DD.jsonl: {month:?}"
+    );
+
+    let audit = std::fs::read_to_string(sb.home().join("logs/audit.jsonl")).unwrap();
+    let last: Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    let results = last["handlers"].as_array().unwrap();
+    let history = results.iter().find(|h| h["plugin"] == "history").unwrap();
+    assert_eq!(history["decision"], "started", "{last:#}");
+}
+
+/// The hooks plugin's SessionStart context: the generation, each plugin and
+/// what it provides, and the latest learnings read through the wired
+/// MemoryProvider (history's `recent` action).
+#[test]
+fn hooks_tells_claude_the_generation_its_plugins_and_the_latest_learnings() {
+    let sb = shared();
+    sync(&sb, "[plugins]\nhooks = \"^1\"\nhistory = \"^1\"\nsecurity = \"^1\"\n");
+    sb.paii_in(
+        "team",
+        &[
+            "run",
+            "history",
+            "--action",
+            "record",
+            "--",
+            "--category",
+            "learnings",
+            "--title",
+            "Run the migrations before the deploy",
+            "--body",
+            "We learned it the hard way.",
+        ],
+    )
+    .ok();
+
+    let out = sb.dispatch_in("team", "session-start", &json!({"session_id": "s", "hook_event_name": "SessionStart", "source": "startup"}));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let answer: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    let context = answer["hookSpecificOutput"]["additionalContext"].as_str().unwrap();
+    let generation = std::fs::read_link(sb.home().join("current")).unwrap();
+    let n = generation.file_name().unwrap().to_string_lossy().to_string();
+    assert!(context.contains(&format!("paii generation {n} is active (3 plugins)")), "{context}");
+    assert!(context.contains("- history 1.0.0: provides MemoryProvider"), "{context}");
+    assert!(context.contains("- security 1.0.0: provides HookHandler"), "{context}");
+    assert!(context.contains("Latest learnings (from history):"), "{context}");
+    assert!(context.contains("Run the migrations before the deploy"), "{context}");
+}
+
+/// `paii run incident --action declare` records the incident through the
+/// MemoryProvider and names the integrations it would page: pagerduty and
+/// slack when they are selected, `none` when not.
+#[test]
+fn incident_declares_through_history_and_pages_the_selected_integrations() {
+    let sb = shared();
+    sync(&sb, "[plugins]\nincident = \"^1\"\nhistory = \"^1\"\npagerduty = \"^1\"\nslack = \"^1\"\n");
+    let out = sb.paii_in("team", &["run", "incident", "--action", "declare", "--severity", "SEV-2", "--title", "Checkout is down"]).ok();
+    assert!(out.stdout.contains("through plugin `pagerduty`"), "{}", out.stdout);
+    assert!(out.stdout.contains("`slack`"), "{}", out.stdout);
+    let incidents: Vec<PathBuf> = files_under(&sb.home().join("history/incidents"));
+    let recorded = incidents.iter().find(|f| std::fs::read_to_string(f).unwrap().contains("Checkout is down"));
+    let recorded = recorded.unwrap_or_else(|| panic!("recorded in history/incidents/YYYY-MM/: {incidents:?}\n{}", out.stdout));
+    let month = recorded.parent().unwrap().file_name().unwrap().to_string_lossy().to_string();
+    assert!(month.len() == 7 && month.as_bytes()[4] == b'-', "history/incidents/YYYY-MM/: {recorded:?}");
+    assert!(out.stdout.contains(&*recorded.to_string_lossy()), "it says where: {}", out.stdout);
+
+    sync(&sb, "[plugins]\nincident = \"^1\"\n");
+    let out =
+        sb.paii_in("team", &["run", "incident", "--action", "declare", "--", "--severity", "sev-1", "--title", "Alone", "--json"]).ok();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    assert_eq!(v["integrations"], json!({"pagerduty": null, "slack": null}), "{v:#}");
+    assert_eq!(v["recorded"], Value::Null, "no MemoryProvider wired: {v:#}");
+
+    let out = sb.paii_in("team", &["run", "incident", "--action", "declare", "--severity", "SEV-9", "--title", "x"]);
+    assert_ne!(out.code, 0, "a severity that does not exist: {}", out.stdout);
+}
+
+/// The integrations reach Claude Code's MCP config with their secrets as
+/// `${VAR}` references; the values come from `.env` only when Claude Code
+/// connects (`paii mcp headers`), and no file paii writes holds one.
+#[test]
+fn integrations_write_var_references_and_no_secret_value_lands_in_any_file() {
+    let sb = shared();
+    let (gh, pd) = ("github_pat_11AAAAAAA0secretvalue", "u+pagerdutysecretvalue");
+    sb.write("paii-home/.env", &format!("GITHUB_PERSONAL_ACCESS_TOKEN={gh}\nPAGERDUTY_USER_API_KEY=\"{pd}\"\n"));
+    sync(&sb, "[plugins]\ngithub = \"^1\"\njira = \"^1\"\nslack = \"^1\"\npagerduty = \"^1\"\nincident = \"^1\"\n");
+
+    let claude: Value = serde_json::from_str(&sb.read("claude/.claude.json")).unwrap();
+    let servers = &claude["mcpServers"];
+    assert_eq!(servers["github"]["type"], "http");
+    assert_eq!(servers["github"]["url"], "https://api.githubcopilot.com/mcp/");
+    assert_eq!(servers["github"]["headers"]["Authorization"], "Bearer ${GITHUB_PERSONAL_ACCESS_TOKEN}");
+    assert!(servers["github"]["headersHelper"].as_str().unwrap().ends_with(" mcp headers github"), "{servers:#}");
+    assert_eq!(servers["pagerduty"]["url"], "https://mcp.pagerduty.com/mcp");
+    assert_eq!(servers["pagerduty"]["headers"]["Authorization"], "Token token=${PAGERDUTY_USER_API_KEY}");
+    assert_eq!(servers["slack"], json!({"type": "http", "url": "https://mcp.slack.com/mcp"}), "OAuth: nothing secret");
+    assert_eq!(servers["atlassian"], json!({"type": "http", "url": "https://mcp.atlassian.com/v1/mcp"}), "OAuth: nothing secret");
+
+    let headers: Value = serde_json::from_str(&sb.paii_in("team", &["mcp", "headers", "github"]).ok().stdout).unwrap();
+    assert_eq!(headers, json!({"Authorization": format!("Bearer {gh}")}));
+    let headers: Value = serde_json::from_str(&sb.paii_in("team", &["mcp", "headers", "pagerduty"]).ok().stdout).unwrap();
+    assert_eq!(headers, json!({"Authorization": format!("Token token={pd}")}));
+    // Only a server whose plugin declared secrets can be asked for them.
+    sb.paii_in("team", &["mcp", "headers", "slack"]).fails();
+
+    let env_file = sb.home().join(".env");
+    for dir in [sb.home(), sb.path("claude"), sb.path("team")] {
+        for f in files_under(&dir).into_iter().filter(|f| *f != env_file) {
+            let bytes = std::fs::read(&f).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains(gh) && !text.contains(pd), "a secret value in {}", f.display());
+        }
+    }
+
+    let run = sb.paii_in("team", &["run", "incident", "--action", "declare", "--severity", "SEV-3", "--title", "Slow pages"]).ok();
+    assert!(run.stdout.contains("through plugin `pagerduty`") && run.stdout.contains("`slack`"), "{}", run.stdout);
+}
+
+/// Every plugin given empty, invalid or unexpected event JSON allows (exit
+/// 0) and says why on stderr; security with `fail_closed = true` blocks.
+#[test]
+fn every_plugin_allows_and_logs_input_it_cannot_read_unless_fail_closed() {
+    let sb = shared();
+    sync(&sb, "[plugins]\nsecurity = \"^1\"\nhistory = \"^1\"\nhooks = \"^1\"\nincident = \"^1\"\n");
+    let table: Value = serde_json::from_str(&std::fs::read_to_string(sb.home().join("current/dispatch.json")).unwrap()).unwrap();
+    let run = |plugin: &str, event: &str, input: &str, config: &str| -> Run {
+        use std::io::Write;
+        let argv: Vec<String> = serde_json::from_value(table["plugins"][plugin]["argv"].clone()).unwrap();
+        let mut child = std::process::Command::new(&argv[0])
+            .args(&argv[1..])
+            .args(["hook", event])
+            .env("PAII_HOME", sb.home())
+            .env("PAII_PLUGIN_NAME", plugin)
+            .env("PAII_HISTORY_DIR", sb.home().join("history"))
+            .env("PAII_CONFIG", config)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        common::run(child.wait_with_output().unwrap())
+    };
+    let bad = ["", "{not json", "[1, 2]", "\"a string\"", r#"{"unexpected": true}"#];
+    for (plugin, event) in [("security", "pre-tool-use"), ("history", "post-tool-use"), ("history", "stop"), ("hooks", "session-start")] {
+        for input in bad {
+            let out = run(plugin, event, input, "{}");
+            assert_eq!(out.code, 0, "{plugin} {event} with {input:?}: {}", out.stderr);
+            assert_eq!(out.stdout, "", "{plugin} {event} with {input:?} says nothing to Claude Code");
+        }
+        let out = run(plugin, event, "{not json", "{}");
+        assert!(!out.stderr.is_empty(), "{plugin} logs what it could not read");
+    }
+    for input in ["", "{not json", "[1, 2]"] {
+        let out = run("security", "pre-tool-use", input, r#"{"fail_closed": true}"#);
+        assert_eq!(out.code, 2, "fail_closed with {input:?}: {}", out.stderr);
+    }
+}
+
+/// The core registry pins every first-party plugin by the integrity of its
+/// tree as it is now: a plugin changed without updating the registry
+/// (`scripts/pin-registry.py`) fails here rather than on a user's machine.
+#[test]
+fn the_core_registry_is_valid_and_pins_each_plugin_as_it_is() {
+    let sb = shared();
+    let registry = repo_root().join("plugins/registry.toml");
+    let out = sb.paii_in("team", &["registry", "validate", &registry.display().to_string(), "--fetch"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("0 errors, 0 warnings"), "{}", out.stdout);
+}
+
+/// Each plugin that embeds the SDK carries an exact copy of `sdk/`.
+#[test]
+fn vendored_sdk_copies_are_identical_to_sdk() {
+    let root = repo_root();
+    let rust = ["Cargo.toml", "src/lib.rs"];
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root.join("plugins")).unwrap().flatten() {
+        let dir = entry.path();
+        if dir.join("vendor/paii-plugin").is_dir() {
+            for f in rust {
+                assert_eq!(
+                    std::fs::read(dir.join("vendor/paii-plugin").join(f)).unwrap(),
+                    std::fs::read(root.join("sdk/rust").join(f)).unwrap(),
+                    "{}/vendor/paii-plugin/{f} differs from sdk/rust/{f}",
+                    dir.display()
+                );
+                checked += 1;
+            }
+        }
+        for py in files_under(&dir.join("src")).into_iter().filter(|p| p.file_name().is_some_and(|n| n == "paii_plugin.py")) {
+            assert_eq!(
+                std::fs::read(&py).unwrap(),
+                std::fs::read(root.join("sdk/python/paii_plugin.py")).unwrap(),
+                "{} differs from sdk/python/paii_plugin.py",
+                py.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "security, hooks (Rust) and history, incident (Python) embed the SDK: {checked} files checked");
+}
+
+/// `paii plugin new` in each language makes a plugin that syncs and handles
+/// an event with no edits: the Rust and Python ones block a Bash command
+/// their config names, the Markdown one installs its skill and command and
+/// reminds Claude of them at session start.
+#[test]
+fn scaffolded_plugins_sync_and_handle_an_event_as_they_are() {
+    let sb = shared();
+    for lang in ["rust", "python", "markdown"] {
+        let out = sb.paii_in("new", &["plugin", "new", &format!("my-{lang}"), "--lang", lang]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(sb.path(&format!("new/my-{lang}/README.md")).is_file());
+    }
+    sb.paii_in("new", &["plugin", "new", "my-rust", "--lang", "rust"]).fails();
+    sync(
+        &sb,
+        "[plugins]\nmy-rust = { path = \"../new/my-rust\" }\nmy-python = { path = \"../new/my-python\" }\nmy-markdown = { path = \"../new/my-markdown\" }\n",
+    );
+
+    let out = sb.dispatch_in("team", "pre-tool-use", &bash("sudo rm -rf / --no-preserve-root"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("my-rust: `sudo rm -rf / --no-preserve-root` contains `rm -rf /`"), "{}", out.stderr);
+    assert!(out.stderr.contains("my-python: `sudo rm -rf / --no-preserve-root` contains `rm -rf /`"), "{}", out.stderr);
+    let out = sb.dispatch_in("team", "pre-tool-use", &bash("ls"));
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+
+    let out = sb.dispatch_in("team", "session-start", &json!({"session_id": "s", "hook_event_name": "SessionStart", "source": "startup"}));
+    let answer: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    assert!(answer["hookSpecificOutput"]["additionalContext"].as_str().unwrap().contains("The my-markdown skill"), "{answer:#}");
+    assert!(sb.path("claude/skills/my-markdown/SKILL.md").is_file());
+    assert!(sb.path("claude/commands/my-markdown.md").is_file());
 }

@@ -49,6 +49,10 @@ pub struct Fragment {
     /// Where `links` is read from, for a fragment loaded from a generation.
     pub(super) dir: Option<PathBuf>,
     pub mcp_servers: IndexMap<String, Value>,
+    /// The servers that need a plugin's secrets, as the plugin wrote them:
+    /// what `paii mcp exec` and `paii mcp headers` run and send (see
+    /// [`with_secrets`]). Only in the generation, never in Claude Code's files.
+    pub mcp_secrets: IndexMap<String, Value>,
     /// The Claude Code plugins (plugin.json) in the generation: Claude Code's
     /// own copies of them are turned off in `enabledPlugins`, so that
     /// nothing runs twice.
@@ -107,7 +111,11 @@ impl Fragment {
                     if let Some(other) = owners.insert(key.clone(), name) {
                         collisions.push(format!("{key} is provided by both `{other}` and `{name}`"));
                     }
-                    fragment.mcp_servers.insert(server, value);
+                    let (written, recorded) = with_secrets(&server, value, name, &c.manifest.secrets);
+                    if let Some(r) = recorded {
+                        fragment.mcp_secrets.insert(server.clone(), r);
+                    }
+                    fragment.mcp_servers.insert(server, written);
                 }
             }
         }
@@ -286,6 +294,53 @@ fn mcp_servers(c: &Contribution<'_>, plugin_root: &Path, data: &Path) -> Result<
         .collect())
 }
 
+/// A server whose strings reference secrets the plugin declares
+/// (`${GITHUB_PERSONAL_ACCESS_TOKEN}`) reaches them through paii, so that no
+/// value is ever written into Claude Code's config: a stdio server runs as
+/// `paii mcp exec SERVER`, which starts the recorded command with the
+/// plugin's declared `.env` keys in its environment and its `${VAR}`
+/// references expanded; an HTTP or SSE server gets a `headersHelper`, `paii
+/// mcp headers SERVER`, whose headers Claude Code lays over the static ones.
+/// What Claude Code sees keeps the `${VAR}` references as the plugin wrote
+/// them. The second value is the record paii runs from; a server that
+/// references no declared secret is left as it is.
+fn with_secrets(server: &str, mut v: Value, plugin: &str, secrets: &crate::manifest::plugin::Secrets) -> (Value, Option<Value>) {
+    let declared: Vec<&String> = secrets.required.iter().chain(&secrets.optional).collect();
+    let text = v.to_string();
+    let used: Vec<&String> =
+        declared.into_iter().filter(|k| text.contains(&format!("${{{k}}}")) || text.contains(&format!("${{{k}:-"))).collect();
+    let Some(obj) = v.as_object_mut().filter(|_| !used.is_empty()) else {
+        return (v, None);
+    };
+    let mut record = Map::new();
+    record.insert("plugin".into(), Value::String(plugin.to_string()));
+    record.insert("secrets".into(), Value::Array(used.iter().map(|k| Value::String(k.to_string())).collect()));
+    if obj.contains_key("command") {
+        for key in ["command", "args", "env"] {
+            if let Some(x) = obj.get(key) {
+                record.insert(key.into(), x.clone());
+            }
+        }
+        let exe = crate::util::paths::paii_exe();
+        obj.insert("command".into(), Value::String(exe.display().to_string()));
+        obj.insert("args".into(), serde_json::json!(["mcp", "exec", server]));
+    } else {
+        record.insert("headers".into(), obj.get("headers").cloned().unwrap_or_else(|| Value::Object(Map::new())));
+        let exe = shell_quote(&crate::util::paths::paii_exe().display().to_string());
+        obj.insert("headersHelper".into(), Value::String(format!("{exe} mcp headers {}", shell_quote(server))));
+    }
+    (v, Some(Value::Object(record)))
+}
+
+/// `s` as one word of a POSIX shell command line.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// Replaces each `(placeholder, value)` in every string of `v`.
 pub fn expand(v: &mut Value, vars: &[(&str, String)]) {
     match v {
@@ -324,6 +379,7 @@ impl Fragment {
         let raw: Map<String, Value> =
             self.raw_hooks.iter().map(|(e, groups)| (e.pascal().to_string(), Value::Array(groups.clone()))).collect();
         let mcp = serde_json::json!({ "mcpServers": self.mcp_servers });
+        let mcp_secrets = Value::Object(self.mcp_secrets.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
         let links = serde_json::to_value(self.links()).unwrap_or_default();
         let digest = Value::String(self.links_digest.clone());
         let claude_plugins = serde_json::to_value(&self.claude_plugins).unwrap_or_default();
@@ -332,6 +388,7 @@ impl Fragment {
             ("settings.json", settings),
             ("raw-hooks.json", Value::Object(raw)),
             ("mcp.json", mcp),
+            ("mcp-secrets.json", mcp_secrets),
             ("links.json", links),
             ("links.digest", digest),
         ];

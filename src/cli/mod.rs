@@ -137,10 +137,13 @@ enum Command {
         /// The action (`[run] actions` lists a plugin's actions)
         #[arg(long)]
         action: String,
-        /// Arguments passed to the action
-        #[arg(last = true)]
+        /// Arguments passed to the action (after `--`, or simply after the action)
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// What Claude Code's MCP config runs for servers that use secrets
+    #[command(subcommand, hide = true)]
+    Mcp(McpCommand),
     /// Query the history through the MemoryProvider plugin
     History {
         /// `query TEXT...`, `recent` or `categories`
@@ -177,6 +180,14 @@ enum HookCommand {
         #[arg(long)]
         plugin: Option<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum McpCommand {
+    /// Start SERVER's command with its plugin's declared secrets
+    Exec { server: String },
+    /// Print SERVER's headers with its plugin's declared secrets, as JSON (a headersHelper)
+    Headers { server: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,6 +256,16 @@ enum PluginCommand {
     },
     /// Hash store entries again and report corruption (all, or these plugins)
     Verify { names: Vec<String> },
+    /// Scaffold a plugin (manifest, code on paii's SDK, lockfile, test,
+    /// README) that syncs and handles an event as it is
+    New {
+        name: String,
+        #[arg(long, value_enum)]
+        lang: crate::ops::scaffold::Lang,
+        /// Where to create it (default: ./NAME)
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -407,6 +428,8 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             p.hook_test(&ops::hook::test(ctx, &event, input.as_deref(), plugin)?);
             OK
         }
+        Command::Mcp(McpCommand::Exec { server }) => exit_code(ops::mcp::exec(&server)?),
+        Command::Mcp(McpCommand::Headers { server }) => exit_code(ops::mcp::headers(&server)?),
         Command::Run { plugin, action, args } => exit_code(ops::hook::run(ctx, &plugin, &action, &args)?),
         Command::History { what } => exit_code(ops::hook::history(ctx, &what)?),
         Command::Config(ConfigCommand::Get { target }) => {
@@ -468,6 +491,10 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             OK
         }
         Command::Plugin(PluginCommand::Verify { names }) => p.verify(&ops::verify::run(ctx, &names)?),
+        Command::Plugin(PluginCommand::New { name, lang, dir }) => {
+            p.scaffolded(&ops::scaffold::run(&name, lang, dir.as_deref())?);
+            OK
+        }
         Command::Registry(RegistryCommand::List) => {
             p.registry_list(&ops::registry::list(ctx)?);
             OK

@@ -330,6 +330,23 @@ impl Printer {
         }
     }
 
+    pub fn scaffolded(&self, out: &crate::ops::scaffold::Scaffolded) {
+        if self.format == Format::Json {
+            self.json(out);
+            return;
+        }
+        let lang = serde_json::to_value(out.lang).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        self.status(&format!("created plugin `{}` ({lang}) in {}", out.name, out.dir.display()));
+        for f in &out.files {
+            self.status(&format!("  {f}"));
+        }
+        self.status(&format!(
+            "next: add `{} = {{ path = \"{}\" }}` to [plugins] in paii.toml and run `paii sync`",
+            out.name,
+            out.dir.display()
+        ));
+    }
+
     pub fn init(&self, out: &InitOutcome) {
         self.status(&format!("created {}", out.manifest.display()));
         self.json(&serde_json::json!({ "home": out.home, "manifest": out.manifest }));

@@ -49,6 +49,10 @@ pub struct GenerationPlugin {
     /// Its build output, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build_path: Option<PathBuf>,
+    /// The contracts it provides (`MemoryProvider`, `IntegrationProvider:jira`):
+    /// what a plugin such as `hooks` tells Claude about the generation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provides: Vec<String>,
 }
 
 /// The part of `generation.toml` a switch needs.

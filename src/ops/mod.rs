@@ -9,8 +9,10 @@ pub mod hook;
 pub mod import;
 pub mod init;
 pub mod lock;
+pub mod mcp;
 pub mod plugin;
 pub mod registry;
+pub mod scaffold;
 pub mod status;
 pub mod sync;
 pub mod verify;
@@ -111,6 +113,9 @@ impl Context {
         if matches!(decl.source, RegistrySource::Git { .. } | RegistrySource::Marketplace(MarketplaceSource::Git { .. })) {
             registry.commit = commit;
         }
+        if !matches!(decl.source, RegistrySource::Marketplace(_)) {
+            registry.rebase(&decl.source)?;
+        }
         Ok((registry, warnings))
     }
 }
@@ -149,6 +154,12 @@ pub enum Error {
     Claude(#[from] crate::claude::ClaudeError),
     #[error(transparent)]
     Io(#[from] crate::util::fs::IoError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Mcp(#[from] mcp::McpError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Scaffold(#[from] scaffold::ScaffoldError),
     #[error(transparent)]
     #[diagnostic(transparent)]
     State(#[from] StateError),

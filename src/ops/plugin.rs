@@ -197,7 +197,7 @@ fn stored(p: &crate::lock::LockedPlugin, manifest: &Manifest) -> Option<(crate::
     let entry = match &p.source {
         crate::lock::LockedSource::Path { path } => {
             let dir = std::fs::canonicalize(crate::util::paths::expand(path, &manifest.dir)).ok()?;
-            store.get(&crate::store::integrity::hash_path(&dir).ok()?, &p.name, &version)?
+            store.get(&crate::source::local::current_hash(&dir)?, &p.name, &version)?
         }
         _ => store.get(p.integrity.as_ref()?, &p.name, &version)?,
     };

@@ -64,6 +64,8 @@ pub struct SyncedPlugin {
     pub build: Option<PathBuf>,
     /// Whether this sync built it.
     pub built: bool,
+    /// The contracts it provides, as the lock has them (`IntegrationProvider:jira`).
+    pub provides: Vec<String>,
 }
 
 impl SyncedPlugin {
@@ -75,6 +77,7 @@ impl SyncedPlugin {
             store_path: self.store_path.clone(),
             integrity: self.integrity,
             build_path: self.build.clone(),
+            provides: self.provides.clone(),
         }
     }
 
@@ -89,6 +92,7 @@ impl SyncedPlugin {
             fetched: f.added,
             build: None,
             built: false,
+            provides: p.provides.iter().map(ToString::to_string).collect(),
         }
     }
 }
@@ -228,6 +232,7 @@ fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock
                 store_path: present.map(|e| e.path).unwrap_or_default(),
                 build: None,
                 built: false,
+                provides: p.provides.iter().map(ToString::to_string).collect(),
             }
         })
         .collect();

@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, names: &[String]) -> Result<Vec<Verified>, Error> {
                 (Some(i), _) => Some(*i),
                 (None, LockedSource::Path { path }) => {
                     let dir = std::fs::canonicalize(crate::util::paths::expand(path, &manifest.dir)).ok();
-                    dir.and_then(|d| crate::store::integrity::hash_path(&d).ok())
+                    dir.and_then(|d| crate::source::local::current_hash(&d))
                 }
                 (None, _) => None,
             };

@@ -397,7 +397,7 @@ fn locate(source: &Value, plugin_root: Option<&str>, reader: &Reader<'_>) -> Res
 }
 
 /// `a` joined with `b` by `/`.
-fn join(a: &str, b: &str) -> String {
+pub(crate) fn join(a: &str, b: &str) -> String {
     match (a.trim_end_matches('/'), b.trim_start_matches("./")) {
         ("" | ".", b) => b.to_string(),
         (a, "" | ".") => a.to_string(),
@@ -406,7 +406,7 @@ fn join(a: &str, b: &str) -> String {
 }
 
 /// `rel` normalised, or `None` when it climbs out of its root.
-fn inside(rel: &str) -> Option<String> {
+pub(crate) fn inside(rel: &str) -> Option<String> {
     if rel.starts_with('/') {
         return None;
     }

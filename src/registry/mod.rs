@@ -166,6 +166,39 @@ impl Registry {
         Registry { name: name.to_string(), meta, file, entries, by_name, hash, commit: None }
     }
 
+    /// Places the entries that name only a `path` (a plugin beside the
+    /// registry file) where the registry itself was found: a directory on
+    /// this machine stays a path, relative to paii.toml as the registry's
+    /// own path is; a git registry makes them subdirectories of its
+    /// repository at the commit it was read at. A registry fetched from a
+    /// URL has no beside.
+    pub fn rebase(&mut self, source: &fetch::RegistrySource) -> Result<(), SpannedError> {
+        use fetch::RegistrySource;
+        for e in &mut self.entries {
+            let EntrySource::Path { path } = &e.source else { continue };
+            let parent = |p: &str| std::path::Path::new(p).parent().map(|d| d.to_string_lossy().into_owned()).unwrap_or_default();
+            match source {
+                RegistrySource::Path { written, .. } => {
+                    let dir = parent(written.strip_prefix("file://").unwrap_or(written));
+                    e.source = EntrySource::Path { path: crate::util::paths::normalize_written(&marketplace::join(&dir, path)) };
+                }
+                RegistrySource::Git { url, path: file, .. } => {
+                    let sub = marketplace::join(&parent(file.as_deref().unwrap_or("")), path);
+                    e.subdir = Some(sub).filter(|s| !s.is_empty() && s != ".");
+                    e.source = EntrySource::Git { url: url.clone(), rev: self.commit.clone() };
+                }
+                RegistrySource::Url(_) | RegistrySource::Marketplace(_) => {
+                    return Err(self.file.error(
+                        Some(e.span.clone()),
+                        format!("plugin `{}` names only a `path`, but this registry was fetched from a URL, which has no directory beside it", e.name),
+                        Some("give the entry a `source` (a git URL) or `url` (a tarball); `path` alone works in a registry kept in a directory or a git repository".into()),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Every version of `name` in this registry, in file order.
     pub fn versions(&self, name: &str) -> Vec<&IndexEntry> {
         self.by_name.get(name).map(|ix| ix.iter().map(|&i| &self.entries[i]).collect()).unwrap_or_default()
@@ -330,8 +363,21 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
             }
             Some(EntrySource::Tarball { url: url.clone(), digest: None })
         }
+        // A plugin next to the registry: `path` alone, relative to the
+        // registry file (see `Registry::rebase`).
+        (None, None) if raw.path.is_some() => match raw.path.as_deref().and_then(marketplace::inside) {
+            Some(path) => Some(EntrySource::Path { path }),
+            None => {
+                errors.push(file.error(Some(span.clone()), format!("{label}: `path` must stay inside the registry's directory"), None));
+                None
+            }
+        },
         (None, None) => {
-            errors.push(file.error(Some(span.clone()), format!("{label}: needs `source` (a git URL) or `url` (a tarball)"), None));
+            errors.push(file.error(
+                Some(span.clone()),
+                format!("{label}: needs `source` (a git URL), `url` (a tarball) or `path` (a directory beside the registry file)"),
+                None,
+            ));
             None
         }
         (Some(_), Some(_)) => {
@@ -377,8 +423,8 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
             name,
             version,
             description: raw.description,
+            subdir: raw.path.as_deref().filter(|_| !matches!(source, EntrySource::Path { .. })).map(crate::util::paths::normalize_written),
             source,
-            subdir: raw.path.as_deref().map(crate::util::paths::normalize_written),
             integrity,
             language: raw.language,
             kind: raw.kind,

@@ -223,7 +223,14 @@ fn validate_registry(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
     }
     if let Some(fetcher) = fetcher {
         for e in &parsed.entries {
-            for (severity, message) in check_source(fetcher, e) {
+            // A plugin beside the registry file: relative to that file.
+            let mut e = e.clone();
+            if let super::EntrySource::Path { path } = &mut e.source
+                && let Some(dir) = file.path.parent()
+            {
+                *path = dir.join(&*path).display().to_string();
+            }
+            for (severity, message) in check_source(fetcher, &e) {
                 findings.push(Finding { severity, location: file.location(Some(&e.span)), message });
             }
         }

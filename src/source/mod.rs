@@ -4,6 +4,7 @@
 pub mod extract;
 pub mod git;
 pub mod http;
+pub mod local;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -164,16 +165,19 @@ impl Fetcher {
                 }
                 // A plugin reached through a symlink is the directory it names.
                 let dir = fs::canonicalize(&dir).unwrap_or(dir);
-                // Re-hashed every time: the directory is the user's and changes.
-                let computed = crate::store::integrity::hash_path(&dir).map_err(StoreError::from)?;
+                let copy_err = |e| StoreError::from(IoError::new("cannot copy", &dir, e));
+                // Re-read every time: the directory is the user's and changes.
+                let included = local::included(&dir).map_err(copy_err)?;
+                let computed = local::hash(&dir, &included).map_err(StoreError::from)?;
                 // (With an overlay the stored tree is not the directory.)
                 if let Some((_, v)) = want.filter(|_| overlay.is_none())
+                    && integrity.is_none_or(|i| *i == computed)
                     && let Some(entry) = self.store.get(&computed, name, &v.to_string())
                 {
                     return Ok(Fetched { entry, commit: None, added: false });
                 }
-                let entry = self.store.add(name, &desc, None, |tree| {
-                    crate::util::fs::copy_tree(&dir, tree).map_err(|e| StoreError::from(IoError::new("cannot copy", &dir, e)))?;
+                let entry = self.store.add(name, &desc, integrity, |tree| {
+                    local::copy(&dir, tree, &included).map_err(copy_err)?;
                     check(tree)
                 })?;
                 Ok(Fetched { entry, commit: None, added: true })

@@ -228,11 +228,23 @@ pub fn hash_path(path: &Path) -> Result<Integrity, HashError> {
 
 /// Writes the NAR serialisation of `path` to `out`.
 pub fn write_nar(path: &Path, out: &mut impl Write) -> Result<(), HashError> {
+    write_nar_only(path, &|_| true, out)
+}
+
+/// Hashes the part of the tree at `path` whose paths `keep` accepts (a
+/// local plugin without its build outputs, see [`crate::source::local`]).
+pub fn hash_path_only(path: &Path, keep: &dyn Fn(&Path) -> bool) -> Result<Integrity, HashError> {
+    let mut sink = HashingWriter(Sha256::new());
+    write_nar_only(path, keep, &mut sink)?;
+    Ok(Integrity::from_digest(sink.0.finalize().into()))
+}
+
+fn write_nar_only(path: &Path, keep: &dyn Fn(&Path) -> bool, out: &mut impl Write) -> Result<(), HashError> {
     let io_err = |p: &Path| {
         let p = p.to_path_buf();
         move |source| HashError::Io { path: p, source }
     };
-    let mut nar = Nar { out };
+    let mut nar = Nar { out, keep };
     nar.str(b"nix-archive-1").map_err(io_err(path))?;
     nar.node(path)
 }
@@ -251,6 +263,7 @@ impl Write for HashingWriter {
 
 struct Nar<'a, W: Write> {
     out: &'a mut W,
+    keep: &'a dyn Fn(&Path) -> bool,
 }
 
 impl<W: Write> Nar<'_, W> {
@@ -291,6 +304,7 @@ impl<W: Write> Nar<'_, W> {
             self.str(b"directory").map_err(err)?;
             let mut names: Vec<_> =
                 fs::read_dir(path).map_err(err)?.map(|e| e.map(|e| e.file_name())).collect::<Result<_, _>>().map_err(err)?;
+            names.retain(|n| (self.keep)(&path.join(n)));
             names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
             for name in names {
                 self.str(b"entry").map_err(err)?;

@@ -44,6 +44,16 @@ impl Sandbox {
         sb
     }
 
+    /// A sandbox with fixtures/ and this repository's first-party plugins
+    /// beside it (`plugins/`, linked), as the README demo lays them out:
+    /// `fixtures/demo/paii.toml` reads the core registry
+    /// `../../plugins/registry.toml`.
+    pub fn with_demo() -> Sandbox {
+        let sb = Sandbox::with_fixtures();
+        std::os::unix::fs::symlink(repo_root().join("plugins"), sb.path("plugins")).unwrap();
+        sb
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }

@@ -2,9 +2,16 @@
 """A minimal stdio MCP server for the real-client tests: newline-delimited
 JSON-RPC 2.0 with one tool, `ping`, whose description is argv[1]."""
 import json
+import os
 import sys
 
 DESCRIPTION = sys.argv[1] if len(sys.argv) > 1 else "replies pong"
+# `--token-sha256 HEX`: refuse to start unless $PING_TOKEN hashes to HEX
+# (a test's proof that the server was given its secret).
+if len(sys.argv) > 3 and sys.argv[2] == "--token-sha256":
+    import hashlib
+    if hashlib.sha256(os.environ.get("PING_TOKEN", "").encode()).hexdigest() != sys.argv[3]:
+        sys.exit("PING_TOKEN is not the expected token")
 
 
 def send(obj):

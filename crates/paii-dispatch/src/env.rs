@@ -30,11 +30,17 @@ pub const PASSED_ENV: &[&str] = &[
 pub const PASSED_PREFIXES: &[&str] = &["LC_", "XDG_"];
 
 /// The caller's variables a plugin process is given (see [`PASSED_ENV`]).
+/// Plus `PAII_BIN`, this paii, for a plugin that reaches another through
+/// `paii run` (a consumer calling its MemoryProvider).
 pub fn base_env() -> Vec<(String, String)> {
-    std::env::vars_os()
+    let mut env: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .filter(|(k, _)| PASSED_ENV.contains(&k.as_str()) || PASSED_PREFIXES.iter().any(|p| k.starts_with(p)))
-        .collect()
+        .collect();
+    if let Some(exe) = std::env::current_exe().ok().and_then(|p| p.into_os_string().into_string().ok()) {
+        env.push(("PAII_BIN".to_string(), exe));
+    }
+    env
 }
 
 /// Every key and value of a `.env` file (dotenv syntax); a missing or

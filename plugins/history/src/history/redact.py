@@ -1,0 +1,203 @@
+"""Scrubs secrets from everything history writes.
+
+Two kinds of secrets are replaced:
+
+- the values of ``$PAII_HOME/.env`` (read only for this), each by
+  ``[REDACTED:KEY]``; values shorter than 6 characters are left alone, as
+  they would match ordinary words;
+- common token shapes, each by ``[REDACTED]``: GitHub, Slack, AWS access
+  key ids, ``sk-``/``sk-ant-`` API keys, Google API keys, JWTs, PEM private
+  key blocks, ``Bearer`` tokens, ``password=``/``token: ...`` assignments
+  and ``--password X``/``--token X`` options, plus the config's
+  ``redact_patterns``.
+
+A token pattern is compiled only when a cheap substring test says its text
+could match, so an ordinary event costs no regex compilation.
+"""
+
+from __future__ import annotations
+
+import os
+
+REDACTED = "[REDACTED]"
+
+# (name, substrings one of which a match must contain (tested on the text,
+# or on its lower-cased form when lower is true), lower, pattern, keep)
+# where `keep` is how many leading groups of the match are kept.
+_TOKEN_SHAPES = [
+    ("github", ("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"), False,
+     r"(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})", 0),
+    ("slack", ("xox",), False, r"xox[abprs]-[A-Za-z0-9-]{8,}", 0),
+    ("aws", ("AKIA", "ASIA"), False, r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", 0),
+    ("api-key", ("sk-",), False, r"(?<![A-Za-z0-9_-])sk-(?:ant-)?[A-Za-z0-9_-]{16,}", 0),
+    ("google", ("AIza",), False, r"AIza[0-9A-Za-z_-]{30,}", 0),
+    ("jwt", ("eyJ",), False, r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", 0),
+    ("pem", ("-----BEGIN",), False,
+     r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----(?:.|\n)*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\Z)", 0),
+    ("bearer", ("bearer",), True, r"(?i)\b(bearer[ \t]+)[A-Za-z0-9._~+/=-]{8,}", 1),
+    ("flag", ("pass", "secret", "token", "key", "credential"), True,
+     r"""(?ix)
+        (?<![a-z0-9_-])(--?[a-z0-9-]*?
+           (?:password|passwd|pass|passphrase|secret|token|api-?key|apikey|access-?key|credentials?)
+        [ \t]+)
+        (?!\[REDACTED|-)
+        ("[^"\n]*"|'[^'\n]*'|[^\s"',;&]+)""", 1),
+    ("assignment", ("pass", "pwd", "secret", "token", "key", "auth", "credential"), True,
+     r"""(?ix)
+        \b([a-z0-9_.-]*?
+           (?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key
+              |private[_-]?key|auth|credentials?))
+        (["']?[ \t]*[:=][ \t]*)
+        (?!\[REDACTED)
+        ("[^"\n]*"|'[^'\n]*'|[^\s"',;&]+)""", 2),
+]
+
+# A dict key whose string value is a secret whatever it looks like.
+_SECRET_KEY_WORDS = (
+    "password", "passwd", "passphrase", "secret", "token", "apikey", "api_key", "api-key",
+    "private_key", "privatekey", "authorization", "credential", "credentials", "access_key",
+)
+
+
+def _secret_key(key: str) -> bool:
+    k = key.lower()
+    for w in _SECRET_KEY_WORDS:
+        if k == w or k.endswith("_" + w) or k.endswith("-" + w):
+            return True
+    return k in ("auth", "cookie", "set-cookie")
+
+
+def read_dotenv(path) -> list:
+    """``(KEY, value)`` pairs of a .env file: ``KEY=value`` lines, an
+    ``export`` prefix and quotes allowed, ``#`` comments skipped."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    pairs = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export ") or line.startswith("export\t"):
+            line = line[7:].lstrip()
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not key or any(c.isspace() for c in key):
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            quote, value = value[0], value[1:-1]
+            if quote == '"':
+                value = value.replace("\\n", "\n").replace('\\"', '"')
+        else:
+            hash_at = value.find(" #")
+            if hash_at >= 0:
+                value = value[:hash_at].rstrip()
+        pairs.append((key, value))
+    return pairs
+
+
+class Redactor:
+    """Replaces secrets in strings and in decoded JSON values."""
+
+    def __init__(self, dotenv=(), extra_patterns=(), log=None):
+        # Longest first, so that a value containing another is replaced whole.
+        values = {}
+        for key, value in dotenv:
+            if len(value) >= 6:
+                values.setdefault(value, key)
+        self._values = sorted(values.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+        self._compiled = {}
+        self._extra = []
+        if extra_patterns:
+            import re
+
+            for p in extra_patterns:
+                if not isinstance(p, str) or not p:
+                    if log:
+                        log("redact_patterns: %r is not a pattern; ignored" % (p,))
+                    continue
+                try:
+                    self._extra.append(re.compile(p))
+                except re.error as e:
+                    if log:
+                        log("redact_patterns: `%s` is not a regular expression (%s); ignored" % (p, e))
+
+    @classmethod
+    def from_env(cls, cfg: dict, home, log=None) -> "Redactor":
+        extra = cfg.get("redact_patterns") or []
+        if not isinstance(extra, list):
+            if log:
+                log("redact_patterns is not an array; ignored")
+            extra = []
+        return cls(read_dotenv(os.path.join(os.fspath(home), ".env")), extra, log)
+
+    def _pattern(self, index: int):
+        p = self._compiled.get(index)
+        if p is None:
+            import re
+
+            p = self._compiled[index] = re.compile(_TOKEN_SHAPES[index][3])
+        return p
+
+    def text(self, s: str) -> str:
+        """``s`` with every secret replaced."""
+        if not s:
+            return s
+        for value, key in self._values:
+            if value in s:
+                s = s.replace(value, "[REDACTED:%s]" % key)
+        low = None
+        for i, (_, triggers, lower, _, keep) in enumerate(_TOKEN_SHAPES):
+            if lower:
+                if low is None:
+                    low = s.lower()
+                hit = any(t in low for t in triggers)
+            else:
+                hit = any(t in s for t in triggers)
+            if not hit:
+                continue
+            pattern = self._pattern(i)
+            if keep == 0:
+                s = pattern.sub(REDACTED, s)
+            else:
+                s = pattern.sub(lambda m, k=keep: "".join(m.group(j) for j in range(1, k + 1)) + _quoted(m, k + 1), s)
+            low = None
+        for p in self._extra:
+            s = p.sub(REDACTED, s)
+        return s
+
+    def value(self, v, depth: int = 0):
+        """A decoded JSON value with secrets replaced in every string; the
+        string value of a key named like a secret (``password``,
+        ``api_key``, ``authorization``...) is replaced whole."""
+        if isinstance(v, str):
+            return self.text(v)
+        if depth > 64:
+            return "[nested too deep]"
+        if isinstance(v, dict):
+            out = {}
+            for k, x in v.items():
+                if isinstance(x, str) and x and isinstance(k, str) and _secret_key(k):
+                    out[k] = REDACTED
+                else:
+                    out[k] = self.value(x, depth + 1)
+            return out
+        if isinstance(v, list):
+            return [self.value(x, depth + 1) for x in v]
+        return v
+
+
+def _quoted(m, group: int) -> str:
+    """The replacement of an assignment's value: quotes kept."""
+    try:
+        value = m.group(group)
+    except IndexError:
+        return REDACTED
+    if value and value[0] in "\"'":
+        return value[0] + REDACTED + value[0]
+    return REDACTED

@@ -1,0 +1,193 @@
+"""The markdown summary of a session, extracted from its transcript.
+
+Deterministic: the same transcript gives the same bytes (every list has a
+fixed order, the only times are the transcript's own), so a summary that
+is rewritten on each Stop changes only when the session did.
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import store
+from .transcript import Session, _first_line
+
+MAX_PROMPTS = 50
+MAX_COMMANDS = 100
+MAX_ERRORS = 50
+MAX_FILES = 200
+MAX_FIRST_PROMPT = 2000
+
+CATEGORY_WORDS = {"learnings": "Learning", "incidents": "Incident", "decisions": "Decision"}
+
+
+def parse_time(ts: str):
+    """Seconds since the epoch of an ISO 8601 UTC time, or None."""
+    try:
+        import calendar
+
+        fields = (int(ts[0:4]), int(ts[5:7]), int(ts[8:10]), int(ts[11:13]), int(ts[14:16]), int(ts[17:19]))
+        frac = 0.0
+        if len(ts) > 19 and ts[19] == ".":
+            digits = ""
+            for c in ts[20:]:
+                if not c.isdigit():
+                    break
+                digits += c
+            frac = float("0." + digits) if digits else 0.0
+        t = calendar.timegm(fields + (0, 0, 0)) + frac
+        rest = ts[19:].lstrip(".0123456789")
+        if rest[:1] in "+-" and len(rest) >= 6 and rest[1:3].isdigit() and rest[4:6].isdigit():
+            offset = int(rest[1:3]) * 3600 + int(rest[4:6]) * 60
+            t -= offset if rest[0] == "+" else -offset
+        return t
+    except (ValueError, IndexError, OverflowError):
+        return None
+
+
+def duration(seconds: float) -> str:
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    if h:
+        return "%dh %02dm %02ds" % (h, m, s)
+    if m:
+        return "%dm %02ds" % (m, s)
+    return "%ds" % s
+
+
+def code(text: str) -> str:
+    """``text`` as inline code, whatever backticks it holds."""
+    text = text.replace("\n", " ")
+    run = longest = 0
+    for c in text:
+        run = run + 1 if c == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return "%s%s%s%s%s" % (fence, pad, text, pad, fence)
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def one_line(text: str, limit: int) -> str:
+    lines = [l for l in text.strip().splitlines() if l.strip()]
+    first = lines[0].strip() if lines else ""
+    more = " (+%d lines)" % (len(lines) - 1) if len(lines) > 1 else ""
+    return clip(first, limit) + more
+
+
+def error_line(text: str) -> str:
+    """The first line of an error; ``Exit code N`` gets the line after it."""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    if not lines:
+        return ""
+    if len(lines) > 1 and lines[0].startswith("Exit code ") and lines[0][10:].strip().lstrip("-").isdigit():
+        return "%s: %s" % (lines[0], lines[1])
+    return lines[0]
+
+
+def session_day(session: Session, now: float) -> str:
+    return session.first_time[:10] if store.is_day(session.first_time) else store.day_utc(now)
+
+
+def path_for(history, session_id: str, day: str) -> str:
+    return os.path.join(store.month_dir(history, "sessions", day), "%s-%s.md" % (day, store.safe_name(session_id)))
+
+
+def title_of(session: Session, session_id: str) -> str:
+    if session.title.strip():
+        return clip(" ".join(session.title.split()), 100)
+    if session.prompts:
+        return clip(_first_line(session.prompts[0][1]), 80)
+    return "Session %s" % session_id
+
+
+def render(session: Session, session_id: str, cwd: str, max_mb) -> str:
+    sid = session_id or session.session_id or "unknown"
+    out = ["# %s" % title_of(session, sid), ""]
+    out.append("- **Session:** %s" % code(sid))
+    directory = cwd or session.cwd
+    if directory:
+        out.append("- **Directory:** %s" % code(directory))
+    if session.git_branch:
+        out.append("- **Branch:** %s" % code(session.git_branch))
+    if session.first_time:
+        out.append("- **Started:** %s" % session.first_time)
+        out.append("- **Ended:** %s" % session.last_time)
+        a, b = parse_time(session.first_time), parse_time(session.last_time)
+        if a is not None and b is not None:
+            out.append("- **Duration:** %s" % duration(max(b - a, 0)))
+    out.append(
+        "- **Activity:** %d prompt%s, %d assistant message%s, %d tool call%s, %d error%s"
+        % (
+            len(session.prompts), "" if len(session.prompts) == 1 else "s",
+            session.assistant_messages, "" if session.assistant_messages == 1 else "s",
+            session.tool_calls(), "" if session.tool_calls() == 1 else "s",
+            len(session.errors), "" if len(session.errors) == 1 else "s",
+        )
+    )
+    if session.version:
+        out.append("- **Claude Code:** %s" % session.version)
+    out.append("- **Transcript:** %s" % code(session.path))
+
+    if session.prompts:
+        out += ["", "## First prompt", ""]
+        first = clip(session.prompts[0][1].strip(), MAX_FIRST_PROMPT)
+        out += ["> " + line if line.strip() else ">" for line in first.splitlines()]
+        if len(session.prompts) > 1:
+            out += ["", "## Prompts", ""]
+            for i, (ts, text) in enumerate(session.prompts[:MAX_PROMPTS], 1):
+                out.append("%d. %s%s" % (i, one_line(text, 200), " (%s)" % ts if ts else ""))
+            if len(session.prompts) > MAX_PROMPTS:
+                out.append("")
+                out.append("…and %d more." % (len(session.prompts) - MAX_PROMPTS))
+
+    if session.tools:
+        out += ["", "## Tools used", "", "| Tool | Calls |", "|---|---:|"]
+        for name, n in sorted(session.tools.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.append("| %s | %d |" % (name.replace("|", "\\|"), n))
+
+    if session.files:
+        out += ["", "## Files touched", ""]
+        paths = sorted(session.files)
+        for p in paths[:MAX_FILES]:
+            per = session.files[p]
+            how = ", ".join("%s ×%d" % (t, n) if n > 1 else t for t, n in sorted(per.items()))
+            out.append("- %s (%s)" % (code(p), how))
+        if len(paths) > MAX_FILES:
+            out.append("- …and %d more" % (len(paths) - MAX_FILES))
+
+    if session.commands:
+        out += ["", "## Commands run", ""]
+        for cmd, n in session.commands[:MAX_COMMANDS]:
+            lines = cmd.splitlines()
+            text = clip(lines[0], 300) + (" …(+%d lines)" % (len(lines) - 1) if len(lines) > 1 else "")
+            out.append("- %s%s" % (code(text), " ×%d" % n if n > 1 else ""))
+        if len(session.commands) > MAX_COMMANDS:
+            out.append("- …and %d more" % (len(session.commands) - MAX_COMMANDS))
+
+    if session.errors:
+        out += ["", "## Errors", ""]
+        for ts, tool, text in session.errors[:MAX_ERRORS]:
+            out.append("- **%s**: %s" % (tool or "tool", clip(error_line(text), 200) or "(no message)"))
+        if len(session.errors) > MAX_ERRORS:
+            out.append("- …and %d more" % (len(session.errors) - MAX_ERRORS))
+
+    notes = []
+    if session.truncated:
+        notes.append(
+            "The transcript is larger than max_transcript_mb (%s MiB); only its first %d bytes of %d were read, "
+            "so this summary leaves out what came after." % (max_mb, session.bytes_read, session.size)
+        )
+    if session.bad_lines:
+        notes.append("%d transcript line%s that were not JSON objects were skipped." % (session.bad_lines, "" if session.bad_lines == 1 else "s"))
+    if not session.lines:
+        notes.append("The transcript has no entries yet.")
+    if notes:
+        out += ["", "## Notes", ""]
+        out += ["- " + n for n in notes]
+    out.append("")
+    return "\n".join(out)

@@ -1,0 +1,123 @@
+//! `paii mcp exec SERVER` and `paii mcp headers SERVER`: how an MCP server
+//! gets the secrets its plugin declares without their values ever being
+//! written into Claude Code's config. Claude Code starts these two; they
+//! read the server as the plugin wrote it from the current generation's
+//! `claude/mcp-secrets.json` (so a server can only ever get what its own
+//! plugin declared) and the values from `$PAII_HOME/.env`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::Error;
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum McpError {
+    #[error("MCP server `{0}` is not one of the current generation's servers that use secrets")]
+    #[diagnostic(help("`paii sync` writes Claude Code's MCP config again; these commands are what that config runs"))]
+    Unknown(String),
+    #[error("MCP server `{server}` has no command")]
+    NoCommand { server: String },
+}
+
+/// The record of `server`, and the values of the secrets it may use.
+fn record(server: &str) -> Result<(Value, BTreeMap<String, String>), Error> {
+    let home = crate::util::paths::paii_home();
+    let path = home.join("current").join("claude").join("mcp-secrets.json");
+    let doc = crate::claude::json::JsonFile::read(&path)?.doc;
+    let rec = doc.get(server).cloned().ok_or_else(|| McpError::Unknown(server.to_string()))?;
+    let dotenv = crate::generation::secrets::read(&home.join(".env"))?;
+    let mut values = BTreeMap::new();
+    for key in rec.get("secrets").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+        // `.env` first; a declared key the user exported also counts.
+        if let Some(v) = dotenv.get(key).cloned().or_else(|| std::env::var(key).ok()) {
+            values.insert(key.to_string(), v);
+        }
+    }
+    Ok((rec, values))
+}
+
+/// `${KEY}` and `${KEY:-default}` of the given keys replaced in `s`; other
+/// references are left for whoever reads them next.
+pub fn expand(s: &str, values: &BTreeMap<String, String>, keys: &[&str]) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("${") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 2..];
+        let Some(end) = tail.find('}') else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let inner = &tail[..end];
+        let (key, default) = match inner.split_once(":-") {
+            Some((k, d)) => (k, Some(d)),
+            None => (inner, None),
+        };
+        match (keys.contains(&key), values.get(key), default) {
+            (true, Some(v), _) => out.push_str(v),
+            (true, None, Some(d)) => out.push_str(d),
+            (true, None, None) => {}
+            (false, ..) => out.push_str(&rest[at..at + 3 + end]),
+        }
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn keys(rec: &Value) -> Vec<&str> {
+    rec.get("secrets").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect()
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
+}
+
+/// Starts the server's own command in place of this process.
+pub fn exec(server: &str) -> Result<i32, Error> {
+    let (rec, values) = record(server)?;
+    let keys = keys(&rec);
+    let command = rec.get("command").and_then(Value::as_str).ok_or_else(|| McpError::NoCommand { server: server.to_string() })?;
+    let mut cmd = std::process::Command::new(expand(command, &values, &keys));
+    cmd.args(strings(rec.get("args")).iter().map(|a| expand(a, &values, &keys)));
+    for (k, v) in rec.get("env").and_then(Value::as_object).into_iter().flatten() {
+        if let Some(v) = v.as_str() {
+            cmd.env(k, expand(v, &values, &keys));
+        }
+    }
+    use std::os::unix::process::CommandExt;
+    let err = cmd.exec();
+    Err(Error::Io(crate::util::fs::IoError::new("cannot run", Path::new(command), err)))
+}
+
+/// Prints the server's headers with its secrets filled in, as JSON.
+pub fn headers(server: &str) -> Result<i32, Error> {
+    let (rec, values) = record(server)?;
+    let keys = keys(&rec);
+    let headers: serde_json::Map<String, Value> = rec
+        .get("headers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| Some((k.clone(), Value::String(expand(v.as_str()?, &values, &keys)))))
+        .collect();
+    println!("{}", Value::Object(headers));
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_declared_keys_are_expanded() {
+        let values = BTreeMap::from([("TOKEN".to_string(), "s3cret".to_string())]);
+        let keys = ["TOKEN", "UNSET"];
+        assert_eq!(expand("Bearer ${TOKEN}", &values, &keys), "Bearer s3cret");
+        assert_eq!(expand("${UNSET:-none}/${TOKEN:-x}", &values, &keys), "none/s3cret");
+        assert_eq!(expand("${HOME}/${UNSET}", &values, &keys), "${HOME}/");
+        assert_eq!(expand("a ${TOKEN", &values, &keys), "a ${TOKEN");
+    }
+}

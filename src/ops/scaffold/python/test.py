@@ -1,0 +1,16 @@
+import unittest
+
+from {{package}} import judge
+
+
+class JudgeTest(unittest.TestCase):
+    def test_a_blocked_command_is_named(self):
+        self.assertEqual(judge("sudo rm -rf / now", {"blocked": ["rm -rf /"]}), "rm -rf /")
+
+    def test_anything_else_is_allowed(self):
+        self.assertIsNone(judge("ls -la", {"blocked": ["rm -rf /"]}))
+        self.assertIsNone(judge("ls", {}))
+
+
+if __name__ == "__main__":
+    unittest.main()
