@@ -133,6 +133,12 @@ fn the_example_team_config_blocks_rm_rf_home_allows_ls_and_records_both() {
         "history/raw/YYYY-MM/YYYY-MM-DD.jsonl: {month:?}"
     );
 
+    // Python keeps the plugins' bytecode in the cache, never in the store.
+    let pyc = |dir: &Path| files_under(dir).into_iter().filter(|f| f.extension().is_some_and(|e| e == "pyc")).count();
+    let store_pyc: usize = std::fs::read_dir(sb.home().join("store")).unwrap().flatten().map(|e| pyc(&e.path())).sum();
+    assert_eq!(store_pyc, 0, "no bytecode written into the store");
+    assert!(pyc(&sb.home().join("cache/python")) > 0, "history's bytecode is cached");
+
     let audit = std::fs::read_to_string(sb.home().join("logs/audit.jsonl")).unwrap();
     let last: Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
     let results = last["handlers"].as_array().unwrap();

@@ -61,7 +61,8 @@ pub struct EntryFile {
     /// Commit (preferably the full 40-hex id), tag or branch of `source`.
     #[schemars(with = "Option<String>")]
     pub rev: Option<Spanned<String>>,
-    /// Subdirectory of the source holding plugin.toml.
+    /// Subdirectory of the source holding plugin.toml; without `source` or
+    /// `url`, a directory beside the registry file.
     pub path: Option<String>,
     /// `sha256-<base64>` of the plugin tree.
     #[schemars(with = "Option<Integrity>")]
@@ -519,6 +520,30 @@ mod tests {
 
     fn parse(text: &str) -> RegistryParse {
         parse_registry(&SourceFile::new(Path::new("core.toml"), text))
+    }
+
+    #[test]
+    fn a_path_entry_is_placed_where_its_registry_was_found() {
+        let text = "[registry]\nname = \"core\"\n\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0\"\npath = \"./a\"\n";
+        let load = || Registry::parse("core", SourceFile::new(Path::new("registry.toml"), text)).unwrap().0;
+        let mut r = load();
+        r.rebase(&fetch::RegistrySource::Path { path: "/abs/plugins/registry.toml".into(), written: "../plugins/registry.toml".into() })
+            .unwrap();
+        assert!(matches!(&r.entries[0].source, EntrySource::Path { path } if path == "../plugins/a"), "{:?}", r.entries[0].source);
+        assert_eq!(r.entries[0].subdir, None);
+
+        let mut r = load();
+        r.commit = Some("c".repeat(40));
+        let git = fetch::RegistrySource::Git { url: "https://example.org/r.git".into(), path: Some("reg/core.toml".into()), rev: None };
+        r.rebase(&git).unwrap();
+        assert!(
+            matches!(&r.entries[0].source, EntrySource::Git { url, rev } if url == "https://example.org/r.git" && rev.as_deref() == Some(&*"c".repeat(40)))
+        );
+        assert_eq!(r.entries[0].subdir.as_deref(), Some("reg/a"));
+
+        let err = load().rebase(&fetch::RegistrySource::Url("https://example.org/core.toml".into())).unwrap_err();
+        assert!(err.to_string().contains("names only a `path`"), "{err}");
+        assert!(!parse(&text.replace("./a", "../a")).errors.is_empty(), "a path may not leave the registry's directory");
     }
 
     #[test]

@@ -74,10 +74,12 @@ pub fn plugin_env(
         ("PAII_PLUGIN_ROOT".to_string(), root.clone()),
         ("CLAUDE_PLUGIN_ROOT".to_string(), root),
         ("PAII_HISTORY_DIR".to_string(), table.history_dir.display().to_string()),
-        // A plugin runs from the read-only store: Python must not try to
-        // write bytecode next to its sources (as root, it would succeed and
-        // change a store entry).
-        ("PYTHONDONTWRITEBYTECODE".to_string(), "1".to_string()),
+        // A plugin runs from the read-only store: Python must not write
+        // bytecode next to its sources (as root, it would succeed and change
+        // a store entry). It keeps it under the cache instead, so that a
+        // Python hook compiles its modules once, not on every event (about
+        // a quarter of a small hook's time).
+        ("PYTHONPYCACHEPREFIX".to_string(), table.home.join("cache").join("python").display().to_string()),
     ]);
     if !event.is_empty() {
         env.push(("PAII_EVENT".to_string(), event.to_string()));
