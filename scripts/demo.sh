@@ -20,6 +20,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+say() { printf 'demo.sh: %s\n' "$*" >&2; }
+. "$root/scripts/uv.sh"
 cargo build --quiet --release --manifest-path "$root/Cargo.toml"
 paii="$root/target/release/paii"
 

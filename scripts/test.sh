@@ -49,15 +49,7 @@ if [ ${#packages[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >/dev/null
 fi
 
-if ! command -v uv >/dev/null; then
-    tools="$root/target/test-tools"
-    if [ ! -x "$tools/bin/uv" ]; then
-        say "installing uv from PyPI into $tools"
-        python3 -m venv "$tools"
-        "$tools/bin/python" -m pip install --quiet --disable-pip-version-check uv
-    fi
-    export PATH="$tools/bin:$PATH"
-fi
+. "$root/scripts/uv.sh"
 
 client="$root/target/claude-code"
 pinned=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["dependencies"]["@anthropic-ai/claude-code"])' "$root/tests/claude-code/package.json")

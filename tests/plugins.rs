@@ -103,6 +103,9 @@ fn security_blocks_destruction_asks_about_the_borderline_and_allows_the_rest() {
     sync(&sb, "[plugins]\nsecurity = \"^1\"\n\n[config.security]\nfail_closed = true\n");
     let out = sb.dispatch_in("team", "PreToolUse", &unreadable);
     assert_eq!(out.code, 2, "fail_closed blocks what cannot be read: {}", out.stderr);
+    // The same switch makes paii block on the plugin's crash or timeout.
+    let table: Value = serde_json::from_str(&std::fs::read_to_string(sb.home().join("current/dispatch.json")).unwrap()).unwrap();
+    assert_eq!(table["plugins"]["security"]["fail_closed"], true);
 }
 
 /// The README demo's config: `rm -rf ~` is blocked with the security
@@ -230,7 +233,11 @@ fn integrations_write_var_references_and_no_secret_value_lands_in_any_file() {
     assert!(servers["github"]["headersHelper"].as_str().unwrap().ends_with(" mcp headers github"), "{servers:#}");
     assert_eq!(servers["pagerduty"]["url"], "https://mcp.pagerduty.com/mcp");
     assert_eq!(servers["pagerduty"]["headers"]["Authorization"], "Token token=${PAGERDUTY_USER_API_KEY}");
-    assert_eq!(servers["slack"], json!({"type": "http", "url": "https://mcp.slack.com/mcp"}), "OAuth: nothing secret");
+    assert_eq!(
+        servers["slack"],
+        json!({"type": "http", "url": "https://mcp.slack.com/mcp", "oauth": {"clientId": "1601185624273.8899143856786", "callbackPort": 3118}}),
+        "OAuth with the client Slack registered for Claude Code: nothing secret"
+    );
     assert_eq!(servers["atlassian"], json!({"type": "http", "url": "https://mcp.atlassian.com/v1/mcp"}), "OAuth: nothing secret");
 
     let headers: Value = serde_json::from_str(&sb.paii_in("team", &["mcp", "headers", "github"]).ok().stdout).unwrap();
@@ -288,7 +295,7 @@ fn every_plugin_allows_and_logs_input_it_cannot_read_unless_fail_closed() {
         let out = run(plugin, event, "{not json", "{}");
         assert!(!out.stderr.is_empty(), "{plugin} logs what it could not read");
     }
-    for input in ["", "{not json", "[1, 2]"] {
+    for input in bad {
         let out = run("security", "pre-tool-use", input, r#"{"fail_closed": true}"#);
         assert_eq!(out.code, 2, "fail_closed with {input:?}: {}", out.stderr);
     }
@@ -351,6 +358,14 @@ fn scaffolded_plugins_sync_and_handle_an_event_as_they_are() {
         assert!(sb.path(&format!("new/my-{lang}/README.md")).is_file());
     }
     sb.paii_in("new", &["plugin", "new", "my-rust", "--lang", "rust"]).fails();
+    // Each comes with a test of its own, which passes as it is.
+    let test = |dir: &str, cmd: &[&str]| {
+        let out = std::process::Command::new(cmd[0]).args(&cmd[1..]).current_dir(sb.path(dir)).output().unwrap();
+        assert!(out.status.success(), "{dir}: {cmd:?}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    };
+    test("new/my-rust", &["cargo", "test", "--locked", "-q"]);
+    test("new/my-python", &["uv", "run", "--locked", "-q", "python", "-m", "unittest", "discover", "-s", "tests"]);
+    test("new/my-markdown", &["sh", "tests/test.sh"]);
     sync(
         &sb,
         "[plugins]\nmy-rust = { path = \"../new/my-rust\" }\nmy-python = { path = \"../new/my-python\" }\nmy-markdown = { path = \"../new/my-markdown\" }\n",

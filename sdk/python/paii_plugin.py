@@ -47,6 +47,7 @@ __all__ = [
     "deny",
     "context",
     "atomic_write",
+    "fsync_dir",
     "run_action",
     "main",
 ]
@@ -236,7 +237,10 @@ def context(event_name: str, text: str) -> int:
     return 0
 
 
-def _fsync_dir(directory: str) -> None:
+def fsync_dir(directory) -> None:
+    """Fsyncs ``directory``, so that a file created, renamed or linked in it
+    survives a crash; best effort (a directory that cannot be opened or
+    synced, as on some file systems, is left as it is)."""
     flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
     try:
         fd = os.open(directory, flags)
@@ -287,7 +291,7 @@ def atomic_write(path, data, mode=None) -> None:
         except OSError:
             pass
         raise
-    _fsync_dir(directory)
+    fsync_dir(directory)
 
 
 def run_action(plugin: str, action: str, args: list):

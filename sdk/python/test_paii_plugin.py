@@ -217,6 +217,38 @@ class AtomicWrite(unittest.TestCase):
         self.assertEqual(p.read_text(), "old")
         self.assertEqual(os.listdir(self.root), ["f"])
 
+    def test_it_fsyncs_the_directory_of_the_file(self):
+        p = self.root / "sub" / "f"
+        with mock.patch.object(paii, "fsync_dir") as fsync_dir:
+            paii.atomic_write(p, "x")
+        fsync_dir.assert_called_once_with(str(p.parent))
+
+
+class FsyncDir(unittest.TestCase):
+    def test_it_is_public(self):
+        self.assertIn("fsync_dir", paii.__all__)
+        self.assertTrue(callable(paii.fsync_dir))
+        for name in paii.__all__:
+            self.assertTrue(hasattr(paii, name), name)
+
+    def test_it_fsyncs_the_directory_itself(self):
+        synced = []
+
+        def fsync(fd):
+            synced.append(stat.S_ISDIR(os.fstat(fd).st_mode))
+
+        with tempfile.TemporaryDirectory() as d:
+            for directory in (d, Path(d)):
+                with mock.patch.object(os, "fsync", side_effect=fsync):
+                    self.assertIsNone(paii.fsync_dir(directory))
+        self.assertEqual(synced, [True, True])
+
+    def test_it_is_best_effort(self):
+        with tempfile.TemporaryDirectory() as d:
+            paii.fsync_dir(os.path.join(d, "missing"))
+            with mock.patch.object(os, "fsync", side_effect=OSError("EINVAL")):
+                paii.fsync_dir(d)
+
 
 class RunAction(unittest.TestCase):
     def test_runs_paii_run_with_the_arguments(self):

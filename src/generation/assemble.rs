@@ -266,7 +266,11 @@ pub fn assemble(
                 required_secrets: pm.secrets.required.clone(),
                 actions: pm.run.as_ref().and_then(|r| r.actions.clone()),
                 provides: pm.provides.iter().map(|c| c.contract.clone()).collect(),
-                fail_closed: pm.fail_closed,
+                // A plugin whose `[config]` has a `fail_closed` switch lets
+                // the team choose: it then covers paii's handling of the
+                // plugin's crashes and timeouts too, not only the input the
+                // plugin itself cannot read.
+                fail_closed: pm.fail_closed || config.to_json().get("fail_closed").and_then(serde_json::Value::as_bool) == Some(true),
                 secret_as: pm
                     .native
                     .iter()

@@ -509,6 +509,16 @@ impl PluginManifest {
                             ),
                         ));
                     }
+                    // Claude Code's WorktreeCreate hook does the creating and
+                    // answers with the worktree's path; an observer answers
+                    // nothing, and `claude --worktree` would fail.
+                    if t.observer && event == HookEvent::WorktreeCreate {
+                        return Err(file.error(
+                            file.key_span(&["hooks", key_name, "async"]),
+                            format!("`hooks.{key_name}` cannot be an observer: Claude Code's WorktreeCreate hook creates the worktree and must print its path"),
+                            Some("handle it (without `async`), or leave the event out".into()),
+                        ));
+                    }
                     hooks.push(HookSpec { event, matcher: t.matcher.clone(), timeout_ms: t.timeout_ms, observer: t.observer })
                 }
                 other => {
@@ -639,6 +649,13 @@ optional = ["SLACK_BOT_TOKEN"]
             .unwrap();
         let provides: Vec<String> = m.provides.iter().map(|p| p.to_string()).collect();
         assert_eq!(provides, ["HookHandler", "MemoryProvider", "SkillProvider:h"]);
+    }
+
+    #[test]
+    fn worktree_create_cannot_be_observed() {
+        let err = parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[hooks]\nworktree_create = { async = true }\n").unwrap_err();
+        assert!(err.message.contains("cannot be an observer"), "{}", err.message);
+        assert!(parse("[plugin]\nname = \"x\"\nversion = \"1.0.0\"\n[hooks]\nworktree_remove = { async = true }\n").is_ok());
     }
 
     #[test]

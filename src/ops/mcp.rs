@@ -21,21 +21,40 @@ pub enum McpError {
     NoCommand { server: String },
 }
 
-/// The record of `server`, and the values of the secrets it may use.
-fn record(server: &str) -> Result<(Value, BTreeMap<String, String>), Error> {
-    let home = crate::util::paths::paii_home();
-    let path = home.join("current").join("claude").join("mcp-secrets.json");
-    let doc = crate::claude::json::JsonFile::read(&path)?.doc;
-    let rec = doc.get(server).cloned().ok_or_else(|| McpError::Unknown(server.to_string()))?;
-    let dotenv = crate::generation::secrets::read(&home.join(".env"))?;
-    let mut values = BTreeMap::new();
-    for key in rec.get("secrets").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
-        // `.env` first; a declared key the user exported also counts.
-        if let Some(v) = dotenv.get(key).cloned().or_else(|| std::env::var(key).ok()) {
-            values.insert(key.to_string(), v);
+/// The record of `server`, the secrets it may use, and their values.
+struct Server {
+    rec: Value,
+    keys: Vec<String>,
+    values: BTreeMap<String, String>,
+}
+
+impl Server {
+    fn load(server: &str) -> Result<Server, Error> {
+        let home = crate::util::paths::paii_home();
+        let path = home.join("current").join("claude").join("mcp-secrets.json");
+        let doc = crate::claude::json::JsonFile::read(&path)?.doc;
+        let rec = doc.get(server).cloned().ok_or_else(|| McpError::Unknown(server.to_string()))?;
+        let dotenv = crate::generation::secrets::read(&home.join(".env"))?;
+        let keys: Vec<String> =
+            rec.get("secrets").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
+        let mut values = BTreeMap::new();
+        for key in &keys {
+            // `.env` first; a declared key the user exported also counts.
+            match dotenv.get(key).cloned().or_else(|| std::env::var(key).ok()) {
+                Some(v) => {
+                    values.insert(key.clone(), v);
+                }
+                // Claude Code shows a server's stderr in its MCP log.
+                None => eprintln!("paii: MCP server `{server}` uses {key}, which is not in {}", home.join(".env").display()),
+            }
         }
+        Ok(Server { rec, keys, values })
     }
-    Ok((rec, values))
+
+    fn expand(&self, s: &str) -> String {
+        let keys: Vec<&str> = self.keys.iter().map(String::as_str).collect();
+        expand(s, &self.values, &keys)
+    }
 }
 
 /// `${KEY}` and `${KEY:-default}` of the given keys replaced in `s`; other
@@ -67,24 +86,19 @@ pub fn expand(s: &str, values: &BTreeMap<String, String>, keys: &[&str]) -> Stri
     out
 }
 
-fn keys(rec: &Value) -> Vec<&str> {
-    rec.get("secrets").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect()
-}
-
 fn strings(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
 }
 
 /// Starts the server's own command in place of this process.
 pub fn exec(server: &str) -> Result<i32, Error> {
-    let (rec, values) = record(server)?;
-    let keys = keys(&rec);
-    let command = rec.get("command").and_then(Value::as_str).ok_or_else(|| McpError::NoCommand { server: server.to_string() })?;
-    let mut cmd = std::process::Command::new(expand(command, &values, &keys));
-    cmd.args(strings(rec.get("args")).iter().map(|a| expand(a, &values, &keys)));
-    for (k, v) in rec.get("env").and_then(Value::as_object).into_iter().flatten() {
+    let s = Server::load(server)?;
+    let command = s.rec.get("command").and_then(Value::as_str).ok_or_else(|| McpError::NoCommand { server: server.to_string() })?;
+    let mut cmd = std::process::Command::new(s.expand(command));
+    cmd.args(strings(s.rec.get("args")).iter().map(|a| s.expand(a)));
+    for (k, v) in s.rec.get("env").and_then(Value::as_object).into_iter().flatten() {
         if let Some(v) = v.as_str() {
-            cmd.env(k, expand(v, &values, &keys));
+            cmd.env(k, s.expand(v));
         }
     }
     use std::os::unix::process::CommandExt;
@@ -94,14 +108,14 @@ pub fn exec(server: &str) -> Result<i32, Error> {
 
 /// Prints the server's headers with its secrets filled in, as JSON.
 pub fn headers(server: &str) -> Result<i32, Error> {
-    let (rec, values) = record(server)?;
-    let keys = keys(&rec);
-    let headers: serde_json::Map<String, Value> = rec
+    let s = Server::load(server)?;
+    let headers: serde_json::Map<String, Value> = s
+        .rec
         .get("headers")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .filter_map(|(k, v)| Some((k.clone(), Value::String(expand(v.as_str()?, &values, &keys)))))
+        .filter_map(|(k, v)| Some((k.clone(), Value::String(s.expand(v.as_str()?)))))
         .collect();
     println!("{}", Value::Object(headers));
     Ok(0)

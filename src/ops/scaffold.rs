@@ -27,6 +27,9 @@ pub enum ScaffoldError {
     #[error("{} already exists and is not empty", path.display())]
     #[diagnostic(help("choose another name, or another directory with --dir"))]
     Exists { path: PathBuf },
+    #[error("`{name}` starts with a digit, which a {lang} {what} name cannot")]
+    #[diagnostic(help("start it with a letter, e.g. `my-{name}`"))]
+    LeadingDigit { name: String, lang: &'static str, what: &'static str },
     #[error("`{name}` is the name of a crate the Rust SDK depends on, which one Cargo.lock cannot hold twice")]
     #[diagnostic(help("choose another name, e.g. `{name}-guard`"))]
     CrateTaken { name: String },
@@ -75,6 +78,7 @@ fn templates(lang: Lang, name: &str) -> Vec<(String, &'static str, bool)> {
             t("SKILL.md", include_str!("scaffold/markdown/SKILL.md")),
             (format!("commands/{name}.md"), include_str!("scaffold/markdown/command.md"), false),
             ("hook.sh".to_string(), include_str!("scaffold/markdown/hook.sh"), true),
+            ("tests/test.sh".to_string(), include_str!("scaffold/markdown/test.sh"), true),
             t("README.md", include_str!("scaffold/markdown/README.md")),
         ],
     }
@@ -107,14 +111,22 @@ pub fn run(name: &str, lang: Lang, dir: Option<&Path>) -> Result<Scaffolded, Err
     if !crate::manifest::version::is_valid_name(name) {
         return Err(ScaffoldError::BadName { name: name.to_string() }.into());
     }
+    // The plugin's name is also its crate's or its Python package's.
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        match lang {
+            Lang::Rust => return Err(ScaffoldError::LeadingDigit { name: name.into(), lang: "Rust", what: "crate" }.into()),
+            Lang::Python => return Err(ScaffoldError::LeadingDigit { name: name.into(), lang: "Python", what: "module" }.into()),
+            Lang::Markdown => {}
+        }
+    }
     let dest = crate::util::paths::absolute(dir.unwrap_or(Path::new(name)));
     if dest.exists() && std::fs::read_dir(&dest).map(|mut d| d.next().is_some()).unwrap_or(true) {
         return Err(ScaffoldError::Exists { path: dest }.into());
     }
     let vars = [
         ("{{name}}", name.to_string()),
-        ("{{package}}", name.replace('-', "_")),
-        ("{{crate}}", name.replace('-', "_")),
+        // The crate's or Python package's name: `-` is not allowed there.
+        ("{{module}}", name.replace('-', "_")),
         ("{{paii_version}}", env!("CARGO_PKG_VERSION").to_string()),
     ];
     let mut files: Vec<(String, String, bool)> = templates(lang, name)
@@ -193,5 +205,8 @@ mod tests {
             assert!(run("my-plugin", lang, Some(&dir.path().join("p"))).is_err(), "never over a plugin that is there");
         }
         assert!(run("Bad Name", Lang::Rust, None).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        assert!(run("2fa-guard", Lang::Python, Some(&dir.path().join("p"))).is_err(), "not a Python module name");
+        assert!(run("2fa-guard", Lang::Markdown, Some(&dir.path().join("m"))).is_ok());
     }
 }

@@ -22,6 +22,12 @@ SESSION_ID = "db4d1f3d-fe3f-4839-9385-b0f31f0f544a"
 if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
+from .toml_subset import config_defaults  # noqa: E402
+
+#: What paii passes in PAII_CONFIG when nobody overrides a key: the
+#: defaults of plugin.toml's [config] (the only place they are written).
+DEFAULT_CONFIG = config_defaults(ROOT / "plugin.toml")
+
 
 def command() -> list:
     """How to start the plugin: the installed console script when there is
@@ -48,7 +54,9 @@ class Home(unittest.TestCase):
         self.home = self.root / "paii"
         self.home.mkdir()
         self.history = self.home / "history"
-        self.config = None
+        # The test's config over plugin.toml's defaults, as paii merges
+        # them; None runs history as outside paii, without PAII_CONFIG.
+        self.config = {}
 
     def tearDown(self):
         for p in self.root.rglob("*"):
@@ -66,10 +74,13 @@ class Home(unittest.TestCase):
             "PAII_HOME": str(self.home),
             "PAII_HISTORY_DIR": str(self.history),
             "PAII_PLUGIN_NAME": "history",
+            # paii sets PYTHONPYCACHEPREFIX=$PAII_HOME/cache/python; a fresh
+            # home per test would only make every test compile the standard
+            # library again, and no bytecode must land in src/ either.
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         if self.config is not None:
-            env["PAII_CONFIG"] = json.dumps(self.config)
+            env["PAII_CONFIG"] = json.dumps(dict(DEFAULT_CONFIG, **self.config))
         env.update(extra)
         return env
 

@@ -107,5 +107,6 @@ class MissingThings(Home):
         p = self.stop(t, preexec_fn=small_files)
         self.assertIn(b"cannot write the session summary", p.stderr)
         self.assertEqual((self.history / SUMMARY).read_bytes(), summary, "the previous summary is intact")
-        self.assertEqual(sorted(os.listdir(self.history / "sessions" / "2026-12")), [os.path.basename(SUMMARY)], "no temporary file left")
+        names = sorted(os.listdir(self.history / "sessions" / "2026-12"))
+        self.assertEqual(names, sorted([os.path.basename(SUMMARY), ".%s.lock" % os.path.basename(SUMMARY)]), "no temporary file left")
         self.assertTrue(raw.read_bytes().startswith(raw_before), "the raw log is never truncated")

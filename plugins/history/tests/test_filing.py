@@ -10,6 +10,8 @@ def texts(paths):
 
 
 class DefaultRules(Home):
+    """plugin.toml's default rules, passed in PAII_CONFIG as paii does."""
+
     def test_the_real_session_files_its_learnings_and_decisions(self):
         self.stop(self.transcript())
         learnings, decisions = self.files("learnings"), self.files("decisions")
@@ -107,6 +109,14 @@ class ConfiguredRules(Home):
         for c in ("learnings", "incidents", "decisions"):
             self.assertFalse((self.history / c).exists())
         self.assertEqual(len(self.files("sessions")), 1)
+
+    def test_outside_paii_without_paii_config_nothing_is_filed(self):
+        self.config = None
+        p = self.stop(self.transcript())
+        self.assertEqual(p.stderr, b"")
+        self.assertEqual(len(self.files("sessions")), 1, "the summary is still written")
+        for c in ("learnings", "incidents", "decisions"):
+            self.assertFalse((self.history / c).exists())
 
     def test_an_unwritable_category_does_not_stop_the_others(self):
         self.history.mkdir()

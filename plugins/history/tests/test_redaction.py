@@ -19,6 +19,25 @@ ANTHROPIC = "sk-ant-" + "api03-" + "Z" * 40
 GOOGLE = "AIza" + "SyD-1234567890abcdefghijklmnopqrstu"
 JWT = "eyJhbGciOiJIUzI1NiJ9" + "." + "eyJzdWIiOiIxMjM0NTY3ODkwIn0" + "." + "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 PEM = "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEpAIBAAKCAQEA75\nabcdef==\n-----END RSA " + "PRIVATE KEY-----"
+STRIPE_LIVE = "sk_" + "live_" + "51HxYzAbCdEfGhIjKlMnOpQrStUv"
+STRIPE_TEST = "sk_" + "test_" + "4eC39HqLyjWDarjtT1zdp7dc"
+STRIPE_RESTRICTED_LIVE = "rk_" + "live_" + "51HxYzAbCdEfGhIjKlMnOp"
+STRIPE_RESTRICTED_TEST = "rk_" + "test_" + "51HxYzAbCdEfGhIjKlMnOp"
+GITLAB = "glpat-" + "xYz12AbC_dEf34-GhIj56"
+GITLAB_ROUTABLE = "glpat-" + "AbCdEfGhIjKlMnOpQrStUvWx" + ".01.0s1" + "abcdef2"
+NPM = "npm_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+PYPI = "pypi-" + "AgEIcHlwaS5vcmcCJDUwYzY4ZjQ1LWFiY2QtNDEyMy05ODc2LWFiY2RlZjAxMjM0NQACKlsz"
+HUGGINGFACE = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
+SLACK_WEBHOOK = "https://hooks." + "slack.com/services/" + "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+SLACK_WORKFLOW = "https://hooks." + "slack.com/workflows/" + "T01ABCDE/A02BCDEF/123456789/AbCdEfGhIjKl"
+PRIVATE_KEYS = {
+    "pkcs8": "PRIVATE KEY",
+    "openssh": "OPENSSH PRIVATE KEY",
+    "ec": "EC PRIVATE KEY",
+    "encrypted": "ENCRYPTED PRIVATE KEY",
+    "dsa": "DSA PRIVATE KEY",
+    "pgp": "PGP PRIVATE KEY BLOCK",
+}
 BEARER_TOKEN = "abc.DEF-123_456~xyz"
 PASSWORD = "hunter2-horse-battery"
 
@@ -32,7 +51,22 @@ SHAPES = {
     "google": GOOGLE,
     "jwt": JWT,
     "pem": PEM,
+    "stripe_live": STRIPE_LIVE,
+    "stripe_test": STRIPE_TEST,
+    "stripe_restricted_live": STRIPE_RESTRICTED_LIVE,
+    "stripe_restricted_test": STRIPE_RESTRICTED_TEST,
+    "gitlab": GITLAB,
+    "gitlab_routable": GITLAB_ROUTABLE,
+    "npm": NPM,
+    "pypi": PYPI,
+    "huggingface": HUGGINGFACE,
+    "slack_webhook": SLACK_WEBHOOK,
+    "slack_workflow": SLACK_WORKFLOW,
 }
+SHAPES.update(
+    ("key_" + name, "-----BEGIN %s-----\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo%s\n-----END %s-----" % (kind, name, kind))
+    for name, kind in PRIVATE_KEYS.items()
+)
 
 ENV_VALUE = "s3cr3t-from-dotenv-42"
 ENV_QUOTED = "quoted value with spaces"
@@ -47,6 +81,23 @@ class Shapes(unittest.TestCase):
             with self.subTest(name):
                 out = self.r.text("before %s after" % secret)
                 self.assertEqual(out, "before [REDACTED] after")
+
+    def test_the_token_in_context(self):
+        cases = {
+            "STRIPE_SECRET_KEY=%s" % STRIPE_LIVE: "STRIPE_SECRET_KEY=[REDACTED]",
+            "stripe.api_key = '%s'" % STRIPE_TEST: "stripe.api_key = '[REDACTED]'",
+            "curl -u %s: https://api.stripe.com/v1/charges" % STRIPE_TEST: "curl -u [REDACTED]: https://api.stripe.com/v1/charges",
+            "git clone https://oauth2:%s@gitlab.com/g/p.git" % GITLAB: "git clone https://oauth2:[REDACTED]@gitlab.com/g/p.git",
+            "//registry.npmjs.org/:_authToken=%s" % NPM: "//registry.npmjs.org/:_authToken=[REDACTED]",
+            "twine upload -u __token__ -p %s dist/*" % PYPI: "twine upload -u __token__ -p [REDACTED] dist/*",
+            "huggingface-cli login --token %s" % HUGGINGFACE: "huggingface-cli login --token [REDACTED]",
+            'curl -X POST -d \'{"text":"hi"}\' %s' % SLACK_WEBHOOK: 'curl -X POST -d \'{"text":"hi"}\' [REDACTED]',
+            "the webhook (%s)." % SLACK_WEBHOOK: "the webhook ([REDACTED]).",
+            "key:\n-----BEGIN PRIVATE KEY-----\nMIIEvQIBADAN\nno end": "key:\n[REDACTED]",
+        }
+        for text, expected in cases.items():
+            with self.subTest(text):
+                self.assertEqual(self.r.text(text), expected)
 
     def test_bearer_and_assignments_keep_their_names(self):
         cases = {
@@ -75,6 +126,14 @@ class Shapes(unittest.TestCase):
             "the monkey-key is here",
             "pytest --tokenizer fast",
             "cmd --password --other",
+            "npm_config_cache=/tmp/npm",
+            "from huggingface_hub import hf_hub_download",
+            "network_test_suite and desk_live_view",
+            "pypi-simple index",
+            "glpat-short",
+            "https://hooks.slack.com/ is Slack's webhook host",
+            "-----BEGIN PUBLIC KEY-----\nMFkwEwYH\n-----END PUBLIC KEY-----",
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
         ]:
             with self.subTest(text):
                 self.assertEqual(self.r.text(text), text)
@@ -85,6 +144,12 @@ class Shapes(unittest.TestCase):
             self.r.value(v),
             {"password": "[REDACTED]", "nested": [{"client_secret": "[REDACTED]"}, {"Authorization": "[REDACTED]"}], "max_tokens": 5, "token_count": "12"},
         )
+        # The raw log's walk is this one, with its own treatment of strings.
+        self.assertEqual(self.r.value({"api_key": "k", "note": ["abc"]}, str.upper), {"api_key": "[REDACTED]", "note": ["ABC"]})
+        deep = "x"
+        for _ in range(40):
+            deep = [deep]
+        self.assertIn("[nested too deep]", json.dumps(self.r.value(deep)))
 
     def test_dotenv_values_and_extra_patterns(self):
         r = Redactor([("API_KEY", ENV_VALUE), ("SHORT", "abc12"), ("LONGER", ENV_VALUE + "-more")], [r"ACME-\d{6}", "(bad"], log=lambda m: None)
@@ -137,7 +202,7 @@ class EverywhereHistoryWrites(Home):
     def assert_clean(self, text: str, where: str):
         for s in self.secrets:
             self.assertNotIn(s, text, "%s leaks %r" % (where, s))
-        for part in ["MIIEpAIBAAKCAQEA75", "abcdef=="]:
+        for part in ["MIIEpAIBAAKCAQEA75", "abcdef==", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo"]:
             self.assertNotIn(part, text, "%s leaks the PEM body" % where)
 
     def test_raw_lines(self):

@@ -11,6 +11,12 @@ from .helpers import FIXTURES, SESSION_ID, Home, assistant, tool_result, tool_us
 SUMMARY = "sessions/2026-12/2026-12-01-%s.md" % SESSION_ID
 
 
+def visible(directory) -> list:
+    """The names in ``directory`` but the summaries' lock files (a
+    temporary file is not one of them)."""
+    return sorted(n for n in os.listdir(directory) if not (n.startswith(".") and n.endswith(".md.lock")))
+
+
 class RealTranscript(Home):
     def test_the_summary_of_a_real_session(self):
         t = self.transcript()
@@ -33,11 +39,85 @@ class RealTranscript(Home):
         self.assertIn("3. One more thing: run the tests.", text, "the last Stop wins")
         self.assertIn("- **Duration:** 15m 05s", text)
         self.assertEqual(len(self.files("sessions")), 1)
-        self.assertEqual(sorted(os.listdir(self.history / "sessions" / "2026-12")), [os.path.basename(SUMMARY)], "no temporary file left")
+        self.assertEqual(visible(self.history / "sessions" / "2026-12"), [os.path.basename(SUMMARY)], "no temporary file left")
 
     def test_the_summary_is_private(self):
         self.stop(self.transcript())
         self.assertEqual((self.history / SUMMARY).stat().st_mode & 0o777, 0o600)
+
+
+class OutOfOrder(Home):
+    """Two events of one session run detached: the one that read less of
+    the transcript can finish last, and must not replace the newer summary."""
+
+    def lines(self, n: int) -> list:
+        return [user("Prompt number %d" % i, ts="2026-01-05T10:%02d:00.000Z" % i) for i in range(n)]
+
+    def test_the_summary_of_a_shorter_prefix_does_not_replace_a_longer_one(self):
+        t = self.transcript(self.lines(6))
+        self.stop(t, session_id="sess-1")
+        [path] = self.files("sessions")
+        longer = path.read_bytes()
+        self.assertIn(b"6. Prompt number 5", longer)
+        self.assertTrue(longer.endswith(b"\n\n<!-- history: transcript_bytes=%d -->\n" % t.stat().st_size))
+        # The Stop that read only the first three lines finishes last.
+        prefix = self.transcript(self.lines(3), name="prefix.jsonl")
+        p = self.stop(prefix, session_id="sess-1", name="SessionEnd")
+        self.assertEqual(path.read_bytes(), longer, "the summary of the longer transcript stays")
+        self.assertIn(b"kept it (an event that read more finished first)", p.stderr)
+        # As far along, or further: replaced.
+        self.stop(t, session_id="sess-1")
+        self.assertEqual(path.read_bytes(), longer)
+        with open(t, "a", encoding="utf-8") as f:
+            f.write(json.dumps(user("Prompt number 6", ts="2026-01-05T10:06:00.000Z")) + "\n")
+        self.stop(t, session_id="sess-1")
+        self.assertIn(b"7. Prompt number 6", path.read_bytes())
+        self.assertEqual(self.files("sessions"), [path])
+
+    def test_write_is_monotonic(self):
+        from history import summary
+
+        dest = str(self.history / "sessions" / "2026-01" / "2026-01-05-s.md")
+        self.assertIsNone(summary.built_from(dest))
+        self.assertIsNone(summary.write(dest, "# long\n", 500))
+        self.assertEqual(summary.built_from(dest), 500)
+        self.assertEqual(summary.write(dest, "# short\n", 499), 500)
+        self.assertEqual(open(dest).read(), "# long\n\n<!-- history: transcript_bytes=500 -->\n")
+        self.assertIsNone(summary.write(dest, "# same\n", 500))
+        self.assertIsNone(summary.write(dest, "# longer\n", 501))
+        self.assertTrue(open(dest).read().startswith("# longer\n"))
+        self.assertEqual(os.stat(dest).st_mode & 0o777, 0o600)
+        lock = os.path.join(os.path.dirname(dest), ".2026-01-05-s.md.lock")
+        self.assertEqual(sorted(os.listdir(os.path.dirname(dest))), [os.path.basename(lock), os.path.basename(dest)])
+
+    def test_a_summary_without_the_marker_is_replaced(self):
+        from history import summary
+
+        dest = self.history / "sessions" / "2026-01" / "2026-01-05-s.md"
+        dest.parent.mkdir(parents=True)
+        dest.write_text("# written by an older history\n")
+        self.assertIsNone(summary.write(str(dest), "# new\n", 1))
+        self.assertEqual(summary.built_from(str(dest)), 1)
+
+    def test_the_lock_serialises_writers(self):
+        import fcntl
+        import threading
+
+        from history import summary
+
+        dest = str(self.history / "sessions" / "2026-01" / "2026-01-05-s.md")
+        summary.write(dest, "# first\n", 10)
+        fd = os.open(os.path.join(os.path.dirname(dest), ".2026-01-05-s.md.lock"), os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        done = threading.Event()
+        worker = threading.Thread(target=lambda: (summary.write(dest, "# second\n", 20), done.set()))
+        worker.start()
+        self.assertFalse(done.wait(0.3), "a writer waits for the lock")
+        self.assertTrue(open(dest).read().startswith("# first\n"))
+        os.close(fd)
+        self.assertTrue(done.wait(10))
+        worker.join()
+        self.assertTrue(open(dest).read().startswith("# second\n"))
 
 
 class OtherShapes(Home):

@@ -25,7 +25,7 @@ pub fn context(home: &Path, list_plugins: bool, learnings: usize, memory: Option
         Err(why) => paii_plugin::log(&why),
     }
     if let Some((provider, got)) = memory {
-        match got.map_err(|e| e.to_string()).and_then(|text| parse_recent(&text)) {
+        match got.and_then(|text| parse_recent(&text)) {
             Ok(items) if items.is_empty() => {}
             Ok(items) => {
                 let _ = writeln!(out, "Latest learnings (from {provider}):");

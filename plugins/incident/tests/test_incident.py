@@ -249,6 +249,28 @@ class IncidentTest(unittest.TestCase):
                 self.assertEqual(r.code, 0, r.err)
                 self.assertEqual((r.json()["severity"], r.json()["title"]), ("SEV-1", "API down"))
 
+    def test_a_separator_given_as_a_value_is_kept(self):
+        for args, field, value in (
+            (["--severity", "SEV-2", "--title", "--", "--json"], "title", "--"),
+            (["--", "--severity", "SEV-2", "--title", "--", "--json"], "title", "--"),
+            (["--severity", "SEV-2", "--", "--title", "--", "--json"], "title", "--"),
+            (["--title", "API down", "--summary", "--", "--json"], "summary", "--"),
+            (["--title", "-oops", "--json"], "title", "-oops"),
+        ):
+            with self.subTest(args=args):
+                r = self.run_incident("declare", *args)
+                self.assertEqual(r.code, 0, r.err)
+                self.assertEqual(r.json()[field], value)
+
+    def test_only_the_first_bare_separator_is_dropped(self):
+        split = incident._split_args
+        self.assertEqual(split(["--", "--title", "--", "--", "--json"], ("--title",)), (["--", "--json"], {"--title": "--"}))
+        self.assertEqual(split(["--json", "--"]), (["--json"], {}))
+        self.assertEqual(split(["--title=--", "--title", "b"], ("--title",)), ([], {"--title": "b"}), "the last one wins")
+        self.assertEqual(split(["--title"], ("--title",)), (["--title"], {}), "a missing value is argparse's to report")
+        r = self.run_incident("declare", "--", "--title", "x", "--", "--json")
+        self.assertEqual(r.code, 2, "a second separator is not swallowed")
+
     def test_config_sets_threshold_and_default_severity(self):
         cfg = {"escalation_threshold_minutes": 15, "default_severity": "sev-4", "postmortem_required_for": ["SEV-1"]}
         r = self.run_incident("declare", "--title", "x", "--json", env={"PAII_CONFIG": json.dumps(cfg)})

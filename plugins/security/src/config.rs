@@ -4,9 +4,9 @@
 //! ```toml
 //! [config.security]
 //! deny = ['terraform apply']          # regular expressions over the command line
-//! allow = ['^rm -rf \./dist$']        # allowed even when a rule would object
+//! allow = ['rm -rf \./dist']          # the whole line; allowed even when a rule would object
 //! protected_paths = ["~/work/prod"]   # never written or edited
-//! fail_closed = false                 # block when the event cannot be read
+//! fail_closed = false                 # block a call that cannot be judged (the SDK and paii read it)
 //! ```
 
 use regex_lite::Regex;
@@ -39,7 +39,6 @@ pub struct Config {
     pub allow: Vec<Regex>,
     /// Normalised, `~` for the home directory.
     pub protected: Vec<String>,
-    pub fail_closed: bool,
     /// The home directory, to write paths under it as `~/...`.
     pub home: Option<String>,
 }
@@ -52,24 +51,24 @@ impl Config {
             Some(t) if !t.trim().is_empty() => serde_json::from_str(t).map_err(|e| format!("PAII_CONFIG is not JSON: {e}"))?,
             _ => Value::Null,
         };
-        let patterns = |key: &str| -> Result<Vec<Regex>, String> {
+        // A deny pattern matches anywhere in the line; an allow pattern must
+        // match all of it, or `terraform plan; rm -rf ~` would pass as
+        // `terraform plan`.
+        let patterns = |key: &str, whole: bool| -> Result<Vec<Regex>, String> {
             doc.get(key)
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
                 .filter_map(Value::as_str)
-                .map(|p| Regex::new(p).map_err(|e| format!("`{key}` pattern `{p}`: {e}")))
+                .map(|p| {
+                    let re = if whole { format!("^(?:{p})$") } else { p.to_string() };
+                    Regex::new(&re).map_err(|e| format!("`{key}` pattern `{p}`: {e}"))
+                })
                 .collect()
         };
         let mut protected: Vec<String> = PROTECTED.iter().map(|p| p.to_string()).collect();
         let extra = doc.get("protected_paths").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
-        let mut config = Config {
-            deny: patterns("deny")?,
-            allow: patterns("allow")?,
-            protected: Vec::new(),
-            fail_closed: doc.get("fail_closed").and_then(Value::as_bool).unwrap_or(false),
-            home,
-        };
+        let mut config = Config { deny: patterns("deny", false)?, allow: patterns("allow", true)?, protected: Vec::new(), home };
         protected.extend(extra.map(|p| config.home_relative(p)));
         config.protected = protected.iter().map(|p| crate::rules::normalize(p)).collect();
         Ok(config)

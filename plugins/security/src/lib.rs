@@ -58,7 +58,10 @@ pub fn check_write(path: &str, config: &Config) -> Verdict {
 /// is missing from it.
 pub fn check_event(event: &serde_json::Value, config: &Config) -> Result<Verdict, String> {
     let input = &event["tool_input"];
-    Ok(match event["tool_name"].as_str().unwrap_or_default() {
+    // Every call it is given names a tool; one that does not is not an
+    // event it can judge (and `fail_closed` blocks it).
+    let tool = event["tool_name"].as_str().ok_or("the event has no `tool_name`")?;
+    Ok(match tool {
         "Bash" => check_command(input["command"].as_str().ok_or("a Bash call without `tool_input.command`")?, config),
         tool @ ("Write" | "Edit" | "MultiEdit" | "NotebookEdit") => {
             let path = input["file_path"].as_str().or_else(|| input["notebook_path"].as_str());
@@ -66,4 +69,28 @@ pub fn check_event(event: &serde_json::Value, config: &Config) -> Result<Verdict
         }
         _ => Verdict::Allow,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(json: &str) -> Config {
+        Config::from_json(Some(json), Some("/home/u".into())).unwrap()
+    }
+
+    #[test]
+    fn an_allow_pattern_must_match_the_whole_line() {
+        let c = config(r#"{"allow": ["terraform plan( -out=\\S+)?", "rm -rf ~/scratch"]}"#);
+        assert_eq!(check_command("terraform plan -out=x", &c), Verdict::Allow);
+        assert!(matches!(check_command("terraform plan; rm -rf ~", &c), Verdict::Block(_)));
+        assert_eq!(check_command("rm -rf ~/scratch", &c), Verdict::Allow);
+        assert!(matches!(check_command("rm -rf ~/scratch ~", &c), Verdict::Block(_)));
+    }
+
+    #[test]
+    fn a_deny_pattern_matches_anywhere() {
+        let c = config(r#"{"deny": ["terraform apply"]}"#);
+        assert!(matches!(check_command("cd infra && terraform apply -auto-approve", &c), Verdict::Block(_)));
+    }
 }

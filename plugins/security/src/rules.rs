@@ -164,6 +164,12 @@ fn removal_loss(target: &str, cwd: Option<&str>) -> Loss {
     if SECRET_DIRS.iter().any(|d| glob_root == *d || glob_root.starts_with(&format!("{d}/"))) {
         return Loss::Fatal;
     }
+    // A variable this line does not set, then `/`: empty (unset, a typo),
+    // it is `rm -rf /` (Steam's installer, 2015). `${VAR:?}` is the guard.
+    let before_slash = target.trim_end_matches(['*', '.']).strip_suffix('/');
+    if before_slash.map(|v| v.trim_end_matches('/')).is_some_and(is_bare_variable) {
+        return Loss::Risky;
+    }
     // The working tree itself, when no `cd` said where that is.
     let relative = !glob_root.starts_with('/') && !glob_root.starts_with('~') && !glob_root.starts_with('$');
     if relative {
@@ -190,6 +196,19 @@ fn removal_loss(target: &str, cwd: Option<&str>) -> Loss {
         return Loss::Risky;
     }
     Loss::None
+}
+
+/// `$NAME` or `${NAME}`, nothing else (not `${NAME:?}`, not `$NAME/sub`).
+fn is_bare_variable(s: &str) -> bool {
+    let name = match s.strip_prefix("${").and_then(|r| r.strip_suffix('}')) {
+        Some(n) => n,
+        None => match s.strip_prefix('$') {
+            Some(n) => n,
+            None => return false,
+        },
+    };
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn is_cache(name: &str) -> bool {
@@ -673,6 +692,12 @@ mod tests {
         assert_eq!(removal_loss("*", Some("build")), Loss::None);
         assert_eq!(removal_loss("~/Documents", None), Loss::Risky);
         assert_eq!(removal_loss("~/.cache", None), Loss::None);
+        // An unknown variable then `/`: `/` itself when it is empty.
+        assert_eq!(removal_loss("$STEAMROOT/", None), Loss::Risky);
+        assert_eq!(removal_loss("${DIR}/*", None), Loss::Risky);
+        assert_eq!(removal_loss("$DIR", None), Loss::None);
+        assert_eq!(removal_loss("$DIR/build", None), Loss::None);
+        assert_eq!(removal_loss("${DIR:?}/", None), Loss::None);
     }
 
     #[test]

@@ -15,8 +15,9 @@ from . import paii_plugin as paii
 
 __version__ = "1.0.0"
 
-# Every event paii knows (crates/paii-dispatch/src/event.rs), kebab-case ->
-# Claude Code's name: plugin.toml picks which of them paii sends.
+# Every event paii knows (crates/paii-dispatch/src/event.rs), in its order,
+# kebab-case -> Claude Code's name; plugin.toml's [hooks] subscribes to all
+# of them (tests/test_manifest.py keeps the three in step).
 EVENTS = {
     "pre-tool-use": "PreToolUse",
     "post-tool-use": "PostToolUse",

@@ -20,17 +20,6 @@ from .summary import CATEGORY_WORDS, clip, code, path_for as summary_path
 SOURCES = ("prompt", "assistant", "error")
 MAX_EXCERPT = 4000
 
-# The same rules as the default of `rules` in plugin.toml (used when paii
-# passes no config, as when the plugin runs outside paii).
-DEFAULT_RULES = [
-    {"category": "learnings", "on": "prompt", "pattern": r"(?i)\b(?:(?-i:TIL)|today i learned|lesson learned|learned that|note to self|remember that)\b"},
-    {"category": "learnings", "on": "assistant", "pattern": r"(?i)\b(?:(?-i:TIL)|lessons? learned|key (?:takeaway|learning)s?)\b"},
-    {"category": "decisions", "on": "prompt", "pattern": r"(?i)\b(?:we decided|i decided|we agreed|decision:|let's go with|we(?:'ll| will) go with)"},
-    {"category": "decisions", "on": "assistant", "pattern": r"(?im)^\W*decision\W*:"},
-    {"category": "incidents", "on": "prompt", "pattern": r"(?i)\b(?:incident|outage|post-?mortem|sev[ -]?[0-3]|(?:prod|production) is down)\b"},
-    {"category": "incidents", "on": "error", "pattern": r"(?i)\b(?:out of memory|segmentation fault|kernel panic|data loss|disk full|no space left on device)\b"},
-]
-
 
 class Rule:
     __slots__ = ("category", "on", "pattern", "regex")
@@ -40,10 +29,18 @@ class Rule:
 
 
 def load_rules(cfg: dict, log) -> list:
-    """The config's valid rules (bad ones are logged and skipped)."""
+    """The config's valid rules (bad ones are logged and skipped).
+
+    The default rules live in one place, plugin.toml's ``[config.rules]``:
+    paii always passes them in ``PAII_CONFIG`` when the user sets none. A
+    config without ``rules`` (history run outside paii, without
+    ``PAII_CONFIG``) files nothing.
+    """
     import re
 
-    raw = cfg.get("rules", DEFAULT_RULES)
+    raw = cfg.get("rules")
+    if raw is None:
+        return []
     if not isinstance(raw, list):
         log("rules is not an array; no filing")
         return []

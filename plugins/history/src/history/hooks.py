@@ -8,7 +8,11 @@ import os
 import time
 
 from . import paii_plugin as paii
-from .raw import FILE_MODE
+
+# What a missing or bad value falls back to: plugin.toml's defaults, which
+# paii passes in PAII_CONFIG (a test keeps the two equal).
+MAX_FIELD_KB = 16
+MAX_TRANSCRIPT_MB = 64
 
 
 def _dirs():
@@ -42,7 +46,7 @@ def observe(event, name: str) -> int:
 
     from . import raw
 
-    field_kb = _number(cfg, "max_field_kb", 16, 1)
+    field_kb = _number(cfg, "max_field_kb", MAX_FIELD_KB, 1)
     try:
         line = raw.line_for(event, name, redactor, int(field_kb * 1024), now)
         raw.append(raw.path_for(history, now), line)
@@ -62,7 +66,7 @@ def summarise(event, cfg: dict, history: str, redactor, now: float) -> None:
     if not path:
         paii.log("the %s event names no transcript_path; no summary" % (event.name or "Stop"))
         return
-    max_mb = _number(cfg, "max_transcript_mb", 64, 0)
+    max_mb = _number(cfg, "max_transcript_mb", MAX_TRANSCRIPT_MB, 0)
     try:
         session = transcript.read(path, int(max_mb * 1024 * 1024))
     except OSError as e:
@@ -75,9 +79,15 @@ def summarise(event, cfg: dict, history: str, redactor, now: float) -> None:
     dest = summary.path_for(history, sid or "unknown", day)
     text = redactor.text(summary.render(session, sid, event.cwd, max_mb))
     try:
-        paii.atomic_write(dest, text, mode=FILE_MODE)
+        kept = summary.write(dest, text, session.bytes_read)
     except OSError as e:
         paii.log("cannot write the session summary %s: %s" % (dest, e))
+    else:
+        if kept is not None:
+            paii.log(
+                "the session summary %s was built from %d transcript bytes, this one from %d: kept it (an event that read more finished first)"
+                % (dest, kept, session.bytes_read)
+            )
     rules = filing.load_rules(cfg, paii.log)
     if rules:
         filing.file_session(session, sid, event.cwd, history, redactor, rules, now, paii.log)

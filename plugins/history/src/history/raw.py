@@ -15,8 +15,6 @@ import json
 import os
 import time
 
-from .redact import REDACTED, _secret_key
-
 MAX_LINE = 256 * 1024
 FILE_MODE = 0o600
 
@@ -49,38 +47,24 @@ def _cut(s: str, limit: int, redact) -> str:
     return "%s…[truncated %d bytes]" % (kept, max(dropped, 0))
 
 
-def _clean(v, limit: int, redactor, depth: int = 0):
-    if isinstance(v, str):
-        return _cut(v, limit, redactor.text)
-    if depth > 32:
-        return "[nested too deep]"
-    if isinstance(v, dict):
-        out = {}
-        for k, x in v.items():
-            if isinstance(x, str) and x and isinstance(k, str) and _secret_key(k):
-                out[k] = REDACTED
-            else:
-                out[k] = _clean(x, limit, redactor, depth + 1)
-        return out
-    if isinstance(v, list):
-        return [_clean(x, limit, redactor, depth + 1) for x in v]
-    return v
-
-
 def line_for(event, event_name: str, redactor, field_limit: int, now: float) -> bytes:
     """The log line of ``event``, redacted and capped, newline included."""
     raw = event.raw
+
+    def data(limit: int):
+        return redactor.value(raw, lambda s: _cut(s, limit, redactor.text))
+
     record = {
         "time": iso_utc(now),
         "event": event.name or event_name,
         "session_id": _cut(event.session_id, 1024, redactor.text) or None,
         "cwd": _cut(event.cwd, 4096, redactor.text) or None,
         "tool_name": _cut(event.tool_name, 1024, redactor.text) if event.tool_name else None,
-        "data": _clean(raw, field_limit, redactor),
+        "data": data(field_limit),
     }
     line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     if len(line) > MAX_LINE // 4 and len(line.encode("utf-8")) > MAX_LINE:
-        record["data"] = _clean(raw, 1024, redactor)
+        record["data"] = data(1024)
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
         if len(line.encode("utf-8")) > MAX_LINE:
             size = len(json.dumps(raw, ensure_ascii=False).encode("utf-8"))

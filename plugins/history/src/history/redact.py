@@ -5,11 +5,14 @@ Two kinds of secrets are replaced:
 - the values of ``$PAII_HOME/.env`` (read only for this), each by
   ``[REDACTED:KEY]``; values shorter than 6 characters are left alone, as
   they would match ordinary words;
-- common token shapes, each by ``[REDACTED]``: GitHub, Slack, AWS access
-  key ids, ``sk-``/``sk-ant-`` API keys, Google API keys, JWTs, PEM private
-  key blocks, ``Bearer`` tokens, ``password=``/``token: ...`` assignments
-  and ``--password X``/``--token X`` options, plus the config's
-  ``redact_patterns``.
+- common token shapes, each by ``[REDACTED]``: GitHub, Slack (tokens and
+  webhook URLs), AWS access key ids, ``sk-``/``sk-ant-`` API keys, Stripe
+  (``sk_live_``, ``sk_test_``, ``rk_live_``, ``rk_test_``), GitLab
+  (``glpat-``), npm (``npm_``), PyPI (``pypi-``) and Hugging Face (``hf_``)
+  tokens, Google API keys, JWTs, private key blocks (``-----BEGIN ...
+  PRIVATE KEY-----``, PGP's included), ``Bearer`` tokens,
+  ``password=``/``token: ...`` assignments and ``--password X``/``--token
+  X`` options, plus the config's ``redact_patterns``.
 
 A token pattern is compiled only when a cheap substring test says its text
 could match, so an ordinary event costs no regex compilation.
@@ -31,9 +34,15 @@ _TOKEN_SHAPES = [
     ("aws", ("AKIA", "ASIA"), False, r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", 0),
     ("api-key", ("sk-",), False, r"(?<![A-Za-z0-9_-])sk-(?:ant-)?[A-Za-z0-9_-]{16,}", 0),
     ("google", ("AIza",), False, r"AIza[0-9A-Za-z_-]{30,}", 0),
+    ("stripe", ("sk_live_", "sk_test_", "rk_live_", "rk_test_"), False, r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{10,}", 0),
+    ("gitlab", ("glpat-",), False, r"\bglpat-[A-Za-z0-9_-]{20,}(?:\.[A-Za-z0-9_-]+)*", 0),
+    ("npm", ("npm_",), False, r"\bnpm_[A-Za-z0-9]{36}\b", 0),
+    ("pypi", ("pypi-",), False, r"\bpypi-[A-Za-z0-9_-]{50,}", 0),
+    ("huggingface", ("hf_",), False, r"\bhf_[A-Za-z0-9]{30,}", 0),
+    ("slack-webhook", ("hooks.slack.com",), False, r"https?://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]+", 0),
     ("jwt", ("eyJ",), False, r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*", 0),
     ("pem", ("-----BEGIN",), False,
-     r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----(?:.|\n)*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\Z)", 0),
+     r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:.|\n)*?(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)", 0),
     ("bearer", ("bearer",), True, r"(?i)\b(bearer[ \t]+)[A-Za-z0-9._~+/=-]{8,}", 1),
     ("flag", ("pass", "secret", "token", "key", "credential"), True,
      r"""(?ix)
@@ -171,13 +180,16 @@ class Redactor:
             s = p.sub(REDACTED, s)
         return s
 
-    def value(self, v, depth: int = 0):
-        """A decoded JSON value with secrets replaced in every string; the
-        string value of a key named like a secret (``password``,
-        ``api_key``, ``authorization``...) is replaced whole."""
+    def value(self, v, on_string=None, depth: int = 0):
+        """A decoded JSON value with every string passed through
+        ``on_string`` (default: :meth:`text`; the raw log also cuts long
+        strings), and the string value of a key named like a secret
+        (``password``, ``api_key``, ``authorization``...) replaced whole."""
+        if on_string is None:
+            on_string = self.text
         if isinstance(v, str):
-            return self.text(v)
-        if depth > 64:
+            return on_string(v)
+        if depth > 32:
             return "[nested too deep]"
         if isinstance(v, dict):
             out = {}
@@ -185,10 +197,10 @@ class Redactor:
                 if isinstance(x, str) and x and isinstance(k, str) and _secret_key(k):
                     out[k] = REDACTED
                 else:
-                    out[k] = self.value(x, depth + 1)
+                    out[k] = self.value(x, on_string, depth + 1)
             return out
         if isinstance(v, list):
-            return [self.value(x, depth + 1) for x in v]
+            return [self.value(x, on_string, depth + 1) for x in v]
         return v
 
 

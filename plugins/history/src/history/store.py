@@ -99,7 +99,7 @@ def publish_new(directory: str, stem: str, data: bytes) -> str:
             os.unlink(tmp)
         except OSError:
             pass
-    paii._fsync_dir(directory)
+    paii.fsync_dir(directory)
     return path
 
 

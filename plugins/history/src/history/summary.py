@@ -3,6 +3,12 @@
 Deterministic: the same transcript gives the same bytes (every list has a
 fixed order, the only times are the transcript's own), so a summary that
 is rewritten on each Stop changes only when the session did.
+
+Monotonic: the last line of a summary says how many bytes of the transcript
+it was built from, and a summary is replaced only by one built from at
+least as many (under a lock per summary). Two events of one session run
+detached and can finish in any order (Stop, then SessionEnd; two Stops):
+the summary of the longer transcript stays.
 """
 
 from __future__ import annotations
@@ -95,6 +101,51 @@ def session_day(session: Session, now: float) -> str:
 
 def path_for(history, session_id: str, day: str) -> str:
     return os.path.join(store.month_dir(history, "sessions", day), "%s-%s.md" % (day, store.safe_name(session_id)))
+
+
+MARKER = "\n<!-- history: transcript_bytes=%d -->\n"
+_MARKER_HEAD = MARKER[: MARKER.index("%")]
+
+
+def built_from(path: str):
+    """The transcript bytes the summary at ``path`` was built from; None
+    when there is no summary, or it does not say."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            f.seek(max(size - 256, 0))
+            tail = f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    at = tail.rfind(_MARKER_HEAD)
+    if at < 0:
+        return None
+    digits = tail[at + len(_MARKER_HEAD) :].split(" ", 1)[0]
+    return int(digits) if digits.isdigit() else None
+
+
+def write(dest: str, text: str, transcript_bytes: int):
+    """Replaces the summary ``dest`` with ``text`` (and its marker) unless
+    the one there was built from more of the transcript. Returns None when
+    written, else the byte count of the summary that was kept. Raises
+    OSError when it cannot lock or write."""
+    import fcntl
+
+    from . import paii_plugin as paii
+
+    directory, name = os.path.split(dest)
+    os.makedirs(directory, exist_ok=True)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(os.path.join(directory, ".%s.lock" % name), flags, store.FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        have = built_from(dest)
+        if have is not None and have > transcript_bytes:
+            return have
+        paii.atomic_write(dest, text + MARKER % transcript_bytes, mode=store.FILE_MODE)
+        return None
+    finally:
+        os.close(fd)
 
 
 def title_of(session: Session, session_id: str) -> str:

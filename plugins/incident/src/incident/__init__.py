@@ -112,9 +112,44 @@ def _parser(action: str, description: str) -> _Parser:
     return _Parser(prog="incident action " + action, description=description, allow_abbrev=False)
 
 
-def _without_separator(args) -> list:
-    """Flags are accepted before and after a literal ``--``."""
-    return [a for a in args if a != "--"]
+def _split_args(args, value_options=()):
+    """``(rest, values)``: what argparse gets, and the values of
+    ``value_options`` taken out of its hands.
+
+    The first bare ``--`` (the separator of ``paii run ... -- ARGS``) is
+    dropped, so that flags are accepted before and after it; a later one
+    is left to argparse. Each of ``value_options`` takes the argument after
+    it (or after its ``=``) as its value, whatever it is: ``--title --``,
+    ``--title -x`` (argparse refuses both, and before Python 3.12 drops
+    ``--`` even from ``--title=--``). The last occurrence wins, as in
+    argparse; an option with nothing after it is left to argparse to report.
+    """
+    rest, values, dropped, i = [], {}, False, 0
+    while i < len(args):
+        a = args[i]
+        name, eq, inline = a.partition("=")
+        if a in value_options and i + 1 < len(args):
+            values[a] = args[i + 1]
+            i += 2
+            continue
+        if eq and name in value_options:
+            values[name] = inline
+        elif a == "--" and not dropped:
+            dropped = True
+        else:
+            rest.append(a)
+        i += 1
+    return rest, values
+
+
+def _parse(parser: _Parser, args, value_options=()):
+    """The parsed options, ``value_options`` included (see
+    :func:`_split_args`); raises :class:`_UsageError`."""
+    rest, values = _split_args(args, value_options)
+    opts = parser.parse_args(rest)
+    for option, value in values.items():
+        setattr(opts, option[2:].replace("-", "_"), value)
+    return opts
 
 
 def _usage_error(parser: _Parser, message: str) -> int:
@@ -260,13 +295,15 @@ def declare(args) -> int:
     """``declare --severity SEV-N --title TEXT [--summary TEXT] [--json]``."""
     parser = _parser("declare", "Declare an incident and record it through the MemoryProvider.")
     parser.add_argument("--severity", help="%s (default: the default_severity config)" % _severity_choices())
-    parser.add_argument("--title", required=True, help="one line: what is broken, for whom, where")
+    parser.add_argument("--title", help="one line: what is broken, for whom, where (required)")
     parser.add_argument("--summary", help="what is known so far")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     try:
-        opts = parser.parse_args(_without_separator(args))
+        opts = _parse(parser, args, ("--severity", "--title", "--summary"))
     except _UsageError as e:
         return _usage_error(parser, str(e))
+    if opts.title is None:
+        return _usage_error(parser, "the following arguments are required: --title")
 
     settings = _settings(paii.config())
     if opts.severity is None:
@@ -330,7 +367,7 @@ def severities(args) -> int:
     parser = _parser("severities", "Print the severity table.")
     parser.add_argument("--json", action="store_true", help="print a JSON array")
     try:
-        opts = parser.parse_args(_without_separator(args))
+        opts = _parse(parser, args)
     except _UsageError as e:
         return _usage_error(parser, str(e))
     keys = ("severity", "name", "impact", "response", "updates", "postmortem")

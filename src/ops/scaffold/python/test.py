@@ -1,6 +1,6 @@
 import unittest
 
-from {{package}} import judge
+from {{module}} import judge
 
 
 class JudgeTest(unittest.TestCase):

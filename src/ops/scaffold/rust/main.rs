@@ -8,7 +8,7 @@ use paii_plugin::Invocation;
 
 fn main() -> ExitCode {
     match paii_plugin::invocation() {
-        Invocation::Hook { event } => paii_plugin::hook(&event, |e, config| Ok({{crate}}::judge(e, config))),
+        Invocation::Hook { event } => paii_plugin::hook(&event, |e, config| Ok({{module}}::judge(e, config))),
         other => paii_plugin::usage(&other, "{{name}} hook pre-tool-use < event.json"),
     }
 }
