@@ -16,8 +16,7 @@
 //! Needs rustc (for the handler). Run: `cargo bench --bench dispatch`.
 //! Prints medians and ratios; asserts nothing.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 #[path = "support/mod.rs"]
@@ -27,13 +26,8 @@ use support::{median, ms, paii};
 const RUNS: usize = 101;
 const INPUT: &[u8] = br#"{"session_id":"bench","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls -la"}}"#;
 
-/// Runs `cmd` with INPUT on stdin and returns how long it took.
 fn timed(cmd: &mut Command) -> Duration {
-    let start = Instant::now();
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let _ = child.stdin.take().unwrap().write_all(INPUT);
-    child.wait().unwrap();
-    start.elapsed()
+    support::timed_with(cmd, INPUT)
 }
 
 /// A PAII_HOME whose generation has `plugins`: (name, hooks table, command).

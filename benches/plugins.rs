@@ -14,10 +14,9 @@
 //! security is `cargo bench --manifest-path plugins/security/Cargo.toml`,
 //! history's 10 MB transcript is `plugins/history/benches/bench.py`.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 #[path = "support/mod.rs"]
 mod support;
@@ -28,11 +27,7 @@ const INPUT: &[u8] =
     br#"{"session_id":"bench","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"git status --short && ls -la src"},"cwd":"/tmp"}"#;
 
 fn timed(cmd: &mut Command) -> Duration {
-    let start = Instant::now();
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let _ = child.stdin.take().unwrap().write_all(INPUT);
-    child.wait().unwrap();
-    start.elapsed()
+    support::timed_with(cmd, INPUT)
 }
 
 /// A PAII_HOME synced with `plugins` from the core registry; `store` is

@@ -25,3 +25,14 @@ pub fn paii(root: &Path, args: &[&str]) -> Command {
         .env("HOME", root.join("userhome"));
     c
 }
+
+/// Runs `cmd` with `input` on stdin, output discarded; how long it took.
+pub fn timed_with(cmd: &mut Command, input: &[u8]) -> Duration {
+    use std::io::Write;
+    use std::process::Stdio;
+    let start = std::time::Instant::now();
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let _ = child.stdin.take().unwrap().write_all(input);
+    child.wait().unwrap();
+    start.elapsed()
+}

@@ -8,7 +8,6 @@
 //! the same directory gives the same tree wherever it sits.
 
 use std::collections::HashSet;
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -59,34 +58,13 @@ pub fn current_hash(dir: &Path) -> Option<Integrity> {
 
 /// Copies what [`included`] found from `from` into the empty directory `to`.
 pub fn copy(from: &Path, to: &Path, included: &HashSet<PathBuf>) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        let src = entry.path();
-        if !included.contains(&src) {
-            continue;
-        }
-        let ft = entry.file_type()?;
-        let dst = to.join(entry.file_name());
-        if ft.is_symlink() {
-            std::os::unix::fs::symlink(fs::read_link(&src)?, &dst)?;
-        } else if ft.is_dir() {
-            fs::create_dir(&dst)?;
-            copy(&src, &dst, included)?;
-        } else if ft.is_file() {
-            fs::copy(&src, &dst)?;
-            let exec = fs::metadata(&src)?.permissions().mode() & 0o100 != 0;
-            fs::set_permissions(&dst, fs::Permissions::from_mode(if exec { 0o755 } else { 0o644 }))?;
-        } else {
-            return Err(io::Error::other(format!("{} is not a file, directory or symlink", src.display())));
-        }
-    }
-    Ok(())
+    crate::util::fs::copy_tree_only(from, to, &|p: &Path| included.contains(p))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
     fn build_outputs_named_in_gitignore_are_not_part_of_the_plugin() {

@@ -116,17 +116,25 @@ fn walk_links(dir: &Path, canon_root: &Path, root: &Path) -> Result<(), TreeErro
 /// Copies a directory tree: files (keeping the executable bit),
 /// directories and symlinks; anything else is refused.
 pub fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    copy_tree_only(from, to, &|_| true)
+}
+
+/// [`copy_tree`] of the entries whose paths `keep` accepts.
+pub fn copy_tree_only(from: &Path, to: &Path, keep: &dyn Fn(&Path) -> bool) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     for entry in fs::read_dir(from)? {
         let entry = entry?;
-        let ft = entry.file_type()?;
         let src = entry.path();
+        if !keep(&src) {
+            continue;
+        }
+        let ft = entry.file_type()?;
         let dst = to.join(entry.file_name());
         if ft.is_symlink() {
             std::os::unix::fs::symlink(fs::read_link(&src)?, &dst)?;
         } else if ft.is_dir() {
             fs::create_dir(&dst)?;
-            copy_tree(&src, &dst)?;
+            copy_tree_only(&src, &dst, keep)?;
         } else if ft.is_file() {
             fs::copy(&src, &dst)?;
             let exec = fs::metadata(&src)?.permissions().mode() & 0o100 != 0;
