@@ -9,6 +9,8 @@
 #   openssl             a throwaway CA for HTTPS
 #   uv                  building Python plugins (from PyPI, into
 #                       target/test-tools when it is not on PATH)
+#   docker-registry     Distribution's OCI registry on 127.0.0.1, for the
+#                       binary cache tests
 #   npm                 installing the real Claude Code client
 #   Claude Code         the pinned client (tests/claude-code/package.json
 #                       and package-lock.json), with `npm ci` into
@@ -34,6 +36,7 @@ command -v python3 >/dev/null || packages+=(python3)
 command -v ssh-keygen >/dev/null && command -v ssh >/dev/null || packages+=(openssh-client)
 command -v openssl >/dev/null || packages+=(openssl)
 command -v npm >/dev/null || packages+=(npm)
+command -v docker-registry >/dev/null || packages+=(docker-registry)
 if [ ${#packages[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
         sudo=()

@@ -18,7 +18,7 @@ use crate::store::{Store, StoreError, StorePath};
 use crate::util::fs::{IoError, make_read_only, remove_tree};
 
 /// Bumped whenever a recipe changes what it produces.
-const RECIPE_VERSION: &str = "paii-build-1";
+const RECIPE_VERSION: &str = "paii-build-2";
 
 /// Marks a build output (built in place) as finished.
 const COMPLETE: &str = ".paii-complete";
@@ -68,10 +68,14 @@ pub struct Built {
     pub fresh: bool,
     /// Something about the build worth telling the user.
     pub warning: Option<String>,
+    /// The binary cache it came from instead of being built.
+    pub substituted: Option<String>,
 }
 
 pub struct Builder {
     pub store: Store,
+    /// Binary caches looked up before building (none with `--offline`).
+    pub substitutes: crate::substitute::Cache,
     /// `$PAII_HOME/logs/build`.
     pub logs: PathBuf,
     /// `$PAII_HOME/cache` (uv's cache lives there).
@@ -257,6 +261,7 @@ impl Builder {
     pub fn for_home(home: &Path) -> Builder {
         Builder {
             store: Store::new(home.join("store")),
+            substitutes: Default::default(),
             logs: home.join("logs").join("build"),
             cache: home.join("cache"),
             memo: Default::default(),
@@ -304,7 +309,13 @@ impl Builder {
             h.update(source.integrity.to_string());
             h.update(serde_json::to_string(&pm.build).unwrap_or_default());
             for t in &tools {
-                h.update(t.path.to_string_lossy().as_bytes());
+                // A venv records its interpreter's path, so a uv or pip
+                // output is only the same with the same tools where they
+                // are; a cargo output is the same wherever the toolchain
+                // sits, which lets one machine's build serve another.
+                if pm.build.kind != BuildType::Cargo {
+                    h.update(t.path.to_string_lossy().as_bytes());
+                }
                 h.update(&t.identity);
             }
             crate::store::integrity::hex(&h.finalize()[..16])
@@ -380,10 +391,18 @@ impl Builder {
         let name = pm.name.as_str();
         let Some((tools, key, out)) = self.plan(pm, source)? else { return Ok(None) };
         if out.join(COMPLETE).is_file() {
-            return Ok(Some(Built { path: out, fresh: false, warning: None }));
+            return Ok(Some(Built { path: out, fresh: false, warning: None, substituted: None }));
         }
         // An output without its marker is what a killed build left.
         remove_tree(&out)?;
+        let mut warning = None;
+        if pm.build.kind == BuildType::Cargo && !self.substitutes.substituters.is_empty() {
+            match self.substitute(pm, &key, &out) {
+                Ok(Some(from)) => return Ok(Some(Built { path: out, fresh: true, warning: None, substituted: Some(from) })),
+                Ok(None) => {}
+                Err(why) => warning = Some(why),
+            }
+        }
         let log = self.log_path(pm)?;
         let _ = fs::remove_file(&log);
         let work = self.work_dir(name, &key)?;
@@ -404,16 +423,57 @@ impl Builder {
             return Err(io(name, "move the build into the store", std::io::Error::other(out.display().to_string())));
         }
         crate::debug!("built {name} {} into {}", pm.version, out.display());
-        let warning = (pm.build.kind == BuildType::Pip)
-            .then(|| fs::read_to_string(source.path.join(pm.build.requirements.as_deref().unwrap_or("requirements.txt"))).unwrap_or_default())
-            .filter(|text| !text.contains("--hash"))
-            .map(|_| format!("plugin `{name}`: its requirements have no hashes, so its build is not reproducible (pin with `uv pip compile --generate-hashes`)"));
-        Ok(Some(Built { path: out, fresh: true, warning }))
+        let warning = warning.or_else(|| {
+            (pm.build.kind == BuildType::Pip)
+                .then(|| fs::read_to_string(source.path.join(pm.build.requirements.as_deref().unwrap_or("requirements.txt"))).unwrap_or_default())
+                .filter(|text| !text.contains("--hash"))
+                .map(|_| format!("plugin `{name}`: its requirements have no hashes, so its build is not reproducible (pin with `uv pip compile --generate-hashes`)"))
+        });
+        Ok(Some(Built { path: out, fresh: true, warning, substituted: None }))
+    }
+
+    /// The output `key` from the first substituter that has one a trusted
+    /// key signed, placed at `out` as a build would place it: the cache it
+    /// came from; `Ok(None)` when no cache has it; why not, when one had
+    /// something that could not be used (the build goes on either way).
+    fn substitute(&self, pm: &PluginManifest, key: &str, out: &Path) -> Result<Option<String>, String> {
+        let version = pm.version.to_string();
+        let mut why = Vec::new();
+        for repo in &self.substitutes.substituters {
+            let work = self.work_dir(&pm.name, key).map_err(|e| e.to_string())?;
+            let dest = work.path().join("out");
+            let got = fs::create_dir(&dest).map_err(|e| e.to_string()).and_then(|_| {
+                let client = crate::oci::Client::new(repo).map_err(|e| e.to_string())?;
+                crate::substitute::fetch(&client, key, &pm.name, &version, &self.substitutes.trusted, &dest).map_err(|e| match e {
+                    crate::substitute::SubstituteError::Missing(_) => String::new(),
+                    other => other.to_string(),
+                })
+            });
+            match got {
+                Ok(_) => {
+                    crate::util::fs::sync_filesystem(&dest);
+                    make_read_only(&dest).map_err(|e| e.to_string())?;
+                    if crate::util::fs::publish(&dest, out).is_err() && !out.join(COMPLETE).is_file() {
+                        return Err(format!("cannot move the output from {repo} into the store"));
+                    }
+                    crate::debug!("substituted {} {version} from {repo}", pm.name);
+                    return Ok(Some(repo.to_string()));
+                }
+                Err(e) if e.is_empty() => {}
+                Err(e) => why.push(e),
+            }
+        }
+        if why.is_empty() { Ok(None) } else { Err(format!("plugin `{}`: built, not substituted: {}", pm.name, why.join("; "))) }
     }
 
     /// Checks that the tools `pm` needs are there (before any build starts).
     pub fn prepare(&self, pm: &PluginManifest, source: &StorePath) -> Result<(), BuildError> {
         self.plan(pm, source).map(|_| ())
+    }
+
+    /// The build key of `pm`'s output and the output, if it is in the store.
+    pub fn keyed_output(&self, pm: &PluginManifest, source: &StorePath) -> Result<Option<(String, PathBuf)>, BuildError> {
+        Ok(self.plan(pm, source)?.map(|(_, key, out)| (key, out)).filter(|(_, out)| out.join(COMPLETE).is_file()))
     }
 
     /// The finished output of `pm`'s build, if it is in the store.

@@ -11,6 +11,7 @@
 //!                          source      git (gix), tarballs (http), paths
 //!                          store       read-only, content-addressed, verified by integrity
 //!                          build       cargo / uv / pip recipes into the store
+//!                          substitute  build outputs from a signed binary cache (oci)
 //!                          generation  an immutable set: plugins, dispatch table, plugin
 //!                                      config and secrets; `current` switched by one rename
 //! ~/.claude                claude      settings.json, links, MCP servers, with ownership
@@ -31,8 +32,10 @@ pub mod registry;
 pub mod resolve;
 pub mod lock;
 pub mod source;
+pub mod oci;
 pub mod store;
 pub mod build;
+pub mod substitute;
 pub mod generation;
 pub mod claude;
 /// The hot path, a crate of its own (`crates/paii-dispatch`): the dispatch
@@ -43,4 +46,5 @@ pub mod cli;
 pub mod diagnostic;
 pub mod ops;
 pub mod schema;
+pub mod sign;
 pub mod util;

@@ -141,6 +141,12 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Binary caches: upload build outputs, signed
+    #[command(subcommand)]
+    Cache(CacheCommand),
+    /// Signing keys for binary caches
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// What Claude Code's MCP config runs for servers that use secrets
     #[command(subcommand, hide = true)]
     Mcp(McpCommand),
@@ -179,6 +185,35 @@ enum HookCommand {
         /// Only this plugin's handlers
         #[arg(long)]
         plugin: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CacheCommand {
+    /// Build what is not built and upload each build output of the lock (or
+    /// of PLUGIN...) to the first substituter, signed
+    Push {
+        plugins: Vec<String>,
+        /// Another OCI repository than the first `[cache] substituters`
+        #[arg(long, value_name = "oci://HOST/REPO")]
+        to: Option<String>,
+        /// The secret key file (default: PAII_SIGNING_KEY, else the one in $PAII_HOME/keys/)
+        #[arg(long, value_name = "FILE")]
+        key: Option<std::path::PathBuf>,
+        #[arg(short = 'j', long, default_value_t = 4)]
+        jobs: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Make an ed25519 key pair: the secret in $PAII_HOME/keys/NAME.secret,
+    /// the public key (for `[cache] trusted-keys`) printed
+    Generate {
+        name: String,
+        /// Write the secret key here instead
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
     },
 }
 
@@ -426,6 +461,14 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
         }
         Command::Hook(HookCommand::Test { event, input, plugin }) => {
             p.hook_test(&ops::hook::test(ctx, &event, input.as_deref(), plugin)?);
+            OK
+        }
+        Command::Key(KeyCommand::Generate { name, out }) => {
+            p.key_generated(&ops::cache::generate(&name, out.as_deref())?);
+            OK
+        }
+        Command::Cache(CacheCommand::Push { plugins, to, key, jobs }) => {
+            p.cache_pushed(&ops::cache::push(ctx, &plugins, to.as_deref(), key.as_deref(), jobs)?);
             OK
         }
         Command::Mcp(McpCommand::Exec { server }) => exit_code(ops::mcp::exec(&server)?),

@@ -330,6 +330,41 @@ impl Printer {
         }
     }
 
+    pub fn key_generated(&self, out: &crate::ops::cache::Generated) {
+        if self.format == Format::Json {
+            self.json(out);
+            return;
+        }
+        println!("{}", out.public);
+        self.status(&format!(
+            "wrote the secret key to {} (keep it out of version control; CI holds it as a secret)",
+            out.secret_file.display()
+        ));
+        self.status("add the public key above to `[cache] trusted-keys` in paii.toml");
+    }
+
+    pub fn cache_pushed(&self, out: &crate::ops::cache::PushOutcome) {
+        if self.format == Format::Json {
+            self.json(out);
+            return;
+        }
+        let mut total = 0;
+        for o in &out.outputs {
+            match &o.skipped {
+                Some(why) => self.status(&format!("skipped {} {}: {why}", o.name, o.version)),
+                None if o.uploaded == 0 => self.status(&format!("present {} {} (the cache has it)", o.name, o.version)),
+                None => self.status(&format!("pushed  {} {} ({} bytes)", o.name, o.version, o.uploaded)),
+            }
+            total += o.uploaded;
+        }
+        self.status(&format!(
+            "{} output(s) in {}, signed by {}; {total} bytes uploaded",
+            out.outputs.iter().filter(|o| o.skipped.is_none()).count(),
+            out.to,
+            out.signed_by
+        ));
+    }
+
     pub fn scaffolded(&self, out: &crate::ops::scaffold::Scaffolded) {
         if self.format == Format::Json {
             self.json(out);

@@ -44,6 +44,23 @@ pub struct ManifestFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, BTreeMap<String, String>>")]
     pub wiring: BTreeMap<String, BTreeMap<String, Spanned<String>>>,
+    /// Binary caches: build outputs are looked up there before building.
+    #[serde(default)]
+    pub cache: CacheTable,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct CacheTable {
+    /// OCI repositories holding build outputs, in priority order:
+    /// `oci://registry.example.org/acme/paii-cache`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub substituters: Vec<Spanned<String>>,
+    /// The keys whose signature makes a cached output trusted: `NAME:<base64>`,
+    /// as `paii key generate` prints them.
+    #[serde(default, rename = "trusted-keys")]
+    #[schemars(with = "Vec<String>")]
+    pub trusted_keys: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -132,6 +149,8 @@ pub struct Manifest {
     pub plugins: Vec<PluginRequest>,
     pub config: BTreeMap<String, toml::Table>,
     pub wiring: BTreeMap<String, BTreeMap<String, String>>,
+    /// `[cache]`: where build outputs may come from, and whose signature counts.
+    pub cache: crate::substitute::Cache,
     pub warnings: Vec<Warning>,
 }
 
@@ -251,13 +270,52 @@ impl Manifest {
             wiring.insert(consumer, keys);
         }
 
+        let mut cache = crate::substitute::Cache::default();
+        for s in &raw.cache.substituters {
+            let repo = crate::oci::Repository::parse(s.get_ref()).map_err(|e| {
+                file.error(
+                    Some(s.span()),
+                    format!("`cache.substituters`: {e}"),
+                    Some("an OCI repository: `oci://registry.example.org/acme/paii-cache`".into()),
+                )
+            })?;
+            cache.substituters.push(repo);
+        }
+        for k in &raw.cache.trusted_keys {
+            let key = k.get_ref().parse().map_err(|e| {
+                file.error(
+                    Some(k.span()),
+                    format!("`cache.trusted-keys`: {e}"),
+                    Some("as `paii key generate NAME` prints it: `NAME:<base64>`".into()),
+                )
+            })?;
+            cache.trusted.push(key);
+        }
+        if !cache.substituters.is_empty() && cache.trusted.is_empty() {
+            warnings.push(file.warning(
+                raw.cache.substituters.first().map(|s| s.span()),
+                "`[cache]` lists substituters but no `trusted-keys`: nothing from them can be trusted, so everything is built",
+            ));
+        }
+
         for name in raw.config.keys() {
             if !plugins.iter().any(|p| &p.name == name) {
                 warnings.push(file.warning(None, format!("`[config.{name}]` configures a plugin that is not in [plugins]")));
             }
         }
 
-        Ok(Manifest { dir, paii_version: raw.paii.version, history_dir, registries, plugins, config: raw.config, wiring, warnings, file })
+        Ok(Manifest {
+            dir,
+            paii_version: raw.paii.version,
+            history_dir,
+            registries,
+            plugins,
+            config: raw.config,
+            wiring,
+            cache,
+            warnings,
+            file,
+        })
     }
 
     pub fn plugin(&self, name: &str) -> Option<&PluginRequest> {

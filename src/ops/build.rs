@@ -50,7 +50,7 @@ pub fn check(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<Checked
 
 type FetchedAndBuilt = (Vec<SyncedPlugin>, Vec<crate::store::StorePath>, crate::util::fs::HomeLock);
 
-fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<FetchedAndBuilt, Error> {
+pub(crate) fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<FetchedAndBuilt, Error> {
     let manifest = ctx.load_manifest()?;
     let lock = Lock::load(&manifest.lock_path())?.ok_or_else(|| super::StateError::NoLock { path: manifest.lock_path() })?;
     for n in names {
@@ -68,6 +68,6 @@ fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<Fetch
         plugins.push(SyncedPlugin::fetched(p, &f));
         sources.push(f.entry);
     }
-    build_all(ctx, &home, &sources, &mut plugins, jobs)?;
+    build_all(ctx, &home, &sources, &mut plugins, jobs, &manifest.cache)?;
     Ok((plugins, sources, guard))
 }

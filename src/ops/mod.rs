@@ -2,6 +2,7 @@
 //! `ops`). Functions here return typed outcomes; `cli` prints them.
 
 pub mod build;
+pub mod cache;
 pub mod config;
 pub mod doctor;
 pub mod generations;
@@ -160,6 +161,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Scaffold(#[from] scaffold::ScaffoldError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Cache(#[from] cache::CacheError),
     #[error(transparent)]
     #[diagnostic(transparent)]
     State(#[from] StateError),

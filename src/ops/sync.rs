@@ -155,7 +155,9 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
         1 => return Err(errors.remove(0).into()),
         _ => return Err(SyncError::Fetch(errors).into()),
     }
-    let manifests = build_all(ctx, &home, &sources, &mut plugins, opts.jobs)?;
+    // `--offline` and `--frozen` never reach a binary cache.
+    let substitutes = if offline { Default::default() } else { manifest.cache.clone() };
+    let manifests = build_all(ctx, &home, &sources, &mut plugins, opts.jobs, &substitutes)?;
     planned.text = planned.new.to_toml();
     planned.up_to_date = planned.old_text.as_deref() == Some(planned.text.as_str());
     if locked && !planned.up_to_date {
@@ -276,8 +278,10 @@ pub(crate) fn build_all(
     sources: &[crate::store::StorePath],
     plugins: &mut [SyncedPlugin],
     jobs: usize,
+    substitutes: &crate::substitute::Cache,
 ) -> Result<Vec<PluginManifest>, Error> {
-    let builder = crate::build::Builder::for_home(home);
+    let mut builder = crate::build::Builder::for_home(home);
+    builder.substitutes = substitutes.clone();
     // Each plugin.toml is read once; every missing toolchain is named
     // before any build starts.
     let manifests = sources.iter().map(|entry| crate::manifest::PluginManifest::load_dir(&entry.path)).collect::<Result<Vec<_>, _>>()?;
@@ -291,6 +295,7 @@ pub(crate) fn build_all(
         let item = progress.start(label);
         let r = builder.build(pm, entry);
         item.done(&match &r {
+            Ok(Some(crate::build::Built { substituted: Some(from), .. })) => format!("fetched {label} (built, from {from})"),
             Ok(Some(b)) if b.fresh => format!("built   {label}"),
             Ok(Some(_)) => format!("built   {label} (in the store)"),
             Ok(None) => format!("ready   {label} (nothing to build)"),

@@ -44,7 +44,7 @@ pub fn init_tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-fn client() -> Result<&'static reqwest::blocking::Client, String> {
+pub(crate) fn client() -> Result<&'static reqwest::blocking::Client, String> {
     static CLIENT: OnceLock<Result<reqwest::blocking::Client, String>> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
@@ -129,7 +129,7 @@ fn download_once(url: &str, shown: &str, dest: &Path) -> Result<u64, HttpError> 
 
 /// reqwest's top-level error says little ("error sending request"); the
 /// cause says what happened.
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut cur = e.source();
     while let Some(c) = cur {

@@ -423,3 +423,52 @@ impl GitHttps {
         format!("https://127.0.0.1:{}/{repo}", self.port)
     }
 }
+
+/// Distribution's registry (Debian's `docker-registry`) on 127.0.0.1,
+/// anonymous, its storage in `dir`; stopped when dropped.
+pub struct OciRegistry {
+    _process: Process,
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+impl OciRegistry {
+    pub fn start(dir: &Path) -> OciRegistry {
+        let port = free_port();
+        std::fs::create_dir_all(dir).unwrap();
+        let config = dir.join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                dir.join("data").display()
+            ),
+        )
+        .unwrap();
+        let mut cmd = Command::new("docker-registry");
+        cmd.arg("serve").arg(&config);
+        OciRegistry {
+            _process: Process::listening(&mut cmd, port, "docker-registry (apt install docker-registry)"),
+            port,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// `oci://127.0.0.1:PORT/REPO`.
+    pub fn repo(&self, name: &str) -> String {
+        format!("oci://127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// The manifest tagged `tag` in `repo`, read from the registry's storage.
+    pub fn manifest(&self, repo: &str, tag: &str) -> serde_json::Value {
+        let link = self.dir.join("data/docker/registry/v2/repositories").join(repo).join("_manifests/tags").join(tag).join("current/link");
+        let digest = std::fs::read_to_string(&link).unwrap_or_else(|e| panic!("{}: {e}", link.display()));
+        serde_json::from_slice(&std::fs::read(self.blob_path(digest.trim())).unwrap()).unwrap()
+    }
+
+    /// The files of the blob `digest` in the registry's storage.
+    pub fn blob_path(&self, digest: &str) -> PathBuf {
+        let hex = digest.trim_start_matches("sha256:");
+        self.dir.join("data/docker/registry/v2/blobs/sha256").join(&hex[..2]).join(hex).join("data")
+    }
+}

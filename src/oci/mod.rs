@@ -1,0 +1,237 @@
+//! OCI registries (the Distribution API v2): where a team keeps its binary
+//! cache, as Homebrew keeps bottles and Helm charts. A blocking client on
+//! the HTTP client paii already has, speaking what every registry built on
+//! the Distribution project speaks: blobs checked by digest, monolithic
+//! uploads (`POST` then `PUT ?digest=`), image manifests, Basic auth and the
+//! Bearer token challenge, credentials from Docker's `config.json`,
+//! `~/.netrc` or the environment.
+
+mod auth;
+
+use std::io::Read;
+
+use sha2::{Digest, Sha256};
+
+pub use auth::Credentials;
+
+/// `oci://HOST[:PORT]/REPOSITORY`: a repository of a registry. Loopback
+/// hosts are spoken to over plain HTTP, as Docker does; every other over
+/// HTTPS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repository {
+    pub host: String,
+    pub name: String,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum OciError {
+    #[error("`{0}` is not an OCI repository")]
+    #[diagnostic(help("write it as `oci://registry.example.org/acme/paii-cache`"))]
+    BadReference(String),
+    #[error("{what}: HTTP {status}{}", if body.is_empty() { String::new() } else { format!(": {body}") })]
+    Status { what: String, status: u16, body: String },
+    #[error("{what}: {message}")]
+    Transport { what: String, message: String },
+    #[error("{what}: the registry sent {found}, not {expected}")]
+    Digest { what: String, expected: String, found: String },
+}
+
+impl OciError {
+    /// Whether the registry said there is no such thing.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, OciError::Status { status: 404, .. })
+    }
+}
+
+impl Repository {
+    pub fn parse(text: &str) -> Result<Repository, OciError> {
+        let bad = || OciError::BadReference(text.to_string());
+        let rest = text.strip_prefix("oci://").ok_or_else(bad)?;
+        let (host, name) = rest.split_once('/').ok_or_else(bad)?;
+        let name = name.trim_end_matches('/');
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.split('/')
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)))
+        };
+        if host.is_empty() || !valid(name) {
+            return Err(bad());
+        }
+        Ok(Repository { host: host.to_string(), name: name.to_string() })
+    }
+
+    fn base(&self) -> String {
+        let h = self.host.split(':').next().unwrap_or_default();
+        let scheme = if matches!(h, "localhost" | "127.0.0.1" | "[::1]") { "http" } else { "https" };
+        format!("{scheme}://{}/v2/{}", self.host, self.name)
+    }
+}
+
+impl std::fmt::Display for Repository {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "oci://{}/{}", self.host, self.name)
+    }
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn digest_of(bytes: &[u8]) -> String {
+    format!("sha256:{}", crate::store::integrity::hex(&Sha256::digest(bytes)))
+}
+
+pub const MANIFEST_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
+
+/// One repository, with the credentials and token it was given.
+pub struct Client {
+    repo: Repository,
+    http: &'static reqwest::blocking::Client,
+    auth: auth::Session,
+}
+
+impl Client {
+    pub fn new(repo: &Repository) -> Result<Client, OciError> {
+        let http = crate::source::http::client().map_err(|message| OciError::Transport { what: repo.to_string(), message })?;
+        Ok(Client { repo: repo.clone(), http, auth: auth::Session::new(&repo.host) })
+    }
+
+    pub fn repository(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// Sends a request built by `make`, answering an auth challenge once.
+    fn send(
+        &self,
+        what: &str,
+        push: bool,
+        make: &dyn Fn() -> reqwest::blocking::RequestBuilder,
+    ) -> Result<reqwest::blocking::Response, OciError> {
+        let transport = |e: reqwest::Error| OciError::Transport { what: what.to_string(), message: crate::source::http::error_chain(&e) };
+        let resp = self.auth.apply(make()).send().map_err(transport)?;
+        if resp.status() != reqwest::StatusCode::UNAUTHORIZED {
+            return Ok(resp);
+        }
+        let challenge = resp.headers().get(reqwest::header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        self.auth
+            .answer(self.http, challenge.as_deref(), &self.repo.name, push)
+            .map_err(|message| OciError::Transport { what: what.to_string(), message })?;
+        self.auth.apply(make()).send().map_err(transport)
+    }
+
+    fn check(what: &str, resp: reqwest::blocking::Response, ok: &[u16]) -> Result<reqwest::blocking::Response, OciError> {
+        let status = resp.status().as_u16();
+        if ok.contains(&status) {
+            return Ok(resp);
+        }
+        let body: String = resp.text().unwrap_or_default().chars().take(300).collect();
+        Err(OciError::Status { what: what.to_string(), status, body: body.trim().to_string() })
+    }
+
+    pub fn has_blob(&self, digest: &str) -> Result<bool, OciError> {
+        let url = format!("{}/blobs/{digest}", self.repo.base());
+        let what = format!("{} blob {digest}", self.repo);
+        let resp = self.send(&what, false, &|| self.http.head(&url))?;
+        match resp.status().as_u16() {
+            200 => Ok(true),
+            404 => Ok(false),
+            _ => Self::check(&what, resp, &[]).map(|_| false),
+        }
+    }
+
+    /// Uploads `bytes` as the blob `digest` unless the registry has it;
+    /// whether it was sent.
+    pub fn put_blob(&self, bytes: &[u8], digest: &str) -> Result<bool, OciError> {
+        if self.has_blob(digest)? {
+            return Ok(false);
+        }
+        let what = format!("upload of {digest} to {}", self.repo);
+        let start = format!("{}/blobs/uploads/", self.repo.base());
+        let resp = Self::check(&what, self.send(&what, true, &|| self.http.post(&start).header("Content-Length", "0"))?, &[202])?;
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| OciError::Transport { what: what.clone(), message: "no upload location in the answer".into() })?;
+        let location = resolve(&self.repo, location);
+        let sep = if location.contains('?') { '&' } else { '?' };
+        let put = format!("{location}{sep}digest={digest}");
+        let body = bytes.to_vec();
+        Self::check(
+            &what,
+            self.send(&what, true, &|| self.http.put(&put).header("Content-Type", "application/octet-stream").body(body.clone()))?,
+            &[201],
+        )?;
+        Ok(true)
+    }
+
+    /// The blob `digest`, checked against it.
+    pub fn get_blob(&self, digest: &str, limit: u64) -> Result<Vec<u8>, OciError> {
+        let url = format!("{}/blobs/{digest}", self.repo.base());
+        let what = format!("{} blob {digest}", self.repo);
+        let resp = Self::check(&what, self.send(&what, false, &|| self.http.get(&url))?, &[200])?;
+        let mut bytes = Vec::new();
+        resp.take(limit + 1).read_to_end(&mut bytes).map_err(|e| OciError::Transport { what: what.clone(), message: e.to_string() })?;
+        if bytes.len() as u64 > limit {
+            return Err(OciError::Transport { what, message: format!("larger than the {limit} bytes allowed") });
+        }
+        let found = digest_of(&bytes);
+        if found != digest {
+            return Err(OciError::Digest { what, expected: digest.to_string(), found });
+        }
+        Ok(bytes)
+    }
+
+    pub fn put_manifest(&self, reference: &str, manifest: &[u8]) -> Result<String, OciError> {
+        let url = format!("{}/manifests/{reference}", self.repo.base());
+        let what = format!("manifest {}:{reference}", self.repo);
+        let body = manifest.to_vec();
+        Self::check(
+            &what,
+            self.send(&what, true, &|| self.http.put(&url).header("Content-Type", MANIFEST_TYPE).body(body.clone()))?,
+            &[201],
+        )?;
+        Ok(digest_of(manifest))
+    }
+
+    /// The manifest `reference` (a tag or a digest) and its digest.
+    pub fn get_manifest(&self, reference: &str) -> Result<(Vec<u8>, String), OciError> {
+        let url = format!("{}/manifests/{reference}", self.repo.base());
+        let what = format!("manifest {}:{reference}", self.repo);
+        let resp = Self::check(&what, self.send(&what, false, &|| self.http.get(&url).header("Accept", MANIFEST_TYPE))?, &[200])?;
+        let mut bytes = Vec::new();
+        resp.take(4 << 20).read_to_end(&mut bytes).map_err(|e| OciError::Transport { what: what.clone(), message: e.to_string() })?;
+        let digest = digest_of(&bytes);
+        if reference.starts_with("sha256:") && reference != digest {
+            return Err(OciError::Digest { what, expected: reference.to_string(), found: digest });
+        }
+        Ok((bytes, digest))
+    }
+}
+
+/// An upload location: absolute, or relative to the registry.
+fn resolve(repo: &Repository, location: &str) -> String {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return location.to_string();
+    }
+    let base = repo.base();
+    let origin = base.split("/v2/").next().unwrap_or_default();
+    format!("{origin}{location}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repositories_parse_and_pick_the_scheme_by_host() {
+        let r = Repository::parse("oci://127.0.0.1:5000/acme/paii-cache").unwrap();
+        assert_eq!(r.base(), "http://127.0.0.1:5000/v2/acme/paii-cache");
+        let r = Repository::parse("oci://registry.example.org/acme/cache/").unwrap();
+        assert_eq!(r.base(), "https://registry.example.org/v2/acme/cache");
+        for bad in ["https://x/y", "oci://host", "oci://host/Acme", "oci:///x"] {
+            assert!(Repository::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            resolve(&r, "/v2/acme/cache/blobs/uploads/1?_state=x"),
+            "https://registry.example.org/v2/acme/cache/blobs/uploads/1?_state=x"
+        );
+    }
+}

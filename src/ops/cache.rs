@@ -1,0 +1,119 @@
+//! `paii key generate NAME` and `paii cache push [PLUGIN...]`: CI builds
+//! once, signs, and shares the outputs through an OCI registry; every
+//! member's sync then fetches instead of building (see
+//! [`crate::substitute`]).
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{Context, Error};
+use crate::manifest::plugin::BuildType;
+use crate::sign::SecretKey;
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum CacheError {
+    #[error("there is no binary cache to push to")]
+    #[diagnostic(help(
+        "add one to paii.toml: `[cache] substituters = [\"oci://registry.example.org/acme/paii-cache\"]`, or give `--to oci://...`"
+    ))]
+    NoSubstituter,
+    #[error("no signing key: give `--key FILE`, set PAII_SIGNING_KEY, or make one with `paii key generate NAME`")]
+    NoKey,
+    #[error("more than one signing key in {}: give `--key FILE`", dir.display())]
+    WhichKey { dir: PathBuf },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Key(#[from] crate::sign::KeyError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Oci(#[from] crate::oci::OciError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Substitute(#[from] crate::substitute::SubstituteError),
+}
+
+#[derive(Debug, Serialize)]
+pub struct Generated {
+    pub public: String,
+    pub secret_file: PathBuf,
+}
+
+/// Makes a key pair; the secret half goes to `$PAII_HOME/keys/NAME.secret`
+/// (or `out`), readable by its owner only.
+pub fn generate(name: &str, out: Option<&Path>) -> Result<Generated, Error> {
+    let key = SecretKey::generate(name).map_err(CacheError::from)?;
+    let path = out.map(Path::to_path_buf).unwrap_or_else(|| crate::util::paths::paii_home().join("keys").join(format!("{name}.secret")));
+    key.write_new(&path).map_err(CacheError::from)?;
+    Ok(Generated { public: key.public().to_string(), secret_file: path })
+}
+
+/// The signing key: `--key`, else `PAII_SIGNING_KEY` (the key's text, as CI
+/// secrets hold it), else the one key in `$PAII_HOME/keys/`.
+fn signing_key(path: Option<&Path>) -> Result<SecretKey, CacheError> {
+    if let Some(p) = path {
+        return Ok(SecretKey::read(p)?);
+    }
+    if let Ok(text) = std::env::var("PAII_SIGNING_KEY") {
+        return Ok(SecretKey::parse(&text)?);
+    }
+    let dir = crate::util::paths::paii_home().join("keys");
+    let mut keys: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "secret"))
+        .collect();
+    match keys.len() {
+        0 => Err(CacheError::NoKey),
+        1 => Ok(SecretKey::read(&keys.remove(0))?),
+        _ => Err(CacheError::WhichKey { dir }),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PushedOutput {
+    pub name: String,
+    pub version: String,
+    pub key: String,
+    /// Bytes of blobs uploaded (0: the registry had them all).
+    pub uploaded: u64,
+    /// Why it was not pushed.
+    pub skipped: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PushOutcome {
+    pub to: String,
+    pub signed_by: String,
+    pub outputs: Vec<PushedOutput>,
+}
+
+/// Builds what is not built yet and uploads each build output of the lock
+/// (or of `names`) to the first substituter (or `to`), signed.
+pub fn push(ctx: &Context, names: &[String], to: Option<&str>, key: Option<&Path>, jobs: usize) -> Result<PushOutcome, Error> {
+    let manifest = ctx.load_manifest()?;
+    let repo = match to {
+        Some(t) => crate::oci::Repository::parse(t).map_err(CacheError::from)?,
+        None => manifest.cache.substituters.first().cloned().ok_or(CacheError::NoSubstituter)?,
+    };
+    let secret = signing_key(key)?;
+    let (plugins, sources, _guard) = super::build::fetch_and_build(ctx, names, jobs)?;
+    let builder = crate::build::Builder::for_home(&crate::util::paths::paii_home());
+    let client = crate::oci::Client::new(&repo).map_err(CacheError::from)?;
+    let mut outputs = Vec::new();
+    for (p, entry) in plugins.iter().zip(&sources) {
+        let pm = crate::manifest::PluginManifest::load_dir(&entry.path)?;
+        let Some((build_key, out)) = builder.keyed_output(&pm, entry)? else { continue };
+        let mut o = PushedOutput { name: p.name.clone(), version: p.version.clone(), key: build_key.clone(), uploaded: 0, skipped: None };
+        if pm.build.kind != BuildType::Cargo {
+            o.skipped = Some("a Python venv is tied to the paths it was built at, so it is built on each machine".into());
+        } else {
+            let pushed = crate::substitute::push(&client, &build_key, &p.name, &p.version, &out, &secret).map_err(CacheError::from)?;
+            o.uploaded = pushed.blob_bytes;
+        }
+        outputs.push(o);
+    }
+    Ok(PushOutcome { to: repo.to_string(), signed_by: secret.name.clone(), outputs })
+}

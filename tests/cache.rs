@@ -1,0 +1,129 @@
+//! Binary caches (issue 16) against a real OCI registry (Distribution's,
+//! on 127.0.0.1): CI builds once and pushes signed outputs; a fresh
+//! PAII_HOME syncs them instead of building; anything that cannot be trusted
+//! falls back to building, with one line saying why, and nothing partial
+//! reaches the store.
+
+mod common;
+
+use common::{OciRegistry, Sandbox, copy_dir, repo_root};
+
+/// A team config of the fixture Rust plugin `guard`, with `[cache]`.
+fn team(sb: &Sandbox, substituter: &str, trusted: &str) {
+    if !sb.path("plugins/guard").is_dir() {
+        copy_dir(&repo_root().join("fixtures/plugins/guard"), &sb.path("plugins/guard"));
+    }
+    sb.write(
+        "team/paii.toml",
+        &format!("[cache]\nsubstituters = [\"{substituter}\"]\ntrusted-keys = [\"{trusted}\"]\n\n[plugins]\nguard = {{ path = \"../plugins/guard\" }}\n"),
+    );
+}
+
+/// The same team on another machine: a fresh PAII_HOME.
+fn fresh_home(sb: &Sandbox) {
+    common::remove_tree(&sb.home());
+}
+
+fn bash(command: &str) -> serde_json::Value {
+    serde_json::json!({"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command}})
+}
+
+#[test]
+fn a_pushed_signed_output_is_fetched_instead_of_built_and_a_second_push_uploads_nothing() {
+    let sb = Sandbox::new();
+    let reg = OciRegistry::start(&sb.path("registry"));
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1"]).ok().stdout.trim().to_string();
+    assert!(public.starts_with("acme-ci-1:"), "{public}");
+    let secret = sb.home().join("keys/acme-ci-1.secret");
+    let secret_text = std::fs::read_to_string(&secret).unwrap();
+    team(&sb, &reg.repo("acme/paii-cache"), &public);
+
+    // CI: build, push.
+    sb.paii_in("team", &["sync", "-q"]).ok();
+    let out = sb.paii_in("team", &["cache", "push", "-o", "json"]).ok();
+    let pushed: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(pushed["outputs"][0]["uploaded"].as_u64().unwrap() > 0, "{pushed:#}");
+    let out = sb.paii_in("team", &["cache", "push", "-o", "json"]).ok();
+    let again: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(again["outputs"][0]["uploaded"], 0, "an unchanged lock uploads no blob: {again:#}");
+    // The secret key is in no store entry or generation.
+    for dir in ["store", "generations"] {
+        for f in walk(&sb.home().join(dir)) {
+            let text = std::fs::read(&f).unwrap_or_default();
+            let seed = secret_text.trim().split_once(':').unwrap().1;
+            assert!(!String::from_utf8_lossy(&text).contains(seed), "the secret key is in {}", f.display());
+        }
+    }
+
+    // A member: a fresh PAII_HOME fetches the output; it runs.
+    fresh_home(&sb);
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains(&format!("guard 0.1.0 (built, from {})", reg.repo("acme/paii-cache"))), "{}", out.stderr);
+    assert!(!out.stderr.contains("built   guard"), "{}", out.stderr);
+    let run = sb.dispatch_in("team", "pre-tool-use", &bash("rm -rf ~"));
+    assert_eq!(run.code, 2, "the fetched output runs: {}", run.stderr);
+
+    // `--offline` never reaches a substituter.
+    fresh_home(&sb);
+    let out = sb.paii_in("team", &["sync", "--offline"]).ok();
+    assert!(out.stderr.contains("built   guard 0.1.0"), "{}", out.stderr);
+}
+
+#[test]
+fn an_output_a_trusted_key_did_not_sign_or_that_was_tampered_with_is_built_instead() {
+    let sb = Sandbox::new();
+    let reg = OciRegistry::start(&sb.path("registry"));
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1"]).ok().stdout.trim().to_string();
+    team(&sb, &reg.repo("acme/paii-cache"), &public);
+    sb.paii_in("team", &["sync", "-q"]).ok();
+    let pushed: serde_json::Value = serde_json::from_str(&sb.paii_in("team", &["cache", "push", "-o", "json"]).ok().stdout).unwrap();
+    let key = pushed["outputs"][0]["key"].as_str().unwrap().to_string();
+
+    // Signed, but by a key this team does not trust.
+    let stranger = sb.paii_in("team", &["key", "generate", "stranger", "--out", &sb.path("stranger.secret").display().to_string()]).ok();
+    team(&sb, &reg.repo("acme/paii-cache"), stranger.stdout.trim());
+    fresh_home(&sb);
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("built   guard 0.1.0"), "{}", out.stderr);
+    assert!(out.stderr.contains("is not signed by a trusted key (signed by acme-ci-1)"), "one line says why: {}", out.stderr);
+
+    // Trusted, but the blob changed in the registry: its digest no longer
+    // matches, and nothing of it reaches the store.
+    team(&sb, &reg.repo("acme/paii-cache"), &public);
+    let manifest = reg.manifest("acme/paii-cache", &key);
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap();
+    let blob = reg.blob_path(layer);
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&blob, bytes).unwrap();
+    fresh_home(&sb);
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("built   guard 0.1.0"), "{}", out.stderr);
+    assert!(out.stderr.contains("not substituted"), "{}", out.stderr);
+    let leftovers: Vec<_> = std::fs::read_dir(sb.home().join("store"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "nothing partial in the store: {leftovers:?}");
+
+    // An unreachable registry: built, one line.
+    drop(reg);
+    fresh_home(&sb);
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("built   guard 0.1.0"), "{}", out.stderr);
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            out.extend(walk(&p));
+        } else if e.file_type().map(|t| t.is_file()).unwrap_or(false) {
+            out.push(p);
+        }
+    }
+    out
+}
