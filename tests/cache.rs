@@ -127,3 +127,65 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A registry behind TLS (a throwaway CA) with htpasswd Basic auth: the
+/// login comes from Docker's config.json; without one, pushing fails
+/// saying where credentials are looked for, and syncing builds.
+#[test]
+fn a_registry_behind_tls_and_basic_auth_takes_the_login_from_dockers_config() {
+    use base64::Engine;
+    let sb = Sandbox::new();
+    let (reg, ca) = OciRegistry::start_basic_tls(&sb.path("registry"), "ci");
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1"]).ok().stdout.trim().to_string();
+    team(&sb, &reg.repo("acme/paii-cache"), &public);
+    let run = |args: &[&str], docker: bool| {
+        let mut cmd = sb.command(&sb.path("team"), args);
+        cmd.env("SSL_CERT_FILE", &ca);
+        if docker {
+            cmd.env("DOCKER_CONFIG", sb.path("docker"));
+        }
+        common::run(cmd.output().unwrap())
+    };
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("ci:{}", common::REGISTRY_PASSWORD));
+    sb.write("docker/config.json", &format!(r#"{{"auths": {{"127.0.0.1:{}": {{"auth": "{auth}"}}}}}}"#, reg.port));
+
+    assert_eq!(run(&["sync", "-q"], false).code, 0);
+    let denied = run(&["cache", "push"], false);
+    assert_eq!(denied.code, 1, "{}", denied.stderr);
+    assert!(denied.stderr.contains("asks for credentials and none were found"), "{}", denied.stderr);
+    let pushed = run(&["cache", "push"], true);
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    assert!(pushed.stderr.contains("pushed  guard 0.1.0"), "{}", pushed.stderr);
+
+    fresh_home(&sb);
+    let out = run(&["sync"], true);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("guard 0.1.0 (built, from"), "fetched over TLS with the login: {}", out.stderr);
+    fresh_home(&sb);
+    let out = run(&["sync"], false);
+    assert!(out.stderr.contains("built   guard 0.1.0") && out.stderr.contains("none were found"), "{}", out.stderr);
+}
+
+/// A registry with token auth: paii answers the Bearer challenge at the
+/// realm, with the login from the environment for a push (pull and push)
+/// and without one for a pull (an anonymous pull token).
+#[test]
+fn a_registry_with_token_auth_is_answered_at_its_realm() {
+    let sb = Sandbox::new();
+    let (reg, _realm) = OciRegistry::start_token(&sb.path("registry"), "ci");
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1"]).ok().stdout.trim().to_string();
+    team(&sb, &reg.repo("acme/paii-cache"), &public);
+    sb.paii_in("team", &["sync", "-q"]).ok();
+    let mut push = sb.command(&sb.path("team"), &["cache", "push"]);
+    push.env("PAII_OCI_USERNAME", "ci").env("PAII_OCI_PASSWORD", common::REGISTRY_PASSWORD);
+    let pushed = common::run(push.output().unwrap());
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    let tokens = std::fs::read_to_string(sb.path("registry/tokens.log")).unwrap();
+    assert!(tokens.lines().any(|l| l == "ci acme/paii-cache pull,push"), "{tokens}");
+
+    fresh_home(&sb);
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("guard 0.1.0 (built, from"), "{}", out.stderr);
+    let tokens = std::fs::read_to_string(sb.path("registry/tokens.log")).unwrap();
+    assert!(tokens.lines().any(|l| l == "- acme/paii-cache pull"), "an anonymous pull token: {tokens}");
+}

@@ -14,9 +14,9 @@ use sha2::{Digest, Sha256};
 
 pub use auth::Credentials;
 
-/// `oci://HOST[:PORT]/REPOSITORY`: a repository of a registry. Loopback
-/// hosts are spoken to over plain HTTP, as Docker does; every other over
-/// HTTPS.
+/// `oci://HOST[:PORT]/REPOSITORY`: a repository of a registry, spoken to
+/// over HTTPS; a loopback host that does not answer TLS over plain HTTP, as
+/// Docker does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repository {
     pub host: String,
@@ -60,9 +60,16 @@ impl Repository {
         Ok(Repository { host: host.to_string(), name: name.to_string() })
     }
 
-    fn base(&self) -> String {
-        let h = self.host.split(':').next().unwrap_or_default();
-        let scheme = if matches!(h, "localhost" | "127.0.0.1" | "[::1]") { "http" } else { "https" };
+    fn is_loopback(&self) -> bool {
+        let h = if self.host.starts_with('[') {
+            self.host.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
+        } else {
+            self.host.split(':').next().unwrap_or_default().to_string()
+        };
+        matches!(h.as_str(), "localhost" | "127.0.0.1" | "[::1]")
+    }
+
+    fn base(&self, scheme: &str) -> String {
         format!("{scheme}://{}/v2/{}", self.host, self.name)
     }
 }
@@ -85,12 +92,18 @@ pub struct Client {
     repo: Repository,
     http: &'static reqwest::blocking::Client,
     auth: auth::Session,
+    /// `https://HOST/v2/REPO` (or `http://` for a loopback registry without TLS).
+    base: String,
 }
 
 impl Client {
     pub fn new(repo: &Repository) -> Result<Client, OciError> {
         let http = crate::source::http::client().map_err(|message| OciError::Transport { what: repo.to_string(), message })?;
-        Ok(Client { repo: repo.clone(), http, auth: auth::Session::new(&repo.host) })
+        let mut base = repo.base("https");
+        if repo.is_loopback() && http.get(format!("https://{}/v2/", repo.host)).send().is_err() {
+            base = repo.base("http");
+        }
+        Ok(Client { repo: repo.clone(), http, auth: auth::Session::new(&repo.host), base })
     }
 
     pub fn repository(&self) -> &Repository {
@@ -126,7 +139,7 @@ impl Client {
     }
 
     pub fn has_blob(&self, digest: &str) -> Result<bool, OciError> {
-        let url = format!("{}/blobs/{digest}", self.repo.base());
+        let url = format!("{}/blobs/{digest}", self.base);
         let what = format!("{} blob {digest}", self.repo);
         let resp = self.send(&what, false, &|| self.http.head(&url))?;
         match resp.status().as_u16() {
@@ -143,14 +156,14 @@ impl Client {
             return Ok(false);
         }
         let what = format!("upload of {digest} to {}", self.repo);
-        let start = format!("{}/blobs/uploads/", self.repo.base());
+        let start = format!("{}/blobs/uploads/", self.base);
         let resp = Self::check(&what, self.send(&what, true, &|| self.http.post(&start).header("Content-Length", "0"))?, &[202])?;
         let location = resp
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| OciError::Transport { what: what.clone(), message: "no upload location in the answer".into() })?;
-        let location = resolve(&self.repo, location);
+        let location = resolve(&self.base, location);
         let sep = if location.contains('?') { '&' } else { '?' };
         let put = format!("{location}{sep}digest={digest}");
         let body = bytes.to_vec();
@@ -164,7 +177,7 @@ impl Client {
 
     /// The blob `digest`, checked against it.
     pub fn get_blob(&self, digest: &str, limit: u64) -> Result<Vec<u8>, OciError> {
-        let url = format!("{}/blobs/{digest}", self.repo.base());
+        let url = format!("{}/blobs/{digest}", self.base);
         let what = format!("{} blob {digest}", self.repo);
         let resp = Self::check(&what, self.send(&what, false, &|| self.http.get(&url))?, &[200])?;
         let mut bytes = Vec::new();
@@ -180,7 +193,7 @@ impl Client {
     }
 
     pub fn put_manifest(&self, reference: &str, manifest: &[u8]) -> Result<String, OciError> {
-        let url = format!("{}/manifests/{reference}", self.repo.base());
+        let url = format!("{}/manifests/{reference}", self.base);
         let what = format!("manifest {}:{reference}", self.repo);
         let body = manifest.to_vec();
         Self::check(
@@ -193,7 +206,7 @@ impl Client {
 
     /// The manifest `reference` (a tag or a digest) and its digest.
     pub fn get_manifest(&self, reference: &str) -> Result<(Vec<u8>, String), OciError> {
-        let url = format!("{}/manifests/{reference}", self.repo.base());
+        let url = format!("{}/manifests/{reference}", self.base);
         let what = format!("manifest {}:{reference}", self.repo);
         let resp = Self::check(&what, self.send(&what, false, &|| self.http.get(&url).header("Accept", MANIFEST_TYPE))?, &[200])?;
         let mut bytes = Vec::new();
@@ -207,11 +220,10 @@ impl Client {
 }
 
 /// An upload location: absolute, or relative to the registry.
-fn resolve(repo: &Repository, location: &str) -> String {
+fn resolve(base: &str, location: &str) -> String {
     if location.starts_with("http://") || location.starts_with("https://") {
         return location.to_string();
     }
-    let base = repo.base();
     let origin = base.split("/v2/").next().unwrap_or_default();
     format!("{origin}{location}")
 }
@@ -223,14 +235,16 @@ mod tests {
     #[test]
     fn repositories_parse_and_pick_the_scheme_by_host() {
         let r = Repository::parse("oci://127.0.0.1:5000/acme/paii-cache").unwrap();
-        assert_eq!(r.base(), "http://127.0.0.1:5000/v2/acme/paii-cache");
+        assert!(r.is_loopback());
+        assert_eq!(r.base("http"), "http://127.0.0.1:5000/v2/acme/paii-cache");
         let r = Repository::parse("oci://registry.example.org/acme/cache/").unwrap();
-        assert_eq!(r.base(), "https://registry.example.org/v2/acme/cache");
+        assert!(!r.is_loopback());
+        assert_eq!(r.base("https"), "https://registry.example.org/v2/acme/cache");
         for bad in ["https://x/y", "oci://host", "oci://host/Acme", "oci:///x"] {
             assert!(Repository::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(
-            resolve(&r, "/v2/acme/cache/blobs/uploads/1?_state=x"),
+            resolve(&r.base("https"), "/v2/acme/cache/blobs/uploads/1?_state=x"),
             "https://registry.example.org/v2/acme/cache/blobs/uploads/1?_state=x"
         );
     }

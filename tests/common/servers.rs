@@ -366,6 +366,35 @@ pub struct GitHttps {
 
 impl GitHttps {
     pub fn start(repos: &Path, scratch: &Path, user: &str, password: &str) -> GitHttps {
+        let tls = Tls::make(scratch);
+        let port = free_port();
+        let mut child = Command::new("python3");
+        child
+            .arg(repo_root().join("tests/support/git_https.py"))
+            .arg(port.to_string())
+            .arg(&tls.cert)
+            .arg(&tls.key)
+            .arg(repos)
+            .arg(user)
+            .arg(password);
+        GitHttps { _process: Process::listening(&mut child, port, "the git HTTPS server"), port, ca: tls.ca }
+    }
+
+    pub fn url(&self, repo: &str) -> String {
+        format!("https://127.0.0.1:{}/{repo}", self.port)
+    }
+}
+
+/// A throwaway CA and a certificate for 127.0.0.1 it signed (openssl).
+pub struct Tls {
+    /// The CA certificate to trust (for `SSL_CERT_FILE`).
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl Tls {
+    pub fn make(scratch: &Path) -> Tls {
         std::fs::create_dir_all(scratch).unwrap();
         let openssl = |args: &[&str]| {
             let out = Command::new("openssl").args(args).current_dir(scratch).output().unwrap();
@@ -406,21 +435,7 @@ impl GitHttps {
             "-extfile",
             "ext.cnf",
         ]);
-        let port = free_port();
-        let mut child = Command::new("python3");
-        child
-            .arg(repo_root().join("tests/support/git_https.py"))
-            .arg(port.to_string())
-            .arg(scratch.join("cert.pem"))
-            .arg(scratch.join("key.pem"))
-            .arg(repos)
-            .arg(user)
-            .arg(password);
-        GitHttps { _process: Process::listening(&mut child, port, "the git HTTPS server"), port, ca: scratch.join("ca.pem") }
-    }
-
-    pub fn url(&self, repo: &str) -> String {
-        format!("https://127.0.0.1:{}/{repo}", self.port)
+        Tls { ca: scratch.join("ca.pem"), cert: scratch.join("cert.pem"), key: scratch.join("key.pem") }
     }
 }
 
@@ -432,15 +447,88 @@ pub struct OciRegistry {
     pub dir: PathBuf,
 }
 
+/// The login of [`OciRegistry::start_basic_tls`]: `user`, `paii-registry-pass`
+/// (its bcrypt hash below, which the registry's htpasswd file needs).
+pub const REGISTRY_PASSWORD: &str = "paii-registry-pass";
+const REGISTRY_BCRYPT: &str = "$2b$04$RJMshSm3XHymt.6ijfhEMui80Xq62yryqumuau5XKLA96iKH2GJXa";
+
 impl OciRegistry {
     pub fn start(dir: &Path) -> OciRegistry {
+        Self::start_with(dir, "")
+    }
+
+    /// Behind TLS (a throwaway CA: `dir/tls/ca.pem`) with htpasswd Basic
+    /// auth for `user` / [`REGISTRY_PASSWORD`].
+    pub fn start_basic_tls(dir: &Path, user: &str) -> (OciRegistry, PathBuf) {
+        let tls = Tls::make(&dir.join("tls"));
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("htpasswd"), format!("{user}:{REGISTRY_BCRYPT}\n")).unwrap();
+        let extra = format!(
+            "  tls:\n    certificate: {}\n    key: {}\nauth:\n  htpasswd:\n    realm: paii-test\n    path: {}\n",
+            tls.cert.display(),
+            tls.key.display(),
+            dir.join("htpasswd").display()
+        );
+        (Self::start_with(dir, &extra), tls.ca)
+    }
+
+    /// With token auth: the registry sends clients to a realm on
+    /// 127.0.0.1 (`tests/support/oci_token.py`) that trades `user` /
+    /// [`REGISTRY_PASSWORD`] for a token with the actions asked, and
+    /// anything else for `pull` only; each token it issues is a line of
+    /// `dir/tokens.log` (`user repo actions`).
+    pub fn start_token(dir: &Path, user: &str) -> (OciRegistry, Process) {
+        std::fs::create_dir_all(dir).unwrap();
+        let out = Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "token.key",
+                "-out",
+                "token.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=paii test token issuer",
+            ])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        use std::io::BufRead;
+        use std::os::unix::process::CommandExt;
+        let mut realm = Command::new("python3")
+            .arg(repo_root().join("tests/support/oci_token.py"))
+            .args([dir.join("token.key"), dir.join("token.pem")])
+            .args(["paii-test-registry", "paii-test-issuer", user, REGISTRY_PASSWORD])
+            .arg(dir.join("tokens.log"))
+            .process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut port = String::new();
+        std::io::BufReader::new(realm.stdout.take().unwrap()).read_line(&mut port).unwrap();
+        let realm = Process { child: realm };
+        let extra = format!(
+            "auth:\n  token:\n    realm: http://127.0.0.1:{}/token\n    service: paii-test-registry\n    issuer: paii-test-issuer\n    rootcertbundle: {}\n",
+            port.trim(),
+            dir.join("token.pem").display()
+        );
+        (Self::start_with(dir, &extra), realm)
+    }
+
+    fn start_with(dir: &Path, extra: &str) -> OciRegistry {
         let port = free_port();
         std::fs::create_dir_all(dir).unwrap();
         let config = dir.join("config.yml");
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{extra}",
                 dir.join("data").display()
             ),
         )
