@@ -4,13 +4,13 @@
 //!
 //! One output is one OCI artifact in the form every registry accepts: an
 //! image manifest tagged with the output's build key, whose config blob has
-//! paii's own media type and whose one layer is the output tree as a gzipped
-//! tar (deterministic, so that an unchanged output uploads nothing). The
+//! paii's own media type and whose one layer is the output tree as a tar
+//! (deterministic, so that an unchanged output uploads nothing). The
 //! manifest's annotations carry the plugin's name and version, the tree's
 //! integrity and the signatures, each over
 //! `paii-substitute-1;KEY;NAME;VERSION;INTEGRITY`.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use serde_json::{Value, json};
@@ -20,7 +20,7 @@ use crate::sign::{PublicKey, SecretKey};
 use crate::store::integrity::Integrity;
 
 pub const CONFIG_TYPE: &str = "application/vnd.paii.build.config.v1+json";
-pub const LAYER_TYPE: &str = "application/vnd.paii.tree.v1.tar+gzip";
+pub const LAYER_TYPE: &str = "application/vnd.paii.tree.v1.tar";
 const ANNOTATION: &str = "dev.paii";
 /// The largest output taken from a cache.
 const MAX_LAYER: u64 = 1 << 30;
@@ -54,12 +54,45 @@ pub fn message(key: &str, name: &str, version: &str, integrity: &Integrity) -> V
     format!("paii-substitute-1;{key};{name};{version};{integrity}").into_bytes()
 }
 
-/// The tree at `dir` as a gzipped tar under `out/`: entries sorted, no
-/// owners or times, only the executable bit kept, so that the same tree
-/// always makes the same bytes.
-pub fn pack(dir: &Path) -> std::io::Result<Vec<u8>> {
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-    let mut tar = tar::Builder::new(gz);
+/// Writes into a buffer and hashes what it writes: the layer's digest comes
+/// with packing it, not from a second pass over 50 MB.
+struct Hashed {
+    bytes: Vec<u8>,
+    sha: sha2::Sha256,
+}
+
+impl Write for Hashed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        sha2::Digest::update(&mut self.sha, buf);
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads and hashes what it reads.
+struct HashingReader<R> {
+    inner: R,
+    sha: sha2::Sha256,
+}
+
+impl<R: std::io::Read> std::io::Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        sha2::Digest::update(&mut self.sha, &buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The tree at `dir` as a tar under `out/`, and its digest: entries sorted,
+/// no owners or times, only the executable bit kept, so that the same tree
+/// always makes the same bytes. Not compressed: compressing and
+/// decompressing cost more than moving the bytes on the networks a team's
+/// registry sits on, and stripped machine code shrinks little.
+pub fn pack(dir: &Path) -> std::io::Result<(Vec<u8>, String)> {
+    let mut tar = tar::Builder::new(Hashed { bytes: Vec::new(), sha: sha2::Digest::new() });
     tar.follow_symlinks(false);
     fn walk<W: Write>(tar: &mut tar::Builder<W>, dir: &Path, rel: &Path) -> std::io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
@@ -94,7 +127,9 @@ pub fn pack(dir: &Path) -> std::io::Result<Vec<u8>> {
         Ok(())
     }
     walk(&mut tar, dir, Path::new("out"))?;
-    tar.into_inner()?.finish()
+    let hashed = tar.into_inner()?;
+    let digest = format!("sha256:{}", crate::store::integrity::hex(&sha2::Digest::finalize(hashed.sha)));
+    Ok((hashed.bytes, digest))
 }
 
 /// What one push sent.
@@ -110,14 +145,18 @@ pub fn push(client: &Client, key: &str, name: &str, version: &str, dir: &Path, s
     let unpack = |e: std::io::Error| SubstituteError::Unpack { what: what.clone(), message: e.to_string() };
     let integrity =
         crate::store::integrity::hash_path(dir).map_err(|e| SubstituteError::Unpack { what: what.clone(), message: e.to_string() })?;
-    let layer = pack(dir).map_err(unpack)?;
+    let (layer, layer_digest) = pack(dir).map_err(unpack)?;
     let config =
         serde_json::to_vec(&json!({"name": name, "version": version, "key": key, "integrity": integrity.to_string()})).unwrap_or_default();
-    let (layer_digest, config_digest) = (digest_of(&layer), digest_of(&config));
+    let config_digest = digest_of(&config);
+    let (layer_len, config_len) = (layer.len(), config.len());
     let mut pushed = Pushed::default();
-    for (bytes, digest) in [(&config, &config_digest), (&layer, &layer_digest)] {
+    // `Bytes`: a retried request (after an auth challenge) sends the same
+    // buffer, not a copy of 50 MB.
+    for (bytes, digest) in [(bytes::Bytes::from(config), &config_digest), (bytes::Bytes::from(layer), &layer_digest)] {
+        let len = bytes.len() as u64;
         if client.put_blob(bytes, digest)? {
-            pushed.blob_bytes += bytes.len() as u64;
+            pushed.blob_bytes += len;
             pushed.blobs += 1;
         }
     }
@@ -125,8 +164,8 @@ pub fn push(client: &Client, key: &str, name: &str, version: &str, dir: &Path, s
     let manifest = json!({
         "schemaVersion": 2,
         "mediaType": crate::oci::MANIFEST_TYPE,
-        "config": {"mediaType": CONFIG_TYPE, "digest": config_digest, "size": config.len()},
-        "layers": [{"mediaType": LAYER_TYPE, "digest": layer_digest, "size": layer.len()}],
+        "config": {"mediaType": CONFIG_TYPE, "digest": config_digest, "size": config_len},
+        "layers": [{"mediaType": LAYER_TYPE, "digest": layer_digest, "size": layer_len}],
         "annotations": {
             format!("{ANNOTATION}.name"): name,
             format!("{ANNOTATION}.version"): version,
@@ -175,12 +214,20 @@ pub fn fetch(
         .and_then(|l| l.get("digest"))
         .and_then(Value::as_str)
         .ok_or_else(|| SubstituteError::WrongType { what: what.clone(), found: "no tree layer".into() })?;
-    let blob = client.get_blob(digest, MAX_LAYER)?;
     let unpack_err = |message: String| SubstituteError::Unpack { what: what.clone(), message };
     let staging = dest.join(".unpack");
     std::fs::create_dir(&staging).map_err(|e| unpack_err(e.to_string()))?;
-    let root = crate::source::extract::unpack(&blob[..], crate::source::extract::Compression::Gzip, &staging, Default::default())
+    // Unpacked as it arrives, and hashed on the way: nothing unpacked is
+    // used unless the blob was the one the manifest names (checked below,
+    // with the tree's own integrity after that).
+    let mut blob = HashingReader { inner: client.blob_reader(digest)?, sha: sha2::Digest::new() };
+    let root = crate::source::extract::unpack(&mut blob, crate::source::extract::Compression::None, &staging, Default::default())
         .map_err(|e| unpack_err(e.to_string()))?;
+    std::io::copy(&mut (&mut blob).take(MAX_LAYER), &mut std::io::sink()).map_err(|e| unpack_err(e.to_string()))?;
+    let found = format!("sha256:{}", crate::store::integrity::hex(&sha2::Digest::finalize(blob.sha)));
+    if found != digest {
+        return Err(OciError::Digest { what, expected: digest.to_string(), found }.into());
+    }
     if root.file_name().is_none_or(|n| n != "out") {
         return Err(unpack_err("the archive has no `out/` directory".into()));
     }
@@ -207,6 +254,7 @@ mod tests {
         std::fs::write(dir.path().join("bin/b"), "x").unwrap();
         std::fs::write(dir.path().join("a"), "y").unwrap();
         let one = pack(dir.path()).unwrap();
+        assert_eq!(one.1, digest_of(&one.0));
         let other = tempfile::tempdir().unwrap();
         std::fs::write(other.path().join("a"), "y").unwrap();
         std::fs::create_dir_all(other.path().join("bin")).unwrap();

@@ -151,7 +151,7 @@ impl Client {
 
     /// Uploads `bytes` as the blob `digest` unless the registry has it;
     /// whether it was sent.
-    pub fn put_blob(&self, bytes: &[u8], digest: &str) -> Result<bool, OciError> {
+    pub fn put_blob(&self, bytes: bytes::Bytes, digest: &str) -> Result<bool, OciError> {
         if self.has_blob(digest)? {
             return Ok(false);
         }
@@ -173,6 +173,13 @@ impl Client {
             &[201],
         )?;
         Ok(true)
+    }
+
+    /// The blob `digest` as it arrives; the reader checks nothing.
+    pub fn blob_reader(&self, digest: &str) -> Result<reqwest::blocking::Response, OciError> {
+        let url = format!("{}/blobs/{digest}", self.base);
+        let what = format!("{} blob {digest}", self.repo);
+        Self::check(&what, self.send(&what, false, &|| self.http.get(&url))?, &[200])
     }
 
     /// The blob `digest`, checked against it.
