@@ -45,6 +45,7 @@ pub use paii_dispatch as dispatch;
 pub mod cli;
 pub mod diagnostic;
 pub mod ops;
+pub mod policy;
 pub mod schema;
 pub mod sign;
 pub mod util;

@@ -357,6 +357,9 @@ enum RegistryCommand {
         /// plugin.toml agrees with the entry
         #[arg(long)]
         fetch: bool,
+        /// Check every entry's source against this paii.toml's `[policy]`
+        #[arg(long, value_name = "PAII_TOML")]
+        policy: Option<std::path::PathBuf>,
     },
 }
 
@@ -565,12 +568,12 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             p.registry_show(&ops::registry::show(ctx, &name)?);
             OK
         }
-        Command::Registry(RegistryCommand::Validate { location, format, fetch }) => {
+        Command::Registry(RegistryCommand::Validate { location, format, fetch, policy }) => {
             let format = format.unwrap_or(match p.format() {
                 Format::Json => ValidateFormat::Json,
                 Format::Text => ValidateFormat::Text,
             });
-            p.validation(&ops::registry::validate(&location, fetch)?, format)
+            p.validation(&ops::registry::validate(&location, fetch, policy.as_deref())?, format)
         }
         Command::Import(ImportCommand::Claude { write }) => {
             p.imported(&ops::import::claude(ctx, write)?);

@@ -47,6 +47,21 @@ pub struct ManifestFile {
     /// Binary caches: build outputs are looked up there before building.
     #[serde(default)]
     pub cache: CacheTable,
+    /// What the team allows, checked before anything is fetched.
+    #[serde(default)]
+    pub policy: PolicyTable,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct PolicyTable {
+    /// URL prefixes every git, tarball, OCI and marketplace source must
+    /// start with, e.g. `https://github.com/acme/`.
+    #[serde(rename = "allowed-sources")]
+    pub allowed_sources: Option<Vec<String>>,
+    /// Nothing from a binary cache or an OCI plugin without a trusted
+    /// signature.
+    #[serde(default, rename = "require-signatures")]
+    pub require_signatures: bool,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -151,6 +166,8 @@ pub struct Manifest {
     pub wiring: BTreeMap<String, BTreeMap<String, String>>,
     /// `[cache]`: where build outputs may come from, and whose signature counts.
     pub cache: crate::substitute::Cache,
+    /// `[policy]`.
+    pub policy: crate::policy::Policy,
     pub warnings: Vec<Warning>,
 }
 
@@ -304,6 +321,8 @@ impl Manifest {
             }
         }
 
+        let policy =
+            crate::policy::Policy { allowed_sources: raw.policy.allowed_sources, require_signatures: raw.policy.require_signatures };
         Ok(Manifest {
             dir,
             paii_version: raw.paii.version,
@@ -313,6 +332,7 @@ impl Manifest {
             config: raw.config,
             wiring,
             cache,
+            policy,
             warnings,
             file,
         })

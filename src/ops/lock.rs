@@ -85,7 +85,18 @@ pub fn plan(ctx: &Context, manifest: &Manifest, update: Option<&[String]>) -> Re
 
 /// [`plan`], saying whether the network may be used (to resolve a git
 /// branch or tag to its commit).
+/// [`plan`], checked against `[policy]` before anything is fetched: its
+/// registries before they are read, the lock's sources before any of them
+/// is fetched.
 pub fn plan_with(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, offline: bool) -> Result<Planned, Error> {
+    let name = manifest.file.name.as_str();
+    manifest.policy.check_manifest(manifest)?;
+    let planned = plan_unchecked(ctx, manifest, update, offline)?;
+    manifest.policy.check_lock(&planned.new, name)?;
+    Ok(planned)
+}
+
+fn plan_unchecked(ctx: &Context, manifest: &Manifest, update: Option<&[String]>, offline: bool) -> Result<Planned, Error> {
     let path = manifest.lock_path();
     // Read as every input is (a byte-order mark is not a change), so that a
     // lock an editor saved with one is the same lock under --locked.

@@ -166,6 +166,9 @@ pub enum Error {
     Cache(#[from] cache::CacheError),
     #[error(transparent)]
     #[diagnostic(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
     State(#[from] StateError),
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -293,7 +293,22 @@ pub fn update(ctx: &Context, names: &[String]) -> Result<Vec<UpdatedRegistry>, E
 
 /// Validates a registry file given as a path or URL; with `fetch`, fetches
 /// every source too (into a scratch store, so nobody's state changes).
-pub fn validate(location: &str, fetch: bool) -> Result<Report, Error> {
+pub fn validate(location: &str, fetch: bool, policy: Option<&std::path::Path>) -> Result<Report, Error> {
+    let policy = match policy {
+        Some(p) => Some(crate::manifest::Manifest::load(p)?.policy),
+        None => None,
+    };
+    let mut report = validate_fetched(location, fetch)?;
+    if let Some(policy) = &policy {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        if let Ok(file) = SourceFile::read(&crate::util::paths::expand(location, &cwd)) {
+            crate::registry::validate::check_policy(&mut report, &file, policy);
+        }
+    }
+    Ok(report)
+}
+
+fn validate_fetched(location: &str, fetch: bool) -> Result<Report, Error> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let source = if location.contains("://") {
         RegistrySource::from_url(location, &cwd).map_err(|reason| RegistryEditError::BadUrl { location: location.to_string(), reason })?

@@ -77,6 +77,24 @@ pub fn validate_with(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
     }
 }
 
+/// Adds an error for each entry of a registry file whose source
+/// `[policy] allowed-sources` does not allow.
+pub fn check_policy(report: &mut Report, file: &SourceFile, policy: &crate::policy::Policy) {
+    if Kind::of(file) != Kind::Registry {
+        return;
+    }
+    for e in parse_registry(file).entries {
+        let url = match &e.source {
+            super::EntrySource::Git { url, .. } | super::EntrySource::Tarball { url, .. } => url,
+            super::EntrySource::Path { .. } => continue,
+        };
+        if let Err(err) = policy.check_url(&format!("{} {}", e.name, e.version), url) {
+            report.findings.push(Finding { severity: Severity::Error, location: file.location(Some(&e.span)), message: err.to_string() });
+            report.valid = false;
+        }
+    }
+}
+
 fn error_finding(e: &crate::diagnostic::SpannedError) -> Finding {
     let mut message = e.message.clone();
     if let Some(help) = &e.help {
