@@ -385,6 +385,17 @@ impl GitHttps {
     }
 }
 
+/// A self-signed certificate `dir/NAME.pem` and its key `dir/NAME.key`.
+fn self_signed(dir: &Path, name: &str, cn: &str) {
+    let out = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
+        .args(["-keyout", &format!("{name}.key"), "-out", &format!("{name}.pem"), "-subj", &format!("/CN={cn}")])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "openssl req: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// A throwaway CA and a certificate for 127.0.0.1 it signed (openssl).
 pub struct Tls {
     /// The CA certificate to trust (for `SSL_CERT_FILE`).
@@ -400,21 +411,7 @@ impl Tls {
             let out = Command::new("openssl").args(args).current_dir(scratch).output().unwrap();
             assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         };
-        openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=paii test CA",
-        ]);
+        self_signed(scratch, "ca", "paii test CA");
         openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "leaf.csr", "-subj", "/CN=127.0.0.1"]);
         std::fs::write(scratch.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
             .unwrap();
@@ -479,26 +476,7 @@ impl OciRegistry {
     /// `dir/tokens.log` (`user repo actions`).
     pub fn start_token(dir: &Path, user: &str) -> (OciRegistry, Process) {
         std::fs::create_dir_all(dir).unwrap();
-        let out = Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                "token.key",
-                "-out",
-                "token.pem",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=paii test token issuer",
-            ])
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        self_signed(dir, "token", "paii test token issuer");
         use std::io::BufRead;
         use std::os::unix::process::CommandExt;
         let mut realm = Command::new("python3")
