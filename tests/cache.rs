@@ -189,3 +189,51 @@ fn a_registry_with_token_auth_is_answered_at_its_realm() {
     let tokens = std::fs::read_to_string(sb.path("registry/tokens.log")).unwrap();
     assert!(tokens.lines().any(|l| l == "- acme/paii-cache pull"), "an anonymous pull token: {tokens}");
 }
+
+/// Whatever a substituter answers that is not a trusted output (a manifest
+/// of another media type, HTTP 500, a stall) costs a build and one line,
+/// never the sync.
+#[test]
+fn a_wrong_manifest_a_failing_or_a_stalling_registry_is_built_around() {
+    let sb = Sandbox::new();
+    let reg = OciRegistry::start(&sb.path("registry"));
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1"]).ok().stdout.trim().to_string();
+    team(&sb, &reg.repo("acme/paii-cache"), &public);
+    sb.paii_in("team", &["sync", "-q"]).ok();
+    let pushed: serde_json::Value = serde_json::from_str(&sb.paii_in("team", &["cache", "push", "-o", "json"]).ok().stdout).unwrap();
+    let key = pushed["outputs"][0]["key"].as_str().unwrap().to_string();
+
+    // The tag now names an image of another kind.
+    let repo = paii::oci::Repository::parse(&reg.repo("acme/paii-cache")).unwrap();
+    let client = paii::oci::Client::new(&repo).unwrap();
+    let config = b"{}".to_vec();
+    let digest = paii::oci::digest_of(&config);
+    client.put_blob(config.clone().into(), &digest).unwrap();
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": paii::oci::MANIFEST_TYPE,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": digest, "size": config.len()},
+        "layers": [],
+    });
+    client.put_manifest(&key, &serde_json::to_vec(&manifest).unwrap()).unwrap();
+    fresh_home(&sb);
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("built   guard 0.1.0") && out.stderr.contains("is not a paii build output"), "{}", out.stderr);
+
+    // A registry that fails, then one that stalls (with a short timeout).
+    let path = format!("/v2/acme/paii-cache/manifests/{key}");
+    let failing = common::HttpServer::start(vec![(&path, common::Reply::FailThen(vec![500; 20], Vec::new()))]);
+    team(&sb, &format!("oci://127.0.0.1:{}/acme/paii-cache", failing.port), &public);
+    fresh_home(&sb);
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("built   guard 0.1.0") && out.stderr.contains("HTTP 500"), "{}", out.stderr);
+
+    let stalling = common::HttpServer::start(vec![(&path, common::Reply::Slow(b"{}".repeat(100), 1, 2000))]);
+    team(&sb, &format!("oci://127.0.0.1:{}/acme/paii-cache", stalling.port), &public);
+    fresh_home(&sb);
+    let mut sync = sb.command(&sb.path("team"), &["sync"]);
+    sync.env("PAII_HTTP_TIMEOUT", "2");
+    let out = common::run(sync.output().unwrap());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("built   guard 0.1.0") && out.stderr.contains("not substituted"), "{}", out.stderr);
+}
