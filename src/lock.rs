@@ -109,6 +109,13 @@ pub enum LockedSource {
     Path {
         path: String,
     },
+    /// An OCI artifact: `repo` is `oci://HOST/NAME`, `tag` what was asked
+    /// for, `digest` the manifest it was when locked (never re-resolved).
+    Oci {
+        repo: String,
+        tag: Option<String>,
+        digest: Option<String>,
+    },
 }
 
 impl fmt::Display for LockedSource {
@@ -127,6 +134,16 @@ impl fmt::Display for LockedSource {
             LockedSource::Tarball { url, digest: None } => write!(f, "tarball+{url}"),
             LockedSource::Tarball { url, digest: Some(d) } => write!(f, "tarball+{url}#{d}"),
             LockedSource::Path { path } => write!(f, "path+{path}"),
+            LockedSource::Oci { repo, tag, digest } => {
+                write!(f, "oci+{}", repo.trim_start_matches("oci://"))?;
+                if let Some(t) = tag {
+                    write!(f, "?tag={t}")?;
+                }
+                if let Some(d) = digest {
+                    write!(f, "#{d}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -156,7 +173,19 @@ impl FromStr for LockedSource {
         if let Some(path) = s.strip_prefix("path+") {
             return Ok(LockedSource::Path { path: path.to_string() });
         }
-        Err(format!("unknown source `{s}`; expected `git+URL`, `tarball+URL` or `path+DIR`"))
+        if let Some(rest) = s.strip_prefix("oci+") {
+            let (rest, digest) = match rest.rsplit_once('#') {
+                Some((r, d)) if d.starts_with("sha256:") && d.len() == 71 => (r, Some(d.to_string())),
+                Some(_) => return Err(format!("`{s}`: the part after `#` must be a manifest digest `sha256:<hex>`")),
+                None => (rest, None),
+            };
+            let (repo, tag) = match rest.rsplit_once("?tag=") {
+                Some((r, t)) => (r, Some(t.to_string())),
+                None => (rest, None),
+            };
+            return Ok(LockedSource::Oci { repo: format!("oci://{repo}"), tag, digest });
+        }
+        Err(format!("unknown source `{s}`; expected `git+URL`, `tarball+URL`, `oci+HOST/NAME` or `path+DIR`"))
     }
 }
 

@@ -50,7 +50,7 @@ impl Policy {
     pub fn check_lock(&self, lock: &Lock, manifest: &str) -> Result<(), PolicyError> {
         for p in &lock.plugins {
             let url = match &p.source {
-                LockedSource::Git { url, .. } | LockedSource::Tarball { url, .. } => url,
+                LockedSource::Git { url, .. } | LockedSource::Tarball { url, .. } | LockedSource::Oci { repo: url, .. } => url,
                 LockedSource::Path { .. } => continue,
             };
             if !self.allows(url) {
@@ -80,7 +80,7 @@ impl Policy {
         }
         for p in &manifest.plugins {
             let url = match &p.source {
-                Requested::Git { url, .. } | Requested::Url { url, .. } => url,
+                Requested::Git { url, .. } | Requested::Url { url, .. } | Requested::Oci { repo: url, .. } => url,
                 Requested::Registry { .. } | Requested::Path { .. } => continue,
             };
             if !self.allows(url) {

@@ -218,7 +218,11 @@ fn a_wrong_manifest_a_failing_or_a_stalling_registry_is_built_around() {
     client.put_manifest(&key, &serde_json::to_vec(&manifest).unwrap()).unwrap();
     fresh_home(&sb);
     let out = sb.paii_in("team", &["sync"]).ok();
-    assert!(out.stderr.contains("built   guard 0.1.0") && out.stderr.contains("is not a paii build output"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("built   guard 0.1.0") && out.stderr.contains("is not the kind of artifact paii expected"),
+        "{}",
+        out.stderr
+    );
 
     // A registry that fails, then one that stalls (with a short timeout).
     let path = format!("/v2/acme/paii-cache/manifests/{key}");

@@ -147,6 +147,20 @@ enum Command {
     /// Signing keys for binary caches
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Push a plugin tree as an OCI artifact and print its registry entry
+    Publish {
+        /// The plugin's directory
+        path: std::path::PathBuf,
+        /// Where: `oci://HOST/NAME[:TAG]` (the tag defaults to the plugin's version)
+        #[arg(long, value_name = "oci://HOST/NAME[:TAG]")]
+        to: String,
+        /// Sign it with this secret key (or PAII_SIGNING_KEY, or the one in $PAII_HOME/keys/)
+        #[arg(long, value_name = "FILE")]
+        key: Option<std::path::PathBuf>,
+        /// Publish unsigned
+        #[arg(long, conflicts_with = "key")]
+        unsigned: bool,
+    },
     /// What Claude Code's MCP config runs for servers that use secrets
     #[command(subcommand, hide = true)]
     Mcp(McpCommand),
@@ -468,6 +482,10 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
         }
         Command::Key(KeyCommand::Generate { name, out }) => {
             p.key_generated(&ops::cache::generate(&name, out.as_deref())?);
+            OK
+        }
+        Command::Publish { path, to, key, unsigned } => {
+            p.published(&ops::cache::publish(&path, &to, key.as_deref(), unsigned)?);
             OK
         }
         Command::Cache(CacheCommand::Push { plugins, to, key, jobs }) => {

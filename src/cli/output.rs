@@ -343,6 +343,16 @@ impl Printer {
         self.status("add the public key above to `[cache] trusted-keys` in paii.toml");
     }
 
+    pub fn published(&self, out: &crate::source::oci::Published) {
+        if self.format == Format::Json {
+            self.json(out);
+            return;
+        }
+        self.status(&format!("published {} {} to {} ({} bytes uploaded)", out.name, out.version, out.source, out.uploaded));
+        self.status("add this entry to a registry file, or request it in paii.toml as `{ oci = \"...\" }`:");
+        print!("{}", out.entry);
+    }
+
     pub fn cache_pushed(&self, out: &crate::ops::cache::PushOutcome) {
         if self.format == Format::Json {
             self.json(out);

@@ -117,6 +117,9 @@ pub struct PluginTable {
     pub path: Option<String>,
     /// A tarball URL.
     pub url: Option<String>,
+    /// An OCI artifact: `registry.example.org/acme/plugins/security:1.2.0`
+    /// (or `@sha256:...`).
+    pub oci: Option<String>,
     pub integrity: Option<Integrity>,
     /// `false` installs the plugin's skills, agents, commands and MCP servers
     /// but none of its hooks.
@@ -215,6 +218,12 @@ pub enum Requested {
     Url {
         url: String,
         integrity: Option<Integrity>,
+    },
+    /// An OCI artifact: `repo` is `oci://HOST/NAME`.
+    Oci {
+        repo: String,
+        tag: Option<String>,
+        digest: Option<String>,
     },
 }
 
@@ -393,6 +402,7 @@ fn plugin_request(
             ("rev", table.rev.is_some()),
             ("path", table.path.is_some()),
             ("url", table.url.is_some()),
+            ("oci", table.oci.is_some()),
             ("integrity", table.integrity.is_some()),
         ]
         .into_iter()
@@ -410,6 +420,11 @@ fn plugin_request(
     } else if let Some(url) = &table.url {
         only("tarball", &["url", "integrity"])?;
         Requested::Url { url: url.clone(), integrity: table.integrity }
+    } else if let Some(reference) = &table.oci {
+        only("oci", &["oci"])?;
+        let (repo, tag, digest) = crate::source::oci::parse_reference(reference)
+            .map_err(|e| (e.to_string(), Some("write it as `registry.example.org/acme/plugins/NAME:TAG`".into())))?;
+        Requested::Oci { repo: repo.to_string(), tag, digest }
     } else if let Some(path) = &table.path {
         only("path", &["path"])?;
         let abs = paths::expand(path, dir);

@@ -6,6 +6,7 @@
 //! Bearer token challenge, credentials from Docker's `config.json`,
 //! `~/.netrc` or the environment.
 
+pub mod artifact;
 mod auth;
 
 use std::io::Read;

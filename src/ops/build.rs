@@ -59,7 +59,7 @@ pub(crate) fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> R
     let chosen: Vec<_> = lock.plugins.iter().filter(|p| names.is_empty() || names.contains(&p.name)).cloned().collect();
     let guard = ctx.lock_home("build")?;
     let home = crate::util::paths::paii_home();
-    let fetcher = Fetcher::for_home(&home, &manifest.dir, false);
+    let fetcher = Fetcher::for_manifest(&home, &manifest, false);
     fetcher.store.clean_temporaries()?;
     let mut plugins = Vec::new();
     let mut sources = Vec::new();

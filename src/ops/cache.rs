@@ -117,3 +117,17 @@ pub fn push(ctx: &Context, names: &[String], to: Option<&str>, key: Option<&Path
     }
     Ok(PushOutcome { to: repo.to_string(), signed_by: secret.name.clone(), outputs })
 }
+
+/// `paii publish PATH --to oci://HOST/NAME[:TAG]`: the plugin tree, signed
+/// unless `unsigned`.
+pub fn publish(path: &Path, to: &str, key: Option<&Path>, unsigned: bool) -> Result<crate::source::oci::Published, Error> {
+    let (repo, tag, digest) = crate::source::oci::parse_reference(to).map_err(CacheError::from)?;
+    if digest.is_some() {
+        return Err(CacheError::Oci(crate::oci::OciError::BadReference(format!(
+            "{to} (a digest is what publishing makes; give a tag or none)"
+        )))
+        .into());
+    }
+    let secret = if unsigned { None } else { Some(signing_key(key)?) };
+    crate::source::oci::publish(path, &repo, tag.as_deref(), secret.as_ref())
+}

@@ -227,6 +227,10 @@ pub(crate) fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
                 matches!(&have.source, LockedSource::Tarball { url: u, .. } if *u == crate::util::url::redact(url))
                     && integrity.is_none_or(|i| have.integrity == Some(i))
             }
+            Requested::Oci { repo, tag, digest } => matches!(
+                &have.source,
+                LockedSource::Oci { repo: r, tag: t, digest: d } if r == repo && t == tag && (digest.is_none() || d == digest)
+            ),
             // A path plugin is the same when its manifest still says
             // what the lock recorded.
             Requested::Path { path, written } => {
@@ -254,11 +258,15 @@ pub(crate) fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
 /// unchanged since the lock is taken at its locked commit and hash.
 fn fetch_direct(manifest: &Manifest, old: Option<&Lock>, update: &Update, offline: bool) -> Result<BTreeMap<String, DirectPlugin>, Error> {
     let mut out = BTreeMap::new();
-    let wanted: Vec<_> = manifest.plugins.iter().filter(|p| matches!(p.source, Requested::Git { .. } | Requested::Url { .. })).collect();
+    let wanted: Vec<_> = manifest
+        .plugins
+        .iter()
+        .filter(|p| matches!(p.source, Requested::Git { .. } | Requested::Url { .. } | Requested::Oci { .. }))
+        .collect();
     if wanted.is_empty() {
         return Ok(out);
     }
-    let fetcher = Fetcher::for_home(&crate::util::paths::paii_home(), &manifest.dir, offline);
+    let fetcher = Fetcher::for_manifest(&crate::util::paths::paii_home(), manifest, offline);
     for p in wanted {
         let prior = old.filter(|_| !update.allows(&p.name)).and_then(|l| l.plugin(&p.name));
         let (mut source, subdir, given) = match &p.source {
@@ -273,12 +281,24 @@ fn fetch_direct(manifest: &Manifest, old: Option<&Lock>, update: &Update, offlin
             Requested::Url { url, integrity } => {
                 (LockedSource::Tarball { url: crate::util::url::redact(url), digest: None }, None, *integrity)
             }
+            Requested::Oci { repo, tag, digest } => {
+                // A locked digest is kept until `lock --update`.
+                let locked = digest.clone().or_else(|| {
+                    prior.and_then(|o| match &o.source {
+                        LockedSource::Oci { repo: r, tag: t, digest } if r == repo && t == tag => digest.clone(),
+                        _ => None,
+                    })
+                });
+                (LockedSource::Oci { repo: repo.clone(), tag: tag.clone(), digest: locked }, None, None)
+            }
             _ => continue,
         };
         let integrity = given.or_else(|| prior.filter(|o| o.source == source).and_then(|o| o.integrity));
         let fetched = fetcher.fetch_unlocked(&p.name, &source, subdir.as_deref(), integrity.as_ref())?;
-        if let (LockedSource::Git { commit, .. }, Some(id)) = (&mut source, &fetched.commit) {
-            *commit = Some(id.clone());
+        match (&mut source, &fetched.commit) {
+            (LockedSource::Git { commit, .. }, Some(id)) => *commit = Some(id.clone()),
+            (LockedSource::Oci { digest, .. }, Some(id)) => *digest = Some(id.clone()),
+            _ => {}
         }
         let mut pm = crate::manifest::PluginManifest::load_dir(&fetched.entry.path)?;
         pm.warnings.clear();

@@ -264,6 +264,15 @@ pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
         ),
         Some(Requested::Path { written, .. }) => (format!("path {written}"), None, false),
         Some(Requested::Url { url, .. }) => (format!("tarball {}", crate::util::url::redact(url)), None, false),
+        Some(Requested::Oci { repo, tag, digest }) => (
+            format!(
+                "oci {repo}{}{}",
+                tag.as_deref().map(|t| format!(":{t}")).unwrap_or_default(),
+                digest.as_deref().map(|d| format!("@{d}")).unwrap_or_default()
+            ),
+            None,
+            false,
+        ),
         None => (format!("as a dependency of {}", dependents.join(", ")), locked_registry, true),
     };
     let mut available = Vec::new();

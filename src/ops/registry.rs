@@ -243,6 +243,7 @@ pub fn show(ctx: &Context, name: &str) -> Result<RegistryDetails, Error> {
                     EntrySource::Git { url, .. } => crate::util::url::redact(url),
                     EntrySource::Tarball { url, .. } => crate::util::url::redact(url),
                     EntrySource::Path { path } => path.clone(),
+                    EntrySource::Oci { repo, .. } => repo.clone(),
                 },
                 provides: newest.provides.iter().map(|p| p.to_string()).collect(),
             }
@@ -355,6 +356,7 @@ fn validate_fetched(location: &str, fetch: bool) -> Result<Report, Error> {
         cache: scratch.path().join("cache"),
         manifest_dir: cwd,
         offline: false,
+        trusted: None,
     };
     Ok(crate::registry::validate::validate_with(&file, Some(&fetcher)))
 }

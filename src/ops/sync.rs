@@ -130,7 +130,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
         return dry_run(ctx, &home, &manifest, planned);
     }
 
-    let fetcher = Fetcher::for_home(&home, &manifest.dir, offline);
+    let fetcher = Fetcher::for_manifest(&home, &manifest, offline);
     let cleaned = fetcher.store.clean_temporaries()?;
     if cleaned > 0 {
         crate::debug!("removed {cleaned} half-assembled store entries left by an interrupted run");

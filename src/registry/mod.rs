@@ -115,6 +115,12 @@ pub enum EntrySource {
     Path {
         path: String,
     },
+    /// An OCI artifact (`source = "oci://HOST/NAME@sha256:..."` or `:TAG`).
+    Oci {
+        repo: String,
+        tag: Option<String>,
+        digest: Option<String>,
+    },
 }
 
 /// One version of one plugin in one registry.
@@ -353,6 +359,13 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
         None => None,
     };
     let source = match (&raw.source, &raw.url) {
+        (Some(oci), None) if oci.starts_with("oci://") => match crate::source::oci::parse_reference(oci) {
+            Ok((repo, tag, digest)) => Some(EntrySource::Oci { repo: repo.to_string(), tag, digest }),
+            Err(e) => {
+                errors.push(file.error(Some(span.clone()), format!("{label}: `source`: {e}"), None));
+                None
+            }
+        },
         (Some(git), None) => Some(EntrySource::Git { url: git.clone(), rev: raw.rev.as_ref().map(|r| r.get_ref().clone()) }),
         (None, Some(url)) => {
             if integrity.is_none() && raw.integrity.is_none() {

@@ -85,7 +85,9 @@ pub fn check_policy(report: &mut Report, file: &SourceFile, policy: &crate::poli
     }
     for e in parse_registry(file).entries {
         let url = match &e.source {
-            super::EntrySource::Git { url, .. } | super::EntrySource::Tarball { url, .. } => url,
+            super::EntrySource::Git { url, .. } | super::EntrySource::Tarball { url, .. } | super::EntrySource::Oci { repo: url, .. } => {
+                url
+            }
             super::EntrySource::Path { .. } => continue,
         };
         if let Err(err) = policy.check_url(&format!("{} {}", e.name, e.version), url) {
@@ -265,6 +267,7 @@ fn check_source(fetcher: &Fetcher, e: &IndexEntry) -> Vec<(Severity, String)> {
             LockedSource::Git { url: url.clone(), rev: rev.clone().filter(|_| commit.is_none()), commit }
         }
         super::EntrySource::Tarball { url, digest } => LockedSource::Tarball { url: url.clone(), digest: digest.clone() },
+        super::EntrySource::Oci { repo, tag, digest } => LockedSource::Oci { repo: repo.clone(), tag: tag.clone(), digest: digest.clone() },
         super::EntrySource::Path { path } => LockedSource::Path { path: path.clone() },
     };
     let fetched = match fetcher.fetch_unlocked(&e.name, &source, e.subdir.as_deref(), e.integrity.as_ref()) {

@@ -439,7 +439,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                 let d = DirectPlugin { source: LockedSource::Path { path: written.clone() }, subdir: None, integrity: None, manifest: pm };
                 add_direct(&mut problem, &mut origins, name, d)?;
             }
-            Requested::Git { url, .. } | Requested::Url { url, .. } => {
+            Requested::Git { url, .. } | Requested::Url { url, .. } | Requested::Oci { repo: url, .. } => {
                 let Some(d) = direct.get(name) else {
                     return Err(ResolveError::Unsupported {
                         name: name.to_string(),
@@ -511,6 +511,9 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                             LockedSource::Tarball { url: crate::util::url::redact(url), digest: digest.clone() }
                         }
                         EntrySource::Path { path } => LockedSource::Path { path: path.clone() },
+                        EntrySource::Oci { repo, tag, digest } => {
+                            LockedSource::Oci { repo: repo.clone(), tag: tag.clone(), digest: digest.clone() }
+                        }
                     },
                     subdir: e.subdir.clone(),
                     integrity: e.integrity,

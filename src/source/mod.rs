@@ -5,6 +5,7 @@ pub mod extract;
 pub mod git;
 pub mod http;
 pub mod local;
+pub mod oci;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,12 @@ use crate::util::fs::IoError;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum SourceError {
+    #[error("plugin `{name}`: {error}")]
+    Oci {
+        name: String,
+        #[source]
+        error: crate::oci::artifact::ArtifactError,
+    },
     #[error("plugin `{name}`: git {url}: {message}")]
     Git { name: String, url: String, message: String },
     #[error("plugin `{name}`: `{rev}` does not exist in {url}")]
@@ -98,12 +105,31 @@ pub struct Fetcher {
     /// The directory of paii.toml, for path sources.
     pub manifest_dir: PathBuf,
     pub offline: bool,
+    /// With `[policy] require-signatures`: the keys an OCI plugin must be
+    /// signed by.
+    pub trusted: Option<Vec<crate::sign::PublicKey>>,
 }
 
 impl Fetcher {
+    /// The fetcher of `manifest` in a `PAII_HOME`: with `[policy]
+    /// require-signatures`, an OCI plugin needs a `[cache] trusted-keys` signature.
+    pub fn for_manifest(home: &Path, manifest: &crate::manifest::Manifest, offline: bool) -> Fetcher {
+        let mut f = Fetcher::for_home(home, &manifest.dir, offline);
+        if manifest.policy.require_signatures {
+            f.trusted = Some(manifest.cache.trusted.clone());
+        }
+        f
+    }
+
     /// The fetcher of a `PAII_HOME`: its store and caches.
     pub fn for_home(home: &Path, manifest_dir: &Path, offline: bool) -> Fetcher {
-        Fetcher { store: Store::new(home.join("store")), cache: home.join("cache"), manifest_dir: manifest_dir.to_path_buf(), offline }
+        Fetcher {
+            store: Store::new(home.join("store")),
+            cache: home.join("cache"),
+            manifest_dir: manifest_dir.to_path_buf(),
+            offline,
+            trusted: None,
+        }
     }
 
     /// Brings `plugin` into the store; checks its integrity when the lock has
@@ -191,6 +217,21 @@ impl Fetcher {
                 })?;
                 Ok(Fetched { entry, commit: resolved, added: true })
             }
+            LockedSource::Oci { repo, tag, digest } => {
+                let oci = |error: crate::oci::artifact::ArtifactError| SourceError::Oci { name: name.to_string(), error };
+                if self.offline {
+                    return Err(SourceError::Offline { name: name.to_string(), what: format!("{desc} is not in the store") });
+                }
+                let r = crate::oci::Repository::parse(repo).map_err(|e| oci(e.into()))?;
+                let client = crate::oci::Client::new(&r).map_err(|e| oci(e.into()))?;
+                let reference = digest.as_deref().or(tag.as_deref()).unwrap_or("latest");
+                let manifest = oci::manifest(&client, reference, name, self.trusted.as_deref()).map_err(oci)?;
+                let entry = self.store.add(name, &desc, integrity, |tree| {
+                    oci::fetch_into(&client, &manifest, tree).map_err(oci)?;
+                    check(tree)
+                })?;
+                Ok(Fetched { entry, commit: Some(manifest.digest), added: true })
+            }
             LockedSource::Tarball { url, digest } => {
                 let archive = self.download(name, url, integrity, digest.as_ref(), &desc)?;
                 let entry = self.store.add(name, &desc, integrity, |tree| {
@@ -273,6 +314,8 @@ pub fn describe(source: &LockedSource) -> String {
         LockedSource::Git { url, .. } => format!("git {}", crate::util::url::redact(url)),
         LockedSource::Tarball { url, .. } => format!("tarball {}", crate::util::url::redact(url)),
         LockedSource::Path { path } => format!("path {path}"),
+        LockedSource::Oci { repo, digest: Some(d), .. } => format!("oci {repo}@{}", &d[..d.len().min(19)]),
+        LockedSource::Oci { repo, tag, .. } => format!("oci {repo}:{}", tag.as_deref().unwrap_or("latest")),
     }
 }
 
