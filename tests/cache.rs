@@ -241,3 +241,31 @@ fn a_wrong_manifest_a_failing_or_a_stalling_registry_is_built_around() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stderr.contains("built   guard 0.1.0") && out.stderr.contains("not substituted"), "{}", out.stderr);
 }
+
+/// A push cut off after its blobs (the tag never written) is completed by
+/// the next push, which sends none of them again.
+#[test]
+fn the_next_push_completes_an_interrupted_one_without_sending_its_blobs_again() {
+    let sb = Sandbox::new();
+    let reg = OciRegistry::start(&sb.path("registry"));
+    let secret = sb.path("ci.secret").display().to_string();
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1", "--out", &secret]).ok().stdout.trim().to_string();
+    team(&sb, &reg.repo("acme/paii-cache"), &public);
+    sb.paii_in("team", &["sync", "-q"]).ok();
+    let pushed: serde_json::Value =
+        serde_json::from_str(&sb.paii_in("team", &["cache", "push", "--key", &secret, "-o", "json"]).ok().stdout).unwrap();
+    let key = pushed["outputs"][0]["key"].as_str().unwrap().to_string();
+    // The state a push killed between its blobs and its manifest leaves.
+    let tag = reg.dir.join("data/docker/registry/v2/repositories/acme/paii-cache/_manifests/tags").join(&key);
+    std::fs::remove_dir_all(&tag).unwrap();
+    let members = |sb: &Sandbox| {
+        fresh_home(sb);
+        sb.paii_in("team", &["sync"]).ok().stderr
+    };
+    assert!(members(&sb).contains("built   guard 0.1.0"), "nothing to fetch while the tag is missing");
+
+    let again: serde_json::Value =
+        serde_json::from_str(&sb.paii_in("team", &["cache", "push", "--key", &secret, "-o", "json"]).ok().stdout).unwrap();
+    assert_eq!(again["outputs"][0]["uploaded"], 0, "the blobs were there already: {again:#}");
+    assert!(members(&sb).contains("(built, from"), "the output is fetched again");
+}
