@@ -269,3 +269,35 @@ fn the_next_push_completes_an_interrupted_one_without_sending_its_blobs_again() 
     assert_eq!(again["outputs"][0]["uploaded"], 0, "the blobs were there already: {again:#}");
     assert!(members(&sb).contains("(built, from"), "the output is fetched again");
 }
+
+/// Blobs larger than the chunk size go up in chunks; pushing to a second
+/// cache of the same registry mounts the blobs from the first instead of
+/// uploading them.
+#[test]
+fn large_blobs_go_up_in_chunks_and_a_second_cache_mounts_them() {
+    let sb = Sandbox::new();
+    let reg = OciRegistry::start(&sb.path("registry"));
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1"]).ok().stdout.trim().to_string();
+    let (first, second) = (reg.repo("acme/cache-a"), reg.repo("acme/cache-b"));
+    team(&sb, &first, &public);
+    let toml = sb.read("team/paii.toml").replace(&format!("[\"{first}\"]"), &format!("[\"{first}\", \"{second}\"]"));
+    sb.write("team/paii.toml", &toml);
+    sb.paii_in("team", &["sync", "-q"]).ok();
+
+    let mut push = sb.command(&sb.path("team"), &["cache", "push", "-o", "json"]);
+    push.env("PAII_OCI_CHUNK_SIZE", "4096");
+    let out = common::run(push.output().unwrap());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let pushed: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(pushed["outputs"][0]["uploaded"].as_u64().unwrap() > 4096, "more than one chunk: {pushed:#}");
+
+    let second_push: serde_json::Value =
+        serde_json::from_str(&sb.paii_in("team", &["cache", "push", "--to", &second, "-o", "json"]).ok().stdout).unwrap();
+    assert_eq!(second_push["outputs"][0]["uploaded"], 0, "mounted from the first cache: {second_push:#}");
+
+    // Members read the second cache alone: the chunked, mounted output is whole.
+    let toml = sb.read("team/paii.toml").replace(&format!("[\"{first}\", \"{second}\"]"), &format!("[\"{second}\"]"));
+    sb.write("team/paii.toml", &toml);
+    fresh_home(&sb);
+    assert!(sb.paii_in("team", &["sync"]).ok().stderr.contains(&format!("(built, from {second})")));
+}

@@ -95,6 +95,9 @@ pub struct Client {
     auth: auth::Session,
     /// `https://HOST/v2/REPO` (or `http://` for a loopback registry without TLS).
     base: String,
+    /// Other repositories of this registry that may hold the blobs pushed
+    /// here (see [`Client::put_blob_from`]).
+    pub mount_from: Vec<String>,
 }
 
 impl Client {
@@ -104,7 +107,7 @@ impl Client {
         if repo.is_loopback() && http.get(format!("https://{}/v2/", repo.host)).send().is_err() {
             base = repo.base("http");
         }
-        Ok(Client { repo: repo.clone(), http, auth: auth::Session::new(&repo.host), base })
+        Ok(Client { repo: repo.clone(), http, auth: auth::Session::new(&repo.host), base, mount_from: Vec::new() })
     }
 
     pub fn repository(&self) -> &Repository {
@@ -153,24 +156,79 @@ impl Client {
     /// Uploads `bytes` as the blob `digest` unless the registry has it;
     /// whether it was sent.
     pub fn put_blob(&self, bytes: bytes::Bytes, digest: &str) -> Result<bool, OciError> {
+        let from: Vec<&str> = self.mount_from.iter().map(String::as_str).collect();
+        self.put_blob_from(bytes, digest, &from)
+    }
+
+    /// [`Client::put_blob`], first asking the registry to mount the blob
+    /// from one of `mount_from` (other repositories of the same registry
+    /// that may have it), which costs no upload where the registry allows
+    /// it. Blobs larger than the chunk size (`PAII_OCI_CHUNK_SIZE`, default
+    /// 16 MiB) go up in chunks, as registries behind request-size limits
+    /// need; smaller ones in one request.
+    pub fn put_blob_from(&self, bytes: bytes::Bytes, digest: &str, mount_from: &[&str]) -> Result<bool, OciError> {
         if self.has_blob(digest)? {
             return Ok(false);
         }
         let what = format!("upload of {digest} to {}", self.repo);
-        let start = format!("{}/blobs/uploads/", self.base);
-        let resp = Self::check(&what, self.send(&what, true, &|| self.http.post(&start).header("Content-Length", "0"))?, &[202])?;
-        let location = resp
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| OciError::Transport { what: what.clone(), message: "no upload location in the answer".into() })?;
-        let location = resolve(&self.base, location);
-        let sep = if location.contains('?') { '&' } else { '?' };
-        let put = format!("{location}{sep}digest={digest}");
-        let body = bytes.to_vec();
+        let location = |resp: &reqwest::blocking::Response| -> Result<String, OciError> {
+            let l = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| OciError::Transport { what: what.clone(), message: "no upload location in the answer".into() })?;
+            Ok(resolve(&self.base, l))
+        };
+        let mut session = None;
+        for from in mount_from.iter().filter(|f| **f != self.repo.name) {
+            let url = format!("{}/blobs/uploads/?mount={digest}&from={from}", self.base);
+            let resp = self.send(&what, true, &|| self.http.post(&url).header("Content-Length", "0"))?;
+            match resp.status().as_u16() {
+                201 => return Ok(false),
+                // Not mounted: the registry opened an upload instead.
+                202 => {
+                    session = Some(location(&resp)?);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let mut upload = match session {
+            Some(l) => l,
+            None => {
+                let start = format!("{}/blobs/uploads/", self.base);
+                let resp = Self::check(&what, self.send(&what, true, &|| self.http.post(&start).header("Content-Length", "0"))?, &[202])?;
+                location(&resp)?
+            }
+        };
+        let chunk = std::env::var("PAII_OCI_CHUNK_SIZE").ok().and_then(|v| v.parse::<usize>().ok()).filter(|n| *n > 0).unwrap_or(16 << 20);
+        let mut rest = bytes;
+        if rest.len() > chunk {
+            let mut offset = 0;
+            while !rest.is_empty() {
+                let part = rest.split_to(chunk.min(rest.len()));
+                let range = format!("{offset}-{}", offset + part.len() - 1);
+                let url = upload.clone();
+                let resp = Self::check(
+                    &what,
+                    self.send(&what, true, &|| {
+                        self.http
+                            .patch(&url)
+                            .header("Content-Type", "application/octet-stream")
+                            .header("Content-Range", range.as_str())
+                            .body(part.clone())
+                    })?,
+                    &[202],
+                )?;
+                upload = location(&resp)?;
+                offset += part.len();
+            }
+        }
+        let sep = if upload.contains('?') { '&' } else { '?' };
+        let put = format!("{upload}{sep}digest={digest}");
         Self::check(
             &what,
-            self.send(&what, true, &|| self.http.put(&put).header("Content-Type", "application/octet-stream").body(body.clone()))?,
+            self.send(&what, true, &|| self.http.put(&put).header("Content-Type", "application/octet-stream").body(rest.clone()))?,
             &[201],
         )?;
         Ok(true)

@@ -101,7 +101,11 @@ pub fn push(ctx: &Context, names: &[String], to: Option<&str>, key: Option<&Path
     let secret = signing_key(key)?;
     let (plugins, sources, _guard) = super::build::fetch_and_build(ctx, names, jobs)?;
     let builder = crate::build::Builder::for_home(&crate::util::paths::paii_home());
-    let client = crate::oci::Client::new(&repo).map_err(CacheError::from)?;
+    let mut client = crate::oci::Client::new(&repo).map_err(CacheError::from)?;
+    // The other caches of the same registry may hold these outputs already:
+    // mounted, they cost no upload.
+    client.mount_from =
+        manifest.cache.substituters.iter().filter(|s| s.host == repo.host && s.name != repo.name).map(|s| s.name.clone()).collect();
     let mut outputs = Vec::new();
     for (p, entry) in plugins.iter().zip(&sources) {
         let pm = crate::manifest::PluginManifest::load_dir(&entry.path)?;
