@@ -301,3 +301,34 @@ fn large_blobs_go_up_in_chunks_and_a_second_cache_mounts_them() {
     fresh_home(&sb);
     assert!(sb.paii_in("team", &["sync"]).ok().stderr.contains(&format!("(built, from {second})")));
 }
+
+/// A registry that drops the connection halfway through the output's blob:
+/// built instead, nothing partial in the store.
+#[test]
+fn a_blob_cut_off_halfway_is_built_around_and_leaves_nothing() {
+    let sb = Sandbox::new();
+    let reg = OciRegistry::start(&sb.path("registry"));
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1"]).ok().stdout.trim().to_string();
+    team(&sb, &reg.repo("acme/paii-cache"), &public);
+    sb.paii_in("team", &["sync", "-q"]).ok();
+    let pushed: serde_json::Value = serde_json::from_str(&sb.paii_in("team", &["cache", "push", "-o", "json"]).ok().stdout).unwrap();
+    let key = pushed["outputs"][0]["key"].as_str().unwrap().to_string();
+    let manifest = reg.manifest("acme/paii-cache", &key);
+    let layer = manifest["layers"][0]["digest"].as_str().unwrap().to_string();
+    let blob = std::fs::read(reg.blob_path(&layer)).unwrap();
+    let half = blob.len() / 2;
+    let server = common::HttpServer::start(vec![
+        (&format!("/v2/acme/paii-cache/manifests/{key}"), common::Reply::Bytes(serde_json::to_vec(&manifest).unwrap())),
+        (&format!("/v2/acme/paii-cache/blobs/{layer}"), common::Reply::Truncated(blob, half)),
+    ]);
+    team(&sb, &format!("oci://127.0.0.1:{}/acme/paii-cache", server.port), &public);
+    fresh_home(&sb);
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("built   guard 0.1.0") && out.stderr.contains("not substituted"), "{}", out.stderr);
+    let leftovers: Vec<_> = std::fs::read_dir(sb.home().join("store"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "nothing partial in the store: {leftovers:?}");
+}
