@@ -8,7 +8,10 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
-use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+
+use oci_spec::image::{Descriptor, Digest as OciDigest, ImageManifest, ImageManifestBuilder, MediaType};
+use serde_json::Value;
 
 use super::{Client, OciError, digest_of};
 use crate::store::integrity::Integrity;
@@ -146,22 +149,27 @@ pub fn push_tree(
             pushed.blobs += 1;
         }
     }
-    let annotations: Map<String, Value> =
-        annotations.iter().map(|(k, v)| (format!("{ANNOTATION}.{k}"), Value::String(v.clone()))).collect();
-    let manifest = json!({
-        "schemaVersion": 2,
-        "mediaType": super::MANIFEST_TYPE,
-        "config": {"mediaType": config_type, "digest": config_digest, "size": config_len},
-        "layers": [{"mediaType": LAYER_TYPE, "digest": layer_digest, "size": layer_len}],
-        "annotations": annotations,
-    });
-    let digest = client.put_manifest(tag, &serde_json::to_vec(&manifest).unwrap_or_default())?;
+    let descriptor = |media: &str, digest: &str, size: usize| -> Result<Descriptor, ArtifactError> {
+        let digest: OciDigest = digest.parse().map_err(|e| ArtifactError::Unpack { what: what.clone(), message: format!("{e}") })?;
+        Ok(Descriptor::new(MediaType::Other(media.to_string()), size as u64, digest))
+    };
+    let annotations: HashMap<String, String> = annotations.iter().map(|(k, v)| (format!("{ANNOTATION}.{k}"), v.clone())).collect();
+    let manifest = ImageManifestBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageManifest)
+        .config(descriptor(config_type, &config_digest, config_len)?)
+        .layers(vec![descriptor(LAYER_TYPE, &layer_digest, layer_len)?])
+        .annotations(annotations)
+        .build()
+        .map_err(|e| ArtifactError::Unpack { what: what.clone(), message: e.to_string() })?;
+    let manifest = manifest.to_string().map_err(|e| ArtifactError::Unpack { what: what.clone(), message: e.to_string() })?;
+    let digest = client.put_manifest(tag, manifest.as_bytes())?;
     Ok((pushed, digest))
 }
 
 /// A manifest read from a registry, of the expected config type.
 pub struct Manifest {
-    pub value: Value,
+    pub value: ImageManifest,
     pub digest: String,
     pub what: String,
 }
@@ -169,7 +177,7 @@ pub struct Manifest {
 impl Manifest {
     /// One of paii's annotations (without the prefix), or "".
     pub fn annotation(&self, key: &str) -> &str {
-        self.value.pointer(&format!("/annotations/{ANNOTATION}.{key}")).and_then(Value::as_str).unwrap_or_default()
+        self.value.annotations().as_ref().and_then(|a| a.get(&format!("{ANNOTATION}.{key}"))).map(String::as_str).unwrap_or_default()
     }
 
     /// The integrity it says its tree has.
@@ -196,9 +204,9 @@ pub fn read_manifest(client: &Client, reference: &str, config_type: &str, what: 
     let (bytes, digest) = client
         .get_manifest(reference)
         .map_err(|e| if e.is_not_found() { ArtifactError::Missing(client.repository().to_string()) } else { e.into() })?;
-    let value: Value =
-        serde_json::from_slice(&bytes).map_err(|e| ArtifactError::WrongType { what: what.clone(), found: format!("not JSON: {e}") })?;
-    let found = value.pointer("/config/mediaType").and_then(Value::as_str).unwrap_or_default();
+    let value = ImageManifest::from_reader(&bytes[..])
+        .map_err(|e| ArtifactError::WrongType { what: what.clone(), found: format!("not an OCI image manifest: {e}") })?;
+    let found = value.config().media_type().to_string();
     if found != config_type {
         return Err(ArtifactError::WrongType { what, found: format!("config media type `{found}`") });
     }
@@ -211,11 +219,11 @@ pub fn read_manifest(client: &Client, reference: &str, config_type: &str, what: 
 pub fn unpack_tree(client: &Client, manifest: &Manifest, dest: &Path) -> Result<Integrity, ArtifactError> {
     let what = manifest.what.clone();
     let integrity = manifest.integrity()?;
-    let layer = manifest.value.pointer("/layers/0").filter(|l| l.get("mediaType").and_then(Value::as_str) == Some(LAYER_TYPE));
+    let layer = manifest.value.layers().first().filter(|l| l.media_type().to_string() == LAYER_TYPE);
     let digest = layer
-        .and_then(|l| l.get("digest"))
-        .and_then(Value::as_str)
+        .map(|l| l.digest().to_string())
         .ok_or_else(|| ArtifactError::WrongType { what: what.clone(), found: "no tree layer".into() })?;
+    let digest = digest.as_str();
     let unpack_err = |message: String| ArtifactError::Unpack { what: what.clone(), message };
     let staging = dest.join(".unpack");
     std::fs::create_dir(&staging).map_err(|e| unpack_err(e.to_string()))?;
