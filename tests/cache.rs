@@ -332,3 +332,32 @@ fn a_blob_cut_off_halfway_is_built_around_and_leaves_nothing() {
         .collect();
     assert!(leftovers.is_empty(), "nothing partial in the store: {leftovers:?}");
 }
+
+/// `cache push --sources` also keeps the lock's source trees: a member
+/// fetches them from the cache first, even when the git repository they
+/// came from is gone.
+#[test]
+fn pushed_source_trees_are_fetched_from_the_cache_before_the_source() {
+    let sb = Sandbox::new();
+    let reg = OciRegistry::start(&sb.path("registry"));
+    common::plugin_repo(&sb.path("repos/tools"), &[("notes", "1.0.0")]);
+    let secret = sb.path("ci.secret").display().to_string();
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1", "--out", &secret]).ok().stdout.trim().to_string();
+    sb.write(
+        "team/paii.toml",
+        &format!(
+            "[cache]\nsubstituters = [\"{}\"]\ntrusted-keys = [\"{public}\"]\n\n[plugins]\nnotes = {{ git = \"file://{}\", path = \"plugins/notes\", rev = \"main\" }}\n",
+            reg.repo("acme/paii-cache"),
+            sb.path("repos/tools").display()
+        ),
+    );
+    sb.paii_in("team", &["sync", "-q"]).ok();
+    let out: serde_json::Value =
+        serde_json::from_str(&sb.paii_in("team", &["cache", "push", "--sources", "--key", &secret, "-o", "json"]).ok().stdout).unwrap();
+    assert!(out["sources"][0]["uploaded"].as_u64().unwrap() > 0, "{out:#}");
+
+    std::fs::remove_dir_all(sb.path("repos/tools")).unwrap();
+    fresh_home(&sb);
+    sb.paii_in("team", &["sync", "--locked", "-q"]).ok();
+    assert!(sb.path("claude/skills/notes/SKILL.md").is_file(), "installed from the cache's copy of the source");
+}

@@ -214,6 +214,9 @@ enum CacheCommand {
         /// The secret key file (default: PAII_SIGNING_KEY, else the one in $PAII_HOME/keys/)
         #[arg(long, value_name = "FILE")]
         key: Option<std::path::PathBuf>,
+        /// Also the source trees of the lock (members then fetch them from the cache first)
+        #[arg(long)]
+        sources: bool,
         #[arg(short = 'j', long, default_value_t = 4)]
         jobs: usize,
     },
@@ -488,8 +491,8 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             p.published(&ops::cache::publish(&path, &to, key.as_deref(), unsigned)?);
             OK
         }
-        Command::Cache(CacheCommand::Push { plugins, to, key, jobs }) => {
-            p.cache_pushed(&ops::cache::push(ctx, &plugins, to.as_deref(), key.as_deref(), jobs)?);
+        Command::Cache(CacheCommand::Push { plugins, to, key, sources, jobs }) => {
+            p.cache_pushed(&ops::cache::push(ctx, &plugins, to.as_deref(), key.as_deref(), sources, jobs)?);
             OK
         }
         Command::Mcp(McpCommand::Exec { server }) => exit_code(ops::mcp::exec(&server)?),

@@ -359,6 +359,10 @@ impl Printer {
             return;
         }
         let mut total = 0;
+        for o in &out.sources {
+            self.status(&format!("source  {} {} ({} bytes)", o.name, o.version, o.uploaded));
+            total += o.uploaded;
+        }
         for o in &out.outputs {
             match &o.skipped {
                 Some(why) => self.status(&format!("skipped {} {}: {why}", o.name, o.version)),

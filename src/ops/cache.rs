@@ -88,18 +88,28 @@ pub struct PushOutcome {
     pub to: String,
     pub signed_by: String,
     pub outputs: Vec<PushedOutput>,
+    /// With `--sources`: the source trees, as outputs are reported (`key`
+    /// is the tag).
+    pub sources: Vec<PushedOutput>,
 }
 
 /// Builds what is not built yet and uploads each build output of the lock
 /// (or of `names`) to the first substituter (or `to`), signed.
-pub fn push(ctx: &Context, names: &[String], to: Option<&str>, key: Option<&Path>, jobs: usize) -> Result<PushOutcome, Error> {
+pub fn push(
+    ctx: &Context,
+    names: &[String],
+    to: Option<&str>,
+    key: Option<&Path>,
+    sources: bool,
+    jobs: usize,
+) -> Result<PushOutcome, Error> {
     let manifest = ctx.load_manifest()?;
     let repo = match to {
         Some(t) => crate::oci::Repository::parse(t).map_err(CacheError::from)?,
         None => manifest.cache.substituters.first().cloned().ok_or(CacheError::NoSubstituter)?,
     };
     let secret = signing_key(key)?;
-    let (plugins, sources, _guard) = super::build::fetch_and_build(ctx, names, jobs)?;
+    let (plugins, source_entries, _guard) = super::build::fetch_and_build(ctx, names, jobs)?;
     let builder = crate::build::Builder::for_home(&crate::util::paths::paii_home());
     let mut client = crate::oci::Client::new(&repo).map_err(CacheError::from)?;
     // The other caches of the same registry may hold these outputs already:
@@ -107,7 +117,23 @@ pub fn push(ctx: &Context, names: &[String], to: Option<&str>, key: Option<&Path
     client.mount_from =
         manifest.cache.substituters.iter().filter(|s| s.host == repo.host && s.name != repo.name).map(|s| s.name.clone()).collect();
     let mut outputs = Vec::new();
-    for (p, entry) in plugins.iter().zip(&sources) {
+    let mut pushed_sources = Vec::new();
+    let lock = crate::lock::Lock::load(&manifest.lock_path())?.unwrap_or_else(|| crate::lock::Lock::new(Vec::new()));
+    for (p, entry) in plugins.iter().zip(&source_entries) {
+        let locked = lock.plugin(&p.name);
+        // A path plugin is the user's own directory; the others are what
+        // members would otherwise fetch from git, a tarball or OCI.
+        if sources
+            && locked.is_some_and(|l| !matches!(l.source, crate::lock::LockedSource::Path { .. }) && l.integrity == Some(entry.integrity))
+        {
+            let uploaded = crate::source::oci::push_source(&client, &p.name, &p.version, &entry.path, &entry.integrity, &secret)
+                .map_err(crate::substitute::SubstituteError::from)
+                .map_err(CacheError::from)?;
+            let tag = crate::source::oci::source_tag(&entry.integrity);
+            pushed_sources.push(PushedOutput { name: p.name.clone(), version: p.version.clone(), key: tag, uploaded, skipped: None });
+        }
+    }
+    for (p, entry) in plugins.iter().zip(&source_entries) {
         let pm = crate::manifest::PluginManifest::load_dir(&entry.path)?;
         let Some((build_key, out)) = builder.keyed_output(&pm, entry)? else { continue };
         let mut o = PushedOutput { name: p.name.clone(), version: p.version.clone(), key: build_key.clone(), uploaded: 0, skipped: None };
@@ -119,7 +145,7 @@ pub fn push(ctx: &Context, names: &[String], to: Option<&str>, key: Option<&Path
         }
         outputs.push(o);
     }
-    Ok(PushOutcome { to: repo.to_string(), signed_by: secret.name.clone(), outputs })
+    Ok(PushOutcome { to: repo.to_string(), signed_by: secret.name.clone(), outputs, sources: pushed_sources })
 }
 
 /// `paii publish PATH --to oci://HOST/NAME[:TAG]`: the plugin tree, signed

@@ -357,6 +357,7 @@ fn validate_fetched(location: &str, fetch: bool) -> Result<Report, Error> {
         manifest_dir: cwd,
         offline: false,
         trusted: None,
+        substitutes: Default::default(),
     };
     Ok(crate::registry::validate::validate_with(&file, Some(&fetcher)))
 }

@@ -108,6 +108,9 @@ pub struct Fetcher {
     /// With `[policy] require-signatures`: the keys an OCI plugin must be
     /// signed by.
     pub trusted: Option<Vec<crate::sign::PublicKey>>,
+    /// Binary caches that may hold locked source trees (`cache push
+    /// --sources`), tried before the source itself.
+    pub substitutes: crate::substitute::Cache,
 }
 
 impl Fetcher {
@@ -117,6 +120,9 @@ impl Fetcher {
         let mut f = Fetcher::for_home(home, &manifest.dir, offline);
         if manifest.policy.require_signatures {
             f.trusted = Some(manifest.cache.trusted.clone());
+        }
+        if !offline {
+            f.substitutes = manifest.cache.clone();
         }
         f
     }
@@ -129,6 +135,7 @@ impl Fetcher {
             manifest_dir: manifest_dir.to_path_buf(),
             offline,
             trusted: None,
+            substitutes: Default::default(),
         }
     }
 
@@ -147,9 +154,46 @@ impl Fetcher {
             };
             return Ok(Fetched { entry, commit, added: false });
         }
+        if let Some(integrity) = plugin.integrity.as_ref().filter(|_| !matches!(plugin.source, LockedSource::Path { .. }))
+            && let Some(entry) = self.cached_source(&plugin.name, &plugin.version, integrity)
+        {
+            let commit = match &plugin.source {
+                LockedSource::Git { commit, .. } => commit.clone(),
+                _ => None,
+            };
+            return Ok(Fetched { entry, commit, added: true });
+        }
         let want = Some((plugin.name.as_str(), &plugin.version));
         let at = Origin { source: &plugin.source, subdir: plugin.subdir.as_deref(), overlay: plugin.overlay.as_deref() };
         self.fetch_source(&plugin.name, &at, plugin.integrity.as_ref(), want)
+    }
+
+    /// The locked tree `integrity` from a binary cache that holds it signed
+    /// by a trusted key; anything else (not there, unsigned, unreachable)
+    /// falls through to the source itself.
+    fn cached_source(&self, name: &str, version: &semver::Version, integrity: &Integrity) -> Option<StorePath> {
+        for repo in &self.substitutes.substituters {
+            let client = crate::oci::Client::new(repo).ok()?;
+            let what = format!("{repo} source of {name} {version}");
+            let Ok(manifest) = crate::oci::artifact::read_manifest(&client, &oci::source_tag(integrity), oci::SOURCE_CONFIG_TYPE, what)
+            else {
+                continue;
+            };
+            let signed = oci::source_message(name, &version.to_string(), integrity);
+            if !self.substitutes.trusted.iter().any(|k| k.verifies(&signed, &manifest.signatures())) {
+                continue;
+            }
+            let desc = format!("the cache {repo}");
+            let added = self.store.add(name, &desc, Some(integrity), |tree| {
+                oci::fetch_into(&client, &manifest, tree).map_err(|error| SourceError::Oci { name: name.to_string(), error })?;
+                check_manifest(name, Some((name, version)), &desc, tree)
+            });
+            match added {
+                Ok(entry) => return Some(entry),
+                Err(e) => crate::debug!("{name}: not from {repo}: {e}"),
+            }
+        }
+        None
     }
 
     /// Brings a tree into the store whose plugin.toml is not known yet (a

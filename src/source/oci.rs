@@ -15,6 +15,38 @@ use crate::store::integrity::Integrity;
 
 pub const CONFIG_TYPE: &str = "application/vnd.paii.plugin.config.v1+json";
 
+/// A source tree kept in a binary cache (`paii cache push --sources`): the
+/// artifact's config type, its tag (by the tree's integrity), what its
+/// signature covers.
+pub const SOURCE_CONFIG_TYPE: &str = "application/vnd.paii.source.config.v1+json";
+
+pub fn source_tag(integrity: &Integrity) -> String {
+    format!("src-{}", integrity.hex())
+}
+
+pub fn source_message(name: &str, version: &str, integrity: &Integrity) -> Vec<u8> {
+    format!("paii-source-1;{name};{version};{integrity}").into_bytes()
+}
+
+/// Pushes the source tree `dir` of `name` `version`, signed.
+pub fn push_source(
+    client: &Client,
+    name: &str,
+    version: &str,
+    dir: &Path,
+    integrity: &Integrity,
+    secret: &SecretKey,
+) -> Result<u64, ArtifactError> {
+    let config = json!({"name": name, "version": version, "integrity": integrity.to_string()});
+    let annotations = [
+        ("name", name.to_string()),
+        ("version", version.to_string()),
+        ("integrity", integrity.to_string()),
+        ("signatures", secret.sign(&source_message(name, version, integrity))),
+    ];
+    Ok(artifact::push_tree(client, &source_tag(integrity), dir, SOURCE_CONFIG_TYPE, &config, &annotations)?.0.blob_bytes)
+}
+
 /// What a plugin's signature covers.
 pub fn message(name: &str, version: &str, integrity: &Integrity) -> Vec<u8> {
     format!("paii-plugin-1;{name};{version};{integrity}").into_bytes()
