@@ -127,7 +127,6 @@ pub fn push(
             && locked.is_some_and(|l| !matches!(l.source, crate::lock::LockedSource::Path { .. }) && l.integrity == Some(entry.integrity))
         {
             let uploaded = crate::source::oci::push_source(&client, &p.name, &p.version, &entry.path, &entry.integrity, &secret)
-                .map_err(crate::substitute::SubstituteError::from)
                 .map_err(CacheError::from)?;
             let tag = crate::source::oci::source_tag(&entry.integrity);
             pushed_sources.push(PushedOutput { name: p.name.clone(), version: p.version.clone(), key: tag, uploaded, skipped: None });
