@@ -44,3 +44,22 @@ fn registry_validate_checks_entries_against_a_policy() {
     // Without the policy, the same registry is valid.
     assert_eq!(sb.paii_in("team", &["registry", "validate", &core]).code, 0);
 }
+
+#[test]
+fn registry_validate_checks_a_marketplace_against_a_policy_too() {
+    let sb = Sandbox::new();
+    sb.write(
+        "mkt/.claude-plugin/marketplace.json",
+        r#"{"name": "tools", "owner": {"name": "Acme"}, "plugins": [
+  {"name": "ours", "source": {"source": "github", "repo": "acme/ours"}},
+  {"name": "theirs", "source": {"source": "github", "repo": "someone/theirs"}}
+]}"#,
+    );
+    sb.write("policy/paii.toml", "[policy]\nallowed-sources = [\"https://github.com/acme/\"]\n");
+    let mkt = sb.path("mkt").display().to_string();
+    let policy = sb.path("policy/paii.toml").display().to_string();
+    let out = sb.paii_in("team", &["registry", "validate", &mkt, "--policy", &policy]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("theirs") && out.stdout.contains("https://github.com/someone/theirs"), "{}", out.stdout);
+    assert!(!out.stdout.contains("acme/ours.git, which"), "{}", out.stdout);
+}

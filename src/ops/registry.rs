@@ -299,17 +299,15 @@ pub fn validate(location: &str, fetch: bool, policy: Option<&std::path::Path>) -
         Some(p) => Some(crate::manifest::Manifest::load(p)?.policy),
         None => None,
     };
-    let mut report = validate_fetched(location, fetch)?;
+    let (mut report, file) = validate_fetched(location, fetch)?;
     if let Some(policy) = &policy {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        if let Ok(file) = SourceFile::read(&crate::util::paths::expand(location, &cwd)) {
-            crate::registry::validate::check_policy(&mut report, &file, policy);
-        }
+        crate::registry::validate::check_policy(&mut report, &file, policy);
     }
     Ok(report)
 }
 
-fn validate_fetched(location: &str, fetch: bool) -> Result<Report, Error> {
+/// The report, and the file it is about.
+fn validate_fetched(location: &str, fetch: bool) -> Result<(Report, SourceFile), Error> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let source = if location.contains("://") {
         RegistrySource::from_url(location, &cwd).map_err(|reason| RegistryEditError::BadUrl { location: location.to_string(), reason })?
@@ -348,7 +346,7 @@ fn validate_fetched(location: &str, fetch: bool) -> Result<Report, Error> {
     // credentials: CI logs are public).
     file.name = crate::util::url::redact(location);
     if !fetch {
-        return Ok(validate_file(&file));
+        return Ok((validate_file(&file), file));
     }
     let scratch = tempfile::tempdir().map_err(Error::io("cannot create a temporary directory in", &std::env::temp_dir()))?;
     let fetcher = crate::source::Fetcher {
@@ -359,5 +357,5 @@ fn validate_fetched(location: &str, fetch: bool) -> Result<Report, Error> {
         trusted: None,
         substitutes: Default::default(),
     };
-    Ok(crate::registry::validate::validate_with(&file, Some(&fetcher)))
+    Ok((crate::registry::validate::validate_with(&file, Some(&fetcher)), file))
 }

@@ -80,10 +80,15 @@ pub fn validate_with(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
 /// Adds an error for each entry of a registry file whose source
 /// `[policy] allowed-sources` does not allow.
 pub fn check_policy(report: &mut Report, file: &SourceFile, policy: &crate::policy::Policy) {
-    if Kind::of(file) != Kind::Registry {
-        return;
-    }
-    for e in parse_registry(file).entries {
+    let entries = match Kind::of(file) {
+        Kind::Registry => parse_registry(file).entries,
+        Kind::Marketplace => {
+            let reader = super::marketplace::Reader { base: super::marketplace::Base::Detached, npm: None };
+            super::marketplace::check(file, &reader).entries
+        }
+        Kind::Plugin => return,
+    };
+    for e in entries {
         let url = match &e.source {
             super::EntrySource::Git { url, .. } | super::EntrySource::Tarball { url, .. } | super::EntrySource::Oci { repo: url, .. } => {
                 url
