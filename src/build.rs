@@ -396,7 +396,7 @@ impl Builder {
         // An output without its marker is what a killed build left.
         remove_tree(&out)?;
         let mut warning = None;
-        if pm.build.kind == BuildType::Cargo && !self.substitutes.substituters.is_empty() {
+        if !self.substitutes.substituters.is_empty() {
             match self.substitute(pm, &key, &out) {
                 Ok(Some(from)) => return Ok(Some(Built { path: out, fresh: true, warning: None, substituted: Some(from) })),
                 Ok(None) => {}
@@ -444,10 +444,16 @@ impl Builder {
             let dest = work.path().join("out");
             let got = fs::create_dir(&dest).map_err(|e| e.to_string()).and_then(|_| {
                 let client = crate::oci::Client::new(repo).map_err(|e| e.to_string())?;
-                crate::substitute::fetch(&client, key, &pm.name, &version, &self.substitutes.trusted, &dest).map_err(|e| match e {
-                    crate::substitute::SubstituteError::Missing(_) => String::new(),
-                    other => other.to_string(),
-                })
+                let got =
+                    crate::substitute::fetch(&client, key, &pm.name, &version, &self.substitutes.trusted, &dest).map_err(|e| match e {
+                        crate::substitute::SubstituteError::Missing(_) => String::new(),
+                        other => other.to_string(),
+                    })?;
+                // A venv names the path it was built at; here it lives at `out`.
+                match &got.built_at {
+                    Some(at) => crate::substitute::relocate(&dest, at, &out.display().to_string()).map(|_| ()),
+                    None => Ok(()),
+                }
             });
             match got {
                 Ok(_) => {

@@ -361,3 +361,41 @@ fn pushed_source_trees_are_fetched_from_the_cache_before_the_source() {
     sb.paii_in("team", &["sync", "--locked", "-q"]).ok();
     assert!(sb.path("claude/skills/notes/SKILL.md").is_file(), "installed from the cache's copy of the source");
 }
+
+/// A Python plugin's venv records the path it was built at; fetched into
+/// another PAII_HOME it is rewritten to where it lives there, and it runs.
+#[test]
+fn a_python_venv_from_the_cache_is_moved_to_where_it_lives_here_and_runs() {
+    let sb = Sandbox::new();
+    let reg = OciRegistry::start(&sb.path("registry"));
+    copy_dir(&repo_root().join("fixtures/plugins/notes"), &sb.path("plugins/notes"));
+    let secret = sb.path("ci.secret").display().to_string();
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1", "--out", &secret]).ok().stdout.trim().to_string();
+    sb.write(
+        "team/paii.toml",
+        &format!(
+            "[cache]\nsubstituters = [\"{}\"]\ntrusted-keys = [\"{public}\"]\n\n[plugins]\nnotes = {{ path = \"../plugins/notes\" }}\n",
+            reg.repo("acme/paii-cache")
+        ),
+    );
+    // CI builds in one PAII_HOME...
+    let mut ci = sb.command(&sb.path("team"), &["sync", "-q"]);
+    ci.env("PAII_HOME", sb.path("ci-home")).env("CLAUDE_CONFIG_DIR", sb.path("ci-claude"));
+    assert_eq!(common::run(ci.output().unwrap()).code, 0);
+    let mut push = sb.command(&sb.path("team"), &["cache", "push", "--key", &secret]);
+    push.env("PAII_HOME", sb.path("ci-home")).env("CLAUDE_CONFIG_DIR", sb.path("ci-claude"));
+    let pushed = common::run(push.output().unwrap());
+    assert!(pushed.stderr.contains("pushed  notes 0.1.0"), "{}", pushed.stderr);
+
+    // ... a member syncs into another, from the cache.
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("notes 0.1.0 (built, from"), "{}", out.stderr);
+    let table: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sb.home().join("current/dispatch.json")).unwrap()).unwrap();
+    let script = table["plugins"]["notes"]["argv"][0].as_str().unwrap().to_string();
+    let shebang = std::fs::read_to_string(&script).unwrap().lines().next().unwrap().to_string();
+    assert!(shebang.contains(&sb.home().display().to_string()), "the venv names this PAII_HOME: {shebang}");
+    assert!(!shebang.contains("ci-home"), "{shebang}");
+    let ran = std::process::Command::new(&script).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "notes: ready", "{}", String::from_utf8_lossy(&ran.stderr));
+}

@@ -102,7 +102,7 @@ fn sandbox() -> Sandbox {
 }
 
 fn small_limits() -> Limits {
-    Limits { max_bytes: 1 << 20, max_entries: 1000, max_path_len: 4096 }
+    Limits { max_bytes: 1 << 20, max_entries: 1000, max_path_len: 4096, absolute_links: false }
 }
 
 impl Sandbox {

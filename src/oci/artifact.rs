@@ -217,6 +217,16 @@ pub fn read_manifest(client: &Client, reference: &str, config_type: &str, what: 
 /// arrives, hashing it on the way, and checks the blob's digest and then
 /// the tree's integrity against what the manifest says.
 pub fn unpack_tree(client: &Client, manifest: &Manifest, dest: &Path) -> Result<Integrity, ArtifactError> {
+    unpack_tree_with(client, manifest, dest, Default::default())
+}
+
+/// [`unpack_tree`] with these limits.
+pub fn unpack_tree_with(
+    client: &Client,
+    manifest: &Manifest,
+    dest: &Path,
+    limits: crate::source::extract::Limits,
+) -> Result<Integrity, ArtifactError> {
     let what = manifest.what.clone();
     let integrity = manifest.integrity()?;
     let layer = manifest.value.layers().first().filter(|l| l.media_type().to_string() == LAYER_TYPE);
@@ -230,7 +240,7 @@ pub fn unpack_tree(client: &Client, manifest: &Manifest, dest: &Path) -> Result<
     // Nothing unpacked is used unless the blob was the one the manifest
     // names (checked below, with the tree's own integrity after that).
     let mut blob = HashingReader { inner: client.blob_reader(digest)?, sha: sha2::Digest::new() };
-    let root = crate::source::extract::unpack(&mut blob, crate::source::extract::Compression::None, &staging, Default::default())
+    let root = crate::source::extract::unpack(&mut blob, crate::source::extract::Compression::None, &staging, limits)
         .map_err(|e| unpack_err(e.to_string()))?;
     std::io::copy(&mut (&mut blob).take(MAX_LAYER), &mut std::io::sink()).map_err(|e| unpack_err(e.to_string()))?;
     let found = format!("sha256:{}", crate::store::integrity::hex(&sha2::Digest::finalize(blob.sha)));

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{Context, Error};
-use crate::manifest::plugin::BuildType;
 use crate::sign::SecretKey;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -136,12 +135,8 @@ pub fn push(
         let pm = crate::manifest::PluginManifest::load_dir(&entry.path)?;
         let Some((build_key, out)) = builder.keyed_output(&pm, entry)? else { continue };
         let mut o = PushedOutput { name: p.name.clone(), version: p.version.clone(), key: build_key.clone(), uploaded: 0, skipped: None };
-        if pm.build.kind != BuildType::Cargo {
-            o.skipped = Some("a Python venv is tied to the paths it was built at, so it is built on each machine".into());
-        } else {
-            let pushed = crate::substitute::push(&client, &build_key, &p.name, &p.version, &out, &secret).map_err(CacheError::from)?;
-            o.uploaded = pushed.blob_bytes;
-        }
+        let pushed = crate::substitute::push(&client, &build_key, &p.name, &p.version, &out, &secret).map_err(CacheError::from)?;
+        o.uploaded = pushed.blob_bytes;
         outputs.push(o);
     }
     Ok(PushOutcome { to: repo.to_string(), signed_by: secret.name.clone(), outputs, sources: pushed_sources })

@@ -22,6 +22,10 @@ pub struct Limits {
     pub max_bytes: u64,
     pub max_entries: u64,
     pub max_path_len: usize,
+    /// Symlinks to absolute paths are kept (a venv's interpreter, in a build
+    /// output from a trusted cache); nothing is written through them all
+    /// the same. Never for plugin sources.
+    pub absolute_links: bool,
 }
 
 impl Default for Limits {
@@ -31,6 +35,7 @@ impl Default for Limits {
             max_bytes: env("PAII_MAX_UNPACK_BYTES").unwrap_or(1 << 30),
             max_entries: env("PAII_MAX_UNPACK_ENTRIES").unwrap_or(100_000),
             max_path_len: 4096,
+            absolute_links: false,
         }
     }
 }
@@ -98,12 +103,12 @@ pub fn unpack(reader: impl Read, compression: Compression, dest: &Path, limits: 
         }
         other => other,
     })?;
-    finish(dest)
+    finish(dest, limits.absolute_links)
 }
 
 /// Checks the unpacked links and finds the plugin root.
-fn finish(dest: &Path) -> Result<PathBuf, ExtractError> {
-    links_stay_inside(dest)?;
+fn finish(dest: &Path, absolute_links: bool) -> Result<PathBuf, ExtractError> {
+    links_stay_inside(dest, absolute_links)?;
     let mut top = fs::read_dir(dest).map_err(ExtractError::Read)?;
     if let (Some(Ok(only)), None) = (top.next(), top.next())
         && only.file_type().map(|t| t.is_dir()).unwrap_or(false)
@@ -203,7 +208,7 @@ pub fn unpack_zip(reader: impl Read + io::Seek, dest: &Path, limits: Limits) -> 
             return Err(refused(&slot.shown, "only files, directories and symlinks are allowed"));
         }
     }
-    finish(dest)
+    finish(dest, limits.absolute_links)
 }
 
 /// Where one archive entry goes, checked.
@@ -296,7 +301,9 @@ impl<'a> Tree<'a> {
     }
 
     fn symlink(&mut self, slot: Slot, link: &Path) -> Result<(), ExtractError> {
-        check_symlink(&slot.rel, link, &slot.shown)?;
+        if !(self.limits.absolute_links && link.is_absolute()) {
+            check_symlink(&slot.rel, link, &slot.shown)?;
+        }
         symlink(link, &slot.target).map_err(|source| ExtractError::Write { path: slot.target.clone(), source })?;
         self.links.insert(slot.rel);
         Ok(())
@@ -329,9 +336,9 @@ impl<R: Read> Read for Capped<R> {
 
 /// Every symlink in `root` must land inside it (chains included; see
 /// `util::fs::links_stay_inside`).
-fn links_stay_inside(root: &Path) -> Result<(), ExtractError> {
+fn links_stay_inside(root: &Path, absolute_links: bool) -> Result<(), ExtractError> {
     use crate::util::fs::TreeError;
-    crate::util::fs::links_stay_inside(root).map_err(|e| match e {
+    crate::util::fs::links_stay_inside_but_absolute(root, absolute_links).map_err(|e| match e {
         TreeError::EscapingLink { path, reason } => refused(&path, format!("symlink {reason}")),
         TreeError::Io(e) => ExtractError::Read(e.source),
     })

@@ -87,17 +87,42 @@ pub enum TreeError {
 /// before the error is returned: no way out is left behind, even in a
 /// directory about to be deleted.
 pub fn links_stay_inside(root: &Path) -> Result<(), TreeError> {
-    let canon_root = fs::canonicalize(root).map_err(|e| IoError::new("cannot read", root, e))?;
-    walk_links(root, &canon_root, root)
+    links_stay_inside_but_absolute(root, false)
 }
 
-fn walk_links(dir: &Path, canon_root: &Path, root: &Path) -> Result<(), TreeError> {
+/// [`links_stay_inside`], letting symlinks to absolute paths be when
+/// `absolute` (a venv's interpreter in a build output).
+pub fn links_stay_inside_but_absolute(root: &Path, absolute: bool) -> Result<(), TreeError> {
+    let canon_root = fs::canonicalize(root).map_err(|e| IoError::new("cannot read", root, e))?;
+    walk_links(root, &canon_root, root, absolute)
+}
+
+fn walk_links(dir: &Path, canon_root: &Path, root: &Path, absolute: bool) -> Result<(), TreeError> {
     let read = |e| IoError::new("cannot read", dir, e);
     for entry in fs::read_dir(dir).map_err(read)? {
         let entry = entry.map_err(read)?;
         let ft = entry.file_type().map_err(read)?;
         let path = entry.path();
         if ft.is_symlink() {
+            // With absolute links allowed, a link is judged by its own
+            // target only: absolute, or relative and inside (a chain may
+            // go on to an absolute one, as `python3 -> python -> /usr/bin/python3`).
+            if absolute && let Ok(t) = fs::read_link(&path) {
+                let inside = {
+                    let mut depth = path.strip_prefix(root).map(|r| r.components().count() as i64 - 1).unwrap_or(-1);
+                    t.components().all(|c| {
+                        match c {
+                            std::path::Component::ParentDir => depth -= 1,
+                            std::path::Component::Normal(_) => depth += 1,
+                            _ => {}
+                        }
+                        depth >= 0
+                    })
+                };
+                if t.is_absolute() || inside {
+                    continue;
+                }
+            }
             let reason = match fs::canonicalize(&path) {
                 Ok(target) if target.starts_with(canon_root) => continue,
                 Ok(_) => "resolves outside the plugin",
@@ -107,7 +132,7 @@ fn walk_links(dir: &Path, canon_root: &Path, root: &Path) -> Result<(), TreeErro
             let _ = fs::remove_file(&path);
             return Err(TreeError::EscapingLink { path: shown, reason });
         } else if ft.is_dir() {
-            walk_links(&path, canon_root, root)?;
+            walk_links(&path, canon_root, root, absolute)?;
         }
     }
     Ok(())
