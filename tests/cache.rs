@@ -399,3 +399,49 @@ fn a_python_venv_from_the_cache_is_moved_to_where_it_lives_here_and_runs() {
     let ran = std::process::Command::new(&script).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&ran.stdout).trim(), "notes: ready", "{}", String::from_utf8_lossy(&ran.stderr));
 }
+
+/// An artifact whose tree would escape (a `../` entry) is refused by the
+/// same extraction that guards tarballs: built instead, nothing written
+/// outside, nothing partial in the store.
+#[test]
+fn an_artifact_whose_tree_escapes_is_refused_and_built_around() {
+    let sb = Sandbox::new();
+    let reg = OciRegistry::start(&sb.path("registry"));
+    let secret = sb.path("ci.secret").display().to_string();
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1", "--out", &secret]).ok().stdout.trim().to_string();
+    team(&sb, &reg.repo("acme/paii-cache"), &public);
+    sb.paii_in("team", &["sync", "-q"]).ok();
+    let pushed: serde_json::Value =
+        serde_json::from_str(&sb.paii_in("team", &["cache", "push", "--key", &secret, "-o", "json"]).ok().stdout).unwrap();
+    let key = pushed["outputs"][0]["key"].as_str().unwrap().to_string();
+
+    // The same signed manifest, its layer swapped for one that climbs out.
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(4);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.as_gnu_mut().unwrap().name[..13].copy_from_slice(b"out/../../pwn");
+    h.set_cksum();
+    tar.append(&h, &b"pwn\n"[..]).unwrap();
+    let layer = tar.into_inner().unwrap();
+    let repo = paii::oci::Repository::parse(&reg.repo("acme/paii-cache")).unwrap();
+    let client = paii::oci::Client::new(&repo).unwrap();
+    let digest = paii::oci::digest_of(&layer);
+    client.put_blob(layer.clone().into(), &digest).unwrap();
+    let mut manifest = reg.manifest("acme/paii-cache", &key);
+    manifest["layers"][0]["digest"] = digest.into();
+    manifest["layers"][0]["size"] = layer.len().into();
+    client.put_manifest(&key, &serde_json::to_vec(&manifest).unwrap()).unwrap();
+
+    fresh_home(&sb);
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("built   guard 0.1.0") && out.stderr.contains("not substituted"), "{}", out.stderr);
+    assert!(!sb.path("pwn").exists() && !sb.home().join("pwn").exists(), "nothing written outside");
+    let leftovers: Vec<_> = std::fs::read_dir(sb.home().join("store"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "nothing partial in the store: {leftovers:?}");
+}
