@@ -664,7 +664,9 @@ fn an_observer_is_started_detached_and_neither_waited_for_nor_able_to_block() {
         "observer",
         "pre_tool_use = { async = true, timeout_ms = 100 }",
         &format!(
-            "sleep 1; cat > {0}.tmp; echo $$ $(cut -d' ' -f6 /proc/$$/stat) > {0}.sid; mv {0}.tmp {0}; echo logged; exit 2",
+            // `logged` before the record appears: the test reads the log
+            // as soon as it sees the record.
+            "sleep 1; cat > {0}.tmp; echo $$ $(cut -d' ' -f6 /proc/$$/stat) > {0}.sid; echo logged; mv {0}.tmp {0}; exit 2",
             record.display()
         ),
         "",
