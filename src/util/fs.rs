@@ -237,6 +237,7 @@ fn set_modes(root: &Path, mode: impl Fn(u32, bool) -> u32 + Copy) -> Result<(), 
 
 /// Flushes the file system holding `dir` (one syscall, where a venv has
 /// thousands of files to fsync one by one).
+#[cfg(all(target_os = "linux", not(feature = "portable")))]
 pub fn sync_filesystem(dir: &Path) {
     use std::os::fd::AsRawFd;
     if let Ok(f) = fs::File::open(dir) {
@@ -245,6 +246,39 @@ pub fn sync_filesystem(dir: &Path) {
             libc::syncfs(f.as_raw_fd());
         }
     }
+}
+
+/// Flushes everything under `dir`: each file, then each directory (the
+/// fallback where there is no `syncfs`, macOS among them, or with the
+/// `portable` feature). On macOS `fsync` reaches the drive's cache only;
+/// `F_FULLFSYNC` goes further where durability needs it.
+#[cfg(not(all(target_os = "linux", not(feature = "portable"))))]
+pub fn sync_filesystem(dir: &Path) {
+    fn flush(f: &fs::File) {
+        #[cfg(target_os = "macos")]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: F_FULLFSYNC only reads the descriptor, which outlives the call.
+            if unsafe { libc::fcntl(f.as_raw_fd(), libc::F_FULLFSYNC) } == 0 {
+                return;
+            }
+        }
+        let _ = f.sync_all();
+    }
+    fn walk(p: &Path) {
+        let Ok(meta) = fs::symlink_metadata(p) else { return };
+        if meta.is_dir() {
+            for e in fs::read_dir(p).into_iter().flatten().flatten() {
+                walk(&e.path());
+            }
+        }
+        if (meta.is_dir() || meta.is_file())
+            && let Ok(f) = fs::File::open(p)
+        {
+            flush(&f);
+        }
+    }
+    walk(dir);
 }
 
 #[cfg(test)]

@@ -105,14 +105,6 @@ struct Running {
     pidfd: Option<std::os::fd::OwnedFd>,
 }
 
-fn pidfd(pid: u32) -> Option<std::os::fd::OwnedFd> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor we own.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) };
-    // SAFETY: fd is a fresh descriptor, owned by nothing else.
-    (fd >= 0).then(|| unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) })
-}
-
 /// Starts `job` detached: in a session of its own, `input` on its stdin
 /// (from an unlinked file, so that no pipe can fill), stdout and stderr
 /// appended to `log`. Not waited for: it outlives the dispatcher.
@@ -187,7 +179,7 @@ pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec
         }
         let stdout = Sink::new(child.stdout.take());
         let stderr = Sink::new(child.stderr.take());
-        let pidfd = pidfd(child.id());
+        let pidfd = crate::platform::pidfd(child.id());
         running
             .push((i, Running { child, started, deadline: started + job.timeout, stdin, written: 0, stdout, stderr, ended: None, pidfd }));
     }
@@ -263,12 +255,7 @@ pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec
             wake = wake.min(now + Duration::from_millis(1));
         }
         let wait = wake.saturating_duration_since(now);
-        let ts =
-            libc::timespec { tv_sec: wait.as_secs().min(i32::MAX as u64) as libc::time_t, tv_nsec: wait.subsec_nanos() as libc::c_long };
-        // SAFETY: fds is a valid array of pollfd for the duration of the call.
-        unsafe {
-            libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, &ts, std::ptr::null());
-        }
+        crate::platform::poll(&mut fds, wait);
         for (_, r) in running.iter_mut() {
             if let Some(s) = &mut r.stdin {
                 match s.write(&input[r.written..]) {

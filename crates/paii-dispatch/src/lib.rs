@@ -18,6 +18,7 @@ pub mod exec;
 pub mod home;
 pub mod launcher;
 pub mod matcher;
+pub mod platform;
 pub mod run;
 pub mod table;
 pub mod time;
