@@ -118,6 +118,17 @@ pub enum LockedSource {
     },
 }
 
+impl LockedSource {
+    /// Without credentials in its URL: what paii.lock records.
+    pub fn redacted(self) -> LockedSource {
+        match self {
+            LockedSource::Git { url, rev, commit } => LockedSource::Git { url: crate::util::url::redact(&url), rev, commit },
+            LockedSource::Tarball { url, digest } => LockedSource::Tarball { url: crate::util::url::redact(&url), digest },
+            other => other,
+        }
+    }
+}
+
 impl fmt::Display for LockedSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -120,7 +120,6 @@ pub fn pack(dir: &Path) -> std::io::Result<(Vec<u8>, String)> {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Pushed {
     pub blob_bytes: u64,
-    pub blobs: usize,
 }
 
 /// Uploads the tree at `dir` tagged `tag`, with `config` as its config blob
@@ -146,7 +145,6 @@ pub fn push_tree(
         let len = bytes.len() as u64;
         if client.put_blob(bytes, digest)? {
             pushed.blob_bytes += len;
-            pushed.blobs += 1;
         }
     }
     let descriptor = |media: &str, digest: &str, size: usize| -> Result<Descriptor, ArtifactError> {

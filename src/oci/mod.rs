@@ -96,7 +96,7 @@ pub struct Client {
     /// `https://HOST/v2/REPO` (or `http://` for a loopback registry without TLS).
     base: String,
     /// Other repositories of this registry that may hold the blobs pushed
-    /// here (see [`Client::put_blob_from`]).
+    /// here (see [`Client::put_blob`]).
     pub mount_from: Vec<String>,
 }
 
@@ -153,20 +153,14 @@ impl Client {
         }
     }
 
-    /// Uploads `bytes` as the blob `digest` unless the registry has it;
-    /// whether it was sent.
-    pub fn put_blob(&self, bytes: bytes::Bytes, digest: &str) -> Result<bool, OciError> {
-        let from: Vec<&str> = self.mount_from.iter().map(String::as_str).collect();
-        self.put_blob_from(bytes, digest, &from)
-    }
-
-    /// [`Client::put_blob`], first asking the registry to mount the blob
-    /// from one of `mount_from` (other repositories of the same registry
-    /// that may have it), which costs no upload where the registry allows
-    /// it. Blobs larger than the chunk size (`PAII_OCI_CHUNK_SIZE`, default
+    /// Uploads `bytes` as the blob `digest` unless the registry has it,
+    /// first asking it to mount the blob from one of [`Client::mount_from`]
+    /// (other repositories of the same registry that may have it), which
+    /// costs no upload where the registry allows it; whether it was sent.
+    /// Blobs larger than the chunk size (`PAII_OCI_CHUNK_SIZE`, default
     /// 16 MiB) go up in chunks, as registries behind request-size limits
     /// need; smaller ones in one request.
-    pub fn put_blob_from(&self, bytes: bytes::Bytes, digest: &str, mount_from: &[&str]) -> Result<bool, OciError> {
+    pub fn put_blob(&self, bytes: bytes::Bytes, digest: &str) -> Result<bool, OciError> {
         if self.has_blob(digest)? {
             return Ok(false);
         }
@@ -180,7 +174,7 @@ impl Client {
             Ok(resolve(&self.base, l))
         };
         let mut session = None;
-        for from in mount_from.iter().filter(|f| **f != self.repo.name) {
+        for from in self.mount_from.iter().filter(|f| **f != self.repo.name) {
             let url = format!("{}/blobs/uploads/?mount={digest}&from={from}", self.base);
             let resp = self.send(&what, true, &|| self.http.post(&url).header("Content-Length", "0"))?;
             match resp.status().as_u16() {
@@ -239,23 +233,6 @@ impl Client {
         let url = format!("{}/blobs/{digest}", self.base);
         let what = format!("{} blob {digest}", self.repo);
         Self::check(&what, self.send(&what, false, &|| self.http.get(&url))?, &[200])
-    }
-
-    /// The blob `digest`, checked against it.
-    pub fn get_blob(&self, digest: &str, limit: u64) -> Result<Vec<u8>, OciError> {
-        let url = format!("{}/blobs/{digest}", self.base);
-        let what = format!("{} blob {digest}", self.repo);
-        let resp = Self::check(&what, self.send(&what, false, &|| self.http.get(&url))?, &[200])?;
-        let mut bytes = Vec::new();
-        resp.take(limit + 1).read_to_end(&mut bytes).map_err(|e| OciError::Transport { what: what.clone(), message: e.to_string() })?;
-        if bytes.len() as u64 > limit {
-            return Err(OciError::Transport { what, message: format!("larger than the {limit} bytes allowed") });
-        }
-        let found = digest_of(&bytes);
-        if found != digest {
-            return Err(OciError::Digest { what, expected: digest.to_string(), found });
-        }
-        Ok(bytes)
     }
 
     pub fn put_manifest(&self, reference: &str, manifest: &[u8]) -> Result<String, OciError> {

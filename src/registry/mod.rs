@@ -123,6 +123,24 @@ pub enum EntrySource {
     },
 }
 
+impl EntrySource {
+    /// The lock's form of this source (a full commit id as `rev` is the
+    /// commit itself), credentials in URLs kept: see [`LockedSource::redacted`]
+    /// for what paii.lock records.
+    pub fn locked(&self) -> crate::lock::LockedSource {
+        use crate::lock::LockedSource;
+        match self {
+            EntrySource::Git { url, rev } => {
+                let commit = rev.clone().filter(|r| crate::util::url::is_full_commit(r));
+                LockedSource::Git { url: url.clone(), rev: rev.clone().filter(|_| commit.is_none()), commit }
+            }
+            EntrySource::Tarball { url, digest } => LockedSource::Tarball { url: url.clone(), digest: digest.clone() },
+            EntrySource::Path { path } => LockedSource::Path { path: path.clone() },
+            EntrySource::Oci { repo, tag, digest } => LockedSource::Oci { repo: repo.clone(), tag: tag.clone(), digest: digest.clone() },
+        }
+    }
+}
+
 /// One version of one plugin in one registry.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IndexEntry {

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::{IndexEntry, parse_registry};
 use crate::diagnostic::{Location, SourceFile};
-use crate::lock::LockedSource;
 use crate::manifest::PluginManifest;
 use crate::manifest::version::is_valid_name;
 use crate::resolve::contract::{Consume, Provide};
@@ -266,15 +265,7 @@ fn validate_registry(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
 /// Fetches one entry's tree and compares it with the entry.
 fn check_source(fetcher: &Fetcher, e: &IndexEntry) -> Vec<(Severity, String)> {
     let label = format!("{} {}", e.name, e.version);
-    let source = match &e.source {
-        super::EntrySource::Git { url, rev } => {
-            let commit = rev.clone().filter(|r| is_full_commit(r));
-            LockedSource::Git { url: url.clone(), rev: rev.clone().filter(|_| commit.is_none()), commit }
-        }
-        super::EntrySource::Tarball { url, digest } => LockedSource::Tarball { url: url.clone(), digest: digest.clone() },
-        super::EntrySource::Oci { repo, tag, digest } => LockedSource::Oci { repo: repo.clone(), tag: tag.clone(), digest: digest.clone() },
-        super::EntrySource::Path { path } => LockedSource::Path { path: path.clone() },
-    };
+    let source = e.source.locked();
     let fetched = match fetcher.fetch_unlocked(&e.name, &source, e.subdir.as_deref(), e.integrity.as_ref()) {
         Ok(f) => f,
         Err(err) => return vec![(Severity::Error, format!("{label}: {err}"))],

@@ -21,7 +21,7 @@ use crate::diagnostic::{SpannedError, Warning};
 use crate::lock::{Lock, LockedPlugin, LockedSource};
 use crate::manifest::version::{precedence, req_to_ranges};
 use crate::manifest::{Manifest, PluginManifest, Requested};
-use crate::registry::{EntrySource, Index, IndexEntry};
+use crate::registry::{Index, IndexEntry};
 use crate::store::integrity::Integrity;
 use contract::{Consume, Participant, Provide, WiringError};
 
@@ -501,20 +501,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                     name,
                     version: e.version.clone(),
                     registry: Some(reg.to_string()),
-                    source: match &e.source {
-                        EntrySource::Git { url, rev } => {
-                            // A full commit id in the registry is already exact.
-                            let commit = rev.clone().filter(|r| crate::util::url::is_full_commit(r));
-                            LockedSource::Git { url: crate::util::url::redact(url), rev: rev.clone().filter(|_| commit.is_none()), commit }
-                        }
-                        EntrySource::Tarball { url, digest } => {
-                            LockedSource::Tarball { url: crate::util::url::redact(url), digest: digest.clone() }
-                        }
-                        EntrySource::Path { path } => LockedSource::Path { path: path.clone() },
-                        EntrySource::Oci { repo, tag, digest } => {
-                            LockedSource::Oci { repo: repo.clone(), tag: tag.clone(), digest: digest.clone() }
-                        }
-                    },
+                    source: e.source.locked().redacted(),
                     subdir: e.subdir.clone(),
                     integrity: e.integrity,
                     provides: e.provides.clone(),

@@ -185,7 +185,8 @@ impl Fetcher {
             }
             let desc = format!("the cache {repo}");
             let added = self.store.add(name, &desc, Some(integrity), |tree| {
-                oci::fetch_into(&client, &manifest, tree).map_err(|error| SourceError::Oci { name: name.to_string(), error })?;
+                crate::oci::artifact::unpack_tree(&client, &manifest, tree)
+                    .map_err(|error| SourceError::Oci { name: name.to_string(), error })?;
                 check_manifest(name, Some((name, version)), &desc, tree)
             });
             match added {
@@ -271,7 +272,7 @@ impl Fetcher {
                 let reference = digest.as_deref().or(tag.as_deref()).unwrap_or("latest");
                 let manifest = oci::manifest(&client, reference, name, self.trusted.as_deref()).map_err(oci)?;
                 let entry = self.store.add(name, &desc, integrity, |tree| {
-                    oci::fetch_into(&client, &manifest, tree).map_err(oci)?;
+                    crate::oci::artifact::unpack_tree(&client, &manifest, tree).map_err(oci)?;
                     check(tree)
                 })?;
                 Ok(Fetched { entry, commit: Some(manifest.digest), added: true })

@@ -81,11 +81,6 @@ pub fn manifest(client: &Client, reference: &str, name: &str, trusted: Option<&[
     Ok(m)
 }
 
-/// Unpacks the plugin tree of `manifest` into `tree`.
-pub fn fetch_into(client: &Client, manifest: &Manifest, tree: &Path) -> Result<Integrity, ArtifactError> {
-    artifact::unpack_tree(client, manifest, tree)
-}
-
 /// What `paii publish` made.
 #[derive(Debug, serde::Serialize)]
 pub struct Published {
