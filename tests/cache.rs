@@ -24,6 +24,29 @@ fn fresh_home(sb: &Sandbox) {
     common::remove_tree(&sb.home());
 }
 
+/// CI's side, done: a registry on 127.0.0.1, a signing key kept outside
+/// PAII_HOME (which [`fresh_home`] removes), the team config trusting it
+/// with the registry as its cache, a sync and a push.
+struct Ci {
+    reg: OciRegistry,
+    public: String,
+    secret: String,
+    /// The build key of the pushed output (its tag).
+    key: String,
+}
+
+fn ci_pushed(sb: &Sandbox) -> Ci {
+    let reg = OciRegistry::start(&sb.path("registry"));
+    let secret = sb.path("ci.secret").display().to_string();
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1", "--out", &secret]).ok().stdout.trim().to_string();
+    team(sb, &reg.repo("acme/paii-cache"), &public);
+    sb.paii_in("team", &["sync", "-q"]).ok();
+    let pushed: serde_json::Value =
+        serde_json::from_str(&sb.paii_in("team", &["cache", "push", "--key", &secret, "-o", "json"]).ok().stdout).unwrap();
+    let key = pushed["outputs"][0]["key"].as_str().unwrap().to_string();
+    Ci { reg, public, secret, key }
+}
+
 fn bash(command: &str) -> serde_json::Value {
     serde_json::json!({"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command}})
 }
@@ -48,7 +71,7 @@ fn a_pushed_signed_output_is_fetched_instead_of_built_and_a_second_push_uploads_
     assert_eq!(again["outputs"][0]["uploaded"], 0, "an unchanged lock uploads no blob: {again:#}");
     // The secret key is in no store entry or generation.
     for dir in ["store", "generations"] {
-        for f in walk(&sb.home().join(dir)) {
+        for f in common::files_under(&sb.home().join(dir)) {
             let text = std::fs::read(&f).unwrap_or_default();
             let seed = secret_text.trim().split_once(':').unwrap().1;
             assert!(!String::from_utf8_lossy(&text).contains(seed), "the secret key is in {}", f.display());
@@ -72,12 +95,7 @@ fn a_pushed_signed_output_is_fetched_instead_of_built_and_a_second_push_uploads_
 #[test]
 fn an_output_a_trusted_key_did_not_sign_or_that_was_tampered_with_is_built_instead() {
     let sb = Sandbox::new();
-    let reg = OciRegistry::start(&sb.path("registry"));
-    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1"]).ok().stdout.trim().to_string();
-    team(&sb, &reg.repo("acme/paii-cache"), &public);
-    sb.paii_in("team", &["sync", "-q"]).ok();
-    let pushed: serde_json::Value = serde_json::from_str(&sb.paii_in("team", &["cache", "push", "-o", "json"]).ok().stdout).unwrap();
-    let key = pushed["outputs"][0]["key"].as_str().unwrap().to_string();
+    let Ci { reg, public, key, .. } = ci_pushed(&sb);
 
     // Signed, but by a key this team does not trust.
     let stranger = sb.paii_in("team", &["key", "generate", "stranger", "--out", &sb.path("stranger.secret").display().to_string()]).ok();
@@ -113,19 +131,6 @@ fn an_output_a_trusted_key_did_not_sign_or_that_was_tampered_with_is_built_inste
     fresh_home(&sb);
     let out = sb.paii_in("team", &["sync"]).ok();
     assert!(out.stderr.contains("built   guard 0.1.0"), "{}", out.stderr);
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-            out.extend(walk(&p));
-        } else if e.file_type().map(|t| t.is_file()).unwrap_or(false) {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// A registry behind TLS (a throwaway CA) with htpasswd Basic auth: the
@@ -196,12 +201,7 @@ fn a_registry_with_token_auth_is_answered_at_its_realm() {
 #[test]
 fn a_wrong_manifest_a_failing_or_a_stalling_registry_is_built_around() {
     let sb = Sandbox::new();
-    let reg = OciRegistry::start(&sb.path("registry"));
-    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1"]).ok().stdout.trim().to_string();
-    team(&sb, &reg.repo("acme/paii-cache"), &public);
-    sb.paii_in("team", &["sync", "-q"]).ok();
-    let pushed: serde_json::Value = serde_json::from_str(&sb.paii_in("team", &["cache", "push", "-o", "json"]).ok().stdout).unwrap();
-    let key = pushed["outputs"][0]["key"].as_str().unwrap().to_string();
+    let Ci { reg, public, key, .. } = ci_pushed(&sb);
 
     // The tag now names an image of another kind.
     let repo = paii::oci::Repository::parse(&reg.repo("acme/paii-cache")).unwrap();
@@ -247,14 +247,7 @@ fn a_wrong_manifest_a_failing_or_a_stalling_registry_is_built_around() {
 #[test]
 fn the_next_push_completes_an_interrupted_one_without_sending_its_blobs_again() {
     let sb = Sandbox::new();
-    let reg = OciRegistry::start(&sb.path("registry"));
-    let secret = sb.path("ci.secret").display().to_string();
-    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1", "--out", &secret]).ok().stdout.trim().to_string();
-    team(&sb, &reg.repo("acme/paii-cache"), &public);
-    sb.paii_in("team", &["sync", "-q"]).ok();
-    let pushed: serde_json::Value =
-        serde_json::from_str(&sb.paii_in("team", &["cache", "push", "--key", &secret, "-o", "json"]).ok().stdout).unwrap();
-    let key = pushed["outputs"][0]["key"].as_str().unwrap().to_string();
+    let Ci { reg, secret, key, .. } = ci_pushed(&sb);
     // The state a push killed between its blobs and its manifest leaves.
     let tag = reg.dir.join("data/docker/registry/v2/repositories/acme/paii-cache/_manifests/tags").join(&key);
     std::fs::remove_dir_all(&tag).unwrap();
@@ -307,12 +300,7 @@ fn large_blobs_go_up_in_chunks_and_a_second_cache_mounts_them() {
 #[test]
 fn a_blob_cut_off_halfway_is_built_around_and_leaves_nothing() {
     let sb = Sandbox::new();
-    let reg = OciRegistry::start(&sb.path("registry"));
-    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1"]).ok().stdout.trim().to_string();
-    team(&sb, &reg.repo("acme/paii-cache"), &public);
-    sb.paii_in("team", &["sync", "-q"]).ok();
-    let pushed: serde_json::Value = serde_json::from_str(&sb.paii_in("team", &["cache", "push", "-o", "json"]).ok().stdout).unwrap();
-    let key = pushed["outputs"][0]["key"].as_str().unwrap().to_string();
+    let Ci { reg, public, key, .. } = ci_pushed(&sb);
     let manifest = reg.manifest("acme/paii-cache", &key);
     let layer = manifest["layers"][0]["digest"].as_str().unwrap().to_string();
     let blob = std::fs::read(reg.blob_path(&layer)).unwrap();
@@ -406,14 +394,7 @@ fn a_python_venv_from_the_cache_is_moved_to_where_it_lives_here_and_runs() {
 #[test]
 fn an_artifact_whose_tree_escapes_is_refused_and_built_around() {
     let sb = Sandbox::new();
-    let reg = OciRegistry::start(&sb.path("registry"));
-    let secret = sb.path("ci.secret").display().to_string();
-    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1", "--out", &secret]).ok().stdout.trim().to_string();
-    team(&sb, &reg.repo("acme/paii-cache"), &public);
-    sb.paii_in("team", &["sync", "-q"]).ok();
-    let pushed: serde_json::Value =
-        serde_json::from_str(&sb.paii_in("team", &["cache", "push", "--key", &secret, "-o", "json"]).ok().stdout).unwrap();
-    let key = pushed["outputs"][0]["key"].as_str().unwrap().to_string();
+    let Ci { reg, key, .. } = ci_pushed(&sb);
 
     // The same signed manifest, its layer swapped for one that climbs out.
     let mut tar = tar::Builder::new(Vec::new());

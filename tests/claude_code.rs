@@ -92,25 +92,14 @@ fn the_demo_config_blocks_rm_rf_home_inside_claude_code_and_lets_ls_run() {
     let session = turn.json["session_id"].as_str().unwrap().to_string();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     let raw = loop {
-        let raw: String = walk_files(&sb.home().join("history/raw")).iter().map(|f| fs::read_to_string(f).unwrap_or_default()).collect();
+        let raw: String =
+            common::files_under(&sb.home().join("history/raw")).iter().map(|f| fs::read_to_string(f).unwrap_or_default()).collect();
         if raw.contains(&session) && raw.contains("\"SessionStart\"") && raw.contains("\"Stop\"") || std::time::Instant::now() > deadline {
             break raw;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     };
     assert!(raw.contains(&session) && raw.contains("\"PreToolUse\""), "history's raw lines hold the session's events:\n{raw}");
-}
-
-fn walk_files(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir).into_iter().flatten().flatten() {
-        if e.file_type().is_ok_and(|t| t.is_dir()) {
-            out.extend(walk_files(&e.path()));
-        } else {
-            out.push(e.path());
-        }
-    }
-    out
 }
 
 /// A plugin whose hook handler is the shell script `script` (run as
@@ -228,7 +217,7 @@ fn mcp_servers_get_their_plugins_secrets_from_dotenv_and_no_value_is_written() {
 
     let env_file = sb.home().join(".env");
     for dir in [sb.home(), sb.path("claude")] {
-        for f in walk_files(&dir).into_iter().filter(|f| *f != env_file) {
+        for f in common::files_under(&dir).into_iter().filter(|f| *f != env_file) {
             let bytes = fs::read(&f).unwrap_or_default();
             assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()), "the token is in {}", f.display());
         }

@@ -295,7 +295,7 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
     assert_eq!(sb.read("home/srv"), "--endpoint\nhttps://team\n--token\ns3cret-token\ns3cret-token\n");
     // The secret is in no file paii wrote.
     for dir in ["paii-home/generations", "paii-home/claude-state", "claude"] {
-        for e in walk(&sb.path(dir)) {
+        for e in common::files_under(&sb.path(dir)) {
             let text = std::fs::read(&e).unwrap_or_default();
             assert!(!text.windows(12).any(|w| w == b"s3cret-token"), "{} holds the secret", e.display());
         }
@@ -305,19 +305,6 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
     assert!(set.stderr.contains("applied"), "{}", set.stderr);
     dispatch(&sb, "stop", &serde_json::json!({"session_id": "s", "hook_event_name": "Stop"}));
     assert!(sb.read("home/options").contains("CLAUDE_PLUGIN_OPTION_ENDPOINT=https://mine"));
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        if e.file_type().is_ok_and(|t| t.is_dir()) {
-            out.extend(walk(&p));
-        } else if e.file_type().is_ok_and(|t| t.is_file()) {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// A registry `mkt` of plugins from one git repository: `(name, version,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use common::{Run, Sandbox, repo_root};
+use common::{Run, Sandbox, files_under, repo_root};
 use serde_json::{Value, json};
 
 fn shared() -> MutexGuard<'static, Sandbox> {
@@ -44,20 +44,6 @@ fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
         assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let p = e.path();
-        let ft = e.file_type().unwrap();
-        if ft.is_dir() {
-            out.extend(files_under(&p));
-        } else if ft.is_file() {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn raw_history(sb: &Sandbox) -> Vec<Value> {

@@ -164,6 +164,20 @@ pub fn remove_tree(dir: &Path) {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Every regular file under `dir`, recursively (symlinks are not followed).
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => out.extend(files_under(&p)),
+            Ok(t) if t.is_file() => out.push(p),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = vec![dir.to_path_buf()];
     if dir.is_dir() && !dir.is_symlink() {
