@@ -11,7 +11,9 @@
 //! 3. ten handlers that each sleep 100 ms vs running them one after
 //!    another (goal <= 0.15x);
 //! 4. a Claude Code plugin's shell-form hook, dispatched, vs `sh -c` of the
-//!    same command run directly (goal <= 1.3x).
+//!    same command run directly (goal <= 1.3x);
+//! 5. dispatch to one handler of a project's generation (the hook entry
+//!    names its profile) vs the same of the user's (goal <= 1.05x).
 //!
 //! Needs rustc (for the handler). Run: `cargo bench --bench dispatch`.
 //! Prints medians and ratios; asserts nothing.
@@ -32,9 +34,15 @@ fn timed(cmd: &mut Command) -> Duration {
 
 /// A PAII_HOME whose generation has `plugins`: (name, hooks table, command).
 fn setup(plugins: &[(String, &str, String)]) -> tempfile::TempDir {
+    setup_in(plugins, false)
+}
+
+/// [`setup`], with `project`: `team/` a git repository whose paii.toml
+/// asks for the project scope.
+fn setup_in(plugins: &[(String, &str, String)], project: bool) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let mut manifest = String::from("[plugins]\n");
+    let mut manifest = String::from(if project { "[paii]\nscope = \"project\"\n\n[plugins]\n" } else { "[plugins]\n" });
     for (name, hooks, command) in plugins {
         let p = root.join("plugins").join(name);
         std::fs::create_dir_all(&p).unwrap();
@@ -47,6 +55,9 @@ fn setup(plugins: &[(String, &str, String)]) -> tempfile::TempDir {
     }
     std::fs::create_dir_all(root.join("team")).unwrap();
     std::fs::write(root.join("team/paii.toml"), manifest).unwrap();
+    if project {
+        assert!(Command::new("git").args(["init", "-q"]).current_dir(root.join("team")).status().unwrap().success());
+    }
     let out = paii(root, &["sync", "-q"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     dir
@@ -109,6 +120,23 @@ fn main() {
             a.as_secs_f64() / c.as_secs_f64()
         );
     }
+
+    // 5. the same one handler, from a project's generation
+    let project = setup_in(&[("one".into(), "pre_tool_use = { matcher = \"Bash\" }", handler.clone())], true);
+    let profile = std::fs::read_dir(project.path().join("home/projects")).unwrap().flatten().next().unwrap().path();
+    let profile = profile.display().to_string();
+    let (mut t_user, mut t_project) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        t_user.push(timed(&mut paii(one.path(), &["hook", "dispatch", "pre-tool-use"])));
+        t_project.push(timed(&mut paii(project.path(), &["hook", "dispatch", "pre-tool-use", "--profile", &profile])));
+    }
+    let (a, b) = (median(t_project), median(t_user));
+    println!(
+        "project scope: dispatch to one handler {:.2} ms vs user scope {:.2} ms = {:.2}x (goal <= 1.05x)",
+        ms(a),
+        ms(b),
+        a.as_secs_f64() / b.as_secs_f64()
+    );
 
     // 4. a Claude Code plugin's shell-form hook vs `sh -c` of it directly:
     // the cheapest command there is (the worst case for any dispatcher),

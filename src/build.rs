@@ -793,24 +793,10 @@ fn run_logged(name: &str, tool: &'static str, mut cmd: Command, log: &Path) -> R
     );
     let err_file = file.try_clone().map_err(|e| io(name, "open the build log", e))?;
     // A build tool must not outlive a killed paii: it would go on writing
-    // into an output the next run rebuilds. (Linux's death signal; other
-    // platforms have none, and a build there outlives a SIGKILLed paii
-    // until it ends: the output stays unmarked and the next sync rebuilds.)
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl is async-signal-safe and touches no memory of ours.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-    let status = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(file))
-        .stderr(Stdio::from(err_file))
-        .status()
-        .map_err(|e| io(name, &format!("run {tool}"), e))?;
+    // into an output the next run rebuilds.
+    cmd.stdin(Stdio::null()).stdout(Stdio::from(file)).stderr(Stdio::from(err_file));
+    let status =
+        crate::dispatch::platform::spawn_bound(&mut cmd).and_then(|b| b.wait()).map_err(|e| io(name, &format!("run {tool}"), e))?;
     if status.success() {
         return Ok(());
     }

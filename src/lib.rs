@@ -14,7 +14,8 @@
 //!                          substitute  build outputs from a signed binary cache (oci)
 //!                          generation  an immutable set: plugins, dispatch table, plugin
 //!                                      config and secrets; `current` switched by one rename
-//! ~/.claude                claude      settings.json, links, MCP servers, with ownership
+//! ~/.claude, .claude/      claude      settings.json, links, MCP servers, with ownership;
+//!                          scope       user-wide, or one repository's (project)
 //! hook events              dispatch    the hot path (crates/paii-dispatch)
 //! ```
 //!
@@ -47,5 +48,6 @@ pub mod diagnostic;
 pub mod ops;
 pub mod policy;
 pub mod schema;
+pub mod scope;
 pub mod sign;
 pub mod util;

@@ -284,6 +284,55 @@ fn claude_code_sees_what_each_generation_installs_and_nothing_after_deactivate()
     assert_eq!(user_hook_runs(), 3, "the user's hook and settings still work");
 }
 
+/// A repository's committed paii.toml with `scope = "project"`, synced in
+/// the repository, and a user-scope paii.toml synced too: Claude Code
+/// started in the repository loads the project's skill, agent, command, MCP
+/// server and hook (from `.claude/` and `settings.local.json`, the MCP
+/// server from the project's entry in `.claude.json`) and the user's as
+/// well; started in another directory, only the user's.
+#[test]
+fn a_project_synced_by_paii_loads_in_its_repository_beside_the_users_plugins_and_nowhere_else() {
+    let sb = Sandbox::new();
+    for scope in ["proj", "usr"] {
+        items_plugin(&sb, scope);
+        hook_plugin(&sb, &format!("{scope}hook"), "user_prompt_submit = true", &format!("echo {scope} >> \"$HOME/hooks-ran\""));
+    }
+    team(&sb, &["usr", "usrhook"]);
+    sb.paii_in("team", &["sync"]).ok();
+    let repo = sb.path("repo");
+    fs::create_dir_all(&repo).unwrap();
+    common::git(&repo, &["init", "-q"]);
+    sb.write(
+        "repo/paii.toml",
+        "[paii]\nscope = \"project\"\n\n[plugins]\nproj = { path = \"../plugins/proj\" }\nprojhook = { path = \"../plugins/projhook\" }\n",
+    );
+    common::git(&repo, &["add", "paii.toml"]);
+    common::git(&repo, &["commit", "-qm", "team config"]);
+    sb.paii_in("repo", &["sync"]).ok();
+    let hooks_ran = || {
+        let text = fs::read_to_string(sb.path("home/hooks-ran")).unwrap_or_default();
+        let _ = fs::remove_file(sb.path("home/hooks-ran"));
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines.sort();
+        lines
+    };
+    let api = MessagesApi::start(Script::Text);
+
+    let turn = run(&sb, &api, &repo, "hello", "Bash");
+    assert_clean(&turn);
+    assert_eq!(shows(&turn, "proj"), [true; 4], "the project's skill, agent, command and MCP tool\n{}", turn.sent());
+    assert_eq!(shows(&turn, "usr"), [true; 4], "the user's too");
+    assert_eq!(hooks_ran(), ["proj", "usr"], "both scopes' hooks ran");
+
+    let other = sb.path("other");
+    fs::create_dir_all(&other).unwrap();
+    let turn = run(&sb, &api, &other, "hello", "Bash");
+    assert_clean(&turn);
+    assert_eq!(shows(&turn, "proj"), [false; 4], "nothing of the project's outside it");
+    assert_eq!(shows(&turn, "usr"), [true; 4]);
+    assert_eq!(hooks_ran(), ["usr"]);
+}
+
 /// A user's own settings.json hook and paii's hooks on the same event both
 /// run.
 #[test]

@@ -73,7 +73,7 @@ pub fn digest<'a>(names: impl Iterator<Item = &'a String>) -> String {
 impl Fragment {
     /// The fragment of `plugins`; two plugins claiming one name is an error
     /// naming both.
-    pub fn build(home: &Path, plugins: &[Contribution<'_>]) -> Result<Fragment, ClaudeError> {
+    pub fn build(scope: &crate::scope::Scope, plugins: &[Contribution<'_>]) -> Result<Fragment, ClaudeError> {
         let mut fragment = Fragment::default();
         let mut links = BTreeMap::new();
         let mut owners: BTreeMap<String, &str> = BTreeMap::new();
@@ -106,12 +106,12 @@ impl Fragment {
                 fragment.raw_hooks.entry(*event).or_default().push(group.clone());
             }
             if c.mcp {
-                for (server, value) in mcp_servers(c, &home.join("plugins").join(name), &home.join("data").join(name))? {
+                for (server, value) in mcp_servers(c, &scope.profile.join("plugins").join(name), &scope.home.join("data").join(name))? {
                     let key = format!("MCP server `{server}`");
                     if let Some(other) = owners.insert(key.clone(), name) {
                         collisions.push(format!("{key} is provided by both `{other}` and `{name}`"));
                     }
-                    let (written, recorded) = with_secrets(&server, value, name, &c.manifest.secrets);
+                    let (written, recorded) = with_secrets(&server, value, name, &c.manifest.secrets, scope.dispatch_profile());
                     if let Some(r) = recorded {
                         fragment.mcp_secrets.insert(server.clone(), r);
                     }
@@ -304,7 +304,13 @@ fn mcp_servers(c: &Contribution<'_>, plugin_root: &Path, data: &Path) -> Result<
 /// What Claude Code sees keeps the `${VAR}` references as the plugin wrote
 /// them. The second value is the record paii runs from; a server that
 /// references no declared secret is left as it is.
-fn with_secrets(server: &str, mut v: Value, plugin: &str, secrets: &crate::manifest::plugin::Secrets) -> (Value, Option<Value>) {
+fn with_secrets(
+    server: &str,
+    mut v: Value,
+    plugin: &str,
+    secrets: &crate::manifest::plugin::Secrets,
+    profile: Option<&Path>,
+) -> (Value, Option<Value>) {
     let declared: Vec<&String> = secrets.required.iter().chain(&secrets.optional).collect();
     let text = v.to_string();
     let used: Vec<&String> =
@@ -323,11 +329,17 @@ fn with_secrets(server: &str, mut v: Value, plugin: &str, secrets: &crate::manif
         }
         let exe = crate::util::paths::paii_exe();
         obj.insert("command".into(), Value::String(exe.display().to_string()));
-        obj.insert("args".into(), serde_json::json!(["mcp", "exec", server]));
+        let mut args = vec!["mcp".to_string(), "exec".to_string()];
+        if let Some(p) = profile {
+            args.extend(["--profile".to_string(), p.display().to_string()]);
+        }
+        args.push(server.to_string());
+        obj.insert("args".into(), serde_json::json!(args));
     } else {
         record.insert("headers".into(), obj.get("headers").cloned().unwrap_or_else(|| Value::Object(Map::new())));
         let exe = shell_quote(&crate::util::paths::paii_exe().display().to_string());
-        obj.insert("headersHelper".into(), Value::String(format!("{exe} mcp headers {}", shell_quote(server))));
+        let profile = profile.map(|p| format!("--profile {} ", shell_quote(&p.display().to_string()))).unwrap_or_default();
+        obj.insert("headersHelper".into(), Value::String(format!("{exe} mcp headers {profile}{}", shell_quote(server))));
     }
     (v, Some(Value::Object(record)))
 }
@@ -361,7 +373,7 @@ impl Fragment {
     /// Writes the `claude/` tree of a generation being assembled: the
     /// links themselves, and `links.json` listing them so that a switch
     /// reads one file instead of every link.
-    pub fn write(&self, dir: &Path, exe: &Path) -> Result<(), ClaudeError> {
+    pub fn write(&self, dir: &Path, exe: &Path, profile: Option<&Path>) -> Result<(), ClaudeError> {
         for (rel, target) in self.links() {
             let link = dir.join(rel);
             if let Some(parent) = link.parent() {
@@ -373,7 +385,7 @@ impl Fragment {
         let hooks: Map<String, Value> = self
             .hooks
             .iter()
-            .map(|(e, entry)| (e.pascal().to_string(), Value::Array(vec![super::settings::group(exe, *e, entry)])))
+            .map(|(e, entry)| (e.pascal().to_string(), Value::Array(vec![super::settings::group(exe, profile, *e, entry)])))
             .collect();
         let settings = serde_json::json!({ "hooks": hooks });
         let raw: Map<String, Value> =

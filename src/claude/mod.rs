@@ -11,6 +11,7 @@
 //!
 //! Reconciling is idempotent: after a crash, running it again finishes the job.
 
+pub mod exclude;
 pub mod fragment;
 pub mod json;
 pub mod links;
@@ -43,8 +44,9 @@ pub enum ClaudeError {
     #[error("`hooks.{0}` in settings.json is not an array")]
     #[diagnostic(help("each event in `hooks` holds a list of matcher groups; fix settings.json by hand first"))]
     EventNotArray(String),
-    #[error("`mcpServers` in {} is not an object", path.display())]
-    McpNotObject { path: PathBuf },
+    #[error("`{key}` in {} is not an object", path.display())]
+    #[diagnostic(help("paii keeps its MCP servers there; fix the file by hand first"))]
+    NotObject { path: PathBuf, key: String },
     #[error("{} would not match Claude Code's settings schema after paii's edit, so it was left as it was:\n{}", path.display(), errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
     Schema { path: PathBuf, errors: Vec<String> },
     #[error("{} already exists and {}:\n{}", if .0.len() == 1 { "this name" } else { "these names" }, if .0.len() == 1 { "is not paii's" } else { "are not paii's" }, .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
@@ -134,43 +136,99 @@ pub struct Finding {
     pub fixable: bool,
 }
 
-/// Claude Code's files as seen from one `PAII_HOME`.
+/// Claude Code's files of one scope, as one `PAII_HOME` installs into them.
 pub struct Claude {
+    /// `PAII_HOME`: a link into it is paii's, whichever scope made it.
     pub home: PathBuf,
+    /// The scope's generations: links go through its `current`, and what
+    /// paii owns is recorded there.
+    pub profile: PathBuf,
+    /// `$CLAUDE_CONFIG_DIR`, or a repository's `.claude/`.
     pub dir: PathBuf,
+    /// `settings.json`, or for a project `settings.local.json` (the
+    /// committed `settings.json` is the team's and never written).
+    pub settings_name: &'static str,
     pub user_config: PathBuf,
+    /// The repository whose entry of the user config's `projects` holds
+    /// the MCP servers (Claude Code's local scope); `None`: `mcpServers`.
+    pub mcp_project: Option<String>,
+    /// A project's `.git/info/exclude`, and its repository root.
+    pub exclude: Option<(PathBuf, PathBuf)>,
+    /// The profile a hook entry names (project scope).
+    pub dispatch_profile: Option<PathBuf>,
     /// The paii binary hook entries call.
     pub exe: PathBuf,
 }
 
 const KINDS: [&str; 3] = ["skills", "agents", "commands"];
-const SETTINGS_BACKUP: &str = "settings.json";
 const USER_CONFIG_BACKUP: &str = "claude.json";
 
 impl Claude {
-    /// From `CLAUDE_CONFIG_DIR` (or `~/.claude`) and the running binary.
+    /// The user scope: `CLAUDE_CONFIG_DIR` (or `~/.claude`) and the running binary.
     pub fn from_env(home: &Path) -> Claude {
+        Claude::for_scope(&crate::scope::Scope::user(home))
+    }
+
+    pub fn for_scope(scope: &crate::scope::Scope) -> Claude {
         let exe = crate::util::paths::paii_exe();
-        Claude {
-            home: home.to_path_buf(),
-            dir: crate::util::paths::claude_config_dir(),
-            user_config: crate::util::paths::claude_user_config(),
-            exe,
+        let user_config = crate::util::paths::claude_user_config();
+        match &scope.project {
+            None => Claude {
+                home: scope.home.clone(),
+                profile: scope.profile.clone(),
+                dir: crate::util::paths::claude_config_dir(),
+                settings_name: "settings.json",
+                user_config,
+                mcp_project: None,
+                exclude: None,
+                dispatch_profile: None,
+                exe,
+            },
+            Some(p) => Claude {
+                home: scope.home.clone(),
+                profile: scope.profile.clone(),
+                dir: p.root.join(".claude"),
+                settings_name: "settings.local.json",
+                user_config,
+                mcp_project: Some(p.root.display().to_string()),
+                exclude: crate::scope::git_exclude(&p.root).map(|e| (e, p.root.clone())),
+                dispatch_profile: Some(scope.profile.clone()),
+                exe,
+            },
         }
     }
 
     fn settings_path(&self) -> PathBuf {
-        self.dir.join("settings.json")
+        self.dir.join(self.settings_name)
     }
 
     /// Where the originals of this Claude config directory's files are kept.
     pub fn backups(&self) -> PathBuf {
-        self.home.join("backups").join(record::key(&self.dir))
+        self.profile.join("backups").join(record::key(&self.dir))
     }
 
     /// Where a link of the Claude dir points: through `current`.
     fn link_target(&self, rel: &str) -> PathBuf {
-        self.home.join("current").join("claude").join(rel)
+        self.profile.join("current").join("claude").join(rel)
+    }
+
+    /// What paii's block of the repository's `.git/info/exclude` lists:
+    /// the settings file it writes to and its links, as paths from the root.
+    fn excluded<'a>(&self, links: impl Iterator<Item = &'a String>, settings: bool) -> Vec<String> {
+        let Some((_, root)) = &self.exclude else { return Vec::new() };
+        let rel = |p: PathBuf| p.strip_prefix(root).map(|r| r.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut out: Vec<String> = settings.then(|| rel(self.settings_path())).into_iter().collect();
+        out.extend(links.map(|l| rel(self.dir.join(l))));
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    fn write_exclude(&self, paths: &[String]) -> Result<(), ClaudeError> {
+        if let Some((file, _)) = &self.exclude {
+            exclude::write(file, paths)?;
+        }
+        Ok(())
     }
 
     fn is_ours(&self, target: &Path) -> bool {
@@ -180,7 +238,7 @@ impl Claude {
     /// What reconciling with `fragment` would change; names that are the
     /// user's are conflicts, returned as an error before anything is written.
     pub fn plan(&self, fragment: &Fragment) -> Result<Changes, ClaudeError> {
-        self.plan_with(fragment, &Record::load(&self.home, &self.dir)?)
+        self.plan_with(fragment, &Record::load(&self.profile, &self.dir)?)
     }
 
     fn plan_with(&self, fragment: &Fragment, record: &Record) -> Result<Changes, ClaudeError> {
@@ -196,7 +254,14 @@ impl Claude {
         }
         let user = JsonFile::read(&self.user_config)?;
         let mut udoc = user.doc.clone();
-        conflicts.extend(mcp::plan(&mut udoc, &fragment.mcp_servers, &mut record.mcp.clone(), &self.user_config, &mut changes)?);
+        conflicts.extend(mcp::plan(
+            &mut udoc,
+            self.mcp_project.as_deref(),
+            &fragment.mcp_servers,
+            &mut record.mcp.clone(),
+            &self.user_config,
+            &mut changes,
+        )?);
         if !conflicts.is_empty() {
             return Err(ClaudeError::Conflicts(conflicts));
         }
@@ -205,7 +270,7 @@ impl Claude {
 
     /// Makes Claude Code's files show `fragment` (the current generation's).
     pub fn apply(&self, fragment: &Fragment) -> Result<Changes, ClaudeError> {
-        let old = Record::load(&self.home, &self.dir)?;
+        let old = Record::load(&self.profile, &self.dir)?;
         let changes = self.plan_with(fragment, &old)?;
         // The intent first: everything paii owns before or after this run,
         // marked pending until the files agree with it.
@@ -238,6 +303,12 @@ impl Claude {
         if record != old {
             record.save()?;
         }
+        // Kept out of git before they exist.
+        let hooks = !(fragment.hooks.is_empty() && fragment.raw_hooks.is_empty());
+        if self.exclude.is_some() {
+            let settings = hooks || !old.settings.entries.is_empty() || !old.settings.raw.is_empty();
+            self.write_exclude(&self.excluded(record.links().keys(), settings))?;
+        }
 
         links::apply(self, fragment, &record)?;
         if !links::unchanged(self, fragment, &old) {
@@ -249,7 +320,7 @@ impl Claude {
 
         let settings = JsonFile::read(&self.settings_path())?;
         let mut doc = settings.doc.clone();
-        if settings.text.is_none() && !(fragment.hooks.is_empty() && fragment.raw_hooks.is_empty()) {
+        if settings.text.is_none() && hooks {
             record.settings.created_file = true;
         }
         let mut scratch = Changes::default();
@@ -267,7 +338,7 @@ impl Claude {
             record.save()?;
         }
         crate::util::fail::point("claude-write-settings").map_err(|e| ClaudeError::io("cannot write", &settings.path, e))?;
-        let exists = settle(&settings, &doc, &self.backups(), SETTINGS_BACKUP, srec.created_file)?;
+        let exists = settle(&settings, &doc, &self.backups(), self.settings_name, srec.created_file)?;
         srec.created_file &= exists;
         record.settings = srec;
 
@@ -278,7 +349,8 @@ impl Claude {
             record.mcp.created_file = true;
         }
         let mut mrec = record.mcp.clone();
-        let conflicts = mcp::plan(&mut udoc, &fragment.mcp_servers, &mut mrec, &self.user_config, &mut scratch)?;
+        let conflicts =
+            mcp::plan(&mut udoc, self.mcp_project.as_deref(), &fragment.mcp_servers, &mut mrec, &self.user_config, &mut scratch)?;
         if !conflicts.is_empty() {
             return Err(ClaudeError::Conflicts(conflicts));
         }
@@ -286,6 +358,10 @@ impl Claude {
         let exists = settle(&user, &udoc, &self.backups(), USER_CONFIG_BACKUP, mrec.created_file)?;
         mrec.created_file &= exists;
         record.mcp = mrec;
+        if self.exclude.is_some() {
+            let settings = !record.settings.entries.is_empty() || !record.settings.raw.is_empty();
+            self.write_exclude(&self.excluded(fragment.links().keys(), settings))?;
+        }
         record.pending = false;
         if record != old {
             record.save()?;
@@ -296,23 +372,31 @@ impl Claude {
     /// Removes everything paii added; the user's files are left as they were
     /// before paii (byte for byte when nothing else in them changed since).
     pub fn deactivate(&self) -> Result<Changes, ClaudeError> {
-        let mut record = Record::load(&self.home, &self.dir)?;
+        let mut record = Record::load(&self.profile, &self.dir)?;
         let mut changes = Changes::default();
         let empty = Fragment::default();
         let empty = Fragment { links_digest: fragment::digest(std::iter::empty()), ..empty };
-        links::apply(self, &empty, &record).map(|removed| changes.links_removed = removed)?;
+        // A project whose repository was moved or deleted has only its MCP
+        // servers left to remove: nothing is created where it was.
+        let present = match &self.exclude {
+            None => self.mcp_project.is_none() || self.dir.parent().is_some_and(|root| root.join(".git").exists()),
+            Some((_, root)) => root.join(".git").exists(),
+        };
+        if present {
+            links::apply(self, &empty, &record).map(|removed| changes.links_removed = removed)?;
+            let settings = JsonFile::read(&self.settings_path())?;
+            let mut doc = settings.doc.clone();
+            let old = record.clone();
+            self.plan_settings(&mut doc, &empty, &mut record.settings, &old, &mut changes)?;
+            settle(&settings, &doc, &self.backups(), self.settings_name, record.settings.created_file)?;
+            self.write_exclude(&[])?;
+        }
         record.set_links(Default::default(), String::new());
-
-        let settings = JsonFile::read(&self.settings_path())?;
-        let mut doc = settings.doc.clone();
-        let old = record.clone();
-        self.plan_settings(&mut doc, &empty, &mut record.settings, &old, &mut changes)?;
-        settle(&settings, &doc, &self.backups(), SETTINGS_BACKUP, record.settings.created_file)?;
         record.settings = Default::default();
 
         let user = JsonFile::read(&self.user_config)?;
         let mut udoc = user.doc.clone();
-        mcp::plan(&mut udoc, &IndexMap::new(), &mut record.mcp, &self.user_config, &mut changes)?;
+        mcp::plan(&mut udoc, self.mcp_project.as_deref(), &IndexMap::new(), &mut record.mcp, &self.user_config, &mut changes)?;
         settle(&user, &udoc, &self.backups(), USER_CONFIG_BACKUP, record.mcp.created_file)?;
         record.mcp = Default::default();
         record.active = false;
@@ -323,7 +407,7 @@ impl Claude {
     /// Makes the next [`Claude::apply`] check every link instead of trusting
     /// the record (for `doctor --fix`).
     pub fn distrust_links(&self) -> Result<(), ClaudeError> {
-        let mut record = Record::load(&self.home, &self.dir)?;
+        let mut record = Record::load(&self.profile, &self.dir)?;
         record.pending = true;
         record.save()
     }
@@ -331,13 +415,13 @@ impl Claude {
     /// Whether paii's entries are in Claude Code's files (false after
     /// `deactivate`, and before the first sync).
     pub fn active(&self) -> bool {
-        Record::load(&self.home, &self.dir).is_ok_and(|r| r.active)
+        Record::load(&self.profile, &self.dir).is_ok_and(|r| r.active)
     }
 
     /// What `doctor` finds wrong on the Claude Code side.
     pub fn check(&self, fragment: Option<&Fragment>) -> Vec<Finding> {
         let mut out = Vec::new();
-        let record = match Record::load(&self.home, &self.dir) {
+        let record = match Record::load(&self.profile, &self.dir) {
             Ok(r) => r,
             Err(e) => return vec![Finding { what: e.to_string(), fixable: false }],
         };
@@ -363,11 +447,12 @@ impl Claude {
                 let now = settings::owned_entries(&s.doc);
                 for (event, written) in &record.settings.entries {
                     match now.get(event) {
-                        None => {
-                            out.push(Finding { what: format!("settings.json: paii's {event} hook was removed by hand"), fixable: true })
-                        }
+                        None => out.push(Finding {
+                            what: format!("{}: paii's {event} hook was removed by hand", self.settings_name),
+                            fixable: true,
+                        }),
                         Some(v) if normalize(v) != normalize(written) => out.push(Finding {
-                            what: format!("settings.json: paii's {event} hook was edited by hand (now {v})"),
+                            what: format!("{}: paii's {event} hook was edited by hand (now {v})", self.settings_name),
                             fixable: true,
                         }),
                         Some(_) => {}
@@ -381,7 +466,8 @@ impl Claude {
                         if !Path::new(program).is_file() {
                             out.push(Finding {
                                 what: format!(
-                                    "settings.json: the {event} hook runs {program}, which no longer exists (paii moved or was upgraded)"
+                                    "{}: the {event} hook runs {program}, which no longer exists (paii moved or was upgraded)",
+                                    self.settings_name
                                 ),
                                 fixable: true,
                             });
@@ -391,7 +477,7 @@ impl Claude {
                 let errors = settings::schema_errors(&s.doc);
                 if !errors.is_empty() {
                     out.push(Finding {
-                        what: format!("settings.json does not match Claude Code's schema: {}", errors.join("; ")),
+                        what: format!("{} does not match Claude Code's schema: {}", self.settings_name, errors.join("; ")),
                         fixable: false,
                     });
                 }
@@ -400,7 +486,7 @@ impl Claude {
         match JsonFile::read(&self.user_config) {
             Err(e) => out.push(Finding { what: e.to_string(), fixable: false }),
             Ok(u) => {
-                let servers = u.doc.get("mcpServers").and_then(Value::as_object);
+                let servers = mcp::servers(&u.doc, self.mcp_project.as_deref());
                 for (name, written) in &record.mcp.servers {
                     match servers.and_then(|s| s.get(name)) {
                         None => out.push(Finding { what: format!("MCP server `{name}` (paii's) was removed by hand"), fixable: true }),
@@ -436,11 +522,11 @@ impl Claude {
         let before = settings::owned_entries(doc);
         for (event, written) in &record.settings.entries {
             if before.get(event).is_some_and(|v| normalize(v) != normalize(written)) {
-                changes.foreign_edits.push(format!("settings.json hooks.{event}"));
+                changes.foreign_edits.push(format!("{} hooks.{event}", self.settings_name));
             }
         }
         let wanted: BTreeMap<HookEvent, Value> =
-            fragment.hooks.iter().map(|(e, entry)| (*e, settings::group(&self.exe, *e, entry))).collect();
+            fragment.hooks.iter().map(|(e, entry)| (*e, settings::group(&self.exe, self.dispatch_profile.as_deref(), *e, entry))).collect();
         settings::merge(doc, &wanted, srec)?;
         let (off, on) = settings::merge_enabled(doc, &fragment.claude_plugins, srec);
         changes.plugins_disabled.extend(off);

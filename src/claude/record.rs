@@ -97,6 +97,11 @@ pub struct McpRecord {
     pub created_file: bool,
     #[serde(default)]
     pub created_key: bool,
+    /// paii added the user config's `projects` key, or this project's entry in it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub created_projects: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub created_project: bool,
     /// Server name -> the value paii wrote.
     #[serde(default)]
     pub servers: IndexMap<String, Value>,

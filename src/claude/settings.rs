@@ -24,15 +24,23 @@ pub struct HookEntry {
     pub timeout: u64,
 }
 
-/// The command Claude Code runs for `event`.
-pub fn dispatch_command(exe: &Path, event: HookEvent) -> String {
-    format!("{} hook dispatch {}", shell_quote(&exe.display().to_string()), event.kebab())
+/// The command Claude Code runs for `event`; a project's names the profile
+/// whose current generation answers it.
+pub fn dispatch_command(exe: &Path, profile: Option<&Path>, event: HookEvent) -> String {
+    let command = format!("{} hook dispatch {}", shell_quote(&exe.display().to_string()), event.kebab());
+    match profile {
+        None => command,
+        Some(p) => format!("{command} --profile {}", shell_quote(&p.display().to_string())),
+    }
 }
 
-/// The event of a paii dispatch command, of any paii binary.
+/// The event of a paii dispatch command, of any paii binary and profile.
 pub fn dispatch_event(command: &str) -> Option<HookEvent> {
-    let (head, event) = command.trim_end().rsplit_once(' ')?;
-    let program = head.strip_suffix(" hook dispatch")?;
+    let (program, rest) = command.trim_end().split_once(" hook dispatch ")?;
+    let (event, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+    if !(tail.is_empty() || tail.starts_with("--profile ")) {
+        return None;
+    }
     let program = program.strip_prefix('\'').and_then(|p| p.strip_suffix('\'')).unwrap_or(program);
     let name = Path::new(program).file_name()?.to_str()?;
     (name == "paii" || name == "paii-cli").then(|| HookEvent::parse(event)).flatten()
@@ -47,12 +55,12 @@ fn shell_quote(s: &str) -> String {
 }
 
 /// The matcher group paii writes for an event.
-pub fn group(exe: &Path, event: HookEvent, entry: &HookEntry) -> Value {
+pub fn group(exe: &Path, profile: Option<&Path>, event: HookEvent, entry: &HookEntry) -> Value {
     let mut g = Map::new();
     if let Some(m) = &entry.matcher {
         g.insert("matcher".into(), Value::String(m.clone()));
     }
-    g.insert("hooks".into(), json!([{ "type": "command", "command": dispatch_command(exe, event), "timeout": entry.timeout }]));
+    g.insert("hooks".into(), json!([{ "type": "command", "command": dispatch_command(exe, profile, event), "timeout": entry.timeout }]));
     Value::Object(g)
 }
 
@@ -288,9 +296,13 @@ mod tests {
     #[test]
     fn dispatch_commands_are_recognised_by_command_alone() {
         let exe = Path::new("/opt/my tools/paii");
-        let c = dispatch_command(exe, HookEvent::PreToolUse);
+        let c = dispatch_command(exe, None, HookEvent::PreToolUse);
         assert_eq!(c, "'/opt/my tools/paii' hook dispatch pre-tool-use");
         assert_eq!(dispatch_event(&c), Some(HookEvent::PreToolUse));
+        let p = dispatch_command(exe, Some(Path::new("/h/projects/my repo-0a")), HookEvent::Stop);
+        assert_eq!(p, "'/opt/my tools/paii' hook dispatch stop --profile '/h/projects/my repo-0a'");
+        assert_eq!(dispatch_event(&p), Some(HookEvent::Stop));
+        assert_eq!(dispatch_event("/usr/bin/paii hook dispatch stop --other x"), None);
         assert_eq!(dispatch_event("/usr/bin/paii hook dispatch stop"), Some(HookEvent::Stop));
         assert_eq!(dispatch_event("/usr/bin/other hook dispatch stop"), None);
         assert_eq!(dispatch_event("paii hook dispatch not-an-event"), None);
@@ -305,8 +317,8 @@ mod tests {
         let mut doc: Map<String, Value> = serde_json::from_str(text).unwrap();
         let mut rec = SettingsRecord::default();
         let wanted = BTreeMap::from([
-            (HookEvent::PreToolUse, group(exe, HookEvent::PreToolUse, &entry(Some("Bash")))),
-            (HookEvent::Stop, group(exe, HookEvent::Stop, &entry(None))),
+            (HookEvent::PreToolUse, group(exe, None, HookEvent::PreToolUse, &entry(Some("Bash")))),
+            (HookEvent::Stop, group(exe, None, HookEvent::Stop, &entry(None))),
         ]);
         merge(&mut doc, &wanted, &mut rec).unwrap();
         let pre = doc["hooks"]["PreToolUse"].as_array().unwrap();
@@ -327,7 +339,7 @@ mod tests {
         let mut doc = Map::new();
         doc.insert("theme".into(), json!("dark"));
         let mut rec = SettingsRecord::default();
-        let wanted = BTreeMap::from([(HookEvent::Stop, group(Path::new("/bin/paii"), HookEvent::Stop, &entry(None)))]);
+        let wanted = BTreeMap::from([(HookEvent::Stop, group(Path::new("/bin/paii"), None, HookEvent::Stop, &entry(None)))]);
         merge(&mut doc, &wanted, &mut rec).unwrap();
         assert!(rec.created_hooks);
         merge(&mut doc, &BTreeMap::new(), &mut rec).unwrap();

@@ -39,6 +39,10 @@ struct Global {
     /// directory, else $PAII_HOME/paii.toml)
     #[arg(long, global = true, value_name = "PATH")]
     manifest: Option<PathBuf>,
+    /// Act on this scope instead of the one paii.toml declares: `user`
+    /// (~/.claude) or `project` (the .claude/ of the repository holding paii.toml)
+    #[arg(long, global = true, value_enum)]
+    scope: Option<crate::scope::ScopeKind>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -187,7 +191,13 @@ enum Command {
 enum HookCommand {
     /// Run the handlers of EVENT with Claude Code's hook input on stdin
     /// (exit 2 blocks, anything else allows)
-    Dispatch { event: String },
+    Dispatch {
+        event: String,
+        /// The profile whose current generation answers (a project's hook
+        /// entries name theirs)
+        #[arg(long, value_name = "DIR")]
+        profile: Option<PathBuf>,
+    },
     /// The current generation's dispatch table
     List,
     /// Run EVENT's handlers as dispatch would and show each result (no audit log)
@@ -237,9 +247,19 @@ enum KeyCommand {
 #[derive(Debug, Subcommand)]
 enum McpCommand {
     /// Start SERVER's command with its plugin's declared secrets
-    Exec { server: String },
+    Exec {
+        /// The profile whose current generation has SERVER (a project's)
+        #[arg(long, value_name = "DIR")]
+        profile: Option<PathBuf>,
+        server: String,
+    },
     /// Print SERVER's headers with its plugin's declared secrets, as JSON (a headersHelper)
-    Headers { server: String },
+    Headers {
+        /// The profile whose current generation has SERVER (a project's)
+        #[arg(long, value_name = "DIR")]
+        profile: Option<PathBuf>,
+        server: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -390,12 +410,13 @@ pub(crate) enum ValidateFormat {
 pub fn main() -> ExitCode {
     // The hot path (when paii-cli is run directly; `paii` itself answers
     // it without starting the CLI): no argument parsing, logging or TLS.
-    let mut args = std::env::args_os();
-    if let (Some(_), Some(a), Some(b), Some(event), None) = (args.next(), args.next(), args.next(), args.next(), args.next())
-        && a == "hook"
-        && b == "dispatch"
-    {
-        return ExitCode::from(crate::dispatch::main(&event.to_string_lossy()));
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    match args.as_slice() {
+        [_, a, b, event] if a == "hook" && b == "dispatch" => return ExitCode::from(crate::dispatch::main(&event.to_string_lossy(), None)),
+        [_, a, b, event, flag, dir] if a == "hook" && b == "dispatch" && flag == "--profile" => {
+            return ExitCode::from(crate::dispatch::main(&event.to_string_lossy(), Some(PathBuf::from(dir))));
+        }
+        _ => {}
     }
     let cli = Cli::parse();
     if let Err(e) = crate::util::fail::setup() {
@@ -406,6 +427,7 @@ pub fn main() -> ExitCode {
     let printer = Printer::new(cli.global.output, cli.global.color, cli.global.quiet);
     let ctx = Context {
         manifest: cli.global.manifest.clone(),
+        scope: cli.global.scope,
         quiet: cli.global.quiet || cli.global.output == Format::Json,
         terminal: std::io::stderr().is_terminal(),
         warn: {
@@ -471,7 +493,7 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             OK
         }
         Command::Doctor { fix } => p.doctor(&ops::doctor::run(ctx, fix)?, fix),
-        Command::Hook(HookCommand::Dispatch { event }) => ExitCode::from(crate::dispatch::main(&event)),
+        Command::Hook(HookCommand::Dispatch { event, profile }) => ExitCode::from(crate::dispatch::main(&event, profile)),
         Command::Hook(HookCommand::List) => {
             let (generation, rows) = ops::hook::list(ctx)?;
             {
@@ -495,8 +517,8 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             p.cache_pushed(&ops::cache::push(ctx, &plugins, to.as_deref(), key.as_deref(), sources, jobs)?);
             OK
         }
-        Command::Mcp(McpCommand::Exec { server }) => exit_code(ops::mcp::exec(&server)?),
-        Command::Mcp(McpCommand::Headers { server }) => exit_code(ops::mcp::headers(&server)?),
+        Command::Mcp(McpCommand::Exec { profile, server }) => exit_code(ops::mcp::exec(&server, profile.as_deref())?),
+        Command::Mcp(McpCommand::Headers { profile, server }) => exit_code(ops::mcp::headers(&server, profile.as_deref())?),
         Command::Run { plugin, action, args } => exit_code(ops::hook::run(ctx, &plugin, &action, &args)?),
         Command::History { what } => exit_code(ops::hook::history(ctx, &what)?),
         Command::Config(ConfigCommand::Get { target }) => {
@@ -513,7 +535,8 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             // paii.toml the current generation came from is synced again,
             // wherever this command runs.
             let manifest = Some(ops::config::manifest_path(ctx));
-            let quiet = Context { manifest, quiet: true, terminal: false, warn: Box::new(|_| {}), status: Box::new(|_| {}) };
+            let quiet =
+                Context { manifest, scope: ctx.scope, quiet: true, terminal: false, warn: Box::new(|_| {}), status: Box::new(|_| {}) };
             match sync(&quiet, &SyncOptions { offline: true, ..Default::default() }) {
                 Ok(out) => p.status(&format!("applied: generation {} is current", out.current.unwrap_or_default())),
                 Err(e) => p.status(&format!("saved, but not applied yet ({e}); run `paii sync`")),

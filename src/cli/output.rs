@@ -110,6 +110,7 @@ impl Printer {
                 "plugins": out.plugins,
                 "generation": out.generation,
                 "current": out.current,
+                "scope": out.scope,
                 "claude": if out.claude_known { serde_json::to_value(&out.claude).unwrap_or_default() } else { serde_json::Value::Null },
             }));
         }
@@ -145,9 +146,10 @@ impl Printer {
             n - fetched
         ));
         self.claude_changes(&out.claude);
+        let scope = out.scope.describe();
         match (out.generation, out.current) {
-            (Some(n), _) => self.status(&format!("generation {n} is current")),
-            (None, Some(n)) => self.status(&format!("nothing changed; generation {n} stays current")),
+            (Some(n), _) => self.status(&format!("generation {n} is current ({scope})")),
+            (None, Some(n)) => self.status(&format!("nothing changed; generation {n} stays current ({scope})")),
             (None, None) => {}
         }
         let with_build = out.plugins.iter().filter(|p| p.build.is_some()).count();
@@ -470,6 +472,9 @@ impl Printer {
             return self.json(c);
         }
         let verb = if c.dry_run { "would remove" } else { "removed" };
+        for p in &c.projects {
+            self.status(&format!("{verb} the project of {p} (its repository is gone): its generations and MCP servers"));
+        }
         self.status(&format!(
             "{verb} {} generation(s) and {} store entr{}, freeing {:.1} MB",
             c.generations.len(),
@@ -484,6 +489,7 @@ impl Printer {
         if self.format == Format::Json {
             self.json(s);
         } else {
+            println!("{}", s.scope.describe());
             match s.current {
                 Some(n) => println!("generation {n} is current ({} plugins)", s.plugins.len()),
                 None => println!("no generation yet"),
@@ -525,7 +531,7 @@ impl Printer {
                 println!("fixed: {f}");
             }
             if r.findings.is_empty() {
-                self.status("no problems found");
+                self.status(&format!("no problems found ({})", r.scope.describe()));
             }
         }
         if r.findings.iter().any(|f| !(fix && f.fixable)) { ExitCode::FAILURE } else { ExitCode::SUCCESS }

@@ -33,7 +33,7 @@ pub struct PluginHooks {
 /// `asyncRewake`, `once`, `if`, a PowerShell `shell`) and all of them with
 /// `dispatch = false`: those go into settings.json as written.
 pub fn plugin_hooks(
-    home: &Path,
+    scope: &crate::scope::Scope,
     request: Option<&PluginRequest>,
     pm: &PluginManifest,
     root: &Path,
@@ -63,10 +63,10 @@ pub fn plugin_hooks(
     let (hooks, warnings) = native.load_hooks(root)?;
     out.warnings = warnings;
     let dispatch = request.is_none_or(|r| r.dispatch);
-    let data = home.join("data").join(&pm.name);
+    let data = scope.home.join("data").join(&pm.name);
     // What settings.json names: the plugin through `current`, so that a
     // switch that keeps the plugin keeps the entry.
-    let stable_root = home.join("plugins").join(&pm.name);
+    let stable_root = scope.profile.join("plugins").join(&pm.name);
     for NativeHook { event, matcher, hook } in hooks {
         let kind = hook.get("type").and_then(Value::as_str).unwrap_or_default();
         let reproduced = kind == "command"
@@ -170,7 +170,7 @@ fn raw_group(plugin: &str, matcher: Option<String>, mut hook: Map<String, Value>
 /// What each plugin gives Claude Code, its hooks compiled; `runnable` says
 /// which of them have a command to call for paii-style hooks.
 pub fn contributions<'a>(
-    home: &Path,
+    scope: &crate::scope::Scope,
     manifest: &Manifest,
     manifests: &'a [PluginManifest],
     trees: &'a [PathBuf],
@@ -182,11 +182,11 @@ pub fn contributions<'a>(
         .zip(runnable)
         .map(|((pm, root), runnable)| {
             let request = manifest.plugin(&pm.name);
-            let hooks = plugin_hooks(home, request, pm, root, *runnable)?;
+            let hooks = plugin_hooks(scope, request, pm, root, *runnable)?;
             let options = match &pm.native {
                 None => Vec::new(),
                 Some(native) => {
-                    let config = super::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), home)?;
+                    let config = super::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), &scope.home)?;
                     let mut options = config.options();
                     for key in native.user_config.iter().filter(|(_, o)| o.sensitive).map(|(k, _)| k) {
                         options.push((key.clone(), format!("${{{}}}", crate::manifest::plugin::option_secret(&pm.name, key))));
@@ -209,7 +209,7 @@ pub struct Assembled {
 /// with its tree in the store and its build output; `manifests` are their
 /// plugin.toml files, `lock_hash` the hash of the lock's text.
 pub fn assemble(
-    home: &Path,
+    scope: &crate::scope::Scope,
     manifest: &Manifest,
     lock: &Lock,
     plugins: Vec<GenerationPlugin>,
@@ -229,17 +229,18 @@ pub fn assemble(
         commands.push(command);
     }
     let runnable: Vec<bool> = commands.iter().map(|c| !c.is_empty()).collect();
-    let contributions = contributions(home, manifest, manifests, &trees, &runnable)?;
-    let fragment = Fragment::build(home, &contributions).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
+    let contributions = contributions(scope, manifest, manifests, &trees, &runnable)?;
+    let fragment = Fragment::build(scope, &contributions).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
     let mut handlers = Vec::new();
     for c in &contributions {
         warnings.extend(c.hooks.warnings.iter().cloned());
         handlers.extend(c.hooks.handlers.iter().cloned());
     }
+    let home = scope.home.as_path();
     let secrets = super::secrets::names(&home.join(".env"))?;
     let mut run = BTreeMap::new();
     for ((pm, locked), command) in manifests.iter().zip(&lock.plugins).zip(commands) {
-        let config = super::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), home)?;
+        let config = super::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), &scope.home)?;
         if command.is_empty() && pm.native.is_none() {
             continue;
         }

@@ -148,18 +148,30 @@ impl Assembly {
     }
 }
 
-/// The generations of one `PAII_HOME`.
+/// The generations of one profile: `PAII_HOME` itself (the user scope) or
+/// a project's directory under it.
 pub struct Generations {
     home: PathBuf,
+    profile: PathBuf,
 }
 
 impl Generations {
+    /// The user scope's.
     pub fn new(home: &Path) -> Generations {
-        Generations { home: home.to_path_buf() }
+        Generations::in_profile(home, home)
+    }
+
+    pub fn in_profile(home: &Path, profile: &Path) -> Generations {
+        Generations { home: home.to_path_buf(), profile: profile.to_path_buf() }
     }
 
     fn dir(&self) -> PathBuf {
-        self.home.join("generations")
+        self.profile.join("generations")
+    }
+
+    /// The profile hook entries name (a project's), else `None`.
+    fn dispatch_profile(&self) -> Option<&Path> {
+        (self.profile != self.home).then_some(self.profile.as_path())
     }
 
     pub fn path(&self, n: u32) -> PathBuf {
@@ -168,7 +180,7 @@ impl Generations {
 
     /// The number `current` points at.
     pub fn current(&self) -> Option<u32> {
-        let target = fs::read_link(self.home.join("current")).ok()?;
+        let target = fs::read_link(self.profile.join("current")).ok()?;
         target.file_name()?.to_str()?.parse().ok()
     }
 
@@ -209,7 +221,7 @@ impl Generations {
         }
         let final_path = self.path(number);
         let exe = crate::util::paths::paii_exe();
-        assembly.fragment.write(&root.join("claude"), &exe).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
+        assembly.fragment.write(&root.join("claude"), &exe, self.dispatch_profile()).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
         let mut table = crate::dispatch::DispatchTable {
             format: crate::dispatch::table::FORMAT,
             generation: number,
@@ -265,20 +277,20 @@ impl Generations {
         if !self.path(n).join(crate::dispatch::table::FILE).is_file() {
             return Err(GenerationError::Corrupt { path: self.path(n), message: "has no dispatch table".into() });
         }
-        let current = self.home.join("current");
-        let tmp = self.home.join(format!(".current.{}.tmp", std::process::id()));
+        let current = self.profile.join("current");
+        let tmp = self.profile.join(format!(".current.{}.tmp", std::process::id()));
         let _ = fs::remove_file(&tmp);
         symlink(format!("generations/{n}"), &tmp).map_err(io_err("cannot create", &tmp))?;
         fs::rename(&tmp, &current).map_err(io_err("cannot replace", &current))?;
         // The seed's layout: plugins/<name> through current.
-        let plugins = self.home.join("plugins");
+        let plugins = self.profile.join("plugins");
         if fs::read_link(&plugins).ok().as_deref() != Some(Path::new("current/plugins")) {
-            let tmp = self.home.join(format!(".plugins.{}.tmp", std::process::id()));
+            let tmp = self.profile.join(format!(".plugins.{}.tmp", std::process::id()));
             let _ = fs::remove_file(&tmp);
             symlink("current/plugins", &tmp).map_err(io_err("cannot create", &tmp))?;
             fs::rename(&tmp, &plugins).map_err(io_err("cannot replace", &plugins))?;
         }
-        if let Ok(d) = fs::File::open(&self.home) {
+        if let Ok(d) = fs::File::open(&self.profile) {
             let _ = d.sync_all();
         }
         Ok(())

@@ -84,6 +84,9 @@ pub struct PaiiTable {
     #[serde(default, deserialize_with = "de_with::req_opt")]
     #[schemars(with = "Option<String>")]
     pub version: Option<VersionReq>,
+    /// Where a sync installs: `user` (`~/.claude`, the default) or `project`
+    /// (the `.claude/` of the git repository holding this file).
+    pub scope: Option<crate::scope::ScopeKind>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -161,6 +164,8 @@ pub struct Manifest {
     /// The directory holding paii.toml; relative paths start here.
     pub dir: PathBuf,
     pub paii_version: Option<VersionReq>,
+    /// `[paii] scope`.
+    pub scope: crate::scope::ScopeKind,
     pub history_dir: Option<PathBuf>,
     pub registries: Vec<RegistryDecl>,
     /// Sorted by name.
@@ -335,6 +340,7 @@ impl Manifest {
         Ok(Manifest {
             dir,
             paii_version: raw.paii.version,
+            scope: raw.paii.scope.unwrap_or_default(),
             history_dir,
             registries,
             plugins,

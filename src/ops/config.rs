@@ -48,9 +48,9 @@ pub struct Row {
     pub description: String,
 }
 
-/// The plugins of the current generation, with their manifests.
-fn plugins(home: &std::path::Path) -> Result<Vec<PluginManifest>, Error> {
-    let generations = Generations::new(home);
+/// The plugins of the scope's current generation, with their manifests.
+fn plugins(ctx: &Context) -> Result<Vec<PluginManifest>, Error> {
+    let generations = ctx.scope()?.generations();
     let n = generations.current().ok_or(crate::generation::GenerationError::NoCurrent)?;
     generations.meta(n)?.plugins.iter().map(|p| Ok(PluginManifest::load_dir(&p.store_path)?)).collect()
 }
@@ -61,7 +61,7 @@ pub fn manifest_path(ctx: &Context) -> std::path::PathBuf {
     if let Some(m) = &ctx.manifest {
         return m.clone();
     }
-    let generations = Generations::new(&crate::util::paths::paii_home());
+    let generations = ctx.scope().map_or_else(|_| Generations::new(&crate::util::paths::paii_home()), |s| s.generations());
     generations
         .current()
         .and_then(|n| generations.meta(n).ok())
@@ -102,9 +102,8 @@ fn split(target: &str) -> Result<(&str, &str), Error> {
 }
 
 fn find(ctx: &Context, plugin: &str) -> Result<PluginManifest, Error> {
-    let all = plugins(&crate::util::paths::paii_home())?;
+    let all = plugins(ctx)?;
     let names: Vec<String> = all.iter().map(|p| p.name.clone()).collect();
-    let _ = ctx;
     all.into_iter().find(|p| p.name == plugin).ok_or_else(|| {
         ConfigError::NotAPlugin {
             plugin: plugin.to_string(),
@@ -117,7 +116,7 @@ fn find(ctx: &Context, plugin: &str) -> Result<PluginManifest, Error> {
 pub fn list(ctx: &Context, plugin: Option<&str>) -> Result<Vec<Row>, Error> {
     let pms = match plugin {
         Some(p) => vec![find(ctx, p)?],
-        None => plugins(&crate::util::paths::paii_home())?,
+        None => plugins(ctx)?,
     };
     let mut out = Vec::new();
     for pm in &pms {

@@ -3,12 +3,13 @@
 use serde::Serialize;
 
 use super::{Context, Error};
-use crate::claude::{Changes, Claude, Fragment};
-use crate::generation::Generations;
+use crate::claude::{Changes, Fragment};
 use crate::store::{Store, StorePath};
 
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// The scope it checked.
+    pub scope: crate::scope::Scope,
     pub findings: Vec<Finding>,
     /// What `--fix` did.
     pub fixed: Vec<String>,
@@ -27,19 +28,32 @@ fn finding(what: impl Into<String>, fixable: bool, hint: Option<&str>) -> Findin
 }
 
 pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
-    let home = crate::util::paths::paii_home();
     let _guard = if fix { Some(ctx.lock_home("doctor --fix")?) } else { None };
-    let generations = Generations::new(&home);
-    let claude = Claude::from_env(&home);
+    let scope = ctx.scope()?;
+    let home = scope.home.clone();
+    let generations = scope.generations();
+    let claude = scope.claude();
     let mut findings = Vec::new();
     let mut fixed = Vec::new();
+
+    // Every scope's concern: projects whose repository is gone hold
+    // generations (and store entries) nothing can use any more.
+    for project in crate::scope::known_projects(&home) {
+        if let Some(why) = project.gone() {
+            findings.push(finding(
+                format!("project {}: {why}", project.id),
+                false,
+                Some("`paii gc` removes its generations and its MCP servers; run `paii sync` in the repository's new place"),
+            ));
+        }
+    }
 
     // `current` must name a complete generation.
     let mut current = generations.current();
     let intact = |n: u32| {
         generations.meta(n).is_ok() && crate::dispatch::DispatchTable::read(&generations.path(n).join(crate::dispatch::table::FILE)).is_ok()
     };
-    if std::fs::symlink_metadata(home.join("current")).is_ok() && !current.is_some_and(intact) {
+    if std::fs::symlink_metadata(scope.profile.join("current")).is_ok() && !current.is_some_and(intact) {
         let newest = generations.list().ok().and_then(|l| l.iter().rev().map(|g| g.number).find(|n| intact(*n)));
         findings.push(finding("`current` does not point at a complete generation", newest.is_some(), Some("run `paii sync`")));
         if fix && let Some(n) = newest {
@@ -48,7 +62,7 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
             current = Some(n);
         }
     }
-    for e in std::fs::read_dir(home.join("generations")).into_iter().flatten().flatten() {
+    for e in std::fs::read_dir(scope.profile.join("generations")).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         if let Ok(n) = name.parse::<u32>()
             && !intact(n)
@@ -141,11 +155,10 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
             fixed.push(format!("removed {n} half-written store entries"));
         }
     }
-    Ok(Report { findings, fixed })
+    Ok(Report { scope, findings, fixed })
 }
 
 pub fn deactivate(ctx: &Context) -> Result<Changes, Error> {
-    let home = crate::util::paths::paii_home();
     let _guard = ctx.lock_home("deactivate")?;
-    Ok(Claude::from_env(&home).deactivate()?)
+    Ok(ctx.acting_scope()?.claude().deactivate()?)
 }

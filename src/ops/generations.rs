@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Context, Error};
-use crate::claude::{Changes, Claude, Fragment};
+use crate::claude::{Changes, Fragment};
 use crate::generation::Generations;
 
 #[derive(Debug, Serialize)]
@@ -16,8 +16,8 @@ pub struct ListedGeneration {
     pub current: bool,
 }
 
-pub fn list(_ctx: &Context) -> Result<Vec<ListedGeneration>, Error> {
-    let generations = Generations::new(&crate::util::paths::paii_home());
+pub fn list(ctx: &Context) -> Result<Vec<ListedGeneration>, Error> {
+    let generations = ctx.acting_scope()?.generations();
     let current = generations.current();
     Ok(generations
         .list()?
@@ -43,14 +43,14 @@ pub struct Switched {
 /// it before `current` moves.
 pub fn switch(ctx: &Context, n: Option<u32>) -> Result<Switched, Error> {
     let _guard = ctx.lock_home(if n.is_some() { "switch" } else { "rollback" })?;
-    let home = crate::util::paths::paii_home();
-    let generations = Generations::new(&home);
+    let scope = ctx.acting_scope()?;
+    let generations = scope.generations();
     let number = match n {
         Some(n) => n,
         None => generations.parent_of_current()?,
     };
     let fragment = Fragment::load(&generations.path(number).join("claude"))?;
-    let claude = Claude::from_env(&home);
+    let claude = scope.claude();
     claude.plan(&fragment)?;
     generations.switch(number)?;
     crate::util::fail::point("switch-before-claude").map_err(Error::io("cannot write", &claude.dir))?;
@@ -66,8 +66,8 @@ pub struct GenerationDiff {
     pub changed: Vec<String>,
 }
 
-pub fn diff(_ctx: &Context, a: u32, b: u32) -> Result<GenerationDiff, Error> {
-    let generations = Generations::new(&crate::util::paths::paii_home());
+pub fn diff(ctx: &Context, a: u32, b: u32) -> Result<GenerationDiff, Error> {
+    let generations = ctx.acting_scope()?.generations();
     let (old, new) = (generations.meta(a)?, generations.meta(b)?);
     let find = |plugins: &[crate::generation::GenerationPlugin], name: &str| plugins.iter().find(|p| p.name == name).cloned();
     let mut out = GenerationDiff { added: Vec::new(), removed: Vec::new(), changed: Vec::new() };
@@ -91,17 +91,22 @@ pub fn diff(_ctx: &Context, a: u32, b: u32) -> Result<GenerationDiff, Error> {
 #[derive(Debug, Serialize)]
 pub struct Collected {
     pub generations: Vec<u32>,
+    /// Projects whose repository was moved or deleted: their generations
+    /// and what paii had added to Claude Code's user config for them.
+    pub projects: Vec<String>,
     pub store_entries: Vec<String>,
     pub bytes: u64,
     pub dry_run: bool,
 }
 
-/// Removes generations beyond the newest `keep` (never the current one)
-/// and every store entry no remaining generation references.
+/// Removes the scope's generations beyond the newest `keep` (never the
+/// current one), every project whose repository is gone, and every store
+/// entry no remaining generation of any scope references.
 pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected, Error> {
     let _guard = ctx.lock_home("gc")?;
-    let home = crate::util::paths::paii_home();
-    let generations = Generations::new(&home);
+    let scope = ctx.acting_scope()?;
+    let home = scope.home.clone();
+    let generations = scope.generations();
     let current = generations.current();
     // A generation that does not read back is collected like an old one
     // (unless it is current, which gc never touches).
@@ -121,17 +126,30 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
     doomed.extend(corrupt);
     doomed.sort_unstable();
     // A generation a hook is running from stays, with what it uses.
-    let busy: Vec<u32> = doomed
-        .iter()
-        .copied()
-        .filter(|n| crate::dispatch::DispatchTable::in_use(&generations.path(*n).join(crate::dispatch::table::FILE)))
-        .collect();
+    let busy: Vec<u32> = doomed.iter().copied().filter(|n| in_use(&generations, *n)).collect();
     doomed.retain(|n| !busy.contains(n));
     let kept: Vec<&crate::generation::GenerationMeta> = kept.into_iter().chain(all.iter().filter(|g| busy.contains(&g.number))).collect();
-    let referenced: std::collections::HashSet<std::path::PathBuf> = kept
-        .iter()
-        .flat_map(|g| g.plugins.iter().flat_map(|p| std::iter::once(p.store_path.clone()).chain(p.build_path.clone())))
-        .collect();
+    let mut referenced: std::collections::HashSet<std::path::PathBuf> = kept.iter().flat_map(|g| store_paths(g)).collect();
+
+    // Every other scope keeps all it has; a project whose repository is
+    // gone keeps nothing, unless a hook still runs from it.
+    let mut gone = Vec::new();
+    let mut others = vec![crate::scope::Scope::user(&home)];
+    for project in crate::scope::known_projects(&home) {
+        let g = Generations::in_profile(&home, &project.profile);
+        if project.gone().is_some() && !g.numbers().iter().any(|n| in_use(&g, *n)) {
+            gone.push(project);
+        } else if let Some(s) = project.scope(&home) {
+            others.push(s);
+        } else {
+            others.push(crate::scope::Scope { profile: project.profile.clone(), ..crate::scope::Scope::user(&home) });
+        }
+    }
+    for other in others.iter().filter(|o| o.profile != scope.profile) {
+        let g = other.generations();
+        referenced.extend(g.numbers().into_iter().filter_map(|n| g.meta(n).ok()).flat_map(|m| store_paths(&m).collect::<Vec<_>>()));
+    }
+
     let store = crate::store::Store::new(home.join("store"));
     if !dry_run {
         store.clean_temporaries()?;
@@ -139,6 +157,18 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
     }
     let unused: Vec<std::path::PathBuf> = store.entries()?.into_iter().filter(|e| !referenced.contains(e)).collect();
     let mut bytes = 0;
+    let mut projects = Vec::new();
+    for project in &gone {
+        bytes += du(&project.profile);
+        projects.push(project.record.as_ref().map_or_else(|| project.id.clone(), |r| r.root.display().to_string()));
+        if !dry_run {
+            // Its MCP servers live on in the user config, which outlives the repository.
+            if let Some(s) = project.scope(&home) {
+                s.claude().deactivate()?;
+            }
+            crate::util::fs::retire(&project.profile)?;
+        }
+    }
     // Generations first: a store entry goes only once nothing names it.
     for path in doomed.iter().map(|n| generations.path(*n)).collect::<Vec<_>>().iter().chain(unused.iter()) {
         bytes += du(path);
@@ -149,10 +179,21 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
     }
     Ok(Collected {
         generations: doomed,
+        projects,
         store_entries: unused.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect(),
         bytes,
         dry_run,
     })
+}
+
+/// Whether a hook is running from generation `n`.
+fn in_use(generations: &Generations, n: u32) -> bool {
+    crate::dispatch::DispatchTable::in_use(&generations.path(n).join(crate::dispatch::table::FILE))
+}
+
+/// The store entries a generation uses: its plugins' trees and builds.
+fn store_paths(g: &crate::generation::GenerationMeta) -> impl Iterator<Item = std::path::PathBuf> + '_ {
+    g.plugins.iter().flat_map(|p| std::iter::once(p.store_path.clone()).chain(p.build_path.clone()))
 }
 
 /// Bytes of the regular files under `path` (symlinks not followed).

@@ -45,9 +45,10 @@ pub enum HookError {
     NoMemoryProvider,
 }
 
-pub fn current_table(home: &Path) -> Result<DispatchTable, Error> {
-    let path = home.join("current").join(dispatch::table::FILE);
-    if !home.join("current").exists() {
+/// The dispatch table of `profile`'s current generation.
+pub fn current_table(profile: &Path) -> Result<DispatchTable, Error> {
+    let path = profile.join("current").join(dispatch::table::FILE);
+    if !profile.join("current").exists() {
         return Err(GenerationError::NoCurrent.into());
     }
     Ok(DispatchTable::read(&path).map_err(|reason| HookError::UnreadableTable { reason })?)
@@ -63,8 +64,9 @@ pub struct Row {
     pub command: Vec<String>,
 }
 
-pub fn list(_ctx: &Context) -> Result<(u32, Vec<Row>), Error> {
-    let table = current_table(&crate::util::paths::paii_home())?;
+pub fn list(ctx: &Context) -> Result<(u32, Vec<Row>), Error> {
+    let scope = ctx.acting_scope()?;
+    let table = current_table(&scope.profile)?;
     let mut rows = Vec::new();
     for (event, handlers) in &table.events {
         for h in handlers {
@@ -83,14 +85,14 @@ pub fn list(_ctx: &Context) -> Result<(u32, Vec<Row>), Error> {
 }
 
 /// Runs `event` as dispatch would, without writing the audit log.
-pub fn test(_ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<String>) -> Result<Outcome, Error> {
+pub fn test(ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<String>) -> Result<Outcome, Error> {
     if crate::dispatch::event::HookEvent::parse(event).is_none() {
         let help = crate::util::suggest::closest(event, crate::dispatch::event::HookEvent::ALL.iter().map(|e| e.snake()))
             .map(|s| format!("did you mean `{}`?", s.replace('_', "-")));
         return Err(HookError::UnknownEvent { event: event.to_string(), help }.into());
     }
-    let home = crate::util::paths::paii_home();
-    let table = current_table(&home)?;
+    let scope = ctx.acting_scope()?;
+    let table = current_table(&scope.profile)?;
     if let Some(p) = &plugin
         && !table.plugins.contains_key(p)
     {
@@ -108,7 +110,8 @@ pub fn test(_ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<St
             serde_json::to_vec(&serde_json::json!({ "session_id": "paii-hook-test", "hook_event_name": e })).unwrap_or_default()
         }
     };
-    Ok(dispatch::dispatch(&home, event, Ok(bytes), &Options { audit: false, plugin }, std::time::Instant::now()))
+    let profile = scope.dispatch_profile().map(Path::to_path_buf);
+    Ok(dispatch::dispatch(&scope.home, event, Ok(bytes), &Options { audit: false, plugin, profile }, std::time::Instant::now()))
 }
 
 fn unknown_plugin(table: &DispatchTable, name: &str) -> Error {
@@ -117,10 +120,20 @@ fn unknown_plugin(table: &DispatchTable, name: &str) -> Error {
     HookError::NotRunnable { name: name.to_string(), generation: table.generation, help }.into()
 }
 
-/// `paii run PLUGIN --action ACTION [-- ARGS...]`: the exit code of the action.
-pub fn run(_ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Result<i32, Error> {
-    let home = crate::util::paths::paii_home();
-    let table = current_table(&home)?;
+/// `paii run PLUGIN --action ACTION [-- ARGS...]`: the exit code of the
+/// action. In a project, a plugin the project does not have is the user's.
+pub fn run(ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Result<i32, Error> {
+    let scope = ctx.scope()?;
+    let home = scope.home.clone();
+    let mut table = current_table(&scope.profile)?;
+    if !table.plugins.contains_key(plugin)
+        && scope.project.is_some()
+        && ctx.scope.is_none()
+        && let Ok(user) = current_table(&home)
+        && user.plugins.contains_key(plugin)
+    {
+        table = user;
+    }
     let entry = table.plugins.get(plugin).ok_or_else(|| unknown_plugin(&table, plugin))?;
     if let Some(actions) = &entry.actions
         && !actions.iter().any(|a| a == action)
@@ -156,8 +169,8 @@ pub fn run(_ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Resul
 
 /// `paii history query TEXT|recent|categories`: the MemoryProvider's action.
 pub fn history(ctx: &Context, what: &[String]) -> Result<i32, Error> {
-    let home = crate::util::paths::paii_home();
-    let table = current_table(&home)?;
+    let scope = ctx.scope()?;
+    let table = current_table(&scope.profile)?;
     let providers: Vec<&String> =
         table.plugins.iter().filter(|(_, e)| e.provides.iter().any(|c| c == "MemoryProvider")).map(|(n, _)| n).collect();
     let Some(provider) = wired_provider(&table, &providers) else {

@@ -29,9 +29,9 @@ struct Server {
 }
 
 impl Server {
-    fn load(server: &str) -> Result<Server, Error> {
+    fn load(server: &str, profile: Option<&Path>) -> Result<Server, Error> {
         let home = crate::util::paths::paii_home();
-        let path = home.join("current").join("claude").join("mcp-secrets.json");
+        let path = profile.unwrap_or(&home).join("current").join("claude").join("mcp-secrets.json");
         let doc = crate::claude::json::JsonFile::read(&path)?.doc;
         let rec = doc.get(server).cloned().ok_or_else(|| McpError::Unknown(server.to_string()))?;
         let dotenv = crate::generation::secrets::read(&home.join(".env"))?;
@@ -91,8 +91,8 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 }
 
 /// Starts the server's own command in place of this process.
-pub fn exec(server: &str) -> Result<i32, Error> {
-    let s = Server::load(server)?;
+pub fn exec(server: &str, profile: Option<&Path>) -> Result<i32, Error> {
+    let s = Server::load(server, profile)?;
     let command = s.rec.get("command").and_then(Value::as_str).ok_or_else(|| McpError::NoCommand { server: server.to_string() })?;
     let mut cmd = std::process::Command::new(s.expand(command));
     cmd.args(strings(s.rec.get("args")).iter().map(|a| s.expand(a)));
@@ -107,8 +107,8 @@ pub fn exec(server: &str) -> Result<i32, Error> {
 }
 
 /// Prints the server's headers with its secrets filled in, as JSON.
-pub fn headers(server: &str) -> Result<i32, Error> {
-    let s = Server::load(server)?;
+pub fn headers(server: &str, profile: Option<&Path>) -> Result<i32, Error> {
+    let s = Server::load(server, profile)?;
     let headers: serde_json::Map<String, Value> = s
         .rec
         .get("headers")

@@ -30,6 +30,8 @@ use crate::resolve::ResolveError;
 pub struct Context {
     /// `--manifest`, if given.
     pub manifest: Option<PathBuf>,
+    /// `--scope`, if given: overrides the paii.toml's `[paii] scope`.
+    pub scope: Option<crate::scope::ScopeKind>,
     pub quiet: bool,
     /// Whether stderr is a terminal (progress bars) or a log (lines).
     pub terminal: bool,
@@ -46,6 +48,33 @@ impl Context {
 
     pub fn manifest_path(&self) -> PathBuf {
         crate::util::paths::find_manifest(self.manifest.as_deref())
+    }
+
+    /// The scope a sync of `manifest` installs into.
+    pub fn scope_of(&self, manifest: &Manifest) -> Result<crate::scope::Scope, Error> {
+        let home = crate::util::paths::paii_home();
+        Ok(crate::scope::Scope::resolve(&home, &manifest.file.path, manifest.scope, self.scope)?)
+    }
+
+    /// The scope a command that reads state acts on: `--scope`, else what
+    /// the paii.toml it finds declares (read for that key alone, so that
+    /// `rollback` works while the rest of the file is broken).
+    pub fn scope(&self) -> Result<crate::scope::Scope, Error> {
+        let home = crate::util::paths::paii_home();
+        let path = self.manifest_path();
+        let declared = match self.scope {
+            Some(s) => s,
+            None => declared_scope(&path)?,
+        };
+        Ok(crate::scope::Scope::resolve(&home, &path, declared, self.scope)?)
+    }
+
+    /// [`Context::scope`], said on stderr: every command that reads or
+    /// changes generations tells which scope it acted on.
+    pub fn acting_scope(&self) -> Result<crate::scope::Scope, Error> {
+        let scope = self.scope()?;
+        (self.status)(&format!("acting on the {}", scope.describe()));
+        Ok(scope)
     }
 
     pub fn load_manifest(&self) -> Result<Manifest, Error> {
@@ -185,6 +214,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Scope(#[from] crate::scope::ScopeError),
     /// `--check` found work to do: not a failure of paii, but exit 1.
     #[error("{message}")]
     OutOfDate { message: String },
@@ -255,6 +287,24 @@ pub(crate) fn write_if_unchanged(file: &SourceFile, text: &str) -> Result<(), Er
         return Err(StateError::ManifestChanged { name: file.name.clone() }.into());
     }
     crate::util::fs::atomic_write(&file.path, text.as_bytes()).map_err(Error::io("cannot write", &file.path))
+}
+
+/// `[paii] scope` of the paii.toml at `path` (user when there is none).
+fn declared_scope(path: &Path) -> Result<crate::scope::ScopeKind, Error> {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(default)]
+        paii: Option<PaiiHead>,
+    }
+    #[derive(serde::Deserialize)]
+    struct PaiiHead {
+        scope: Option<crate::scope::ScopeKind>,
+    }
+    let Ok(file) = SourceFile::read(path) else { return Ok(crate::scope::ScopeKind::User) };
+    let head: Head = toml::from_str(&file.text).map_err(|e| {
+        file.error(e.span(), e.message().to_string(), Some("`--scope user` or `--scope project` acts without reading it".into()))
+    })?;
+    Ok(head.paii.and_then(|p| p.scope).unwrap_or_default())
 }
 
 /// The table `key` of a document being edited, created when absent.

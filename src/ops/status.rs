@@ -4,11 +4,12 @@
 use serde::Serialize;
 
 use super::{Context, Error};
-use crate::generation::Generations;
 use crate::lock::Lock;
 
 #[derive(Debug, Serialize)]
 pub struct Status {
+    /// The scope it looked at.
+    pub scope: crate::scope::Scope,
     pub current: Option<u32>,
     pub plugins: Vec<String>,
     /// Each way the files and the installed state disagree; empty when in sync.
@@ -17,8 +18,8 @@ pub struct Status {
 
 pub fn run(ctx: &Context) -> Result<Status, Error> {
     let manifest = ctx.load_manifest()?;
-    let home = crate::util::paths::paii_home();
-    let generations = Generations::new(&home);
+    let scope = ctx.scope_of(&manifest)?;
+    let generations = scope.generations();
     let current = generations.current();
     let meta = current.map(|n| generations.meta(n)).transpose()?;
     let mut drift = Vec::new();
@@ -50,7 +51,7 @@ pub fn run(ctx: &Context) -> Result<Status, Error> {
         }
     }
     if let Some(n) = current {
-        let claude = crate::claude::Claude::from_env(&home);
+        let claude = scope.claude();
         if !claude.active() {
             drift.push(
                 "paii is deactivated: Claude Code sees none of its plugins (`paii sync` or `paii switch` brings them back)".to_string(),
@@ -70,6 +71,7 @@ pub fn run(ctx: &Context) -> Result<Status, Error> {
         }
     }
     Ok(Status {
+        scope,
         current,
         plugins: meta.iter().flat_map(|m| m.plugins.iter().map(|p| format!("{} {}", p.name, p.version))).collect(),
         drift,

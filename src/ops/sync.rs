@@ -2,7 +2,7 @@
 //! (verified; the lock learns each integrity the first time), build, assemble
 //! a generation, switch `current` to it and reconcile Claude Code's files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -10,9 +10,9 @@ use serde::Serialize;
 
 use super::lock::{LockOutcome, apply, plan_with};
 use super::{Context, Error};
-use crate::claude::{Changes, Claude, Fragment};
+use crate::claude::{Changes, Fragment};
+use crate::generation::GenerationPlugin;
 use crate::generation::assemble::{assemble, contributions};
-use crate::generation::{GenerationPlugin, Generations};
 use crate::lock::{LockDiff, LockedPlugin, LockedSource};
 use crate::manifest::{Manifest, PluginManifest};
 use crate::source::{Fetched, Fetcher, SourceError, describe};
@@ -109,13 +109,16 @@ pub struct SyncOutcome {
     pub claude: Changes,
     /// False in a dry run whose plugins are not all fetched yet.
     pub claude_known: bool,
+    /// Where it installed.
+    pub scope: crate::scope::Scope,
 }
 
 pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     let offline = opts.offline || opts.frozen;
     let locked = opts.locked || opts.frozen;
     let manifest = ctx.load_manifest()?;
-    let home = crate::util::paths::paii_home();
+    let scope = ctx.scope_of(&manifest)?;
+    let home = scope.home.clone();
     let _guard = ctx.lock_home("sync")?;
     let mut planned = plan_with(ctx, &manifest, None, offline)?;
     if locked && !planned.up_to_date {
@@ -127,7 +130,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
         .into());
     }
     if opts.dry_run {
-        return dry_run(ctx, &home, &manifest, planned);
+        return dry_run(&scope, &manifest, planned);
     }
 
     let fetcher = Fetcher::for_manifest(&home, &manifest, offline);
@@ -169,14 +172,15 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     use sha2::Digest;
     let lock_hash = crate::store::integrity::hex(&sha2::Sha256::digest(planned.text.as_bytes()));
     let assembled =
-        assemble(&home, &manifest, &planned.new, plugins.iter().map(SyncedPlugin::generation_plugin).collect(), &manifests, lock_hash)?;
+        assemble(&scope, &manifest, &planned.new, plugins.iter().map(SyncedPlugin::generation_plugin).collect(), &manifests, lock_hash)?;
     for w in &assembled.warnings {
         (ctx.status)(&format!("warning: {w}"));
     }
     let assembly = assembled.assembly;
-    let claude = Claude::from_env(&home);
+    let claude = scope.claude();
     claude.plan(&assembly.fragment).map_err(Error::from)?;
-    let generations = Generations::new(&home);
+    scope.remember(&crate::util::paths::absolute(&manifest.file.path))?;
+    let generations = scope.generations();
     generations.clean_temporaries()?;
     let content_hash = assembly.content_hash();
     let unchanged = generations
@@ -187,7 +191,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     crate::util::fail::point("sync-before-lock").map_err(Error::io("cannot write", &planned.path))?;
     let lock = apply(planned)?;
     if let Some(n) = generation {
-        crate::util::fail::point("sync-before-switch").map_err(Error::io("cannot switch", &home))?;
+        crate::util::fail::point("sync-before-switch").map_err(Error::io("cannot switch", &scope.profile))?;
         generations.switch(n)?;
     }
     crate::util::fail::point("sync-before-claude").map_err(Error::io("cannot write", &claude.dir))?;
@@ -205,13 +209,14 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
         current: generations.current(),
         claude: claude_changes,
         claude_known: true,
+        scope,
     })
 }
 
 /// `--dry-run`: the lock's changes, what would be fetched, and, when every
 /// plugin is already at hand, what Claude Code would see change.
-fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock::Planned) -> Result<SyncOutcome, Error> {
-    let store = Store::new(home.join("store"));
+fn dry_run(scope: &crate::scope::Scope, manifest: &Manifest, planned: super::lock::Planned) -> Result<SyncOutcome, Error> {
+    let store = Store::new(scope.home.join("store"));
     let mut at_hand = Vec::new();
     let plugins: Vec<SyncedPlugin> = planned
         .new
@@ -251,12 +256,11 @@ fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock
                     || matches!(pm.build.kind, crate::manifest::plugin::BuildType::Cargo | crate::manifest::plugin::BuildType::Uv)
             })
             .collect();
-        let contributions = contributions(home, manifest, &manifests, &trees, &runnable)?;
-        let fragment = Fragment::build(home, &contributions)?;
-        claude = Claude::from_env(home).plan(&fragment)?;
+        let contributions = contributions(scope, manifest, &manifests, &trees, &runnable)?;
+        let fragment = Fragment::build(scope, &contributions)?;
+        claude = scope.claude().plan(&fragment)?;
         claude_known = true;
     }
-    let _ = ctx;
     let diff = LockDiff::between(planned.old.as_ref(), &planned.new);
     Ok(SyncOutcome {
         lock: LockOutcome { path: planned.path, lock: planned.new, diff, written: false },
@@ -266,6 +270,7 @@ fn dry_run(ctx: &Context, home: &Path, manifest: &Manifest, planned: super::lock
         current: None,
         claude,
         claude_known,
+        scope: scope.clone(),
     })
 }
 

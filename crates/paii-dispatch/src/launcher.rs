@@ -18,10 +18,12 @@ pub const CLI_NAME: &str = "paii-cli";
 /// The launcher's `main`: the process exit code.
 pub fn main() -> i32 {
     let args: Vec<OsString> = std::env::args_os().collect();
-    if let [_, hook, verb, event] = args.as_slice()
-        && hook == "hook"
-        && verb == "dispatch"
-    {
+    let profile = match args.as_slice() {
+        [_, hook, verb, _] if hook == "hook" && verb == "dispatch" => Some(None),
+        [_, hook, verb, _, flag, dir] if hook == "hook" && verb == "dispatch" && flag == "--profile" => Some(Some(PathBuf::from(dir))),
+        _ => None,
+    };
+    if let Some(profile) = profile {
         // A Rust `main` ignores SIGPIPE; this one runs without that
         // start-up, and Claude Code closing its end of a pipe must not kill
         // the dispatcher before it has written its audit line.
@@ -30,7 +32,7 @@ pub fn main() -> i32 {
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         }
-        return i32::from(crate::run::main(&event.to_string_lossy()));
+        return i32::from(crate::run::main(&args[3].to_string_lossy(), profile));
     }
     let Some(cli) = cli_exe() else {
         eprintln!("error: {CLI_NAME} is not installed next to paii (reinstall paii: `cargo install --path .` installs both)");

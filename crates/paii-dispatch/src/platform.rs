@@ -43,6 +43,78 @@ pub fn poll(fds: &mut [libc::pollfd], wait: Duration) {
     }
 }
 
+/// A child bound to this process's life: when paii dies, however it dies,
+/// the child (and everything in its process group) dies too, so that a
+/// build tool never goes on writing into an output the next run rebuilds.
+pub struct Bound {
+    pub child: std::process::Child,
+    /// Elsewhere than Linux: a watchdog in the child's process group,
+    /// reading a pipe only paii holds open.
+    watchdog: Option<std::process::Child>,
+}
+
+/// Spawns `cmd` bound to this process: Linux's `PR_SET_PDEATHSIG`.
+#[cfg(all(target_os = "linux", not(feature = "portable")))]
+pub fn spawn_bound(cmd: &mut std::process::Command) -> std::io::Result<Bound> {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe and touches no memory of ours.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+    Ok(Bound { child: cmd.spawn()?, watchdog: None })
+}
+
+/// Spawns `cmd` bound to this process, where there is no death signal: the
+/// child leads a process group of its own, which a watchdog joins; the
+/// watchdog waits on a pipe whose writing end only paii holds (close-on-exec,
+/// so no child inherits it), and when paii dies the pipe ends and the
+/// watchdog kills the group. The group cannot be reused while the watchdog
+/// is in it, so a kill never reaches anyone else's processes. A terminal's
+/// Ctrl-C reaches paii alone, and the group dies with it.
+#[cfg(not(all(target_os = "linux", not(feature = "portable"))))]
+pub fn spawn_bound(cmd: &mut std::process::Command) -> std::io::Result<Bound> {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+    cmd.process_group(0);
+    let child = cmd.spawn()?;
+    let group = child.id();
+    let watchdog = Command::new("/bin/sh")
+        .args(["-c", r#"read -r _; kill -9 -"$1" 2>/dev/null"#, "paii-watchdog", &group.to_string()])
+        .process_group(group as i32)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        // Without a watchdog the build still runs; it may outlive a killed paii.
+        .ok();
+    Ok(Bound { child, watchdog })
+}
+
+impl Bound {
+    /// Waits for the child, then retires the watchdog.
+    pub fn wait(mut self) -> std::io::Result<std::process::ExitStatus> {
+        let status = self.child.wait();
+        self.retire();
+        status
+    }
+
+    fn retire(&mut self) {
+        if let Some(mut w) = self.watchdog.take() {
+            let _ = w.kill();
+            let _ = w.wait();
+        }
+    }
+}
+
+impl Drop for Bound {
+    fn drop(&mut self) {
+        self.retire();
+    }
+}
+
 /// Whether this build uses the portable fallbacks (for tests to say so).
 pub const PORTABLE: bool = !cfg!(all(target_os = "linux", not(feature = "portable")));
 
@@ -61,5 +133,58 @@ mod tests {
         poll(&mut [], Duration::from_millis(20));
         assert!(start.elapsed() >= Duration::from_millis(15));
         let _ = { child }.wait();
+    }
+
+    #[test]
+    fn a_bound_child_runs_to_its_end_and_its_status_is_kept() {
+        let status = spawn_bound(std::process::Command::new("sh").args(["-c", "exit 3"])).unwrap().wait().unwrap();
+        assert_eq!(status.code(), Some(3));
+    }
+
+    #[test]
+    fn a_bound_child_dies_with_the_process_that_started_it() {
+        // A parent (a shell that starts this test binary's child and is then
+        // SIGKILLed) stands in for paii: `sleep` must not outlive it.
+        let dir = std::env::temp_dir().join(format!("paii-bound-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pidfile = dir.join("pid");
+        let exe = std::env::current_exe().unwrap();
+        let mut parent = std::process::Command::new(exe)
+            .args(["--exact", "platform::tests::bound_child_helper", "--nocapture", "--include-ignored"])
+            .env("PAII_BOUND_PIDFILE", &pidfile)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let pid: i32 = loop {
+            if let Some(p) = std::fs::read_to_string(&pidfile).ok().and_then(|t| t.trim().parse().ok()) {
+                break p;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "the helper never started its child");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        parent.kill().unwrap();
+        parent.wait().unwrap();
+        let alive = || {
+            // SAFETY: signal 0 only checks that the process exists.
+            unsafe { libc::kill(pid, 0) == 0 }
+        };
+        let killed = std::time::Instant::now();
+        while alive() && killed.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(!alive(), "the bound child outlived its parent");
+    }
+
+    /// Run by the test above as the parent to kill.
+    #[test]
+    #[ignore]
+    fn bound_child_helper() {
+        let Some(pidfile) = std::env::var_os("PAII_BOUND_PIDFILE") else { return };
+        let bound = spawn_bound(std::process::Command::new("sleep").arg("30")).unwrap();
+        std::fs::write(pidfile, bound.child.id().to_string()).unwrap();
+        let _ = bound.wait();
     }
 }

@@ -27,6 +27,9 @@ pub struct Options {
     pub audit: bool,
     /// Run only this plugin's handlers.
     pub plugin: Option<String>,
+    /// The profile whose current generation answers (a project's, as its
+    /// hook entry names it); `None`: `PAII_HOME`'s own.
+    pub profile: Option<std::path::PathBuf>,
 }
 
 /// What one handler did, for the audit log and `hook test`.
@@ -73,9 +76,10 @@ struct Input {
     tool_name: Option<String>,
 }
 
-/// `paii hook dispatch EVENT`: reads stdin, answers, and returns the exit
-/// code, 0 or 2, whatever happens (a panic inside paii included).
-pub fn main(event: &str) -> u8 {
+/// `paii hook dispatch EVENT [--profile DIR]`: reads stdin, answers, and
+/// returns the exit code, 0 or 2, whatever happens (a panic inside paii
+/// included).
+pub fn main(event: &str, profile: Option<std::path::PathBuf>) -> u8 {
     std::panic::set_hook(Box::new(|_| {}));
     let started = Instant::now();
     let home = crate::home::paii_home();
@@ -86,7 +90,7 @@ pub fn main(event: &str) -> u8 {
             .read_to_end(&mut input)
             .map_err(|e| format!("cannot read stdin: {e}"))
             .and_then(|_| if input.len() > MAX_INPUT { Err(format!("input is larger than {MAX_INPUT} bytes")) } else { Ok(input) });
-        dispatch(&home, event, read, &Options { audit: true, plugin: None }, started)
+        dispatch(&home, event, read, &Options { audit: true, plugin: None, profile }, started)
     });
     match outcome {
         Ok(o) => {
@@ -127,7 +131,8 @@ fn allowed(event: &str, error: String) -> Outcome {
     }
 }
 
-/// Runs `event` with `input` against the current generation of `home`.
+/// Runs `event` with `input` against the current generation of `home` (or
+/// of `opts.profile`); secrets and logs are `home`'s.
 pub fn dispatch(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Options, started: Instant) -> Outcome {
     let outcome = run(home, event_arg, input, opts);
     if opts.audit {
@@ -137,6 +142,7 @@ pub fn dispatch(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, op
             "session": outcome.session,
             "tool": outcome.tool,
             "generation": outcome.generation,
+            "profile": opts.profile,
             "handlers": outcome.handlers.iter().map(|h| json!({
                 "plugin": h.plugin, "exit": h.exit, "duration_ms": h.duration_ms, "decision": h.decision, "error": h.error,
             })).collect::<Vec<_>>(),
@@ -168,7 +174,8 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
     outcome.tool = parsed.tool_name.clone();
     // The shared lock keeps `paii gc` from deleting this generation while
     // its handlers run.
-    let (table, _in_use) = match DispatchTable::read_locked(&home.join("current").join(table::FILE)) {
+    let profile = opts.profile.as_deref().unwrap_or(home);
+    let (table, _in_use) = match DispatchTable::read_locked(&profile.join("current").join(table::FILE)) {
         Ok(t) => t,
         Err(e) => {
             outcome.error = Some(format!("no usable current generation: {e}"));
