@@ -68,9 +68,8 @@ say "running the suite as installed (cargo test --locked --workspace)"
 cargo test --locked --workspace --no-fail-fast "$@"
 say "running the crash tests (cargo test --locked --features failpoints --test crash)"
 cargo test --locked --features failpoints --test crash --no-fail-fast "$@"
-say "running the process loop and the builds through the portable fallbacks macOS uses (cargo test --features portable)"
-cargo test --locked --features portable -p paii-dispatch --lib --no-fail-fast
-cargo test --locked --features portable --test dispatch --test build --no-fail-fast
+say "running the suite again through the portable fallbacks macOS uses (cargo test --locked --workspace --features portable)"
+cargo test --locked --workspace --features portable --no-fail-fast "$@"
 for manifest in "$root"/plugins/*/Cargo.toml; do
     say "running the tests of ${manifest#"$root"/} (each first-party plugin is its own project)"
     cargo test --locked --manifest-path "$manifest" --no-fail-fast
