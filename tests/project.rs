@@ -42,6 +42,18 @@ fn user(sb: &Sandbox, plugin: &str) {
     );
 }
 
+/// A user scope with `mine` and a project with `proj`, both synced.
+fn both_synced() -> (Sandbox, PathBuf) {
+    let sb = Sandbox::new();
+    recording_plugin(&sb, "proj");
+    recording_plugin(&sb, "mine");
+    let repo = project(&sb, "proj");
+    user(&sb, "mine");
+    sb.paii_in("elsewhere", &["sync"]).ok();
+    sb.paii_in("work/repo", &["sync"]).ok();
+    (sb, repo)
+}
+
 fn json_at(path: &Path) -> Value {
     serde_json::from_str(&fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
 }
@@ -140,13 +152,7 @@ fn a_project_sync_installs_into_the_repository_and_keeps_it_out_of_git() {
 
 #[test]
 fn both_scopes_fire_and_every_state_command_acts_on_the_scope_it_finds() {
-    let sb = Sandbox::new();
-    recording_plugin(&sb, "proj");
-    recording_plugin(&sb, "mine");
-    let repo = project(&sb, "proj");
-    user(&sb, "mine");
-    sb.paii_in("elsewhere", &["sync"]).ok();
-    sb.paii_in("work/repo", &["sync"]).ok();
+    let (sb, repo) = both_synced();
 
     // Claude Code merges both settings files: each entry runs its own scope's plugins.
     let user_command = pre_tool_use_command(&json_at(&sb.path("claude/settings.json")));
@@ -178,6 +184,8 @@ fn both_scopes_fire_and_every_state_command_acts_on_the_scope_it_finds() {
     assert_eq!(list.json().as_array().unwrap().len(), 2);
     let out = sb.paii_in("work/repo", &["rollback"]).ok();
     assert!(out.stderr.contains("acting on the project scope") && out.stderr.contains("rolled back to generation 1"), "{}", out.stderr);
+    let switched = sb.paii_in("work/repo", &["switch", "2", "-o", "json"]).ok().json();
+    assert_eq!((switched["current"].clone(), switched["scope"]["kind"].clone()), (json!(2), json!("project")));
     let out = sb.paii_in("elsewhere", &["generations", "list"]).ok();
     assert!(out.stderr.contains("acting on the user scope"), "{}", out.stderr);
     assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
@@ -193,13 +201,7 @@ fn both_scopes_fire_and_every_state_command_acts_on_the_scope_it_finds() {
 
 #[test]
 fn gc_keeps_what_any_project_uses_and_collects_a_project_whose_repository_is_gone() {
-    let sb = Sandbox::new();
-    recording_plugin(&sb, "proj");
-    recording_plugin(&sb, "mine");
-    let repo = project(&sb, "proj");
-    user(&sb, "mine");
-    sb.paii_in("elsewhere", &["sync"]).ok();
-    sb.paii_in("work/repo", &["sync"]).ok();
+    let (sb, repo) = both_synced();
     let store_entry = |name: &str| -> Option<PathBuf> {
         fs::read_dir(sb.home().join("store"))
             .unwrap()

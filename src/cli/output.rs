@@ -511,7 +511,7 @@ impl Printer {
     pub fn switched(&self, s: &Switched, verb: &str) {
         self.claude_changes(&s.claude);
         self.status(&format!("{verb} generation {}", s.number));
-        self.json(&serde_json::json!({ "current": s.number, "claude": s.claude }));
+        self.json(&serde_json::json!({ "current": s.number, "scope": s.scope, "claude": s.claude }));
     }
 
     /// `paii doctor`: exit 1 when problems are left.

@@ -34,6 +34,7 @@ pub fn list(ctx: &Context) -> Result<Vec<ListedGeneration>, Error> {
 
 #[derive(Debug, Serialize)]
 pub struct Switched {
+    pub scope: crate::scope::Scope,
     pub number: u32,
     pub claude: Changes,
 }
@@ -55,7 +56,7 @@ pub fn switch(ctx: &Context, n: Option<u32>) -> Result<Switched, Error> {
     generations.switch(number)?;
     crate::util::fail::point("switch-before-claude").map_err(Error::io("cannot write", &claude.dir))?;
     let claude = claude.apply(&fragment)?;
-    Ok(Switched { number, claude })
+    Ok(Switched { scope, number, claude })
 }
 
 /// What differs between two generations.
@@ -90,6 +91,8 @@ pub fn diff(ctx: &Context, a: u32, b: u32) -> Result<GenerationDiff, Error> {
 /// What `paii gc` removed (or would remove).
 #[derive(Debug, Serialize)]
 pub struct Collected {
+    /// The scope whose old generations it removed.
+    pub scope: crate::scope::Scope,
     pub generations: Vec<u32>,
     /// Projects whose repository was moved or deleted: their generations
     /// and what paii had added to Claude Code's user config for them.
@@ -178,6 +181,7 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
         }
     }
     Ok(Collected {
+        scope,
         generations: doomed,
         projects,
         store_entries: unused.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect(),
