@@ -244,6 +244,10 @@ fn clean_env(cmd: &mut Command) {
         }
     }
     cmd.env("SOURCE_DATE_EPOCH", EPOCH).env("LC_ALL", "C").env("TZ", "UTC");
+    // A build never stops to ask at a terminal: off Linux it runs in a
+    // process group of its own (see `platform::spawn_bound`), where a
+    // prompt would stop it for good.
+    cmd.env("GIT_TERMINAL_PROMPT", "0");
 }
 
 /// pip's index settings for `uv pip install`, which reads only uv's own:

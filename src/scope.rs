@@ -38,11 +38,21 @@ impl std::fmt::Display for ScopeKind {
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ScopeError {
-    #[error("{} asks for project scope, but {} is not inside a git repository", manifest.display(), manifest.parent().unwrap_or(manifest).display())]
+    #[error("the project scope of {} needs a git repository, and {} is not inside one", manifest.display(), manifest.parent().unwrap_or(manifest).display())]
     #[diagnostic(help(
-        "project scope installs into the `.claude/` of the repository holding paii.toml: run `git init` there, or sync with `--scope user`"
+        "the project scope installs into the `.claude/` of the repository holding paii.toml: run `git init` there, or use `--scope user`"
     ))]
     NoRepository { manifest: PathBuf },
+    #[error("the repository holding {} is {}, whose `.claude/` is Claude Code's user configuration", manifest.display(), root.display())]
+    #[diagnostic(help(
+        "a repository at your home directory (dotfiles) cannot hold a project: use the user scope (`--scope user`), or make the project a repository of its own"
+    ))]
+    UserConfig { manifest: PathBuf, root: PathBuf },
+    #[error("{} is already installed into this repository from {}", manifest.display(), other.display())]
+    #[diagnostic(help(
+        "a repository has one project scope: sync the other paii.toml, move its plugins into one file, or use `--scope user` for this one"
+    ))]
+    OtherManifest { manifest: PathBuf, other: PathBuf },
     #[error(transparent)]
     Io(#[from] IoError),
 }
@@ -90,6 +100,11 @@ impl Scope {
         // Symlinks resolved, so that every path to one checkout is one project.
         let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
         let root = repository_root(&dir).ok_or_else(|| ScopeError::NoRepository { manifest: manifest.to_path_buf() })?;
+        let claude = crate::util::paths::claude_config_dir();
+        let user = std::fs::canonicalize(&claude).unwrap_or(claude);
+        if root.join(".claude") == user {
+            return Err(ScopeError::UserConfig { manifest: manifest.to_path_buf(), root });
+        }
         let id = project_id(&root);
         Ok(Scope {
             kind: ScopeKind::Project,
@@ -133,16 +148,25 @@ impl Scope {
 
     /// Remembers which repository and paii.toml this project profile is
     /// for (what `doctor` and `gc` check to find it moved or deleted).
-    pub fn remember(&self, manifest: &Path) -> Result<(), IoError> {
+    /// A second paii.toml of the same repository is refused: the two would
+    /// replace each other's plugins on every sync.
+    pub fn remember(&self, manifest: &Path) -> Result<(), ScopeError> {
         let Some(p) = &self.project else { return Ok(()) };
         let record = ProjectRecord { root: p.root.clone(), manifest: manifest.to_path_buf() };
         let path = self.profile.join(RECORD);
         let text = toml::to_string(&record).unwrap_or_default();
-        if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
+        let old = std::fs::read_to_string(&path).ok();
+        if old.as_deref() == Some(text.as_str()) {
             return Ok(());
         }
+        if let Some(other) = old.and_then(|t| toml::from_str::<ProjectRecord>(&t).ok()).map(|r| r.manifest)
+            && other != manifest
+            && other.is_file()
+        {
+            return Err(ScopeError::OtherManifest { manifest: manifest.to_path_buf(), other });
+        }
         std::fs::create_dir_all(&self.profile).map_err(|e| IoError::new("cannot create", &self.profile, e))?;
-        crate::util::fs::atomic_write(&path, text.as_bytes()).map_err(|e| IoError::new("cannot write", &path, e))
+        Ok(crate::util::fs::atomic_write(&path, text.as_bytes()).map_err(|e| IoError::new("cannot write", &path, e))?)
     }
 }
 
@@ -161,18 +185,31 @@ pub struct ProjectRecordView {
     pub manifest: PathBuf,
 }
 
+/// What became of a project's repository since its last sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Present,
+    /// The repository's root is gone (moved or deleted): `gc` collects the
+    /// project.
+    Gone(String),
+    /// Something is off but the repository may come back (its paii.toml
+    /// removed, perhaps on another branch): reported, never collected.
+    Stale(String),
+}
+
 impl KnownProject {
-    /// Why the repository this profile serves is gone, if it is: moved or
-    /// deleted (its root has no `.git`), or its paii.toml removed.
-    pub fn gone(&self) -> Option<String> {
-        let Some(r) = &self.record else { return Some("it records no repository".to_string()) };
+    pub fn health(&self) -> Health {
+        let Some(r) = &self.record else { return Health::Stale("its profile records no repository".to_string()) };
+        if !r.root.exists() {
+            return Health::Gone(format!("{} is gone (the repository was moved or deleted)", r.root.display()));
+        }
         if !r.root.join(".git").exists() {
-            return Some(format!("{} is no longer a repository (moved or deleted)", r.root.display()));
+            return Health::Stale(format!("{} is no longer a git repository", r.root.display()));
         }
         if !r.manifest.is_file() {
-            return Some(format!("{} is gone", r.manifest.display()));
+            return Health::Stale(format!("{} is gone (another branch, or moved)", r.manifest.display()));
         }
-        None
+        Health::Present
     }
 
     /// The scope it was synced as.
@@ -269,7 +306,7 @@ mod tests {
     fn a_project_manifest_outside_a_repository_is_an_error() {
         let d = tempfile::tempdir().unwrap();
         let e = Scope::project(Path::new("/h"), &d.path().join("paii.toml")).unwrap_err();
-        assert!(e.to_string().contains("not inside a git repository"), "{e}");
+        assert!(e.to_string().contains("needs a git repository"), "{e}");
     }
 
     #[test]

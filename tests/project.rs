@@ -162,6 +162,13 @@ fn both_scopes_fire_and_every_state_command_acts_on_the_scope_it_finds() {
     run_hook(&sb, &project_command, &repo);
     assert_eq!(ran(&sb), "mine\nproj\n");
 
+    // `run` in a project: its own plugin, and a user's plugin it does not have.
+    sb.paii_in("work/repo", &["run", "proj", "--action", "x"]).ok();
+    sb.paii_in("work/repo", &["run", "mine", "--action", "x"]).ok();
+    assert_eq!(ran(&sb), "proj\nmine\n");
+    let out = sb.paii_in("work/repo", &["--scope", "project", "run", "mine", "--action", "x"]);
+    assert_eq!(out.code, 1, "--scope project means the project's plugins only");
+
     let handlers = |cwd: &str, extra: &[&str]| -> Vec<String> {
         let mut args = vec!["hook", "list", "-o", "json"];
         args.extend(extra);
@@ -216,19 +223,28 @@ fn gc_keeps_what_any_project_uses_and_collects_a_project_whose_repository_is_gon
     assert!(out.stderr.contains("removed 0 generation(s) and 0 store entries"), "{}", out.stderr);
     assert!(proj_entry.is_dir());
 
+    // A paii.toml gone from the checkout (another branch) is reported, and
+    // the project kept: the branch may come back.
+    fs::rename(repo.join("paii.toml"), repo.join("paii.toml.away")).unwrap();
+    let out = sb.paii_in("elsewhere", &["doctor"]);
+    assert!(out.stdout.contains(&format!("{} is gone (another branch, or moved)", repo.join("paii.toml").display())), "{}", out.stdout);
+    sb.paii_in("elsewhere", &["gc"]).ok();
+    assert_eq!(fs::read_dir(sb.home().join("projects")).unwrap().count(), 1);
+    fs::rename(repo.join("paii.toml.away"), repo.join("paii.toml")).unwrap();
+
     // The repository moves: paii notices, a sync in the new place works,
     // and gc collects the old project.
     fs::rename(&repo, sb.path("work/moved")).unwrap();
     let moved = fs::canonicalize(sb.path("work/moved")).unwrap();
     let out = sb.paii_in("elsewhere", &["doctor"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
-    assert!(out.stdout.contains(&format!("{} is no longer a repository (moved or deleted)", repo.display())), "{}", out.stdout);
+    assert!(out.stdout.contains(&format!("{} is gone (the repository was moved or deleted)", repo.display())), "{}", out.stdout);
     sb.paii_in("work/moved", &["sync"]).ok();
     let local = json_at(&moved.join(".claude/settings.local.json"));
     assert_eq!(paii_hooks(&local).len(), 2, "{local:#}");
     assert!(moved.join(".claude/skills/proj").exists());
     let out = sb.paii_in("elsewhere", &["gc"]).ok();
-    assert!(out.stderr.contains(&format!("removed the project of {}", repo.display())), "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("removed a project's generations and MCP servers: {} is gone", repo.display())), "{}", out.stderr);
     assert_eq!(fs::read_dir(sb.home().join("projects")).unwrap().count(), 1);
     let claude_json = json_at(&sb.path("claude/.claude.json"));
     assert!(claude_json["projects"].get(repo.display().to_string()).is_none(), "{claude_json:#}");
@@ -255,7 +271,7 @@ fn bad_project_input_is_a_clear_error_and_loses_nothing() {
     // Outside any repository.
     sb.write("loose/paii.toml", "[paii]\nscope = \"project\"\n\n[plugins]\nproj = { path = \"../plugins/proj\" }\n");
     let out = sb.paii_in("loose", &["sync"]).fails();
-    assert!(out.stderr.contains("is not inside a git repository") && out.stderr.contains("--scope user"), "{}", out.stderr);
+    assert!(out.stderr.contains("needs a git repository") && out.stderr.contains("--scope user"), "{}", out.stderr);
     assert!(!sb.home().join("projects").exists());
     // `--scope user` installs the same manifest user-wide.
     sb.paii_in("loose", &["sync", "--scope", "user"]).ok();
@@ -284,4 +300,26 @@ fn bad_project_input_is_a_clear_error_and_loses_nothing() {
     assert!(!repo.join(".claude/settings.local.json").exists());
     let projects: Vec<PathBuf> = fs::read_dir(sb.home().join("projects")).into_iter().flatten().flatten().map(|e| e.path()).collect();
     assert!(projects.iter().all(|p| !p.join("current").exists()), "nothing was switched");
+    fs::remove_dir_all(repo.join(".claude/skills/proj")).unwrap();
+
+    // A second project paii.toml in the same repository would replace the
+    // first one's plugins: refused.
+    sb.paii_in("work/repo", &["sync"]).ok();
+    sb.write("work/repo/tools/paii.toml", "[paii]\nscope = \"project\"\n");
+    let out = sb.paii_in("work/repo/tools", &["sync"]).fails();
+    assert!(
+        out.stderr.contains("is already installed into this repository from") && out.stderr.contains("work/repo/paii.toml"),
+        "{}",
+        out.stderr
+    );
+    assert!(repo.join(".claude/skills/proj").exists());
+
+    // A dotfiles repository at HOME: its `.claude/` is the user's config.
+    let home = sb.path("dotfiles-home");
+    fs::create_dir_all(home.join(".claude")).unwrap();
+    git(&home, &["init", "-q"]);
+    sb.write("dotfiles-home/notes/paii.toml", "[paii]\nscope = \"project\"\n");
+    let out = sb.command(&home.join("notes"), &["sync"]).env("CLAUDE_CONFIG_DIR", home.join(".claude")).output().unwrap();
+    let out = common::run(out).fails();
+    assert!(out.stderr.contains("whose `.claude/` is Claude Code's user configuration"), "{}", out.stderr);
 }

@@ -226,7 +226,8 @@ impl Claude {
 
     fn write_exclude(&self, paths: &[String]) -> Result<(), ClaudeError> {
         if let Some((file, _)) = &self.exclude {
-            exclude::write(file, paths)?;
+            let tag = self.profile.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            exclude::write(file, &tag, paths)?;
         }
         Ok(())
     }

@@ -473,7 +473,7 @@ impl Printer {
         }
         let verb = if c.dry_run { "would remove" } else { "removed" };
         for p in &c.projects {
-            self.status(&format!("{verb} the project of {p} (its repository is gone): its generations and MCP servers"));
+            self.status(&format!("{verb} a project's generations and MCP servers: {p}"));
         }
         self.status(&format!(
             "{verb} {} generation(s) and {} store entr{}, freeing {:.1} MB",

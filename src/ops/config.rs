@@ -4,7 +4,6 @@
 use serde::Serialize;
 
 use super::{Context, Error};
-use crate::generation::Generations;
 pub use crate::generation::plugin_config::Origin;
 use crate::generation::plugin_config::type_name;
 use crate::manifest::PluginManifest;
@@ -61,7 +60,8 @@ pub fn manifest_path(ctx: &Context) -> std::path::PathBuf {
     if let Some(m) = &ctx.manifest {
         return m.clone();
     }
-    let generations = ctx.scope().map_or_else(|_| Generations::new(&crate::util::paths::paii_home()), |s| s.generations());
+    let Ok(scope) = ctx.scope() else { return ctx.manifest_path() };
+    let generations = scope.generations();
     generations
         .current()
         .and_then(|n| generations.meta(n).ok())

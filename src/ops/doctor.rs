@@ -39,12 +39,18 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
     // Every scope's concern: projects whose repository is gone hold
     // generations (and store entries) nothing can use any more.
     for project in crate::scope::known_projects(&home) {
-        if let Some(why) = project.gone() {
-            findings.push(finding(
+        match project.health() {
+            crate::scope::Health::Present => {}
+            crate::scope::Health::Gone(why) => findings.push(finding(
                 format!("project {}: {why}", project.id),
                 false,
                 Some("`paii gc` removes its generations and its MCP servers; run `paii sync` in the repository's new place"),
-            ));
+            )),
+            crate::scope::Health::Stale(why) => findings.push(finding(
+                format!("project {}: {why}", project.id),
+                false,
+                Some("sync it again, or remove its directory under $PAII_HOME/projects/ once it is no longer wanted"),
+            )),
         }
     }
 

@@ -94,8 +94,9 @@ pub struct Collected {
     /// The scope whose old generations it removed.
     pub scope: crate::scope::Scope,
     pub generations: Vec<u32>,
-    /// Projects whose repository was moved or deleted: their generations
-    /// and what paii had added to Claude Code's user config for them.
+    /// Projects whose repository was moved or deleted (why each is gone):
+    /// their generations and what paii had added to Claude Code's user
+    /// config for them.
     pub projects: Vec<String>,
     pub store_entries: Vec<String>,
     pub bytes: u64,
@@ -140,17 +141,24 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
     let mut others = vec![crate::scope::Scope::user(&home)];
     for project in crate::scope::known_projects(&home) {
         let g = Generations::in_profile(&home, &project.profile);
-        if project.gone().is_some() && !g.numbers().iter().any(|n| in_use(&g, *n)) {
-            gone.push(project);
-        } else if let Some(s) = project.scope(&home) {
-            others.push(s);
-        } else {
-            others.push(crate::scope::Scope { profile: project.profile.clone(), ..crate::scope::Scope::user(&home) });
+        match project.health() {
+            crate::scope::Health::Gone(why) if project.profile != scope.profile && !g.numbers().iter().any(|n| in_use(&g, *n)) => {
+                gone.push((project, why))
+            }
+            _ => others.push(crate::scope::Scope { profile: project.profile.clone(), ..crate::scope::Scope::user(&home) }),
         }
     }
+    // A generation of another scope that does not read back could use any
+    // store entry: none is collected this time.
+    let mut unreadable = None;
     for other in others.iter().filter(|o| o.profile != scope.profile) {
         let g = other.generations();
-        referenced.extend(g.numbers().into_iter().filter_map(|n| g.meta(n).ok()).flat_map(|m| store_paths(&m).collect::<Vec<_>>()));
+        for n in g.numbers() {
+            match g.meta(n) {
+                Ok(m) => referenced.extend(store_paths(&m)),
+                Err(_) => unreadable = Some(g.path(n)),
+            }
+        }
     }
 
     let store = crate::store::Store::new(home.join("store"));
@@ -158,12 +166,21 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
         store.clean_temporaries()?;
         generations.clean_temporaries()?;
     }
-    let unused: Vec<std::path::PathBuf> = store.entries()?.into_iter().filter(|e| !referenced.contains(e)).collect();
+    let unused: Vec<std::path::PathBuf> = match &unreadable {
+        None => store.entries()?.into_iter().filter(|e| !referenced.contains(e)).collect(),
+        Some(path) => {
+            (ctx.status)(&format!(
+                "warning: {} does not read back, so no store entry is collected (`paii doctor` in its scope says more)",
+                path.display()
+            ));
+            Vec::new()
+        }
+    };
     let mut bytes = 0;
     let mut projects = Vec::new();
-    for project in &gone {
+    for (project, why) in &gone {
         bytes += du(&project.profile);
-        projects.push(project.record.as_ref().map_or_else(|| project.id.clone(), |r| r.root.display().to_string()));
+        projects.push(why.clone());
         if !dry_run {
             // Its MCP servers live on in the user config, which outlives the repository.
             if let Some(s) = project.scope(&home) {

@@ -123,17 +123,8 @@ fn unknown_plugin(table: &DispatchTable, name: &str) -> Error {
 /// `paii run PLUGIN --action ACTION [-- ARGS...]`: the exit code of the
 /// action. In a project, a plugin the project does not have is the user's.
 pub fn run(ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Result<i32, Error> {
-    let scope = ctx.scope()?;
-    let home = scope.home.clone();
-    let mut table = current_table(&scope.profile)?;
-    if !table.plugins.contains_key(plugin)
-        && scope.project.is_some()
-        && ctx.scope.is_none()
-        && let Ok(user) = current_table(&home)
-        && user.plugins.contains_key(plugin)
-    {
-        table = user;
-    }
+    let home = crate::util::paths::paii_home();
+    let table = table_with(ctx, |t| t.plugins.contains_key(plugin))?;
     let entry = table.plugins.get(plugin).ok_or_else(|| unknown_plugin(&table, plugin))?;
     if let Some(actions) = &entry.actions
         && !actions.iter().any(|a| a == action)
@@ -169,8 +160,7 @@ pub fn run(ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Result
 
 /// `paii history query TEXT|recent|categories`: the MemoryProvider's action.
 pub fn history(ctx: &Context, what: &[String]) -> Result<i32, Error> {
-    let scope = ctx.scope()?;
-    let table = current_table(&scope.profile)?;
+    let table = table_with(ctx, |t| t.plugins.values().any(|e| e.provides.iter().any(|c| c == "MemoryProvider")))?;
     let providers: Vec<&String> =
         table.plugins.iter().filter(|(_, e)| e.provides.iter().any(|c| c == "MemoryProvider")).map(|(n, _)| n).collect();
     let Some(provider) = wired_provider(&table, &providers) else {
@@ -182,6 +172,23 @@ pub fn history(ctx: &Context, what: &[String]) -> Result<i32, Error> {
         _ => ("query", what.to_vec()),
     };
     run(ctx, provider, action, &args)
+}
+
+/// The dispatch table a plugin action runs from: the scope's current
+/// generation when it has what `wanted` asks for; else, unless `--scope`
+/// chose, the user's (a project leaves the user's plugins usable, even
+/// before its first sync or with its paii.toml broken).
+fn table_with(ctx: &Context, wanted: impl Fn(&DispatchTable) -> bool) -> Result<DispatchTable, Error> {
+    let scoped = ctx.scope().and_then(|s| current_table(&s.profile).map(|t| (s, t)));
+    match scoped {
+        Ok((_, t)) if wanted(&t) => Ok(t),
+        Ok((s, t)) if s.project.is_none() || ctx.scope.is_some() => Ok(t),
+        Err(e) if ctx.scope.is_some() => Err(e),
+        scoped => match current_table(&crate::util::paths::paii_home()) {
+            Ok(user) if wanted(&user) => Ok(user),
+            _ => scoped.map(|(_, t)| t),
+        },
+    }
 }
 
 /// The provider consumers are wired to (the lock's choice), else the only one.

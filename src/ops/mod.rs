@@ -301,10 +301,38 @@ fn declared_scope(path: &Path) -> Result<crate::scope::ScopeKind, Error> {
         scope: Option<crate::scope::ScopeKind>,
     }
     let Ok(file) = SourceFile::read(path) else { return Ok(crate::scope::ScopeKind::User) };
-    let head: Head = toml::from_str(&file.text).map_err(|e| {
-        file.error(e.span(), e.message().to_string(), Some("`--scope user` or `--scope project` acts without reading it".into()))
-    })?;
-    Ok(head.paii.and_then(|p| p.scope).unwrap_or_default())
+    match toml::from_str::<Head>(&file.text) {
+        Ok(head) => Ok(head.paii.and_then(|p| p.scope).unwrap_or_default()),
+        // A file broken elsewhere still says which scope it is about, so
+        // that `rollback` can undo what broke it.
+        Err(e) => scope_line(&file.text).ok_or_else(|| {
+            file.error(e.span(), e.message().to_string(), Some("`--scope user` or `--scope project` acts without reading it".into())).into()
+        }),
+    }
+}
+
+/// `scope = "..."` in the `[paii]` table of a paii.toml that does not parse
+/// as a whole; `None` when no line says.
+fn scope_line(text: &str) -> Option<crate::scope::ScopeKind> {
+    let mut in_paii = false;
+    let mut found = None;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_paii = line.trim_end_matches(|c: char| c != ']').trim() == "[paii]";
+        } else if in_paii
+            && let Some((key, value)) = line.split_once('=')
+            && key.trim() == "scope"
+        {
+            let value = value.split('#').next().unwrap_or_default().trim().trim_matches(|c| c == '"' || c == '\'');
+            found = match value {
+                "user" => Some(crate::scope::ScopeKind::User),
+                "project" => Some(crate::scope::ScopeKind::Project),
+                _ => return None,
+            };
+        }
+    }
+    // Without the key the scope is the user's, as for a file that parses.
+    Some(found.unwrap_or_default())
 }
 
 /// The table `key` of a document being edited, created when absent.
@@ -331,5 +359,16 @@ impl Context {
             (self.status)(&format!("waiting for the lock on {}, held by {holder}", home.display()))
         })
         .map_err(Error::io("cannot lock", &home))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_broken_manifest_still_says_its_scope() {
+        use crate::scope::ScopeKind::{Project, User};
+        assert_eq!(super::scope_line("[paii]\nscope = \"project\" # team\n[plugins]\nx = {"), Some(Project));
+        assert_eq!(super::scope_line("[plugins]\nscope = \"project\"\nx = {"), Some(User));
+        assert_eq!(super::scope_line("[paii]\nscope = \"team\"\n"), None);
     }
 }

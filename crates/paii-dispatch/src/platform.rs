@@ -57,40 +57,56 @@ pub struct Bound {
 #[cfg(all(target_os = "linux", not(feature = "portable")))]
 pub fn spawn_bound(cmd: &mut std::process::Command) -> std::io::Result<Bound> {
     use std::os::unix::process::CommandExt;
-    // SAFETY: prctl is async-signal-safe and touches no memory of ours.
+    let parent = std::process::id();
+    // SAFETY: prctl and getppid are async-signal-safe and touch no memory of ours.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            // paii died before the signal was armed: nobody would send it.
+            if libc::getppid() as u32 != parent {
+                return Err(std::io::Error::other("paii exited while starting the build"));
+            }
             Ok(())
         });
     }
     Ok(Bound { child: cmd.spawn()?, watchdog: None })
 }
 
-/// Spawns `cmd` bound to this process, where there is no death signal: the
-/// child leads a process group of its own, which a watchdog joins; the
-/// watchdog waits on a pipe whose writing end only paii holds (close-on-exec,
-/// so no child inherits it), and when paii dies the pipe ends and the
-/// watchdog kills the group. The group cannot be reused while the watchdog
-/// is in it, so a kill never reaches anyone else's processes. A terminal's
-/// Ctrl-C reaches paii alone, and the group dies with it.
+/// Spawns `cmd` bound to this process, where there is no death signal: a
+/// watchdog starts first, leading a process group of its own, and the
+/// child joins that group; the watchdog waits on a pipe whose writing end
+/// only paii holds (close-on-exec, so no child inherits it), and when paii
+/// dies the pipe ends and the watchdog kills its group, the build with
+/// everything it started. The group cannot be reused while the watchdog is
+/// in it, so the kill never reaches anyone else's processes. A terminal's
+/// Ctrl-C reaches paii alone, and the group dies with it. A build that
+/// kills its own group ends itself with the watchdog.
 #[cfg(not(all(target_os = "linux", not(feature = "portable"))))]
 pub fn spawn_bound(cmd: &mut std::process::Command) -> std::io::Result<Bound> {
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
-    cmd.process_group(0);
-    let child = cmd.spawn()?;
-    let group = child.id();
     let watchdog = Command::new("/bin/sh")
-        .args(["-c", r#"read -r _; kill -9 -"$1" 2>/dev/null"#, "paii-watchdog", &group.to_string()])
-        .process_group(group as i32)
+        .args(["-c", "read -r _; kill -9 0 2>/dev/null", "paii-watchdog"])
+        .process_group(0)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
-        // Without a watchdog the build still runs; it may outlive a killed paii.
-        .ok();
-    Ok(Bound { child, watchdog })
+        .spawn()?;
+    cmd.process_group(watchdog.id() as i32);
+    let mut bound = Bound {
+        child: match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                let mut w = watchdog;
+                let _ = w.kill();
+                let _ = w.wait();
+                return Err(e);
+            }
+        },
+        watchdog: None,
+    };
+    bound.watchdog = Some(watchdog);
+    Ok(bound)
 }
 
 impl Bound {
