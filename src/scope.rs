@@ -263,6 +263,21 @@ pub fn project_id(root: &Path) -> String {
     format!("{name}-{}", &hash[..16])
 }
 
+/// The root Claude Code keys a project's configuration by (its entry in
+/// `~/.claude.json`): the repository's own root, or for a worktree the main
+/// checkout's, so that every worktree of a repository shares it.
+pub fn canonical_root(root: &Path) -> PathBuf {
+    let dot_git = root.join(".git");
+    if dot_git.is_dir() {
+        return root.to_path_buf();
+    }
+    let common = git_exclude(root).and_then(|e| Some(e.parent()?.parent()?.to_path_buf()));
+    match common {
+        Some(c) if c.file_name().is_some_and(|n| n == ".git") => c.parent().map_or_else(|| root.to_path_buf(), Path::to_path_buf),
+        _ => root.to_path_buf(),
+    }
+}
+
 /// The file git reads repository-local ignore patterns from: `info/exclude`
 /// of the repository's common directory (shared by its worktrees).
 pub fn git_exclude(root: &Path) -> Option<PathBuf> {
@@ -326,5 +341,7 @@ mod tests {
         std::fs::write(wt.join(".git"), format!("gitdir: {}\n", main.join(".git/worktrees/wt").display())).unwrap();
         assert_eq!(git_exclude(&wt).unwrap(), main.join(".git/info/exclude"));
         assert_eq!(git_exclude(&main).unwrap(), main.join(".git/info/exclude"));
+        assert_eq!(canonical_root(&wt), main);
+        assert_eq!(canonical_root(&main), main);
     }
 }

@@ -289,7 +289,8 @@ fn claude_code_sees_what_each_generation_installs_and_nothing_after_deactivate()
 /// started in the repository loads the project's skill, agent, command, MCP
 /// server and hook (from `.claude/` and `settings.local.json`, the MCP
 /// server from the project's entry in `.claude.json`) and the user's as
-/// well; started in another directory, only the user's.
+/// well; started in another directory, only the user's; started in a
+/// worktree synced on its own, the worktree's.
 #[test]
 fn a_project_synced_by_paii_loads_in_its_repository_beside_the_users_plugins_and_nowhere_else() {
     let sb = Sandbox::new();
@@ -331,6 +332,16 @@ fn a_project_synced_by_paii_loads_in_its_repository_beside_the_users_plugins_and
     assert_eq!(shows(&turn, "proj"), [false; 4], "nothing of the project's outside it");
     assert_eq!(shows(&turn, "usr"), [true; 4]);
     assert_eq!(hooks_ran(), ["usr"]);
+
+    // A worktree of the repository is a project of its own, whose MCP
+    // servers Claude Code reads from the repository's entry.
+    sb.paii_in("repo", &["deactivate"]).ok();
+    common::git(&repo, &["worktree", "add", "-q", "../wt"]);
+    sb.paii_in("wt", &["sync"]).ok();
+    let turn = run(&sb, &api, &sb.path("wt"), "hello", "Bash");
+    assert_clean(&turn);
+    assert_eq!(shows(&turn, "proj"), [true; 4], "the worktree's project\n{}", turn.sent());
+    assert_eq!(hooks_ran(), ["proj", "usr"]);
 }
 
 /// A user's own settings.json hook and paii's hooks on the same event both

@@ -323,3 +323,59 @@ fn bad_project_input_is_a_clear_error_and_loses_nothing() {
     let out = common::run(out).fails();
     assert!(out.stderr.contains("whose `.claude/` is Claude Code's user configuration"), "{}", out.stderr);
 }
+
+#[test]
+fn claude_codes_own_copy_of_a_plugin_the_project_installs_is_turned_off_for_the_project_only() {
+    let sb = Sandbox::new();
+    sb.write("plugins/nat/.claude-plugin/plugin.json", r#"{"name": "nat", "version": "1.0.0"}"#);
+    sb.write("plugins/nat/skills/nat/SKILL.md", "---\nname: nat\ndescription: d\n---\nnat\n");
+    let user_settings = "{\n  \"enabledPlugins\": { \"nat@market\": true, \"other@market\": true }\n}\n";
+    sb.write("claude/settings.json", user_settings);
+    let repo = project(&sb, "nat");
+    let out = sb.paii_in("work/repo", &["sync"]).ok();
+    assert!(out.stderr.contains("nat@market"), "{}", out.stderr);
+    let local = json_at(&repo.join(".claude/settings.local.json"));
+    assert_eq!(local["enabledPlugins"], json!({"nat@market": false}), "{local:#}");
+    assert_valid_settings(&local);
+    assert_eq!(sb.read("claude/settings.json"), user_settings, "the user's own settings are untouched");
+    assert_eq!(git(&repo, &["status", "--porcelain", "--untracked-files=all"]), "?? paii.lock");
+
+    // Not installed any more: the key goes, and the file paii created with it.
+    sb.write("work/repo/paii.toml", "[paii]\nscope = \"project\"\n");
+    sb.paii_in("work/repo", &["sync"]).ok();
+    assert!(!repo.join(".claude/settings.local.json").exists());
+    assert_eq!(sb.read("claude/settings.json"), user_settings);
+}
+
+#[test]
+fn a_worktree_is_a_project_of_its_own_with_its_repositorys_mcp_entry() {
+    let sb = Sandbox::new();
+    recording_plugin(&sb, "proj");
+    let main = project(&sb, "proj");
+    git(&main, &["worktree", "add", "-q", "../wt"]);
+    let wt = fs::canonicalize(sb.path("work/wt")).unwrap();
+    sb.paii_in("work/wt", &["sync"]).ok();
+    assert!(wt.join(".claude/skills/proj").exists());
+    assert!(!main.join(".claude").exists(), "the main checkout is another project");
+    // Claude Code reads a worktree's MCP servers from its repository's entry.
+    let claude_json = json_at(&sb.path("claude/.claude.json"));
+    assert!(claude_json["projects"][main.display().to_string()]["mcpServers"]["proj-srv"].is_object(), "{claude_json:#}");
+    assert_eq!(git(&wt, &["status", "--porcelain", "--untracked-files=all"]), "?? paii.lock");
+
+    // The main checkout wants the same server: one of them must own it.
+    let out = sb.paii_in("work/repo", &["sync"]).fails();
+    assert!(
+        out.stderr.contains(&format!("which paii installs for {}", wt.display())) && out.stderr.contains("every worktree"),
+        "{}",
+        out.stderr
+    );
+    assert!(!main.join(".claude/skills/proj").exists(), "nothing was switched");
+    // Without MCP servers the main checkout installs, and each keeps its own exclude block.
+    sb.write("work/repo/paii.toml", "[paii]\nscope = \"project\"\n\n[plugins]\nproj = { path = \"../../plugins/proj\", mcp = false }\n");
+    sb.paii_in("work/repo", &["sync"]).ok();
+    assert!(main.join(".claude/skills/proj").exists());
+    let exclude = fs::read_to_string(main.join(".git/info/exclude")).unwrap();
+    assert_eq!(exclude.matches("# >>> paii ").count(), 2, "{exclude}");
+    sb.paii_in("work/wt", &["deactivate"]).ok();
+    assert_eq!(git(&main, &["status", "--porcelain", "--untracked-files=all"]), "M paii.toml\n?? paii.lock");
+}

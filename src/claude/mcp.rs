@@ -19,7 +19,8 @@ pub(super) fn servers<'a>(doc: &'a Map<String, Value>, project: Option<&str>) ->
     holder.get("mcpServers")?.as_object()
 }
 
-/// [`plan_in`] the object that holds `project`'s servers: the document
+/// [`plan_in`] the object that holds `project`'s servers (the names that
+/// are not paii's are returned): the document
 /// itself for the user's, else its `projects` entry, created when needed
 /// and removed again when paii created it and leaves it empty.
 pub(super) fn plan(
@@ -96,7 +97,7 @@ fn plan_in(
                     changes.mcp_changed.push(name.clone());
                 }
             }
-            Some(_) => conflicts.push(format!("MCP server `{name}` in {}", path.display())),
+            Some(_) => conflicts.push(name.clone()),
         }
         servers.insert(name.clone(), v.clone());
     }

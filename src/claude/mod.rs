@@ -49,7 +49,7 @@ pub enum ClaudeError {
     NotObject { path: PathBuf, key: String },
     #[error("{} would not match Claude Code's settings schema after paii's edit, so it was left as it was:\n{}", path.display(), errors.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
     Schema { path: PathBuf, errors: Vec<String> },
-    #[error("{} already exists and {}:\n{}", if .0.len() == 1 { "this name" } else { "these names" }, if .0.len() == 1 { "is not paii's" } else { "are not paii's" }, .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
+    #[error("{} not paii's:\n{}", if .0.len() == 1 { "this name already exists and is" } else { "these names already exist and are" }, .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
     #[diagnostic(help(
         "paii never replaces your own files: rename or remove yours, or drop the plugin that provides the name; nothing was switched"
     ))]
@@ -190,7 +190,7 @@ impl Claude {
                 dir: p.root.join(".claude"),
                 settings_name: "settings.local.json",
                 user_config,
-                mcp_project: Some(p.root.display().to_string()),
+                mcp_project: Some(crate::scope::canonical_root(&p.root).display().to_string()),
                 exclude: crate::scope::git_exclude(&p.root).map(|e| (e, p.root.clone())),
                 dispatch_profile: Some(scope.profile.clone()),
                 exe,
@@ -210,6 +210,35 @@ impl Claude {
     /// Where a link of the Claude dir points: through `current`.
     fn link_target(&self, rel: &str) -> PathBuf {
         self.profile.join("current").join("claude").join(rel)
+    }
+
+    /// The conflicts of MCP server names that are taken: the user's, or
+    /// (a project) another checkout's of the same repository, whose
+    /// worktrees Claude Code gives one set of servers.
+    fn mcp_conflicts(&self, names: Vec<String>) -> Vec<String> {
+        names
+            .into_iter()
+            .map(|name| match self.mcp_owner(&name) {
+                Some(other) => format!(
+                    "MCP server `{name}` in {}, which paii installs for {} (Claude Code reads one set of MCP servers for every worktree of a repository)",
+                    self.user_config.display(),
+                    other.display()
+                ),
+                None => format!("MCP server `{name}` in {}", self.user_config.display()),
+            })
+            .collect()
+    }
+
+    /// The root of another project whose profile owns MCP server `name` in
+    /// this project's entry of Claude Code's user config.
+    fn mcp_owner(&self, name: &str) -> Option<PathBuf> {
+        let key = self.mcp_project.as_deref()?;
+        crate::scope::known_projects(&self.home).into_iter().filter(|p| p.profile != self.profile).find_map(|p| {
+            let root = p.record?.root;
+            let same = crate::scope::canonical_root(&root).display().to_string() == key;
+            let record = Record::load(&p.profile, &root.join(".claude")).ok().filter(|_| same)?;
+            record.mcp.servers.contains_key(name).then_some(root)
+        })
     }
 
     /// What paii's block of the repository's `.git/info/exclude` lists:
@@ -255,14 +284,15 @@ impl Claude {
         }
         let user = JsonFile::read(&self.user_config)?;
         let mut udoc = user.doc.clone();
-        conflicts.extend(mcp::plan(
+        let taken = mcp::plan(
             &mut udoc,
             self.mcp_project.as_deref(),
             &fragment.mcp_servers,
             &mut record.mcp.clone(),
             &self.user_config,
             &mut changes,
-        )?);
+        )?;
+        conflicts.extend(self.mcp_conflicts(taken));
         if !conflicts.is_empty() {
             return Err(ClaudeError::Conflicts(conflicts));
         }
@@ -307,7 +337,7 @@ impl Claude {
         // Kept out of git before they exist.
         let hooks = !(fragment.hooks.is_empty() && fragment.raw_hooks.is_empty());
         if self.exclude.is_some() {
-            let settings = hooks || !old.settings.entries.is_empty() || !old.settings.raw.is_empty();
+            let settings = hooks || !fragment.claude_plugins.is_empty() || !old.settings.is_empty();
             self.write_exclude(&self.excluded(record.links().keys(), settings))?;
         }
 
@@ -321,20 +351,23 @@ impl Claude {
 
         let settings = JsonFile::read(&self.settings_path())?;
         let mut doc = settings.doc.clone();
-        if settings.text.is_none() && hooks {
-            record.settings.created_file = true;
-        }
         let mut scratch = Changes::default();
         let mut srec = record.settings.clone();
         self.plan_settings(&mut doc, fragment, &mut srec, &old, &mut scratch)?;
         srec.entries = settings::owned_entries(&doc);
+        if settings.text.is_none() && !doc.is_empty() {
+            srec.created_file = true;
+        }
         if settings.changed(&doc) {
             settings::validate(&settings.path, &settings.doc, &doc)?;
         }
         // A plugin turned off is recorded before the file says so, or a
         // crash between the two would leave it off for good.
-        if !srec.disabled_plugins.is_subset(&record.settings.disabled_plugins) {
+        if !srec.disabled_plugins.is_subset(&record.settings.disabled_plugins)
+            || !srec.shadowed_plugins.is_subset(&record.settings.shadowed_plugins)
+        {
             record.settings.disabled_plugins.extend(srec.disabled_plugins.iter().cloned());
+            record.settings.shadowed_plugins.extend(srec.shadowed_plugins.iter().cloned());
             record.pending = true;
             record.save()?;
         }
@@ -350,17 +383,16 @@ impl Claude {
             record.mcp.created_file = true;
         }
         let mut mrec = record.mcp.clone();
-        let conflicts =
-            mcp::plan(&mut udoc, self.mcp_project.as_deref(), &fragment.mcp_servers, &mut mrec, &self.user_config, &mut scratch)?;
-        if !conflicts.is_empty() {
-            return Err(ClaudeError::Conflicts(conflicts));
+        let taken = mcp::plan(&mut udoc, self.mcp_project.as_deref(), &fragment.mcp_servers, &mut mrec, &self.user_config, &mut scratch)?;
+        if !taken.is_empty() {
+            return Err(ClaudeError::Conflicts(self.mcp_conflicts(taken)));
         }
         mrec.servers = fragment.mcp_servers.clone();
         let exists = settle(&user, &udoc, &self.backups(), USER_CONFIG_BACKUP, mrec.created_file)?;
         mrec.created_file &= exists;
         record.mcp = mrec;
         if self.exclude.is_some() {
-            let settings = !record.settings.entries.is_empty() || !record.settings.raw.is_empty();
+            let settings = !record.settings.is_empty();
             self.write_exclude(&self.excluded(fragment.links().keys(), settings))?;
         }
         record.pending = false;
@@ -532,6 +564,19 @@ impl Claude {
         let (off, on) = settings::merge_enabled(doc, &fragment.claude_plugins, srec);
         changes.plugins_disabled.extend(off);
         changes.plugins_enabled.extend(on);
+        if self.exclude.is_some() || self.mcp_project.is_some() {
+            // A project's local settings turn off, for this project, Claude
+            // Code's own copies the user or the team enabled.
+            let mut elsewhere = std::collections::BTreeSet::new();
+            for file in [crate::util::paths::claude_config_dir().join("settings.json"), self.dir.join("settings.json")] {
+                if let Ok(f) = JsonFile::read(&file) {
+                    elsewhere.extend(settings::enabled_keys(&f.doc, &fragment.claude_plugins));
+                }
+            }
+            let (off, on) = settings::shadow_enabled(doc, &elsewhere, srec);
+            changes.plugins_disabled.extend(off);
+            changes.plugins_enabled.extend(on);
+        }
         let raw_before = srec.raw.clone();
         settings::merge_raw(doc, &fragment.raw_hooks, srec)?;
         for event in raw_before.keys().chain(srec.raw.keys()).collect::<std::collections::BTreeSet<_>>() {

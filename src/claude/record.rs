@@ -89,6 +89,15 @@ pub struct SettingsRecord {
     /// no longer does, and by `deactivate`.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub disabled_plugins: BTreeSet<String>,
+    /// A project's `settings.local.json`: `enabledPlugins` keys paii added
+    /// as `false` to turn off, in this project, Claude Code's own copy of a
+    /// plugin the user or the team enabled elsewhere; removed again when
+    /// paii no longer installs the plugin.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub shadowed_plugins: BTreeSet<String>,
+    /// paii added the `enabledPlugins` key to hold them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub created_enabled: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -105,6 +114,13 @@ pub struct McpRecord {
     /// Server name -> the value paii wrote.
     #[serde(default)]
     pub servers: IndexMap<String, Value>,
+}
+
+impl SettingsRecord {
+    /// Whether paii has nothing in the settings file.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty() && self.raw.is_empty() && self.disabled_plugins.is_empty() && self.shadowed_plugins.is_empty()
+    }
 }
 
 impl Record {

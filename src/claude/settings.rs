@@ -227,6 +227,54 @@ pub fn merge_enabled(doc: &mut Map<String, Value>, replaced: &BTreeSet<String>, 
     (off, on)
 }
 
+/// Puts `wanted` (`name@marketplace` keys enabled in another settings
+/// file) into `enabledPlugins` of `doc` as `false`, and takes out the ones
+/// paii added that are no longer wanted; a key the file already had is
+/// left to [`merge_enabled`]. Returns the keys turned off and back on.
+pub fn shadow_enabled(doc: &mut Map<String, Value>, wanted: &BTreeSet<String>, srec: &mut SettingsRecord) -> (Vec<String>, Vec<String>) {
+    let (mut off, mut on) = (Vec::new(), Vec::new());
+    if !doc.contains_key("enabledPlugins") {
+        if wanted.is_empty() {
+            srec.shadowed_plugins.clear();
+            return (off, on);
+        }
+        doc.insert("enabledPlugins".into(), Value::Object(Map::new()));
+        srec.created_enabled = true;
+    }
+    let Some(Value::Object(enabled)) = doc.get_mut("enabledPlugins") else { return (off, on) };
+    for key in std::mem::take(&mut srec.shadowed_plugins) {
+        if wanted.contains(&key) {
+            srec.shadowed_plugins.insert(key);
+        } else if enabled.get(&key) == Some(&Value::Bool(false)) {
+            enabled.shift_remove(&key);
+            on.push(key);
+        }
+    }
+    for key in wanted {
+        if !enabled.contains_key(key) {
+            enabled.insert(key.clone(), Value::Bool(false));
+            srec.shadowed_plugins.insert(key.clone());
+            off.push(key.clone());
+        }
+    }
+    if srec.created_enabled && enabled.is_empty() {
+        doc.shift_remove("enabledPlugins");
+        srec.created_enabled = false;
+    }
+    (off, on)
+}
+
+/// The `name@marketplace` keys enabled (`true`) in `doc` whose plugin is
+/// one of `replaced`.
+pub fn enabled_keys(doc: &Map<String, Value>, replaced: &BTreeSet<String>) -> BTreeSet<String> {
+    let Some(Value::Object(enabled)) = doc.get("enabledPlugins") else { return BTreeSet::new() };
+    enabled
+        .iter()
+        .filter(|(k, v)| **v == Value::Bool(true) && replaced.contains(k.split('@').next().unwrap_or_default()))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
 /// The keys Claude Code's settings schema allows on a hook of type `kind`
 /// (`None`: the type is unknown to it).
 pub fn hook_keys(kind: &str) -> Option<Vec<String>> {
