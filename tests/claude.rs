@@ -229,9 +229,15 @@ fn deactivate_leaves_the_users_files_as_they_were_and_sync_brings_paii_back() {
     full_plugin(&sb, "alpha", "");
     team(&sb, &["alpha"]);
     sb.write("claude/settings.json", USER_SETTINGS);
+    // An empty agents/ of the user's own: paii fills it, and leaves it.
+    fs::create_dir(sb.path("claude/agents")).unwrap();
     sync(&sb).ok();
     let out = sb.paii_in("team", &["deactivate"]).ok();
     assert!(out.stderr.contains("- link skills/alpha"), "{}", out.stderr);
+    let mut left: Vec<_> = fs::read_dir(sb.path("claude")).unwrap().flatten().map(|e| e.file_name()).collect();
+    left.sort();
+    assert_eq!(left, ["agents", "settings.json"], "skills/ and commands/ were paii's");
+    assert_eq!(fs::read_dir(sb.path("claude/agents")).unwrap().count(), 0);
     assert_eq!(sb.read("claude/settings.json"), USER_SETTINGS, "byte for byte");
     assert!(!sb.path("claude/.claude.json").exists(), "paii created it, and it held only paii's server");
     assert!(!sb.path("claude/skills/alpha").exists());

@@ -145,6 +145,9 @@ fn a_project_sync_installs_into_the_repository_and_keeps_it_out_of_git() {
     assert!(out.stderr.contains("acting on the project scope"), "{}", out.stderr);
     assert!(!repo.join(".claude/settings.local.json").exists());
     assert!(fs::symlink_metadata(repo.join(".claude/skills/proj")).is_err());
+    // The directories paii made go too; the team's .claude stays.
+    let left: Vec<_> = fs::read_dir(repo.join(".claude")).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(left, ["settings.json"]);
     assert!(!fs::read_to_string(repo.join(".git/info/exclude")).unwrap().contains("paii"));
     assert!(!sb.path("claude/.claude.json").exists(), "paii created it, and it holds nothing else");
     assert_eq!(sb.read("work/repo/.claude/settings.json"), team_settings);

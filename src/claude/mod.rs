@@ -19,7 +19,7 @@ pub mod mcp;
 pub mod record;
 pub mod settings;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -307,6 +307,13 @@ impl Claude {
         // marked pending until the files agree with it.
         let mut record = old.clone();
         record.active = true;
+        // Recorded before they can exist; the ones this run did not create
+        // after all are dropped at the end.
+        let missing: Vec<String> = self.own_dirs().filter(|(_, path)| !path.exists()).map(|(rel, _)| rel).collect();
+        if !missing.is_empty() {
+            record.pending = true;
+            record.created_dirs.extend(missing);
+        }
         if !links::unchanged(self, fragment, &old) {
             record.pending = true;
             let mut union = record.links().clone();
@@ -395,6 +402,7 @@ impl Claude {
             let settings = !record.settings.is_empty();
             self.write_exclude(&self.excluded(fragment.links().keys(), settings))?;
         }
+        record.created_dirs.retain(|rel| self.dir.join(rel).is_dir());
         record.pending = false;
         if record != old {
             record.save()?;
@@ -423,7 +431,9 @@ impl Claude {
             self.plan_settings(&mut doc, &empty, &mut record.settings, &old, &mut changes)?;
             settle(&settings, &doc, &self.backups(), self.settings_name, record.settings.created_file)?;
             self.write_exclude(&[])?;
+            self.remove_created_dirs(&record.created_dirs);
         }
+        record.created_dirs.clear();
         record.set_links(Default::default(), String::new());
         record.settings = Default::default();
 
@@ -435,6 +445,22 @@ impl Claude {
         record.active = false;
         record.save()?;
         Ok(changes)
+    }
+
+    /// The directories paii may create in the Claude dir, the deepest
+    /// first: (relative path, path).
+    fn own_dirs(&self) -> impl Iterator<Item = (String, PathBuf)> + '_ {
+        KINDS.iter().map(|kind| kind.to_string()).chain([String::new()]).map(|rel| (rel.clone(), self.dir.join(rel)))
+    }
+
+    /// Removes the directories paii created that are empty now; one with
+    /// anything else in it stays (`remove_dir` refuses it).
+    fn remove_created_dirs(&self, created: &BTreeSet<String>) {
+        for (rel, path) in self.own_dirs() {
+            if created.contains(&rel) {
+                let _ = fs::remove_dir(&path);
+            }
+        }
     }
 
     /// Makes the next [`Claude::apply`] check every link instead of trusting

@@ -54,6 +54,11 @@ pub struct Record {
     dir: PathBuf,
     #[serde(default)]
     pub mcp: McpRecord,
+    /// Directories paii created in the Claude dir, relative to it (`""` is
+    /// the Claude dir itself): removed by `deactivate` when nothing else
+    /// is in them, so that a repository is left as it was.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub created_dirs: BTreeSet<String>,
 }
 
 impl PartialEq for Record {
@@ -61,8 +66,8 @@ impl PartialEq for Record {
     fn eq(&self, other: &Record) -> bool {
         !self.links_dirty
             && !other.links_dirty
-            && (&self.claude_dir, self.active, self.pending, &self.links_digest, &self.settings, &self.mcp)
-                == (&other.claude_dir, other.active, other.pending, &other.links_digest, &other.settings, &other.mcp)
+            && (&self.claude_dir, self.active, self.pending, &self.links_digest, &self.settings, &self.mcp, &self.created_dirs)
+                == (&other.claude_dir, other.active, other.pending, &other.links_digest, &other.settings, &other.mcp, &other.created_dirs)
     }
 }
 
