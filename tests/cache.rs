@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::fs;
+
 use common::{OciRegistry, Sandbox, copy_dir, repo_root};
 
 /// A team config of the fixture Rust plugin `guard`, with `[cache]`.
@@ -193,6 +195,59 @@ fn a_registry_with_token_auth_is_answered_at_its_realm() {
     assert!(out.stderr.contains("guard 0.1.0 (built, from"), "{}", out.stderr);
     let tokens = std::fs::read_to_string(sb.path("registry/tokens.log")).unwrap();
     assert!(tokens.lines().any(|l| l == "- acme/paii-cache pull"), "an anonymous pull token: {tokens}");
+}
+
+/// Docker's credential helpers give the login: `credHelpers` for the
+/// registry's host, else `credsStore`, each run as `docker-credential-NAME
+/// get` with the host on stdin; a login the realm refuses is an error that
+/// says so, not a silent anonymous push.
+#[test]
+fn a_credential_helper_gives_the_login_and_a_refused_one_is_an_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let (reg, _realm) = OciRegistry::start_token(&sb.path("registry"), "ci");
+    let public = sb.paii_in("team", &["key", "generate", "acme-ci-1"]).ok().stdout.trim().to_string();
+    team(&sb, &reg.repo("acme/paii-cache"), &public);
+    sb.paii_in("team", &["sync", "-q"]).ok();
+    let host = format!("127.0.0.1:{}", reg.port);
+    // Two helpers that log the host they were asked about: one with the
+    // registry's login, one with a wrong password.
+    for (name, password) in [("good", common::REGISTRY_PASSWORD), ("stale", "wrong")] {
+        let log = sb.path(&format!("{name}.log"));
+        sb.write(
+            &format!("bin/docker-credential-{name}"),
+            &format!(
+                "#!/bin/sh
+[ \"$1\" = get ] || exit 1
+cat >> {}
+echo >> {}
+echo '{{\"ServerURL\":\"x\",\"Username\":\"ci\",\"Secret\":\"{password}\"}}'
+",
+                log.display(),
+                log.display()
+            ),
+        );
+        fs::set_permissions(sb.path(&format!("bin/docker-credential-{name}")), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let push = |config: &str| {
+        sb.write("home/.docker/config.json", config);
+        let mut cmd = sb.command(&sb.path("team"), &["cache", "push"]);
+        let path = format!("{}:{}", sb.path("bin").display(), std::env::var("PATH").unwrap());
+        cmd.env("PATH", path);
+        common::run(cmd.output().unwrap())
+    };
+
+    let pushed = push(&format!(r#"{{"credHelpers": {{"{host}": "good"}}, "credsStore": "stale"}}"#));
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    assert_eq!(sb.read("good.log"), format!("{host}\n"), "asked about the registry's host");
+    assert!(!sb.path("stale.log").exists(), "credHelpers for the host comes before credsStore");
+    let tokens = fs::read_to_string(sb.path("registry/tokens.log")).unwrap();
+    assert!(tokens.lines().any(|l| l == "ci acme/paii-cache pull,push"), "{tokens}");
+
+    let refused = push(r#"{"credsStore": "stale"}"#);
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(refused.stderr.contains(&format!("refused the credentials for {host}")), "{}", refused.stderr);
+    assert_eq!(sb.read("stale.log"), format!("{host}\n"));
 }
 
 /// Whatever a substituter answers that is not a trusted output (a manifest
