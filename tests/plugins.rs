@@ -244,6 +244,13 @@ fn integrations_write_var_references_and_no_secret_value_lands_in_any_file() {
 
     let run = sb.paii_in("team", &["run", "incident", "--action", "declare", "--severity", "SEV-3", "--title", "Slow pages"]).ok();
     assert!(run.stdout.contains("through plugin `pagerduty`") && run.stdout.contains("`slack`"), "{}", run.stdout);
+
+    // An EU account: the plugin's config names the endpoint.
+    sync(&sb, "[plugins]\npagerduty = \"^1\"\n\n[config.pagerduty]\nurl = \"https://mcp.eu.pagerduty.com/mcp\"\n");
+    let claude: Value = serde_json::from_str(&sb.read("claude/.claude.json")).unwrap();
+    assert_eq!(claude["mcpServers"]["pagerduty"]["url"], "https://mcp.eu.pagerduty.com/mcp");
+    let headers: Value = serde_json::from_str(&sb.paii_in("team", &["mcp", "headers", "pagerduty"]).ok().stdout).unwrap();
+    assert_eq!(headers, json!({"Authorization": format!("Token token={pd}")}));
 }
 
 /// Every plugin given empty, invalid or unexpected event JSON allows (exit

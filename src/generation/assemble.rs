@@ -183,17 +183,14 @@ pub fn contributions<'a>(
         .map(|((pm, root), runnable)| {
             let request = manifest.plugin(&pm.name);
             let hooks = plugin_hooks(scope, request, pm, root, *runnable)?;
-            let options = match &pm.native {
-                None => Vec::new(),
-                Some(native) => {
-                    let config = super::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), &scope.home)?;
-                    let mut options = config.options();
-                    for key in native.user_config.iter().filter(|(_, o)| o.sensitive).map(|(k, _)| k) {
-                        options.push((key.clone(), format!("${{{}}}", crate::manifest::plugin::option_secret(&pm.name, key))));
-                    }
-                    options
-                }
-            };
+            // A plugin's config is what its MCP servers see as
+            // `${user_config.KEY}`: a Claude Code plugin's options, and a
+            // paii plugin's `[config]` alike (an endpoint per region, say).
+            let config = super::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), &scope.home)?;
+            let mut options = config.options();
+            for key in pm.native.iter().flat_map(|n| n.user_config.iter()).filter(|(_, o)| o.sensitive).map(|(k, _)| k) {
+                options.push((key.clone(), format!("${{{}}}", crate::manifest::plugin::option_secret(&pm.name, key))));
+            }
             Ok(Contribution { manifest: pm, root, hooks, mcp: request.is_none_or(|r| r.mcp), options })
         })
         .collect()
