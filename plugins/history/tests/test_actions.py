@@ -117,6 +117,12 @@ class Actions(Home):
         text = open(path).read()
         self.assertTrue(text.startswith("# -x-\n"))
         self.assertIn("\n---\n- **Severity:** SEV-1\n", text)
+        # `--` itself, which some Pythons' argparse drops as a value.
+        path = self.action("record", "--category", "decisions", "--title", "--", "--body", "--", "--session", "--").stdout.decode().strip()
+        text = open(path).read()
+        self.assertTrue(text.startswith("# --\n"), text)
+        self.assertIn("- **Session:** `--`\n\n--\n", text)
+        self.action("record", "--category", "--", "--title", "x", code=2)
 
     def test_record_bodies_from_a_file_and_stdin(self):
         body = self.root / "body.md"

@@ -175,6 +175,16 @@ def record(args: list) -> int:
     p.add_argument("--session", help="the session it belongs to")
     p.add_argument("--json", action="store_true", help='print {"path": ...}')
     a = p.parse_args(_glued(args, ("--category", "--title", "--body", "--body-file", "--session")))
+    # Python 3.11's argparse drops a `--` given as an option's value
+    # (`--title=--` parses as []): for the free-text options it was that `--`.
+    for dest in ("title", "body", "body_file", "session"):
+        if getattr(a, dest) == []:
+            setattr(a, dest, "--")
+    if a.category == []:
+        try:
+            _category("--")
+        except argparse.ArgumentTypeError as e:
+            p.error("argument --category: %s" % e)
     title = " ".join(a.title.split())
     if not title:
         p.error("the title is empty")
