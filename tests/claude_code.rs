@@ -165,7 +165,9 @@ fn shows(turn: &Turn, name: &str) -> [bool; 4] {
 /// references the plugin wrote: Claude Code starts the stdio server through
 /// `paii mcp exec` (it refuses to start without the right token) and asks
 /// `paii mcp headers` for the HTTP server's Authorization header (the
-/// server answers 401 without it). Both servers' tools reach the model.
+/// server answers 401 without it), at the endpoint the team's config gives
+/// the plugin (`${user_config.endpoint}`). Both servers' tools reach the
+/// model.
 #[test]
 fn mcp_servers_get_their_plugins_secrets_from_dotenv_and_no_value_is_written() {
     use sha2::Digest;
@@ -184,7 +186,11 @@ fn mcp_servers_get_their_plugins_secrets_from_dotenv_and_no_value_is_written() {
     std::io::BufReader::new(http.stdout.take().unwrap()).read_line(&mut port).unwrap();
     let port = port.trim().to_string();
 
-    sb.write("plugins/vault/plugin.toml", "[plugin]\nname = \"vault\"\nversion = \"1.0.0\"\n\n[secrets]\nrequired = [\"PING_TOKEN\"]\n");
+    // The HTTP server's endpoint is the plugin's config, set by the team.
+    sb.write(
+        "plugins/vault/plugin.toml",
+        "[plugin]\nname = \"vault\"\nversion = \"1.0.0\"\n\n[config]\nendpoint = { type = \"string\", default = \"http://127.0.0.1:9/mcp\" }\n\n[secrets]\nrequired = [\"PING_TOKEN\"]\n",
+    );
     fs::copy(common::repo_root().join("tests/support/mcp_server.py"), sb.path("plugins/vault/mcp_server.py")).unwrap();
     let sha = crate_hex(&sha2::Sha256::digest(token.as_bytes()));
     sb.write(
@@ -192,11 +198,13 @@ fn mcp_servers_get_their_plugins_secrets_from_dotenv_and_no_value_is_written() {
         &format!(
             r#"{{"mcpServers": {{
   "vault-stdio": {{"command": "python3", "args": ["${{CLAUDE_PLUGIN_ROOT}}/mcp_server.py", "STDIO-MCP-DESC", "--token-sha256", "{sha}"], "env": {{"PING_TOKEN": "${{PING_TOKEN}}"}}}},
-  "vault-http": {{"type": "http", "url": "http://127.0.0.1:{port}/mcp", "headers": {{"Authorization": "Bearer ${{PING_TOKEN}}"}}}}
+  "vault-http": {{"type": "http", "url": "${{user_config.endpoint}}", "headers": {{"Authorization": "Bearer ${{PING_TOKEN}}"}}}}
 }}}}"#
         ),
     );
     team(&sb, &["vault"]);
+    let manifest = sb.read("team/paii.toml");
+    sb.write("team/paii.toml", &format!("{manifest}\n[config.vault]\nendpoint = \"http://127.0.0.1:{port}/mcp\"\n"));
     sb.write("paii-home/.env", &format!("PING_TOKEN={token}\n"));
     sb.paii_in("team", &["sync"]).ok();
     let claude = fs::read_to_string(sb.path("claude/.claude.json")).unwrap();
