@@ -309,6 +309,23 @@ fn bad_input_of_every_kind_allows_and_is_audited() {
     assert_eq!(log.len(), cases.len(), "one audit line per call, garbage included");
     assert!(log[4]["error"].as_str().unwrap().contains("unknown event"));
 
+    // A command line paii cannot parse is never clap's exit 2 (a block): no
+    // event allows, an unknown flag still runs the event's handlers.
+    let run = |args: &[&str]| {
+        let mut cmd = sb.command(&sb.path("team"), args);
+        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(&bash("rm -rf ~")).unwrap();
+        common::run(child.wait_with_output().unwrap())
+    };
+    let out = run(&["hook", "dispatch"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(&["hook", "dispatch", "pre-tool-use", "--from-a-newer-paii"]);
+    assert_eq!(out.code, 2, "the guard still blocks: {}", out.stderr);
+    assert!(out.stderr.contains("--from-a-newer-paii") && out.stderr.contains("rm -rf ~ deletes your home"), "{}", out.stderr);
+    let log = audit(&sb);
+    assert_eq!(log.len(), cases.len() + 2, "both audited");
+    assert!(log[cases.len()]["error"].as_str().unwrap().contains("unknown event"), "{}", log[cases.len()]);
+
     // A garbage table, then no `current` at all.
     let current = fs::read_link(sb.home().join("current")).unwrap();
     let gen_dir = sb.home().join(&current);

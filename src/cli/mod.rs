@@ -407,6 +407,31 @@ pub(crate) enum ValidateFormat {
     Github,
 }
 
+/// The event and profile of a `hook dispatch` command line clap refused
+/// (an unknown flag, no event): the first operand after `dispatch`, and
+/// `--profile DIR` or `--profile=DIR` if given.
+fn dispatch_salvage(args: &[std::ffi::OsString]) -> Option<(String, Option<PathBuf>)> {
+    let at = args.windows(2).position(|w| w[0] == "hook" && w[1] == "dispatch")?;
+    let rest: Vec<String> = args[at + 2..].iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let (mut event, mut profile) = (None, None);
+    let mut i = 0;
+    while i < rest.len() {
+        let arg = &rest[i];
+        if arg == "--profile" {
+            profile = rest.get(i + 1).map(PathBuf::from);
+            i += 2;
+            continue;
+        }
+        if let Some(dir) = arg.strip_prefix("--profile=") {
+            profile = Some(PathBuf::from(dir));
+        } else if !arg.starts_with('-') && event.is_none() {
+            event = Some(arg.clone());
+        }
+        i += 1;
+    }
+    Some((event.unwrap_or_default(), profile))
+}
+
 pub fn main() -> ExitCode {
     // The hot path (when paii-cli is run directly; `paii` itself answers
     // it without starting the CLI): no argument parsing, logging or TLS.
@@ -418,7 +443,22 @@ pub fn main() -> ExitCode {
         }
         _ => {}
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Exit 2 is Claude Code's "block": a hook entry paii cannot
+            // parse (one written by another paii version, say) must not
+            // block every tool call. Its event still runs, audited.
+            if let Some((event, profile)) = dispatch_salvage(&args)
+                && !matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion)
+            {
+                let message = e.render().to_string();
+                eprintln!("paii: {} (dispatching `{event}` anyway)", message.lines().next().unwrap_or_default());
+                return ExitCode::from(crate::dispatch::main(&event, profile));
+            }
+            e.exit()
+        }
+    };
     if let Err(e) = crate::util::fail::setup() {
         eprintln!("warning: {e}; failpoints are ignored");
     }
