@@ -249,15 +249,15 @@ fn relock_keeps_locked_versions_and_update_upgrades() {
     assert!(before.contains("version = \"1.2.3\""), "history ~1.2 resolves to 1.2.3");
     // A newer matching history appears in the registry.
     let core = sb.read("fixtures/registries/core.toml")
-        + "\n[[plugins]]\nname = \"history\"\nversion = \"1.2.9\"\nsource = \"https://git.example.org/paii/plugins.git\"\nrev = \"0000000000000000000000000000000000000129\"\npath = \"plugins/history\"\nprovides = [\"MemoryProvider\", \"HookHandler\", \"SkillProvider:history\"]\n"
-        + "\n[[plugins]]\nname = \"hooks\"\nversion = \"1.1.0\"\nsource = \"https://git.example.org/paii/plugins.git\"\nrev = \"0000000000000000000000000000000000000110\"\npath = \"plugins/hooks\"\nprovides = [\"HookHandler\"]\n";
+        + "\n[[plugins]]\nname = \"history\"\nversion = \"1.2.9\"\nsource = \"https://git.example.org/paii/plugins.git\"\nrev = \"0000000000000000000000000000000000000129\"\nintegrity = \"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\npath = \"plugins/history\"\nprovides = [\"MemoryProvider\", \"HookHandler\", \"SkillProvider:history\"]\n"
+        + "\n[[plugins]]\nname = \"hooks\"\nversion = \"1.1.0\"\nsource = \"https://git.example.org/paii/plugins.git\"\nrev = \"0000000000000000000000000000000000000110\"\nintegrity = \"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\npath = \"plugins/hooks\"\nprovides = [\"HookHandler\"]\n";
     sb.write("fixtures/registries/core.toml", &core);
     let out = sb.paii(&["lock"]).ok();
     assert!(out.stderr.contains("is up to date"), "{}", out.stderr);
     assert_eq!(sb.read("fixtures/team/paii.lock"), before, "minimal churn: nothing moves");
 
     let out = sb.paii(&["lock", "--update", "history"]).ok();
-    assert!(out.stderr.contains("history (1.2.3 -> 1.2.9)"), "{}", out.stderr);
+    assert!(out.stderr.contains("history (1.2.3 -> 1.2.9; integrity)"), "{}", out.stderr);
     let after = sb.read("fixtures/team/paii.lock");
     assert!(after.contains("version = \"1.2.9\""));
     assert!(locked(&after, "hooks").contains("version = \"1.0.0\""), "hooks was not named, so it stays");
@@ -511,7 +511,7 @@ fn pre_release_path_plugins_lock_and_bad_skill_names_do_not() {
 #[test]
 fn build_metadata_does_not_change_what_matches() {
     let sb = Sandbox::new();
-    sb.write("t/r.toml", "[registry]\nname = \"r\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0+b1\"\nsource = \"g\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\n");
+    sb.write("t/r.toml", "[registry]\nname = \"r\"\n[[plugins]]\nname = \"a\"\nversion = \"1.0.0+b1\"\nsource = \"g\"\nrev = \"3f1c2a9e5b7d4c6f8a0b1c2d3e4f5a6b7c8d9e0f\"\nintegrity = \"sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"\n");
     sb.write("t/paii.toml", "[registries]\nr = { path = \"r.toml\" }\n[plugins]\na = \"=1.0.0\"\n");
     sb.paii_in("t", &["lock"]).ok();
     assert!(sb.read("t/paii.lock").contains("version = \"1.0.0+b1\""));

@@ -49,14 +49,24 @@ fn git_branch_is_locked_as_a_commit_and_fetched_into_a_read_only_store() {
     let url = format!("file://{}", repo.display());
     team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"main\"\npath = \"plugins/alpha\""))]), &["alpha"]);
 
+    // The registry pins no integrity: `paii lock` fetches the commit to
+    // learn it, so that the lock it writes is one `sync --locked` takes.
     sb.paii_in("t", &["lock"]).ok();
     let lock = sb.read("t/paii.lock");
     assert!(locked(&lock, "alpha").contains(&format!("source = \"git+{url}?rev=main#{commit}\"")), "{lock}");
-
-    let out = sb.paii_in("t", &["sync"]).ok();
-    assert!(out.stderr.contains("fetched alpha 1.0.0"), "{}", out.stderr);
-    let lock = sb.read("t/paii.lock");
     assert!(locked(&lock, "alpha").contains("integrity = \"sha256-"), "the lock learns the integrity: {lock}");
+    sb.paii_in("t", &["lock", "--check"]).ok();
+    // A lock without it (an older paii's) is out of date, and `lock` completes it.
+    let stripped: String = lock.lines().filter(|l| !l.starts_with("integrity")).map(|l| format!("{l}\n")).collect();
+    sb.write("t/paii.lock", &stripped);
+    let out = sb.paii_in("t", &["lock", "--check"]).fails();
+    assert!(out.stderr.contains("lacks the integrity of alpha"), "{}", out.stderr);
+    sb.paii_in("t", &["lock"]).ok();
+    assert_eq!(sb.read("t/paii.lock"), lock);
+
+    let out = sb.paii_in("t", &["sync", "--locked"]).ok();
+    assert!(out.stderr.contains("1 plugin in the store (0 fetched, 1 already there)"), "lock fetched it: {}", out.stderr);
+    assert_eq!(sb.read("t/paii.lock"), lock);
     let entries = store_entries(&sb);
     assert_eq!(entries.len(), 1, "{entries:?}");
     let entry = sb.home().join("store").join(&entries[0]);
@@ -87,8 +97,8 @@ fn a_locked_commit_is_not_re_resolved_when_the_branch_moves() {
     sb.paii_in("t", &["lock", "--update"]).ok();
     let lock = sb.read("t/paii.lock");
     assert!(lock.contains(&second), "{lock}");
-    assert!(!locked(&lock, "alpha").contains("integrity"), "a new commit has no integrity yet: {lock}");
-    sb.paii_in("t", &["sync"]).ok();
+    assert!(locked(&lock, "alpha").contains("integrity"), "the new commit's integrity, learned by fetching it: {lock}");
+    sb.paii_in("t", &["sync", "--locked"]).ok();
     assert_eq!(store_entries(&sb).len(), 2, "the old entry stays for older generations");
 }
 

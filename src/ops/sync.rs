@@ -343,10 +343,16 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R 
     slots.into_inner().unwrap_or_default().into_iter().flatten().collect()
 }
 
+/// Whether the lock still has to learn `p`'s integrity by fetching it (a
+/// path plugin's tree is the user's and changes: it has none).
+pub(crate) fn lacks_integrity(p: &LockedPlugin) -> bool {
+    p.integrity.is_none() && !matches!(p.source, LockedSource::Path { .. })
+}
+
 /// What fetching taught the lock: integrity (except for path plugins, whose
 /// tree is the user's and changes) and the commit of a git source.
-fn learn(p: &mut LockedPlugin, f: &Fetched) {
-    if !matches!(p.source, LockedSource::Path { .. }) && p.integrity.is_none() {
+pub(crate) fn learn(p: &mut LockedPlugin, f: &Fetched) {
+    if lacks_integrity(p) {
         p.integrity = Some(f.entry.integrity);
     }
     if let (LockedSource::Git { commit: c @ None, .. }, Some(id)) = (&mut p.source, &f.commit) {
