@@ -498,6 +498,33 @@ fn validate_fetch_checks_integrity_and_plugin_toml_against_each_entry() {
     assert!(!sb.home().join("store").exists(), "validation leaves PAII_HOME alone");
 }
 
+/// A registry entry in the upstream format lists no contracts; the lock
+/// wires them from the registry, so a sync says how the entry differs from
+/// the plugin.toml it fetched instead of leaving a consumer silently unwired.
+#[test]
+fn a_registry_entry_whose_contracts_differ_from_its_plugin_is_reported_by_sync() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/plugins");
+    let commit = plugin_repo(&repo, &[("alpha", "1.0.0")]);
+    let url = format!("file://{}", repo.display());
+    let entry = format!(
+        "[registry]\nname = \"test\"\n\n[[plugins]]\nname = \"alpha\"\nversion = \"1.0.0\"\nsource = \"{url}\"\nrev = \"{commit}\"\npath = \"plugins/alpha\"\n"
+    );
+    team(&sb, &entry, &["alpha"]);
+    let out = sb.paii_in("t", &["sync"]).ok();
+    assert!(
+        out.stderr.contains("warning: registry `test` says alpha 1.0.0 provides [] but its plugin.toml [SkillProvider:alpha]"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("paii registry validate --fetch"), "{}", out.stderr);
+    // The entry brought up to date and the lock with it: nothing to say.
+    team(&sb, &registry(&[("alpha", "1.0.0", format!("source = \"{url}\"\nrev = \"{commit}\"\npath = \"plugins/alpha\""))]), &["alpha"]);
+    sb.paii_in("t", &["lock", "--update", "alpha"]).ok();
+    let out = sb.paii_in("t", &["sync"]).ok();
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+}
+
 #[test]
 fn submodules_are_refused_by_name() {
     let sb = Sandbox::new();

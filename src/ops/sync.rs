@@ -161,6 +161,11 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     // `--offline` and `--frozen` never reach a binary cache.
     let substitutes = if offline { Default::default() } else { manifest.cache.clone() };
     let manifests = build_all(ctx, &home, &sources, &mut plugins, opts.jobs, &substitutes)?;
+    for (p, pm) in planned.new.plugins.iter().zip(&manifests) {
+        if let Some(w) = registry_drift(p, pm) {
+            (ctx.status)(&format!("warning: {w}"));
+        }
+    }
     planned.text = planned.new.to_toml();
     planned.up_to_date = planned.old_text.as_deref() == Some(planned.text.as_str());
     if locked && !planned.up_to_date {
@@ -341,6 +346,38 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R 
     });
     // Every index was taken by exactly one worker, so every slot is full.
     slots.into_inner().unwrap_or_default().into_iter().flatten().collect()
+}
+
+/// How a registry entry's contracts, which the lock wired, differ from the
+/// plugin.toml fetched (an entry in the upstream format lists none): said,
+/// since a consumer may be left unwired.
+fn registry_drift(p: &LockedPlugin, pm: &PluginManifest) -> Option<String> {
+    let registry = p.registry.as_deref().filter(|_| pm.native.is_none())?;
+    let names = |v: &[crate::resolve::contract::Provide]| {
+        let mut v: Vec<String> = v.iter().map(|p| p.to_string()).collect();
+        v.sort();
+        v
+    };
+    let (entry, plugin) = (names(&p.provides), names(&pm.provides));
+    let consumed: Vec<&String> = pm.consumes.keys().collect();
+    let wired: Vec<&String> = p.wiring.keys().collect();
+    let mut what = Vec::new();
+    if entry != plugin {
+        what.push(format!("provides [{}] but its plugin.toml [{}]", entry.join(", "), plugin.join(", ")));
+    }
+    if consumed != wired {
+        let keys = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        what.push(format!("consumes {{{}}} but its plugin.toml {{{}}}", keys(&wired), keys(&consumed)));
+    }
+    (!what.is_empty()).then(|| {
+        format!(
+            "registry `{registry}` says {} {} {}; contracts are wired from the registry: bring its entry up to date (`paii registry validate --fetch` lists every difference), then `paii lock --update {}`",
+            p.name,
+            p.version,
+            what.join(", and "),
+            p.name
+        )
+    })
 }
 
 /// Whether the lock still has to learn `p`'s integrity by fetching it (a
