@@ -14,6 +14,14 @@ fn completions_are_printed_for_common_shells() {
         assert!(out.stdout.contains("paii"), "{shell}");
         assert!(out.stdout.contains("registry"), "{shell}: subcommands are completed");
     }
+    // `paii completions bash | head -1`: the reader goes away long before
+    // the script (over 64 KiB, more than a pipe holds) is written.
+    use std::io::Read;
+    let mut child = sb.command(&sb.path("."), &["completions", "bash"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "a closed pipe is no crash");
 }
 
 #[test]

@@ -174,6 +174,8 @@ fn a_claude_code_plugins_hooks_run_through_the_dispatcher_as_claude_code_runs_th
     sb.write("team/paii.toml", "[plugins]\nguardian = { path = \"../plugins/guardian\" }\n");
     let out = sb.paii_in("team", &["sync"]).ok();
     assert!(out.stderr.contains("once cannot be written into settings.json"), "{}", out.stderr);
+    // Its hooks come from hooks/hooks.json alone: it provides hooks all the same.
+    assert!(sb.read("team/paii.lock").contains("provides = [\"HookHandler\"]"), "{}", sb.read("team/paii.lock"));
     let s = settings(&sb);
     let home = sb.home();
     // Dispatched: one paii entry per event, with the union of the matchers.

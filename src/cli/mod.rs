@@ -664,7 +664,12 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             OK
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "paii", &mut std::io::stdout());
+            // Into a buffer first: clap_complete panics on a closed pipe
+            // (`paii completions bash | head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "paii", &mut script);
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(&script);
             ExitCode::SUCCESS
         }
     })

@@ -344,7 +344,13 @@ impl PluginManifest {
             return Ok(pm);
         }
         if json.is_file() {
-            return Ok(PluginManifest::from_native(read_json()?));
+            let mut pm = PluginManifest::from_native(read_json()?);
+            // Claude Code loads `hooks/hooks.json` by convention: hooks as
+            // much as the ones plugin.json names.
+            if pm.provides.is_empty() && root.join(super::native::HOOKS_JSON).is_file() {
+                pm.provides.push(Provide::new("HookHandler", None));
+            }
+            return Ok(pm);
         }
         Err(SourceFile::new(root, "").error(
             None,

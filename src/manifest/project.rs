@@ -275,9 +275,6 @@ impl Manifest {
             if !is_valid_name(name) {
                 return Err(file.error(key_span(), name_error(name), None));
             }
-            if name == "none" {
-                return Err(file.error(key_span(), "`none` is reserved: paii.lock uses it for an unwired contract", None));
-            }
             let span = value.span();
             let request = plugin_request(name, value.get_ref(), &dir, &registries)
                 .map_err(|(msg, help)| file.error(Some(span.clone()), format!("plugin `{name}`: {msg}"), help))?;

@@ -16,14 +16,25 @@ pub fn precedence(v: &Version) -> Version {
     Version { build: semver::BuildMetadata::EMPTY, ..v.clone() }
 }
 
-/// `[a-z0-9][a-z0-9-]*`, the rule for plugin and registry names.
+/// What the lock and `PAII_CONTRACT_<KEY>` say of a contract nothing
+/// provides: no plugin may be called that.
+pub const NO_PROVIDER: &str = "none";
+
+/// `[a-z0-9][a-z0-9-]*`, the rule for plugin and registry names, less
+/// [`NO_PROVIDER`].
 pub fn is_valid_name(name: &str) -> bool {
+    if name == NO_PROVIDER {
+        return false;
+    }
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 pub fn name_error(name: &str) -> String {
+    if name == NO_PROVIDER {
+        return format!("`{NO_PROVIDER}` cannot be a name: paii.lock says `{NO_PROVIDER}` for a contract nothing provides");
+    }
     format!("invalid name `{name}`: names are lower-case letters, digits and `-`, starting with a letter or digit")
 }
 
@@ -125,9 +136,10 @@ mod tests {
         for ok in ["security", "a", "0day", "my-plugin-2"] {
             assert!(is_valid_name(ok), "{ok}");
         }
-        for bad in ["", "-x", "Security", "my_plugin", "a.b", "é"] {
+        for bad in ["", "-x", "Security", "my_plugin", "a.b", "é", NO_PROVIDER] {
             assert!(!is_valid_name(bad), "{bad}");
         }
+        assert!(name_error(NO_PROVIDER).contains("a contract nothing provides"));
     }
 
     #[test]

@@ -281,7 +281,8 @@ pub(crate) fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
         .wiring
         .iter()
         .all(|(consumer, keys)| lock.plugin(consumer).is_some_and(|p| keys.iter().all(|(k, v)| p.wiring.get(k) == Some(v))));
-    let wired = lock.plugins.iter().all(|p| p.wiring.values().all(|v| v == "none" || lock.plugin(v).is_some()));
+    let wired =
+        lock.plugins.iter().all(|p| p.wiring.values().all(|v| v == crate::manifest::version::NO_PROVIDER || lock.plugin(v).is_some()));
     exact && each && wiring && wired
 }
 

@@ -558,7 +558,11 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
             overlay: c.overlay,
             wiring: wiring
                 .get(c.name)
-                .map(|w| w.iter().map(|(k, v)| (k.clone(), v.clone().unwrap_or_else(|| "none".to_string()))).collect())
+                .map(|w| {
+                    w.iter()
+                        .map(|(k, v)| (k.clone(), v.clone().unwrap_or_else(|| crate::manifest::version::NO_PROVIDER.to_string())))
+                        .collect()
+                })
                 .unwrap_or_default(),
         })
         .collect();
