@@ -275,7 +275,12 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
         "plugins/svc/.mcp.json",
         r#"{"mcpServers": {"svc-srv": {"command": "sh", "args": ["-c", "printf '%s\\n' \"$@\" \"$CLAUDE_PLUGIN_OPTION_TOKEN\" > \"$HOME/srv\"", "srv", "--endpoint", "${user_config.endpoint}", "--token", "${user_config.token}"]}}}"#,
     );
-    sb.write("plugins/svc/hooks/hooks.json", r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "env | grep ^CLAUDE_PLUGIN_OPTION_ | sort > \"$HOME/options\""}]}]}}"#);
+    // An async hook goes into settings.json as written: the options too.
+    sb.write(
+        "plugins/svc/hooks/hooks.json",
+        r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "env | grep ^CLAUDE_PLUGIN_OPTION_ | sort > \"$HOME/options\""}]}],
+  "PostToolUse": [{"hooks": [{"type": "command", "async": true, "command": "echo ${user_config.endpoint} $CLAUDE_PLUGIN_OPTION_RETRIES \"[$CLAUDE_PLUGIN_OPTION_TOKEN]\" > \"$HOME/raw\""}]}]}}"#,
+    );
     std::fs::create_dir_all(sb.path("home")).unwrap();
     sb.write("team/paii.toml", "[plugins]\nsvc = { path = \"../plugins/svc\" }\n\n[config.svc]\nendpoint = \"https://team\"\n");
     sb.write("paii-home/.env", "SVC_TOKEN=s3cret-token\n");
@@ -286,6 +291,11 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
         sb.read("home/options"),
         "CLAUDE_PLUGIN_OPTION_ENDPOINT=https://team\nCLAUDE_PLUGIN_OPTION_RETRIES=3\nCLAUDE_PLUGIN_OPTION_TOKEN=s3cret-token\n"
     );
+    let raw = settings(&sb)["hooks"]["PostToolUse"][0]["hooks"][0]["command"].as_str().unwrap().to_string();
+    assert!(!raw.contains("s3cret") && !raw.contains("TOKEN="), "a sensitive option never reaches settings.json: {raw}");
+    let ran = std::process::Command::new("sh").arg("-c").arg(&raw).env("HOME", sb.path("home")).status().unwrap();
+    assert!(ran.success());
+    assert_eq!(sb.read("home/raw"), "https://team 3 []\n");
     // A server that needs a secret runs through `paii mcp exec`, which
     // starts it with the value; Claude Code's config keeps the reference.
     let server = &claude_json(&sb)["mcpServers"]["svc-srv"];

@@ -38,6 +38,7 @@ pub fn plugin_hooks(
     pm: &PluginManifest,
     root: &Path,
     runnable: bool,
+    options: &[(String, String)],
 ) -> Result<PluginHooks, GenerationError> {
     let mut out = PluginHooks::default();
     if request.is_some_and(|r| !r.hooks) {
@@ -112,7 +113,7 @@ pub fn plugin_hooks(
                 ));
                 hook.retain(|k, _| allowed.contains(k));
             }
-            out.raw.push((event, raw_group(&pm.name, matcher, hook, &stable_root, &data)));
+            out.raw.push((event, raw_group(&pm.name, matcher, hook, &stable_root, &data, options)));
         }
     }
     Ok(out)
@@ -131,10 +132,26 @@ fn native_default_timeout_ms(event: HookEvent) -> u64 {
 /// the plugin's placeholders made concrete (settings.json does not expand
 /// them), a shell command given them in its environment too, and a call of
 /// the plugin's own MCP server by the name paii installs it under.
-fn raw_group(plugin: &str, matcher: Option<String>, mut hook: Map<String, Value>, root: &Path, data: &Path) -> Value {
-    let vars = [("${CLAUDE_PLUGIN_ROOT}", root.display().to_string()), ("${CLAUDE_PLUGIN_DATA}", data.display().to_string())];
+/// `options` are the plugin's non-sensitive options (`${user_config.KEY}`,
+/// `CLAUDE_PLUGIN_OPTION_<KEY>`): a sensitive one is never written into
+/// settings.json.
+fn raw_group(
+    plugin: &str,
+    matcher: Option<String>,
+    mut hook: Map<String, Value>,
+    root: &Path,
+    data: &Path,
+    options: &[(String, String)],
+) -> Value {
+    let mut vars = vec![
+        ("${CLAUDE_PLUGIN_ROOT}".to_string(), root.display().to_string()),
+        ("${CLAUDE_PLUGIN_DATA}".to_string(), data.display().to_string()),
+    ];
+    vars.extend(options.iter().map(|(k, v)| (format!("${{user_config.{k}}}"), v.clone())));
+    let vars: Vec<(&str, String)> = vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     if hook.get("type").and_then(Value::as_str) == Some("command") {
-        let env = [format!("CLAUDE_PLUGIN_ROOT={}", root.display()), format!("CLAUDE_PLUGIN_DATA={}", data.display())];
+        let mut env = vec![format!("CLAUDE_PLUGIN_ROOT={}", root.display()), format!("CLAUDE_PLUGIN_DATA={}", data.display())];
+        env.extend(options.iter().map(|(k, v)| format!("CLAUDE_PLUGIN_OPTION_{}={v}", k.to_uppercase())));
         match (hook.get("command").and_then(Value::as_str).map(str::to_string), hook.get("args").and_then(Value::as_array).cloned()) {
             // Shell form: the shell gets the variables first.
             (Some(c), None) => {
@@ -182,12 +199,12 @@ pub fn contributions<'a>(
         .zip(runnable)
         .map(|((pm, root), runnable)| {
             let request = manifest.plugin(&pm.name);
-            let hooks = plugin_hooks(scope, request, pm, root, *runnable)?;
             // A plugin's config is what its MCP servers see as
             // `${user_config.KEY}`: a Claude Code plugin's options, and a
             // paii plugin's `[config]` alike (an endpoint per region, say).
             let config = super::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), &scope.home)?;
             let mut options = config.options();
+            let hooks = plugin_hooks(scope, request, pm, root, *runnable, &options)?;
             for key in pm.native.iter().flat_map(|n| n.user_config.iter()).filter(|(_, o)| o.sensitive).map(|(k, _)| k) {
                 options.push((key.clone(), format!("${{{}}}", crate::manifest::plugin::option_secret(&pm.name, key))));
             }
