@@ -1,5 +1,6 @@
 //! Diagnostic logging on stderr, filtered by `PAII_LOG` (`error`, `warn`,
-//! `info`, `debug`, `trace`; default `info`) and raised by `-v` / `-vv`.
+//! `info`, `debug`, `trace`, or an `env_logger`-style filter such as
+//! `warn,paii=debug`; default `info`) and raised by `-v` / `-vv`.
 //! Messages for people (status lines, warnings) go through the CLI printer;
 //! this is for finding out what paii did and why.
 
@@ -30,9 +31,27 @@ impl Level {
     }
 }
 
+/// The level an `env_logger`-style filter gives paii: comma-separated
+/// directives, a bare level for every target, `paii=LEVEL` (or a module
+/// below it, `paii::source=debug`) for paii's own; the last that applies
+/// wins, and directives for other targets are ignored.
+fn filter_level(filter: &str) -> Option<Level> {
+    let ours = |target: &str| target == "paii" || target.starts_with("paii::") || target.starts_with("paii_");
+    let mut level = None;
+    for directive in filter.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        match directive.split_once('=') {
+            None if ours(directive) => level = Some(Level::Trace),
+            None => level = Level::parse(directive).or(level),
+            Some((target, l)) if ours(target.trim()) => level = Level::parse(l).or(level),
+            Some(_) => {}
+        }
+    }
+    level
+}
+
 /// Sets the level from `PAII_LOG`, then `-v` (each one level more).
 pub fn init(verbose: u8) {
-    let base = std::env::var("PAII_LOG").ok().and_then(|s| Level::parse(&s)).unwrap_or(Level::Info);
+    let base = std::env::var("PAII_LOG").ok().and_then(|s| filter_level(&s)).unwrap_or(Level::Info);
     let level = (base as u8).saturating_add(verbose).min(Level::Trace as u8);
     LEVEL.store(level, Ordering::Relaxed);
 }
@@ -60,5 +79,15 @@ mod tests {
         assert_eq!(Level::parse("DEBUG"), Some(Level::Debug));
         assert_eq!(Level::parse("nonsense"), None);
         assert!(Level::Error < Level::Trace);
+    }
+
+    #[test]
+    fn filters_in_env_logger_form_give_paiis_level() {
+        assert_eq!(filter_level("debug"), Some(Level::Debug));
+        assert_eq!(filter_level("warn,paii=debug"), Some(Level::Debug));
+        assert_eq!(filter_level("paii::source=trace, hyper=off"), Some(Level::Trace));
+        assert_eq!(filter_level("reqwest=debug"), None, "another crate's directive");
+        assert_eq!(filter_level("paii"), Some(Level::Trace));
+        assert_eq!(filter_level("nonsense"), None);
     }
 }
