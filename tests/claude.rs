@@ -249,6 +249,33 @@ fn deactivate_leaves_the_users_files_as_they_were_and_sync_brings_paii_back() {
     sb.paii_in("team", &["status"]).ok();
 }
 
+/// A Claude dir paii created (with its .claude.json in it, as
+/// CLAUDE_CONFIG_DIR puts it) is gone after deactivate, and a sync that
+/// creates nothing new records nothing.
+#[test]
+fn deactivate_removes_a_claude_dir_paii_created() {
+    let sb = Sandbox::new();
+    full_plugin(&sb, "alpha", "");
+    team(&sb, &["alpha"]);
+    assert!(!sb.path("claude").exists());
+    sync(&sb).ok();
+    assert!(sb.path("claude/.claude.json").is_file() && sb.path("claude/skills/alpha").exists());
+    let state = |sb: &Sandbox| {
+        let dir = fs::read_dir(sb.home().join("claude-state")).unwrap().flatten().next().unwrap().path();
+        fs::read_to_string(dir.join("owned.json")).unwrap()
+    };
+    let record = state(&sb);
+    assert!(!record.contains("\"pending\": true"), "{record}");
+    sync(&sb).ok();
+    assert_eq!(state(&sb), record, "a sync that creates nothing records nothing");
+    sb.paii_in("team", &["deactivate"]).ok();
+    assert!(
+        !sb.path("claude").exists(),
+        "{:?}",
+        fs::read_dir(sb.path("claude")).map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())
+    );
+}
+
 #[test]
 fn doctor_reports_foreign_edits_and_dangling_links_and_fix_repairs_them() {
     let sb = synced(&["alpha"]);

@@ -319,7 +319,7 @@ fn bad_input_of_every_kind_allows_and_is_audited() {
     };
     let out = run(&["hook", "dispatch"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let out = run(&["hook", "dispatch", "pre-tool-use", "--from-a-newer-paii"]);
+    let out = run(&["hook", "dispatch", "--from-a-newer-paii", "30", "pre-tool-use"]);
     assert_eq!(out.code, 2, "the guard still blocks: {}", out.stderr);
     assert!(out.stderr.contains("--from-a-newer-paii") && out.stderr.contains("rm -rf ~ deletes your home"), "{}", out.stderr);
     let log = audit(&sb);

@@ -66,6 +66,13 @@ fn git_branch_is_locked_as_a_commit_and_fetched_into_a_read_only_store() {
 
     let out = sb.paii_in("t", &["sync", "--locked"]).ok();
     assert!(out.stderr.contains("1 plugin in the store (0 fetched, 1 already there)"), "lock fetched it: {}", out.stderr);
+    // `plugin install` writes as complete a lock.
+    sb.write("t/paii.toml", "[registries]\ntest = { path = \"registry.toml\" }\n[plugins]\n");
+    std::fs::remove_file(sb.path("t/paii.lock")).unwrap();
+    sb.paii_in("t", &["plugin", "install", "alpha", "--no-sync"]).ok();
+    assert!(locked(&sb.read("t/paii.lock"), "alpha").contains("integrity = \"sha256-"), "{}", sb.read("t/paii.lock"));
+    sb.paii_in("t", &["lock", "--check"]).ok();
+    sb.paii_in("t", &["sync", "--locked", "-q"]).ok();
     assert_eq!(sb.read("t/paii.lock"), lock);
     let entries = store_entries(&sb);
     assert_eq!(entries.len(), 1, "{entries:?}");

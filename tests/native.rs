@@ -279,12 +279,18 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
     sb.write(
         "plugins/svc/hooks/hooks.json",
         r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "env | grep ^CLAUDE_PLUGIN_OPTION_ | sort > \"$HOME/options\""}]}],
-  "PostToolUse": [{"hooks": [{"type": "command", "async": true, "command": "echo ${user_config.endpoint} $CLAUDE_PLUGIN_OPTION_RETRIES \"[$CLAUDE_PLUGIN_OPTION_TOKEN]\" > \"$HOME/raw\""}]}]}}"#,
+  "PostToolUse": [{"hooks": [{"type": "command", "async": true, "command": "echo ${user_config.endpoint} $CLAUDE_PLUGIN_OPTION_RETRIES \"[$CLAUDE_PLUGIN_OPTION_TOKEN]\" > \"$HOME/raw\""}]}],
+  "Notification": [{"hooks": [{"type": "command", "async": true, "command": "notify ${user_config.token}"}]}]}}"#,
     );
     std::fs::create_dir_all(sb.path("home")).unwrap();
     sb.write("team/paii.toml", "[plugins]\nsvc = { path = \"../plugins/svc\" }\n\n[config.svc]\nendpoint = \"https://team\"\n");
     sb.write("paii-home/.env", "SVC_TOKEN=s3cret-token\n");
-    sb.paii_in("team", &["sync"]).ok();
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(
+        out.stderr.contains("a Notification hook is written into settings.json with `${user_config.token}` unexpanded"),
+        "a secret is never written there, and the hook would not get it: {}",
+        out.stderr
+    );
     let out = dispatch(&sb, "stop", &serde_json::json!({"session_id": "s", "hook_event_name": "Stop"}));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(

@@ -280,8 +280,11 @@ fn mcp_servers(c: &Contribution<'_>, plugin_root: &Path, data: &Path) -> Result<
         .into_iter()
         .map(|(k, mut v)| {
             expand(&mut v, &vars);
-            // A stdio server gets the options in its environment too.
-            if let Some(server) = v.as_object_mut().filter(|s| s.contains_key("command") && !c.options.is_empty()) {
+            // A Claude Code plugin's stdio server gets its options in its
+            // environment too, as Claude Code gives them; a paii plugin's
+            // config reaches its servers only where `.mcp.json` names it.
+            let native = pm.native.is_some();
+            if let Some(server) = v.as_object_mut().filter(|s| native && s.contains_key("command") && !c.options.is_empty()) {
                 let env = server.entry("env").or_insert_with(|| Value::Object(Map::new()));
                 if let Some(env) = env.as_object_mut() {
                     for (key, value) in &c.options {

@@ -307,13 +307,9 @@ impl Claude {
         // marked pending until the files agree with it.
         let mut record = old.clone();
         record.active = true;
-        // Recorded before they can exist; the ones this run did not create
-        // after all are dropped at the end.
-        let missing: Vec<String> = self.own_dirs().filter(|(_, path)| !path.exists()).map(|(rel, _)| rel).collect();
-        if !missing.is_empty() {
-            record.pending = true;
-            record.created_dirs.extend(missing);
-        }
+        // The directories this run may create, recorded once they exist
+        // (a crash in between leaves an empty one, nothing worse).
+        let missing: Vec<(String, PathBuf)> = self.own_dirs().filter(|(_, path)| !path.exists()).collect();
         if !links::unchanged(self, fragment, &old) {
             record.pending = true;
             let mut union = record.links().clone();
@@ -402,7 +398,7 @@ impl Claude {
             let settings = !record.settings.is_empty();
             self.write_exclude(&self.excluded(fragment.links().keys(), settings))?;
         }
-        record.created_dirs.retain(|rel| self.dir.join(rel).is_dir());
+        record.created_dirs.extend(missing.into_iter().filter(|(_, path)| path.is_dir()).map(|(rel, _)| rel));
         record.pending = false;
         if record != old {
             record.save()?;
@@ -431,9 +427,7 @@ impl Claude {
             self.plan_settings(&mut doc, &empty, &mut record.settings, &old, &mut changes)?;
             settle(&settings, &doc, &self.backups(), self.settings_name, record.settings.created_file)?;
             self.write_exclude(&[])?;
-            self.remove_created_dirs(&record.created_dirs);
         }
-        record.created_dirs.clear();
         record.set_links(Default::default(), String::new());
         record.settings = Default::default();
 
@@ -442,6 +436,11 @@ impl Claude {
         mcp::plan(&mut udoc, self.mcp_project.as_deref(), &IndexMap::new(), &mut record.mcp, &self.user_config, &mut changes)?;
         settle(&user, &udoc, &self.backups(), USER_CONFIG_BACKUP, record.mcp.created_file)?;
         record.mcp = Default::default();
+        // Last: the user config may have been a file in the Claude dir.
+        if present {
+            self.remove_created_dirs(&record.created_dirs);
+        }
+        record.created_dirs.clear();
         record.active = false;
         record.save()?;
         Ok(changes)

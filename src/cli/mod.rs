@@ -408,12 +408,14 @@ pub(crate) enum ValidateFormat {
 }
 
 /// The event and profile of a `hook dispatch` command line clap refused
-/// (an unknown flag, no event): the first operand after `dispatch`, and
-/// `--profile DIR` or `--profile=DIR` if given.
+/// (an unknown flag, no event): the first operand after `dispatch` that
+/// names an event (an unknown flag's value does not; else the first
+/// operand, which the audit line then shows), and `--profile DIR` or
+/// `--profile=DIR` if given.
 fn dispatch_salvage(args: &[std::ffi::OsString]) -> Option<(String, Option<PathBuf>)> {
     let at = args.windows(2).position(|w| w[0] == "hook" && w[1] == "dispatch")?;
     let rest: Vec<String> = args[at + 2..].iter().map(|a| a.to_string_lossy().into_owned()).collect();
-    let (mut event, mut profile) = (None, None);
+    let (mut event, mut profile): (Option<String>, _) = (None, None);
     let mut i = 0;
     while i < rest.len() {
         let arg = &rest[i];
@@ -424,8 +426,11 @@ fn dispatch_salvage(args: &[std::ffi::OsString]) -> Option<(String, Option<PathB
         }
         if let Some(dir) = arg.strip_prefix("--profile=") {
             profile = Some(PathBuf::from(dir));
-        } else if !arg.starts_with('-') && event.is_none() {
-            event = Some(arg.clone());
+        } else if !arg.starts_with('-') && event.as_deref().is_none_or(|e| crate::dispatch::event::HookEvent::parse(e).is_none()) {
+            // A known event wins over whatever operand came before it.
+            if event.is_none() || crate::dispatch::event::HookEvent::parse(arg).is_some() {
+                event = Some(arg.clone());
+            }
         }
         i += 1;
     }

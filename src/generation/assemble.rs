@@ -119,6 +119,30 @@ pub fn plugin_hooks(
     Ok(out)
 }
 
+/// What Claude Code's config would hold literally: a `${user_config.KEY}`
+/// of an MCP server or a hook written into settings.json that no option
+/// gives a value (a sensitive one in a hook, or one without a default or a
+/// `[config.<plugin>]` value). Claude Code does not expand it there.
+fn unexpanded(fragment: &Fragment) -> Vec<String> {
+    let found = |v: &Value| {
+        let text = v.to_string();
+        let at = text.find("${user_config.")?;
+        Some(text[at..].split('}').next().unwrap_or_default().to_string() + "}")
+    };
+    let mut out = Vec::new();
+    for (name, server) in &fragment.mcp_servers {
+        if let Some(r) = found(server) {
+            out.push(format!("MCP server `{name}` is written with `{r}` unexpanded: no value is set for it"));
+        }
+    }
+    for (event, groups) in &fragment.raw_hooks {
+        if let Some(r) = groups.iter().find_map(found) {
+            out.push(format!("a {} hook is written into settings.json with `{r}` unexpanded: no value is set for it", event.pascal()));
+        }
+    }
+    out
+}
+
 /// Claude Code's default timeout of a `command` hook.
 fn native_default_timeout_ms(event: HookEvent) -> u64 {
     match event {
@@ -151,7 +175,10 @@ fn raw_group(
     let vars: Vec<(&str, String)> = vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     if hook.get("type").and_then(Value::as_str) == Some("command") {
         let mut env = vec![format!("CLAUDE_PLUGIN_ROOT={}", root.display()), format!("CLAUDE_PLUGIN_DATA={}", data.display())];
-        env.extend(options.iter().map(|(k, v)| format!("CLAUDE_PLUGIN_OPTION_{}={v}", k.to_uppercase())));
+        // Only names a shell can export: `export A-B=…` stops dash with
+        // status 2, which Claude Code takes for a block.
+        let exportable = |k: &str| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        env.extend(options.iter().filter(|(k, _)| exportable(k)).map(|(k, v)| format!("CLAUDE_PLUGIN_OPTION_{}={v}", k.to_uppercase())));
         match (hook.get("command").and_then(Value::as_str).map(str::to_string), hook.get("args").and_then(Value::as_array).cloned()) {
             // Shell form: the shell gets the variables first.
             (Some(c), None) => {
@@ -245,6 +272,7 @@ pub fn assemble(
     let runnable: Vec<bool> = commands.iter().map(|c| !c.is_empty()).collect();
     let contributions = contributions(scope, manifest, manifests, &trees, &runnable)?;
     let fragment = Fragment::build(scope, &contributions).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
+    warnings.extend(unexpanded(&fragment));
     let mut handlers = Vec::new();
     for c in &contributions {
         warnings.extend(c.hooks.warnings.iter().cloned());

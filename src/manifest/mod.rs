@@ -92,6 +92,10 @@ pub mod de_with {
 
     pub fn name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         let s = String::deserialize(d)?;
-        if crate::manifest::version::is_valid_name(&s) { Ok(s) } else { Err(de::Error::custom(crate::manifest::version::name_error(&s))) }
+        if crate::manifest::version::is_valid_plugin_name(&s) {
+            Ok(s)
+        } else {
+            Err(de::Error::custom(crate::manifest::version::name_error(&s)))
+        }
     }
 }

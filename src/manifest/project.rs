@@ -12,7 +12,7 @@ use toml::Spanned;
 
 use super::{Shorthand, de_with};
 use crate::diagnostic::{SourceFile, SpannedError, Warning, parse_toml};
-use crate::manifest::version::{is_valid_name, name_error, parse_req};
+use crate::manifest::version::{is_valid_name, is_valid_plugin_name, name_error, parse_req};
 use crate::registry::RegistrySource;
 use crate::store::integrity::Integrity;
 use crate::util::paths;
@@ -272,7 +272,7 @@ impl Manifest {
             let name = key;
             // Looked up only on error: it parses the file again.
             let key_span = || file.key_span(&["plugins", key]);
-            if !is_valid_name(name) {
+            if !is_valid_plugin_name(name) {
                 return Err(file.error(key_span(), name_error(name), None));
             }
             let span = value.span();

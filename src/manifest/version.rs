@@ -20,15 +20,19 @@ pub fn precedence(v: &Version) -> Version {
 /// provides: no plugin may be called that.
 pub const NO_PROVIDER: &str = "none";
 
-/// `[a-z0-9][a-z0-9-]*`, the rule for plugin and registry names, less
-/// [`NO_PROVIDER`].
+/// `[a-z0-9][a-z0-9-]*`, the rule for plugin and registry names.
 pub fn is_valid_name(name: &str) -> bool {
-    if name == NO_PROVIDER {
-        return false;
-    }
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// [`is_valid_name`], less [`NO_PROVIDER`]: the rule where a plugin's name
+/// can reach the lock (paii.toml, plugin.toml, a registry entry). A Claude
+/// Code marketplace's names are not held to it; such a plugin is refused
+/// only when asked for.
+pub fn is_valid_plugin_name(name: &str) -> bool {
+    name != NO_PROVIDER && is_valid_name(name)
 }
 
 pub fn name_error(name: &str) -> String {
@@ -136,9 +140,10 @@ mod tests {
         for ok in ["security", "a", "0day", "my-plugin-2"] {
             assert!(is_valid_name(ok), "{ok}");
         }
-        for bad in ["", "-x", "Security", "my_plugin", "a.b", "é", NO_PROVIDER] {
+        for bad in ["", "-x", "Security", "my_plugin", "a.b", "é"] {
             assert!(!is_valid_name(bad), "{bad}");
         }
+        assert!(is_valid_name(NO_PROVIDER) && !is_valid_plugin_name(NO_PROVIDER) && is_valid_plugin_name("security"));
         assert!(name_error(NO_PROVIDER).contains("a contract nothing provides"));
     }
 

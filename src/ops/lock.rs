@@ -39,13 +39,12 @@ pub fn run(ctx: &Context, opts: &LockOptions) -> Result<LockOutcome, Error> {
     // under the lock, as one command at a time per PAII_HOME.
     let _guard = ctx.lock_home("lock")?;
     let mut planned = plan(ctx, &manifest, opts.update.as_deref())?;
-    let lacking: Vec<usize> = (0..planned.new.plugins.len()).filter(|&i| super::sync::lacks_integrity(&planned.new.plugins[i])).collect();
     if opts.check {
         if !planned.up_to_date {
             return Err(Error::OutOfDate { message: planned.out_of_date_message() });
         }
-        if !lacking.is_empty() {
-            let names: Vec<&str> = lacking.iter().map(|&i| planned.new.plugins[i].name.as_str()).collect();
+        let names: Vec<&str> = planned.new.plugins.iter().filter(|p| super::sync::lacks_integrity(p)).map(|p| p.name.as_str()).collect();
+        if !names.is_empty() {
             return Err(Error::OutOfDate {
                 message: format!(
                     "{} lacks the integrity of {}, which `paii sync --locked` needs; `paii lock` would add it",
@@ -56,28 +55,35 @@ pub fn run(ctx: &Context, opts: &LockOptions) -> Result<LockOutcome, Error> {
         }
         return Ok(LockOutcome { written: false, ..planned.into_outcome() });
     }
-    // A lock is complete when written, so that `sync --locked` takes it
-    // as it is: what no registry pins is fetched once (into the store,
-    // where the sync finds it) to learn its integrity.
-    if !lacking.is_empty() {
-        let fetcher = crate::source::Fetcher::for_manifest(&crate::util::paths::paii_home(), &manifest, false);
-        let todo: Vec<_> = lacking.iter().map(|&i| planned.new.plugins[i].clone()).collect();
-        let mut errors = Vec::new();
-        for (&i, result) in lacking.iter().zip(super::sync::fetch_all(ctx, &fetcher, &todo, 8)) {
-            match result {
-                Ok(f) => super::sync::learn(&mut planned.new.plugins[i], &f),
-                Err(e) => errors.push(e),
-            }
-        }
-        match errors.len() {
-            0 => {}
-            1 => return Err(errors.remove(0).into()),
-            _ => return Err(super::sync::SyncError::Fetch(errors).into()),
-        }
-        planned.text = planned.new.to_toml();
-        planned.up_to_date = planned.old_text.as_deref() == Some(planned.text.as_str());
-    }
+    learn_integrity(ctx, &manifest, &mut planned)?;
     apply(planned)
+}
+
+/// Makes `planned` complete before it is written, so that `sync --locked`
+/// takes it as it is: a plugin no registry pins an integrity for is fetched
+/// once (into the store, where the sync finds it) to learn it.
+pub(crate) fn learn_integrity(ctx: &Context, manifest: &Manifest, planned: &mut Planned) -> Result<(), Error> {
+    let lacking: Vec<usize> = (0..planned.new.plugins.len()).filter(|&i| super::sync::lacks_integrity(&planned.new.plugins[i])).collect();
+    if lacking.is_empty() {
+        return Ok(());
+    }
+    let fetcher = crate::source::Fetcher::for_manifest(&crate::util::paths::paii_home(), manifest, false);
+    let todo: Vec<_> = lacking.iter().map(|&i| planned.new.plugins[i].clone()).collect();
+    let mut errors = Vec::new();
+    for (&i, result) in lacking.iter().zip(super::sync::fetch_all(ctx, &fetcher, &todo, 8)) {
+        match result {
+            Ok(f) => super::sync::learn(&mut planned.new.plugins[i], &f),
+            Err(e) => errors.push(e),
+        }
+    }
+    match errors.len() {
+        0 => {}
+        1 => return Err(errors.remove(0).into()),
+        _ => return Err(super::sync::SyncError::Fetch(errors).into()),
+    }
+    planned.text = planned.new.to_toml();
+    planned.up_to_date = planned.old_text.as_deref() == Some(planned.text.as_str());
+    Ok(())
 }
 
 /// A resolved lock, not yet written.

@@ -7,7 +7,7 @@ use super::lock::{LockOutcome, apply, plan};
 use super::{Context, Error, StateError, read_for_edit, table_mut, write_if_unchanged};
 use crate::diagnostic::SourceFile;
 use crate::lock::Lock;
-use crate::manifest::version::{is_valid_name, paii_version, parse_req};
+use crate::manifest::version::{is_valid_plugin_name, paii_version, parse_req};
 use crate::manifest::{Manifest, Requested};
 
 /// What `paii plugin install` was asked to add.
@@ -50,7 +50,7 @@ pub fn install(ctx: &Context, spec: &InstallSpec) -> Result<EditOutcome, Error> 
         Some((n, r)) => (n.to_string(), Some(r.to_string())),
         None => (spec.name.clone(), None),
     };
-    if !is_valid_name(&name) {
+    if !is_valid_plugin_name(&name) {
         return Err(StateError::InvalidName { name }.into());
     }
     if let Some(r) = &req {
@@ -122,7 +122,8 @@ fn finish(
     let manifest = Manifest::parse(SourceFile::new(&file.path, text.as_str()))?;
     ctx.warn_all(&manifest.warnings);
     let _guard = ctx.lock_home("plugin install/remove")?;
-    let planned = plan(ctx, &manifest, Some(std::slice::from_ref(&name)).filter(|_| entry.is_some()))?;
+    let mut planned = plan(ctx, &manifest, Some(std::slice::from_ref(&name)).filter(|_| entry.is_some()))?;
+    super::lock::learn_integrity(ctx, &manifest, &mut planned)?;
     // Another paii may have changed paii.toml between reading and locking.
     write_if_unchanged(file, &text)?;
     let lock = apply(planned)?;

@@ -108,7 +108,7 @@ fn cargo_lock(name: &str) -> Result<String, ScaffoldError> {
 }
 
 pub fn run(name: &str, lang: Lang, dir: Option<&Path>) -> Result<Scaffolded, Error> {
-    if !crate::manifest::version::is_valid_name(name) {
+    if !crate::manifest::version::is_valid_plugin_name(name) {
         return Err(ScaffoldError::BadName { name: name.to_string() }.into());
     }
     // The plugin's name is also its crate's or its Python package's.

@@ -19,7 +19,7 @@ use toml::de::DeValue;
 use crate::diagnostic::{SourceFile, SpannedError, Warning, deserialize_table, parse_table, unknown_key_warnings};
 use crate::manifest::Shorthand;
 use crate::manifest::plugin::{ConsumeValueSchema, ContractTable, Language, consume_from};
-use crate::manifest::version::{is_valid_name, name_error, parse_req, parse_version};
+use crate::manifest::version::{is_valid_plugin_name, name_error, parse_req, parse_version};
 use crate::resolve::contract::{Consume, Provide};
 use crate::store::integrity::Integrity;
 
@@ -350,7 +350,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
     let mut errors = Vec::new();
     let name = raw.name.get_ref().clone();
     let label = format!("plugin `{name}`");
-    if !is_valid_name(&name) {
+    if !is_valid_plugin_name(&name) {
         errors.push(file.error(Some(raw.name.span()), name_error(&name), None));
     }
     let version = parse_version(raw.version.get_ref())

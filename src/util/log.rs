@@ -33,20 +33,20 @@ impl Level {
 
 /// The level an `env_logger`-style filter gives paii: comma-separated
 /// directives, a bare level for every target, `paii=LEVEL` (or a module
-/// below it, `paii::source=debug`) for paii's own; the last that applies
-/// wins, and directives for other targets are ignored.
+/// below it, `paii::source=debug`) for paii's own, which wins over a bare
+/// level wherever it stands; directives for other targets are ignored.
 fn filter_level(filter: &str) -> Option<Level> {
     let ours = |target: &str| target == "paii" || target.starts_with("paii::") || target.starts_with("paii_");
-    let mut level = None;
+    let (mut own, mut default) = (None, None);
     for directive in filter.split(',').map(str::trim).filter(|d| !d.is_empty()) {
         match directive.split_once('=') {
-            None if ours(directive) => level = Some(Level::Trace),
-            None => level = Level::parse(directive).or(level),
-            Some((target, l)) if ours(target.trim()) => level = Level::parse(l).or(level),
+            None if ours(directive) => own = Some(Level::Trace),
+            None => default = Level::parse(directive).or(default),
+            Some((target, l)) if ours(target.trim()) => own = Level::parse(l).or(own),
             Some(_) => {}
         }
     }
-    level
+    own.or(default)
 }
 
 /// Sets the level from `PAII_LOG`, then `-v` (each one level more).
@@ -85,6 +85,7 @@ mod tests {
     fn filters_in_env_logger_form_give_paiis_level() {
         assert_eq!(filter_level("debug"), Some(Level::Debug));
         assert_eq!(filter_level("warn,paii=debug"), Some(Level::Debug));
+        assert_eq!(filter_level("paii=debug,warn"), Some(Level::Debug), "paii's own directive wins wherever it stands");
         assert_eq!(filter_level("paii::source=trace, hyper=off"), Some(Level::Trace));
         assert_eq!(filter_level("reqwest=debug"), None, "another crate's directive");
         assert_eq!(filter_level("paii"), Some(Level::Trace));
