@@ -76,11 +76,7 @@ pub(crate) fn learn_integrity(ctx: &Context, manifest: &Manifest, planned: &mut 
             Err(e) => errors.push(e),
         }
     }
-    match errors.len() {
-        0 => {}
-        1 => return Err(errors.remove(0).into()),
-        _ => return Err(super::sync::SyncError::Fetch(errors).into()),
-    }
+    super::sync::all_fetched(errors)?;
     planned.text = planned.new.to_toml();
     planned.up_to_date = planned.old_text.as_deref() == Some(planned.text.as_str());
     Ok(())

@@ -153,11 +153,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
             Err(e) => errors.push(e),
         }
     }
-    match errors.len() {
-        0 => {}
-        1 => return Err(errors.remove(0).into()),
-        _ => return Err(SyncError::Fetch(errors).into()),
-    }
+    all_fetched(errors)?;
     // `--offline` and `--frozen` never reach a binary cache.
     let substitutes = if offline { Default::default() } else { manifest.cache.clone() };
     let manifests = build_all(ctx, &home, &sources, &mut plugins, opts.jobs, &substitutes)?;
@@ -378,6 +374,15 @@ fn registry_drift(p: &LockedPlugin, pm: &PluginManifest) -> Option<String> {
             p.name
         )
     })
+}
+
+/// Every fetch failure at once (one is reported as itself).
+pub(crate) fn all_fetched(mut errors: Vec<SourceError>) -> Result<(), Error> {
+    match errors.len() {
+        0 => Ok(()),
+        1 => Err(errors.remove(0).into()),
+        _ => Err(SyncError::Fetch(errors).into()),
+    }
 }
 
 /// Whether the lock still has to learn `p`'s integrity by fetching it (a
