@@ -468,12 +468,16 @@ fn the_configuration_check_sees_a_broken_hook_entry() {
 /// dangerous Bash command inside Claude Code by printing Claude Code's JSON
 /// decision (through paii's dispatcher); its skill, agent, command and MCP
 /// tool appear in the request; a `prompt` hook written into settings.json as
-/// it is raises no configuration error.
+/// it is raises no configuration error, and a command hook written there
+/// gets the option the team's paii.toml set.
 #[test]
 fn a_claude_code_plugin_installed_by_paii_works_inside_claude_code() {
     let sb = Sandbox::new();
     let dir = "plugins/native";
-    sb.write(&format!("{dir}/.claude-plugin/plugin.json"), r#"{"name": "native", "description": "a Claude Code plugin"}"#);
+    sb.write(
+        &format!("{dir}/.claude-plugin/plugin.json"),
+        r#"{"name": "native", "description": "a Claude Code plugin", "userConfig": {"stamp": {"type": "string", "title": "Stamp", "description": "d", "default": "x"}}}"#,
+    );
     sb.write(&format!("{dir}/skills/native-skill/SKILL.md"), "---\nname: native-skill\ndescription: NATIVE-SKILL-DESC\n---\nBody.\n");
     sb.write(
         &format!("{dir}/agents/native-agent.md"),
@@ -493,10 +497,11 @@ fn a_claude_code_plugin_installed_by_paii_works_inside_claude_code() {
         &format!("{dir}/hooks/hooks.json"),
         r#"{"hooks": {
   "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 \"${CLAUDE_PLUGIN_ROOT}/hooks/guard.py\""}]}],
-  "PreCompact": [{"hooks": [{"type": "prompt", "prompt": "Summarise what matters: $ARGUMENTS"}]}]
+  "PreCompact": [{"hooks": [{"type": "prompt", "prompt": "Summarise what matters: $ARGUMENTS"}]}],
+  "SessionStart": [{"hooks": [{"type": "command", "once": true, "command": "cat > /dev/null; echo \"$CLAUDE_PLUGIN_OPTION_STAMP ${user_config.stamp}\" > \"$HOME/stamp\""}]}]
 }}"#,
     );
-    sb.write("team/paii.toml", "[plugins]\nnative = { path = \"../plugins/native\" }\n");
+    sb.write("team/paii.toml", "[plugins]\nnative = { path = \"../plugins/native\" }\n\n[config.native]\nstamp = \"TEAM-STAMP\"\n");
     sb.paii_in("team", &["sync"]).ok();
     let settings: Value = serde_json::from_str(&sb.read("claude/settings.json")).unwrap();
     assert_eq!(settings["hooks"]["PreCompact"][0]["hooks"][0]["type"], "prompt", "the prompt hook is in settings.json as written");
@@ -511,6 +516,9 @@ fn a_claude_code_plugin_installed_by_paii_works_inside_claude_code() {
     assert_eq!(denials.len(), 1, "{:#}", turn.json);
     let results = turn.tool_results();
     assert!(results[0].1 && results[0].0.contains("native: native plugin refuses rm -rf"), "{results:?}");
+    // A hook Claude Code runs from settings.json (`once` is not paii's to
+    // reproduce) got the option the team set, both ways it can ask.
+    assert_eq!(sb.read("home/stamp"), "TEAM-STAMP TEAM-STAMP\n", "{}", turn.debug);
 }
 
 /// A Claude Code marketplace (built as a git repository) used as a paii
