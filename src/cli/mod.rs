@@ -426,9 +426,10 @@ fn dispatch_salvage(args: &[std::ffi::OsString]) -> Option<(String, Option<PathB
         }
         if let Some(dir) = arg.strip_prefix("--profile=") {
             profile = Some(PathBuf::from(dir));
-        } else if !arg.starts_with('-') && event.as_deref().is_none_or(|e| crate::dispatch::event::HookEvent::parse(e).is_none()) {
+        } else if !arg.starts_with('-') {
             // A known event wins over whatever operand came before it.
-            if event.is_none() || crate::dispatch::event::HookEvent::parse(arg).is_some() {
+            let known = |e: &str| crate::dispatch::event::HookEvent::parse(e).is_some();
+            if event.as_deref().is_none_or(|e| !known(e) && known(arg)) {
                 event = Some(arg.clone());
             }
         }
