@@ -338,8 +338,8 @@ impl Claude {
             record.save()?;
         }
         // Kept out of git before they exist.
-        let hooks = !(fragment.hooks.is_empty() && fragment.raw_hooks.is_empty());
         if self.exclude.is_some() {
+            let hooks = !(fragment.hooks.is_empty() && fragment.raw_hooks.is_empty());
             let settings = hooks || !fragment.claude_plugins.is_empty() || !old.settings.is_empty();
             self.write_exclude(&self.excluded(record.links().keys(), settings))?;
         }
@@ -592,7 +592,7 @@ impl Claude {
         if self.exclude.is_some() || self.mcp_project.is_some() {
             // A project's local settings turn off, for this project, Claude
             // Code's own copies the user or the team enabled.
-            let mut elsewhere = std::collections::BTreeSet::new();
+            let mut elsewhere = BTreeSet::new();
             for file in [crate::util::paths::claude_config_dir().join("settings.json"), self.dir.join("settings.json")] {
                 if let Ok(f) = JsonFile::read(&file) {
                     elsewhere.extend(settings::enabled_keys(&f.doc, &fragment.claude_plugins));

@@ -442,12 +442,8 @@ pub fn main() -> ExitCode {
     // The hot path (when paii-cli is run directly; `paii` itself answers
     // it without starting the CLI): no argument parsing, logging or TLS.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    match args.as_slice() {
-        [_, a, b, event] if a == "hook" && b == "dispatch" => return ExitCode::from(crate::dispatch::main(&event.to_string_lossy(), None)),
-        [_, a, b, event, flag, dir] if a == "hook" && b == "dispatch" && flag == "--profile" => {
-            return ExitCode::from(crate::dispatch::main(&event.to_string_lossy(), Some(PathBuf::from(dir))));
-        }
-        _ => {}
+    if let Some((event, profile)) = crate::dispatch::launcher::dispatch_args(&args) {
+        return ExitCode::from(crate::dispatch::main(&event, profile));
     }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,

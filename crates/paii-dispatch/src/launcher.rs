@@ -15,15 +15,23 @@ pub const INVOKED_ENV: &str = "PAII_INVOKED_AS";
 /// The whole command line's binary, installed beside `paii`.
 pub const CLI_NAME: &str = "paii-cli";
 
+/// The event and profile of exactly `hook dispatch EVENT [--profile DIR]`,
+/// the command line paii writes into Claude Code's settings: answered
+/// without parsing anything else.
+pub fn dispatch_args(args: &[OsString]) -> Option<(String, Option<PathBuf>)> {
+    match args {
+        [_, hook, verb, event] if hook == "hook" && verb == "dispatch" => Some((event.to_string_lossy().into_owned(), None)),
+        [_, hook, verb, event, flag, dir] if hook == "hook" && verb == "dispatch" && flag == "--profile" => {
+            Some((event.to_string_lossy().into_owned(), Some(PathBuf::from(dir))))
+        }
+        _ => None,
+    }
+}
+
 /// The launcher's `main`: the process exit code.
 pub fn main() -> i32 {
     let args: Vec<OsString> = std::env::args_os().collect();
-    let profile = match args.as_slice() {
-        [_, hook, verb, _] if hook == "hook" && verb == "dispatch" => Some(None),
-        [_, hook, verb, _, flag, dir] if hook == "hook" && verb == "dispatch" && flag == "--profile" => Some(Some(PathBuf::from(dir))),
-        _ => None,
-    };
-    if let Some(profile) = profile {
+    if let Some((event, profile)) = dispatch_args(&args) {
         // A Rust `main` ignores SIGPIPE; this one runs without that
         // start-up, and Claude Code closing its end of a pipe must not kill
         // the dispatcher before it has written its audit line.
@@ -32,7 +40,7 @@ pub fn main() -> i32 {
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         }
-        return i32::from(crate::run::main(&args[3].to_string_lossy(), profile));
+        return i32::from(crate::run::main(&event, profile));
     }
     let Some(cli) = cli_exe() else {
         eprintln!("error: {CLI_NAME} is not installed next to paii (reinstall paii: `cargo install --path .` installs both)");
