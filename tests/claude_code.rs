@@ -464,12 +464,16 @@ fn the_configuration_check_sees_a_broken_hook_entry() {
     assert!(errors.iter().any(|e| e.contains("PreToolUse")), "{errors:?}");
 }
 
-/// A Claude Code plugin installed by paii: its Python hook blocks a
-/// dangerous Bash command inside Claude Code by printing Claude Code's JSON
-/// decision (through paii's dispatcher); its skill, agent, command and MCP
-/// tool appear in the request; a `prompt` hook written into settings.json as
-/// it is raises no configuration error, and a command hook written there
-/// gets the option the team's paii.toml set.
+/// A Claude Code plugin installed by paii is loaded by Claude Code as that
+/// plugin: its skill, agent, command and MCP tool appear in the request
+/// under its namespace (`native:native-skill`,
+/// `mcp__plugin_native_native-mcp__ping`); its Python hook, matched by
+/// Claude Code and run through paii, blocks a dangerous Bash command by
+/// printing Claude Code's JSON decision; a SessionStart hook whose matcher
+/// is `resume` does not fire on a new session while one with `startup`
+/// does, and gets the option the team's paii.toml set (from its
+/// environment, and as an exec-form argument); a `prompt` hook raises no
+/// configuration error.
 #[test]
 fn a_claude_code_plugin_installed_by_paii_works_inside_claude_code() {
     let sb = Sandbox::new();
@@ -498,35 +502,45 @@ fn a_claude_code_plugin_installed_by_paii_works_inside_claude_code() {
         r#"{"hooks": {
   "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 \"${CLAUDE_PLUGIN_ROOT}/hooks/guard.py\""}]}],
   "PreCompact": [{"hooks": [{"type": "prompt", "prompt": "Summarise what matters: $ARGUMENTS"}]}],
-  "SessionStart": [{"hooks": [{"type": "command", "once": true, "command": "cat > /dev/null; echo \"$CLAUDE_PLUGIN_OPTION_STAMP ${user_config.stamp}\" > \"$HOME/stamp\""}]}]
+  "SessionStart": [
+    {"matcher": "startup", "hooks": [{"type": "command", "once": true, "command": "sh", "args": ["-c", "cat > /dev/null; echo \"$CLAUDE_PLUGIN_OPTION_STAMP $1\" > \"$HOME/stamp\"", "_", "${user_config.stamp}"]}]},
+    {"matcher": "resume", "hooks": [{"type": "command", "command": "touch \"$HOME/resumed\""}]}
+  ]
 }}"#,
     );
     sb.write("team/paii.toml", "[plugins]\nnative = { path = \"../plugins/native\" }\n\n[config.native]\nstamp = \"TEAM-STAMP\"\n");
     sb.paii_in("team", &["sync"]).ok();
-    let settings: Value = serde_json::from_str(&sb.read("claude/settings.json")).unwrap();
-    assert_eq!(settings["hooks"]["PreCompact"][0]["hooks"][0]["type"], "prompt", "the prompt hook is in settings.json as written");
 
     let work = sb.path("work");
     fs::create_dir_all(&work).unwrap();
     let api = MessagesApi::start(Script::Bash("rm -rf ./build".into()));
     let turn = run(&sb, &api, &work, "clean the build", "Bash");
     assert_clean(&turn);
-    assert_eq!(shows(&turn, "native"), [true; 4], "the plugin's items reach Claude Code\n{}", turn.sent());
+    let sent = turn.sent();
+    for item in
+        ["- native:native-skill: NATIVE-SKILL-DESC", "- native:native-agent: NATIVE-AGENT-DESC", "- native:native-cmd: NATIVE-CMD-DESC"]
+    {
+        assert!(sent.contains(item), "{item:?} is not in Claude Code's request:\n{sent}");
+    }
+    assert!(sent.contains("mcp__plugin_native_native-mcp__ping"), "{sent}");
     let denials = turn.json["permission_denials"].as_array().unwrap();
     assert_eq!(denials.len(), 1, "{:#}", turn.json);
     let results = turn.tool_results();
-    assert!(results[0].1 && results[0].0.contains("native: native plugin refuses rm -rf"), "{results:?}");
-    // A hook Claude Code runs from settings.json (`once` is not paii's to
-    // reproduce) got the option the team set, both ways it can ask.
+    assert!(results[0].1 && results[0].0.contains("native plugin refuses rm -rf"), "{results:?}");
+    // Claude Code matched SessionStart's matchers; the hook got the option
+    // the team set, both ways it can ask.
     assert_eq!(sb.read("home/stamp"), "TEAM-STAMP TEAM-STAMP\n", "{}", turn.debug);
+    assert!(!sb.path("home/resumed").exists(), "a `resume` hook does not fire on a new session");
+    let handled: Vec<Value> = audit(&sb).into_iter().filter(|l| l["hook"].is_string()).collect();
+    assert!(handled.iter().any(|l| l["event"] == "pre-tool-use" && l["session"] == turn.json["session_id"]), "{handled:#?}");
 }
 
 /// A Claude Code marketplace (built as a git repository) used as a paii
 /// registry: its Python hook blocks `rm -rf` inside Claude Code; its skills
 /// (a `strict: false` entry), agent and commands (one through a
-/// dependency) and MCP tool appear in Claude Code's request; its `prompt`
-/// hook, written into settings.json as it is, raises no configuration
-/// error; and Claude Code's own copy, enabled before, is turned off.
+/// dependency) and MCP tool appear in Claude Code's request, each under its
+/// plugin's namespace; its `prompt` hook raises no configuration error; and
+/// Claude Code's own copy, enabled before, is turned off.
 #[test]
 fn a_marketplace_synced_by_paii_works_inside_claude_code() {
     let sb = Sandbox::new();
@@ -541,7 +555,6 @@ fn a_marketplace_synced_by_paii_works_inside_claude_code() {
     );
     sb.paii_in("team", &["sync"]).ok();
     let settings: Value = serde_json::from_str(&sb.read("claude/settings.json")).unwrap();
-    assert_eq!(settings["hooks"]["SubagentStop"][0]["hooks"][0]["type"], "prompt", "{settings:#}");
     assert_eq!(settings["enabledPlugins"]["guard@acme-tools"], false, "{settings:#}");
 
     let work = sb.path("work");
@@ -551,12 +564,12 @@ fn a_marketplace_synced_by_paii_works_inside_claude_code() {
     assert_clean(&turn);
     let sent = turn.sent();
     for item in [
-        "- pdf: Reads and writes PDF files",
-        "- xlsx: Reads and writes spreadsheets",
-        "- reviewer: Reviews a change for defects",
-        "- review: Review the current diff",
-        "- lint: Lint the project",
-        "mcp__acme-docs__ping",
+        "- doc-skills:pdf: Reads and writes PDF files",
+        "- doc-skills:xlsx: Reads and writes spreadsheets",
+        "- review:reviewer: Reviews a change for defects",
+        "- review:review: Review the current diff",
+        "- lint:lint: Lint the project",
+        "mcp__plugin_docs-mcp_acme-docs__ping",
     ] {
         assert!(sent.contains(item), "{item:?} is not in Claude Code's request:\n{sent}");
     }

@@ -14,12 +14,15 @@ fn locked<'a>(lock: &'a str, name: &str) -> &'a str {
     lock.split("[[plugin]]").find(|p| p.contains(&format!("name = \"{name}\""))).unwrap_or_else(|| panic!("{name} not locked:\n{lock}"))
 }
 
-fn claude_json(sb: &Sandbox) -> Value {
-    serde_json::from_str(&sb.read("claude/.claude.json")).unwrap()
-}
-
 fn settings(sb: &Sandbox) -> Value {
     serde_json::from_str(&sb.read("claude/settings.json")).unwrap()
+}
+
+/// guard's PreToolUse hook on `rm -rf ~`, run as Claude Code runs it.
+fn guard(sb: &Sandbox) -> common::Run {
+    let mut runs = sb.plugin_hooks("team", "guard", "PreToolUse", &rm_rf());
+    assert_eq!(runs.len(), 1, "guard has one Bash hook");
+    runs.remove(0)
 }
 
 fn rm_rf() -> Value {
@@ -35,7 +38,7 @@ fn a_git_marketplace_installs_its_plugins_pinned_dispatches_their_hooks_and_roll
     let toml = |plugins: &str| format!("[registries]\nacme = {{ marketplace = \"{url}\" }}\n\n[plugins]\n{plugins}");
     sb.write("team/paii.toml", &toml("guard = \"^1\"\n"));
     sb.paii_in("team", &["sync"]).ok();
-    let blocked = sb.dispatch_in("team", "PreToolUse", &rm_rf());
+    let blocked = guard(&sb);
     assert_eq!(blocked.code, 0, "{}", blocked.stderr);
     let decision: Value = serde_json::from_str(&blocked.stdout).unwrap();
     assert_eq!(decision["hookSpecificOutput"]["permissionDecision"], "deny", "{decision:#}");
@@ -51,21 +54,36 @@ fn a_git_marketplace_installs_its_plugins_pinned_dispatches_their_hooks_and_roll
     assert!(locked(&lock, "lint").contains("[plugin.dependencies]\nreview = \"*\""), "{lock}");
     assert!(locked(&lock, "doc-skills").contains("overlay = "), "{lock}");
 
-    for link in ["skills/pdf", "skills/xlsx", "agents/reviewer.md", "commands/review.md", "commands/lint.md", "commands/bare.md"] {
-        assert!(sb.path(&format!("claude/{link}")).exists(), "{link} is installed");
+    // Each plugin is a directory Claude Code loads as that plugin, its
+    // components inside it, namespaced by Claude Code.
+    for file in [
+        "doc-skills/document-skills/pdf/SKILL.md",
+        "doc-skills/document-skills/xlsx/SKILL.md",
+        "review/agents/reviewer.md",
+        "review/commands/review.md",
+        "lint/commands/lint.md",
+        "bare/commands/bare.md",
+    ] {
+        assert!(sb.path(&format!("claude/skills/{file}")).is_file(), "{file} is installed");
     }
-    let server = &claude_json(&sb)["mcpServers"]["acme-docs"];
-    assert_eq!(server["args"][0], format!("{}/plugins/docs-mcp/mcp_server.py", sb.home().display()), "{server:#}");
-    assert_eq!(server["env"]["DOCS_DATA"], format!("{}/data/docs-mcp", sb.home().display()), "{server:#}");
-    let stop = &settings(&sb)["hooks"]["SubagentStop"];
-    assert_eq!(stop[0]["hooks"][0]["type"], "prompt", "the prompt hook is written as it is: {stop:#}");
+    for flat in ["skills/pdf", "agents/reviewer.md", "commands/lint.md"] {
+        assert!(!sb.path(&format!("claude/{flat}")).exists(), "{flat} is not flattened into the user's components");
+    }
+    let mcp: Value = serde_json::from_str(&sb.read("claude/skills/docs-mcp/.mcp.json")).unwrap();
+    let server = &mcp["mcpServers"]["acme-docs"];
+    assert_eq!(server["args"][0], "${CLAUDE_PLUGIN_ROOT}/mcp_server.py", "Claude Code expands the root: {server:#}");
+    assert_eq!(server["env"]["DOCS_DATA"], "${CLAUDE_PLUGIN_DATA}", "{server:#}");
+    assert!(!sb.path("claude/.claude.json").exists(), "a plugin's server is the plugin's, not the user's");
+    let nudge: Value = serde_json::from_str(&sb.read("claude/skills/nudge/hooks/hooks.json")).unwrap();
+    let stop = &nudge["hooks"]["SubagentStop"];
+    assert_eq!(stop[0]["hooks"][0]["type"], "prompt", "the prompt hook is kept as it is: {stop:#}");
+    assert!(!sb.path("claude/settings.json").exists(), "nothing of a Claude Code plugin goes into the user's settings");
 
     sb.paii_in("team", &["rollback"]).ok();
-    for link in ["skills/pdf", "agents/reviewer.md", "commands/lint.md"] {
-        assert!(!sb.path(&format!("claude/{link}")).exists(), "{link} is gone after rollback");
+    for plugin in ["doc-skills", "review", "lint", "nudge"] {
+        assert!(!sb.path(&format!("claude/skills/{plugin}")).exists(), "{plugin} is gone after rollback");
     }
-    assert!(settings(&sb)["hooks"].get("SubagentStop").is_none());
-    let still = sb.dispatch_in("team", "PreToolUse", &rm_rf());
+    let still = guard(&sb);
     assert!(still.stdout.contains("deny"), "{}", still.stdout);
 
     // A locked sync needs nothing new: the same bytes again.
@@ -82,8 +100,8 @@ fn a_local_marketplace_directory_is_read_in_place() {
     let lock = sb.read("team/paii.lock");
     assert!(locked(&lock, "guard").contains("source = \"path+acme/plugins/guard\""), "{lock}");
     assert!(locked(&lock, "doc-skills").contains("source = \"path+acme\""), "{lock}");
-    assert!(sb.path("claude/skills/pdf").exists());
-    assert!(sb.dispatch_in("team", "PreToolUse", &rm_rf()).stdout.contains("deny"));
+    assert!(sb.path("claude/skills/doc-skills/document-skills/pdf/SKILL.md").exists());
+    assert!(guard(&sb).stdout.contains("deny"));
 }
 
 /// Plugin repositories of their own, and a marketplace that points at them
@@ -168,8 +186,8 @@ fn every_remote_source_form_is_fetched_and_pinned() {
     for plugin in ["solo", "mono", "zipped", "npmed"] {
         assert!(locked(&lock, plugin).contains("integrity = \"sha256-"), "{plugin}'s tree is hashed: {lock}");
     }
-    for link in ["commands/solo.md", "agents/mono-agent.md", "commands/zipped.md", "commands/npmed.md"] {
-        assert!(sb.path(&format!("claude/{link}")).exists(), "{link} is installed");
+    for file in ["solo/commands/solo.md", "mono/agents/mono-agent.md", "zipped/commands/zipped.md", "npmed/commands/npmed.md"] {
+        assert!(sb.path(&format!("claude/skills/{file}")).exists(), "{file} is installed");
     }
 }
 
@@ -252,14 +270,15 @@ fn bad_marketplaces_are_refused_with_the_file_and_the_entry() {
 }
 
 #[test]
-fn two_plugins_with_the_same_agent_are_refused_before_anything_is_installed() {
+fn two_plugins_with_the_same_agent_install_side_by_side_as_in_claude_code() {
     let sb = Sandbox::new();
     write_marketplace(&sb.path("team/acme"));
     sb.write("team/acme/plugins/guard/agents/reviewer.md", "---\nname: reviewer\ndescription: also\n---\n");
     sb.write("team/paii.toml", "[registries]\nacme = { marketplace = \"./acme\" }\n\n[plugins]\nguard = \"*\"\nreview = \"*\"\n");
-    let out = sb.paii_in("team", &["sync"]).fails();
-    assert!(out.stderr.contains("agents/reviewer.md is provided by both"), "{}", out.stderr);
-    assert!(!sb.home().join("current").exists());
+    sb.paii_in("team", &["sync"]).ok();
+    // Claude Code names them guard:reviewer and review:reviewer.
+    assert!(sb.path("claude/skills/guard/agents/reviewer.md").is_file());
+    assert!(sb.path("claude/skills/review/agents/reviewer.md").is_file());
     assert!(!GUARD_PY.is_empty());
 }
 
@@ -342,7 +361,7 @@ fn import_claude_moves_an_existing_setup_under_paii_and_paii_s_copies_replace_cl
     assert_eq!(s["enabledPlugins"]["review@acme-tools"], false);
     assert_eq!(s["enabledPlugins"]["mine@inline"], true);
     assert_eq!(s["model"], "opus");
-    assert!(sb.dispatch_in("team", "PreToolUse", &rm_rf()).stdout.contains("deny"));
+    assert!(guard(&sb).stdout.contains("deny"));
 
     sb.paii_in("team", &["deactivate"]).ok();
     assert_eq!(sb.read("claude/settings.json"), text, "deactivate turns Claude Code's copies back on, byte for byte");

@@ -1,7 +1,9 @@
 //! Claude Code plugins (`.claude-plugin/plugin.json`) installed by paii
-//! unchanged: their skills, agents, commands and MCP servers, from the
-//! default locations and the paths their manifest adds, through the same
-//! lock, store and generations as paii's own plugins.
+//! unchanged: each a directory that Claude Code loads as that plugin (its
+//! skills, agents, commands, MCP and LSP servers, from the default
+//! locations and the paths its manifest adds), through the same lock, store
+//! and generations as paii's own plugins; its hooks matched by Claude Code
+//! and run through paii.
 
 mod common;
 
@@ -21,8 +23,9 @@ fn native_plugin(sb: &Sandbox, dir: &str, name: &str, extra: &str) {
     );
 }
 
-fn claude_json(sb: &Sandbox) -> Value {
-    serde_json::from_str(&sb.read("claude/.claude.json")).unwrap()
+/// A JSON file under the sandbox.
+fn json_at(sb: &Sandbox, rel: &str) -> Value {
+    serde_json::from_str(&sb.read(rel)).unwrap()
 }
 
 #[test]
@@ -45,26 +48,45 @@ fn a_claude_code_plugin_installs_its_skills_agents_commands_and_mcp_servers() {
     sb.write("team/paii.toml", "[plugins]\nfmt = { path = \"../plugins/fmt\" }\n");
     sb.paii_in("team", &["sync"]).ok();
 
-    for link in ["skills/fmt-skill", "skills/polish", "agents/reviewer.md", "commands/fix.md"] {
-        assert!(sb.path(&format!("claude/{link}")).exists(), "{link} is installed");
+    // Claude Code loads the directory as the plugin `fmt`: every file of
+    // the plugin is there, and which it loads is Claude Code's to decide
+    // (the real-client scenarios check what it shows).
+    for file in
+        ["skills/fmt-skill/SKILL.md", "extra-skills/polish/SKILL.md", "extra/reviewer.md", "more-commands/fix.md", "agents/fmt-agent.md"]
+    {
+        assert!(sb.path(&format!("claude/skills/fmt/{file}")).is_file(), "{file} is installed");
     }
-    // As in Claude Code, the manifest's `agents` and `commands` replace the
-    // default folders (its `skills` add to `skills/`).
-    for link in ["agents/fmt-agent.md", "commands/fmt-cmd.md"] {
-        assert!(!sb.path(&format!("claude/{link}")).exists(), "{link} is shadowed by the manifest");
+    for flat in ["skills/fmt-skill", "skills/polish", "agents/reviewer.md", "commands/fix.md"] {
+        assert!(!sb.path(&format!("claude/{flat}")).exists(), "{flat} is not flattened into the user's own");
     }
-    let servers = &claude_json(&sb)["mcpServers"];
-    let home = sb.home();
-    assert_eq!(servers["fmt-srv"]["command"], format!("{}/plugins/fmt/bin/srv", home.display()));
-    assert_eq!(servers["fmt-srv"]["env"]["DATA"], format!("{}/data/fmt", home.display()));
-    assert_eq!(servers["inline-srv"]["args"][0], format!("{}/plugins/fmt/server.js", home.display()));
+    let manifest = json_at(&sb, "claude/skills/fmt/.claude-plugin/plugin.json");
+    assert_eq!(manifest["agents"], serde_json::json!(["./extra/reviewer.md"]));
+    assert_eq!(manifest["lspServers"]["rust"]["command"], "rust-analyzer", "LSP servers are Claude Code's to start: {manifest:#}");
+    assert!(manifest.get("mcpServers").is_none(), "paii writes the servers into .mcp.json: {manifest:#}");
+    let servers = &json_at(&sb, "claude/skills/fmt/.mcp.json")["mcpServers"];
+    assert_eq!(servers["fmt-srv"]["command"], "${CLAUDE_PLUGIN_ROOT}/bin/srv", "Claude Code expands the root");
+    assert_eq!(servers["fmt-srv"]["env"]["DATA"], "${CLAUDE_PLUGIN_DATA}");
+    assert_eq!(servers["inline-srv"]["args"][0], "${CLAUDE_PLUGIN_ROOT}/server.js");
+    assert!(!sb.path("claude/.claude.json").exists(), "nothing goes into the user's MCP servers");
     let lock = sb.read("team/paii.lock");
     assert!(lock.contains("name = \"fmt\"\nversion = \"0.0.0\""), "a path plugin without a version is 0.0.0:\n{lock}");
     let info = sb.paii_in("team", &["plugin", "info", "fmt", "-o", "json"]).ok().json();
-    assert_eq!(info["not_installed"], serde_json::json!(["lspServers"]), "{info:#}");
     assert_eq!(info["description"], "formats things");
-    let text = sb.paii_in("team", &["plugin", "info", "fmt"]).ok();
-    assert!(text.stdout.contains("not installed") && text.stdout.contains("lspServers"), "{}", text.stdout);
+    // The directory's files are the store's (hard links), and the store's
+    // tree stays as it was fetched.
+    use std::os::unix::fs::MetadataExt;
+    let generation = sb.home().join(std::fs::read_link(sb.home().join("current")).unwrap());
+    let skill = std::fs::metadata(generation.join("plugins/fmt/skills/fmt-skill/SKILL.md")).unwrap();
+    let store = std::fs::read_dir(sb.home().join("store"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().contains("-fmt-"))
+        .unwrap()
+        .path();
+    assert_eq!(skill.ino(), std::fs::metadata(store.join("skills/fmt-skill/SKILL.md")).unwrap().ino());
+    let stored: Value = serde_json::from_str(&std::fs::read_to_string(store.join(".claude-plugin/plugin.json")).unwrap()).unwrap();
+    assert!(stored.get("mcpServers").is_some());
+    sb.paii_in("team", &["plugin", "verify"]).ok();
 }
 
 #[test]
@@ -80,7 +102,7 @@ fn a_claude_code_plugin_from_git_without_a_version_is_locked_as_0_0_0_plus_its_c
     sb.paii_in("team", &["sync"]).ok();
     let lock = sb.read("team/paii.lock");
     assert!(lock.contains(&format!("version = \"0.0.0+{}\"", &commit[..7])), "{lock}");
-    assert!(sb.path("claude/skills/fmt-skill/SKILL.md").is_file());
+    assert!(sb.path("claude/skills/fmt/skills/fmt-skill/SKILL.md").is_file());
     let out = sb.paii_in("team", &["sync", "--locked"]).ok();
     assert!(out.stderr.contains("nothing changed"), "{}", out.stderr);
     let req = semver::VersionReq::parse("*").unwrap();
@@ -117,18 +139,15 @@ fn a_bad_plugin_json_is_an_error_at_its_value_and_installs_nothing() {
     assert!(!sb.home().join("current").exists());
 }
 
-fn settings(sb: &Sandbox) -> Value {
-    serde_json::from_str(&sb.read("claude/settings.json")).unwrap()
-}
-
-fn dispatch(sb: &Sandbox, event: &str, input: &Value) -> common::Run {
-    sb.dispatch_in("team", event, input)
+/// The hooks of `plugin` for `event`, run as Claude Code runs them.
+fn hooks(sb: &Sandbox, plugin: &str, event: &str, input: &Value) -> Vec<common::Run> {
+    sb.plugin_hooks("team", plugin, event, input)
 }
 
 /// A Claude Code plugin with hooks of every kind paii handles: a Python
 /// PreToolUse guard that answers with Claude Code's JSON decision, an
 /// exec-form hook, a SessionStart hook with plain-text context, a prompt
-/// hook and an async hook (both written into settings.json as they are).
+/// hook and an async hook run once.
 fn hooks_plugin(sb: &Sandbox) {
     native_plugin(
         sb,
@@ -157,7 +176,7 @@ if "rm -rf" in command:
         r#"{"description": "guardian's hooks", "hooks": {
   "PreToolUse": [
     {"matcher": "Bash", "hooks": [{"type": "command", "command": "python3 \"${CLAUDE_PLUGIN_ROOT}/hooks/guard.py\"", "timeout": 5}]},
-    {"matcher": "Bash, Write", "hooks": [{"type": "command", "command": "${CLAUDE_PLUGIN_ROOT}/hooks/record.sh", "args": ["${CLAUDE_PLUGIN_ROOT}", "${CLAUDE_PLUGIN_DATA}", "level=${user_config.level}", "$HOME"]}]}
+    {"matcher": "Bash|Write", "hooks": [{"type": "command", "command": "${CLAUDE_PLUGIN_ROOT}/hooks/record.sh", "args": ["${CLAUDE_PLUGIN_ROOT}", "${CLAUDE_PLUGIN_DATA}", "level=${user_config.level}", "$HOME"]}]}
   ],
   "SessionStart": [{"hooks": [{"type": "command", "command": "cat > /dev/null; echo guardian is watching"}]}],
   "Stop": [{"hooks": [{"type": "prompt", "prompt": "Did the work finish? $ARGUMENTS"}]}],
@@ -167,91 +186,86 @@ if "rm -rf" in command:
 }
 
 #[test]
-fn a_claude_code_plugins_hooks_run_through_the_dispatcher_as_claude_code_runs_them() {
+fn a_claude_code_plugins_hooks_are_matched_by_claude_code_and_run_through_paii() {
     let sb = Sandbox::new();
     hooks_plugin(&sb);
     std::fs::create_dir_all(sb.path("home")).unwrap();
     sb.write("team/paii.toml", "[plugins]\nguardian = { path = \"../plugins/guardian\" }\n");
-    let out = sb.paii_in("team", &["sync"]).ok();
-    assert!(out.stderr.contains("once cannot be written into settings.json"), "{}", out.stderr);
+    sb.paii_in("team", &["sync"]).ok();
     // Its hooks come from hooks/hooks.json alone: it provides hooks all the same.
     assert!(sb.read("team/paii.lock").contains("provides = [\"HookHandler\"]"), "{}", sb.read("team/paii.lock"));
-    let s = settings(&sb);
+    assert!(!sb.path("claude/settings.json").exists(), "nothing of the plugin goes into the user's settings");
+    // The plugin's hooks.json keeps every group, matcher and key; a command
+    // hook runs through `paii hook handler`, given 5 s more than its own
+    // timeout, which paii enforces.
     let home = sb.home();
-    // Dispatched: one paii entry per event, with the union of the matchers.
-    let pre = s["hooks"]["PreToolUse"].as_array().unwrap();
-    assert_eq!(pre.len(), 1, "{s:#}");
-    assert!(pre[0]["hooks"][0]["command"].as_str().unwrap().ends_with("hook dispatch pre-tool-use"));
-    assert_eq!(pre[0]["matcher"], "Bash|Bash, Write");
-    // As written: the prompt hook and the async hook, placeholders made
-    // concrete, `once` left out.
-    assert_eq!(s["hooks"]["Stop"][0]["hooks"][0]["type"], "prompt", "{s:#}");
-    let post = &s["hooks"]["PostToolUse"][0]["hooks"][0];
-    assert_eq!(post["async"], true);
-    assert!(post.get("once").is_none());
-    let command = post["command"].as_str().unwrap();
-    assert!(
-        command.starts_with("export CLAUDE_PLUGIN_ROOT=")
-            && command.ends_with(&format!("{}/plugins/guardian/hooks/record.sh", home.display())),
-        "{command}"
-    );
+    let generation = home.join(std::fs::read_link(home.join("current")).unwrap());
+    let doc = json_at(&sb, "claude/skills/guardian/hooks/hooks.json");
+    let pre = doc["hooks"]["PreToolUse"].as_array().unwrap();
+    assert_eq!((pre.len(), &pre[0]["matcher"], &pre[1]["matcher"]), (2, &Value::from("Bash"), &Value::from("Bash|Write")), "{doc:#}");
+    let first = &pre[0]["hooks"][0];
+    assert!(first["command"].as_str().unwrap().ends_with("/paii"), "{first:#}");
+    let args = serde_json::json!(["hook", "handler", generation.display().to_string(), "guardian", "0"]);
+    assert_eq!((&first["args"], &first["timeout"]), (&args, &Value::from(10)), "{first:#}");
+    assert_eq!(doc["hooks"]["Stop"][0]["hooks"][0]["type"], "prompt", "{doc:#}");
+    let post = &doc["hooks"]["PostToolUse"][0]["hooks"][0];
+    assert_eq!((&post["async"], &post["once"]), (&Value::Bool(true), &Value::Bool(true)), "Claude Code's keys are kept: {post:#}");
 
-    // The Python guard's JSON decision comes through the dispatcher.
+    // The Python guard's JSON decision comes back as it wrote it.
     let bash = |c: &str| serde_json::json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": c}, "cwd": "/"});
-    let out = dispatch(&sb, "pre-tool-use", &bash("rm -rf ./build"));
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let answer: Value = serde_json::from_str(&out.stdout).unwrap();
+    let runs = hooks(&sb, "guardian", "PreToolUse", &bash("rm -rf ./build"));
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].code, 0, "{}", runs[0].stderr);
+    let answer: Value = serde_json::from_str(&runs[0].stdout).unwrap();
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny", "{answer:#}");
-    assert_eq!(answer["hookSpecificOutput"]["permissionDecisionReason"], "guardian: guardian refuses rm -rf");
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecisionReason"], "guardian refuses rm -rf");
     // The exec-form hook: arguments substituted one by one, no shell.
-    let generation = std::fs::read_link(home.join("current")).unwrap();
-    let root = home.join(&generation).join("plugins/guardian").display().to_string();
+    let root = generation.join("plugins/guardian").display().to_string();
+    let data = sb.path("claude/plugins/data/guardian-skills-dir");
     assert!(
         sb.path("home/exec-args").is_file(),
         "the exec-form hook ran: {}",
         std::fs::read_to_string(home.join("logs/audit.jsonl")).unwrap_or_default()
     );
     let args = sb.read("home/exec-args");
-    assert_eq!(args.lines().collect::<Vec<_>>(), [root.as_str(), &format!("{}/data/guardian", home.display()), "level=high", "$HOME"]);
+    assert_eq!(args.lines().collect::<Vec<_>>(), [root.as_str(), &data.display().to_string(), "level=high", "$HOME"]);
     let env = sb.read("home/exec-env");
     assert!(env.contains(&format!("CLAUDE_PLUGIN_ROOT={root}")) && env.contains("CLAUDE_PLUGIN_OPTION_LEVEL=high"), "{env}");
-    assert!(home.join("data/guardian").is_dir(), "the data directory is made on first use");
-    // Plain text on SessionStart is context, as in Claude Code.
-    let out =
-        dispatch(&sb, "session-start", &serde_json::json!({"session_id": "s", "hook_event_name": "SessionStart", "source": "startup"}));
-    let answer: Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(answer["hookSpecificOutput"]["additionalContext"], "guardian is watching", "{answer:#}");
+    assert!(data.is_dir(), "the data directory is made on first use");
+    // Plain text on SessionStart is passed on for Claude Code to read as context.
+    let runs = hooks(
+        &sb,
+        "guardian",
+        "SessionStart",
+        &serde_json::json!({"session_id": "s", "hook_event_name": "SessionStart", "source": "startup"}),
+    );
+    assert_eq!(runs[0].stdout, "guardian is watching\n");
+    let audit = std::fs::read_to_string(home.join("logs/audit.jsonl")).unwrap();
+    let last: Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    assert_eq!((&last["event"], &last["hook"]), (&Value::from("session-start"), &Value::from("guardian#2")), "{last:#}");
 
-    // Removing the plugin removes exactly its entries; the data stays.
+    // Removing the plugin removes its directory; the data stays.
     sb.write("team/paii.toml", "[plugins]\n");
     sb.paii_in("team", &["sync"]).ok();
-    assert!(!sb.path("claude/settings.json").exists(), "paii made settings.json for these hooks alone");
-    assert!(home.join("data/guardian").is_dir(), "plugin data outlives generations");
+    assert!(!sb.path("claude/skills/guardian").exists());
+    assert!(data.is_dir(), "plugin data outlives generations");
     sb.paii_in("team", &["rollback"]).ok();
-    assert_eq!(settings(&sb)["hooks"]["Stop"][0]["hooks"][0]["type"], "prompt");
+    assert!(sb.path("claude/skills/guardian/hooks/hooks.json").is_file());
     sb.paii_in("team", &["deactivate"]).ok();
-    assert!(!sb.path("claude/settings.json").exists(), "paii created it, and it holds nothing else");
+    assert!(!sb.path("claude/skills").exists(), "paii created it, and it holds nothing else");
 }
 
 #[test]
-fn dispatch_false_writes_all_of_a_plugins_hooks_into_settings_as_they_are() {
+fn dispatch_false_leaves_a_plugins_hooks_to_claude_code_as_written() {
     let sb = Sandbox::new();
     hooks_plugin(&sb);
     sb.write("claude/settings.json", "{\n  \"model\": \"opus\"\n}\n");
     sb.write("team/paii.toml", "[plugins]\nguardian = { path = \"../plugins/guardian\", dispatch = false }\n");
     sb.paii_in("team", &["sync"]).ok();
-    let s = settings(&sb);
-    let text = s.to_string();
-    assert!(!text.contains("hook dispatch"), "nothing through the dispatcher: {s:#}");
-    let pre = s["hooks"]["PreToolUse"].as_array().unwrap();
-    assert_eq!(pre.len(), 2);
-    assert_eq!(pre[1]["matcher"], "Bash, Write");
-    let exec = &pre[1]["hooks"][0];
-    assert_eq!(exec["command"], "env", "exec form gets the plugin's variables through env: {exec:#}");
-    assert!(exec["args"][0].as_str().unwrap().starts_with("CLAUDE_PLUGIN_ROOT="));
-    assert_eq!(s["model"], "opus");
-    sb.paii_in("team", &["deactivate"]).ok();
-    assert_eq!(sb.read("claude/settings.json"), "{\n  \"model\": \"opus\"\n}\n", "the user's file as it was");
+    let doc = json_at(&sb, "claude/skills/guardian/hooks/hooks.json");
+    assert!(!doc.to_string().contains("handler"), "nothing through paii: {doc:#}");
+    assert_eq!(doc["hooks"], json_at(&sb, "plugins/guardian/hooks/hooks.json")["hooks"]);
+    assert_eq!(sb.read("claude/settings.json"), "{\n  \"model\": \"opus\"\n}\n", "the user's settings are untouched");
 }
 
 /// A plugin's `userConfig` options come from paii's config layering (the
@@ -275,11 +289,12 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
         "plugins/svc/.mcp.json",
         r#"{"mcpServers": {"svc-srv": {"command": "sh", "args": ["-c", "printf '%s\\n' \"$@\" \"$CLAUDE_PLUGIN_OPTION_TOKEN\" > \"$HOME/srv\"", "srv", "--endpoint", "${user_config.endpoint}", "--token", "${user_config.token}"]}}}"#,
     );
-    // An async hook goes into settings.json as written: the options too.
+    // An async hook runs through paii too; a shell command that names an
+    // option in its text is what Claude Code refuses.
     sb.write(
         "plugins/svc/hooks/hooks.json",
         r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "env | grep ^CLAUDE_PLUGIN_OPTION_ | sort > \"$HOME/options\""}]}],
-  "PostToolUse": [{"hooks": [{"type": "command", "async": true, "command": "echo ${user_config.endpoint} $CLAUDE_PLUGIN_OPTION_RETRIES \"[$CLAUDE_PLUGIN_OPTION_TOKEN]\" > \"$HOME/raw\""}]}],
+  "PostToolUse": [{"hooks": [{"type": "command", "async": true, "command": "echo $CLAUDE_PLUGIN_OPTION_ENDPOINT $CLAUDE_PLUGIN_OPTION_RETRIES \"[$CLAUDE_PLUGIN_OPTION_TOKEN]\" > \"$HOME/raw\""}]}],
   "Notification": [{"hooks": [{"type": "command", "async": true, "command": "notify ${user_config.token}"}]}]}}"#,
     );
     std::fs::create_dir_all(sb.path("home")).unwrap();
@@ -287,29 +302,30 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
     sb.write("paii-home/.env", "SVC_TOKEN=s3cret-token\n");
     let out = sb.paii_in("team", &["sync"]).ok();
     assert!(
-        out.stderr.contains("a Notification hook is written into settings.json with `${user_config.token}` unexpanded"),
-        "a secret is never written there, and the hook would not get it: {}",
+        out.stderr.contains("a Notification hook's shell command references `${user_config.token}`, which Claude Code refuses"),
+        "{}",
         out.stderr
     );
-    let out = dispatch(&sb, "stop", &serde_json::json!({"session_id": "s", "hook_event_name": "Stop"}));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let stop = serde_json::json!({"session_id": "s", "hook_event_name": "Stop"});
+    let runs = hooks(&sb, "svc", "Stop", &stop);
+    assert_eq!(runs[0].code, 0, "{}", runs[0].stderr);
     assert_eq!(
         sb.read("home/options"),
         "CLAUDE_PLUGIN_OPTION_ENDPOINT=https://team\nCLAUDE_PLUGIN_OPTION_RETRIES=3\nCLAUDE_PLUGIN_OPTION_TOKEN=s3cret-token\n"
     );
-    let raw = settings(&sb)["hooks"]["PostToolUse"][0]["hooks"][0]["command"].as_str().unwrap().to_string();
-    assert!(!raw.contains("s3cret") && !raw.contains("TOKEN="), "a sensitive option never reaches settings.json: {raw}");
-    let ran = std::process::Command::new("sh").arg("-c").arg(&raw).env("HOME", sb.path("home")).status().unwrap();
-    assert!(ran.success());
-    assert_eq!(sb.read("home/raw"), "https://team 3 []\n");
+    hooks(&sb, "svc", "PostToolUse", &serde_json::json!({"session_id": "s", "hook_event_name": "PostToolUse", "tool_name": "Bash"}));
+    assert_eq!(sb.read("home/raw"), "https://team 3 [s3cret-token]\n");
+    let refused = hooks(&sb, "svc", "Notification", &serde_json::json!({"session_id": "s", "hook_event_name": "Notification"}));
+    assert_eq!(refused[0].code, 1, "a non-blocking error, as in Claude Code");
+    assert!(refused[0].stderr.contains("${user_config.*}"), "{}", refused[0].stderr);
     // A server that needs a secret runs through `paii mcp exec`, which
     // starts it with the value; Claude Code's config keeps the reference.
-    let server = &claude_json(&sb)["mcpServers"]["svc-srv"];
-    assert_eq!(server["args"], serde_json::json!(["mcp", "exec", "svc-srv"]));
+    let server = &json_at(&sb, "claude/skills/svc/.mcp.json")["mcpServers"]["svc-srv"];
+    assert_eq!(server["args"], serde_json::json!(["mcp", "exec", "plugin:svc:svc-srv"]));
     assert!(server["command"].as_str().unwrap().ends_with("/paii"), "{server:#}");
     assert_eq!(server["env"]["CLAUDE_PLUGIN_OPTION_TOKEN"], "${SVC_TOKEN}");
     assert_eq!(server["env"]["CLAUDE_PLUGIN_OPTION_RETRIES"], "3");
-    sb.paii_in("team", &["mcp", "exec", "svc-srv"]).ok();
+    sb.paii_in("team", &["mcp", "exec", "plugin:svc:svc-srv"]).ok();
     assert_eq!(sb.read("home/srv"), "--endpoint\nhttps://team\n--token\ns3cret-token\ns3cret-token\n");
     // The secret is in no file paii wrote.
     for dir in ["paii-home/generations", "paii-home/claude-state", "claude"] {
@@ -321,7 +337,7 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
     // `config set` changes what the hooks see.
     let set = sb.paii_in("team", &["config", "set", "svc.endpoint", "https://mine"]).ok();
     assert!(set.stderr.contains("applied"), "{}", set.stderr);
-    dispatch(&sb, "stop", &serde_json::json!({"session_id": "s", "hook_event_name": "Stop"}));
+    hooks(&sb, "svc", "Stop", &stop);
     assert!(sb.read("home/options").contains("CLAUDE_PLUGIN_OPTION_ENDPOINT=https://mine"));
 }
 

@@ -39,7 +39,9 @@ pub struct Contribution<'a> {
 pub struct Fragment {
     pub hooks: BTreeMap<HookEvent, HookEntry>,
     /// Claude Code plugins' hooks written into settings.json as they are:
-    /// event -> matcher groups, in plugin order.
+    /// event -> matcher groups, in plugin order. Only generations made
+    /// before Claude Code loaded its plugins itself have them (a rollback
+    /// to one writes them back).
     pub raw_hooks: BTreeMap<HookEvent, Vec<Value>>,
     /// `skills/<n>`, `agents/<n>.md`, `commands/<n>.md` -> file or directory
     /// in the store; read from a generation only when needed.
@@ -57,6 +59,10 @@ pub struct Fragment {
     /// own copies of them are turned off in `enabledPlugins`, so that
     /// nothing runs twice.
     pub claude_plugins: std::collections::BTreeSet<String>,
+    /// Each Claude Code plugin's directory, which Claude Code loads as that
+    /// plugin: what paii writes there in place of the plugin's own files.
+    /// Laid out in the generation's `plugins/<name>` when it is created.
+    pub plugin_dirs: BTreeMap<String, super::plugin_dir::PluginDir>,
 }
 
 /// Identifies a set of link names: equal digests, same links in the Claude dir.
@@ -82,7 +88,20 @@ impl Fragment {
         for c in plugins {
             let name = c.manifest.name.as_str();
             if c.manifest.native.is_some() {
+                // Claude Code loads it as a plugin, namespaced: one link,
+                // to the plugin's directory in the same generation.
                 fragment.claude_plugins.insert(name.to_string());
+                let link = format!("skills/{name}");
+                if let Some(other) = owners.insert(link.clone(), name) {
+                    collisions.push(format!("{link} is provided by both `{other}` and `{name}`"));
+                }
+                links.insert(link, Path::new("../../plugins").join(name));
+                // The paths its manifest names must stay inside it.
+                discover(c.manifest, c.root)?;
+                let (dir, records) = plugin_dir(scope, c)?;
+                fragment.plugin_dirs.insert(name.to_string(), dir);
+                fragment.mcp_secrets.extend(records);
+                continue;
             }
             for (link, target) in discover(c.manifest, c.root)? {
                 if let Some(other) = owners.insert(link.clone(), name) {
@@ -102,11 +121,9 @@ impl Fragment {
                     e.2 = e.2.max(h.timeout_ms);
                 }
             }
-            for (event, group) in &c.hooks.raw {
-                fragment.raw_hooks.entry(*event).or_default().push(group.clone());
-            }
             if c.mcp {
-                for (server, value) in mcp_servers(c, &scope.profile.join("plugins").join(name), &scope.home.join("data").join(name))? {
+                let (root, data) = (scope.profile.join("plugins").join(name), scope.home.join("data").join(name));
+                for (server, value) in mcp_servers(c, Some((&root, &data)))? {
                     let key = format!("MCP server `{server}`");
                     if let Some(other) = owners.insert(key.clone(), name) {
                         collisions.push(format!("{key} is provided by both `{other}` and `{name}`"));
@@ -130,6 +147,57 @@ impl Fragment {
         }
         Ok(fragment)
     }
+}
+
+/// What paii writes into a Claude Code plugin's directory: its plugin.json
+/// without what the other files replace, its hooks routed through paii
+/// (none with `hooks = false`), and its MCP servers with the plugin's
+/// options, a server that needs a sensitive one started through `paii mcp
+/// exec` (none with `mcp = false`). `${CLAUDE_PLUGIN_ROOT}` and
+/// `${CLAUDE_PLUGIN_DATA}` are left for Claude Code to expand, as in its
+/// own install.
+fn plugin_dir(
+    scope: &crate::scope::Scope,
+    c: &Contribution<'_>,
+) -> Result<(super::plugin_dir::PluginDir, Vec<(String, Value)>), ClaudeError> {
+    use super::plugin_dir::PluginDir;
+    let name = c.manifest.name.as_str();
+    let json_path = c.root.join(crate::manifest::native::PLUGIN_JSON);
+    let own = super::json::JsonFile::read(&json_path)?.doc;
+    let mut dir = PluginDir::default();
+    dir.files.insert(crate::manifest::native::PLUGIN_JSON.to_string(), Some(Value::Object(super::plugin_dir::manifest(&own, c.mcp))));
+    dir.files.insert(crate::manifest::native::HOOKS_JSON.to_string(), c.hooks.doc.clone());
+    let mut mcp = None;
+    let mut records = Vec::new();
+    if c.mcp {
+        let servers = mcp_servers(c, None)?;
+        if !servers.is_empty() || c.root.join(".mcp.json").exists() {
+            let mut written = Map::new();
+            for (server, value) in servers {
+                // Recorded by the name Claude Code gives the server.
+                let id = format!("plugin:{name}:{server}");
+                let (value, recorded) = with_secrets(&id, value, name, &c.manifest.secrets, scope.dispatch_profile());
+                if let Some(mut r) = recorded {
+                    // `paii mcp exec` starts it, outside Claude Code's expansion.
+                    let root = scope.profile.join("plugins").join(name).display().to_string();
+                    let data = claude_plugin_data(name).display().to_string();
+                    expand(&mut r, &[("${CLAUDE_PLUGIN_ROOT}", root), ("${CLAUDE_PLUGIN_DATA}", data)]);
+                    records.push((id, r));
+                }
+                written.insert(server, value);
+            }
+            mcp = Some(serde_json::json!({ "mcpServers": written }));
+        }
+    }
+    dir.files.insert(".mcp.json".to_string(), mcp);
+    Ok((dir, records))
+}
+
+/// The data directory Claude Code gives a plugin it loads from a skills
+/// directory (`<name>@skills-dir`), which paii's hooks and servers of the
+/// plugin share: `$CLAUDE_CONFIG_DIR/plugins/data/<name>-skills-dir`.
+pub fn claude_plugin_data(name: &str) -> std::path::PathBuf {
+    crate::util::paths::claude_config_dir().join("plugins").join("data").join(format!("{name}-skills-dir"))
 }
 
 /// Skills, agents and commands of one plugin tree: by convention
@@ -247,7 +315,9 @@ fn entries(dir: &Path) -> Vec<(PathBuf, String)> {
 /// `${CLAUDE_PLUGIN_DATA}` made concrete. Other `${VAR}` references, secrets
 /// among them, are left for Claude Code to expand: their values are never
 /// written.
-fn mcp_servers(c: &Contribution<'_>, plugin_root: &Path, data: &Path) -> Result<IndexMap<String, Value>, ClaudeError> {
+/// `paths` are the plugin root and data directory to expand; `None` leaves
+/// them to Claude Code.
+fn mcp_servers(c: &Contribution<'_>, paths: Option<(&Path, &Path)>) -> Result<IndexMap<String, Value>, ClaudeError> {
     let (pm, root) = (c.manifest, c.root);
     let from_file = |path: &Path| -> Result<Map<String, Value>, ClaudeError> {
         if !path.is_file() {
@@ -270,10 +340,11 @@ fn mcp_servers(c: &Contribution<'_>, plugin_root: &Path, data: &Path) -> Result<
             crate::manifest::native::Declared::Inline(m) => servers.extend(m.clone()),
         }
     }
-    let mut vars = vec![
-        ("${CLAUDE_PLUGIN_ROOT}".to_string(), plugin_root.display().to_string()),
-        ("${CLAUDE_PLUGIN_DATA}".to_string(), data.display().to_string()),
-    ];
+    let mut vars = Vec::new();
+    if let Some((plugin_root, data)) = paths {
+        vars.push(("${CLAUDE_PLUGIN_ROOT}".to_string(), plugin_root.display().to_string()));
+        vars.push(("${CLAUDE_PLUGIN_DATA}".to_string(), data.display().to_string()));
+    }
     vars.extend(c.options.iter().map(|(k, v)| (format!("${{user_config.{k}}}"), v.clone())));
     let vars: Vec<(&str, String)> = vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
     Ok(servers

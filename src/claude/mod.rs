@@ -16,6 +16,7 @@ pub mod fragment;
 pub mod json;
 pub mod links;
 pub mod mcp;
+pub mod plugin_dir;
 pub mod record;
 pub mod settings;
 

@@ -198,6 +198,16 @@ enum HookCommand {
         #[arg(long, value_name = "DIR")]
         profile: Option<PathBuf>,
     },
+    /// Run one hook of a Claude Code plugin, as the hooks.json paii gives
+    /// Claude Code for it names it (Claude Code has matched it; its exit
+    /// code and output are the hook's own)
+    Handler {
+        /// The generation whose dispatch table holds the hook
+        generation: PathBuf,
+        plugin: String,
+        /// The hook's place in the plugin's hooks
+        index: String,
+    },
     /// The current generation's dispatch table
     List,
     /// Run EVENT's handlers as dispatch would and show each result (no audit log)
@@ -442,8 +452,8 @@ pub fn main() -> ExitCode {
     // The hot path (when paii-cli is run directly; `paii` itself answers
     // it without starting the CLI): no argument parsing, logging or TLS.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some((event, profile)) = crate::dispatch::launcher::dispatch_args(&args) {
-        return ExitCode::from(crate::dispatch::main(&event, profile));
+    if let Some(code) = crate::dispatch::launcher::hot_path(&args) {
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -536,6 +546,9 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
         }
         Command::Doctor { fix } => p.doctor(&ops::doctor::run(ctx, fix)?, fix),
         Command::Hook(HookCommand::Dispatch { event, profile }) => ExitCode::from(crate::dispatch::main(&event, profile)),
+        Command::Hook(HookCommand::Handler { generation, plugin, index }) => {
+            ExitCode::from(u8::try_from(crate::dispatch::run::handler_main(&generation, &plugin, &index)).unwrap_or(1))
+        }
         Command::Hook(HookCommand::List) => {
             let (generation, rows) = ops::hook::list(ctx)?;
             {

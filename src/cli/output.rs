@@ -244,12 +244,6 @@ impl Printer {
         if let Some(command) = &info.command {
             out.push_str(&format!("  command:    {}\n", command.join(" ")));
         }
-        if !info.not_installed.is_empty() {
-            out.push_str(&format!(
-                "  not installed (paii keeps these fields but does not act on them): {}\n",
-                info.not_installed.join(", ")
-            ));
-        }
         if !info.available.is_empty() {
             let vs: Vec<String> =
                 info.available.iter().map(|a| if a.yanked { format!("{} (yanked)", a.version) } else { a.version.clone() }).collect();

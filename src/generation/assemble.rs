@@ -14,31 +14,39 @@ use crate::claude::{Contribution, Fragment};
 use crate::dispatch::event::HookEvent;
 use crate::dispatch::{Handler, NativeCommand, RunEntry};
 use crate::lock::Lock;
-use crate::manifest::native::NativeHook;
 use crate::manifest::{Manifest, PluginManifest, PluginRequest};
 
-/// A plugin's hooks, compiled: the handlers paii's dispatcher runs and the
-/// matcher groups written into settings.json as they are.
+/// A plugin's hooks, compiled: the handlers paii's dispatcher runs for its
+/// events, and for a Claude Code plugin the hooks.json Claude Code reads
+/// from its directory with the command hooks paii runs one by one.
 #[derive(Debug, Clone, Default)]
 pub struct PluginHooks {
     pub handlers: Vec<(HookEvent, Handler)>,
-    pub raw: Vec<(HookEvent, Value)>,
+    /// A Claude Code plugin's hooks.json (`None`: it has no hooks, or they
+    /// are off).
+    pub doc: Option<Value>,
+    /// Its command hooks that `paii hook handler` runs, by their index.
+    pub routed: Vec<crate::dispatch::PluginHook>,
     pub warnings: Vec<String>,
 }
 
+/// How much later than the hook's own timeout Claude Code gives up on a
+/// hook paii runs, so that paii kills the hook's process group and answers
+/// first.
+const ROUTED_TIMEOUT_MARGIN_S: f64 = 5.0;
+
 /// The hooks of one plugin. A paii plugin's `[hooks]` run through its `[run]`
-/// command, when it has one (`runnable`); a Claude Code plugin's own hooks
-/// run through the dispatcher as Claude Code runs them, except those that
-/// use what paii does not reproduce (other hook types; `async`,
-/// `asyncRewake`, `once`, `if`, a PowerShell `shell`) and all of them with
-/// `dispatch = false`: those go into settings.json as written.
+/// command, when it has one (`runnable`). A Claude Code plugin's hooks stay
+/// Claude Code's to match (`matcher` on every event, `if`, `once`, `async`):
+/// the hooks.json of its directory keeps every group and hook as written,
+/// and a `command` hook (in the default shell) runs through `paii hook
+/// handler`, which gives it its environment, secrets, timeout and audit;
+/// with `dispatch = false` they are all left as written.
 pub fn plugin_hooks(
-    scope: &crate::scope::Scope,
     request: Option<&PluginRequest>,
     pm: &PluginManifest,
     root: &Path,
     runnable: bool,
-    options: &[(String, String)],
 ) -> Result<PluginHooks, GenerationError> {
     let mut out = PluginHooks::default();
     if request.is_some_and(|r| !r.hooks) {
@@ -61,61 +69,76 @@ pub fn plugin_hooks(
         }
         return Ok(out);
     };
-    let (hooks, warnings) = native.load_hooks(root)?;
+    // Checks the hooks as sync always has (and warns of unknown events).
+    let (_, warnings) = native.load_hooks(root)?;
     out.warnings = warnings;
+    let docs = native.hook_docs(root)?;
+    if docs.is_empty() {
+        return Ok(out);
+    }
     let dispatch = request.is_none_or(|r| r.dispatch);
-    let data = scope.home.join("data").join(&pm.name);
-    // What settings.json names: the plugin through `current`, so that a
-    // switch that keeps the plugin keeps the entry.
-    let stable_root = scope.profile.join("plugins").join(&pm.name);
-    for NativeHook { event, matcher, hook } in hooks {
-        let kind = hook.get("type").and_then(Value::as_str).unwrap_or_default();
-        let reproduced = kind == "command"
-            && !["async", "asyncRewake", "once", "if"].iter().any(|k| hook.contains_key(*k))
-            && hook.get("shell").and_then(Value::as_str) != Some("powershell");
-        if dispatch && reproduced {
-            let program = hook.get("command").and_then(Value::as_str).unwrap_or_default().to_string();
-            let command = match hook.get("args").and_then(Value::as_array) {
-                None => NativeCommand::Shell(program),
-                Some(args) => {
-                    let data = data.display().to_string();
-                    let argv =
-                        std::iter::once(program).chain(args.iter().map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_string)));
-                    // The plugin root is the generation's, known when it is
-                    // created (see `Generations::create`).
-                    NativeCommand::Exec(argv.map(|a| a.replace("${CLAUDE_PLUGIN_DATA}", &data)).collect())
+    let exe = crate::util::paths::paii_exe().display().to_string();
+    let mut events: Map<String, Value> = Map::new();
+    for (_, doc) in docs {
+        for (name, groups) in doc {
+            let known = HookEvent::parse(&name).filter(|e| e.pascal() == name);
+            let mut groups = groups;
+            for group in groups.as_array_mut().into_iter().flatten() {
+                for hook in group.get_mut("hooks").and_then(Value::as_array_mut).into_iter().flatten() {
+                    let Some(event) = known.filter(|_| dispatch) else { continue };
+                    let Some(h) = hook.as_object_mut() else { continue };
+                    let routed = h.get("type").and_then(Value::as_str) == Some("command") && !h.contains_key("shell");
+                    let Some(program) = h.get("command").and_then(Value::as_str).filter(|_| routed).map(str::to_string) else {
+                        continue;
+                    };
+                    let command = match h.get("args").and_then(Value::as_array) {
+                        None => {
+                            if let Some(at) = program.find("${user_config.") {
+                                let reference = program[at..].split('}').next().unwrap_or_default();
+                                out.warnings.push(format!(
+                                    "`{}`: a {} hook's shell command references `{reference}}}`, which Claude Code refuses (an option's value would be shell text): it will fail; read $CLAUDE_PLUGIN_OPTION_<KEY> or use exec form (`args`)",
+                                    pm.name,
+                                    event.pascal()
+                                ));
+                            }
+                            NativeCommand::Shell(program)
+                        }
+                        Some(args) => NativeCommand::Exec(
+                            std::iter::once(program)
+                                .chain(args.iter().map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_string)))
+                                .collect(),
+                        ),
+                    };
+                    let timeout_s = h.get("timeout").and_then(Value::as_f64).unwrap_or(native_default_timeout_ms(event) as f64 / 1000.0);
+                    let index = out.routed.len();
+                    out.routed.push(crate::dispatch::PluginHook {
+                        event: event.kebab().to_string(),
+                        handler: Handler {
+                            plugin: pm.name.clone(),
+                            matcher: None,
+                            timeout_ms: (timeout_s * 1000.0) as u64,
+                            command: Some(command),
+                            observer: false,
+                        },
+                    });
+                    h.remove("shell");
+                    h.insert("command".into(), Value::String(exe.clone()));
+                    let args = ["hook", "handler", crate::claude::plugin_dir::GENERATION_VAR, &pm.name, &index.to_string()];
+                    h.insert("args".into(), Value::Array(args.iter().map(|a| Value::String(a.to_string())).collect()));
+                    let outer = timeout_s + ROUTED_TIMEOUT_MARGIN_S;
+                    let outer = if outer.fract() == 0.0 { serde_json::json!(outer as u64) } else { serde_json::json!(outer) };
+                    h.insert("timeout".into(), outer);
                 }
-            };
-            let timeout_ms = hook.get("timeout").and_then(Value::as_f64).map_or(native_default_timeout_ms(event), |s| (s * 1000.0) as u64);
-            let handler = Handler {
-                plugin: pm.name.clone(),
-                matcher: matcher.filter(|m| !m.is_empty() && m != "*"),
-                timeout_ms,
-                command: Some(command),
-                observer: false,
-            };
-            out.handlers.push((event, handler));
-        } else {
-            let Some(allowed) = crate::claude::settings::hook_keys(kind) else {
-                out.warnings
-                    .push(format!("`{}`: a `{kind}` hook on {event} is of a type Claude Code's settings do not take; skipped", pm.name));
-                continue;
-            };
-            let mut hook = hook;
-            let dropped: Vec<String> = hook.keys().filter(|k| !allowed.contains(k)).cloned().collect();
-            if !dropped.is_empty() {
-                // settings.json would fail Claude Code's schema with them
-                // (`once` is honoured in skills only, for one).
-                out.warnings.push(format!(
-                    "`{}`: a {event} hook's {} cannot be written into settings.json; left out",
-                    pm.name,
-                    dropped.join(", ")
-                ));
-                hook.retain(|k, _| allowed.contains(k));
             }
-            out.raw.push((event, raw_group(&pm.name, matcher, hook, &stable_root, &data, options)));
+            match (events.get_mut(&name), groups) {
+                (Some(Value::Array(all)), Value::Array(more)) => all.extend(more),
+                (_, groups) => {
+                    events.insert(name, groups);
+                }
+            }
         }
     }
+    out.doc = Some(serde_json::json!({ "hooks": events }));
     Ok(out)
 }
 
@@ -135,9 +158,12 @@ fn unexpanded(fragment: &Fragment) -> Vec<String> {
             out.push(format!("MCP server `{name}` is written with `{r}` unexpanded: no value is set for it"));
         }
     }
-    for (event, groups) in &fragment.raw_hooks {
-        if let Some(r) = groups.iter().find_map(found) {
-            out.push(format!("a {} hook is written into settings.json with `{r}` unexpanded: no value is set for it", event.pascal()));
+    for (plugin, dir) in &fragment.plugin_dirs {
+        let servers = dir.files.get(".mcp.json").and_then(|f| f.as_ref()?.get("mcpServers")?.as_object());
+        for (name, server) in servers.into_iter().flatten() {
+            if let Some(r) = found(server) {
+                out.push(format!("`{plugin}`'s MCP server `{name}` is written with `{r}` unexpanded: no value is set for it"));
+            }
         }
     }
     out
@@ -150,65 +176,6 @@ fn native_default_timeout_ms(event: HookEvent) -> u64 {
         HookEvent::MessageDisplay => 10_000,
         _ => 600_000,
     }
-}
-
-/// A hook as settings.json must hold it to behave as it does in the plugin:
-/// the plugin's placeholders made concrete (settings.json does not expand
-/// them), a shell command given them in its environment too, and a call of
-/// the plugin's own MCP server by the name paii installs it under.
-/// `options` are the plugin's non-sensitive options (`${user_config.KEY}`,
-/// `CLAUDE_PLUGIN_OPTION_<KEY>`): a sensitive one is never written into
-/// settings.json.
-fn raw_group(
-    plugin: &str,
-    matcher: Option<String>,
-    mut hook: Map<String, Value>,
-    root: &Path,
-    data: &Path,
-    options: &[(String, String)],
-) -> Value {
-    let mut vars = vec![
-        ("${CLAUDE_PLUGIN_ROOT}".to_string(), root.display().to_string()),
-        ("${CLAUDE_PLUGIN_DATA}".to_string(), data.display().to_string()),
-    ];
-    vars.extend(options.iter().map(|(k, v)| (format!("${{user_config.{k}}}"), v.clone())));
-    let vars: Vec<(&str, String)> = vars.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    if hook.get("type").and_then(Value::as_str) == Some("command") {
-        let mut env = vec![format!("CLAUDE_PLUGIN_ROOT={}", root.display()), format!("CLAUDE_PLUGIN_DATA={}", data.display())];
-        // Only names a shell can export: `export A-B=…` stops dash with
-        // status 2, which Claude Code takes for a block.
-        let exportable = |k: &str| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        env.extend(options.iter().filter(|(k, _)| exportable(k)).map(|(k, v)| format!("CLAUDE_PLUGIN_OPTION_{}={v}", k.to_uppercase())));
-        match (hook.get("command").and_then(Value::as_str).map(str::to_string), hook.get("args").and_then(Value::as_array).cloned()) {
-            // Shell form: the shell gets the variables first.
-            (Some(c), None) => {
-                let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-                let exports: Vec<String> =
-                    env.iter().map(|e| e.split_once('=').map_or_else(String::new, |(k, v)| format!("{k}={}", quote(v)))).collect();
-                hook.insert("command".into(), Value::String(format!("export {}; {c}", exports.join(" "))));
-            }
-            // Exec form: `env` sets them and runs the program.
-            (Some(c), Some(args)) => {
-                let argv: Vec<Value> = env.into_iter().map(Value::String).chain([Value::String(c)]).chain(args).collect();
-                hook.insert("command".into(), Value::String("env".into()));
-                hook.insert("args".into(), Value::Array(argv));
-            }
-            _ => {}
-        }
-    }
-    if let Some(Value::String(server)) = hook.get_mut("server")
-        && let Some(own) = server.strip_prefix(&format!("plugin:{plugin}:"))
-    {
-        *server = own.to_string();
-    }
-    let mut v = Value::Object(hook);
-    crate::claude::fragment::expand(&mut v, &vars);
-    let mut group = Map::new();
-    if let Some(m) = matcher {
-        group.insert("matcher".into(), Value::String(m));
-    }
-    group.insert("hooks".into(), Value::Array(vec![v]));
-    Value::Object(group)
 }
 
 /// What each plugin gives Claude Code, its hooks compiled; `runnable` says
@@ -231,7 +198,7 @@ pub fn contributions<'a>(
             // paii plugin's `[config]` alike (an endpoint per region, say).
             let config = super::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), &scope.home)?;
             let mut options = config.options();
-            let hooks = plugin_hooks(scope, request, pm, root, *runnable, &options)?;
+            let hooks = plugin_hooks(request, pm, root, *runnable)?;
             for key in pm.native.iter().flat_map(|n| n.user_config.iter()).filter(|(_, o)| o.sensitive).map(|(k, _)| k) {
                 options.push((key.clone(), format!("${{{}}}", crate::manifest::plugin::option_secret(&pm.name, key))));
             }
@@ -274,9 +241,13 @@ pub fn assemble(
     let fragment = Fragment::build(scope, &contributions).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
     warnings.extend(unexpanded(&fragment));
     let mut handlers = Vec::new();
+    let mut plugin_hooks = BTreeMap::new();
     for c in &contributions {
         warnings.extend(c.hooks.warnings.iter().cloned());
         handlers.extend(c.hooks.handlers.iter().cloned());
+        if !c.hooks.routed.is_empty() {
+            plugin_hooks.insert(c.manifest.name.clone(), c.hooks.routed.clone());
+        }
     }
     let home = scope.home.as_path();
     let secrets = super::secrets::names(&home.join(".env"))?;
@@ -294,7 +265,8 @@ pub fn assemble(
         if pm.native.is_some() {
             // A Claude Code plugin's hooks see its data directory and its
             // options, as Claude Code gives them.
-            env.insert("CLAUDE_PLUGIN_DATA".to_string(), home.join("data").join(&pm.name).display().to_string());
+            let data = crate::claude::fragment::claude_plugin_data(&pm.name);
+            env.insert("CLAUDE_PLUGIN_DATA".to_string(), data.display().to_string());
             for (key, value) in config.options() {
                 env.insert(format!("CLAUDE_PLUGIN_OPTION_{}", key.to_uppercase()), value);
             }
@@ -324,7 +296,7 @@ pub fn assemble(
                     .collect(),
             },
         );
-        if handlers.iter().any(|(_, h)| h.plugin == pm.name) {
+        if handlers.iter().any(|(_, h)| h.plugin == pm.name) || plugin_hooks.contains_key(&pm.name) {
             let missing: Vec<&str> = pm.secrets.required.iter().filter(|k| !secrets.contains(*k)).map(String::as_str).collect();
             if !missing.is_empty() {
                 warnings.push(format!(
@@ -342,6 +314,7 @@ pub fn assemble(
         fragment,
         run,
         handlers,
+        plugin_hooks,
         history_dir: manifest.history_dir.clone().unwrap_or_else(|| home.join("history")),
         manifest: Some(crate::util::paths::absolute(&manifest.file.path)),
     };

@@ -106,6 +106,8 @@ pub struct Assembly {
     pub run: BTreeMap<String, crate::dispatch::RunEntry>,
     /// Hook handlers by event, in plugin order.
     pub handlers: Vec<(crate::dispatch::event::HookEvent, crate::dispatch::Handler)>,
+    /// Claude Code plugins' hooks that Claude Code matches and paii runs.
+    pub plugin_hooks: BTreeMap<String, Vec<crate::dispatch::PluginHook>>,
     pub history_dir: PathBuf,
     /// The paii.toml it is made from.
     pub manifest: Option<PathBuf>,
@@ -129,6 +131,10 @@ impl Assembly {
             run: &'a BTreeMap<String, crate::dispatch::RunEntry>,
             handlers: Vec<(&'static str, &'a crate::dispatch::Handler)>,
             history_dir: &'a Path,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            plugin_dirs: &'a BTreeMap<String, crate::claude::plugin_dir::PluginDir>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            plugin_hooks: &'a BTreeMap<String, Vec<crate::dispatch::PluginHook>>,
         }
         let content = Content {
             paii_version: env!("CARGO_PKG_VERSION"),
@@ -140,6 +146,8 @@ impl Assembly {
             run: &self.run,
             handlers: self.handlers.iter().map(|(e, h)| (e.kebab(), h)).collect(),
             history_dir: &self.history_dir,
+            plugin_dirs: &self.fragment.plugin_dirs,
+            plugin_hooks: &self.plugin_hooks,
         };
         // Serialising plain data cannot fail; an empty text would only make
         // the next sync assemble a generation again.
@@ -216,10 +224,17 @@ impl Generations {
         let root = tmp.path().join("generation");
         let links = root.join("plugins");
         fs::create_dir_all(&links).map_err(io_err("cannot create", &links))?;
-        for p in &assembly.plugins {
-            symlink(&p.store_path, links.join(&p.name)).map_err(io_err("cannot link", &links.join(&p.name)))?;
-        }
         let final_path = self.path(number);
+        let generation_var = [(crate::claude::plugin_dir::GENERATION_VAR, final_path.display().to_string())];
+        for p in &assembly.plugins {
+            let link = links.join(&p.name);
+            match assembly.fragment.plugin_dirs.get(&p.name) {
+                // A Claude Code plugin: the directory Claude Code loads.
+                Some(dir) => crate::claude::plugin_dir::lay_out(&p.store_path, &link, &dir.files, &generation_var)
+                    .map_err(io_err("cannot lay out", &link))?,
+                None => symlink(&p.store_path, &link).map_err(io_err("cannot link", &link))?,
+            }
+        }
         let exe = crate::util::paths::paii_exe();
         assembly.fragment.write(&root.join("claude"), &exe, self.dispatch_profile()).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
         let mut table = crate::dispatch::DispatchTable {
@@ -229,6 +244,7 @@ impl Generations {
             history_dir: assembly.history_dir.clone(),
             plugins: assembly.run.clone(),
             events: Default::default(),
+            plugin_hooks: Default::default(),
         };
         for (name, entry) in &mut table.plugins {
             entry.root = final_path.join("plugins").join(name);
@@ -243,6 +259,7 @@ impl Generations {
             }
             table.events.entry(event.kebab().to_string()).or_default().push(handler);
         }
+        table.plugin_hooks.clone_from(&assembly.plugin_hooks);
         crate::util::fail::point("generation-write-table").map_err(io_err("cannot write", &root))?;
         let table_path = root.join(crate::dispatch::table::FILE);
         table.write(&table_path).map_err(io_err("cannot write", &table_path))?;

@@ -1,8 +1,8 @@
 //! `.claude-plugin/plugin.json`: a Claude Code plugin's manifest, read the
 //! way Claude Code reads it (checked against the vendored SchemaStore
 //! schema, with Claude Code's own plugin reference as the authority where
-//! that lags) into what paii installs. Fields paii does not act on are kept
-//! and listed (`paii plugin info`), never silently dropped.
+//! that lags) into what paii needs to know of the plugin. Claude Code itself
+//! loads the plugin from the directory paii gives it, every field included.
 
 use std::path::Path;
 
@@ -17,12 +17,6 @@ pub const PLUGIN_JSON: &str = ".claude-plugin/plugin.json";
 
 /// The vendored schema of plugin.json.
 pub const SCHEMA: &str = include_str!("../../vendor/schemastore/claude-code-plugin-manifest.schema.json");
-
-/// Keys of plugin.json that describe a plugin without installing anything.
-const METADATA: &[&str] = &["$schema", "name", "version", "description", "author", "homepage", "repository", "license", "keywords"];
-
-/// Keys paii acts on.
-const INSTALLED: &[&str] = &["commands", "agents", "skills", "hooks", "mcpServers", "userConfig", "dependencies"];
 
 /// A path in the plugin, or a value written inline in the manifest.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,9 +69,6 @@ pub struct NativeManifest {
     pub mcp_servers: Vec<Declared>,
     pub user_config: IndexMap<String, UserOption>,
     pub dependencies: Vec<Dependency>,
-    /// What the manifest asks for that paii does not install, each as
-    /// `key` or `key: why`.
-    pub not_installed: Vec<String>,
 }
 
 fn paths(v: Option<&Value>) -> Vec<String> {
@@ -185,8 +176,8 @@ impl NativeManifest {
         for d in declared(doc.get("mcpServers")) {
             match d {
                 // An MCPB bundle (a path that is not JSON, or a URL) is
-                // Claude Code's own packaging: kept, not installed.
-                Declared::Path(p) if !p.ends_with(".json") => m.not_installed.push(format!("mcpServers: the MCPB bundle `{p}`")),
+                // Claude Code's own packaging, left to it.
+                Declared::Path(p) if !p.ends_with(".json") => {}
                 other => m.mcp_servers.push(other),
             }
         }
@@ -208,11 +199,6 @@ impl NativeManifest {
             let dep = dependency_from_json(d);
             m.dependencies.push(dep.map_err(|e| file.error(at(&format!("dependencies/{i}")), format!("`dependencies[{i}]`: {e}"), None))?);
         }
-        for key in doc.keys() {
-            if !METADATA.contains(&key.as_str()) && !INSTALLED.contains(&key.as_str()) {
-                m.not_installed.push(key.clone());
-            }
-        }
         Ok(m)
     }
 }
@@ -226,6 +212,9 @@ pub struct NativeHook {
     pub hook: Map<String, Value>,
 }
 
+/// One file's (or plugin.json's inline) event map, as written, and its file.
+pub type HookDoc = (SourceFile, Map<String, Value>);
+
 /// Where the default hooks file is.
 pub const HOOKS_JSON: &str = "hooks/hooks.json";
 
@@ -238,7 +227,20 @@ impl NativeManifest {
     pub fn load_hooks(&self, root: &Path) -> Result<(Vec<NativeHook>, Vec<String>), SpannedError> {
         let mut out = Vec::new();
         let mut warnings = Vec::new();
+        for (file, events) in self.hook_docs(root)? {
+            event_map(&file, &events, &mut out, &mut warnings)?;
+        }
+        Ok((out, warnings))
+    }
+
+    /// The event maps of the plugin in `root`, as written, each with the
+    /// file it is in: `hooks/hooks.json`, then what the manifest's `hooks`
+    /// adds (files in the same form, or the event map inline). A file named
+    /// twice is read once.
+    pub fn hook_docs(&self, root: &Path) -> Result<Vec<HookDoc>, SpannedError> {
+        let mut out = Vec::new();
         let mut files = vec![root.join(HOOKS_JSON)];
+        let mut inline = Vec::new();
         for d in &self.hooks {
             match d {
                 Declared::Path(rel) => {
@@ -254,12 +256,10 @@ impl NativeManifest {
                         files.push(path);
                     }
                 }
-                Declared::Inline(events) => {
-                    let file = SourceFile::new(&root.join(PLUGIN_JSON), "");
-                    event_map(&file, events, &mut out, &mut warnings)?;
-                }
+                Declared::Inline(events) => inline.push((SourceFile::new(&root.join(PLUGIN_JSON), ""), events.clone())),
             }
         }
+        out.extend(inline);
         for (i, path) in files.iter().enumerate() {
             if i == 0 && !path.is_file() {
                 continue;
@@ -276,9 +276,9 @@ impl NativeManifest {
                     ));
                 }
             };
-            event_map(&file, &events, &mut out, &mut warnings)?;
+            out.push((file, events));
         }
-        Ok((out, warnings))
+        Ok(out)
     }
 }
 
@@ -292,7 +292,8 @@ fn event_map(
     let at = |pointer: String| crate::diagnostic::json::pointer_span(&file.text, &pointer);
     for (name, groups) in events {
         let Some(event) = crate::dispatch::event::HookEvent::parse(name).filter(|e| e.pascal() == name) else {
-            warnings.push(format!("{}: unknown hook event `{name}`; its hooks are skipped", file.name));
+            warnings
+                .push(format!("{}: hook event `{name}` is unknown to this paii; its hooks are left to Claude Code as written", file.name));
             continue;
         };
         let Some(groups) = groups.as_array() else {
@@ -394,7 +395,6 @@ mod tests {
             Dependency { name: "lint".into(), marketplace: Some("acme".into()), req: VersionReq::parse("^2.0").ok() }
         );
         assert_eq!(m.dependencies[2].marketplace.as_deref(), Some("acme"));
-        assert_eq!(m.not_installed, ["lspServers", "outputStyles"]);
     }
 
     #[test]

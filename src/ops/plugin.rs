@@ -230,10 +230,6 @@ pub struct PluginInfo {
     /// `[run] command`, resolved against the build output and the source
     /// (once the plugin is in the store).
     pub command: Option<Vec<String>>,
-    /// A Claude Code plugin's manifest fields paii keeps but does not
-    /// install (`lspServers`, `outputStyles`, ...).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub not_installed: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -300,13 +296,11 @@ pub fn info(ctx: &Context, name: &str) -> Result<PluginInfo, Error> {
     let locked = lock.as_ref().and_then(|l| l.plugin(name));
     let stored = locked.and_then(|p| stored(p, &manifest));
     let command = stored.as_ref().and_then(|(pm, entry)| resolved_command(pm, entry));
-    let not_installed = stored.as_ref().and_then(|(pm, _)| pm.native.as_ref()).map(|n| n.not_installed.clone()).unwrap_or_default();
     if description.is_none() {
         description = stored.as_ref().map(|(pm, _)| pm.description.clone()).filter(|d| !d.is_empty());
     }
     Ok(PluginInfo {
         command,
-        not_installed,
         name: name.to_string(),
         requested,
         hooks: request.is_none_or(|r| r.hooks),

@@ -193,11 +193,14 @@ pub fn make_writable(root: &Path) -> Result<(), IoError> {
 }
 
 /// Removes a tree even when it was made read-only; a missing one is fine.
+/// Only its directories are made writable (what removing their entries
+/// needs): a file may be a hard link to a store entry's, which stays as it
+/// is.
 pub fn remove_tree(root: &Path) -> Result<(), IoError> {
     if fs::symlink_metadata(root).is_err() {
         return Ok(());
     }
-    make_writable(root)?;
+    set_modes(root, |mode, is_dir| if is_dir { mode | 0o700 } else { mode })?;
     fs::remove_dir_all(root).map_err(|e| IoError::new("cannot remove", root, e))
 }
 
@@ -221,7 +224,13 @@ fn set_modes(root: &Path, mode: impl Fn(u32, bool) -> u32 + Copy) -> Result<(), 
         return Ok(());
     }
     let is_dir = meta.is_dir();
-    let new = mode(meta.permissions().mode() & 0o7777, is_dir);
+    let old = meta.permissions().mode() & 0o7777;
+    let new = mode(old, is_dir);
+    // A file left as it is is not touched: it may be a hard link to a
+    // store entry's.
+    if !is_dir && new == old {
+        return Ok(());
+    }
     let chmod =
         |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).map_err(|e| IoError::new("cannot change mode of", p, e));
     // Directories are opened for writing before recursing, closed after.

@@ -123,6 +123,65 @@ impl Sandbox {
         run(child.wait_with_output().unwrap())
     }
 
+    /// Runs the hooks of the Claude Code plugin `plugin` for `event` as
+    /// Claude Code runs them, from the hooks.json of the plugin directory
+    /// paii installed under `claude_dir` (`claude` or a project's
+    /// `.claude`): every command hook of a group whose matcher matches the
+    /// input's `tool_name` (a plain name, `A|B`, or none/`*`), in order,
+    /// with the input on stdin. The real client is the judge of matching;
+    /// this is how the tests that do not start it reach a plugin's hooks.
+    pub fn plugin_hooks_in(&self, claude_dir: &str, cwd: &str, plugin: &str, event: &str, input: &serde_json::Value) -> Vec<Run> {
+        use std::io::Write;
+        let path = self.path(&format!("{claude_dir}/skills/{plugin}/hooks/hooks.json"));
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap();
+        let tool = input["tool_name"].as_str().unwrap_or_default();
+        let mut runs = Vec::new();
+        for group in doc["hooks"][event].as_array().into_iter().flatten() {
+            let matcher = group["matcher"].as_str().unwrap_or_default();
+            if !(matcher.is_empty() || matcher == "*" || matcher.split('|').any(|m| m == tool)) {
+                continue;
+            }
+            for hook in group["hooks"].as_array().into_iter().flatten().filter(|h| h["type"] == "command") {
+                let command = hook["command"].as_str().unwrap();
+                let mut c = match hook["args"].as_array() {
+                    Some(args) => {
+                        let mut c = Command::new(command);
+                        c.args(args.iter().map(|a| a.as_str().unwrap()));
+                        c
+                    }
+                    None => {
+                        let mut c = Command::new("/bin/sh");
+                        c.args(["-c", command]);
+                        c
+                    }
+                };
+                c.current_dir(self.path(cwd)).env_clear();
+                for (k, v) in self.command(&self.path(cwd), &[]).get_envs() {
+                    if let Some(v) = v {
+                        c.env(k, v);
+                    }
+                }
+                c.env("CLAUDE_PLUGIN_ROOT", self.path(&format!("{claude_dir}/skills/{plugin}")))
+                    .env("CLAUDE_PLUGIN_DATA", self.path(&format!("claude/plugins/data/{plugin}-skills-dir")));
+                let mut child = c
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+                runs.push(run(child.wait_with_output().unwrap()));
+            }
+        }
+        runs
+    }
+
+    /// [`Sandbox::plugin_hooks_in`] of the user's Claude dir, in `cwd`.
+    pub fn plugin_hooks(&self, cwd: &str, plugin: &str, event: &str, input: &serde_json::Value) -> Vec<Run> {
+        self.plugin_hooks_in("claude", cwd, plugin, event, input)
+    }
+
     pub fn paii(&self, args: &[&str]) -> Run {
         self.paii_in("fixtures/team", args)
     }

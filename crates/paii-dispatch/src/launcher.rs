@@ -28,19 +28,45 @@ pub fn dispatch_args(args: &[OsString]) -> Option<(String, Option<PathBuf>)> {
     }
 }
 
+/// The generation, plugin and index of exactly `hook handler GENERATION
+/// PLUGIN INDEX`, the command a Claude Code plugin's hooks.json names in a
+/// generation (see [`crate::table::DispatchTable::plugin_hooks`]).
+pub fn handler_args(args: &[OsString]) -> Option<(PathBuf, String, String)> {
+    match args {
+        [_, hook, verb, generation, plugin, index] if hook == "hook" && verb == "handler" => {
+            Some((PathBuf::from(generation), plugin.to_string_lossy().into_owned(), index.to_string_lossy().into_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// The exit code of the hot path's command lines, or `None` for any other.
+pub fn hot_path(args: &[OsString]) -> Option<i32> {
+    let dispatch = dispatch_args(args);
+    let handler = if dispatch.is_none() { handler_args(args) } else { None };
+    if dispatch.is_none() && handler.is_none() {
+        return None;
+    }
+    // A Rust `main` ignores SIGPIPE; this one runs without that start-up,
+    // and Claude Code closing its end of a pipe must not kill the
+    // dispatcher before it has written its audit line.
+    // SAFETY: setting a signal's disposition to SIG_IGN has no
+    // preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+    match (dispatch, handler) {
+        (Some((event, profile)), _) => Some(i32::from(crate::run::main(&event, profile))),
+        (None, Some((generation, plugin, index))) => Some(crate::run::handler_main(&generation, &plugin, &index)),
+        (None, None) => None,
+    }
+}
+
 /// The launcher's `main`: the process exit code.
 pub fn main() -> i32 {
     let args: Vec<OsString> = std::env::args_os().collect();
-    if let Some((event, profile)) = dispatch_args(&args) {
-        // A Rust `main` ignores SIGPIPE; this one runs without that
-        // start-up, and Claude Code closing its end of a pipe must not kill
-        // the dispatcher before it has written its audit line.
-        // SAFETY: setting a signal's disposition to SIG_IGN has no
-        // preconditions.
-        unsafe {
-            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
-        }
-        return i32::from(crate::run::main(&event, profile));
+    if let Some(code) = hot_path(&args) {
+        return code;
     }
     let Some(cli) = cli_exe() else {
         eprintln!("error: {CLI_NAME} is not installed next to paii (reinstall paii: `cargo install --path .` installs both)");

@@ -26,4 +26,4 @@ pub mod time;
 pub use env::{base_env, plugin_env};
 pub use event::HookEvent;
 pub use run::{MAX_INPUT, Options, Outcome, Report, dispatch, main};
-pub use table::{DispatchTable, Handler, NativeCommand, RunEntry};
+pub use table::{DispatchTable, Handler, NativeCommand, PluginHook, RunEntry};

@@ -116,6 +116,203 @@ pub fn main(event: &str, profile: Option<std::path::PathBuf>) -> u8 {
     }
 }
 
+/// `paii hook handler GENERATION PLUGIN INDEX`: one hook of a Claude Code
+/// plugin, which Claude Code has matched, run as Claude Code would run it
+/// (stdin, stdout, stderr and exit code are the hook's own) with what paii
+/// adds: the plugin's environment and secrets, its timeout enforced on the
+/// whole process group, and a line in the audit log. Whatever goes wrong
+/// inside paii allows (exit 0), unless the plugin is fail-closed.
+pub fn handler_main(generation: &Path, plugin: &str, index: &str) -> i32 {
+    std::panic::set_hook(Box::new(|_| {}));
+    let started = Instant::now();
+    let fallback_home = crate::home::paii_home();
+    let result = std::panic::catch_unwind(|| {
+        let mut input = Vec::new();
+        let read = std::io::stdin().take(MAX_INPUT as u64 + 1).read_to_end(&mut input);
+        let input = match read {
+            Err(e) => Err(format!("cannot read stdin: {e}")),
+            Ok(_) if input.len() > MAX_INPUT => Err(format!("input is larger than {MAX_INPUT} bytes")),
+            Ok(_) => Ok(input),
+        };
+        run_handler(generation, plugin, index, input)
+    });
+    let ran = match result {
+        Ok(ran) => ran,
+        Err(_) => HandlerRun { error: Some("paii panicked; the hook was allowed".into()), ..HandlerRun::new(&fallback_home) },
+    };
+    {
+        use std::io::Write;
+        if !ran.stdout.is_empty() {
+            let _ = std::io::stdout().write_all(&ran.stdout);
+        }
+        if !ran.stderr.is_empty() {
+            let _ = std::io::stderr().write_all(&ran.stderr);
+        }
+        let _ = std::io::stdout().flush();
+    }
+    let line = json!({
+        "time": crate::time::now_millis(),
+        "event": ran.event,
+        "session": ran.session,
+        "tool": ran.tool,
+        "generation": ran.generation,
+        "hook": format!("{plugin}#{index}"),
+        "handlers": ran.report.iter().map(|h| json!({
+            "plugin": h.plugin, "exit": h.exit, "duration_ms": h.duration_ms, "decision": h.decision, "error": h.error,
+        })).collect::<Vec<_>>(),
+        "decision": ran.decision,
+        "error": ran.error,
+        "duration_ms": started.elapsed().as_millis() as u64,
+    });
+    audit::append(&ran.home.join("logs"), &line);
+    ran.code
+}
+
+/// What `hook handler` did.
+struct HandlerRun {
+    home: std::path::PathBuf,
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    event: Option<String>,
+    session: Option<String>,
+    tool: Option<String>,
+    generation: Option<u32>,
+    decision: String,
+    report: Option<Report>,
+    error: Option<String>,
+}
+
+impl HandlerRun {
+    fn new(home: &Path) -> HandlerRun {
+        HandlerRun {
+            home: home.to_path_buf(),
+            code: 0,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            event: None,
+            session: None,
+            tool: None,
+            generation: None,
+            decision: "allow".into(),
+            report: None,
+            error: None,
+        }
+    }
+}
+
+fn run_handler(generation: &Path, plugin: &str, index: &str, input: Result<Vec<u8>, String>) -> HandlerRun {
+    let mut ran = HandlerRun::new(&crate::home::paii_home());
+    let (table, _in_use) = match DispatchTable::read_locked(&generation.join(table::FILE)) {
+        Ok(t) => t,
+        Err(e) => {
+            ran.error = Some(format!("no usable generation: {e}"));
+            return ran;
+        }
+    };
+    // Secrets and logs are the home the generation was made in.
+    ran.home = table.home.clone();
+    ran.generation = Some(table.generation);
+    let Some(hook) = index.parse::<usize>().ok().and_then(|i| table.plugin_hooks.get(plugin)?.get(i)) else {
+        ran.error = Some(format!("generation {} has no hook {plugin}#{index}", table.generation));
+        return ran;
+    };
+    let (h, kebab) = (&hook.handler, hook.event.as_str());
+    ran.event = Some(kebab.to_string());
+    let event = HookEvent::parse(kebab);
+    let input = match input {
+        Ok(i) => i,
+        Err(e) => {
+            ran.error = Some(e);
+            return ran;
+        }
+    };
+    if let Ok(parsed) = serde_json::from_slice::<Input>(&input) {
+        ran.session = parsed.session_id;
+        ran.tool = parsed.tool_name;
+    }
+    let Some(entry) = table.plugins.get(plugin) else {
+        ran.error = Some(format!("`{plugin}` is not in the dispatch table"));
+        return ran;
+    };
+    let refuse = |ran: &mut HandlerRun, why: String| {
+        // Claude Code reads a hook that cannot run as a non-blocking error;
+        // a fail-closed plugin blocks instead.
+        ran.code = if entry.fail_closed { 2 } else { 1 };
+        ran.decision = if entry.fail_closed { "block" } else { "failed" }.into();
+        ran.stderr = format!("{plugin}: {why}\n").into_bytes();
+        ran.report = Some(Report {
+            plugin: plugin.to_string(),
+            exit: None,
+            duration_ms: 0,
+            decision: ran.decision.clone(),
+            error: Some(why),
+            stdout: String::new(),
+            stderr: String::new(),
+        });
+    };
+    let dotenv = if entry.secrets.is_empty() { BTreeMap::new() } else { crate::env::read_dotenv(&table.home.join(".env")) };
+    let mut env = match plugin_env(&table, plugin, entry, kebab, &base_env(), &dotenv) {
+        Ok(env) => env,
+        Err(missing) => {
+            refuse(&mut ran, missing);
+            return ran;
+        }
+    };
+    // The data directory Claude Code gives the plugin (its MCP servers see
+    // the same one).
+    if let Ok(data) = std::env::var("CLAUDE_PLUGIN_DATA") {
+        env.retain(|(k, _)| k != "CLAUDE_PLUGIN_DATA");
+        env.push(("CLAUDE_PLUGIN_DATA".into(), data));
+    }
+    let argv = match command(h, entry, kebab, &env) {
+        Ok(argv) => argv,
+        Err(why) => {
+            refuse(&mut ran, why);
+            return ran;
+        }
+    };
+    let job = exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms) };
+    let finished = exec::run_all(std::slice::from_ref(&job), &input, None);
+    let Some(done) = finished.into_iter().next() else {
+        ran.error = Some("the handler did not run".into());
+        return ran;
+    };
+    let (_, decision, error) = match event {
+        Some(e) => judge_native(&done, h.timeout_ms, e),
+        None => (Answer::Allow, "allow".into(), None),
+    };
+    ran.stdout.clone_from(&done.stdout);
+    ran.stderr.clone_from(&done.stderr);
+    ran.code = match (&done.spawn_error, done.timed_out, done.code) {
+        (Some(e), _, _) => {
+            ran.stderr = format!("{plugin}: {e}\n").into_bytes();
+            1
+        }
+        (None, true, _) => {
+            ran.stderr
+                .extend_from_slice(format!("{plugin}: timed out after {} ms; its process group was killed\n", h.timeout_ms).as_bytes());
+            1
+        }
+        (None, false, Some(code)) => code,
+        (None, false, None) => 1,
+    };
+    if entry.fail_closed && ran.code != 0 && ran.code != 2 {
+        ran.code = 2;
+    }
+    ran.decision.clone_from(&decision);
+    ran.report = Some(Report {
+        plugin: plugin.to_string(),
+        exit: done.code,
+        duration_ms: done.duration.as_millis() as u64,
+        decision,
+        error,
+        stdout: String::new(),
+        stderr: String::new(),
+    });
+    ran
+}
+
 fn allowed(event: &str, error: String) -> Outcome {
     Outcome {
         event: event.to_string(),
@@ -334,8 +531,12 @@ fn command(h: &Handler, entry: &crate::table::RunEntry, event: &str, env: &[(Str
         )),
         Some(NativeCommand::Shell(c)) => Ok(vec!["/bin/sh".into(), "-c".into(), c.clone()]),
         Some(NativeCommand::Exec(argv)) => {
-            let project = var("CLAUDE_PROJECT_DIR").unwrap_or_default();
-            argv.iter().map(|a| user_config(&a.replace("${CLAUDE_PROJECT_DIR}", project), &var)).collect()
+            let mut argv = argv.clone();
+            for name in ["CLAUDE_PROJECT_DIR", "CLAUDE_PLUGIN_ROOT", "CLAUDE_PLUGIN_DATA"] {
+                let value = var(name).unwrap_or_default();
+                argv.iter_mut().for_each(|a| *a = a.replace(&format!("${{{name}}}"), value));
+            }
+            argv.iter().map(|a| user_config(a, &var)).collect()
         }
     }
 }

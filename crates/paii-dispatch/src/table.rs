@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 /// Bumped when the layout changes; a dispatcher reading a version it does
 /// not know allows the event and logs why. 2 added Claude Code plugins'
 /// own commands ([`Handler::command`]), 3 observers
-/// ([`Handler::observer`]); an older table reads as a newer one.
-pub const FORMAT: u32 = 3;
+/// ([`Handler::observer`]), 4 the hooks of Claude Code plugins that Claude
+/// Code matches itself ([`DispatchTable::plugin_hooks`]); an older table
+/// reads as a newer one.
+pub const FORMAT: u32 = 4;
 const READS: std::ops::RangeInclusive<u32> = 1..=FORMAT;
 pub const FILE: &str = "dispatch.json";
 
@@ -28,6 +30,21 @@ pub struct DispatchTable {
     pub plugins: BTreeMap<String, RunEntry>,
     /// kebab-case event -> its handlers, in plugin order.
     pub events: BTreeMap<String, Vec<Handler>>,
+    /// A Claude Code plugin's command hooks, in the order of the hooks.json
+    /// that the generation gives Claude Code for it: Claude Code matches
+    /// them (every event's `matcher`, `if`, `once`) and runs each as `paii
+    /// hook handler GENERATION PLUGIN INDEX`, which runs this one alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub plugin_hooks: BTreeMap<String, Vec<PluginHook>>,
+}
+
+/// One hook of a Claude Code plugin that Claude Code matches and paii runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PluginHook {
+    /// kebab-case event.
+    pub event: String,
+    #[serde(flatten)]
+    pub handler: Handler,
 }
 
 /// How to run one plugin (for hooks and for `paii run`).
