@@ -366,3 +366,63 @@ fn import_claude_moves_an_existing_setup_under_paii_and_paii_s_copies_replace_cl
     sb.paii_in("team", &["deactivate"]).ok();
     assert_eq!(sb.read("claude/settings.json"), text, "deactivate turns Claude Code's copies back on, byte for byte");
 }
+
+/// Versions and names as Claude Code takes them: an entry without a version
+/// (pinned to a commit by `sha`, or following a branch) gets its
+/// plugin.json's, and `lock --update` takes a newer one; an entry whose
+/// plugin.json names the plugin otherwise installs under the entry's name,
+/// with a warning saying so.
+#[test]
+fn versions_and_names_come_as_claude_code_takes_them() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/solo");
+    std::fs::create_dir_all(repo.join(".claude-plugin")).unwrap();
+    std::fs::write(repo.join(".claude-plugin/plugin.json"), r#"{"name": "solo", "version": "1.2.32"}"#).unwrap();
+    std::fs::create_dir_all(repo.join("commands")).unwrap();
+    std::fs::write(repo.join("commands/hi.md"), "Hi.\n").unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "solo"]);
+    let commit = git(&repo, &["rev-parse", "HEAD"]);
+    let url = format!("file://{}", repo.display());
+    let market = json!({
+        "name": "remote", "owner": {"name": "Acme"},
+        "plugins": [
+            {"name": "pinned", "source": {"source": "url", "url": url, "sha": commit}},
+            {"name": "moving", "source": {"source": "url", "url": url, "ref": "main"}},
+            {"name": "renamed", "source": {"source": "git-subdir", "url": url, "path": "."}}
+        ]
+    });
+    sb.write("team/remote/.claude-plugin/marketplace.json", &market.to_string());
+    sb.write(
+        "team/paii.toml",
+        "[registries]\nremote = { marketplace = \"./remote\" }\n\n[plugins]\npinned = \"*\"\nmoving = \"^1\"\nrenamed = \"*\"\n",
+    );
+    let out = sb.paii_in("team", &["sync"]).ok();
+    let lock = sb.read("team/paii.lock");
+    for name in ["pinned", "moving", "renamed"] {
+        assert!(locked(&lock, name).contains("version = \"1.2.32\""), "{name} has plugin.json's version:\n{lock}");
+        assert!(sb.path(&format!("claude/skills/{name}/commands/hi.md")).is_file(), "{name} installs under the entry's name");
+    }
+    assert!(
+        out.stderr.contains(
+            "`renamed`: its plugin.json names it `solo` (Claude Code installs it as `renamed` and namespaces its components `solo:`)"
+        ),
+        "{}",
+        out.stderr
+    );
+    sb.paii_in("team", &["sync", "--locked"]).ok();
+
+    std::fs::write(repo.join(".claude-plugin/plugin.json"), r#"{"name": "solo", "version": "1.3.0"}"#).unwrap();
+    git(&repo, &["commit", "-q", "-am", "1.3.0"]);
+    // A lock that has to be resolved again (a plugin removed) keeps what it
+    // had pinned.
+    sb.write("team/paii.toml", "[registries]\nremote = { marketplace = \"./remote\" }\n\n[plugins]\npinned = \"*\"\nmoving = \"^1\"\n");
+    sb.paii_in("team", &["lock"]).ok();
+    assert!(locked(&sb.read("team/paii.lock"), "moving").contains("version = \"1.2.32\""), "{}", sb.read("team/paii.lock"));
+    sb.paii_in("team", &["lock", "--update", "moving"]).ok();
+    let lock = sb.read("team/paii.lock");
+    assert!(locked(&lock, "moving").contains("version = \"1.3.0\""), "{lock}");
+    assert!(locked(&lock, "pinned").contains("version = \"1.2.32\""), "the pinned one stays:\n{lock}");
+    sb.paii_in("team", &["sync", "--locked"]).ok();
+}

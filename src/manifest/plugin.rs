@@ -314,6 +314,18 @@ impl PluginManifest {
         PluginManifest::parse(&file)
     }
 
+    /// The manifest of the plugin installed as `name` from `root`. A Claude
+    /// Code plugin takes its marketplace entry's name, as Claude Code
+    /// installs it, whatever its plugin.json says (which still names its
+    /// components' namespace: see `native`).
+    pub fn load_installed(root: &Path, name: &str) -> Result<PluginManifest, SpannedError> {
+        let mut pm = PluginManifest::load_dir(root)?;
+        if pm.native.is_some() {
+            pm.name = name.to_string();
+        }
+        Ok(pm)
+    }
+
     /// The manifest of the plugin in `root`: its plugin.toml, else a Claude
     /// Code plugin's `.claude-plugin/plugin.json`. With both, plugin.toml is
     /// used and the two must agree on name and version.

@@ -34,7 +34,7 @@ pub fn check(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<Checked
     let builder = crate::build::Builder::for_home(&crate::util::paths::paii_home());
     let mut out = Vec::new();
     for (p, entry) in plugins.iter().zip(&sources) {
-        let pm = crate::manifest::PluginManifest::load_dir(&entry.path)?;
+        let pm = crate::manifest::PluginManifest::load_installed(&entry.path, &p.name)?;
         if let Some(c) = builder.check(&pm, entry)? {
             out.push(Checked {
                 name: p.name.clone(),

@@ -132,7 +132,7 @@ pub fn push(
         }
     }
     for (p, entry) in plugins.iter().zip(&source_entries) {
-        let pm = crate::manifest::PluginManifest::load_dir(&entry.path)?;
+        let pm = crate::manifest::PluginManifest::load_installed(&entry.path, &p.name)?;
         let Some((build_key, out)) = builder.keyed_output(&pm, entry)? else { continue };
         let mut o = PushedOutput { name: p.name.clone(), version: p.version.clone(), key: build_key.clone(), uploaded: 0, skipped: None };
         let pushed = crate::substitute::push(&client, &build_key, &p.name, &p.version, &out, &secret).map_err(CacheError::from)?;

@@ -51,7 +51,7 @@ pub struct Row {
 fn plugins(ctx: &Context) -> Result<Vec<PluginManifest>, Error> {
     let generations = ctx.scope()?.generations();
     let n = generations.current().ok_or(crate::generation::GenerationError::NoCurrent)?;
-    generations.meta(n)?.plugins.iter().map(|p| Ok(PluginManifest::load_dir(&p.store_path)?)).collect()
+    generations.meta(n)?.plugins.iter().map(|p| Ok(PluginManifest::load_installed(&p.store_path, &p.name)?)).collect()
 }
 
 /// The paii.toml whose `[config.<plugin>]` the current generation carries:

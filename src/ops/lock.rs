@@ -172,6 +172,7 @@ fn plan_unchecked(ctx: &Context, manifest: &Manifest, update: Option<&[String]>,
         return Ok(Planned { up_to_date: old_text.as_deref() == Some(text.as_str()), path, old_text, old: Some(new.clone()), new, text });
     }
     let mut index = ctx.load_index_with(manifest, offline)?;
+    learn_versions(&mut index, manifest, old.as_ref(), &update, offline);
     let direct = fetch_direct(manifest, old.as_ref(), &update, offline)?;
     let mut new;
     // A marketplace plugin kept outside its marketplace may declare
@@ -388,8 +389,43 @@ fn complete(new: &mut Lock, old: Option<&Lock>, update: &Update, offline: bool) 
                 *commit = Some(id);
             }
         }
+        // An entry pinned to a commit of its own (`sha`) is read there too,
+        // once that commit is in the cache.
+        if let (true, LockedSource::Git { url, rev, commit: Some(id) }) = (unpinned(&p.version), &p.source) {
+            let spec = GitSpec { name: &p.name, url, rev: rev.as_deref(), commit: Some(id) };
+            crate::source::git::resolve(&spec, &cache, offline)?;
+            p.version = version_at(url, id, p.subdir.as_deref(), &cache);
+        }
     }
     Ok(())
+}
+
+/// Gives each marketplace plugin that paii.toml requests from git without a
+/// version (its plugin.json is not in the marketplace) the version its
+/// plugin.json has at the commit its ref names now, so that a requirement
+/// such as `^1` is resolved against it, as Claude Code versions the plugin.
+/// One that cannot be reached keeps its placeholder (`lock` pins it later,
+/// or says why it cannot); one the lock holds keeps its locked version
+/// unless it is being updated.
+fn learn_versions(index: &mut crate::registry::Index, manifest: &Manifest, old: Option<&Lock>, update: &Update, offline: bool) {
+    let cache = crate::util::paths::paii_home().join("cache");
+    for registry in &mut index.registries {
+        for e in registry.entries.iter_mut().filter(|e| unpinned(&e.version) && manifest.plugin(&e.name).is_some()) {
+            let kept = old.filter(|_| !update.allows(&e.name)).and_then(|l| l.plugin(&e.name));
+            if let Some(o) = kept.filter(|o| o.registry.as_deref() == Some(registry.name.as_str())) {
+                e.version = o.version.clone();
+                continue;
+            }
+            let crate::registry::EntrySource::Git { url, rev } = &e.source else { continue };
+            let spec = GitSpec { name: &e.name, url, rev: rev.as_deref(), commit: None };
+            let Ok(commit) = crate::source::git::resolve(&spec, &cache, offline) else { continue };
+            let version = plugin_json_at(url, &commit, e.subdir.as_deref(), &cache)
+                .and_then(|doc| doc.get("version").and_then(|v| v.as_str()).and_then(|v| semver::Version::parse(v).ok()));
+            if let Some(v) = version {
+                e.version = v;
+            }
+        }
+    }
 }
 
 /// Adds to `index` the dependencies that the plugin.json of each locked

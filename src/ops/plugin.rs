@@ -202,7 +202,7 @@ fn stored(p: &crate::lock::LockedPlugin, manifest: &Manifest) -> Option<(crate::
         }
         _ => store.get(p.integrity.as_ref()?, &p.name, &version)?,
     };
-    Some((crate::manifest::PluginManifest::load_dir(&entry.path).ok()?, entry))
+    Some((crate::manifest::PluginManifest::load_installed(&entry.path, &p.name).ok()?, entry))
 }
 
 /// The run command of a stored plugin, resolved against its build output.

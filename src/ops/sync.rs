@@ -247,7 +247,11 @@ fn dry_run(scope: &crate::scope::Scope, manifest: &Manifest, planned: super::loc
     let mut claude = Changes::default();
     let mut claude_known = false;
     if let Some(trees) = at_hand.into_iter().collect::<Option<Vec<PathBuf>>>() {
-        let manifests = trees.iter().map(|t| PluginManifest::load_dir(t)).collect::<Result<Vec<_>, _>>()?;
+        let manifests = trees
+            .iter()
+            .zip(&planned.new.plugins)
+            .map(|(t, p)| PluginManifest::load_installed(t, &p.name))
+            .collect::<Result<Vec<_>, _>>()?;
         // Builds have not run: a plugin is taken to have a command when it
         // says so or its build makes one.
         let runnable: Vec<bool> = manifests
@@ -290,7 +294,11 @@ pub(crate) fn build_all(
     builder.substitutes = substitutes.clone();
     // Each plugin.toml is read once; every missing toolchain is named
     // before any build starts.
-    let manifests = sources.iter().map(|entry| crate::manifest::PluginManifest::load_dir(&entry.path)).collect::<Result<Vec<_>, _>>()?;
+    let manifests = sources
+        .iter()
+        .zip(plugins.iter())
+        .map(|(entry, p)| crate::manifest::PluginManifest::load_installed(&entry.path, &p.name))
+        .collect::<Result<Vec<_>, _>>()?;
     for (pm, entry) in manifests.iter().zip(sources) {
         builder.prepare(pm, entry)?;
     }
@@ -348,7 +356,10 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R 
 /// plugin.toml fetched (an entry in the upstream format lists none): said,
 /// since a consumer may be left unwired.
 fn registry_drift(p: &LockedPlugin, pm: &PluginManifest) -> Option<String> {
-    let registry = p.registry.as_deref().filter(|_| pm.native.is_none())?;
+    if let Some(native) = &pm.native {
+        return native_drift(p, native);
+    }
+    let registry = p.registry.as_deref()?;
     let names = |v: &[crate::resolve::contract::Provide]| {
         let mut v: Vec<String> = v.iter().map(|p| p.to_string()).collect();
         v.sort();
@@ -374,6 +385,24 @@ fn registry_drift(p: &LockedPlugin, pm: &PluginManifest) -> Option<String> {
             p.name
         )
     })
+}
+
+/// A Claude Code plugin whose plugin.json names it or versions it other than
+/// its marketplace entry and the lock: installed as the entry says (as
+/// Claude Code installs it), its components namespaced by plugin.json's
+/// name.
+fn native_drift(p: &LockedPlugin, native: &crate::manifest::native::NativeManifest) -> Option<String> {
+    let mut what = Vec::new();
+    if native.name != p.name {
+        what.push(format!(
+            "names it `{}` (Claude Code installs it as `{}` and namespaces its components `{}:`)",
+            native.name, p.name, native.name
+        ));
+    }
+    if let Some(v) = native.version.as_ref().filter(|v| **v != p.version) {
+        what.push(format!("says version {v}, its marketplace entry and the lock {}", p.version));
+    }
+    (!what.is_empty()).then(|| format!("`{}`: its plugin.json {}", p.name, what.join(", and ")))
 }
 
 /// Every fetch failure at once (one is reported as itself).

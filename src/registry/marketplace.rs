@@ -273,9 +273,11 @@ fn entry_from(
         }
         (None, None) => match (&located.version, &located.id) {
             (Some(v), _) => v.clone(),
-            (None, Some(id)) => crate::ops::lock::unversioned(id),
+            // A git plugin's plugin.json is read at its commit when the lock
+            // pins it (its version, else `0.0.0+<commit>`).
+            (None, Some(id)) if !matches!(located.source, EntrySource::Git { .. }) => crate::ops::lock::unversioned(id),
             (None, None) if matches!(located.source, EntrySource::Path { .. }) => Version::new(0, 0, 0),
-            (None, None) => {
+            _ => {
                 let mut v = Version::new(0, 0, 0);
                 v.build = semver::BuildMetadata::new(UNPINNED).unwrap_or(semver::BuildMetadata::EMPTY);
                 v

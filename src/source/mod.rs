@@ -420,8 +420,10 @@ fn check_manifest(name: &str, want: Option<(&str, &semver::Version)>, desc: &str
         return Err(SourceError::NoManifest { name: name.to_string(), source_desc: desc.to_string() });
     }
     let pm = crate::manifest::PluginManifest::load_dir(tree)?;
-    // A Claude Code plugin without a version has the one the lock names.
-    if let Some((_, v)) = want.filter(|_| pm.unversioned) {
+    // A Claude Code plugin is installed under the name and version its
+    // marketplace entry and the lock give it, as Claude Code installs it;
+    // sync warns of a plugin.json that says otherwise.
+    if let Some((_, v)) = want.filter(|_| pm.native.is_some()) {
         return Ok(v.to_string());
     }
     if let Some((want_name, want_version)) = want
