@@ -628,7 +628,8 @@ def request_lines(req, sb, market):
         return [], []
     lines = []
     for t in request_texts(req):
-        lines += normalise(t, sb, market).splitlines()
+        # hooks of one event run concurrently: their contexts come in any order
+        lines += [re.sub(r"^\w+ hook additional context: ", "", l) for l in normalise(t, sb, market).splitlines()]
     return lines, sorted(t.get("name", "") for t in req.get("tools") or [])
 
 

@@ -573,6 +573,7 @@ fn a_marketplace_synced_by_paii_works_inside_claude_code() {
     ] {
         assert!(sent.contains(item), "{item:?} is not in Claude Code's request:\n{sent}");
     }
+    assert!(!sent.contains("unlisted"), "a `strict: false` entry has only the skills it lists:\n{sent}");
     let denials = turn.json["permission_denials"].as_array().unwrap();
     assert_eq!(denials.len(), 1, "{:#}", turn.json);
     let results = turn.tool_results();

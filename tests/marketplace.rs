@@ -66,6 +66,7 @@ fn a_git_marketplace_installs_its_plugins_pinned_dispatches_their_hooks_and_roll
     ] {
         assert!(sb.path(&format!("claude/skills/{file}")).is_file(), "{file} is installed");
     }
+    assert!(!sb.path("claude/skills/doc-skills/skills/unlisted").exists(), "a `strict: false` entry has only the skills it lists");
     for flat in ["skills/pdf", "agents/reviewer.md", "commands/lint.md"] {
         assert!(!sb.path(&format!("claude/{flat}")).exists(), "{flat} is not flattened into the user's components");
     }

@@ -33,6 +33,10 @@ pub struct Contribution<'a> {
     /// key -> value (a sensitive one as a `${VAR}` reference, never its
     /// value).
     pub options: Vec<(String, String)>,
+    /// A Claude Code plugin whose marketplace entry is its whole manifest
+    /// (`strict: false`): the skills it lists are all it has, where a
+    /// plugin.json's list adds to `skills/`.
+    pub only_declared: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -167,6 +171,20 @@ fn plugin_dir(
     let mut dir = PluginDir::default();
     dir.files.insert(crate::manifest::native::PLUGIN_JSON.to_string(), Some(Value::Object(super::plugin_dir::manifest(&own, c.mcp))));
     dir.files.insert(crate::manifest::native::HOOKS_JSON.to_string(), c.hooks.doc.clone());
+    if c.only_declared
+        && let Some(native) = c.manifest.native.as_deref()
+        && !native.skills.is_empty()
+    {
+        // Claude Code's own install of such an entry loads exactly the
+        // skills it lists; from a plugin directory it would add every
+        // skill under `skills/` too, so those it does not list are hidden.
+        let declared: Vec<PathBuf> = native.skills.iter().map(|rel| crate::util::paths::normalize(&c.root.join(rel))).collect();
+        for (path, name) in entries(&c.root.join("skills")) {
+            if !declared.iter().any(|d| d.starts_with(&path) || path.starts_with(d)) {
+                dir.files.insert(format!("skills/{name}"), None);
+            }
+        }
+    }
     let mut mcp = None;
     let mut records = Vec::new();
     if c.mcp {

@@ -183,6 +183,7 @@ fn native_default_timeout_ms(event: HookEvent) -> u64 {
 pub fn contributions<'a>(
     scope: &crate::scope::Scope,
     manifest: &Manifest,
+    lock: &Lock,
     manifests: &'a [PluginManifest],
     trees: &'a [PathBuf],
     runnable: &[bool],
@@ -191,7 +192,8 @@ pub fn contributions<'a>(
         .iter()
         .zip(trees)
         .zip(runnable)
-        .map(|((pm, root), runnable)| {
+        .zip(&lock.plugins)
+        .map(|(((pm, root), runnable), locked)| {
             let request = manifest.plugin(&pm.name);
             // A plugin's config is what its MCP servers see as
             // `${user_config.KEY}`: a Claude Code plugin's options, and a
@@ -202,7 +204,8 @@ pub fn contributions<'a>(
             for key in pm.native.iter().flat_map(|n| n.user_config.iter()).filter(|(_, o)| o.sensitive).map(|(k, _)| k) {
                 options.push((key.clone(), format!("${{{}}}", crate::manifest::plugin::option_secret(&pm.name, key))));
             }
-            Ok(Contribution { manifest: pm, root, hooks, mcp: request.is_none_or(|r| r.mcp), options })
+            let only_declared = locked.overlay.as_deref().is_some_and(crate::manifest::overlay::is_whole_manifest);
+            Ok(Contribution { manifest: pm, root, hooks, mcp: request.is_none_or(|r| r.mcp), options, only_declared })
         })
         .collect()
 }
@@ -237,7 +240,7 @@ pub fn assemble(
         commands.push(command);
     }
     let runnable: Vec<bool> = commands.iter().map(|c| !c.is_empty()).collect();
-    let contributions = contributions(scope, manifest, manifests, &trees, &runnable)?;
+    let contributions = contributions(scope, manifest, lock, manifests, &trees, &runnable)?;
     let fragment = Fragment::build(scope, &contributions).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
     warnings.extend(unexpanded(&fragment));
     let mut handlers = Vec::new();

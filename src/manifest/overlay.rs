@@ -34,6 +34,12 @@ pub fn from_entry(entry: &Map<String, Value>) -> Option<String> {
     serde_json::to_string(&Value::Object(kept)).ok()
 }
 
+/// Whether a lock's `overlay` is a `strict: false` entry: the plugin's whole
+/// manifest.
+pub fn is_whole_manifest(overlay: &str) -> bool {
+    serde_json::from_str::<Map<String, Value>>(overlay).is_ok_and(|m| m.get("strict").and_then(Value::as_bool) == Some(false))
+}
+
 /// Writes the plugin.json that `overlay` and the tree's own manifest make.
 /// A tree with a plugin.toml is a paii plugin and keeps its manifest.
 pub fn apply(tree: &Path, overlay: &str) -> Result<(), String> {

@@ -261,7 +261,7 @@ fn dry_run(scope: &crate::scope::Scope, manifest: &Manifest, planned: super::loc
                     || matches!(pm.build.kind, crate::manifest::plugin::BuildType::Cargo | crate::manifest::plugin::BuildType::Uv)
             })
             .collect();
-        let contributions = contributions(scope, manifest, &manifests, &trees, &runnable)?;
+        let contributions = contributions(scope, manifest, &planned.new, &manifests, &trees, &runnable)?;
         let fragment = Fragment::build(scope, &contributions)?;
         claude = scope.claude().plan(&fragment)?;
         claude_known = true;

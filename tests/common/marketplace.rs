@@ -72,6 +72,8 @@ pub fn write_marketplace(root: &Path) {
     );
     write(root, "plugins/review/commands/review.md", "---\ndescription: Review the current diff\n---\nReview the diff.\n");
     write(root, "document-skills/pdf/SKILL.md", "---\nname: pdf\ndescription: Reads and writes PDF files\n---\nUse pdftotext.\n");
+    // Not listed by the `strict: false` entry: Claude Code does not load it.
+    write(root, "skills/unlisted/SKILL.md", "---\nname: unlisted\ndescription: A skill no entry lists\n---\nNo.\n");
     write(root, "document-skills/xlsx/SKILL.md", "---\nname: xlsx\ndescription: Reads and writes spreadsheets\n---\nUse openpyxl.\n");
     write(root, "plugins/docs-mcp/.claude-plugin/plugin.json", r#"{"name": "docs-mcp", "version": "0.3.0"}"#);
     write(
