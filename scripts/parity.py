@@ -326,17 +326,21 @@ def paii_install(sb, market, names):
 def parse_details(text):
     """The details text as {key: value}, a difference then nameable by its key.
 
-    Keys: name, version, field:<Label> (Description...), inventory:<Kind>
+    Keys: name, display name, version, field:<Label> (Description...), inventory:<Kind>
     (a sorted list, plus count and note), cost:<label>, component:<name>
     ((always-on, on-invoke)), other:<section> (lines not otherwise parsed).
     The Source line is dropped: it names the install, which differs by design.
     """
     d, section = {}, "header"
     lines = text.splitlines()
-    if lines:
-        head = lines[0].split()
-        d["name"] = head[0] if head else ""
-        d["version"] = " ".join(head[1:]) or None
+    if lines:  # `<name> [<version>]`, or `<display name> (<name>) [<version>]`
+        m = re.match(r"^(?:(?P<display>.+) \((?P<name>[^()\s]+)\)|(?P<bare>\S+))(?: (?P<version>\S+))?$", lines[0].strip())
+        if m:
+            d["name"] = m.group("name") or m.group("bare")
+            d["display name"] = m.group("display")
+            d["version"] = m.group("version")
+        else:
+            d["header"] = lines[0]
     for line in lines[1:]:
         if not line.strip():
             continue
@@ -533,7 +537,11 @@ def extract_session(req, plugin_names):
 
 
 def diff_session(own, paii):
-    out = []
+    """(differences, truncations): an entry listed with a description on one
+    side and by name only on the other is a truncation by the listing's
+    budget, which depends on the order of the whole listing, not a
+    difference of the plugin."""
+    out, truncated = [], []
     for kind in ("skills", "agents"):
         a, b = own[kind], paii[kind]
         only_a, only_b = sorted(set(a) - set(b)), sorted(set(b) - set(a))
@@ -542,14 +550,43 @@ def diff_session(own, paii):
         if only_b:
             out.append(f"session {kind}: paii only: {', '.join(only_b)}")
         for k in sorted(set(a) & set(b)):
-            if a[k] != b[k]:
+            if a[k] == b[k]:
+                continue
+            if not a[k] or not b[k]:
+                truncated.append(f"{kind} {k}: listed by name only in {'own' if not a[k] else 'paii'}")
+            else:
                 out.append(f"session {kind} {k} description differs: own {a[k]!r}, paii {b[k]!r}")
     only_a, only_b = sorted(set(own["mcp"]) - set(paii["mcp"])), sorted(set(paii["mcp"]) - set(own["mcp"]))
     if only_a:
         out.append(f"session mcp tools: own only: {', '.join(only_a)}")
     if only_b:
         out.append(f"session mcp tools: paii only: {', '.join(only_b)}")
-    return out
+    return out, truncated
+
+
+def listing_order(req, plugin_names):
+    """The plugins in the order the skill listing first names them."""
+    order = []
+    names = sorted(plugin_names, key=len, reverse=True)
+    for text in request_texts(req) if req else []:
+        if not re.search(r"skills (are|that are) available", text):
+            continue
+        for line in text.splitlines():
+            owner = owner_of(line[2:], names) if line.startswith("- ") else None
+            if owner and owner not in order:
+                order.append(owner)
+    return order
+
+
+def drop_truncations(own_only, paii_only):
+    """Remove the listing lines that differ only by a description the budget dropped."""
+    def key(line):
+        return line.split(": ", 1)[0] if line.startswith("- ") else None
+
+    def cut(lines, other):
+        return {l for l in lines if l.startswith("- ") and ": " not in l and any(key(o) == l != o for o in other)}
+    pairs = cut(own_only, paii_only) | cut(paii_only, own_only)
+    return [l for l in own_only if key(l) not in pairs], [l for l in paii_only if key(l) not in pairs]
 
 
 def normalise(s, sb, market):
@@ -692,11 +729,12 @@ def compare_market(market, markets, args, root):
         sessions[side] = {"rc": r.rc, "seconds": round(r.seconds, 1), "request": req is not None,
                           "result": first_lines(r.out, 3) if not r.ok else None,
                           "per": extract_session(req, candidates),
+                          "order": listing_order(req, candidates),
                           "errors": debug_lines(debug, "ERROR", sb, market),
                           "warnings": debug_lines(debug, "WARN", sb, market),
                           "hooks": hook_runs(debug, sb, market),
                           "lines_tools": request_lines(req, sb, market)}
-    report["sessions"] = {s: {k: v for k, v in d.items() if k not in ("per", "errors", "warnings", "hooks", "lines_tools")}
+    report["sessions"] = {s: {k: v for k, v in d.items() if k not in ("per", "order", "errors", "warnings", "hooks", "lines_tools")}
                           for s, d in sessions.items()}
     one_side = {
         "errors_own_only": sorted(sessions["own"]["errors"] - sessions["paii"]["errors"]),
@@ -705,13 +743,20 @@ def compare_market(market, markets, args, root):
         "warnings_paii_only": sorted(sessions["paii"]["warnings"] - sessions["own"]["warnings"]),
     }
     (own_lines, own_tools), (paii_lines, paii_tools) = sessions["own"]["lines_tools"], sessions["paii"]["lines_tools"]
+    own_only, paii_only = drop_truncations(multiset_minus(own_lines, paii_lines), multiset_minus(paii_lines, own_lines))
     one_side.update({
-        "request_lines_own_only": multiset_minus(own_lines, paii_lines),
-        "request_lines_paii_only": multiset_minus(paii_lines, own_lines),
+        "request_lines_own_only": own_only,
+        "request_lines_paii_only": paii_only,
         "tools_own_only": multiset_minus(own_tools, paii_tools),
         "tools_paii_only": multiset_minus(paii_tools, own_tools),
     })
     report["session_one_side"] = one_side
+    report["listing"] = {
+        "same_order": sessions["own"]["order"] == sessions["paii"]["order"],
+        "order": {side: sessions[side]["order"] for side in sessions},
+        "by_name_only": {side: sum(1 for per in sessions[side]["per"].values() for k in ("skills", "agents")
+                                   for desc in per[k].values() if not desc) for side in sessions},
+    }
 
     log("   details")
     for p in market.plugins:
@@ -744,7 +789,10 @@ def compare_plugin(p, markets, own, pa, market, own_results, paii_results, sessi
         diffs.append(f"details failed: own {own_derr!r}, paii {paii_derr!r}")
     else:
         diffs += diff_details(parse_details(own_text), parse_details(paii_text))
-    diffs += diff_session(sessions["own"]["per"][name], sessions["paii"]["per"][name])
+    session_diffs, truncated = diff_session(sessions["own"]["per"][name], sessions["paii"]["per"][name])
+    diffs += session_diffs
+    if truncated:
+        entry["listing_truncated"] = truncated
     diffs += diff_hooks(sessions["own"]["hooks"].get(name, []), sessions["paii"]["hooks"].get(name, []))
     names = list(own_results)
     for key, label in (("errors_own_only", "[ERROR] in own only"), ("errors_paii_only", "[ERROR] in paii only"),
@@ -848,6 +896,12 @@ def main():
     print_differences(reports)
     print()
     print_table(reports)
+    for name, r in reports.items():
+        li = r["listing"]
+        print(f"{name}: skill listing order {'same' if li['same_order'] else 'DIFFERENT'}; "
+              f"entries listed by name only (listing budget): own {li['by_name_only']['own']}, "
+              f"paii {li['by_name_only']['paii']}; session seconds: own {r['sessions']['own']['seconds']}, "
+              f"paii {r['sessions']['paii']['seconds']}")
     print(f"\nreport: {out / 'report.json'}")
     return 0
 

@@ -427,3 +427,30 @@ fn versions_and_names_come_as_claude_code_takes_them() {
     assert!(locked(&lock, "pinned").contains("version = \"1.2.32\""), "the pinned one stays:\n{lock}");
     sb.paii_in("team", &["sync", "--locked"]).ok();
 }
+
+/// A marketplace entry whose plugin directory is a git submodule is refused
+/// by name (paii fetches no submodules), not with a missing object.
+#[test]
+fn a_plugin_directory_that_is_a_submodule_is_refused_by_name() {
+    let sb = Sandbox::new();
+    let inner = sb.path("repos/inner");
+    std::fs::create_dir_all(inner.join(".claude-plugin")).unwrap();
+    std::fs::write(inner.join(".claude-plugin/plugin.json"), r#"{"name": "inner"}"#).unwrap();
+    git(&inner, &["init", "-q", "-b", "main"]);
+    git(&inner, &["add", "-A"]);
+    git(&inner, &["commit", "-q", "-m", "inner"]);
+    let outer = sb.path("repos/outer");
+    std::fs::create_dir_all(&outer).unwrap();
+    git(&outer, &["init", "-q", "-b", "main"]);
+    git(&outer, &["-c", "protocol.file.allow=always", "submodule", "add", "-q", &format!("file://{}", inner.display()), "plugins/inner"]);
+    git(&outer, &["commit", "-q", "-m", "outer"]);
+    let market = json!({"name": "m", "owner": {"name": "A"}, "plugins": [
+        {"name": "inner", "source": {"source": "git-subdir", "url": format!("file://{}", outer.display()), "path": "plugins/inner"}}
+    ]});
+    sb.write("team/m/.claude-plugin/marketplace.json", &market.to_string());
+    sb.write("team/paii.toml", "[registries]\nm = { marketplace = \"./m\" }\n\n[plugins]\ninner = \"*\"\n");
+    let out = sb.paii_in("team", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `inner`") && out.stderr.contains("git submodule at `plugins/inner`"), "{}", out.stderr);
+    assert!(!out.stderr.contains("could not be found"), "{}", out.stderr);
+    assert!(!sb.home().join("current").exists());
+}

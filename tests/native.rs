@@ -128,7 +128,7 @@ fn a_bad_plugin_json_is_an_error_at_its_value_and_installs_nothing() {
     sb.write("plugins/bad/.claude-plugin/plugin.json", "{\n  \"name\": \"bad\",\n  \"agents\": \"agents/a.md\"\n}\n");
     sb.write("team/paii.toml", "[plugins]\nbad = { path = \"../plugins/bad\" }\n");
     let out = sb.paii_in("team", &["sync"]).fails();
-    assert!(out.stderr.contains("plugin.json:3:13"), "{}", out.stderr);
+    assert!(out.stderr.contains("plugins/bad/.claude-plugin/plugin.json:3:13"), "the user's own file: {}", out.stderr);
     assert!(!sb.home().join("current").exists() && !sb.path("claude/skills").exists());
     sb.write("plugins/bad/.claude-plugin/plugin.json", "{\"name\": \"bad\", \"skills\": \"./../../outside\"}");
     let out = sb.paii_in("team", &["sync"]).fails();
@@ -137,6 +137,17 @@ fn a_bad_plugin_json_is_an_error_at_its_value_and_installs_nothing() {
     let out = sb.paii_in("team", &["sync"]).fails();
     assert!(out.stderr.contains("not valid JSON"), "{}", out.stderr);
     assert!(!sb.home().join("current").exists());
+    // From git, the plugin and the file in it are named, not where paii
+    // fetched it to.
+    sb.write("plugins/bad/.claude-plugin/plugin.json", "{\n  \"name\": \"bad\",\n  \"agents\": \"agents/a.md\"\n}\n");
+    let repo = sb.path("plugins/bad");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "bad"]);
+    sb.write("team/paii.toml", &format!("[plugins]\nbad = {{ git = \"file://{}\" }}\n", repo.display()));
+    let out = sb.paii_in("team", &["sync"]).fails();
+    assert!(out.stderr.contains("plugin `bad`: .claude-plugin/plugin.json:3:13"), "{}", out.stderr);
+    assert!(!out.stderr.contains(".tmp-") && !out.stderr.contains("/store/"), "{}", out.stderr);
 }
 
 /// The hooks of `plugin` for `event`, run as Claude Code runs them.

@@ -33,10 +33,8 @@ pub struct Contribution<'a> {
     /// key -> value (a sensitive one as a `${VAR}` reference, never its
     /// value).
     pub options: Vec<(String, String)>,
-    /// A Claude Code plugin whose marketplace entry is its whole manifest
-    /// (`strict: false`): the skills it lists are all it has, where a
-    /// plugin.json's list adds to `skills/`.
-    pub only_declared: bool,
+    /// A marketplace plugin's entry, as the lock keeps it.
+    pub overlay: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -167,17 +165,21 @@ fn plugin_dir(
     use super::plugin_dir::PluginDir;
     let name = c.manifest.name.as_str();
     let json_path = c.root.join(crate::manifest::native::PLUGIN_JSON);
-    let own = super::json::JsonFile::read(&json_path)?.doc;
+    let mut own = super::json::JsonFile::read(&json_path)?.doc;
+    if let Some(overlay) = c.overlay {
+        crate::manifest::overlay::fill_metadata(&mut own, overlay);
+    }
     let mut dir = PluginDir::default();
     dir.files.insert(crate::manifest::native::PLUGIN_JSON.to_string(), Some(Value::Object(super::plugin_dir::manifest(&own, c.mcp))));
     dir.files.insert(crate::manifest::native::HOOKS_JSON.to_string(), c.hooks.doc.clone());
-    if c.only_declared
-        && let Some(native) = c.manifest.native.as_deref()
-        && !native.skills.is_empty()
+    if let Some(native) = c.manifest.native.as_deref().filter(|n| !n.skills.is_empty())
+        && c.root.join(crate::registry::marketplace::MARKETPLACE_JSON).is_file()
     {
-        // Claude Code's own install of such an entry loads exactly the
-        // skills it lists; from a plugin directory it would add every
-        // skill under `skills/` too, so those it does not list are hidden.
+        // A plugin that is its marketplace's root (`"source": "./"`, as
+        // anthropics/skills' entries are) has only the skills it lists in
+        // Claude Code's own install, where a plugin elsewhere adds them to
+        // `skills/`; from a plugin directory Claude Code would add them, so
+        // the skills it does not list are hidden.
         let declared: Vec<PathBuf> = native.skills.iter().map(|rel| crate::util::paths::normalize(&c.root.join(rel))).collect();
         for (path, name) in entries(&c.root.join("skills")) {
             if !declared.iter().any(|d| d.starts_with(&path) || path.starts_with(d)) {

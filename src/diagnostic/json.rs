@@ -25,8 +25,25 @@ pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
 /// Every violation of `schema` by `doc` (parsed from `file`), at the value
 /// it is about, in document order.
 pub fn schema_errors(file: &SourceFile, doc: &Value, schema: &Value) -> Vec<SpannedError> {
+    match schema_findings(file, doc, schema) {
+        Ok(findings) => findings.into_iter().map(|f| file.error(f.span, f.message, None)).collect(),
+        Err(e) => vec![e],
+    }
+}
+
+/// One place where a document breaks its schema.
+pub struct Finding {
+    /// JSON pointer of the value (`/author`).
+    pub pointer: String,
+    pub span: Option<Range<usize>>,
+    pub message: String,
+}
+
+/// Every place where `doc` (read from `file`) breaks `schema`, in the order
+/// of the file.
+pub fn schema_findings(file: &SourceFile, doc: &Value, schema: &Value) -> Result<Vec<Finding>, SpannedError> {
     let Ok(validator) = jsonschema::validator_for(schema) else {
-        return vec![file.error(None, "the vendored schema does not compile", None)];
+        return Err(file.error(None, "the vendored schema does not compile", None));
     };
     let mut errors: Vec<(usize, String, String)> = validator
         .iter_errors(doc)
@@ -39,10 +56,10 @@ pub fn schema_errors(file: &SourceFile, doc: &Value, schema: &Value) -> Vec<Span
         .collect();
     errors.sort();
     errors.dedup_by(|a, b| a.2 == b.2);
-    errors
+    Ok(errors
         .into_iter()
-        .map(|(at, pointer, message)| file.error(pointer_span(&file.text, &pointer).or(Some(at..at)), message, None))
-        .collect()
+        .map(|(at, pointer, message)| Finding { span: pointer_span(&file.text, &pointer).or(Some(at..at)), pointer, message })
+        .collect())
 }
 
 /// Where the value at `pointer` (RFC 6901, `/plugins/0/source`) is in the

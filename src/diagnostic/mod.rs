@@ -207,6 +207,37 @@ impl SpannedError {
         self.help = Some(help.into());
         self
     }
+
+    /// The error with its file named as a file of the plugin `name`, whose
+    /// tree is `root` (a store entry, or one being fetched), instead of by
+    /// where that tree happens to be.
+    pub fn in_plugin(mut self, name: &str, root: &std::path::Path) -> Self {
+        if let Some(file) = plugin_file(&self.location.file, name, root) {
+            self.src = NamedSource::new(file.clone(), self.src.inner().clone());
+            self.location.file = file;
+        }
+        self
+    }
+}
+
+impl Warning {
+    /// See [`SpannedError::in_plugin`].
+    pub fn in_plugin(mut self, name: &str, root: &std::path::Path) -> Self {
+        if let Some(file) = plugin_file(&self.location.file, name, root) {
+            self.src = NamedSource::new(file.clone(), self.src.inner().clone());
+            self.location.file = file;
+        }
+        self
+    }
+}
+
+/// `file` (as a message names it) as `plugin <name>: <path in the plugin>`,
+/// when it lies in `root`.
+fn plugin_file(file: &str, name: &str, root: &std::path::Path) -> Option<String> {
+    let path = std::path::Path::new(file);
+    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().ok()?.join(path) };
+    let rel = abs.strip_prefix(root).ok()?;
+    Some(format!("plugin `{name}`: {}", rel.display()))
 }
 
 /// Something worth telling the user that does not stop the command.

@@ -183,7 +183,7 @@ fn native_default_timeout_ms(event: HookEvent) -> u64 {
 pub fn contributions<'a>(
     scope: &crate::scope::Scope,
     manifest: &Manifest,
-    lock: &Lock,
+    lock: &'a Lock,
     manifests: &'a [PluginManifest],
     trees: &'a [PathBuf],
     runnable: &[bool],
@@ -204,8 +204,8 @@ pub fn contributions<'a>(
             for key in pm.native.iter().flat_map(|n| n.user_config.iter()).filter(|(_, o)| o.sensitive).map(|(k, _)| k) {
                 options.push((key.clone(), format!("${{{}}}", crate::manifest::plugin::option_secret(&pm.name, key))));
             }
-            let only_declared = locked.overlay.as_deref().is_some_and(crate::manifest::overlay::is_whole_manifest);
-            Ok(Contribution { manifest: pm, root, hooks, mcp: request.is_none_or(|r| r.mcp), options, only_declared })
+            let overlay = locked.overlay.as_deref();
+            Ok(Contribution { manifest: pm, root, hooks, mcp: request.is_none_or(|r| r.mcp), options, overlay })
         })
         .collect()
 }

@@ -15,6 +15,12 @@ use crate::diagnostic::{SourceFile, SpannedError};
 /// Where the manifest sits in a plugin.
 pub const PLUGIN_JSON: &str = ".claude-plugin/plugin.json";
 
+/// Keys whose bad values Claude Code loads a plugin with (ignoring them).
+const LENIENT: &[&str] = &["$schema", "version", "description", "author", "homepage", "repository", "license", "keywords"];
+
+/// Keys Claude Code accepts beyond the vendored schema.
+const ACCEPTED: &[&str] = &["strict", "engines", "optionalDependencies", "defaultEnabled", "icon"];
+
 /// The vendored schema of plugin.json.
 pub const SCHEMA: &str = include_str!("../../vendor/schemastore/claude-code-plugin-manifest.schema.json");
 
@@ -49,7 +55,7 @@ pub struct Dependency {
 }
 
 /// A parsed, schema-checked plugin.json.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct NativeManifest {
     pub name: String,
     pub version: Option<Version>,
@@ -69,6 +75,9 @@ pub struct NativeManifest {
     pub mcp_servers: Vec<Declared>,
     pub user_config: IndexMap<String, UserOption>,
     pub dependencies: Vec<Dependency>,
+    /// What Claude Code would load all the same: metadata of an unexpected
+    /// type, unknown fields.
+    pub warnings: Vec<crate::diagnostic::Warning>,
 }
 
 fn paths(v: Option<&Value>) -> Vec<String> {
@@ -114,12 +123,24 @@ impl NativeManifest {
     }
 
     /// Reads `file`: JSON, then the schema, then the shapes paii needs. An
-    /// error points at the value it is about.
+    /// error points at the value it is about. Only what Claude Code refuses
+    /// is an error: metadata of an unexpected type, a version that is not
+    /// semantic, and keys Claude Code does not know are warnings (it loads
+    /// such a plugin, ignoring them).
     pub fn parse(file: &SourceFile) -> Result<NativeManifest, SpannedError> {
         let doc = crate::diagnostic::json::parse(file)?;
         let schema: Value =
             serde_json::from_str(SCHEMA).map_err(|e| file.error(None, format!("the vendored schema does not parse: {e}"), None))?;
-        let mut errors = crate::diagnostic::json::schema_errors(file, &doc, &schema);
+        let mut warnings = Vec::new();
+        let mut errors = Vec::new();
+        for f in crate::diagnostic::json::schema_findings(file, &doc, &schema)? {
+            let key = f.pointer.split('/').nth(1).unwrap_or_default();
+            if LENIENT.contains(&key) {
+                warnings.push(file.warning(f.span, format!("{}; Claude Code ignores it, and so does paii", f.message)));
+            } else {
+                errors.push(file.error(f.span, f.message, None));
+            }
+        }
         if !errors.is_empty() {
             let more = errors.len() - 1;
             let first = errors.remove(0);
@@ -144,18 +165,29 @@ impl NativeManifest {
                 ),
             ));
         }
-        let version = match doc.get("version").and_then(Value::as_str) {
-            None => None,
-            Some(v) => {
-                Some(Version::parse(v).map_err(|e| file.error(at("version"), format!("`{v}` is not a semantic version: {e}"), None))?)
-            }
-        };
+        let version =
+            match doc.get("version").and_then(Value::as_str).map(|v| (v, Version::parse(v))) {
+                None => None,
+                Some((_, Ok(v))) => Some(v),
+                Some((v, Err(e))) => {
+                    warnings.push(file.warning(
+                        at("version"),
+                        format!("`{v}` is not a semantic version ({e}); the plugin is versioned as if it named none"),
+                    ));
+                    None
+                }
+            };
+        let known: Vec<&str> = schema["properties"].as_object().map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+        for key in doc.keys().filter(|k| !known.contains(&k.as_str()) && !ACCEPTED.contains(&k.as_str())) {
+            warnings.push(file.warning(at(key), format!("unknown field `{key}`; Claude Code ignores it")));
+        }
         let author = match doc.get("author") {
             Some(Value::Object(a)) => a.get("name").and_then(Value::as_str).map(str::to_string),
             Some(Value::String(s)) => Some(s.clone()),
             _ => None,
         };
         let mut m = NativeManifest {
+            warnings,
             name,
             version,
             description: doc.get("description").and_then(Value::as_str).unwrap_or_default().to_string(),
@@ -409,8 +441,15 @@ mod tests {
         assert_eq!(e.location.to_string(), "plugin.json:3:13", "{}", e.message);
         let e = parse("{\n  \"version\": \"1.0.0\"\n}").unwrap_err();
         assert!(e.message.contains("name"), "{}", e.message);
-        let e = parse("{\"name\": \"x\", \"version\": \"one\"}").unwrap_err();
-        assert!(e.message.contains("not a semantic version"), "{}", e.message);
+        // What Claude Code loads all the same is a warning, not an error.
+        let m =
+            parse("{\"name\": \"x\", \"version\": \"one\", \"author\": \"A\", \"repository\": {\"url\": \"u\"}, \"extra\": 1}").unwrap();
+        let warnings: Vec<&str> = m.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+        assert!(
+            warnings.iter().any(|w| w.contains("not a semantic version")) && warnings.iter().any(|w| w.contains("unknown field `extra`"))
+        );
+        assert_eq!((m.version, m.author.as_deref()), (None, Some("A")));
         let e = parse("{\"name\": \"Has Spaces\"}").unwrap_err();
         assert!(e.message.contains("Has Spaces"), "{}", e.message);
         let e = parse("{\"name\": ").unwrap_err();

@@ -20,24 +20,42 @@ const COMPONENTS: &[&str] = &["commands", "agents", "skills", "hooks", "mcpServe
 /// Entry keys that belong to the marketplace, not to any manifest.
 const MARKETPLACE_ONLY: &[&str] = &["source", "category", "tags", "relevance", "displayName", "defaultEnabled", "metadata", "$schema"];
 
+/// What a strict entry without components says of its plugin beside its
+/// name: shown by Claude Code where plugin.json says nothing (see
+/// [`fill_metadata`]), never written into the tree.
+const SHOWN: &[&str] = &["description", "version"];
+
 /// The overlay a marketplace entry makes. A strict entry without
-/// components only names the plugin, for a plugin directory that has no
-/// plugin.json (Claude Code's manifest is optional).
+/// components names the plugin, for a plugin directory that has no
+/// plugin.json (Claude Code's manifest is optional), and carries the
+/// description and version Claude Code shows for it.
 pub fn from_entry(entry: &Map<String, Value>) -> Option<String> {
     let strict = entry.get("strict").and_then(Value::as_bool).unwrap_or(true);
     if strict && !COMPONENTS.iter().any(|k| entry.contains_key(*k)) {
-        let name = entry.get("name")?.clone();
-        return serde_json::to_string(&serde_json::json!({ "name": name })).ok();
+        let mut m = Map::new();
+        m.insert("name".into(), entry.get("name")?.clone());
+        for key in SHOWN {
+            if let Some(v) = entry.get(*key) {
+                m.insert(key.to_string(), v.clone());
+            }
+        }
+        return serde_json::to_string(&Value::Object(m)).ok();
     }
     let kept: Map<String, Value> =
         entry.iter().filter(|(k, _)| !MARKETPLACE_ONLY.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
     serde_json::to_string(&Value::Object(kept)).ok()
 }
 
-/// Whether a lock's `overlay` is a `strict: false` entry: the plugin's whole
-/// manifest.
-pub fn is_whole_manifest(overlay: &str) -> bool {
-    serde_json::from_str::<Map<String, Value>>(overlay).is_ok_and(|m| m.get("strict").and_then(Value::as_bool) == Some(false))
+/// Fills in what Claude Code shows of a plugin from its marketplace entry
+/// (the lock's `overlay`) where the plugin's manifest says nothing: its
+/// description and version.
+pub fn fill_metadata(manifest: &mut Map<String, Value>, overlay: &str) {
+    let Ok(entry) = serde_json::from_str::<Map<String, Value>>(overlay) else { return };
+    for key in SHOWN {
+        if let (false, Some(v)) = (manifest.contains_key(*key), entry.get(*key)) {
+            manifest.insert(key.to_string(), v.clone());
+        }
+    }
 }
 
 /// Writes the plugin.json that `overlay` and the tree's own manifest make.
@@ -49,6 +67,10 @@ pub fn apply(tree: &Path, overlay: &str) -> Result<(), String> {
     let mut entry: Map<String, Value> =
         serde_json::from_str(overlay).map_err(|e| format!("the lock's overlay is not a JSON object: {e}"))?;
     let strict = entry.remove("strict").and_then(|v| v.as_bool()).unwrap_or(true);
+    if strict && !COMPONENTS.iter().any(|k| entry.contains_key(*k)) {
+        // Only the name reaches the tree (its hash stays what it was).
+        entry.retain(|k, _| k == "name");
+    }
     let path = tree.join(PLUGIN_JSON);
     let own: Option<Map<String, Value>> = match crate::diagnostic::read_text(&path) {
         Ok(text) => Some(serde_json::from_str(&text).map_err(|e| format!("{PLUGIN_JSON}: {e}"))?),
@@ -150,17 +172,21 @@ mod tests {
     }
 
     #[test]
-    fn a_strict_entry_without_components_only_names_the_plugin() {
+    fn a_strict_entry_without_components_only_names_the_plugin_in_its_tree() {
         let entry = serde_json::json!({"name": "a", "source": "./a", "description": "x"});
         let overlay = from_entry(entry.as_object().unwrap()).unwrap();
-        assert_eq!(overlay, r#"{"name":"a"}"#);
+        assert_eq!(overlay, r#"{"name":"a","description":"x"}"#);
         let own = r#"{ "name": "a",  "version": "1.0.0" }"#;
         let dir = tree(&[(PLUGIN_JSON, own)]);
         apply(dir.path(), &overlay).unwrap();
         assert_eq!(std::fs::read_to_string(dir.path().join(PLUGIN_JSON)).unwrap(), own, "left byte for byte");
         let bare = tree(&[("commands/c.md", "c")]);
         apply(bare.path(), &overlay).unwrap();
-        assert_eq!(manifest(bare.path())["name"], "a");
+        assert_eq!(manifest(bare.path()), serde_json::json!({"name": "a"}));
+        // What Claude Code shows comes from the entry where plugin.json is silent.
+        let mut shown: Map<String, Value> = serde_json::from_str(own).unwrap();
+        fill_metadata(&mut shown, &overlay);
+        assert_eq!(Value::Object(shown), serde_json::json!({"name": "a", "version": "1.0.0", "description": "x"}));
     }
 
     #[test]

@@ -318,11 +318,14 @@ impl PluginManifest {
     /// Code plugin takes its marketplace entry's name, as Claude Code
     /// installs it, whatever its plugin.json says (which still names its
     /// components' namespace: see `native`).
+    /// Its errors and warnings name the plugin and the file in it, not the
+    /// store.
     pub fn load_installed(root: &Path, name: &str) -> Result<PluginManifest, SpannedError> {
-        let mut pm = PluginManifest::load_dir(root)?;
+        let mut pm = PluginManifest::load_dir(root).map_err(|e| e.in_plugin(name, root))?;
         if pm.native.is_some() {
             pm.name = name.to_string();
         }
+        pm.warnings = std::mem::take(&mut pm.warnings).into_iter().map(|w| w.in_plugin(name, root)).collect();
         Ok(pm)
     }
 
@@ -414,7 +417,7 @@ impl PluginManifest {
             build: BuildTable::default(),
             run: None,
             secrets,
-            warnings: Vec::new(),
+            warnings: native.warnings.clone(),
             native: Some(Box::new(native)),
         }
     }

@@ -157,9 +157,13 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     // `--offline` and `--frozen` never reach a binary cache.
     let substitutes = if offline { Default::default() } else { manifest.cache.clone() };
     let manifests = build_all(ctx, &home, &sources, &mut plugins, opts.jobs, &substitutes)?;
-    for (p, pm) in planned.new.plugins.iter().zip(&manifests) {
+    for ((p, pm), synced) in planned.new.plugins.iter().zip(&manifests).zip(&plugins) {
         if let Some(w) = registry_drift(p, pm) {
             (ctx.status)(&format!("warning: {w}"));
+        }
+        // What Claude Code ignores in a plugin.json, once: when it comes.
+        if pm.native.is_some() && synced.fetched {
+            ctx.warn_all(&pm.warnings);
         }
     }
     planned.text = planned.new.to_toml();

@@ -220,6 +220,14 @@ pub fn checkout(spec: &GitSpec<'_>, subdir: Option<&str>, cache: &Path, offline:
             source_desc: format!("git {} at {id}", crate::util::url::redact(spec.url)),
             path: sub.to_string(),
         })?;
+        // A plugin directory that is a submodule has no objects here.
+        if entry.mode().kind() == EntryKind::Commit {
+            return Err(SourceError::Submodule {
+                name: spec.name.to_string(),
+                url: crate::util::url::redact(spec.url),
+                path: sub.to_string(),
+            });
+        }
         tree = entry.object().map_err(|e| git_err(spec, chain(&e)))?.peel_to_tree().map_err(|_| SourceError::PathNotFound {
             name: spec.name.to_string(),
             source_desc: format!("git {} at {id}", crate::util::url::redact(spec.url)),

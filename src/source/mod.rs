@@ -31,7 +31,9 @@ pub enum SourceError {
     #[error("plugin `{name}`: {source_desc} has no `{path}`")]
     PathNotFound { name: String, source_desc: String, path: String },
     #[error("plugin `{name}`: {url} has a git submodule at `{path}`; submodules are not supported")]
-    #[diagnostic(help("vendor the submodule's files into the plugin, or publish it as its own plugin"))]
+    #[diagnostic(help(
+        "vendor the submodule's files into the plugin, or point the entry at the submodule's own repository (a `url` or `git-subdir` source)"
+    ))]
     Submodule { name: String, url: String, path: String },
     #[error("plugin `{name}`: {source_desc}: {error}")]
     Download {
@@ -419,7 +421,7 @@ fn check_manifest(name: &str, want: Option<(&str, &semver::Version)>, desc: &str
     if !tree.join("plugin.toml").is_file() && !tree.join(crate::manifest::native::PLUGIN_JSON).is_file() {
         return Err(SourceError::NoManifest { name: name.to_string(), source_desc: desc.to_string() });
     }
-    let pm = crate::manifest::PluginManifest::load_dir(tree)?;
+    let pm = crate::manifest::PluginManifest::load_dir(tree).map_err(|e| e.in_plugin(name, tree))?;
     // A Claude Code plugin is installed under the name and version its
     // marketplace entry and the lock give it, as Claude Code installs it;
     // sync warns of a plugin.json that says otherwise.

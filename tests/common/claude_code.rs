@@ -214,3 +214,32 @@ pub fn run(sb: &Sandbox, api: &MessagesApi, cwd: &Path, prompt: &str, allowed_to
         requests: api.requests(),
     }
 }
+
+/// Runs the client's own command line (`claude plugin ...`) in `sb`'s
+/// throwaway HOME and CLAUDE_CONFIG_DIR, offline; no Messages API.
+pub fn command(sb: &Sandbox, args: &[&str]) -> std::process::Output {
+    for dir in ["home", "claude", "claude-tmp"] {
+        std::fs::create_dir_all(sb.path(dir)).unwrap();
+    }
+    let user_config = sb.path("claude/.claude.json");
+    if !user_config.exists() {
+        std::fs::write(&user_config, "{}\n").unwrap();
+    }
+    let path = |rel: &str| sb.path(rel).display().to_string();
+    Command::new(client())
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", path("home"))
+        .env("PAII_HOME", sb.home())
+        .env("CLAUDE_CONFIG_DIR", path("claude"))
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .env("DISABLE_TELEMETRY", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .env("CLAUDE_CODE_TMPDIR", path("claude-tmp"))
+        .env("NO_COLOR", "1")
+        .current_dir(sb.path("home"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start Claude Code: {e}"))
+}
