@@ -454,3 +454,22 @@ fn a_plugin_directory_that_is_a_submodule_is_refused_by_name() {
     assert!(!out.stderr.contains("could not be found"), "{}", out.stderr);
     assert!(!sb.home().join("current").exists());
 }
+
+/// A marketplace's `renames`: a plugin requested by its old name installs
+/// the current one, with a warning naming both.
+#[test]
+fn a_renamed_plugin_is_followed_to_its_new_name() {
+    let sb = Sandbox::new();
+    write_marketplace(&sb.path("team/acme"));
+    let path = sb.path("team/acme/.claude-plugin/marketplace.json");
+    let mut market: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    market["renames"] = json!({"old-guard": "guard", "gone": null});
+    std::fs::write(&path, market.to_string()).unwrap();
+    sb.write("team/paii.toml", "[registries]\nacme = { marketplace = \"./acme\" }\n\n[plugins]\nold-guard = \"*\"\n");
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("marketplace `acme` renamed `old-guard` to `guard`"), "{}", out.stderr);
+    assert!(sb.path("claude/skills/old-guard/hooks/guard.py").is_file());
+    sb.write("team/paii.toml", "[registries]\nacme = { marketplace = \"./acme\" }\n\n[plugins]\ngone = \"*\"\n");
+    let out = sb.paii_in("team", &["sync"]).fails();
+    assert!(out.stderr.contains("gone"), "{}", out.stderr);
+}

@@ -420,3 +420,35 @@ fn a_claude_code_plugin_s_dependencies_come_from_the_registries() {
     assert!(locked(&lock, "lib").contains("registry = \"mkt\""), "{lock}");
     assert!(sb.path("claude/skills/lib").exists());
 }
+
+/// A plugin whose `engines` range excludes the installed Claude Code is
+/// refused by name, as Claude Code would not load it, and the previous
+/// generation stays; one that admits it installs; a range that does not
+/// parse is a warning.
+#[test]
+fn an_engines_range_that_excludes_the_client_is_refused_by_name() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let fake = sb.write("bin/claude", "#!/bin/sh\necho '2.1.332 (Claude Code)'\n");
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", sb.path("bin").display(), std::env::var("PATH").unwrap_or_default());
+    let sync = |range: &str| {
+        sb.write("plugins/eng/.claude-plugin/plugin.json", &format!(r#"{{"name": "eng", "engines": {{"claude-code": "{range}"}}}}"#));
+        sb.write("plugins/eng/commands/e.md", "E.\n");
+        common::run(sb.command(&sb.path("team"), &["sync"]).env("PATH", &path).output().unwrap())
+    };
+    sb.write("team/paii.toml", "[plugins]\neng = { path = \"../plugins/eng\" }\n");
+    let ok = sync(">=2.1.0 <3");
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    let refused = sync(">=2.2");
+    assert_eq!(refused.code, 1);
+    assert!(
+        refused.stderr.contains("plugin `eng` works with Claude Code >=2.2") && refused.stderr.contains("2.1.332"),
+        "{}",
+        refused.stderr
+    );
+    assert!(sb.path("claude/skills/eng/commands/e.md").is_file(), "the previous generation stays");
+    let odd = sync("whenever");
+    assert_eq!(odd.code, 0, "{}", odd.stderr);
+    assert!(odd.stderr.contains("`engines` range `whenever` does not parse"), "{}", odd.stderr);
+}

@@ -11,6 +11,7 @@
 //!
 //! Reconciling is idempotent: after a crash, running it again finishes the job.
 
+pub mod client;
 pub mod exclude;
 pub mod fragment;
 pub mod json;

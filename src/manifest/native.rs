@@ -19,7 +19,7 @@ pub const PLUGIN_JSON: &str = ".claude-plugin/plugin.json";
 const LENIENT: &[&str] = &["$schema", "version", "description", "author", "homepage", "repository", "license", "keywords"];
 
 /// Keys Claude Code accepts beyond the vendored schema.
-const ACCEPTED: &[&str] = &["strict", "engines", "optionalDependencies", "defaultEnabled", "icon"];
+const ACCEPTED: &[&str] = &["strict", "icon"];
 
 /// The vendored schema of plugin.json.
 pub const SCHEMA: &str = include_str!("../../vendor/schemastore/claude-code-plugin-manifest.schema.json");
@@ -75,6 +75,9 @@ pub struct NativeManifest {
     pub mcp_servers: Vec<Declared>,
     pub user_config: IndexMap<String, UserOption>,
     pub dependencies: Vec<Dependency>,
+    /// `engines["claude-code"]`: the client versions it works with, as
+    /// written (an npm-style range).
+    pub engines: Option<String>,
     /// What Claude Code would load all the same: metadata of an unexpected
     /// type, unknown fields.
     pub warnings: Vec<crate::diagnostic::Warning>,
@@ -187,6 +190,7 @@ impl NativeManifest {
             _ => None,
         };
         let mut m = NativeManifest {
+            engines: doc.get("engines").and_then(|e| e.get("claude-code")).and_then(Value::as_str).map(str::to_string),
             warnings,
             name,
             version,

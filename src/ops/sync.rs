@@ -29,6 +29,9 @@ pub enum SyncError {
     /// Several plugins could not be fetched (one is reported as itself).
     #[error("{} plugins could not be fetched:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
     Fetch(Vec<SourceError>),
+    #[error("plugin `{plugin}` works with Claude Code {range} (`engines` in its plugin.json), and this machine has {client}")]
+    #[diagnostic(help("update Claude Code, or pin a version of `{plugin}` that works with {client} in paii.toml"))]
+    Engines { plugin: String, range: String, client: String },
 }
 
 #[derive(Debug, Clone)]
@@ -157,6 +160,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     // `--offline` and `--frozen` never reach a binary cache.
     let substitutes = if offline { Default::default() } else { manifest.cache.clone() };
     let manifests = build_all(ctx, &home, &sources, &mut plugins, opts.jobs, &substitutes)?;
+    check_engines(ctx, &manifests)?;
     for ((p, pm), synced) in planned.new.plugins.iter().zip(&manifests).zip(&plugins) {
         if let Some(w) = registry_drift(p, pm) {
             (ctx.status)(&format!("warning: {w}"));
@@ -389,6 +393,35 @@ fn registry_drift(p: &LockedPlugin, pm: &PluginManifest) -> Option<String> {
             p.name
         )
     })
+}
+
+/// Refuses a Claude Code plugin whose `engines` range excludes the installed
+/// client, as Claude Code would not load it; a range that does not parse,
+/// or no client to ask, is a warning. The client is asked only when some
+/// plugin has a range.
+fn check_engines(ctx: &Context, manifests: &[PluginManifest]) -> Result<(), Error> {
+    let ranged: Vec<(&str, &str)> =
+        manifests.iter().filter_map(|pm| Some((pm.name.as_str(), pm.native.as_ref()?.engines.as_deref()?))).collect();
+    if ranged.is_empty() {
+        return Ok(());
+    }
+    let Some(client) = crate::claude::client::version() else {
+        let names: Vec<&str> = ranged.iter().map(|(n, _)| *n).collect();
+        (ctx.status)(&format!("warning: no Claude Code (`claude`) on PATH to check the `engines` of {} against", names.join(", ")));
+        return Ok(());
+    };
+    for (plugin, range) in ranged {
+        match crate::claude::client::parse_range(range) {
+            None => (ctx.status)(&format!(
+                "warning: `{plugin}`: `engines` range `{range}` does not parse; Claude Code loads the plugin regardless"
+            )),
+            Some(r) if !crate::claude::client::admits(&r, &client) => {
+                return Err(SyncError::Engines { plugin: plugin.to_string(), range: range.to_string(), client: client.to_string() }.into());
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// A Claude Code plugin whose plugin.json names it or versions it other than

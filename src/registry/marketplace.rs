@@ -222,6 +222,23 @@ pub fn check(file: &SourceFile, reader: &Reader<'_>) -> Parsed {
             Err(e) => out.errors.push(e),
         }
     }
+    // `renames` (old name -> current name, or null when removed), as Claude
+    // Code follows them: a plugin still requested by its old name is the
+    // current one; a removed one is nowhere.
+    for (old, new) in doc.get("renames").and_then(Value::as_object).into_iter().flatten() {
+        if seen.contains_key(old) {
+            continue;
+        }
+        let Some(new) = new.as_str() else { continue };
+        let span = crate::diagnostic::json::pointer_span(&file.text, &format!("/renames/{}", old.replace('~', "~0").replace('/', "~1")));
+        let renamed: Vec<IndexEntry> = out
+            .entries
+            .iter()
+            .filter(|e| e.name == new)
+            .map(|e| IndexEntry { name: old.clone(), renamed_to: Some(new.to_string()), span: span.clone().unwrap_or(0..0), ..e.clone() })
+            .collect();
+        out.entries.extend(renamed);
+    }
     out
 }
 
@@ -309,6 +326,7 @@ fn entry_from(
         dependencies,
         overlay: crate::manifest::overlay::from_entry(entry),
         span: at("").unwrap_or(0..0),
+        renamed_to: None,
     })
 }
 

@@ -162,6 +162,10 @@ pub struct IndexEntry {
     /// (see [`crate::lock::LockedPlugin::overlay`]).
     pub overlay: Option<String>,
     pub span: Range<usize>,
+    /// A name a marketplace's `renames` retired: the entry is the current
+    /// plugin's, under the old name it is still requested by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_to: Option<String>,
 }
 
 /// One loaded registry.
@@ -468,6 +472,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
             dependencies,
             overlay: None,
             span,
+            renamed_to: None,
         }),
         _ => Err(errors),
     }

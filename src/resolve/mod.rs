@@ -497,6 +497,14 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
         match origins.get(name) {
             Some(Origin::Registry(reg, entries)) => {
                 let Some(e) = entries.iter().find(|e| &precedence(&e.version) == version) else { continue };
+                if let (Some(new), Some(r)) = (&e.renamed_to, index.registries.iter().find(|r| r.name == *reg)) {
+                    warnings.push(r.file.warning(
+                        Some(e.span.clone()),
+                        format!(
+                            "marketplace `{reg}` renamed `{name}` to `{new}`; it is installed from that entry (rename it in paii.toml)"
+                        ),
+                    ));
+                }
                 chosen.push(Chosen {
                     name,
                     version: e.version.clone(),

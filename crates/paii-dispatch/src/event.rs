@@ -58,6 +58,9 @@ events! {
     SubagentStop => "SubagentStop", "subagent_stop", "subagent-stop", false;
     PreCompact => "PreCompact", "pre_compact", "pre-compact", false;
     PostCompact => "PostCompact", "post_compact", "post-compact", false;
+    PreModelSwitch => "PreModelSwitch", "pre_model_switch", "pre-model-switch", false;
+    PostModelSwitch => "PostModelSwitch", "post_model_switch", "post-model-switch", false;
+    PreSkillShellCommand => "PreSkillShellCommand", "pre_skill_shell_command", "pre-skill-shell-command", false;
     Elicitation => "Elicitation", "elicitation", "elicitation", false;
     ElicitationResult => "ElicitationResult", "elicitation_result", "elicitation-result", false;
     TeammateIdle => "TeammateIdle", "teammate_idle", "teammate-idle", false;
