@@ -72,21 +72,68 @@ fn a_claude_code_plugin_installs_its_skills_agents_commands_and_mcp_servers() {
     assert!(lock.contains("name = \"fmt\"\nversion = \"0.0.0\""), "a path plugin without a version is 0.0.0:\n{lock}");
     let info = sb.paii_in("team", &["plugin", "info", "fmt", "-o", "json"]).ok().json();
     assert_eq!(info["description"], "formats things");
-    // The directory's files are the store's (hard links), and the store's
-    // tree stays as it was fetched.
-    use std::os::unix::fs::MetadataExt;
-    let generation = sb.home().join(std::fs::read_link(sb.home().join("current")).unwrap());
-    let skill = std::fs::metadata(generation.join("plugins/fmt/skills/fmt-skill/SKILL.md")).unwrap();
+    // The directory is the plugin's own writable copy; the store's tree
+    // stays as it was fetched.
+    use std::os::unix::fs::PermissionsExt;
+    let skill = std::fs::metadata(sb.path("claude/skills/fmt/skills/fmt-skill/SKILL.md")).unwrap();
+    assert!(skill.permissions().mode() & 0o200 != 0, "writable by its owner");
     let store = std::fs::read_dir(sb.home().join("store"))
         .unwrap()
         .flatten()
         .find(|e| e.file_name().to_string_lossy().contains("-fmt-"))
         .unwrap()
         .path();
-    assert_eq!(skill.ino(), std::fs::metadata(store.join("skills/fmt-skill/SKILL.md")).unwrap().ino());
+    assert_eq!(
+        std::fs::metadata(store.join("skills/fmt-skill/SKILL.md")).unwrap().permissions().mode() & 0o222,
+        0,
+        "the store stays read-only"
+    );
     let stored: Value = serde_json::from_str(&std::fs::read_to_string(store.join(".claude-plugin/plugin.json")).unwrap()).unwrap();
     assert!(stored.get("mcpServers").is_some());
     sb.paii_in("team", &["plugin", "verify"]).ok();
+}
+
+/// A plugin that writes into its root at run time (as discord's `bun
+/// install` does at session start) works: its root is its own writable
+/// copy, kept across generations that keep its version; another version
+/// has a root of its own, and a rollback gives the old version its old
+/// files; gc removes a root no generation uses.
+#[test]
+fn a_plugin_that_writes_into_its_root_keeps_what_it_wrote_per_version() {
+    let sb = Sandbox::new();
+    let version = |v: &str| {
+        sb.write("plugins/writer/.claude-plugin/plugin.json", &format!(r#"{{"name": "writer", "version": "{v}"}}"#));
+        sb.write(
+            "plugins/writer/hooks/hooks.json",
+            r#"{"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "cat > /dev/null; mkdir -p \"$CLAUDE_PLUGIN_ROOT/node_modules\" && echo installed > \"$CLAUDE_PLUGIN_ROOT/node_modules/dep\""}]}]}}"#,
+        );
+    };
+    let start = serde_json::json!({"session_id": "s", "hook_event_name": "SessionStart", "source": "startup"});
+    version("1.0.0");
+    sb.write("team/paii.toml", "[plugins]\nwriter = { path = \"../plugins/writer\" }\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let runs = hooks(&sb, "writer", "SessionStart", &start);
+    assert_eq!(runs[0].code, 0, "{}", runs[0].stderr);
+    assert_eq!(sb.read("claude/skills/writer/node_modules/dep"), "installed\n");
+    // An unrelated change makes a new generation: the root stays.
+    sb.write("plugins/other/.claude-plugin/plugin.json", r#"{"name": "other"}"#);
+    sb.write("team/paii.toml", "[plugins]\nwriter = { path = \"../plugins/writer\" }\nother = { path = \"../plugins/other\" }\n");
+    sb.paii_in("team", &["sync"]).ok();
+    assert!(sb.path("claude/skills/writer/node_modules/dep").is_file(), "kept across generations of one version");
+    // A new version starts from its own tree; a rollback finds the old one's files.
+    version("2.0.0");
+    sb.paii_in("team", &["sync"]).ok();
+    assert!(!sb.path("claude/skills/writer/node_modules").exists());
+    sb.paii_in("team", &["rollback"]).ok();
+    assert!(sb.path("claude/skills/writer/node_modules/dep").is_file());
+    // Nothing was written into the store.
+    for e in common::files_under(&sb.home().join("store")) {
+        assert!(!e.ends_with("node_modules/dep"), "{}", e.display());
+    }
+    sb.paii_in("team", &["switch", "3"]).ok();
+    let gc = sb.paii_in("team", &["gc", "--keep", "1", "-o", "json"]).ok().json();
+    assert!(gc["store_entries"].to_string().contains("roots/"), "{gc:#}");
+    assert!(sb.path("claude/skills/writer/.claude-plugin/plugin.json").is_file());
 }
 
 #[test]

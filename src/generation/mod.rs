@@ -49,6 +49,10 @@ pub struct GenerationPlugin {
     /// Its build output, if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build_path: Option<PathBuf>,
+    /// A Claude Code plugin's root: the writable directory Claude Code loads
+    /// it from (see [`crate::claude::plugin_dir`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<PathBuf>,
     /// The contracts it provides (`MemoryProvider`, `IntegrationProvider:jira`):
     /// what a plugin such as `hooks` tells Claude about the generation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -78,6 +82,9 @@ pub enum GenerationError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Assemble(Box<crate::claude::ClaudeError>),
+    #[error("plugin `{plugin}`: cannot make the directory Claude Code loads it from: {source}")]
+    #[diagnostic(help("free some space, or check the permissions of $PAII_HOME/roots; nothing was switched"))]
+    Root { plugin: String, source: std::io::Error },
     #[error("`{plugin}`: `[run] command` names `{arg}`, which is in neither its build output nor the plugin")]
     #[diagnostic(help("a relative path in `[run] command` must name a file of the plugin (or of its build)"))]
     CommandOutside { plugin: String, arg: String },
@@ -226,12 +233,19 @@ impl Generations {
         fs::create_dir_all(&links).map_err(io_err("cannot create", &links))?;
         let final_path = self.path(number);
         let generation_var = [(crate::claude::plugin_dir::GENERATION_VAR, final_path.display().to_string())];
-        for p in &assembly.plugins {
+        let mut plugins = assembly.plugins.clone();
+        for p in &mut plugins {
             let link = links.join(&p.name);
             match assembly.fragment.plugin_dirs.get(&p.name) {
                 // A Claude Code plugin: the directory Claude Code loads.
-                Some(dir) => crate::claude::plugin_dir::lay_out(&p.store_path, &link, &dir.files, &generation_var)
-                    .map_err(io_err("cannot lay out", &link))?,
+                Some(dir) => {
+                    let plugin_root = crate::claude::plugin_dir::ensure_root(&self.profile, &p.name, &p.store_path, dir)
+                        .map_err(|e| GenerationError::Root { plugin: p.name.clone(), source: e })?;
+                    let files = root.join(crate::claude::plugin_dir::FILES_DIR).join(&p.name);
+                    crate::claude::plugin_dir::write_files(dir, &files, &generation_var).map_err(io_err("cannot write", &files))?;
+                    symlink(&plugin_root, &link).map_err(io_err("cannot link", &link))?;
+                    p.root = Some(plugin_root);
+                }
                 None => symlink(&p.store_path, &link).map_err(io_err("cannot link", &link))?,
             }
         }
@@ -271,7 +285,7 @@ impl Generations {
             lock_hash: assembly.lock_hash.clone(),
             content_hash: assembly.content_hash(),
             manifest: assembly.manifest.clone(),
-            plugins: assembly.plugins.clone(),
+            plugins,
         };
         let text = toml::to_string(&meta).unwrap_or_default();
         fsutil::atomic_write(&root.join("generation.toml"), text.as_bytes()).map_err(io_err("cannot write", &root))?;

@@ -176,6 +176,18 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
             Vec::new()
         }
     };
+    // The roots of Claude Code plugins (writable, per profile) that no kept
+    // generation of this scope links to.
+    let used_roots: std::collections::HashSet<std::path::PathBuf> =
+        kept.iter().flat_map(|g| g.plugins.iter().filter_map(|p| Some(p.root.as_ref()?.parent()?.to_path_buf()))).collect();
+    let unused_roots: Vec<std::path::PathBuf> = std::fs::read_dir(scope.profile.join("roots"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| !used_roots.contains(p))
+        .collect();
+    let unused: Vec<std::path::PathBuf> = unused.into_iter().chain(unused_roots).collect();
     let mut bytes = 0;
     let mut projects = Vec::new();
     for (project, why) in &gone {
@@ -201,7 +213,13 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
         scope,
         generations: doomed,
         projects,
-        store_entries: unused.iter().filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect(),
+        store_entries: unused
+            .iter()
+            .filter_map(|p| {
+                let name = p.file_name()?.to_string_lossy().into_owned();
+                Some(if p.parent()?.ends_with("roots") { format!("roots/{name}") } else { name })
+            })
+            .collect(),
         bytes,
         dry_run,
     })

@@ -80,6 +80,7 @@ impl SyncedPlugin {
             store_path: self.store_path.clone(),
             integrity: self.integrity,
             build_path: self.build.clone(),
+            root: None,
             provides: self.provides.clone(),
         }
     }
