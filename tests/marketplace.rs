@@ -321,13 +321,19 @@ fn registry_validate_checks_marketplaces_and_plugin_manifests_against_the_schema
 #[test]
 fn import_claude_moves_an_existing_setup_under_paii_and_paii_s_copies_replace_claude_code_s() {
     let sb = Sandbox::new();
-    marketplace_repo(&sb.path("repos/acme"));
+    let commit = marketplace_repo(&sb.path("repos/acme"));
     let url = format!("file://{}", sb.path("repos/acme").display());
+    // What Claude Code installed, and at which commit of the marketplace.
+    let installed = json!({"version": 2, "plugins": {
+        "guard@acme-tools": [{"scope": "user", "version": "1.0.0", "gitCommitSha": commit}],
+        "review@acme-tools": [{"scope": "user", "version": &commit[..12], "gitCommitSha": commit}]
+    }});
+    sb.write("claude/plugins/installed_plugins.json", &installed.to_string());
     let original = json!({
         "model": "opus",
         "enabledPlugins": {
             "guard@acme-tools": true, "review@acme-tools": true, "old@acme-tools": false,
-            "mine@inline": true, "ghost@nowhere": true
+            "mine@inline": true, "ghost@nowhere": true, "missing@acme-tools": true
         },
         "extraKnownMarketplaces": {"acme-tools": {"source": {"source": "git", "url": url}}}
     });
@@ -338,9 +344,10 @@ fn import_claude_moves_an_existing_setup_under_paii_and_paii_s_copies_replace_cl
 
     let dry = sb.paii_in("team", &["import", "claude"]).ok();
     for needle in [
-        format!("+ [registries] acme-tools = {{ marketplace = \"{url}\" }}"),
-        "+ [plugins] guard = { version = \"*\", registry = \"acme-tools\" }".to_string(),
-        "+ [plugins] review".to_string(),
+        format!("+ [registries] acme-tools = {{ marketplace = \"{url}\", rev = \"{commit}\" }}"),
+        "+ [plugins] guard = { version = \"=1.0.0\", registry = \"acme-tools\" }".to_string(),
+        "+ [plugins] review = { version = \"*\"".to_string(),
+        "skipped missing@acme-tools: would not sync: marketplace `acme-tools` lists no plugin `missing`".to_string(),
         "skipped old@acme-tools: not enabled".to_string(),
         "skipped ghost@nowhere: Claude Code knows no marketplace `nowhere`".to_string(),
         "skipped mine@inline".to_string(),
@@ -354,7 +361,8 @@ fn import_claude_moves_an_existing_setup_under_paii_and_paii_s_copies_replace_cl
     sb.paii_in("team", &["import", "claude", "--write"]).ok();
     let toml = sb.read("team/paii.toml");
     assert!(toml.contains("# our team's plugins") && toml.contains("# more to come"), "comments kept:\n{toml}");
-    assert!(toml.contains("guard = { version = \"*\", registry = \"acme-tools\" }"), "{toml}");
+    assert!(toml.contains("guard = { version = \"=1.0.0\", registry = \"acme-tools\" }"), "{toml}");
+    assert!(!toml.contains("missing"), "what would not sync is left out:\n{toml}");
 
     sb.paii_in("team", &["sync"]).ok();
     let s = settings(&sb);

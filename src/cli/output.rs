@@ -312,7 +312,8 @@ impl Printer {
             println!("+ [registries] {name} = {value}");
         }
         for (name, registry) in &out.plugins {
-            println!("+ [plugins] {name} = {{ version = \"*\", registry = \"{registry}\" }}");
+            let version = out.pinned.get(name).map_or("*", String::as_str);
+            println!("+ [plugins] {name} = {{ version = \"{version}\", registry = \"{registry}\" }}");
         }
         for s in &out.skipped {
             println!("  skipped {}: {}", s.what, s.why);

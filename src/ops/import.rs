@@ -4,8 +4,12 @@
 //! settings.json, and the ones added with `claude plugin marketplace add`,
 //! in `plugins/known_marketplaces.json`) become `[registries]`, and every
 //! plugin enabled in `enabledPlugins` a `[plugins]` entry from its
-//! marketplace. A dry run by default; `--write` edits paii.toml keeping its
-//! comments. After the next sync, paii's copies replace Claude Code's own.
+//! marketplace, pinned where Claude Code recorded what it installed
+//! (`plugins/installed_plugins.json`: the marketplace commit, the version).
+//! Each plugin is then looked up in its marketplace, so that what would not
+//! sync is listed with the reason and left out before anything is written.
+//! A dry run by default; `--write` edits paii.toml keeping its comments.
+//! After the next sync, paii's copies replace Claude Code's own.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,8 +33,11 @@ pub struct Imported {
     pub registries: BTreeMap<String, String>,
     /// Plugin name -> the registry it comes from.
     pub plugins: BTreeMap<String, String>,
-    /// What was left out, and why.
+    /// What was left out, and why (what would not sync among it).
     pub skipped: Vec<Skipped>,
+    /// What is pinned to what Claude Code had installed: plugin or
+    /// registry -> the version or commit.
+    pub pinned: BTreeMap<String, String>,
     /// The paii.toml edited (or that would be).
     pub manifest: String,
     /// Whether paii.toml was written.
@@ -80,13 +87,31 @@ fn known_marketplaces(settings: &serde_json::Map<String, Value>, claude_dir: &Pa
     out
 }
 
+/// What Claude Code installed: `plugin@marketplace` -> (version, the
+/// marketplace commit it was installed at), from `installed_plugins.json`
+/// (a user-scope install where there are several).
+fn installed(claude_dir: &Path) -> BTreeMap<String, (Option<String>, Option<String>)> {
+    let doc = JsonFile::read(&claude_dir.join("plugins").join("installed_plugins.json")).map(|f| f.doc).unwrap_or_default();
+    let mut out = BTreeMap::new();
+    for (id, installs) in doc.get("plugins").and_then(Value::as_object).into_iter().flatten() {
+        let installs: Vec<&Value> = installs.as_array().into_iter().flatten().collect();
+        let Some(i) = installs.iter().find(|i| i.get("scope").and_then(Value::as_str) == Some("user")).or(installs.first()) else {
+            continue;
+        };
+        let get = |k: &str| i.get(k).and_then(Value::as_str).map(str::to_string);
+        out.insert(id.clone(), (get("version"), get("gitCommitSha")));
+    }
+    out
+}
+
 pub fn claude(ctx: &Context, write: bool) -> Result<Imported, Error> {
     let claude_dir = crate::util::paths::claude_config_dir();
+    let installed = installed(&claude_dir);
     let settings = JsonFile::read(&claude_dir.join("settings.json"))?;
     let marketplaces = known_marketplaces(&settings.doc, &claude_dir);
 
     let path = ctx.manifest_path();
-    let (file, mut doc) = if path.exists() {
+    let (file, doc) = if path.exists() {
         read_for_edit(&path)?
     } else {
         let text = super::init::TEMPLATE;
@@ -99,6 +124,7 @@ pub fn claude(ctx: &Context, write: bool) -> Result<Imported, Error> {
         registries: BTreeMap::new(),
         plugins: BTreeMap::new(),
         skipped: Vec::new(),
+        pinned: BTreeMap::new(),
         manifest: file.name.clone(),
         written: false,
     };
@@ -150,29 +176,37 @@ pub fn claude(ctx: &Context, write: bool) -> Result<Imported, Error> {
         plugins.push((plugin, market));
     }
 
-    {
-        let regs = table_mut(&mut doc, "registries")?;
-        for (name, (spec, rev)) in &registries {
-            let mut t = InlineTable::new();
-            t.insert("marketplace", spec.as_str().into());
-            if let Some(r) = rev {
-                t.insert("rev", r.as_str().into());
-            }
-            out.registries.insert(name.clone(), t.to_string());
-            regs.insert(name, Item::Value(t.into()));
+    // A git marketplace is pinned to the commit Claude Code installed its
+    // plugins from, when they agree on one.
+    for (name, (_, rev)) in registries.iter_mut() {
+        let commits: std::collections::BTreeSet<&String> =
+            plugins.iter().filter(|(_, m)| m == name).filter_map(|(p, m)| installed.get(&format!("{p}@{m}"))?.1.as_ref()).collect();
+        if let (1, Some(commit)) = (commits.len(), commits.first()) {
+            *rev = Some(commit.to_string());
+            out.pinned.insert(name.clone(), commit.to_string());
         }
     }
-    {
-        let table = table_mut(&mut doc, "plugins")?;
-        for (plugin, market) in &plugins {
-            let mut t = InlineTable::new();
-            t.insert("version", "*".into());
-            t.insert("registry", market.as_str().into());
-            table.insert(plugin, Item::Value(t.into()));
-            out.plugins.insert(plugin.clone(), market.clone());
-        }
+    // What would not sync is named, with the reason, and left out.
+    let planned = render(&doc, &registries, &plugins, &installed, &mut BTreeMap::new())?;
+    let check = Manifest::parse(SourceFile::new(&file.path, planned.as_str()))?;
+    let unsyncable = check_plugins(ctx, &check, &plugins);
+    plugins.retain(|(p, m)| !unsyncable.iter().any(|(q, n, _)| q == p && n == m));
+    for (p, m, why) in unsyncable {
+        out.skipped.push(Skipped { what: format!("{p}@{m}"), why: format!("would not sync: {why}") });
     }
-    let text = doc.to_string();
+    registries.retain(|name, _| plugins.iter().any(|(_, m)| m == name));
+    let text = render(&doc, &registries, &plugins, &installed, &mut out.pinned)?;
+    for (name, (spec, rev)) in &registries {
+        let mut t = InlineTable::new();
+        t.insert("marketplace", spec.as_str().into());
+        if let Some(r) = rev {
+            t.insert("rev", r.as_str().into());
+        }
+        out.registries.insert(name.clone(), t.to_string());
+    }
+    for (plugin, market) in &plugins {
+        out.plugins.insert(plugin.clone(), market.clone());
+    }
     // What is written must read back as a manifest.
     Manifest::parse(SourceFile::new(&file.path, text.as_str()))?;
     if write && !(out.registries.is_empty() && out.plugins.is_empty()) {
@@ -185,4 +219,81 @@ pub fn claude(ctx: &Context, write: bool) -> Result<Imported, Error> {
         out.written = true;
     }
     Ok(out)
+}
+
+/// paii.toml with `registries` and `plugins` added; a plugin whose
+/// installed version is a semantic one is pinned to it (recorded in
+/// `pinned`).
+fn render(
+    doc: &toml_edit::DocumentMut,
+    registries: &BTreeMap<String, (String, Option<String>)>,
+    plugins: &[(String, String)],
+    installed: &BTreeMap<String, (Option<String>, Option<String>)>,
+    pinned: &mut BTreeMap<String, String>,
+) -> Result<String, Error> {
+    let mut doc = doc.clone();
+    {
+        let regs = table_mut(&mut doc, "registries")?;
+        for (name, (spec, rev)) in registries {
+            let mut t = InlineTable::new();
+            t.insert("marketplace", spec.as_str().into());
+            if let Some(r) = rev {
+                t.insert("rev", r.as_str().into());
+            }
+            regs.insert(name, Item::Value(t.into()));
+        }
+    }
+    {
+        let table = table_mut(&mut doc, "plugins")?;
+        for (plugin, market) in plugins {
+            let version = installed
+                .get(&format!("{plugin}@{market}"))
+                .and_then(|(v, _)| v.as_deref())
+                .filter(|v| semver::Version::parse(v).is_ok())
+                .map_or_else(|| "*".to_string(), |v| format!("={v}"));
+            if version != "*" {
+                pinned.insert(plugin.clone(), version.clone());
+            }
+            let mut t = InlineTable::new();
+            t.insert("version", version.as_str().into());
+            t.insert("registry", market.as_str().into());
+            table.insert(plugin.as_str(), Item::Value(t.into()));
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// Each plugin of `plugins` that would not sync from `manifest`'s
+/// registries, and why: its marketplace cannot be read, or has no such
+/// plugin, or no version the pin allows.
+fn check_plugins(ctx: &Context, manifest: &Manifest, plugins: &[(String, String)]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for decl in &manifest.registries {
+        let wanted: Vec<&(String, String)> = plugins.iter().filter(|(_, m)| *m == decl.name).collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let registry = match ctx.load_registry(decl, false, false) {
+            Ok((registry, _)) => registry,
+            Err(e) => {
+                let why = format!("marketplace `{}` cannot be read: {}", decl.name, e.to_string().lines().next().unwrap_or_default());
+                out.extend(wanted.iter().map(|(p, m)| (p.clone(), m.clone(), why.clone())));
+                continue;
+            }
+        };
+        for (p, m) in wanted {
+            let req = manifest.plugin(p).and_then(|r| match &r.source {
+                crate::manifest::project::Requested::Registry { req, .. } => Some(req.clone()),
+                _ => None,
+            });
+            let versions: Vec<&semver::Version> = registry.entries.iter().filter(|e| &e.name == p).map(|e| &e.version).collect();
+            if versions.is_empty() {
+                out.push((p.clone(), m.clone(), format!("marketplace `{m}` lists no plugin `{p}`")));
+            } else if let Some(req) = req.filter(|r| !versions.iter().any(|v| r.matches(v))) {
+                let have: Vec<String> = versions.iter().map(|v| v.to_string()).collect();
+                out.push((p.clone(), m.clone(), format!("Claude Code had {req} installed; marketplace `{m}` now has {}", have.join(", "))));
+            }
+        }
+    }
+    out
 }
