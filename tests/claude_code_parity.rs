@@ -18,104 +18,11 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
 
 use common::Sandbox;
 use common::anthropic::{MessagesApi, Script};
 use common::claude_code::{command, run};
-
-const PLUGINS: [&str; 5] = ["kit", "twin", "picks", "renamed", "collection"];
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
-}
-
-/// A hook that appends `<label>` to `$HOME/hooks.log`.
-fn logs(label: &str) -> String {
-    format!(r#"{{"type": "command", "command": "cat > /dev/null; echo '{label}' >> \"$HOME/hooks.log\""}}"#)
-}
-
-/// The marketplace `parity` in `root`.
-fn marketplace(root: &Path) {
-    write(
-        root,
-        ".claude-plugin/marketplace.json",
-        r#"{"name": "parity", "owner": {"name": "Tests"}, "plugins": [
-  {"name": "kit", "source": "./kit", "description": "every component kind"},
-  {"name": "twin", "source": "./twin", "description": "components named as kit's"},
-  {"name": "picks", "source": "./picks", "strict": false, "description": "one skill of two", "skills": ["./skills/one"]},
-  {"name": "renamed", "source": "./renamed", "description": "its plugin.json names it otherwise"},
-  {"name": "collection", "source": "./", "strict": false, "description": "the marketplace's root, one skill listed", "skills": ["./skills/listed"]}
-]}"#,
-    );
-    write(
-        root,
-        "kit/.claude-plugin/plugin.json",
-        r#"{"name": "kit", "version": "1.4.0", "description": "every component kind",
-  "author": "A string author",
-  "repository": {"type": "git", "url": "https://example.org/kit.git"},
-  "skills": ["./extra/skills"],
-  "userConfig": {"greeting": {"type": "string", "title": "Greeting", "description": "how to greet", "default": "hello"}},
-  "lspServers": {"kit-lsp": {"command": "kit-language-server", "extensionToLanguage": {".kit": "kit"}}}
-}"#,
-    );
-    write(root, "kit/skills/kit-skill/SKILL.md", "---\nname: kit-skill\ndescription: KIT-SKILL-DESC the default folder's\n---\nBody.\n");
-    write(
-        root,
-        "kit/extra/skills/extra-skill/SKILL.md",
-        "---\nname: extra-skill\ndescription: EXTRA-SKILL-DESC a declared path's\n---\nBody.\n",
-    );
-    write(root, "kit/commands/help.md", "---\ndescription: KIT-HELP-DESC kit's help\n---\nHelp with kit.\n");
-    write(root, "kit/agents/code-reviewer.md", "---\nname: code-reviewer\ndescription: KIT-REVIEWER-DESC reviews kit code\n---\nReview.\n");
-    write(root, "kit/output-styles/terse.md", "---\nname: terse\ndescription: KIT-STYLE-DESC answers tersely\n---\nBe terse.\n");
-    let server = fs::read_to_string(common::repo_root().join("tests/support/mcp_server.py")).unwrap();
-    write(root, "kit/mcp_server.py", &server);
-    write(
-        root,
-        "kit/.mcp.json",
-        r#"{"mcpServers": {"kit-srv": {"command": "python3", "args": ["${CLAUDE_PLUGIN_ROOT}/mcp_server.py", "KIT-MCP-DESC"]}}}"#,
-    );
-    let hooks = format!(
-        r#"{{"hooks": {{
-  "SessionStart": [{{"matcher": "startup", "hooks": [{}]}}, {{"matcher": "resume", "hooks": [{}]}}],
-  "UserPromptSubmit": [{{"hooks": [{}, {{"type": "command", "command": "sh", "args": ["-c", "cat > /dev/null; echo \"kit option $1\" >> \"$HOME/hooks.log\"", "_", "${{user_config.greeting}}"]}}]}}],
-  "PreToolUse": [{{"matcher": "Bash", "hooks": [{}]}}, {{"matcher": "Write|Edit", "hooks": [{}]}}],
-  "PostToolUse": [{{"matcher": "Bash", "hooks": [{}]}}],
-  "Stop": [{{"hooks": [{}]}}]
-}}}}"#,
-        logs("kit SessionStart startup"),
-        logs("kit SessionStart resume"),
-        logs("kit UserPromptSubmit"),
-        logs("kit PreToolUse Bash"),
-        logs("kit PreToolUse Write|Edit"),
-        logs("kit PostToolUse Bash"),
-        logs("kit Stop"),
-    );
-    write(root, "kit/hooks/hooks.json", &hooks);
-
-    write(root, "twin/.claude-plugin/plugin.json", r#"{"name": "twin", "version": "0.2.0"}"#);
-    write(root, "twin/commands/help.md", "---\ndescription: TWIN-HELP-DESC twin's help\n---\nHelp with twin.\n");
-    write(
-        root,
-        "twin/agents/code-reviewer.md",
-        "---\nname: code-reviewer\ndescription: TWIN-REVIEWER-DESC reviews twin code\n---\nReview.\n",
-    );
-    write(root, "twin/hooks/hooks.json", &format!(r#"{{"hooks": {{"SessionStart": [{{"hooks": [{}]}}]}}}}"#, logs("twin SessionStart")));
-
-    write(root, "picks/skills/one/SKILL.md", "---\nname: one\ndescription: PICKS-ONE-DESC listed\n---\nBody.\n");
-    write(root, "picks/skills/two/SKILL.md", "---\nname: two\ndescription: PICKS-TWO-DESC not listed\n---\nBody.\n");
-
-    write(root, "skills/listed/SKILL.md", "---\nname: listed\ndescription: LISTED-DESC listed by the root entry\n---\nBody.\n");
-    write(root, "skills/unlisted/SKILL.md", "---\nname: unlisted\ndescription: UNLISTED-DESC not listed\n---\nBody.\n");
-    write(root, "renamed/.claude-plugin/plugin.json", r#"{"name": "original", "version": "3.0.0"}"#);
-    write(
-        root,
-        "renamed/skills/orig-skill/SKILL.md",
-        "---\nname: orig-skill\ndescription: ORIG-SKILL-DESC of the renamed plugin\n---\nBody.\n",
-    );
-}
+use common::parity::{claude_installs, paii_installs};
 
 /// What the client shows of each plugin, its request and the hooks that fired.
 #[derive(Debug, PartialEq)]
@@ -161,40 +68,10 @@ fn seen(sb: &Sandbox, ids: &[String]) -> Seen {
 
 #[test]
 fn paiis_install_shows_and_does_what_claude_codes_own_install_does() {
-    // Claude Code installs the marketplace itself.
     let own = Sandbox::new();
-    marketplace(&own.path("market"));
-    let market = own.path("market").display().to_string();
-    let added = command(&own, &["plugin", "marketplace", "add", &market]);
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-    let listed = command(&own, &["plugin", "marketplace", "list"]);
-    assert!(String::from_utf8_lossy(&listed.stdout).contains("parity"), "the marketplace was not added");
-    for plugin in PLUGINS {
-        let mut args = vec!["plugin", "install", plugin];
-        let id = format!("{plugin}@parity");
-        args[2] = &id;
-        if plugin == "kit" {
-            args.extend(["--config", "greeting=hola"]);
-        }
-        let out = command(&own, &args);
-        assert!(out.status.success(), "{}: {}", id, String::from_utf8_lossy(&out.stderr));
-    }
-    let own_ids: Vec<String> = PLUGINS.iter().map(|p| format!("{p}@parity")).collect();
-    let theirs = seen(&own, &own_ids);
-
-    // paii installs the same marketplace.
+    let theirs = seen(&own, &claude_installs(&own));
     let sb = Sandbox::new();
-    marketplace(&sb.path("team/market"));
-    let plugins: String = PLUGINS.iter().map(|p| format!("{p} = \"*\"\n")).collect();
-    sb.write(
-        "team/paii.toml",
-        &format!("[registries]\nparity = {{ marketplace = \"./market\" }}\n\n[plugins]\n{plugins}\n[config.kit]\ngreeting = \"hola\"\n"),
-    );
-    sb.paii_in("team", &["sync"]).ok();
-    // Claude Code names a plugin it loads from a directory by its
-    // plugin.json: `renamed` is `original@skills-dir`.
-    let paii_ids: Vec<String> = PLUGINS.iter().map(|p| format!("{}@skills-dir", if *p == "renamed" { "original" } else { p })).collect();
-    let ours = seen(&sb, &paii_ids);
+    let ours = seen(&sb, &paii_installs(&sb));
 
     // Not vacuous: everything the fixture holds was seen.
     for item in [

@@ -25,10 +25,10 @@ pub fn offset_of(text: &str, line: usize, column: usize) -> usize {
 /// Every violation of `schema` by `doc` (parsed from `file`), at the value
 /// it is about, in document order.
 pub fn schema_errors(file: &SourceFile, doc: &Value, schema: &Value) -> Vec<SpannedError> {
-    match schema_findings(file, doc, schema) {
-        Ok(findings) => findings.into_iter().map(|f| file.error(f.span, f.message, None)).collect(),
-        Err(e) => vec![e],
-    }
+    let Ok(validator) = jsonschema::validator_for(schema) else {
+        return vec![file.error(None, "the vendored schema does not compile", None)];
+    };
+    schema_findings(file, doc, &validator).into_iter().map(|f| file.error(f.span, f.message, None)).collect()
 }
 
 /// One place where a document breaks its schema.
@@ -39,12 +39,9 @@ pub struct Finding {
     pub message: String,
 }
 
-/// Every place where `doc` (read from `file`) breaks `schema`, in the order
-/// of the file.
-pub fn schema_findings(file: &SourceFile, doc: &Value, schema: &Value) -> Result<Vec<Finding>, SpannedError> {
-    let Ok(validator) = jsonschema::validator_for(schema) else {
-        return Err(file.error(None, "the vendored schema does not compile", None));
-    };
+/// Every place where `doc` (read from `file`) breaks the schema of
+/// `validator`, in the order of the file.
+pub fn schema_findings(file: &SourceFile, doc: &Value, validator: &jsonschema::Validator) -> Vec<Finding> {
     let mut errors: Vec<(usize, String, String)> = validator
         .iter_errors(doc)
         .map(|e| {
@@ -56,10 +53,10 @@ pub fn schema_findings(file: &SourceFile, doc: &Value, schema: &Value) -> Result
         .collect();
     errors.sort();
     errors.dedup_by(|a, b| a.2 == b.2);
-    Ok(errors
+    errors
         .into_iter()
         .map(|(at, pointer, message)| Finding { span: pointer_span(&file.text, &pointer).or(Some(at..at)), pointer, message })
-        .collect())
+        .collect()
 }
 
 /// Where the value at `pointer` (RFC 6901, `/plugins/0/source`) is in the

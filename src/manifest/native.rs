@@ -107,6 +107,19 @@ fn declared(v: Option<&Value>) -> Vec<Declared> {
     }
 }
 
+/// The vendored schema, parsed and compiled once per process (a sync reads
+/// every plugin's plugin.json).
+fn compiled() -> Result<&'static (Value, jsonschema::Validator), &'static String> {
+    static COMPILED: std::sync::OnceLock<Result<(Value, jsonschema::Validator), String>> = std::sync::OnceLock::new();
+    COMPILED
+        .get_or_init(|| {
+            let schema: Value = serde_json::from_str(SCHEMA).map_err(|e| format!("the vendored schema does not parse: {e}"))?;
+            let validator = jsonschema::validator_for(&schema).map_err(|e| format!("the vendored schema does not compile: {e}"))?;
+            Ok((schema, validator))
+        })
+        .as_ref()
+}
+
 impl NativeManifest {
     /// Every problem with `file` (all schema errors, or the first of paii's
     /// own checks), for `paii registry validate`.
@@ -115,9 +128,12 @@ impl NativeManifest {
             Ok(doc) => doc,
             Err(e) => return vec![e],
         };
-        let errors = match serde_json::from_str::<Value>(SCHEMA) {
-            Ok(schema) => crate::diagnostic::json::schema_errors(file, &doc, &schema),
-            Err(e) => vec![file.error(None, format!("the vendored schema does not parse: {e}"), None)],
+        let errors = match compiled() {
+            Ok((_, validator)) => crate::diagnostic::json::schema_findings(file, &doc, validator)
+                .into_iter()
+                .map(|f| file.error(f.span, f.message, None))
+                .collect(),
+            Err(e) => vec![file.error(None, e.clone(), None)],
         };
         if !errors.is_empty() {
             return errors;
@@ -132,11 +148,10 @@ impl NativeManifest {
     /// such a plugin, ignoring them).
     pub fn parse(file: &SourceFile) -> Result<NativeManifest, SpannedError> {
         let doc = crate::diagnostic::json::parse(file)?;
-        let schema: Value =
-            serde_json::from_str(SCHEMA).map_err(|e| file.error(None, format!("the vendored schema does not parse: {e}"), None))?;
+        let (schema, validator) = compiled().map_err(|e| file.error(None, e.clone(), None))?;
         let mut warnings = Vec::new();
         let mut errors = Vec::new();
-        for f in crate::diagnostic::json::schema_findings(file, &doc, &schema)? {
+        for f in crate::diagnostic::json::schema_findings(file, &doc, validator) {
             let key = f.pointer.split('/').nth(1).unwrap_or_default();
             if LENIENT.contains(&key) {
                 warnings.push(file.warning(f.span, format!("{}; Claude Code ignores it, and so does paii", f.message)));

@@ -7,6 +7,7 @@ pub mod claude;
 pub mod claude_code;
 mod git;
 pub mod marketplace;
+pub mod parity;
 mod sandbox;
 mod servers;
 
