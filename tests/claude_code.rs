@@ -580,3 +580,46 @@ fn a_marketplace_synced_by_paii_works_inside_claude_code() {
     assert!(results[0].1 && results[0].0.contains("guard: refusing a recursive delete"), "{results:?}");
     assert!(work.join("build").is_dir(), "the command did not run");
 }
+
+/// A Claude Code plugin in a project's paii.toml is loaded by Claude Code
+/// started in the repository, namespaced (`.claude/skills/<name>`, the
+/// project being the user's to trust, as all of its settings are), its
+/// hook run through paii with the project's generation; elsewhere it is
+/// not there.
+#[test]
+fn a_claude_code_plugin_of_a_project_loads_in_its_repository() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repo");
+    fs::create_dir_all(&repo).unwrap();
+    common::git(&repo, &["init", "-q"]);
+    common::marketplace::write_marketplace(&sb.path("acme"));
+    sb.write(
+        "repo/paii.toml",
+        &format!(
+            "[paii]\nscope = \"project\"\n\n[registries]\nacme = {{ marketplace = \"{}\" }}\n\n[plugins]\nguard = \"*\"\nreview = \"*\"\n",
+            sb.path("acme").display()
+        ),
+    );
+    sb.paii_in("repo", &["sync"]).ok();
+    assert!(sb.path("repo/.claude/skills/review/agents/reviewer.md").is_file());
+    // The workspace trusted, as a person would.
+    let config = serde_json::json!({"projects": {repo.display().to_string(): {"hasTrustDialogAccepted": true}}});
+    sb.write("claude/.claude.json", &config.to_string());
+    fs::create_dir_all(repo.join("build")).unwrap();
+    let api = MessagesApi::start(Script::Bash("rm -rf ./build".into()));
+    let turn = run(&sb, &api, &repo, "clean the build", "Bash");
+    assert_clean(&turn);
+    assert!(turn.sent().contains("- review:reviewer: Reviews a change for defects"), "{}", turn.sent());
+    let results = turn.tool_results();
+    assert!(results[0].1 && results[0].0.contains("guard: refusing a recursive delete"), "{results:?}");
+    assert!(repo.join("build").is_dir(), "the command did not run");
+    let handled = audit(&sb).into_iter().filter(|l| l["hook"] == "guard#0").count();
+    assert_eq!(handled, 1, "the hook ran through paii");
+
+    let other = sb.path("other");
+    fs::create_dir_all(&other).unwrap();
+    api.script(Script::Text);
+    let turn = run(&sb, &api, &other, "hello", "Bash");
+    assert_clean(&turn);
+    assert!(!turn.sent().contains("review:reviewer"), "nothing of the project's outside it");
+}

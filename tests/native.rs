@@ -257,13 +257,15 @@ fn a_claude_code_plugins_hooks_are_matched_by_claude_code_and_run_through_paii()
     // hook runs through `paii hook handler`, given 5 s more than its own
     // timeout, which paii enforces.
     let home = sb.home();
-    let generation = home.join(std::fs::read_link(home.join("current")).unwrap());
+    // Its root, and the table beside it that its hooks run from.
+    let root = std::fs::canonicalize(sb.path("claude/skills/guardian")).unwrap();
+    let table = root.parent().unwrap().to_path_buf();
     let doc = json_at(&sb, "claude/skills/guardian/hooks/hooks.json");
     let pre = doc["hooks"]["PreToolUse"].as_array().unwrap();
     assert_eq!((pre.len(), &pre[0]["matcher"], &pre[1]["matcher"]), (2, &Value::from("Bash"), &Value::from("Bash|Write")), "{doc:#}");
     let first = &pre[0]["hooks"][0];
     assert!(first["command"].as_str().unwrap().ends_with("/paii"), "{first:#}");
-    let args = serde_json::json!(["hook", "handler", generation.display().to_string(), "guardian", "0"]);
+    let args = serde_json::json!(["hook", "handler", table.display().to_string(), "guardian", "0"]);
     assert_eq!((&first["args"], &first["timeout"]), (&args, &Value::from(10)), "{first:#}");
     assert_eq!(doc["hooks"]["Stop"][0]["hooks"][0]["type"], "prompt", "{doc:#}");
     let post = &doc["hooks"]["PostToolUse"][0]["hooks"][0];
@@ -278,7 +280,7 @@ fn a_claude_code_plugins_hooks_are_matched_by_claude_code_and_run_through_paii()
     assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny", "{answer:#}");
     assert_eq!(answer["hookSpecificOutput"]["permissionDecisionReason"], "guardian refuses rm -rf");
     // The exec-form hook: arguments substituted one by one, no shell.
-    let root = generation.join("plugins/guardian").display().to_string();
+    let root = root.display().to_string();
     let data = sb.path("claude/plugins/data/guardian-skills-dir");
     assert!(
         sb.path("home/exec-args").is_file(),

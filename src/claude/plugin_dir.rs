@@ -6,22 +6,26 @@
 //! whatever else a plugin may hold, namespaced by the plugin as when Claude
 //! Code installs it.
 //!
-//! That directory is the plugin's *root*: `<profile>/roots/<store entry>/<name>`,
+//! That directory is the plugin's *root*: `<profile>/roots/<key>/<name>`,
 //! a writable copy of the plugin's tree in the store (some plugins write
 //! into their root at run time, `bun install` at session start, as Claude
-//! Code's own install lets them), made once per plugin version and kept
-//! while a generation uses it. A copy, not links: Claude Code refuses a path
-//! its manifest names that resolves outside the plugin's directory, and a
-//! write must never reach the store. The few files paii writes for the
-//! plugin (the hooks routed through its dispatcher, the MCP servers given
-//! their options and secrets, a plugin.json without what those replace)
-//! differ per generation: in the root they are symlinks through `current`
-//! into the generation's `plugin-files/<name>/`, so a switch of generation
-//! switches them too, and one the generation does not write (hooks off)
-//! is simply absent. Each generation's `plugins/<name>` links to the root
-//! of the plugin version it holds: a rollback to another version gives the
-//! plugin that version's files. Claude Code's `skills/<name>` links to it
-//! through `current`, so the plugin's root still ends in its name.
+//! Code's own install lets them), with the few files paii writes for the
+//! plugin in place of its own (the hooks routed through paii's dispatcher,
+//! the MCP servers given their options and secrets, a plugin.json without
+//! what those replace). A copy, not links: Claude Code refuses a manifest
+//! or a path its manifest names that resolves outside the plugin's
+//! directory (and, for a project, its folder), and a write must never
+//! reach the store. Beside it, `<key>/dispatch.json` holds what `paii hook
+//! handler` needs to run the plugin's hooks.
+//!
+//! The key names everything a root holds (the store entry, the files paii
+//! writes, the hook table), so a root is made once and never changed by
+//! paii: every generation with the same plugin version and settings shares
+//! it, and the plugin keeps what it wrote there; a generation with another
+//! version or other settings has a root of its own, so a rollback gives the
+//! plugin its old files. Each generation's `plugins/<name>` links to its
+//! root; Claude Code's `skills/<name>` links to that through `current`, so
+//! the plugin's root still ends in its name.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -38,16 +42,9 @@ pub struct PluginDir {
     pub files: BTreeMap<String, Option<Value>>,
 }
 
-/// What `${PAII_GENERATION}` in a written file stands for: the generation's
-/// directory, known only when it is created.
-pub const GENERATION_VAR: &str = "${PAII_GENERATION}";
-
-/// Where a generation keeps the files paii writes for each plugin.
-pub const FILES_DIR: &str = "plugin-files";
-
-/// The files paii writes for every Claude Code plugin (or leaves absent):
-/// in a root they are symlinks into the current generation.
-pub const GENERATED: [&str; 3] = [".claude-plugin/plugin.json", "hooks/hooks.json", ".mcp.json"];
+/// What `${PAII_HOOK_TABLE}` in a written file stands for: the directory
+/// of the root's hook table, known once the root's key is.
+pub const TABLE_VAR: &str = "${PAII_HOOK_TABLE}";
 
 /// The keys of plugin.json whose components paii writes files for.
 pub const REPLACED_KEYS: [&str; 2] = ["hooks", "mcpServers"];
@@ -71,50 +68,49 @@ pub fn manifest(tree_manifest: &Map<String, Value>, mcp: bool) -> Map<String, Va
     m
 }
 
-/// Writes the files of `dir` that paii writes for a plugin (those it
-/// hides are not written) into `dest`, `vars` expanded in their strings.
-pub fn write_files(dir: &PluginDir, dest: &Path, vars: &[(&str, String)]) -> io::Result<()> {
-    for (rel, content) in &dir.files {
-        let Some(v) = content else { continue };
-        let path = dest.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        let mut v = v.clone();
-        super::fragment::expand(&mut v, vars);
-        let text = serde_json::to_string_pretty(&v).map_err(io::Error::other)? + "\n";
-        fs::write(&path, text)?;
-    }
-    Ok(())
-}
-
 /// The root of the plugin `name` whose tree is the store entry `tree`, in
-/// `profile`: made (a writable copy, without what `dir` hides, with the
-/// files paii writes as symlinks into `current`) unless it is there.
-pub fn ensure_root(profile: &Path, name: &str, tree: &Path, dir: &PluginDir) -> io::Result<PathBuf> {
-    let key = tree.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| name.to_string());
+/// `profile`, with `dir`'s files in place of the tree's and `table` (made
+/// for the root's path) beside it: made unless it is there.
+pub fn ensure_root(
+    profile: &Path,
+    name: &str,
+    tree: &Path,
+    dir: &PluginDir,
+    table: impl Fn(&Path) -> crate::dispatch::DispatchTable,
+) -> io::Result<PathBuf> {
+    use sha2::Digest;
+    let entry = tree.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| name.to_string());
+    let mut h = sha2::Sha256::new();
+    h.update(entry.as_bytes());
+    h.update(serde_json::to_vec(dir).map_err(io::Error::other)?);
+    // The table as it is for any root: its paths are the root's own.
+    h.update(serde_json::to_vec(&table(Path::new(""))).map_err(io::Error::other)?);
+    let key = format!("{entry}-{}", &crate::store::integrity::hex(&h.finalize())[..16]);
     let roots = profile.join("roots");
-    let root = roots.join(&key).join(name);
-    if root.is_dir() {
+    let home = roots.join(&key);
+    let root = home.join(name);
+    if root.is_dir() && home.join(crate::dispatch::table::FILE).is_file() {
         return Ok(root);
     }
     fs::create_dir_all(&roots)?;
     let tmp = tempfile::Builder::new().prefix(".tmp-").tempdir_in(&roots)?;
     let made = tmp.path().join(name);
-    let hidden: Vec<&str> =
-        dir.files.iter().filter(|(rel, v)| v.is_none() && !GENERATED.contains(&rel.as_str())).map(|(r, _)| r.as_str()).collect();
-    copy_writable(tree, &made, Path::new(""), &hidden)?;
-    let current = profile.join("current").join(FILES_DIR).join(name);
-    for rel in GENERATED {
-        let link = made.join(rel);
-        if let Some(parent) = link.parent() {
+    let replaced: Vec<&str> = dir.files.keys().map(String::as_str).collect();
+    copy_writable(tree, &made, Path::new(""), &replaced)?;
+    let vars = [(TABLE_VAR, home.display().to_string())];
+    for (rel, content) in &dir.files {
+        let Some(v) = content else { continue };
+        let path = made.join(rel);
+        if let Some(parent) = path.parent() {
             fs::create_dir_all(parent)?;
         }
-        let _ = fs::remove_file(&link);
-        std::os::unix::fs::symlink(current.join(rel), &link)?;
+        let mut v = v.clone();
+        super::fragment::expand(&mut v, &vars);
+        fs::write(&path, serde_json::to_string_pretty(&v).map_err(io::Error::other)? + "\n")?;
     }
+    table(&root).write(&tmp.path().join(crate::dispatch::table::FILE))?;
     let tmp = tmp.keep();
-    match fs::rename(&tmp, roots.join(&key)) {
+    match fs::rename(&tmp, &home) {
         Ok(()) => Ok(root),
         // Another sync made it first.
         Err(_) if root.is_dir() => {
@@ -130,7 +126,7 @@ pub fn ensure_root(profile: &Path, name: &str, tree: &Path, dir: &PluginDir) -> 
 
 /// Copies `from` to `to` with every file and directory writable by its
 /// owner (the store's are read-only), symlinks as they are, leaving out
-/// the `hidden` paths (relative to the top).
+/// the `hidden` paths (relative to the top): those paii writes or hides.
 fn copy_writable(from: &Path, to: &Path, rel: &Path, hidden: &[&str]) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     fs::create_dir_all(to)?;
@@ -160,8 +156,20 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn table(root: &Path) -> crate::dispatch::DispatchTable {
+        crate::dispatch::DispatchTable {
+            format: crate::dispatch::table::FORMAT,
+            generation: 0,
+            home: PathBuf::from("/h"),
+            history_dir: root.join("history"),
+            plugins: Default::default(),
+            events: Default::default(),
+            plugin_hooks: Default::default(),
+        }
+    }
+
     #[test]
-    fn a_root_is_a_writable_copy_with_paiis_files_through_current() {
+    fn a_root_is_a_writable_copy_with_paiis_files_made_once_per_content() {
         use std::os::unix::fs::PermissionsExt;
         let d = tempfile::tempdir().unwrap();
         let tree = d.path().join("store/abc-kit-1.0.0");
@@ -169,32 +177,34 @@ mod tests {
         fs::create_dir_all(tree.join("skills/pdf")).unwrap();
         fs::create_dir_all(tree.join("skills/hidden")).unwrap();
         fs::write(tree.join("hooks/hooks.json"), "{}").unwrap();
+        fs::write(tree.join(".mcp.json"), "{}").unwrap();
         fs::write(tree.join("hooks/check.py"), "").unwrap();
         fs::set_permissions(tree.join("hooks/check.py"), fs::Permissions::from_mode(0o555)).unwrap();
         let dir = PluginDir {
             files: BTreeMap::from([
-                ("hooks/hooks.json".to_string(), Some(json!({"hooks": {}, "at": "${PAII_GENERATION}/x"}))),
+                ("hooks/hooks.json".to_string(), Some(json!({"hooks": {}, "at": "${PAII_HOOK_TABLE}/x"}))),
                 (".mcp.json".to_string(), None),
                 ("skills/hidden".to_string(), None),
             ]),
         };
         let profile = d.path().join("profile");
-        let root = ensure_root(&profile, "kit", &tree, &dir).unwrap();
-        assert_eq!(root, profile.join("roots/abc-kit-1.0.0/kit"));
+        let root = ensure_root(&profile, "kit", &tree, &dir, table).unwrap();
+        assert!(root.ends_with("kit") && root.parent().unwrap().parent().unwrap() == profile.join("roots"), "{}", root.display());
         let copied = fs::metadata(root.join("hooks/check.py")).unwrap();
         assert!(copied.is_file() && copied.permissions().mode() & 0o200 != 0, "a writable copy");
         assert_eq!(fs::metadata(tree.join("hooks/check.py")).unwrap().permissions().mode() & 0o777, 0o555, "the store's is untouched");
-        assert!(root.join("skills/pdf").is_dir() && !root.join("skills/hidden").exists());
-        assert_eq!(fs::read_link(root.join("hooks/hooks.json")).unwrap(), profile.join("current/plugin-files/kit/hooks/hooks.json"));
-        // The generation's files, written where the links lead.
-        write_files(&dir, &profile.join("current/plugin-files/kit"), &[(GENERATION_VAR, "/g/7".into())]).unwrap();
+        assert!(root.join("skills/pdf").is_dir() && !root.join("skills/hidden").exists() && !root.join(".mcp.json").exists());
         let hooks: Value = serde_json::from_str(&fs::read_to_string(root.join("hooks/hooks.json")).unwrap()).unwrap();
-        assert_eq!(hooks["at"], "/g/7/x");
-        assert!(!root.join(".mcp.json").exists(), "hidden: its link leads nowhere");
+        assert_eq!(hooks["at"], format!("{}/x", root.parent().unwrap().display()));
+        assert!(!fs::symlink_metadata(root.join("hooks/hooks.json")).unwrap().file_type().is_symlink(), "a file of the root's own");
+        assert!(root.parent().unwrap().join("dispatch.json").is_file());
         // Made once: a write into it survives the next generation.
         fs::write(root.join("state"), "kept").unwrap();
-        assert_eq!(ensure_root(&profile, "kit", &tree, &dir).unwrap(), root);
+        assert_eq!(ensure_root(&profile, "kit", &tree, &dir, table).unwrap(), root);
         assert!(root.join("state").is_file());
+        // Other settings, another root.
+        let other = PluginDir { files: BTreeMap::from([(".mcp.json".to_string(), Some(json!({"mcpServers": {}})))]) };
+        assert_ne!(ensure_root(&profile, "kit", &tree, &other, table).unwrap(), root);
     }
 
     #[test]

@@ -202,7 +202,8 @@ enum HookCommand {
     /// Claude Code for it names it (Claude Code has matched it; its exit
     /// code and output are the hook's own)
     Handler {
-        /// The generation whose dispatch table holds the hook
+        /// The directory whose dispatch table holds the hook (the plugin
+        /// root's)
         generation: PathBuf,
         plugin: String,
         /// The hook's place in the plugin's hooks

@@ -123,7 +123,7 @@ pub fn plugin_hooks(
                     });
                     h.remove("shell");
                     h.insert("command".into(), Value::String(exe.clone()));
-                    let args = ["hook", "handler", crate::claude::plugin_dir::GENERATION_VAR, &pm.name, &index.to_string()];
+                    let args = ["hook", "handler", crate::claude::plugin_dir::TABLE_VAR, &pm.name, &index.to_string()];
                     h.insert("args".into(), Value::Array(args.iter().map(|a| Value::String(a.to_string())).collect()));
                     let outer = timeout_s + ROUTED_TIMEOUT_MARGIN_S;
                     let outer = if outer.fract() == 0.0 { serde_json::json!(outer as u64) } else { serde_json::json!(outer) };

@@ -232,17 +232,30 @@ impl Generations {
         let links = root.join("plugins");
         fs::create_dir_all(&links).map_err(io_err("cannot create", &links))?;
         let final_path = self.path(number);
-        let generation_var = [(crate::claude::plugin_dir::GENERATION_VAR, final_path.display().to_string())];
         let mut plugins = assembly.plugins.clone();
         for p in &mut plugins {
             let link = links.join(&p.name);
             match assembly.fragment.plugin_dirs.get(&p.name) {
-                // A Claude Code plugin: the directory Claude Code loads.
+                // A Claude Code plugin: the directory Claude Code loads, with
+                // the table its hooks run from.
                 Some(dir) => {
-                    let plugin_root = crate::claude::plugin_dir::ensure_root(&self.profile, &p.name, &p.store_path, dir)
+                    let table = |root: &Path| {
+                        let mut entry = assembly.run.get(&p.name).cloned();
+                        if let Some(e) = &mut entry {
+                            e.root = root.to_path_buf();
+                        }
+                        crate::dispatch::DispatchTable {
+                            format: crate::dispatch::table::FORMAT,
+                            generation: 0,
+                            home: self.home.clone(),
+                            history_dir: assembly.history_dir.clone(),
+                            plugins: entry.map(|e| (p.name.clone(), e)).into_iter().collect(),
+                            events: Default::default(),
+                            plugin_hooks: assembly.plugin_hooks.get(&p.name).map(|h| (p.name.clone(), h.clone())).into_iter().collect(),
+                        }
+                    };
+                    let plugin_root = crate::claude::plugin_dir::ensure_root(&self.profile, &p.name, &p.store_path, dir, table)
                         .map_err(|e| GenerationError::Root { plugin: p.name.clone(), source: e })?;
-                    let files = root.join(crate::claude::plugin_dir::FILES_DIR).join(&p.name);
-                    crate::claude::plugin_dir::write_files(dir, &files, &generation_var).map_err(io_err("cannot write", &files))?;
                     symlink(&plugin_root, &link).map_err(io_err("cannot link", &link))?;
                     p.root = Some(plugin_root);
                 }
@@ -273,7 +286,6 @@ impl Generations {
             }
             table.events.entry(event.kebab().to_string()).or_default().push(handler);
         }
-        table.plugin_hooks.clone_from(&assembly.plugin_hooks);
         crate::util::fail::point("generation-write-table").map_err(io_err("cannot write", &root))?;
         let table_path = root.join(crate::dispatch::table::FILE);
         table.write(&table_path).map_err(io_err("cannot write", &table_path))?;

@@ -185,7 +185,8 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
         .flatten()
         .flatten()
         .map(|e| e.path())
-        .filter(|p| !used_roots.contains(p))
+        // One a hook is running from stays.
+        .filter(|p| !used_roots.contains(p) && !crate::dispatch::DispatchTable::in_use(&p.join(crate::dispatch::table::FILE)))
         .collect();
     let unused: Vec<std::path::PathBuf> = unused.into_iter().chain(unused_roots).collect();
     let mut bytes = 0;

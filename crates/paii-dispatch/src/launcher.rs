@@ -28,9 +28,9 @@ pub fn dispatch_args(args: &[OsString]) -> Option<(String, Option<PathBuf>)> {
     }
 }
 
-/// The generation, plugin and index of exactly `hook handler GENERATION
-/// PLUGIN INDEX`, the command a Claude Code plugin's hooks.json names in a
-/// generation (see [`crate::table::DispatchTable::plugin_hooks`]).
+/// The table's directory, plugin and index of exactly `hook handler DIR
+/// PLUGIN INDEX`, the command a Claude Code plugin's hooks.json names (see
+/// [`crate::table::DispatchTable::plugin_hooks`]).
 pub fn handler_args(args: &[OsString]) -> Option<(PathBuf, String, String)> {
     match args {
         [_, hook, verb, generation, plugin, index] if hook == "hook" && verb == "handler" => {

@@ -212,7 +212,8 @@ fn run_handler(generation: &Path, plugin: &str, index: &str, input: Result<Vec<u
     };
     // Secrets and logs are the home the generation was made in.
     ran.home = table.home.clone();
-    ran.generation = Some(table.generation);
+    // A plugin root's table belongs to no one generation.
+    ran.generation = (table.generation != 0).then_some(table.generation);
     let Some(hook) = index.parse::<usize>().ok().and_then(|i| table.plugin_hooks.get(plugin)?.get(i)) else {
         ran.error = Some(format!("generation {} has no hook {plugin}#{index}", table.generation));
         return ran;

@@ -31,9 +31,10 @@ pub struct DispatchTable {
     /// kebab-case event -> its handlers, in plugin order.
     pub events: BTreeMap<String, Vec<Handler>>,
     /// A Claude Code plugin's command hooks, in the order of the hooks.json
-    /// that the generation gives Claude Code for it: Claude Code matches
-    /// them (every event's `matcher`, `if`, `once`) and runs each as `paii
-    /// hook handler GENERATION PLUGIN INDEX`, which runs this one alone.
+    /// paii writes into the plugin's root: Claude Code matches them (every
+    /// event's `matcher`, `if`, `once`) and runs each as `paii hook handler
+    /// DIR PLUGIN INDEX`, which runs that one alone from the table in DIR
+    /// (the root's, `generation` 0).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub plugin_hooks: BTreeMap<String, Vec<PluginHook>>,
 }
