@@ -501,3 +501,91 @@ fn an_engines_range_that_excludes_the_client_is_refused_by_name() {
     assert_eq!(odd.code, 0, "{}", odd.stderr);
     assert!(odd.stderr.contains("`engines` range `whenever` does not parse"), "{}", odd.stderr);
 }
+
+/// Copies `from` to `to`, symlinks as they are, everything writable.
+fn copy_as_is(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        let kind = e.file_type().unwrap();
+        if kind.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else if kind.is_dir() {
+            copy_as_is(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+            let mut p = std::fs::metadata(&dst).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            p.set_readonly(false);
+            std::fs::set_permissions(&dst, p).unwrap();
+        }
+    }
+}
+
+/// The upgrade: generations made before Claude Code loaded its plugins
+/// itself linked a plugin's skills, agents and commands one by one and put
+/// its MCP servers into the user's config. Switching between such a
+/// generation and one of today's replaces the one layout by the other in
+/// both directions (the user's own files untouched), so the first sync
+/// after the upgrade and a rollback to before it both work.
+#[test]
+fn switching_between_the_old_flat_layout_and_plugin_directories_works_both_ways() {
+    let sb = Sandbox::new();
+    native_plugin(&sb, "plugins/fmt", "fmt", r#", "version": "1.0.0""#);
+    sb.write("claude/skills/mine/SKILL.md", "---\nname: mine\ndescription: the user's own\n---\n");
+    sb.write("claude/agents/own.md", "---\nname: own\ndescription: the user's own\n---\n");
+    sb.write("claude/.claude.json", "{\n  \"mcpServers\": {\"users\": {\"command\": \"u\"}}\n}\n");
+    sb.write("team/paii.toml", "[plugins]\nfmt = { path = \"../plugins/fmt\" }\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let home = sb.home();
+    let store =
+        std::fs::read_dir(home.join("store")).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().contains("-fmt-")).unwrap();
+
+    // Generation 2, as paii made them before: the same plugin, flat.
+    let old = home.join("generations/2");
+    copy_as_is(&home.join("generations/1"), &old);
+    std::fs::remove_file(old.join("plugins/fmt")).unwrap();
+    std::os::unix::fs::symlink(&store, old.join("plugins/fmt")).unwrap();
+    let claude = old.join("claude");
+    std::fs::remove_dir_all(claude.join("skills")).unwrap();
+    let _ = std::fs::remove_file(claude.join("links.digest"));
+    let links = serde_json::json!({
+        "skills/fmt-skill": store.join("skills/fmt-skill"),
+        "agents/fmt-agent.md": store.join("agents/fmt-agent.md"),
+        "commands/fmt-cmd.md": store.join("commands/fmt-cmd.md"),
+    });
+    for (rel, target) in links.as_object().unwrap() {
+        std::fs::create_dir_all(claude.join(rel).parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(target.as_str().unwrap(), claude.join(rel)).unwrap();
+    }
+    std::fs::write(claude.join("links.json"), links.to_string()).unwrap();
+    let server = serde_json::json!({"mcpServers": {"fmt-srv": {"command": store.join("bin/srv")}}});
+    std::fs::write(claude.join("mcp.json"), server.to_string()).unwrap();
+    let meta = std::fs::read_to_string(old.join("generation.toml")).unwrap();
+    let meta: String = meta
+        .lines()
+        .filter(|l| !l.starts_with("root = "))
+        .map(|l| if l == "number = 1" { "number = 2\nparent = 1".to_string() } else { l.to_string() } + "\n")
+        .collect();
+    std::fs::write(old.join("generation.toml"), meta).unwrap();
+
+    // A rollback to before the upgrade: the flat layout comes back.
+    sb.paii_in("team", &["switch", "2"]).ok();
+    for flat in ["skills/fmt-skill/SKILL.md", "agents/fmt-agent.md", "commands/fmt-cmd.md"] {
+        assert!(sb.path(&format!("claude/{flat}")).is_file(), "{flat} is back");
+    }
+    assert!(!sb.path("claude/skills/fmt").exists(), "no plugin directory in the old layout");
+    let config: serde_json::Value = serde_json::from_str(&sb.read("claude/.claude.json")).unwrap();
+    assert!(config["mcpServers"]["fmt-srv"].is_object() && config["mcpServers"]["users"].is_object(), "{config:#}");
+
+    // The first sync of the new layout over it replaces the old links.
+    sb.paii_in("team", &["switch", "1"]).ok();
+    for flat in ["skills/fmt-skill", "agents/fmt-agent.md", "commands/fmt-cmd.md"] {
+        assert!(std::fs::symlink_metadata(sb.path(&format!("claude/{flat}"))).is_err(), "{flat} is gone");
+    }
+    assert!(sb.path("claude/skills/fmt/skills/fmt-skill/SKILL.md").is_file());
+    let config: serde_json::Value = serde_json::from_str(&sb.read("claude/.claude.json")).unwrap();
+    assert!(config["mcpServers"].get("fmt-srv").is_none() && config["mcpServers"]["users"].is_object(), "{config:#}");
+    assert!(sb.path("claude/skills/mine/SKILL.md").is_file() && sb.path("claude/agents/own.md").is_file(), "the user's own stay");
+    sb.paii_in("team", &["sync"]).ok();
+}
