@@ -481,3 +481,18 @@ fn a_renamed_plugin_is_followed_to_its_new_name() {
     let out = sb.paii_in("team", &["sync"]).fails();
     assert!(out.stderr.contains("gone"), "{}", out.stderr);
 }
+
+/// `registry validate` checks a plugin's hooks files, which Claude Code
+/// refuses to load when they are malformed, for a plugin and for each
+/// local plugin of a marketplace.
+#[test]
+fn registry_validate_checks_hooks_files() {
+    let sb = Sandbox::new();
+    write_marketplace(&sb.path("acme"));
+    sb.paii_in(".", &["registry", "validate", "acme"]).ok();
+    sb.write("acme/plugins/guard/hooks/hooks.json", r#"{"PreToolUse": [{"matcher": "Bash", "hooks": []}]}"#);
+    let out = sb.paii_in(".", &["registry", "validate", "acme/plugins/guard"]).fails();
+    assert!(out.stdout.contains("hooks/hooks.json") && out.stdout.contains("a hooks file must hold"), "{}", out.stdout);
+    let out = sb.paii_in(".", &["registry", "validate", "acme"]).fails();
+    assert!(out.stdout.contains("plugins/guard/hooks/hooks.json"), "{}", out.stdout);
+}

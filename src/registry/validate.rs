@@ -125,10 +125,11 @@ fn report(file: &SourceFile, mut findings: Vec<Finding>, readable: bool, entries
     Report { file: file.name.clone(), valid, plugins: names.len(), versions: entries.len(), findings }
 }
 
-/// A Claude Code plugin.json: every schema error, then paii's own checks.
+/// A Claude Code plugin.json: every schema error, then paii's own checks,
+/// then the plugin's hooks files.
 fn validate_plugin(file: &SourceFile) -> Report {
-    let findings: Vec<Finding> = crate::manifest::native::NativeManifest::check(file).iter().map(error_finding).collect();
-    let valid = findings.is_empty();
+    let findings = plugin_findings(file);
+    let valid = !findings.iter().any(|f| f.severity == Severity::Error);
     Report { file: file.name.clone(), valid, plugins: usize::from(valid), versions: usize::from(valid), findings }
 }
 
@@ -177,7 +178,7 @@ fn validate_marketplace(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report 
                     });
                 } else if manifest.is_file() {
                     match SourceFile::read(&manifest) {
-                        Ok(f) => findings.extend(crate::manifest::native::NativeManifest::check(&f).iter().map(error_finding)),
+                        Ok(f) => findings.extend(plugin_findings(&f)),
                         Err(err) => findings.push(error_finding(&err.into_spanned(None))),
                     }
                 }
@@ -193,6 +194,26 @@ fn validate_marketplace(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report 
         }
     }
     report(file, findings, parsed.meta.is_some(), &parsed.entries)
+}
+
+/// What is wrong with the plugin whose plugin.json is `file`: the manifest
+/// against the schema (strict, as `claude plugin validate` is), then its
+/// hooks files (`hooks/hooks.json` and those the manifest names), which
+/// Claude Code refuses to load when they are malformed.
+fn plugin_findings(file: &SourceFile) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = crate::manifest::native::NativeManifest::check(file).iter().map(error_finding).collect();
+    let root = file.path.parent().and_then(std::path::Path::parent);
+    if let (true, Some(root), Ok(m)) = (findings.is_empty(), root, crate::manifest::native::NativeManifest::parse(file)) {
+        match m.load_hooks(root) {
+            Ok((_, warnings)) => findings.extend(warnings.into_iter().map(|message| Finding {
+                severity: Severity::Warning,
+                location: file.location(None),
+                message,
+            })),
+            Err(e) => findings.push(error_finding(&e)),
+        }
+    }
+    findings
 }
 
 fn validate_registry(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report {
