@@ -496,3 +496,26 @@ fn registry_validate_checks_hooks_files() {
     let out = sb.paii_in(".", &["registry", "validate", "acme"]).fails();
     assert!(out.stdout.contains("plugins/guard/hooks/hooks.json"), "{}", out.stdout);
 }
+
+/// `optionalDependencies` come with their plugin, as Claude Code installs
+/// them: one the marketplace has and that starts enabled; one that starts
+/// off (`defaultEnabled: false`) or that the marketplace lacks is left out.
+#[test]
+fn optional_dependencies_install_where_claude_code_would_install_them() {
+    let sb = Sandbox::new();
+    write_marketplace(&sb.path("team/acme"));
+    let path = sb.path("team/acme/.claude-plugin/marketplace.json");
+    let mut market: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let plugins = market["plugins"].as_array_mut().unwrap();
+    plugins.push(json!({"name": "extras", "source": "./plugins/extras", "optionalDependencies": ["review", "quiet", "nowhere"]}));
+    plugins.push(json!({"name": "quiet", "source": "./plugins/quiet", "defaultEnabled": false}));
+    std::fs::write(&path, market.to_string()).unwrap();
+    sb.write("team/acme/plugins/extras/commands/x.md", "X.\n");
+    sb.write("team/acme/plugins/quiet/commands/q.md", "Q.\n");
+    sb.write("team/paii.toml", "[registries]\nacme = { marketplace = \"./acme\" }\n\n[plugins]\nextras = \"*\"\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let lock = sb.read("team/paii.lock");
+    assert!(lock.contains("name = \"review\""), "{lock}");
+    assert!(!lock.contains("name = \"quiet\"") && !lock.contains("nowhere"), "{lock}");
+    assert!(sb.path("claude/skills/review/agents/reviewer.md").is_file());
+}

@@ -205,6 +205,8 @@ pub fn check(file: &SourceFile, reader: &Reader<'_>) -> Parsed {
     });
     let plugin_root = doc.get("metadata").and_then(|m| m.get("pluginRoot")).and_then(Value::as_str);
     let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut optionals: Vec<(usize, Vec<Dependency>)> = Vec::new();
+    let mut default_enabled: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
     for (i, entry) in doc.get("plugins").and_then(Value::as_array).into_iter().flatten().enumerate() {
         let Some(entry) = entry.as_object().filter(|_| entry_schema.is_valid(entry)) else { continue };
         let at = |key: &str| crate::diagnostic::json::pointer_span(&file.text, &format!("/plugins/{i}{key}"));
@@ -218,8 +220,24 @@ pub fn check(file: &SourceFile, reader: &Reader<'_>) -> Parsed {
             continue;
         }
         match entry_from(file, i, entry, plugin_root, reader) {
-            Ok(e) => out.entries.push(e),
+            Ok((e, optional)) => {
+                let enabled = entry.get("defaultEnabled").and_then(Value::as_bool).unwrap_or(true);
+                optionals.push((out.entries.len(), optional));
+                default_enabled.insert(e.name.clone(), enabled);
+                out.entries.push(e);
+            }
             Err(e) => out.errors.push(e),
+        }
+    }
+    // `optionalDependencies` are installed with their plugin, as Claude
+    // Code installs them, where this marketplace has them and they start
+    // enabled (`defaultEnabled`); any other is left out.
+    for (i, optional) in optionals {
+        for dep in optional {
+            let here = dep.marketplace.as_deref().is_none_or(|m| m == out.meta.as_ref().map_or("", |meta| meta.name.as_str()));
+            if here && default_enabled.get(&dep.name) == Some(&true) && !out.entries[i].dependencies.iter().any(|d| d.name == dep.name) {
+                out.entries[i].dependencies.push(dep);
+            }
         }
     }
     // `renames` (old name -> current name, or null when removed), as Claude
@@ -261,7 +279,7 @@ fn entry_from(
     entry: &Map<String, Value>,
     plugin_root: Option<&str>,
     reader: &Reader<'_>,
-) -> Result<IndexEntry, SpannedError> {
+) -> Result<(IndexEntry, Vec<Dependency>), SpannedError> {
     let at = |key: &str| crate::diagnostic::json::pointer_span(&file.text, &format!("/plugins/{i}{key}"));
     let name = entry.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
     if !crate::manifest::version::is_valid_name(&name) {
@@ -309,7 +327,16 @@ fn entry_from(
             dependencies.push(dep);
         }
     }
-    Ok(IndexEntry {
+    // Optional ones that cannot be read are left out, as Claude Code leaves
+    // out one it cannot install.
+    let optional: Vec<Dependency> = entry
+        .get("optionalDependencies")
+        .into_iter()
+        .chain(own.as_ref().and_then(|m| m.get("optionalDependencies")))
+        .flat_map(|v| v.as_array().into_iter().flatten())
+        .filter_map(|d| dependency_from_json(d).ok())
+        .collect();
+    let entry = IndexEntry {
         name,
         version,
         description: entry.get("description").and_then(Value::as_str).unwrap_or_default().to_string(),
@@ -327,7 +354,8 @@ fn entry_from(
         overlay: crate::manifest::overlay::from_entry(entry),
         span: at("").unwrap_or(0..0),
         renamed_to: None,
-    })
+    };
+    Ok((entry, optional))
 }
 
 /// An entry's `source`, pinned; an error names the key it is about.
