@@ -34,18 +34,31 @@ Then, per plugin installed both ways, it compares:
 1. `claude plugin details` of `<name>@<marketplace>` and `<name>@skills-dir`
    (all but the `Source:` line), section by section: version, description,
    skills, agents, hook events, MCP and LSP servers, token costs.
-2. What the model is shown in one `claude -p hi` session per install, all
-   plugins at once, against tests/support/messages_api.py: in the first
-   request, the plugin's skill and command listing, its agent types and its
-   MCP tool names.
-3. The `[ERROR]` lines of each session's `--debug-file` that appear in one
-   install only (after the two installs' paths are normalised away).
+2. One `claude -p hi` session per install, all plugins at once, against
+   tests/support/messages_api.py. From the first request: the plugin's skill
+   and command listing (with descriptions), its agent types and its MCP tool
+   names; and every other line the model is shown that one install only
+   shows (named by plugin where the line names one). From the session's
+   `--debug-file`: the hooks that ran (event, outcome, output, and a hook
+   that took far longer on one side), the plugin's MCP servers (connected,
+   not connected, or suppressed as a duplicate of another plugin's), and
+   the `[ERROR]` lines that appear in one install only, the two installs'
+   paths normalised away.
+
+What differs by design or by chance is left out, and said so: the Source
+line; offline MCP connection failures (DNS or timeout, as timing has it:
+the servers' outcomes are compared instead); the order in which hooks of
+one event add their context. An entry that the listing shows by name only
+on one side (the listing's budget cut its description) is not a plugin's
+difference: it follows from the order the two installs load plugins in,
+which the report gives per marketplace (`listing`).
 
 Plugins that only one side installed are reported with the other side's
 error (and the installed side's details text).
 
-Output: `report.json` in --out (default a new temporary directory), and a
-summary table per marketplace on stdout. Exit 0 when the script ran, the
+Output: `report.json` in --out (default a new temporary directory; --keep
+keeps the throwaway environments, debug logs and request logs under
+--out/work), the differences and a summary table per marketplace on stdout. Exit 0 when the script ran, the
 verdicts being in the report; non-zero only for the script's own errors.
 Needs Python 3.8+ and git; only the standard library. No network but
 127.0.0.1 is used (the Messages API stand-in; everything else is a clone).
@@ -63,7 +76,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PAII = REPO_ROOT / "target" / "debug" / "paii"
-DEFAULT_CLAUDE = Path("/work/main/target/claude-code/node_modules/@anthropic-ai/claude-code-linux-x64/claude")
+DEFAULT_CLAUDE = REPO_ROOT / "target/claude-code/node_modules/@anthropic-ai/claude-code-linux-x64/claude"
 MESSAGES_API = REPO_ROOT / "tests" / "support" / "messages_api.py"
 DEFAULT_MARKETS = [
     "/tmp/markets/claude-code=anthropics/claude-code",
@@ -293,6 +306,13 @@ def paii_sync(sb, market, names):
     return sb.paii("sync", cwd=team, timeout=PROMPT_TIMEOUT)
 
 
+def paii_error(r):
+    """The lines of a failed sync that say what failed (`× ...`, `error...`, `failed ...`)."""
+    lines = [l for l in r.text().splitlines() if l.strip()]
+    picked = [l.strip() for l in lines if "×" in l or re.match(r"^\s*(error|failed)\b", l, re.I)]
+    return "\n".join(picked[:8]) or first_lines(r.text(), 8)
+
+
 def paii_install(sb, market, names):
     """paii sync all; on failure, one at a time. ({name: None or error}, log of syncs)."""
     syncs = []
@@ -307,7 +327,7 @@ def paii_install(sb, market, names):
             if r.ok:
                 kept.append(name)
             else:
-                results[name] = first_lines(r.err or r.out, 8)
+                results[name] = paii_error(r)
                 syncs.append({"plugins": name, "rc": r.rc, "output": r.text()})
         if not last_ok:
             r = paii_sync(sb, market, kept)
@@ -659,6 +679,77 @@ def diff_hooks(own, paii):
     return out
 
 
+MCP_LINE = re.compile(r'^\S+ \[(?P<level>\w+)\] MCP server "plugin:(?P<plugin>[^:"]+):(?P<server>[^"]+)":? (?P<text>.*)$')
+MCP_CONNECT_FAILURE = re.compile(r"^(Connection failed|\w*Error\b)")
+
+
+MCP_SUPPRESSED = re.compile(r'Suppressing plugin MCP server "plugin:(?P<plugin>[^:"]+):(?P<server>[^"]+)": '
+                            r'duplicates earlier plugin server "(?P<first>[^"]+)"')
+
+
+def mcp_outcomes(text):
+    """Per plugin, its MCP servers: 'connected', 'not connected' (started;
+    offline, a remote one cannot connect) or 'suppressed as a duplicate of
+    <server>' (Claude Code starts one server per URL or command: the one of
+    the plugin loaded first)."""
+    out = {}
+    for line in text.splitlines():
+        m = MCP_SUPPRESSED.search(line)
+        if m:
+            out.setdefault(m.group("plugin"), {})[m.group("server")] = f"suppressed as a duplicate of {m.group('first')}"
+            continue
+        m = MCP_LINE.match(line)
+        if not m:
+            continue
+        servers = out.setdefault(m.group("plugin"), {})
+        if m.group("text").startswith("Successfully connected"):
+            servers[m.group("server")] = "connected"
+        else:
+            servers.setdefault(m.group("server"), "not connected")
+    return out
+
+
+def diff_mcp(own, paii):
+    out = []
+    for server in sorted(set(own) | set(paii)):
+        a, b = own.get(server, "not started"), paii.get(server, "not started")
+        if a != b:
+            out.append(f"session MCP server {server}: own {a}, paii {b}")
+    return out
+
+
+def split_startup_timing(diffs, own_mcp, paii_mcp):
+    """(differences, timing notes): MCP tools in one request only, of servers
+    that connected in both sessions, connected after Claude Code stopped
+    waiting (CLAUDE_CODE_MCP_STARTUP_WAIT_MS) in one of them: timing, not a
+    difference of the plugin."""
+    kept, timing = [], []
+    for d in diffs:
+        m = re.match(r"session mcp tools: (own|paii) only: (.*)$", d)
+        tools = m.group(2).split(", ") if m else []
+        if tools and all(own_mcp.get(t.split("__")[0]) == paii_mcp.get(t.split("__")[0]) == "connected" for t in tools):
+            timing.append(f"MCP server connected after the first request in {'paii' if m.group(1) == 'own' else 'own'}'s "
+                          f"session only; its tools: {', '.join(tools)}")
+        else:
+            kept.append(d)
+    return kept, timing
+
+
+def is_connect_failure(line):
+    """An [ERROR] line of an MCP server failing to connect: offline, every
+    remote server fails, by DNS or by timeout as timing has it; compared
+    through mcp_outcomes instead."""
+    m = re.match(r'^MCP server "plugin:[^"]+"\s(?P<text>.*)$', line)
+    return bool(m and MCP_CONNECT_FAILURE.match(m.group("text")))
+
+
+# Lines of the request that list MCP servers by their connection state: that
+# state is a matter of timing offline, and the lists are cut to a few names in
+# the order plugins load (compared through mcp_outcomes instead).
+MCP_STATE_LINES = re.compile(r"^(plugin:\S+:|The following MCP servers are (configured but failed|still connecting)"
+                             r"|If the user's request might be served by one of these servers)")
+
+
 def request_lines(req, sb, market):
     """The normalised lines of everything the request shows the model, and its tool names."""
     if not req:
@@ -666,7 +757,10 @@ def request_lines(req, sb, market):
     lines = []
     for t in request_texts(req):
         # hooks of one event run concurrently: their contexts come in any order
-        lines += [re.sub(r"^\w+ hook additional context: ", "", l) for l in normalise(t, sb, market).splitlines()]
+        for line in normalise(t, sb, market).splitlines():
+            line = re.sub(r"^\w+ hook additional context: ", "", line)
+            if line.strip() and not MCP_STATE_LINES.match(line):
+                lines.append(line)
     return lines, sorted(t.get("name", "") for t in req.get("tools") or [])
 
 
@@ -721,10 +815,8 @@ def compare_market(market, markets, args, root):
     report["paii_syncs"] = syncs
 
     log("   sessions")
-    own_names = [n for n in candidates if own_results[n] is None]
-    paii_names = [n for n in candidates if paii_results[n] is None]
     sessions = {}
-    for side, sb, installed in (("own", own, own_names), ("paii", pa, paii_names)):
+    for side, sb in (("own", own), ("paii", pa)):
         r, req, debug = run_session(sb)
         sessions[side] = {"rc": r.rc, "seconds": round(r.seconds, 1), "request": req is not None,
                           "result": first_lines(r.out, 3) if not r.ok else None,
@@ -733,12 +825,14 @@ def compare_market(market, markets, args, root):
                           "errors": debug_lines(debug, "ERROR", sb, market),
                           "warnings": debug_lines(debug, "WARN", sb, market),
                           "hooks": hook_runs(debug, sb, market),
+                          "mcp": mcp_outcomes(debug),
                           "lines_tools": request_lines(req, sb, market)}
-    report["sessions"] = {s: {k: v for k, v in d.items() if k not in ("per", "order", "errors", "warnings", "hooks", "lines_tools")}
+    report["sessions"] = {s: {k: v for k, v in d.items() if k not in ("per", "order", "errors", "warnings", "hooks", "mcp", "lines_tools")}
                           for s, d in sessions.items()}
+    errors = {side: {l for l in sessions[side]["errors"] if not is_connect_failure(l)} for side in sessions}
     one_side = {
-        "errors_own_only": sorted(sessions["own"]["errors"] - sessions["paii"]["errors"]),
-        "errors_paii_only": sorted(sessions["paii"]["errors"] - sessions["own"]["errors"]),
+        "errors_own_only": sorted(errors["own"] - errors["paii"]),
+        "errors_paii_only": sorted(errors["paii"] - errors["own"]),
         "warnings_own_only": sorted(sessions["own"]["warnings"] - sessions["paii"]["warnings"]),
         "warnings_paii_only": sorted(sessions["paii"]["warnings"] - sessions["own"]["warnings"]),
     }
@@ -794,18 +888,27 @@ def compare_plugin(p, markets, own, pa, market, own_results, paii_results, sessi
     if truncated:
         entry["listing_truncated"] = truncated
     diffs += diff_hooks(sessions["own"]["hooks"].get(name, []), sessions["paii"]["hooks"].get(name, []))
+    diffs += diff_mcp(sessions["own"]["mcp"].get(name, {}), sessions["paii"]["mcp"].get(name, {}))
+    diffs, timing = split_startup_timing(diffs, sessions["own"]["mcp"].get(name, {}), sessions["paii"]["mcp"].get(name, {}))
     names = list(own_results)
+    late = {t for line in timing for t in line.rsplit("its tools: ", 1)[-1].split(", ")}
     for key, label in (("errors_own_only", "[ERROR] in own only"), ("errors_paii_only", "[ERROR] in paii only"),
                        ("request_lines_own_only", "request line in own only"),
                        ("request_lines_paii_only", "request line in paii only")):
         for line in one_side[key]:
-            if name in attribute(line, names):
+            # listing entries (`- <plugin>:<name>: ...`) are compared above
+            if name in attribute(line, names) and not line.startswith(f"- {name}:"):
+                if any(line == f"mcp__plugin_{mcp_token(name)}_{t}" for t in late):
+                    continue  # the tool of a server that connected late, already noted
                 diffs.append(f"session {label}: {line[:600]}")
+    if timing:
+        entry["startup_timing"] = timing
     entry["status"] = "differing" if diffs else "identical"
     entry["differences"] = diffs
     if diffs:
         entry["own_details"], entry["paii_details"] = own_text, paii_text
-    entry["session"] = {side: dict(sessions[side]["per"][name], hooks=sessions[side]["hooks"].get(name, []))
+    entry["session"] = {side: dict(sessions[side]["per"][name], hooks=sessions[side]["hooks"].get(name, []),
+                                   mcp_servers=sessions[side]["mcp"].get(name, {}))
                         for side in ("own", "paii")}
     return entry
 

@@ -53,7 +53,9 @@ fn seen(sb: &Sandbox, ids: &[String]) -> Seen {
     assert!(errors.is_empty(), "Claude Code reported errors:\n{}", errors.join("\n"));
     let sent = turn.sent().replace("\\n", "\n");
     let ours = |l: &str| {
-        ["kit:", "twin:", "picks:", "original:", "renamed:", "collection:"].iter().any(|p| l.trim_start().starts_with(&format!("- {p}")))
+        ["kit:", "twin:", "picks:", "original:", "renamed:", "collection:", "bare:"]
+            .iter()
+            .any(|p| l.trim_start().starts_with(&format!("- {p}")))
     };
     let listed = sent.lines().filter(|l| ours(l)).map(|l| l.trim().to_string()).collect();
     let tools = sent
@@ -83,6 +85,7 @@ fn paiis_install_shows_and_does_what_claude_codes_own_install_does() {
         "- twin:code-reviewer:",
         "- picks:one:",
         "- collection:listed:",
+        "- bare:bare-run:",
     ] {
         assert!(theirs.listed.iter().any(|l| l.starts_with(item)), "{item:?} not in Claude Code's own install: {:#?}", theirs.listed);
     }

@@ -589,3 +589,36 @@ fn switching_between_the_old_flat_layout_and_plugin_directories_works_both_ways(
     assert!(sb.path("claude/skills/mine/SKILL.md").is_file() && sb.path("claude/agents/own.md").is_file(), "the user's own stay");
     sb.paii_in("team", &["sync"]).ok();
 }
+
+/// A hook's output reaches Claude Code as the hook writes it: Claude Code
+/// stops waiting for a hook whose first line is `{"async": true}`, so
+/// paii must not hold that line until the hook ends.
+#[test]
+fn a_hooks_first_line_reaches_claude_code_before_the_hook_ends() {
+    use std::io::{BufRead, Write};
+    let sb = Sandbox::new();
+    sb.write("plugins/slow/.claude-plugin/plugin.json", r#"{"name": "slow"}"#);
+    sb.write(
+        "plugins/slow/hooks/hooks.json",
+        r#"{"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "cat > /dev/null; echo '{\"async\": true}'; sleep 5; echo done"}]}]}}"#,
+    );
+    sb.write("team/paii.toml", "[plugins]\nslow = { path = \"../plugins/slow\" }\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let doc = json_at(&sb, "claude/skills/slow/hooks/hooks.json");
+    let hook = &doc["hooks"]["SessionStart"][0]["hooks"][0];
+    let args: Vec<&str> = hook["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    let started = std::time::Instant::now();
+    let mut child =
+        sb.command(&sb.path("team"), &args).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(br#"{"session_id": "s", "hook_event_name": "SessionStart"}"#).unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert_eq!(first.trim(), r#"{"async": true}"#);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "the first line came at once, not after the hook: {:?}",
+        started.elapsed()
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

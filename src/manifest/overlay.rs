@@ -20,10 +20,11 @@ const COMPONENTS: &[&str] = &["commands", "agents", "skills", "hooks", "mcpServe
 /// Entry keys that belong to the marketplace, not to any manifest.
 const MARKETPLACE_ONLY: &[&str] = &["source", "category", "tags", "relevance", "displayName", "defaultEnabled", "metadata", "$schema"];
 
-/// What a strict entry without components says of its plugin beside its
-/// name: shown by Claude Code where plugin.json says nothing (see
-/// [`fill_metadata`]), never written into the tree.
-const SHOWN: &[&str] = &["description", "version"];
+/// What an entry says of its plugin that Claude Code shows (see
+/// [`fill_metadata`]); carried in the lock's overlay, and written into the
+/// tree only as before (a strict entry with components adds a description
+/// plugin.json lacks), so that no tree's hash changes.
+const SHOWN: &[&str] = &["description", "version", "displayName"];
 
 /// The overlay a marketplace entry makes. A strict entry without
 /// components names the plugin, for a plugin directory that has no
@@ -41,18 +42,22 @@ pub fn from_entry(entry: &Map<String, Value>) -> Option<String> {
         }
         return serde_json::to_string(&Value::Object(m)).ok();
     }
-    let kept: Map<String, Value> =
+    let mut kept: Map<String, Value> =
         entry.iter().filter(|(k, _)| !MARKETPLACE_ONLY.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    if let Some(v) = entry.get("displayName") {
+        kept.insert("displayName".into(), v.clone());
+    }
     serde_json::to_string(&Value::Object(kept)).ok()
 }
 
-/// Fills in what Claude Code shows of a plugin from its marketplace entry
-/// (the lock's `overlay`) where the plugin's manifest says nothing: its
-/// description and version.
+/// What Claude Code shows of a plugin from its marketplace entry (the
+/// lock's `overlay`): the entry's description and display name over
+/// plugin.json's, its version where plugin.json has none (plugin.json's
+/// version wins, as Claude Code's own install shows).
 pub fn fill_metadata(manifest: &mut Map<String, Value>, overlay: &str) {
     let Ok(entry) = serde_json::from_str::<Map<String, Value>>(overlay) else { return };
     for key in SHOWN {
-        if let (false, Some(v)) = (manifest.contains_key(*key), entry.get(*key)) {
+        if let Some(v) = entry.get(*key).filter(|_| *key != "version" || !manifest.contains_key(*key)) {
             manifest.insert(key.to_string(), v.clone());
         }
     }
@@ -67,6 +72,8 @@ pub fn apply(tree: &Path, overlay: &str) -> Result<(), String> {
     let mut entry: Map<String, Value> =
         serde_json::from_str(overlay).map_err(|e| format!("the lock's overlay is not a JSON object: {e}"))?;
     let strict = entry.remove("strict").and_then(|v| v.as_bool()).unwrap_or(true);
+    // Shown from the lock, never written into the tree.
+    entry.remove("displayName");
     if strict && !COMPONENTS.iter().any(|k| entry.contains_key(*k)) {
         // Only the name reaches the tree (its hash stays what it was).
         entry.retain(|k, _| k == "name");

@@ -10,7 +10,7 @@ use std::path::Path;
 use super::Sandbox;
 use super::claude_code::command;
 
-pub const PLUGINS: [&str; 5] = ["kit", "twin", "picks", "renamed", "collection"];
+pub const PLUGINS: [&str; 6] = ["kit", "twin", "picks", "renamed", "collection", "bare"];
 
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
@@ -29,10 +29,11 @@ pub fn marketplace(root: &Path) {
         root,
         ".claude-plugin/marketplace.json",
         r#"{"name": "parity", "owner": {"name": "Tests"}, "plugins": [
-  {"name": "kit", "source": "./kit", "description": "every component kind"},
+  {"name": "kit", "source": "./kit", "description": "every component kind", "displayName": "The Kit"},
   {"name": "twin", "source": "./twin", "description": "components named as kit's"},
   {"name": "picks", "source": "./picks", "strict": false, "description": "one skill of two", "skills": ["./skills/one"]},
   {"name": "renamed", "source": "./renamed", "description": "its plugin.json names it otherwise"},
+  {"name": "bare", "source": "./bare", "version": "0.3.0", "description": "no plugin.json: the entry says it all"},
   {"name": "collection", "source": "./", "strict": false, "description": "the marketplace's root, one skill listed", "skills": ["./skills/listed"]}
 ]}"#,
     );
@@ -81,7 +82,11 @@ pub fn marketplace(root: &Path) {
     );
     write(root, "kit/hooks/hooks.json", &hooks);
 
-    write(root, "twin/.claude-plugin/plugin.json", r#"{"name": "twin", "version": "0.2.0"}"#);
+    write(
+        root,
+        "twin/.claude-plugin/plugin.json",
+        r#"{"name": "twin", "version": "0.2.0", "description": "twin's own words, which the entry's replace"}"#,
+    );
     write(root, "twin/commands/help.md", "---\ndescription: TWIN-HELP-DESC twin's help\n---\nHelp with twin.\n");
     write(
         root,
@@ -93,6 +98,7 @@ pub fn marketplace(root: &Path) {
     write(root, "picks/skills/one/SKILL.md", "---\nname: one\ndescription: PICKS-ONE-DESC listed\n---\nBody.\n");
     write(root, "picks/skills/two/SKILL.md", "---\nname: two\ndescription: PICKS-TWO-DESC not listed\n---\nBody.\n");
 
+    write(root, "bare/commands/bare-run.md", "---\ndescription: BARE-RUN-DESC a plugin without a manifest\n---\nRun.\n");
     write(root, "skills/listed/SKILL.md", "---\nname: listed\ndescription: LISTED-DESC listed by the root entry\n---\nBody.\n");
     write(root, "skills/unlisted/SKILL.md", "---\nname: unlisted\ndescription: UNLISTED-DESC not listed\n---\nBody.\n");
     write(root, "renamed/.claude-plugin/plugin.json", r#"{"name": "original", "version": "3.0.0"}"#);

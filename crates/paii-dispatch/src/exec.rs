@@ -21,6 +21,10 @@ pub struct Job {
     pub argv: Vec<String>,
     pub env: Vec<(String, String)>,
     pub timeout: Duration,
+    /// Its stdout and stderr are this process's own, written as it writes
+    /// them (and not collected): a hook whose caller reads its first line
+    /// before it ends (Claude Code's `{"async": true}`).
+    pub inherit_output: bool,
 }
 
 /// How one process ended.
@@ -154,8 +158,8 @@ pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec
             .env_clear()
             .envs(job.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stdout(if job.inherit_output { Stdio::inherit() } else { Stdio::piped() })
+            .stderr(if job.inherit_output { Stdio::inherit() } else { Stdio::piped() })
             .process_group(0);
         if let Some(dir) = cwd {
             cmd.current_dir(dir);

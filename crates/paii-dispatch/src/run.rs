@@ -220,7 +220,6 @@ fn run_handler(generation: &Path, plugin: &str, index: &str, input: Result<Vec<u
     };
     let (h, kebab) = (&hook.handler, hook.event.as_str());
     ran.event = Some(kebab.to_string());
-    let event = HookEvent::parse(kebab);
     let input = match input {
         Ok(i) => i,
         Err(e) => {
@@ -273,18 +272,22 @@ fn run_handler(generation: &Path, plugin: &str, index: &str, input: Result<Vec<u
             return ran;
         }
     };
-    let job = exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms) };
+    // The hook's output goes straight to Claude Code as the hook writes it:
+    // Claude Code reads an `{"async": true}` first line to stop waiting.
+    let job = exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms), inherit_output: true };
     let finished = exec::run_all(std::slice::from_ref(&job), &input, None);
     let Some(done) = finished.into_iter().next() else {
         ran.error = Some("the handler did not run".into());
         return ran;
     };
-    let (_, decision, error) = match event {
-        Some(e) => judge_native(&done, h.timeout_ms, e),
-        None => (Answer::Allow, "allow".into(), None),
+    let (decision, error) = match (&done.spawn_error, done.timed_out, done.code) {
+        (Some(e), _, _) => ("failed", Some(e.clone())),
+        (None, true, _) => ("failed", Some(format!("timed out after {} ms; its process group was killed", h.timeout_ms))),
+        (None, false, Some(0)) => ("allow", None),
+        (None, false, Some(2)) => ("block", None),
+        (None, false, code) => ("failed", Some(format!("exited {code:?}"))),
     };
-    ran.stdout.clone_from(&done.stdout);
-    ran.stderr.clone_from(&done.stderr);
+    let decision = decision.to_string();
     ran.code = match (&done.spawn_error, done.timed_out, done.code) {
         (Some(e), _, _) => {
             ran.stderr = format!("{plugin}: {e}\n").into_bytes();
@@ -412,14 +415,14 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
             Ok(env) => match command(h, entry, kebab, &env) {
                 Err(why) => slots.push(Slot::NotRun(why)),
                 Ok(argv) if h.observer => {
-                    let job = exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms) };
+                    let job = exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms), inherit_output: false };
                     let started = Instant::now();
                     let log = home.join("logs").join(format!("{}.log", h.plugin));
                     slots.push(Slot::Observer(exec::start_detached(&job, &input, &log).map(|_| started.elapsed())));
                 }
                 Ok(argv) => {
                     slots.push(Slot::Job(jobs.len()));
-                    jobs.push(exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms) });
+                    jobs.push(exec::Job { argv, env, timeout: Duration::from_millis(h.timeout_ms), inherit_output: false });
                 }
             },
         }
