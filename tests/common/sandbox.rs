@@ -111,16 +111,7 @@ impl Sandbox {
     /// `paii hook dispatch EVENT` in `cwd` with `input` on stdin, as Claude
     /// Code runs it.
     pub fn dispatch_in(&self, cwd: &str, event: &str, input: &serde_json::Value) -> Run {
-        use std::io::Write;
-        let mut child = self
-            .command(&self.path(cwd), &["hook", "dispatch", event])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
-        run(child.wait_with_output().unwrap())
+        with_input(self.command(&self.path(cwd), &["hook", "dispatch", event]), input)
     }
 
     /// Runs the hooks of the Claude Code plugin `plugin` for `event` as
@@ -131,7 +122,6 @@ impl Sandbox {
     /// with the input on stdin. The real client is the judge of matching;
     /// this is how the tests that do not start it reach a plugin's hooks.
     pub fn plugin_hooks_in(&self, claude_dir: &str, cwd: &str, plugin: &str, event: &str, input: &serde_json::Value) -> Vec<Run> {
-        use std::io::Write;
         let path = self.path(&format!("{claude_dir}/skills/{plugin}/hooks/hooks.json"));
         let doc: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap();
@@ -164,14 +154,7 @@ impl Sandbox {
                 }
                 c.env("CLAUDE_PLUGIN_ROOT", self.path(&format!("{claude_dir}/skills/{plugin}")))
                     .env("CLAUDE_PLUGIN_DATA", self.path(&format!("claude/plugins/data/{plugin}-skills-dir")));
-                let mut child = c
-                    .stdin(std::process::Stdio::piped())
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .unwrap();
-                child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
-                runs.push(run(child.wait_with_output().unwrap()));
+                runs.push(with_input(c, input));
             }
         }
         runs
@@ -185,6 +168,15 @@ impl Sandbox {
     pub fn paii(&self, args: &[&str]) -> Run {
         self.paii_in("fixtures/team", args)
     }
+}
+
+/// Runs `c` with `input` (JSON) on its stdin.
+pub fn with_input(mut c: Command, input: &serde_json::Value) -> Run {
+    use std::io::Write;
+    let mut child =
+        c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    run(child.wait_with_output().unwrap())
 }
 
 pub fn run(out: Output) -> Run {

@@ -49,6 +49,20 @@ pub struct Report {
     pub stderr: String,
 }
 
+impl Report {
+    /// What the audit log keeps of it.
+    fn audited(&self) -> Value {
+        json!({"plugin": self.plugin, "exit": self.exit, "duration_ms": self.duration_ms, "decision": self.decision, "error": self.error})
+    }
+}
+
+/// Claude Code's hook input: stdin, up to [`MAX_INPUT`] bytes.
+fn read_input() -> Result<Vec<u8>, String> {
+    let mut input = Vec::new();
+    std::io::stdin().take(MAX_INPUT as u64 + 1).read_to_end(&mut input).map_err(|e| format!("cannot read stdin: {e}"))?;
+    if input.len() > MAX_INPUT { Err(format!("input is larger than {MAX_INPUT} bytes")) } else { Ok(input) }
+}
+
 /// The answer to Claude Code.
 #[derive(Debug, Serialize)]
 pub struct Outcome {
@@ -83,15 +97,8 @@ pub fn main(event: &str, profile: Option<std::path::PathBuf>) -> u8 {
     std::panic::set_hook(Box::new(|_| {}));
     let started = Instant::now();
     let home = crate::home::paii_home();
-    let outcome = std::panic::catch_unwind(|| {
-        let mut input = Vec::new();
-        let read = std::io::stdin()
-            .take(MAX_INPUT as u64 + 1)
-            .read_to_end(&mut input)
-            .map_err(|e| format!("cannot read stdin: {e}"))
-            .and_then(|_| if input.len() > MAX_INPUT { Err(format!("input is larger than {MAX_INPUT} bytes")) } else { Ok(input) });
-        dispatch(&home, event, read, &Options { audit: true, plugin: None, profile }, started)
-    });
+    let outcome =
+        std::panic::catch_unwind(|| dispatch(&home, event, read_input(), &Options { audit: true, plugin: None, profile }, started));
     match outcome {
         Ok(o) => {
             use std::io::Write;
@@ -126,16 +133,7 @@ pub fn handler_main(generation: &Path, plugin: &str, index: &str) -> i32 {
     std::panic::set_hook(Box::new(|_| {}));
     let started = Instant::now();
     let fallback_home = crate::home::paii_home();
-    let result = std::panic::catch_unwind(|| {
-        let mut input = Vec::new();
-        let read = std::io::stdin().take(MAX_INPUT as u64 + 1).read_to_end(&mut input);
-        let input = match read {
-            Err(e) => Err(format!("cannot read stdin: {e}")),
-            Ok(_) if input.len() > MAX_INPUT => Err(format!("input is larger than {MAX_INPUT} bytes")),
-            Ok(_) => Ok(input),
-        };
-        run_handler(generation, plugin, index, input)
-    });
+    let result = std::panic::catch_unwind(|| run_handler(generation, plugin, index, read_input()));
     let ran = match result {
         Ok(ran) => ran,
         Err(_) => HandlerRun { error: Some("paii panicked; the hook was allowed".into()), ..HandlerRun::new(&fallback_home) },
@@ -157,9 +155,7 @@ pub fn handler_main(generation: &Path, plugin: &str, index: &str) -> i32 {
         "tool": ran.tool,
         "generation": ran.generation,
         "hook": format!("{plugin}#{index}"),
-        "handlers": ran.report.iter().map(|h| json!({
-            "plugin": h.plugin, "exit": h.exit, "duration_ms": h.duration_ms, "decision": h.decision, "error": h.error,
-        })).collect::<Vec<_>>(),
+        "handlers": ran.report.iter().map(Report::audited).collect::<Vec<_>>(),
         "decision": ran.decision,
         "error": ran.error,
         "duration_ms": started.elapsed().as_millis() as u64,
@@ -344,9 +340,7 @@ pub fn dispatch(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, op
             "tool": outcome.tool,
             "generation": outcome.generation,
             "profile": opts.profile,
-            "handlers": outcome.handlers.iter().map(|h| json!({
-                "plugin": h.plugin, "exit": h.exit, "duration_ms": h.duration_ms, "decision": h.decision, "error": h.error,
-            })).collect::<Vec<_>>(),
+            "handlers": outcome.handlers.iter().map(Report::audited).collect::<Vec<_>>(),
             "decision": outcome.decision,
             "error": outcome.error,
             "duration_ms": started.elapsed().as_millis() as u64,
