@@ -519,3 +519,25 @@ fn optional_dependencies_install_where_claude_code_would_install_them() {
     assert!(!lock.contains("name = \"quiet\"") && !lock.contains("nowhere"), "{lock}");
     assert!(sb.path("claude/skills/review/agents/reviewer.md").is_file());
 }
+
+/// `registry validate` takes a marketplace by its git URL (checked out and
+/// validated as the directory it is, files named by the URL), and `--fetch`
+/// reports no false differences for marketplace entries (which carry no
+/// integrity or contracts, and take plugin.json's version).
+#[test]
+fn registry_validate_takes_a_git_url_and_fetch_finds_no_false_differences() {
+    let sb = Sandbox::new();
+    marketplace_repo(&sb.path("repos/acme"));
+    let url = format!("file://{}", sb.path("repos/acme").display());
+    let ok = sb.paii_in(".", &["registry", "validate", &url]).ok();
+    assert!(ok.stdout.contains(&format!("{url}/.claude-plugin/marketplace.json: valid (7 plugins")), "{}", ok.stdout);
+    let fetched = sb.paii_in(".", &["registry", "validate", &url, "--fetch"]).ok();
+    assert!(!fetched.stdout.contains("in the registry but") && !fetched.stdout.contains("add `integrity"), "{}", fetched.stdout);
+    let repo = sb.path("repos/acme");
+    std::fs::write(repo.join("plugins/review/.claude-plugin/plugin.json"), r#"{"name": "review", "agents": 5}"#).unwrap();
+    git(&repo, &["commit", "-q", "-am", "break review"]);
+    let bad = sb.paii_in(".", &["registry", "validate", &url, "--format", "github"]).fails();
+    // GitHub's workflow commands escape the colon of a property.
+    let shown = url.replacen("file:", "file%3A", 1);
+    assert!(bad.stdout.contains(&format!("file={shown}/plugins/review/.claude-plugin/plugin.json")), "{}", bad.stdout);
+}

@@ -306,8 +306,43 @@ pub fn validate(location: &str, fetch: bool, policy: Option<&std::path::Path>) -
     Ok(report)
 }
 
+/// Whether `location` names a git repository rather than a file: a `git+`
+/// or `ssh://` URL, one ending in `.git`, an http(s) URL not naming a
+/// `.json` or `.toml` file (a forge's repository page), or a `file://`
+/// directory.
+fn is_git_repository(location: &str) -> bool {
+    let plain = location.trim_end_matches('/');
+    if plain.starts_with("git+") || plain.starts_with("ssh://") || plain.ends_with(".git") {
+        return true;
+    }
+    if let Some(path) = plain.strip_prefix("file://") {
+        return std::path::Path::new(path).join(".git").exists();
+    }
+    (plain.starts_with("https://") || plain.starts_with("http://")) && !plain.ends_with(".json") && !plain.ends_with(".toml")
+}
+
 /// The report, and the file it is about.
 fn validate_fetched(location: &str, fetch: bool) -> Result<(Report, SourceFile), Error> {
+    if is_git_repository(location) {
+        // A marketplace (or plugin) kept in git is checked out and
+        // validated as the directory it is, its files named by the URL.
+        let url = location.strip_prefix("git+").unwrap_or(location);
+        let scratch = tempfile::tempdir().map_err(Error::io("cannot create a temporary directory in", &std::env::temp_dir()))?;
+        let tree = scratch.path().join("tree");
+        std::fs::create_dir_all(&tree).map_err(Error::io("cannot create", &tree))?;
+        let spec = crate::source::git::GitSpec { name: "marketplace", url, rev: None, commit: None };
+        crate::source::git::checkout(&spec, None, &scratch.path().join("cache"), false, &tree)?;
+        let dir = tree.display().to_string();
+        let (mut report, mut file) = validate_fetched(&dir, fetch)?;
+        let shown = crate::util::url::redact(url);
+        let rename = |name: &str| name.replacen(&dir, &shown, 1);
+        file.name = rename(&file.name);
+        report.file = rename(&report.file);
+        for f in &mut report.findings {
+            f.location.file = rename(&f.location.file);
+        }
+        return Ok((report, file));
+    }
     let cwd = std::env::current_dir().unwrap_or_default();
     let source = if location.contains("://") {
         RegistrySource::from_url(location, &cwd).map_err(|reason| RegistryEditError::BadUrl { location: location.to_string(), reason })?

@@ -292,6 +292,26 @@ fn check_source(fetcher: &Fetcher, e: &IndexEntry) -> Vec<(Severity, String)> {
         Err(err) => return vec![(Severity::Error, format!("{label}: {err}"))],
     };
     let mut out = Vec::new();
+    // A Claude Code marketplace entry carries neither an integrity nor
+    // contracts, and takes its plugin's name and version from plugin.json
+    // as Claude Code installs it: none of that is a difference.
+    if e.overlay.is_some() {
+        match PluginManifest::load_dir(&fetched.entry.path) {
+            Err(err) => out.push((Severity::Error, format!("{label}: {}", err.message))),
+            Ok(pm) => {
+                if let Some(native) = pm.native.as_ref().filter(|n| n.name != e.name) {
+                    out.push((
+                        Severity::Warning,
+                        format!(
+                            "{label}: its plugin.json names it `{}`; Claude Code installs it as `{}` and namespaces its components `{}:`",
+                            native.name, e.name, native.name
+                        ),
+                    ));
+                }
+            }
+        }
+        return out;
+    }
     if e.integrity.is_none() {
         out.push((
             Severity::Notice,
