@@ -541,3 +541,35 @@ fn registry_validate_takes_a_git_url_and_fetch_finds_no_false_differences() {
     let shown = url.replacen("file:", "file%3A", 1);
     assert!(bad.stdout.contains(&format!("file={shown}/plugins/review/.claude-plugin/plugin.json")), "{}", bad.stdout);
 }
+
+/// `registry validate` agrees with `claude plugin validate`: a plugin on its
+/// own may not take a name reserved for Anthropic's (a marketplace may list
+/// one), an agent whose frontmatter does not parse is refused (a
+/// description holding `: ` is the string it means), and a `"."` source is
+/// the marketplace's root.
+#[test]
+fn registry_validate_agrees_with_claude_code_on_names_frontmatter_and_sources() {
+    let sb = Sandbox::new();
+    write_marketplace(&sb.path("acme"));
+    sb.write("acme/plugins/review/.claude-plugin/plugin.json", r#"{"name": "claude-review"}"#);
+    let out = sb.paii_in(".", &["registry", "validate", "acme/plugins/review"]).fails();
+    assert!(out.stdout.contains("`claude-review` is reserved"), "{}", out.stdout);
+    sb.write("acme/plugins/review/.claude-plugin/plugin.json", r#"{"name": "review"}"#);
+    sb.write(
+        "acme/plugins/review/agents/colons.md",
+        "---\nname: colons\ndescription: Use it when asked. Examples: <example>Context: a user asks</example>\n---\nBody.\n",
+    );
+    sb.paii_in(".", &["registry", "validate", "acme/plugins/review"]).ok();
+    sb.write(
+        "acme/plugins/review/agents/broken.md",
+        "---\nname: broken\ndescription: first line\nContext: a key\n<not yaml at all\n---\nBody.\n",
+    );
+    let out = sb.paii_in(".", &["registry", "validate", "acme/plugins/review"]).fails();
+    assert!(out.stdout.contains("agents/broken.md") && out.stdout.contains("frontmatter does not parse"), "{}", out.stdout);
+    sb.write("solo/.claude-plugin/plugin.json", r#"{"name": "solo"}"#);
+    sb.write(
+        "solo/.claude-plugin/marketplace.json",
+        r#"{"name": "solo-market", "owner": {"name": "A"}, "plugins": [{"name": "solo", "source": "."}]}"#,
+    );
+    sb.paii_in(".", &["registry", "validate", "solo/.claude-plugin/marketplace.json"]).ok();
+}

@@ -161,7 +161,8 @@ fn schema() -> Result<Value, String> {
             "sha256": {"type": "string", "pattern": "^[A-Fa-f0-9]{64}$"}}, "required": ["source", "url", "sha256"]},
         {"type": "object", "properties": {"source": {"type": "string",
             "not": {"enum": ["npm", "url", "github", "git-subdir", "archive"]}}}, "required": ["source"]},
-        {"type": "string", "pattern": "^[^./][^/]*$"}
+        {"type": "string", "pattern": "^[^./][^/]*$"},
+        {"const": "."}
     ]);
     if let Some(Value::Array(any)) = schema.pointer_mut("/properties/plugins/items/properties/source/anyOf")
         && let Value::Array(more) = extra
@@ -369,6 +370,8 @@ fn locate(source: &Value, plugin_root: Option<&str>, reader: &Reader<'_>) -> Res
     };
     match source {
         Value::String(rel) => {
+            // `.` is the marketplace's root, as `./` is.
+            let rel = if rel == "." { "./" } else { rel.as_str() };
             let rel = match (rel.strip_prefix("./"), plugin_root) {
                 (Some(r), _) => r.to_string(),
                 (None, Some(root)) => join(root.trim_start_matches("./"), rel),

@@ -126,9 +126,23 @@ fn report(file: &SourceFile, mut findings: Vec<Finding>, readable: bool, entries
 }
 
 /// A Claude Code plugin.json: every schema error, then paii's own checks,
-/// then the plugin's hooks files.
+/// then the plugin's hooks files and components; and, as `claude plugin
+/// validate` has it, a plugin on its own may not take a name reserved for
+/// Anthropic's (one a marketplace of Anthropic's lists may).
 fn validate_plugin(file: &SourceFile) -> Report {
-    let findings = plugin_findings(file);
+    let mut findings = plugin_findings(file);
+    if let Ok(m) = crate::manifest::native::NativeManifest::parse(file)
+        && reserved(&m.name)
+    {
+        findings.push(Finding {
+            severity: Severity::Error,
+            location: file.location(crate::diagnostic::json::pointer_span(&file.text, "/name").as_ref()),
+            message: format!(
+                "plugin name `{}` is reserved for Anthropic's own plugins (a name starting with claude-, anthropic-, anthropics- or cc-plugin-, or claude, anthropic, anthropics, claude-code, claude-mods, or one putting official beside claude or anthropic); name it for what it does, or validate the marketplace that lists it",
+                m.name
+            ),
+        });
+    }
     let valid = !findings.iter().any(|f| f.severity == Severity::Error);
     Report { file: file.name.clone(), valid, plugins: usize::from(valid), versions: usize::from(valid), findings }
 }
@@ -196,6 +210,74 @@ fn validate_marketplace(file: &SourceFile, fetcher: Option<&Fetcher>) -> Report 
     report(file, findings, parsed.meta.is_some(), &parsed.entries)
 }
 
+/// Whether Claude Code reserves `name` for Anthropic's own plugins.
+fn reserved(name: &str) -> bool {
+    let official = name.split('-').any(|w| w == "official");
+    ["claude-", "anthropic-", "anthropics-", "cc-plugin-"].iter().any(|p| name.starts_with(p))
+        || ["claude", "anthropic", "anthropics", "claude-code", "claude-mods"].contains(&name)
+        || (official && name.split('-').any(|w| w == "claude" || w == "anthropic"))
+}
+
+/// Each agent, command and skill of the plugin in `root` whose YAML
+/// frontmatter does not parse: Claude Code then loads it with its name
+/// taken from the file and every other field dropped, and `claude plugin
+/// validate` refuses it.
+fn frontmatter_findings(root: &std::path::Path) -> Vec<Finding> {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for kind in ["agents", "commands"] {
+        files.extend(
+            std::fs::read_dir(root.join(kind))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "md")),
+        );
+    }
+    files.extend(
+        std::fs::read_dir(root.join("skills")).into_iter().flatten().flatten().map(|e| e.path().join("SKILL.md")).filter(|p| p.is_file()),
+    );
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let Ok(file) = SourceFile::read(&path) else { continue };
+        let Some(rest) = file.text.strip_prefix("---\n").or_else(|| file.text.strip_prefix("---\r\n")) else { continue };
+        let Some(end) = rest.find("\n---") else { continue };
+        let yaml = &rest[..end];
+        // Claude Code reads a `key: value` line whose value holds `: `
+        // (a description with examples) as the plain string it is meant to be.
+        let lenient = || {
+            let quoted: Vec<String> = yaml
+                .lines()
+                .map(|l| match l.split_once(": ") {
+                    Some((k, v))
+                        if !k.starts_with([' ', '\t', '-']) && v.contains(": ") && !v.starts_with(['"', '\'', '[', '{', '|', '>']) =>
+                    {
+                        format!("{k}: '{}'", v.replace('\'', "''"))
+                    }
+                    _ => l.to_string(),
+                })
+                .collect();
+            yaml_rust2::YamlLoader::load_from_str(&quoted.join("\n")).is_ok()
+        };
+        if let Err(e) = yaml_rust2::YamlLoader::load_from_str(yaml)
+            && !lenient()
+        {
+            let line = e.marker().line() + 1;
+            let at = file.text.lines().take(line).map(|l| l.len() + 1).sum::<usize>();
+            out.push(Finding {
+                severity: Severity::Error,
+                location: file.location(Some(&(at..at))),
+                message: format!(
+                    "its YAML frontmatter does not parse ({}); Claude Code loads it with its name taken from the file and every other field dropped",
+                    e.info()
+                ),
+            });
+        }
+    }
+    out
+}
+
 /// What is wrong with the plugin whose plugin.json is `file`: the manifest
 /// against the schema (strict, as `claude plugin validate` is), then its
 /// hooks files (`hooks/hooks.json` and those the manifest names), which
@@ -212,6 +294,7 @@ fn plugin_findings(file: &SourceFile) -> Vec<Finding> {
             })),
             Err(e) => findings.push(error_finding(&e)),
         }
+        findings.extend(frontmatter_findings(root));
     }
     findings
 }
