@@ -622,3 +622,40 @@ fn a_hooks_first_line_reaches_claude_code_before_the_hook_ends() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// When Claude Code ends a hook it started (a background hook at the
+/// session's end, one past its timeout), the hook ends with paii, as it
+/// would without paii: paii passes the signal on to the hook's group.
+#[test]
+fn a_hook_ends_when_claude_code_ends_paii() {
+    use std::io::Write;
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.path("home")).unwrap();
+    sb.write("plugins/long/.claude-plugin/plugin.json", r#"{"name": "long"}"#);
+    sb.write(
+        "plugins/long/hooks/hooks.json",
+        r#"{"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "cat > /dev/null; echo $$ > \"$HOME/hook.pid\"; sleep 30"}]}]}}"#,
+    );
+    sb.write("team/paii.toml", "[plugins]\nlong = { path = \"../plugins/long\" }\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let doc = json_at(&sb, "claude/skills/long/hooks/hooks.json");
+    let args: Vec<String> =
+        doc["hooks"]["SessionStart"][0]["hooks"][0]["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut child = sb.command(&sb.path("team"), &args).stdin(std::process::Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(br#"{"session_id": "s", "hook_event_name": "SessionStart"}"#).unwrap();
+    let pid_file = sb.path("home/hook.pid");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !pid_file.is_file() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let hook: i32 = sb.read("home/hook.pid").trim().parse().unwrap();
+    // SAFETY: a signal to the child this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "paii reports the hook it ended");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(!std::path::Path::new(&format!("/proc/{hook}")).exists(), "the hook {hook} ended with paii");
+}

@@ -16,6 +16,34 @@ pub const OUTPUT_CAP: usize = 1 << 20;
 /// left behind) before its output is taken as it is.
 const PIPE_GRACE: Duration = Duration::from_millis(20);
 
+/// The process group of the hook `paii hook handler` runs, for the signal
+/// handler that passes an end to it.
+static HOOK_GROUP: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// When Claude Code ends the hook it started (a background hook at the
+/// session's end, one past Claude Code's timeout), it ends `paii hook
+/// handler`; the hook, in a process group of its own, would live on. This
+/// passes SIGTERM, SIGINT and SIGHUP on to the hook's group, and paii
+/// goes on to see it end and log it.
+pub fn forward_termination() {
+    extern "C" fn forward(sig: libc::c_int) {
+        let group = HOOK_GROUP.load(std::sync::atomic::Ordering::SeqCst);
+        if group > 0 {
+            // SAFETY: kill is async-signal-safe; a group that is gone is ESRCH.
+            unsafe {
+                libc::kill(-group, sig);
+            }
+        }
+    }
+    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        // SAFETY: the handler only reads an atomic and calls kill, both
+        // async-signal-safe.
+        unsafe {
+            libc::signal(sig, forward as *const () as libc::sighandler_t);
+        }
+    }
+}
+
 /// One process to run.
 pub struct Job {
     pub argv: Vec<String>,
@@ -177,6 +205,10 @@ pub fn run_all(jobs: &[Job], input: &[u8], cwd: Option<&std::path::Path>) -> Vec
                 continue;
             }
         };
+        if job.inherit_output {
+            // Its caller may end it (see `forward_termination`).
+            HOOK_GROUP.store(child.id() as i32, std::sync::atomic::Ordering::SeqCst);
+        }
         let stdin = child.stdin.take();
         if let Some(s) = &stdin {
             nonblocking(s.as_raw_fd());

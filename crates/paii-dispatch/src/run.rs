@@ -131,6 +131,7 @@ pub fn main(event: &str, profile: Option<std::path::PathBuf>) -> u8 {
 /// inside paii allows (exit 0), unless the plugin is fail-closed.
 pub fn handler_main(generation: &Path, plugin: &str, index: &str) -> i32 {
     std::panic::set_hook(Box::new(|_| {}));
+    exec::forward_termination();
     let started = Instant::now();
     let fallback_home = crate::home::paii_home();
     let result = std::panic::catch_unwind(|| run_handler(generation, plugin, index, read_input()));
