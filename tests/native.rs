@@ -659,3 +659,28 @@ fn a_hook_ends_when_claude_code_ends_paii() {
     std::thread::sleep(std::time::Duration::from_millis(100));
     assert!(!std::path::Path::new(&format!("/proc/{hook}")).exists(), "the hook {hook} ended with paii");
 }
+
+/// A Claude Code plugin's hook gets Claude Code's environment, as Claude
+/// Code gives its hooks (security-guidance reviews with Claude Code's own
+/// credentials), and paii's variables over it.
+#[test]
+fn a_claude_code_plugins_hook_gets_claude_codes_environment() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.path("home")).unwrap();
+    sb.write("plugins/envy/.claude-plugin/plugin.json", r#"{"name": "envy"}"#);
+    sb.write(
+        "plugins/envy/hooks/hooks.json",
+        r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "cat > /dev/null; echo \"$ANTHROPIC_API_KEY $PAII_PLUGIN_NAME\" > \"$HOME/seen\""}]}]}}"#,
+    );
+    sb.write("team/paii.toml", "[plugins]\nenvy = { path = \"../plugins/envy\" }\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let doc = json_at(&sb, "claude/skills/envy/hooks/hooks.json");
+    let args: Vec<String> =
+        doc["hooks"]["Stop"][0]["hooks"][0]["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut c = sb.command(&sb.path("team"), &args);
+    c.env("ANTHROPIC_API_KEY", "sk-ant-from-claude-code").env("PAII_PLUGIN_NAME", "spoofed");
+    let out = common::with_input(c, &serde_json::json!({"session_id": "s", "hook_event_name": "Stop"}));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(sb.read("home/seen"), "sk-ant-from-claude-code envy\n");
+}

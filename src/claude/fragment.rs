@@ -200,7 +200,7 @@ fn plugin_dir(
                 if let Some(mut r) = recorded {
                     // `paii mcp exec` starts it, outside Claude Code's expansion.
                     let root = scope.profile.join("plugins").join(name).display().to_string();
-                    let data = claude_plugin_data(name).display().to_string();
+                    let data = claude_plugin_data(c.manifest).display().to_string();
                     expand(&mut r, &[("${CLAUDE_PLUGIN_ROOT}", root), ("${CLAUDE_PLUGIN_DATA}", data)]);
                     records.push((id, r));
                 }
@@ -214,9 +214,11 @@ fn plugin_dir(
 }
 
 /// The data directory Claude Code gives a plugin it loads from a skills
-/// directory (`<name>@skills-dir`), which paii's hooks and servers of the
-/// plugin share: `$CLAUDE_CONFIG_DIR/plugins/data/<name>-skills-dir`.
-pub fn claude_plugin_data(name: &str) -> std::path::PathBuf {
+/// directory (`<name>@skills-dir`, named by its plugin.json), which paii's
+/// hooks and servers of the plugin share:
+/// `$CLAUDE_CONFIG_DIR/plugins/data/<name>-skills-dir`.
+pub fn claude_plugin_data(pm: &PluginManifest) -> std::path::PathBuf {
+    let name = pm.native.as_ref().map_or(pm.name.as_str(), |n| n.name.as_str());
     crate::util::paths::claude_config_dir().join("plugins").join("data").join(format!("{name}-skills-dir"))
 }
 

@@ -275,18 +275,6 @@ pub fn enabled_keys(doc: &Map<String, Value>, replaced: &BTreeSet<String>) -> BT
         .collect()
 }
 
-/// The keys Claude Code's settings schema allows on a hook of type `kind`
-/// (`None`: the type is unknown to it).
-pub fn hook_keys(kind: &str) -> Option<Vec<String>> {
-    let schema: Value = serde_json::from_str(SCHEMA).ok()?;
-    schema["$defs"]["hookCommand"]["anyOf"]
-        .as_array()?
-        .iter()
-        .find(|alt| alt["properties"]["type"]["const"] == kind)
-        .and_then(|alt| alt["properties"].as_object())
-        .map(|props| props.keys().cloned().collect())
-}
-
 /// Schema errors of `doc` as "path: message" lines.
 pub fn schema_errors(doc: &Map<String, Value>) -> Vec<String> {
     let Ok(schema) = serde_json::from_str::<Value>(SCHEMA) else { return vec!["the vendored schema does not parse".into()] };

@@ -268,7 +268,7 @@ pub fn assemble(
         if pm.native.is_some() {
             // A Claude Code plugin's hooks see its data directory and its
             // options, as Claude Code gives them.
-            let data = crate::claude::fragment::claude_plugin_data(&pm.name);
+            let data = crate::claude::fragment::claude_plugin_data(pm);
             env.insert("CLAUDE_PLUGIN_DATA".to_string(), data.display().to_string());
             for (key, value) in config.options() {
                 env.insert(format!("CLAUDE_PLUGIN_OPTION_{}", key.to_uppercase()), value);

@@ -277,14 +277,7 @@ impl Generations {
             entry.root = final_path.join("plugins").join(name);
         }
         for (event, handler) in &assembly.handlers {
-            let mut handler = handler.clone();
-            // An exec-form command names the plugin by the root it runs
-            // from: this generation's, immutable while it runs.
-            if let Some(crate::dispatch::NativeCommand::Exec(argv)) = &mut handler.command {
-                let root = final_path.join("plugins").join(&handler.plugin).display().to_string();
-                argv.iter_mut().for_each(|a| *a = a.replace("${CLAUDE_PLUGIN_ROOT}", &root));
-            }
-            table.events.entry(event.kebab().to_string()).or_default().push(handler);
+            table.events.entry(event.kebab().to_string()).or_default().push(handler.clone());
         }
         crate::util::fail::point("generation-write-table").map_err(io_err("cannot write", &root))?;
         let table_path = root.join(crate::dispatch::table::FILE);

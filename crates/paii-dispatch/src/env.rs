@@ -43,6 +43,21 @@ pub fn base_env() -> Vec<(String, String)> {
     env
 }
 
+/// The caller's whole environment (and `PAII_BIN`): what a Claude Code
+/// plugin's hook gets, as Claude Code gives its hooks its environment (a
+/// plugin may use Claude Code's own credentials, as security-guidance's
+/// review does). paii's `.env` secrets still reach only the plugins that
+/// declare them.
+pub fn caller_env() -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> =
+        std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
+    if let Some(exe) = std::env::current_exe().ok().and_then(|p| p.into_os_string().into_string().ok()) {
+        env.retain(|(k, _)| k != "PAII_BIN");
+        env.push(("PAII_BIN".to_string(), exe));
+    }
+    env
+}
+
 /// Every key and value of a `.env` file (dotenv syntax); a missing or
 /// unreadable file is empty and a malformed line is skipped. A leading BOM
 /// is ignored. The command line checks the file and reports bad lines; the
@@ -97,6 +112,11 @@ pub fn plugin_env(
     if !missing.is_empty() {
         return Err(format!("required secret {} is not in .env; skipped", missing.join(", ")));
     }
+    // What paii sets wins over what the caller had: one value per name.
+    let mut seen = std::collections::HashSet::new();
+    env.reverse();
+    env.retain(|(k, _)| seen.insert(k.clone()));
+    env.reverse();
     Ok(env)
 }
 

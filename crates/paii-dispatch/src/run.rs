@@ -249,7 +249,7 @@ fn run_handler(generation: &Path, plugin: &str, index: &str, input: Result<Vec<u
         });
     };
     let dotenv = if entry.secrets.is_empty() { BTreeMap::new() } else { crate::env::read_dotenv(&table.home.join(".env")) };
-    let mut env = match plugin_env(&table, plugin, entry, kebab, &base_env(), &dotenv) {
+    let mut env = match plugin_env(&table, plugin, entry, kebab, &crate::env::caller_env(), &dotenv) {
         Ok(env) => env,
         Err(missing) => {
             refuse(&mut ran, missing);
