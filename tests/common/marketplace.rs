@@ -10,7 +10,8 @@ use std::path::Path;
 
 use super::git::git;
 
-fn write(root: &Path, rel: &str, text: &str) {
+/// Writes `text` to `rel` under `root`, making its directories.
+pub fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, text).unwrap();

@@ -9,14 +9,9 @@ use std::path::Path;
 
 use super::Sandbox;
 use super::claude_code::command;
+use super::marketplace::write;
 
 pub const PLUGINS: [&str; 6] = ["kit", "twin", "picks", "renamed", "collection", "bare"];
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
-}
 
 /// A hook that appends `<label>` to `$HOME/hooks.log`.
 fn logs(label: &str) -> String {
