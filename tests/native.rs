@@ -590,6 +590,18 @@ fn switching_between_the_old_flat_layout_and_plugin_directories_works_both_ways(
     sb.paii_in("team", &["sync"]).ok();
 }
 
+/// A Claude Code plugin `name` with one `command` hook on `event`, synced:
+/// the arguments of the `paii` command its hooks.json runs that hook with.
+fn one_hook_plugin(sb: &Sandbox, name: &str, event: &str, command: &str) -> Vec<String> {
+    sb.write(&format!("plugins/{name}/.claude-plugin/plugin.json"), &format!(r#"{{"name": "{name}"}}"#));
+    let hooks = serde_json::json!({"hooks": {event: [{"hooks": [{"type": "command", "command": command}]}]}});
+    sb.write(&format!("plugins/{name}/hooks/hooks.json"), &hooks.to_string());
+    sb.write("team/paii.toml", &format!("[plugins]\n{name} = {{ path = \"../plugins/{name}\" }}\n"));
+    sb.paii_in("team", &["sync"]).ok();
+    let doc = json_at(sb, &format!("claude/skills/{name}/hooks/hooks.json"));
+    doc["hooks"][event][0]["hooks"][0]["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect()
+}
+
 /// A hook's output reaches Claude Code as the hook writes it: Claude Code
 /// stops waiting for a hook whose first line is `{"async": true}`, so
 /// paii must not hold that line until the hook ends.
@@ -597,16 +609,8 @@ fn switching_between_the_old_flat_layout_and_plugin_directories_works_both_ways(
 fn a_hooks_first_line_reaches_claude_code_before_the_hook_ends() {
     use std::io::{BufRead, Write};
     let sb = Sandbox::new();
-    sb.write("plugins/slow/.claude-plugin/plugin.json", r#"{"name": "slow"}"#);
-    sb.write(
-        "plugins/slow/hooks/hooks.json",
-        r#"{"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "cat > /dev/null; echo '{\"async\": true}'; sleep 5; echo done"}]}]}}"#,
-    );
-    sb.write("team/paii.toml", "[plugins]\nslow = { path = \"../plugins/slow\" }\n");
-    sb.paii_in("team", &["sync"]).ok();
-    let doc = json_at(&sb, "claude/skills/slow/hooks/hooks.json");
-    let hook = &doc["hooks"]["SessionStart"][0]["hooks"][0];
-    let args: Vec<&str> = hook["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    let args = one_hook_plugin(&sb, "slow", "SessionStart", r#"cat > /dev/null; echo '{"async": true}'; sleep 5; echo done"#);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let started = std::time::Instant::now();
     let mut child =
         sb.command(&sb.path("team"), &args).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
@@ -631,16 +635,7 @@ fn a_hook_ends_when_claude_code_ends_paii() {
     use std::io::Write;
     let sb = Sandbox::new();
     std::fs::create_dir_all(sb.path("home")).unwrap();
-    sb.write("plugins/long/.claude-plugin/plugin.json", r#"{"name": "long"}"#);
-    sb.write(
-        "plugins/long/hooks/hooks.json",
-        r#"{"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "cat > /dev/null; echo $$ > \"$HOME/hook.pid\"; sleep 30"}]}]}}"#,
-    );
-    sb.write("team/paii.toml", "[plugins]\nlong = { path = \"../plugins/long\" }\n");
-    sb.paii_in("team", &["sync"]).ok();
-    let doc = json_at(&sb, "claude/skills/long/hooks/hooks.json");
-    let args: Vec<String> =
-        doc["hooks"]["SessionStart"][0]["hooks"][0]["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    let args = one_hook_plugin(&sb, "long", "SessionStart", r#"cat > /dev/null; echo $$ > "$HOME/hook.pid"; sleep 30"#);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut child = sb.command(&sb.path("team"), &args).stdin(std::process::Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(br#"{"session_id": "s", "hook_event_name": "SessionStart"}"#).unwrap();
@@ -667,16 +662,7 @@ fn a_hook_ends_when_claude_code_ends_paii() {
 fn a_claude_code_plugins_hook_gets_claude_codes_environment() {
     let sb = Sandbox::new();
     std::fs::create_dir_all(sb.path("home")).unwrap();
-    sb.write("plugins/envy/.claude-plugin/plugin.json", r#"{"name": "envy"}"#);
-    sb.write(
-        "plugins/envy/hooks/hooks.json",
-        r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "cat > /dev/null; echo \"$ANTHROPIC_API_KEY $PAII_PLUGIN_NAME\" > \"$HOME/seen\""}]}]}}"#,
-    );
-    sb.write("team/paii.toml", "[plugins]\nenvy = { path = \"../plugins/envy\" }\n");
-    sb.paii_in("team", &["sync"]).ok();
-    let doc = json_at(&sb, "claude/skills/envy/hooks/hooks.json");
-    let args: Vec<String> =
-        doc["hooks"]["Stop"][0]["hooks"][0]["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    let args = one_hook_plugin(&sb, "envy", "Stop", r#"cat > /dev/null; echo "$ANTHROPIC_API_KEY $PAII_PLUGIN_NAME" > "$HOME/seen""#);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut c = sb.command(&sb.path("team"), &args);
     c.env("ANTHROPIC_API_KEY", "sk-ant-from-claude-code").env("PAII_PLUGIN_NAME", "spoofed");
