@@ -434,6 +434,24 @@ fn versions_and_names_come_as_claude_code_takes_them() {
     assert!(locked(&lock, "moving").contains("version = \"1.3.0\""), "{lock}");
     assert!(locked(&lock, "pinned").contains("version = \"1.2.32\""), "the pinned one stays:\n{lock}");
     sb.paii_in("team", &["sync", "--locked"]).ok();
+
+    // A plugin that renames itself in a new version: still the entry's
+    // plugin, namespaced by its new name, with a warning; a rollback gives
+    // back the old name.
+    std::fs::write(repo.join(".claude-plugin/plugin.json"), r#"{"name": "duo", "version": "1.4.0"}"#).unwrap();
+    git(&repo, &["commit", "-q", "-am", "renamed to duo"]);
+    sb.paii_in("team", &["lock", "--update", "moving"]).ok();
+    let out = sb.paii_in("team", &["sync", "--locked"]).ok();
+    assert!(out.stderr.contains("`moving`: its plugin.json names it `duo`"), "{}", out.stderr);
+    let manifest = || json_of(&sb.read("claude/skills/moving/.claude-plugin/plugin.json"));
+    assert_eq!(manifest()["name"], "duo");
+    assert!(sb.path("claude/skills/moving/commands/hi.md").is_file());
+    sb.paii_in("team", &["rollback"]).ok();
+    assert_eq!(manifest()["name"], "solo");
+}
+
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
 }
 
 /// A marketplace entry whose plugin directory is a git submodule is refused
@@ -572,4 +590,29 @@ fn registry_validate_agrees_with_claude_code_on_names_frontmatter_and_sources() 
         r#"{"name": "solo-market", "owner": {"name": "A"}, "plugins": [{"name": "solo", "source": "."}]}"#,
     );
     sb.paii_in(".", &["registry", "validate", "solo/.claude-plugin/marketplace.json"]).ok();
+}
+
+/// Two marketplaces that call themselves by one name (a fork beside its
+/// upstream): each is the registry paii.toml names it, so a plugin comes from
+/// the first registry that has it, or from the one its entry names, and
+/// moving it from one to the other is a change of source like any other.
+#[test]
+fn two_marketplaces_with_one_name_are_told_apart_by_their_registry() {
+    let sb = Sandbox::new();
+    write_marketplace(&sb.path("team/acme"));
+    write_marketplace(&sb.path("team/fork"));
+    sb.write("team/fork/plugins/review/commands/review.md", "---\ndescription: The fork's review\n---\nReview.\n");
+    let registries = "[registries]\nacme = { marketplace = \"./acme\" }\nfork = { marketplace = \"./fork\" }\n\n[plugins]\n";
+    sb.write("team/paii.toml", &format!("{registries}review = \"*\"\n"));
+    sb.paii_in("team", &["sync"]).ok();
+    assert!(locked(&sb.read("team/paii.lock"), "review").contains("path+acme/plugins/review"));
+    assert!(!sb.read("claude/skills/review/commands/review.md").contains("fork"));
+    sb.write("team/paii.toml", &format!("{registries}review = {{ version = \"*\", registry = \"fork\" }}\n"));
+    let out = sb.paii_in("team", &["sync", "--locked"]).fails();
+    assert!(out.stderr.contains("review"), "{}", out.stderr);
+    sb.paii_in("team", &["sync"]).ok();
+    assert!(locked(&sb.read("team/paii.lock"), "review").contains("path+fork/plugins/review"));
+    assert!(sb.read("claude/skills/review/commands/review.md").contains("fork"));
+    sb.paii_in("team", &["rollback"]).ok();
+    assert!(!sb.read("claude/skills/review/commands/review.md").contains("fork"));
 }

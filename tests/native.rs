@@ -9,6 +9,7 @@ mod common;
 
 use common::{Sandbox, git, plugin_repo};
 use serde_json::Value;
+use std::process::Command;
 
 /// A Claude Code plugin in `dir`: `plugin.json` (with `extra` keys), a skill,
 /// an agent, a command and an MCP server in the default locations.
@@ -136,6 +137,54 @@ fn a_plugin_that_writes_into_its_root_keeps_what_it_wrote_per_version() {
     assert!(sb.path("claude/skills/writer/.claude-plugin/plugin.json").is_file());
 }
 
+/// A plugin that fills the disk through its writable root: the next
+/// version's root cannot be made, which is an error naming the plugin, with
+/// no half-made root left and the previous generation still current; once
+/// space is freed, the sync goes through. The roots live on a 2 MiB tmpfs
+/// in a mount namespace of the test's own (`unshare`), so no disk is filled.
+#[test]
+fn a_root_that_fills_the_disk_fails_the_next_sync_by_name_and_keeps_the_generation() {
+    if !Command::new("unshare").args(["-Urm", "true"]).status().is_ok_and(|s| s.success()) {
+        eprintln!("skipped: this machine gives no mount namespace (unshare -Urm)");
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.write("plugins/writer/.claude-plugin/plugin.json", r#"{"name": "writer", "version": "1.0.0"}"#);
+    sb.write("plugins/writer/commands/w.md", "Write.\n");
+    sb.write("team/paii.toml", "[plugins]\nwriter = { path = \"../plugins/writer\" }\n");
+    let script = r#"
+        mkdir -p "$PAII_HOME/roots" && mount -t tmpfs -o size=2m tmpfs "$PAII_HOME/roots" || exit 77
+        "$PAII" sync || exit 10
+        # The plugin writes into its root until the disk is full.
+        dd if=/dev/zero of="$CLAUDE_CONFIG_DIR/skills/writer/cache" bs=64k count=64 2>/dev/null
+        echo '{"name": "writer", "version": "2.0.0"}' > ../plugins/writer/.claude-plugin/plugin.json
+        "$PAII" sync 2> ../full.err
+        echo $? > ../full.code
+        readlink "$PAII_HOME/current" > ../current.full
+        ls -A "$PAII_HOME/roots" > ../roots.full
+        rm "$CLAUDE_CONFIG_DIR/skills/writer/cache"
+        "$PAII" sync || exit 11
+        readlink "$PAII_HOME/current" > ../current.freed
+    "#;
+    let paii = sb.command(&sb.path("team"), &[]);
+    let mut c = Command::new("unshare");
+    c.args(["-Urm", "sh", "-c", script]).current_dir(sb.path("team")).env_clear();
+    for (k, v) in paii.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    c.env("PAII", paii.get_program());
+    let out = common::run(c.output().unwrap());
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(sb.read("full.code").trim(), "1");
+    let err = sb.read("full.err");
+    assert!(err.contains("writer") && err.contains("No space left on device"), "{err}");
+    assert_eq!(sb.read("current.full").trim(), "generations/1", "the previous generation stays current");
+    assert!(!sb.read("roots.full").contains(".tmp-"), "no half-made root: {}", sb.read("roots.full"));
+    assert_eq!(sb.read("current.freed").trim(), "generations/2");
+}
+
 #[test]
 fn a_claude_code_plugin_from_git_without_a_version_is_locked_as_0_0_0_plus_its_commit() {
     let sb = Sandbox::new();
@@ -166,6 +215,22 @@ fn with_both_manifests_plugin_toml_is_used_and_they_must_agree() {
     sb.write("plugins/both/.claude-plugin/plugin.json", r#"{"name": "both", "version": "2.0.0"}"#);
     let out = sb.paii_in("team", &["sync"]).fails();
     assert!(out.stderr.contains("disagrees with plugin.toml") && out.stderr.contains("2.0.0"), "{}", out.stderr);
+}
+
+#[test]
+fn a_paii_skill_whose_tree_also_holds_plugin_json_is_shown_once_as_a_skill_never_as_a_plugin() {
+    let sb = Sandbox::new();
+    native_plugin(&sb, "plugins/both", "both", r#", "version": "1.0.0""#);
+    sb.write("plugins/both/plugin.toml", "[plugin]\nname = \"both\"\nversion = \"1.0.0\"\n");
+    sb.write("plugins/both/SKILL.md", "---\nname: both\ndescription: d\n---\nRun scripts/go.sh\n");
+    sb.write("plugins/both/scripts/go.sh", "echo go\n");
+    sb.write("team/paii.toml", "[plugins]\nboth = { path = \"../plugins/both\" }\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let skill = sb.path("claude/skills/both");
+    assert!(skill.join("SKILL.md").is_file() && skill.join("scripts/go.sh").is_file(), "the skill and its files");
+    // Claude Code loads a skills/ directory with a manifest as a plugin.
+    assert!(!skill.join(".claude-plugin").exists(), "the manifest is hidden from the skill");
+    assert!(sb.path("plugins/both/.claude-plugin/plugin.json").is_file(), "the plugin's own tree is untouched");
 }
 
 #[test]

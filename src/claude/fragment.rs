@@ -222,6 +222,19 @@ pub fn claude_plugin_data(pm: &PluginManifest) -> std::path::PathBuf {
     crate::util::paths::claude_config_dir().join("plugins").join("data").join(format!("{name}-skills-dir"))
 }
 
+/// Fills `dir` with a link to each entry of `target` but `skip`.
+fn link_all_but(target: &Path, dir: &Path, skip: &str) -> Result<(), ClaudeError> {
+    fs::create_dir_all(dir).map_err(|e| ClaudeError::io("cannot create", dir, e))?;
+    for entry in fs::read_dir(target).map_err(|e| ClaudeError::io("cannot read", target, e))? {
+        let entry = entry.map_err(|e| ClaudeError::io("cannot read", target, e))?;
+        if entry.file_name() != skip {
+            let link = dir.join(entry.file_name());
+            std::os::unix::fs::symlink(entry.path(), &link).map_err(|e| ClaudeError::io("cannot link", &link, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// Skills, agents and commands of one plugin tree: by convention
 /// (`skills/<n>/SKILL.md`, `agents/<n>.md` or `agents/<n>/AGENT.md`,
 /// `commands/<n>.md`, and a paii plugin's root `SKILL.md`), plus the paths a
@@ -475,7 +488,19 @@ impl Fragment {
             if let Some(parent) = link.parent() {
                 fs::create_dir_all(parent).map_err(|e| ClaudeError::io("cannot create", parent, e))?;
             }
-            std::os::unix::fs::symlink(target, &link).map_err(|e| ClaudeError::io("cannot link", &link, e))?;
+            let target = match rel.strip_prefix("skills/") {
+                // A paii plugin's root skill whose tree also holds a Claude
+                // Code manifest: Claude Code would load that directory as a
+                // plugin as well, running its hooks a second time. The skill
+                // gets a directory of links to everything else instead.
+                Some(name) if target.is_absolute() && target.join(".claude-plugin").exists() => {
+                    let shown = dir.join("skill-dirs").join(name);
+                    link_all_but(target, &shown, ".claude-plugin")?;
+                    Path::new("../skill-dirs").join(name)
+                }
+                _ => target.clone(),
+            };
+            std::os::unix::fs::symlink(&target, &link).map_err(|e| ClaudeError::io("cannot link", &link, e))?;
         }
         fs::create_dir_all(dir).map_err(|e| ClaudeError::io("cannot create", dir, e))?;
         let hooks: Map<String, Value> = self

@@ -82,7 +82,7 @@ pub enum GenerationError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Assemble(Box<crate::claude::ClaudeError>),
-    #[error("plugin `{plugin}`: cannot make the directory Claude Code loads it from: {source}")]
+    #[error("plugin `{plugin}`: cannot make the directory Claude Code loads it from")]
     #[diagnostic(help("free some space, or check the permissions of $PAII_HOME/roots; nothing was switched"))]
     Root { plugin: String, source: std::io::Error },
     #[error("`{plugin}`: `[run] command` names `{arg}`, which is in neither its build output nor the plugin")]
