@@ -535,6 +535,31 @@ fn a_claude_code_plugin_installed_by_paii_works_inside_claude_code() {
     assert!(handled.iter().any(|l| l["event"] == "pre-tool-use" && l["session"] == turn.json["session_id"]), "{handled:#?}");
 }
 
+/// A Claude Code plugin whose hooks Claude Code runs itself (`dispatch =
+/// false`) gets the option the team's paii.toml set as Claude Code gives
+/// its hooks options: from `pluginConfigs`, which paii writes.
+#[test]
+fn a_plugin_with_hooks_left_to_claude_code_gets_its_options_from_claude_code() {
+    let sb = Sandbox::new();
+    sb.write(
+        "plugins/plain/.claude-plugin/plugin.json",
+        r#"{"name": "plain", "userConfig": {"stamp": {"type": "string", "title": "Stamp", "description": "d", "default": "x"}}}"#,
+    );
+    sb.write(
+        "plugins/plain/hooks/hooks.json",
+        r#"{"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "sh", "args": ["-c", "cat > /dev/null; echo \"$CLAUDE_PLUGIN_OPTION_STAMP $1\" > \"$HOME/stamp\"", "_", "${user_config.stamp}"]}]}]}}"#,
+    );
+    sb.write("team/paii.toml", "[plugins]\nplain = { path = \"../plugins/plain\", dispatch = false }\n\n[config.plain]\nstamp = \"TEAM-STAMP\"\n");
+    sb.paii_in("team", &["sync"]).ok();
+    let work = sb.path("work");
+    fs::create_dir_all(&work).unwrap();
+    let api = MessagesApi::start(Script::Text);
+    let turn = run(&sb, &api, &work, "hello", "Bash");
+    assert_clean(&turn);
+    assert_eq!(sb.read("home/stamp"), "TEAM-STAMP TEAM-STAMP\n", "{}", turn.debug);
+    assert!(audit(&sb).iter().all(|l| !l["hook"].is_string()), "Claude Code ran it, not paii");
+}
+
 /// A Claude Code marketplace (built as a git repository) used as a paii
 /// registry: its Python hook blocks `rm -rf` inside Claude Code; its skills
 /// (a `strict: false` entry), agent and commands (one through a

@@ -466,6 +466,52 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
     assert!(sb.read("home/options").contains("CLAUDE_PLUGIN_OPTION_ENDPOINT=https://mine"));
 }
 
+/// Where Claude Code itself reads a plugin's options (hooks left as written
+/// with `dispatch = false`, LSP servers, skill text), it reads
+/// `pluginConfigs["<name>@skills-dir"].options` of settings.json: paii
+/// writes the options that are not sensitive there (never a secret), keeps
+/// a key the user set through Claude Code, and takes out only its own.
+#[test]
+fn options_claude_code_reads_itself_are_in_plugin_configs_without_secrets() {
+    let sb = Sandbox::new();
+    native_plugin(
+        &sb,
+        "plugins/svc",
+        "svc",
+        r#", "userConfig": {
+  "endpoint": {"type": "string", "title": "Endpoint", "description": "where", "default": "https://default"},
+  "retries": {"type": "number", "title": "Retries", "description": "how often", "default": 3},
+  "token": {"type": "string", "title": "Token", "description": "secret", "sensitive": true}
+}"#,
+    );
+    sb.write(
+        "plugins/svc/hooks/hooks.json",
+        r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "echo $CLAUDE_PLUGIN_OPTION_ENDPOINT"}]}]}}"#,
+    );
+    sb.write("paii-home/.env", "SVC_TOKEN=s3cret-token\n");
+    let toml = |dispatch: &str| format!("[plugins]\nsvc = {{ path = \"../plugins/svc\"{dispatch} }}\n\n[config.svc]\nendpoint = \"https://team\"\n");
+    sb.write("team/paii.toml", &toml(", dispatch = false"));
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("~ plugin options svc@skills-dir"), "{}", out.stderr);
+    let settings = || json_at(&sb, "claude/settings.json");
+    assert_eq!(settings()["pluginConfigs"], serde_json::json!({"svc@skills-dir": {"options": {"endpoint": "https://team", "retries": 3}}}));
+    assert!(!sb.read("claude/settings.json").contains("s3cret"));
+    // The user's own key for the plugin stays; paii's go with the plugin.
+    let mut doc = settings();
+    doc["pluginConfigs"]["svc@skills-dir"]["options"]["mine"] = serde_json::json!("kept");
+    std::fs::write(sb.path("claude/settings.json"), doc.to_string()).unwrap();
+    sb.paii_in("team", &["config", "set", "svc.endpoint", "https://mine"]).ok();
+    assert_eq!(settings()["pluginConfigs"]["svc@skills-dir"]["options"], serde_json::json!({"endpoint": "https://mine", "retries": 3, "mine": "kept"}));
+    sb.write("team/paii.toml", "[plugins]\n");
+    sb.paii_in("team", &["sync"]).ok();
+    assert_eq!(settings()["pluginConfigs"], serde_json::json!({"svc@skills-dir": {"options": {"mine": "kept"}}}));
+    // A rollback brings them back, and `deactivate` takes them out.
+    sb.paii_in("team", &["rollback"]).ok();
+    assert_eq!(settings()["pluginConfigs"]["svc@skills-dir"]["options"]["endpoint"], "https://mine");
+    sb.paii_in("team", &["deactivate"]).ok();
+    assert_eq!(settings()["pluginConfigs"], serde_json::json!({"svc@skills-dir": {"options": {"mine": "kept"}}}));
+}
+
 /// A registry `mkt` of plugins from one git repository: `(name, version,
 /// dependencies)`; every version of a name is the same checkout.
 fn registry_with_dependencies(sb: &Sandbox, entries: &[(&str, &str, &str)]) {

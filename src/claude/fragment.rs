@@ -35,6 +35,9 @@ pub struct Contribution<'a> {
     pub options: Vec<(String, String)>,
     /// A marketplace plugin's entry, as the lock keeps it.
     pub overlay: Option<&'a str>,
+    /// A Claude Code plugin's options that are not sensitive, typed, as
+    /// Claude Code keeps them in `pluginConfigs`.
+    pub claude_options: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -65,6 +68,12 @@ pub struct Fragment {
     /// plugin: what paii writes there in place of the plugin's own files.
     /// Laid out in the generation's `plugins/<name>` when it is created.
     pub plugin_dirs: BTreeMap<String, super::plugin_dir::PluginDir>,
+    /// `pluginConfigs` of settings.json: `<name>@skills-dir` -> the options
+    /// that are not sensitive, from which Claude Code fills
+    /// `${user_config.KEY}` and `CLAUDE_PLUGIN_OPTION_<KEY>` where it runs
+    /// or reads the plugin itself (hooks left as written, LSP servers,
+    /// skill and agent text). Sensitive ones are never written there.
+    pub plugin_configs: BTreeMap<String, Map<String, Value>>,
 }
 
 /// Identifies a set of link names: equal digests, same links in the Claude dir.
@@ -102,6 +111,9 @@ impl Fragment {
                 discover(c.manifest, c.root)?;
                 let (dir, records) = plugin_dir(scope, c)?;
                 fragment.plugin_dirs.insert(name.to_string(), dir);
+                if !c.claude_options.is_empty() {
+                    fragment.plugin_configs.insert(skills_dir_id(c.manifest), c.claude_options.clone());
+                }
                 fragment.mcp_secrets.extend(records);
                 continue;
             }
@@ -220,6 +232,12 @@ fn plugin_dir(
 pub fn claude_plugin_data(pm: &PluginManifest) -> std::path::PathBuf {
     let name = pm.native.as_ref().map_or(pm.name.as_str(), |n| n.name.as_str());
     crate::util::paths::claude_config_dir().join("plugins").join("data").join(format!("{name}-skills-dir"))
+}
+
+/// The id Claude Code gives a plugin it loads from a skills directory,
+/// named by its plugin.json: `<name>@skills-dir`.
+pub fn skills_dir_id(pm: &PluginManifest) -> String {
+    format!("{}@skills-dir", pm.native.as_ref().map_or(pm.name.as_str(), |n| n.name.as_str()))
 }
 
 /// Fills `dir` with a link to each entry of `target` but `skip`.
@@ -516,8 +534,10 @@ impl Fragment {
         let links = serde_json::to_value(self.links()).unwrap_or_default();
         let digest = Value::String(self.links_digest.clone());
         let claude_plugins = serde_json::to_value(&self.claude_plugins).unwrap_or_default();
+        let plugin_configs = serde_json::to_value(&self.plugin_configs).unwrap_or_default();
         let files = [
             ("claude-plugins.json", claude_plugins),
+            ("plugin-configs.json", plugin_configs),
             ("settings.json", settings),
             ("raw-hooks.json", Value::Object(raw)),
             ("mcp.json", mcp),
@@ -573,6 +593,7 @@ impl Fragment {
         }
         // Absent from generations made before paii replaced Claude Code's copies.
         f.claude_plugins = fs::read(dir.join("claude-plugins.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+        f.plugin_configs = fs::read(dir.join("plugin-configs.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
         let mcp = super::json::JsonFile::read(&dir.join("mcp.json"))?;
         if let Some(Value::Object(servers)) = mcp.doc.get("mcpServers") {
             f.mcp_servers = servers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();

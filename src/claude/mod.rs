@@ -91,6 +91,9 @@ pub struct Changes {
     /// `enabledPlugins` (`name@marketplace`), and ones turned back on.
     pub plugins_disabled: Vec<String>,
     pub plugins_enabled: Vec<String>,
+    /// Plugins (`<name>@skills-dir`) whose options paii set or took out in
+    /// `pluginConfigs`.
+    pub plugin_options: Vec<String>,
 }
 
 impl Changes {
@@ -107,6 +110,7 @@ impl Changes {
             &self.mcp_changed,
             &self.plugins_disabled,
             &self.plugins_enabled,
+            &self.plugin_options,
         ]
         .iter()
         .all(|v| v.is_empty())
@@ -126,6 +130,7 @@ impl Changes {
         add("~", "mcp server", &self.mcp_changed);
         add("-", "Claude Code's own plugin (paii's copy replaces it)", &self.plugins_disabled);
         add("+", "Claude Code's own plugin (re-enabled)", &self.plugins_enabled);
+        add("~", "plugin options", &self.plugin_options);
         out
     }
 }
@@ -367,12 +372,20 @@ impl Claude {
             settings::validate(&settings.path, &settings.doc, &doc)?;
         }
         // A plugin turned off is recorded before the file says so, or a
-        // crash between the two would leave it off for good.
+        // crash between the two would leave it off for good; options paii
+        // writes likewise.
         if !srec.disabled_plugins.is_subset(&record.settings.disabled_plugins)
             || !srec.shadowed_plugins.is_subset(&record.settings.shadowed_plugins)
+            || srec.plugin_configs.iter().any(|(id, values)| {
+                record.settings.plugin_configs.get(id).is_none_or(|had| values.iter().any(|(k, v)| had.get(k) != Some(v)))
+            })
         {
             record.settings.disabled_plugins.extend(srec.disabled_plugins.iter().cloned());
             record.settings.shadowed_plugins.extend(srec.shadowed_plugins.iter().cloned());
+            // Options too: a crash must not leave paii's values unowned.
+            for (id, values) in &srec.plugin_configs {
+                record.settings.plugin_configs.entry(id.clone()).or_default().extend(values.clone());
+            }
             record.pending = true;
             record.save()?;
         }
@@ -591,6 +604,7 @@ impl Claude {
         let (off, on) = settings::merge_enabled(doc, &fragment.claude_plugins, srec);
         changes.plugins_disabled.extend(off);
         changes.plugins_enabled.extend(on);
+        changes.plugin_options.extend(settings::merge_configs(doc, &fragment.plugin_configs, srec));
         if self.exclude.is_some() || self.mcp_project.is_some() {
             // A project's local settings turn off, for this project, Claude
             // Code's own copies the user or the team enabled.

@@ -103,6 +103,14 @@ pub struct SettingsRecord {
     /// paii added the `enabledPlugins` key to hold them.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub created_enabled: bool,
+    /// `pluginConfigs.<id>.options.<key>` values paii wrote, by plugin id
+    /// (`<name>@skills-dir`): taken out again when paii no longer has them,
+    /// unless changed by hand since.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub plugin_configs: BTreeMap<String, serde_json::Map<String, Value>>,
+    /// paii added the `pluginConfigs` key to hold them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub created_plugin_configs: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -124,7 +132,11 @@ pub struct McpRecord {
 impl SettingsRecord {
     /// Whether paii has nothing in the settings file.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty() && self.raw.is_empty() && self.disabled_plugins.is_empty() && self.shadowed_plugins.is_empty()
+        self.entries.is_empty()
+            && self.raw.is_empty()
+            && self.disabled_plugins.is_empty()
+            && self.shadowed_plugins.is_empty()
+            && self.plugin_configs.is_empty()
     }
 }
 

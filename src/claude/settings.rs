@@ -264,6 +264,64 @@ pub fn shadow_enabled(doc: &mut Map<String, Value>, wanted: &BTreeSet<String>, s
     (off, on)
 }
 
+/// Writes each plugin's options that paii sets into
+/// `pluginConfigs.<id>.options` (the keys it sets; a key the user set
+/// through Claude Code for the same plugin stays), and takes out the values
+/// paii wrote before and no longer sets, unless changed by hand since.
+/// Returns the plugin ids whose options changed.
+pub fn merge_configs(doc: &mut Map<String, Value>, wanted: &BTreeMap<String, Map<String, Value>>, srec: &mut SettingsRecord) -> Vec<String> {
+    let mut changed = BTreeSet::new();
+    let recorded = std::mem::take(&mut srec.plugin_configs);
+    if !doc.contains_key("pluginConfigs") && !wanted.is_empty() {
+        doc.insert("pluginConfigs".into(), Value::Object(Map::new()));
+        srec.created_plugin_configs = true;
+    }
+    let Some(Value::Object(configs)) = doc.get_mut("pluginConfigs") else {
+        return Vec::new();
+    };
+    for (id, written) in &recorded {
+        let Some(Value::Object(entry)) = configs.get_mut(id) else { continue };
+        if let Some(Value::Object(options)) = entry.get_mut("options") {
+            for (key, value) in written {
+                if wanted.get(id).is_none_or(|w| !w.contains_key(key)) && options.get(key) == Some(value) {
+                    options.shift_remove(key);
+                    changed.insert(id.clone());
+                }
+            }
+            if options.is_empty() {
+                entry.shift_remove("options");
+            }
+        }
+        if entry.is_empty() {
+            configs.shift_remove(id);
+        }
+    }
+    for (id, values) in wanted {
+        let entry = configs.entry(id.clone()).or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        let Some(entry) = entry.as_object_mut() else { continue };
+        let options = entry.entry("options").or_insert_with(|| Value::Object(Map::new()));
+        if !options.is_object() {
+            *options = Value::Object(Map::new());
+        }
+        let Some(options) = options.as_object_mut() else { continue };
+        for (key, value) in values {
+            if options.get(key) != Some(value) {
+                options.insert(key.clone(), value.clone());
+                changed.insert(id.clone());
+            }
+        }
+        srec.plugin_configs.insert(id.clone(), values.clone());
+    }
+    if srec.created_plugin_configs && configs.is_empty() {
+        doc.shift_remove("pluginConfigs");
+        srec.created_plugin_configs = false;
+    }
+    changed.into_iter().collect()
+}
+
 /// The `name@marketplace` keys enabled (`true`) in `doc` whose plugin is
 /// one of `replaced`.
 pub fn enabled_keys(doc: &Map<String, Value>, replaced: &BTreeSet<String>) -> BTreeSet<String> {

@@ -205,7 +205,19 @@ pub fn contributions<'a>(
                 options.push((key.clone(), format!("${{{}}}", crate::manifest::plugin::option_secret(&pm.name, key))));
             }
             let overlay = locked.overlay.as_deref();
-            Ok(Contribution { manifest: pm, root, hooks, mcp: request.is_none_or(|r| r.mcp), options, overlay })
+            let claude_options = match (&pm.native, config.to_json()) {
+                (Some(native), serde_json::Value::Object(values)) => values
+                    .into_iter()
+                    .filter(|(k, _)| native.user_config.get(k).is_some_and(|o| !o.sensitive))
+                    // A number as Claude Code's own form saves it: 3, not 3.0.
+                    .map(|(k, v)| match v.as_f64() {
+                        Some(f) if v.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => (k, serde_json::Value::from(f as i64)),
+                        _ => (k, v),
+                    })
+                    .collect(),
+                _ => Default::default(),
+            };
+            Ok(Contribution { manifest: pm, root, hooks, mcp: request.is_none_or(|r| r.mcp), options, overlay, claude_options })
         })
         .collect()
 }
