@@ -205,10 +205,13 @@ pub fn contributions<'a>(
                 options.push((key.clone(), format!("${{{}}}", crate::manifest::plugin::option_secret(&pm.name, key))));
             }
             let overlay = locked.overlay.as_deref();
+            // Only what the team or the user set: Claude Code applies the
+            // defaults itself.
             let claude_options = match (&pm.native, config.to_json()) {
                 (Some(native), serde_json::Value::Object(values)) => values
                     .into_iter()
                     .filter(|(k, _)| native.user_config.get(k).is_some_and(|o| !o.sensitive))
+                    .filter(|(k, _)| config.0.get(k).is_some_and(|v| v.origin != super::plugin_config::Origin::Default))
                     // A number as Claude Code's own form saves it: 3, not 3.0.
                     .map(|(k, v)| match v.as_f64() {
                         Some(f) if v.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => (k, serde_json::Value::from(f as i64)),
