@@ -255,6 +255,29 @@ fn fail_closed_turns_a_plugins_own_failures_into_a_block() {
     assert!(by("absent")["error"].as_str().unwrap().contains("cannot run"), "{line}");
 }
 
+/// Input paii cannot read itself (invalid or truncated JSON, not an
+/// object, too large) blocks the event for a fail-closed plugin with a
+/// handler for it, before any handler runs; it allows otherwise, and on an
+/// event no fail-closed plugin handles.
+#[test]
+fn fail_closed_blocks_an_event_whose_input_paii_cannot_read() {
+    let sb = Sandbox::new();
+    handler(&sb, "guard", "fail_closed = true\npre_tool_use = { matcher = \"Bash\" }", "cat >/dev/null; exit 0", "");
+    handler(&sb, "open", "pre_tool_use = true\nstop = true", "cat >/dev/null; exit 0", "");
+    install(&sb, &["guard", "open"]);
+    for input in [&b"{\"tool_name\": \"Ba"[..], b"[1, 2]", b"\xff\xfe", b""] {
+        let out = dispatch(&sb, "pre-tool-use", input);
+        assert_eq!(out.code, 2, "{:?}: {}", String::from_utf8_lossy(input), out.stderr);
+        assert!(out.stderr.starts_with("guard: the hook input could not be read"), "{}", out.stderr);
+        assert!(!out.stderr.contains("open"), "{}", out.stderr);
+    }
+    let line = audit(&sb).pop().unwrap();
+    assert_eq!(line["decision"], "block", "{line}");
+    assert_eq!(line["handlers"][0]["plugin"], "guard", "{line}");
+    assert_eq!(dispatch(&sb, "stop", b"{not json").code, 0, "no fail-closed plugin handles Stop");
+    assert_eq!(dispatch(&sb, "pre-tool-use", &bash("ls")).code, 0);
+}
+
 #[test]
 fn odd_handlers_give_the_right_exit_code_and_an_audit_line() {
     let sb = Sandbox::new();

@@ -73,7 +73,8 @@ pub struct Outcome {
     pub stderr: String,
     pub decision: String,
     pub handlers: Vec<Report>,
-    /// Why the event was allowed without running anything, if it was.
+    /// Why the event was allowed without running anything, if it was, or
+    /// why its input could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(skip)]
@@ -329,6 +330,50 @@ fn allowed(event: &str, error: String) -> Outcome {
     }
 }
 
+/// An event whose input paii cannot read: allowed, unless a plugin with a
+/// handler for the event is fail-closed. Its matcher cannot be checked
+/// without the input, so any of its handlers for the event blocks it.
+fn unreadable(home: &Path, event: HookEvent, why: String, opts: &Options) -> Outcome {
+    let kebab = event.kebab();
+    let profile = opts.profile.as_deref().unwrap_or(home);
+    let Ok((table, _in_use)) = DispatchTable::read_locked(&profile.join("current").join(table::FILE)) else {
+        return allowed(kebab, why);
+    };
+    let mut closed: Vec<&str> = table
+        .events
+        .get(kebab)
+        .into_iter()
+        .flatten()
+        .filter(|h| !h.observer && opts.plugin.as_ref().is_none_or(|p| *p == h.plugin))
+        .map(|h| h.plugin.as_str())
+        .filter(|p| table.plugins.get(*p).is_some_and(|e| e.fail_closed))
+        .collect();
+    closed.sort_unstable();
+    closed.dedup();
+    if closed.is_empty() {
+        return allowed(kebab, why);
+    }
+    let mut outcome = allowed(kebab, why.clone());
+    outcome.generation = Some(table.generation);
+    let mut merged = Merged::default();
+    for plugin in closed {
+        merged.add(plugin, Answer::Block(format!("the hook input could not be read ({why}); it is fail-closed, so the event is blocked")));
+        outcome.handlers.push(Report {
+            plugin: plugin.to_string(),
+            exit: None,
+            duration_ms: 0,
+            decision: "block".into(),
+            error: Some(why.clone()),
+            stdout: String::new(),
+            stderr: String::new(),
+        });
+    }
+    outcome.decision = merged.decision().to_string();
+    outcome.code = 2;
+    outcome.stderr = merged.blocks.join("\n") + "\n";
+    outcome
+}
+
 /// Runs `event` with `input` against the current generation of `home` (or
 /// of `opts.profile`); secrets and logs are `home`'s.
 pub fn dispatch(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Options, started: Instant) -> Outcome {
@@ -358,11 +403,11 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
     let kebab = event.kebab();
     let input = match input {
         Ok(i) => i,
-        Err(e) => return allowed(kebab, e),
+        Err(e) => return unreadable(home, event, e, opts),
     };
     let parsed: Input = match serde_json::from_slice(&input) {
         Ok(p) => p,
-        Err(e) => return allowed(kebab, format!("the hook input is not a JSON object: {e}")),
+        Err(e) => return unreadable(home, event, format!("the hook input is not a JSON object: {e}"), opts),
     };
     let mut outcome = allowed(kebab, String::new());
     outcome.error = None;
