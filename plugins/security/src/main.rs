@@ -17,12 +17,12 @@ fn main() -> ExitCode {
         Invocation::Hook { event } => paii_plugin::hook(&event, |e, _| {
             let config = match config() {
                 Ok(c) => c,
-                Err(why) => return Ok(Answer::Deny(format!("security: {why}; fix it in [config.security]"))),
+                Err(why) => return Ok(Answer::Deny(format!("{why}; fix it in [config.security]"))),
             };
             Ok(match security::check_event(&e.raw, &config)? {
                 Verdict::Allow => Answer::Allow,
                 Verdict::Block(why) => Answer::Deny(why),
-                Verdict::Ask(why) => Answer::Ask(format!("security: {why}")),
+                Verdict::Ask(why) => Answer::Ask(why),
             })
         }),
         Invocation::Other(args) if args.first().is_some_and(|a| a == "check") => {

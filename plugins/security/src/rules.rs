@@ -48,7 +48,8 @@ const SYSTEM_DIRS: &[&str] = &[
 ];
 
 /// Below a system directory but the user's to manage.
-const USER_MANAGED: &[&str] = &["/tmp", "/var/tmp", "/var/folders", "/private/tmp", "/usr/local", "/opt/homebrew", "/dev/shm"];
+const USER_MANAGED: &[&str] =
+    &["/tmp", "/var/tmp", "/var/folders", "/private/tmp", "/usr/local", "/opt/homebrew", "/dev/shm", "/var/cache"];
 
 /// Block devices: writing one destroys a disk.
 const DEVICES: &[&str] = &[
@@ -277,6 +278,22 @@ fn is_critical_file(path: &str) -> bool {
         || p.starts_with("/etc/sudoers.d/")
 }
 
+/// The pids of `kill ARGS`: what follows the signal (`-9`, `-KILL`,
+/// `-s KILL`, `-n 9`) and any `--`. A lone `-1` (or `-9 -1`) is a pid.
+fn kill_pids(args: &[String]) -> impl Iterator<Item = &String> {
+    let mut i = 0;
+    match args.first().map(String::as_str) {
+        Some("-s" | "-n") => i = 2,
+        Some("--") => i = 1,
+        Some(a) if a.starts_with('-') && a.len() > 1 && args.len() > 1 => i = 1,
+        _ => {}
+    }
+    if args.get(i).is_some_and(|a| a == "--") {
+        i += 1;
+    }
+    args.iter().skip(i)
+}
+
 fn base(cmd: &str) -> &str {
     cmd.rsplit('/').next().unwrap_or(cmd)
 }
@@ -391,6 +408,14 @@ fn judge_cmd(cmd: &Cmd, script: &Script, index: usize) -> Verdict {
             }
             _ => Verdict::Allow,
         },
+        // Appending a name to /etc/hosts is routine; appending to the
+        // account, boot or key files still changes who gets in.
+        "tee" if has_flag(args, 'a', &["--append"]) => {
+            match operands(args).iter().find(|a| is_critical_file(a) && normalize(a) != "/etc/hosts") {
+                Some(f) => Verdict::Block(format!("`tee -a` adds to `{f}`")),
+                None => Verdict::Allow,
+            }
+        }
         "cp" | "tee" | "install" | "ln" if operands(args).iter().skip(usize::from(name != "tee")).any(|a| is_critical_file(a)) => {
             Verdict::Block(format!("`{name}` overwrites a disk or a system file"))
         }
@@ -413,6 +438,8 @@ fn judge_cmd(cmd: &Cmd, script: &Script, index: usize) -> Verdict {
             // On an image file it is an everyday build step.
             match operands(args).iter().find(|a| a.starts_with("/dev/")) {
                 Some(_) if has_flag(args, 'l', &["--list"]) => Verdict::Allow,
+                // Without `-a` or `-o`, wipefs only lists the signatures.
+                Some(_) if n == "wipefs" && !has_flag(args, 'a', &["--all"]) && !has_flag(args, 'o', &["--offset"]) => Verdict::Allow,
                 Some(dev) => Verdict::Block(format!("`{name}` rewrites the disk `{dev}`")),
                 None => Verdict::Allow,
             }
@@ -444,8 +471,9 @@ fn judge_cmd(cmd: &Cmd, script: &Script, index: usize) -> Verdict {
             Verdict::Allow
         }
         "kill" | "pkill" | "killall" => {
-            // `-1` is a pid to kill(2) (every process), wherever it stands.
-            if name == "kill" && args.iter().any(|a| a == "-1") {
+            // The pid `-1` is every process; a first `-1` followed by pids
+            // is the signal SIGHUP (`kill -1 4242`).
+            if name == "kill" && kill_pids(args).any(|a| a == "-1") {
                 return Verdict::Block("`kill -1` kills every process".into());
             }
             Verdict::Allow
@@ -649,7 +677,17 @@ fn judge_reading(name: &str, args: &[String], cmd: &Cmd) -> Verdict {
     if !reads_file {
         return Verdict::Allow;
     }
+    // grep's first operand is its pattern, unless `-e` or `-f` gave it.
+    let pattern = match name {
+        "grep" | "egrep" | "rg" if !args.iter().any(|a| a == "-e" || a == "-f" || a.starts_with("--regexp") || a.starts_with("--file")) => {
+            operands(args).first().copied()
+        }
+        _ => None,
+    };
     for a in args {
+        if pattern.is_some_and(|p| std::ptr::eq(p, a)) {
+            continue;
+        }
         // `curl -d @file`, `--upload-file file`, `-F k=@file`.
         let path = a.rsplit_once('@').map(|(_, p)| p).filter(|_| a.contains('@') && (name == "curl" || name == "wget")).unwrap_or(a);
         if is_secret_file(path) {

@@ -358,16 +358,19 @@ impl Walker {
 
 /// `$HOME` is `~`, `$PWD` is `.`; any other variable is unknown.
 fn parameter(e: &ParameterExpr) -> String {
-    let p = match e {
+    let (p, guarded) = match e {
         ParameterExpr::Parameter { parameter, .. }
         | ParameterExpr::UseDefaultValues { parameter, .. }
-        | ParameterExpr::AssignDefaultValues { parameter, .. }
-        | ParameterExpr::IndicateErrorIfNullOrUnset { parameter, .. } => parameter,
+        | ParameterExpr::AssignDefaultValues { parameter, .. } => (parameter, false),
+        // `${VAR:?}` stops the line when VAR is empty or unset: the guard
+        // against `rm -rf "$VAR/"` becoming `rm -rf /`, kept visible.
+        ParameterExpr::IndicateErrorIfNullOrUnset { parameter, .. } => (parameter, true),
         _ => return "$?".into(),
     };
     match p {
         Parameter::Named(n) if n == "HOME" => "~".into(),
         Parameter::Named(n) if n == "PWD" => ".".into(),
+        Parameter::Named(n) if guarded => format!("${{{n}:?}}"),
         Parameter::Named(n) => format!("${n}"),
         _ => "$?".into(),
     }
