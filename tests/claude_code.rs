@@ -549,7 +549,10 @@ fn a_plugin_with_hooks_left_to_claude_code_gets_its_options_from_claude_code() {
         "plugins/plain/hooks/hooks.json",
         r#"{"hooks": {"SessionStart": [{"hooks": [{"type": "command", "command": "sh", "args": ["-c", "cat > /dev/null; echo \"$CLAUDE_PLUGIN_OPTION_STAMP $1\" > \"$HOME/stamp\"", "_", "${user_config.stamp}"]}]}]}}"#,
     );
-    sb.write("team/paii.toml", "[plugins]\nplain = { path = \"../plugins/plain\", dispatch = false }\n\n[config.plain]\nstamp = \"TEAM-STAMP\"\n");
+    sb.write(
+        "team/paii.toml",
+        "[plugins]\nplain = { path = \"../plugins/plain\", dispatch = false }\n\n[config.plain]\nstamp = \"TEAM-STAMP\"\n",
+    );
     sb.paii_in("team", &["sync"]).ok();
     let work = sb.path("work");
     fs::create_dir_all(&work).unwrap();

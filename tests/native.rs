@@ -496,14 +496,21 @@ fn options_claude_code_reads_itself_are_in_plugin_configs_without_secrets() {
     let out = sb.paii_in("team", &["sync"]).ok();
     assert!(out.stderr.contains("~ plugin options svc@skills-dir"), "{}", out.stderr);
     let settings = || json_at(&sb, "claude/settings.json");
-    assert_eq!(settings()["pluginConfigs"], serde_json::json!({"svc@skills-dir": {"options": {"endpoint": "https://team", "retries": 5}}}), "what the team set; Claude Code applies the defaults");
+    assert_eq!(
+        settings()["pluginConfigs"],
+        serde_json::json!({"svc@skills-dir": {"options": {"endpoint": "https://team", "retries": 5}}}),
+        "what the team set; Claude Code applies the defaults"
+    );
     assert!(!sb.read("claude/settings.json").contains("s3cret"));
     // The user's own key for the plugin stays; paii's go with the plugin.
     let mut doc = settings();
     doc["pluginConfigs"]["svc@skills-dir"]["options"]["mine"] = serde_json::json!("kept");
     std::fs::write(sb.path("claude/settings.json"), doc.to_string()).unwrap();
     sb.paii_in("team", &["config", "set", "svc.endpoint", "https://mine"]).ok();
-    assert_eq!(settings()["pluginConfigs"]["svc@skills-dir"]["options"], serde_json::json!({"endpoint": "https://mine", "retries": 5, "mine": "kept"}));
+    assert_eq!(
+        settings()["pluginConfigs"]["svc@skills-dir"]["options"],
+        serde_json::json!({"endpoint": "https://mine", "retries": 5, "mine": "kept"})
+    );
     sb.write("team/paii.toml", "[plugins]\n");
     sb.paii_in("team", &["sync"]).ok();
     assert_eq!(settings()["pluginConfigs"], serde_json::json!({"svc@skills-dir": {"options": {"mine": "kept"}}}));

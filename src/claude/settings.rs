@@ -269,7 +269,11 @@ pub fn shadow_enabled(doc: &mut Map<String, Value>, wanted: &BTreeSet<String>, s
 /// through Claude Code for the same plugin stays), and takes out the values
 /// paii wrote before and no longer sets, unless changed by hand since.
 /// Returns the plugin ids whose options changed.
-pub fn merge_configs(doc: &mut Map<String, Value>, wanted: &BTreeMap<String, Map<String, Value>>, srec: &mut SettingsRecord) -> Vec<String> {
+pub fn merge_configs(
+    doc: &mut Map<String, Value>,
+    wanted: &BTreeMap<String, Map<String, Value>>,
+    srec: &mut SettingsRecord,
+) -> Vec<String> {
     let mut changed = BTreeSet::new();
     let recorded = std::mem::take(&mut srec.plugin_configs);
     if !doc.contains_key("pluginConfigs") && !wanted.is_empty() {
