@@ -393,13 +393,9 @@ fn dispatch_false_leaves_a_plugins_hooks_to_claude_code_as_written() {
     assert_eq!(sb.read("claude/settings.json"), "{\n  \"model\": \"opus\"\n}\n", "the user's settings are untouched");
 }
 
-/// A plugin's `userConfig` options come from paii's config layering (the
-/// defaults, `[config.<plugin>]`, `config set`), a sensitive one from `.env`
-/// as `<PLUGIN>_<KEY>`: hooks get `CLAUDE_PLUGIN_OPTION_<KEY>`, MCP servers
-/// the values (a sensitive one only as a `${VAR}` reference).
-#[test]
-fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
-    let sb = Sandbox::new();
+/// `plugins/svc`: a Claude Code plugin with a string, a number and a
+/// sensitive option.
+fn svc_plugin(sb: &Sandbox) {
     native_plugin(
         &sb,
         "plugins/svc",
@@ -410,6 +406,16 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
   "token": {"type": "string", "title": "Token", "description": "secret", "sensitive": true}
 }"#,
     );
+}
+
+/// A plugin's `userConfig` options come from paii's config layering (the
+/// defaults, `[config.<plugin>]`, `config set`), a sensitive one from `.env`
+/// as `<PLUGIN>_<KEY>`: hooks get `CLAUDE_PLUGIN_OPTION_<KEY>`, MCP servers
+/// the values (a sensitive one only as a `${VAR}` reference).
+#[test]
+fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
+    let sb = Sandbox::new();
+    svc_plugin(&sb);
     sb.write(
         "plugins/svc/.mcp.json",
         r#"{"mcpServers": {"svc-srv": {"command": "sh", "args": ["-c", "printf '%s\\n' \"$@\" \"$CLAUDE_PLUGIN_OPTION_TOKEN\" > \"$HOME/srv\"", "srv", "--endpoint", "${user_config.endpoint}", "--token", "${user_config.token}"]}}}"#,
@@ -474,16 +480,7 @@ fn options_reach_hooks_and_mcp_servers_and_secrets_only_from_dotenv() {
 #[test]
 fn options_claude_code_reads_itself_are_in_plugin_configs_without_secrets() {
     let sb = Sandbox::new();
-    native_plugin(
-        &sb,
-        "plugins/svc",
-        "svc",
-        r#", "userConfig": {
-  "endpoint": {"type": "string", "title": "Endpoint", "description": "where", "default": "https://default"},
-  "retries": {"type": "number", "title": "Retries", "description": "how often", "default": 3},
-  "token": {"type": "string", "title": "Token", "description": "secret", "sensitive": true}
-}"#,
-    );
+    svc_plugin(&sb);
     sb.write(
         "plugins/svc/hooks/hooks.json",
         r#"{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "echo $CLAUDE_PLUGIN_OPTION_ENDPOINT"}]}]}}"#,
