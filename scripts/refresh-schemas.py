@@ -25,7 +25,7 @@ CLIENT = "2.1.332"
 EVENTS = {
     "PreModelSwitch": "Hooks that run before the model is switched",
     "PostModelSwitch": "Hooks that run after the model is switched",
-    "PreSkillShellCommand": "Hooks that run before a skill's or command's `!` shell line runs (matched against the skill's name)",
+    "PreSkillShellCommand": "Hooks that run before a skill's or command's `!` shell line runs (matched against the shell tool, Bash or PowerShell; the skill's name is in `command_name`)",
 }
 
 ON_FAILURE = {

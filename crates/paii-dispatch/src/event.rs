@@ -60,7 +60,8 @@ events! {
     PostCompact => "PostCompact", "post_compact", "post-compact", false;
     PreModelSwitch => "PreModelSwitch", "pre_model_switch", "pre-model-switch", false;
     PostModelSwitch => "PostModelSwitch", "post_model_switch", "post-model-switch", false;
-    PreSkillShellCommand => "PreSkillShellCommand", "pre_skill_shell_command", "pre-skill-shell-command", false;
+    // Matched on `tool_name` (Bash or PowerShell), as PreToolUse is.
+    PreSkillShellCommand => "PreSkillShellCommand", "pre_skill_shell_command", "pre-skill-shell-command", true;
     Elicitation => "Elicitation", "elicitation", "elicitation", false;
     ElicitationResult => "ElicitationResult", "elicitation_result", "elicitation-result", false;
     TeammateIdle => "TeammateIdle", "teammate_idle", "teammate-idle", false;

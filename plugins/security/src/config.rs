@@ -12,6 +12,8 @@
 use regex_lite::Regex;
 use serde_json::Value;
 
+use crate::paths::Places;
+
 /// Always protected from writes and edits.
 const PROTECTED: &[&str] = &[
     "/etc",
@@ -39,8 +41,8 @@ pub struct Config {
     pub allow: Vec<Regex>,
     /// Normalised, `~` for the home directory.
     pub protected: Vec<String>,
-    /// The home directory, to write paths under it as `~/...`.
-    pub home: Option<String>,
+    /// The home and working directories, paii's and Claude Code's.
+    pub places: Places,
 }
 
 impl Config {
@@ -68,23 +70,29 @@ impl Config {
         };
         let mut protected: Vec<String> = PROTECTED.iter().map(|p| p.to_string()).collect();
         let extra = doc.get("protected_paths").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
-        let mut config = Config { deny: patterns("deny", false)?, allow: patterns("allow", true)?, protected: Vec::new(), home };
+        let places = Places { home, ..Places::default() };
+        let mut config = Config { deny: patterns("deny", false)?, allow: patterns("allow", true)?, protected: Vec::new(), places };
         protected.extend(extra.map(|p| config.home_relative(p)));
-        config.protected = protected.iter().map(|p| crate::rules::normalize(p)).collect();
+        config.protected = protected.iter().map(|p| crate::paths::normalize(p)).collect();
         Ok(config)
+    }
+
+    /// Where paii and Claude Code keep their files (`PAII_HOME`,
+    /// `CLAUDE_CONFIG_DIR`), which a command must not overwrite.
+    pub fn with_dirs(mut self, paii_home: Option<String>, claude_dir: Option<String>) -> Config {
+        self.places.paii_home = paii_home.filter(|d| !d.is_empty());
+        self.places.claude_dir = claude_dir.filter(|d| !d.is_empty());
+        self
+    }
+
+    /// The directory the call runs in (the event's `cwd`).
+    pub fn with_cwd(mut self, cwd: Option<String>) -> Config {
+        self.places.cwd = cwd.filter(|d| !d.is_empty());
+        self
     }
 
     /// `path` normalised, with the home directory written `~`.
     pub fn home_relative(&self, path: &str) -> String {
-        let p = crate::rules::normalize(path);
-        if let Some(home) = self.home.as_deref().map(|h| h.trim_end_matches('/')).filter(|h| !h.is_empty() && *h != "/") {
-            if p == home {
-                return "~".into();
-            }
-            if let Some(rest) = p.strip_prefix(&format!("{home}/")) {
-                return format!("~/{rest}");
-            }
-        }
-        p
+        self.places.normalize(path)
     }
 }

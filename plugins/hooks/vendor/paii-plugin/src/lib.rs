@@ -216,7 +216,21 @@ pub fn pascal(kebab: &str) -> String {
 /// which blocks.
 pub fn hook(event: &str, handler: impl FnOnce(&Event, &Value) -> Result<Answer, String>) -> ExitCode {
     let mut input = Vec::new();
-    let read = std::io::stdin().read_to_end(&mut input).map_err(|e| format!("cannot read the hook input: {e}"));
+    let read = std::io::stdin().read_to_end(&mut input).map(|_| ()).map_err(|e| format!("cannot read the hook input: {e}"));
+    hook_with_input(event, read.map(|_| input), handler)
+}
+
+/// [`hook`] on input the plugin has read itself (to look at it first);
+/// `Err` when it could not be read.
+pub fn hook_with_input(
+    event: &str,
+    input: Result<Vec<u8>, String>,
+    handler: impl FnOnce(&Event, &Value) -> Result<Answer, String>,
+) -> ExitCode {
+    let (read, input) = match input {
+        Ok(bytes) => (Ok(()), bytes),
+        Err(why) => (Err(why), Vec::new()),
+    };
     let config = config();
     let fail_closed = config.as_ref().ok().and_then(|c| c.get("fail_closed")).and_then(Value::as_bool).unwrap_or(false);
     let answer = read
