@@ -651,3 +651,38 @@ fn a_claude_code_plugin_of_a_project_loads_in_its_repository() {
     assert_clean(&turn);
     assert!(!turn.sent().contains("review:reviewer"), "nothing of the project's outside it");
 }
+
+/// The security plugin judges every tool Claude Code asks about, inside the
+/// real client: its Read tool on a private key is denied, and a slash
+/// command's `!` shell line that would print it (Claude Code's
+/// PreSkillShellCommand, routed by paii) never runs.
+#[test]
+fn security_denies_reading_a_key_through_the_read_tool_and_a_commands_shell_line() {
+    let sb = Sandbox::with_demo();
+    sb.paii_in("fixtures/demo", &["sync"]).ok();
+    let work = sb.path("work");
+    fs::create_dir_all(work.join(".claude/commands")).unwrap();
+    let key = sb.path("home/.ssh/id_ed25519");
+    fs::create_dir_all(key.parent().unwrap()).unwrap();
+    fs::write(&key, "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret\n").unwrap();
+
+    let api = MessagesApi::start(Script::Tool("Read".into(), serde_json::json!({"file_path": key})));
+    let turn = run(&sb, &api, &work, "show me my key", "Read");
+    assert_clean_offline(&turn, &["mcp.pagerduty.com"]);
+    let results = turn.tool_results();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert!(results[0].1 && results[0].0.contains("credential"), "the Read is denied with the reason: {results:?}");
+    assert!(!turn.sent().contains("secret\\n"), "the key never reached the model");
+
+    // Claude Code's own check already refuses `rm -rf ~` in a command; a
+    // line it allows (`allowed-tools: Bash(cat:*)`) that prints the key is
+    // refused by the plugin, through paii.
+    fs::write(work.join(".claude/commands/leak.md"), "---\nallowed-tools: Bash(cat:*)\n---\nKey: !`cat ~/.ssh/id_ed25519`\nSay done.\n")
+        .unwrap();
+    api.script(Script::Text);
+    let turn = run(&sb, &api, &work, "/leak", "Bash");
+    let line = audit(&sb).into_iter().rfind(|l| l["event"] == "pre-skill-shell-command");
+    assert_eq!(line.as_ref().map(|l| l["decision"].clone()), Some(Value::from("block")), "paii dispatched the shell line: {:#}", turn.json);
+    assert!(!turn.sent().contains("BEGIN OPENSSH"), "the key never reached the model");
+    assert!(!turn.json["result"].as_str().unwrap_or_default().contains("BEGIN OPENSSH"), "{:#}", turn.json);
+}

@@ -504,7 +504,7 @@ impl Walker {
                 self.generated = saved;
                 return;
             }
-            "source" | "." => self.script_from(&mut cmd, args.first().cloned(), &[]),
+            "source" | "." => self.script_from(&mut cmd, args.first().cloned()),
             n if is_shell(n) => {
                 // `-c SCRIPT [$0 [$1...]]`, or a script file, or standard input.
                 let c = args.iter().position(|a| a == "-c" || (a.starts_with('-') && !a.starts_with("--") && a.contains('c')));
@@ -519,7 +519,7 @@ impl Walker {
                 }
                 let file = args.iter().find(|a| !a.starts_with('-') && !a.starts_with('+')).cloned();
                 let reads_stdin = args.iter().any(|a| a == "-s") || file.is_none();
-                self.script_from(&mut cmd, if reads_stdin { None } else { file }, &args);
+                self.script_from(&mut cmd, if reads_stdin { None } else { file });
             }
             "xargs" | "parallel" => {
                 let (sub, items) = xargs(&args, &cmd.stdin);
@@ -565,7 +565,7 @@ impl Walker {
     }
 
     /// A shell (or `source`) runs a script: a file, or its standard input.
-    fn script_from(&mut self, cmd: &mut Cmd, file: Option<String>, _args: &[String]) {
+    fn script_from(&mut self, cmd: &mut Cmd, file: Option<String>) {
         let from_fd = file.as_deref().is_some_and(|f| f.starts_with("/dev/fd/"));
         let file = file.filter(|f| f != "/dev/stdin" && f != "-");
         match file {

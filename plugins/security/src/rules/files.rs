@@ -174,7 +174,7 @@ pub fn judge_write(path: &str, append: bool, how: &str, places: &Places) -> Verd
 
 /// `cp`, `tee`, `install`, `ln`, `truncate`, `sed -i`, `perl -i`, `dd`:
 /// what they overwrite.
-pub fn judge_overwrite(name: &str, args: &[String], cmd: &Cmd, places: &Places) -> Verdict {
+pub fn judge_overwrite(name: &str, args: &[String], places: &Places) -> Verdict {
     let ops = operands(args);
     let (targets, how): (Vec<&String>, &str) = match name {
         "tee" => (ops.clone(), if has_flag(args, 'a', &["--append"]) { "`tee -a` adds to" } else { "`tee` overwrites" }),
@@ -211,7 +211,6 @@ pub fn judge_overwrite(name: &str, args: &[String], cmd: &Cmd, places: &Places) 
         return Verdict::Allow;
     }
     let append = name == "tee" && has_flag(args, 'a', &["--append"]);
-    let _ = cmd;
     worst(targets.into_iter().map(|t| judge_write(t, append, how, places)))
 }
 

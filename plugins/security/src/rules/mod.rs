@@ -115,7 +115,7 @@ fn judge_program(name: &str, args: &[String], cmd: &Cmd, places: &Places) -> Ver
         "tee" | "cp" | "install" | "ln" | "truncate" | "sed" | "gsed" | "perl" | "dd" | "split" | "sponge" | "patch" => {
             let inner = match name {
                 "perl" => Verdict::Allow,
-                _ => files::judge_overwrite(name, args, cmd, places),
+                _ => files::judge_overwrite(name, args, places),
             };
             worst([inner, files::judge_reading(name, args, places)])
         }
@@ -130,10 +130,10 @@ fn judge_program(name: &str, args: &[String], cmd: &Cmd, places: &Places) -> Ver
         | "mariadb" | "sqlite3" | "mongo" | "mongosh" | "cqlsh" | "clickhouse-client" | "sqlcmd" | "duckdb" | "influx" | "dropdb"
         | "mysqladmin" | "etcdctl" | "curl-delete" => remote::judge(name, args, cmd),
         "nc" | "ncat" | "netcat" | "socat" | "telnet" | "openssl" | "mkfifo" | "busybox" => {
-            worst([net::judge_connection(name, args, cmd), files::judge_reading(name, args, places)])
+            worst([net::judge_connection(name, args), files::judge_reading(name, args, places)])
         }
         _ => worst([
-            system::judge(name, args, cmd, places),
+            system::judge(name, args),
             files::judge_reading(name, args, places),
             remote::judge_http(name, args),
             files::judge_copy_to_host(name, args, places),

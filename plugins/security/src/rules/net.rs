@@ -163,7 +163,7 @@ fn host(arg: &str) -> Option<String> {
 
 /// `nc -e /bin/sh`, `socat EXEC:bash`, `telnet h p | /bin/sh | telnet`,
 /// `openssl s_client | sh`, `mkfifo p; sh -i < p | nc ...`.
-pub fn judge_connection(name: &str, args: &[String], cmd: &Cmd) -> Verdict {
+pub fn judge_connection(name: &str, args: &[String]) -> Verdict {
     match name {
         "nc" | "ncat" | "netcat" | "busybox" => {
             if has_flag(args, 'e', &["--exec"]) || has_flag(args, 'c', &["--sh-exec", "--lua-exec"]) {
@@ -186,10 +186,7 @@ pub fn judge_connection(name: &str, args: &[String], cmd: &Cmd) -> Verdict {
             }
             Verdict::Allow
         }
-        _ => {
-            let _ = cmd;
-            Verdict::Allow
-        }
+        _ => Verdict::Allow,
     }
 }
 

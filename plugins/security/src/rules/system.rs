@@ -3,8 +3,6 @@
 
 use super::{has_flag, has_long, operands};
 use crate::Verdict;
-use crate::paths::Places;
-use crate::shell::Cmd;
 
 /// Services that are security controls or keep the record.
 const GUARDS: &[&str] = &[
@@ -51,8 +49,7 @@ fn is_guard(unit: &str) -> bool {
     GUARDS.contains(&u)
 }
 
-pub fn judge(name: &str, args: &[String], cmd: &Cmd, places: &Places) -> Verdict {
-    let _ = places;
+pub fn judge(name: &str, args: &[String]) -> Verdict {
     let first = args.first().map(String::as_str).unwrap_or_default();
     match name {
         "kill" | "pkill" | "killall" => {
@@ -170,10 +167,7 @@ pub fn judge(name: &str, args: &[String], cmd: &Cmd, places: &Places) -> Verdict
         {
             Verdict::Block("a fork bomb".into())
         }
-        _ => {
-            let _ = cmd;
-            Verdict::Allow
-        }
+        _ => Verdict::Allow,
     }
 }
 
