@@ -32,11 +32,13 @@ fn hook(event: &str, input: Vec<u8>, config: impl Fn() -> Result<Config, String>
     })
 }
 
-/// `input` as JSON text: invalid UTF-8 and unpaired surrogate escapes
-/// become U+FFFD.
-fn readable(input: Vec<u8>) -> Vec<u8> {
-    if serde_json::from_slice::<serde_json::Value>(&input).is_ok() {
-        return input;
+/// `input` as JSON text, and whether it is a JSON object: invalid UTF-8
+/// and unpaired surrogate escapes become U+FFFD. A well-formed event is
+/// parsed once here.
+fn readable(input: Vec<u8>) -> (Vec<u8>, bool) {
+    let object = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).map(|v| v.is_object());
+    if let Ok(is_object) = object(&input) {
+        return (input, is_object);
     }
     let text = String::from_utf8_lossy(&input);
     let mut out = String::with_capacity(text.len());
@@ -68,7 +70,9 @@ fn readable(input: Vec<u8>) -> Vec<u8> {
         }
     }
     out.push_str(rest);
-    out.into_bytes()
+    let repaired = out.into_bytes();
+    let is_object = object(&repaired).unwrap_or(false);
+    (repaired, is_object)
 }
 
 fn fail_closed() -> bool {
@@ -97,8 +101,7 @@ fn main() -> ExitCode {
             // are read as U+FFFD, which the checks ask about; an event that
             // still cannot be read is asked about too (blocked with
             // `fail_closed`), never let through unchecked.
-            let input = readable(input);
-            let object = serde_json::from_slice::<serde_json::Value>(&input).is_ok_and(|v| v.is_object());
+            let (input, object) = readable(input);
             if !object && !fail_closed() {
                 eprintln!("security: the hook input is not a JSON object; asking");
                 return Answer::Ask("the tool call could not be read, so it could not be checked".into())

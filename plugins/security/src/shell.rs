@@ -464,7 +464,7 @@ impl Walker {
         };
         let name = base(&program).to_string();
         let args: Vec<String> = cmd.argv[1..].to_vec();
-        if self.downloaded.iter().any(|d| crate::paths::normalize(d) == crate::paths::normalize(&program)) {
+        if self.was_downloaded(&program) {
             cmd.runs_download = true;
         }
         self.note_download(&cmd);
@@ -555,7 +555,7 @@ impl Walker {
                         Err(_) => {}
                     }
                 } else if let Some(file) = interpreter_script(&name, &args)
-                    && self.downloaded.iter().any(|d| crate::paths::normalize(d) == crate::paths::normalize(&file))
+                    && self.was_downloaded(&file)
                 {
                     cmd.runs_download = true;
                 }
@@ -570,7 +570,7 @@ impl Walker {
         let file = file.filter(|f| f != "/dev/stdin" && f != "-");
         match file {
             Some(f) if !from_fd => {
-                if self.downloaded.iter().any(|d| crate::paths::normalize(d) == crate::paths::normalize(&f)) {
+                if self.was_downloaded(&f) {
                     cmd.runs_download = true;
                 }
                 if is_unknown(&f) && !cmd.generated {
@@ -696,11 +696,17 @@ impl Walker {
     /// Walks a substitution's commands: what it prints, and whether the
     /// program printing it prints shell set-up.
     fn nested(&mut self, list: &CompoundList) -> (Input, bool) {
+        self.captured(|w| w.list(list, false))
+    }
+
+    /// Walks what `walk` walks as a substitution (its `cd` and input its
+    /// own): what it prints, and whether it prints shell set-up.
+    fn captured(&mut self, walk: impl FnOnce(&mut Walker)) -> (Input, bool) {
         let before = self.script.cmds.len();
         let cwd = self.cwd.clone();
         let stdin = std::mem::take(&mut self.stdin);
         let last = std::mem::take(&mut self.last_output);
-        self.list(list, false);
+        walk(self);
         let out = std::mem::replace(&mut self.last_output, last);
         self.stdin = stdin;
         self.cwd = cwd;
@@ -708,6 +714,17 @@ impl Walker {
         let generator = cmds.iter().any(prints_setup);
         let out = if cmds.iter().any(downloads) { Input::Download } else { out };
         (out, generator)
+    }
+
+    /// The characters unquoted expansions are split on.
+    fn ifs(&self) -> String {
+        self.vars.get("IFS").cloned().unwrap_or_else(|| " \t\n".into())
+    }
+
+    /// Whether the line downloaded to `path` earlier (`curl -o x`).
+    fn was_downloaded(&self, path: &str) -> bool {
+        let path = crate::paths::normalize(path);
+        self.downloaded.iter().any(|d| crate::paths::normalize(d) == path)
     }
 
     /// A word as the shell would pass it: zero or more fields.
@@ -741,31 +758,15 @@ impl Walker {
                 WordPiece::TildeExpansion(_) => out.push("."),
                 WordPiece::ParameterExpansion(e) => match self.parameter(e, cmd) {
                     Value::Known(v) if quoted => out.push(&v),
-                    Value::Known(v) => {
-                        let ifs = self.vars.get("IFS").cloned().unwrap_or_else(|| " \t\n".into());
-                        out.split_push(&v, &ifs);
-                    }
+                    Value::Known(v) => out.split_push(&v, &self.ifs()),
                     Value::Unknown(shown) => out.push(&unknown(&shown)),
                     Value::Fields(f) => out.fields(f),
                 },
                 WordPiece::CommandSubstitution(s) | WordPiece::BackquotedCommandSubstitution(s) => {
-                    let before = self.script.cmds.len();
-                    let cwd = self.cwd.clone();
-                    let stdin = std::mem::take(&mut self.stdin);
-                    let last = std::mem::take(&mut self.last_output);
-                    self.line(s);
-                    let printed = std::mem::replace(&mut self.last_output, last);
-                    self.stdin = stdin;
-                    self.cwd = cwd;
-                    let cmds = &self.script.cmds[before..];
-                    let generator = cmds.iter().any(prints_setup);
-                    let printed = if cmds.iter().any(downloads) { Input::Download } else { printed };
+                    let (printed, generator) = self.captured(|w| w.line(s));
                     match printed {
                         Input::Text(t) if quoted => out.push(t.trim_end_matches('\n')),
-                        Input::Text(t) => {
-                            let ifs = self.vars.get("IFS").cloned().unwrap_or_else(|| " \t\n".into());
-                            out.split_push(t.trim_end_matches('\n'), &ifs);
-                        }
+                        Input::Text(t) => out.split_push(t.trim_end_matches('\n'), &self.ifs()),
                         other => {
                             self.feeds(&(other, generator), cmd);
                             let shown: String = s.chars().take(40).collect();
@@ -1507,34 +1508,33 @@ fn xargs(args: &[String], stdin: &Input) -> (Option<Vec<String>>, Vec<String>) {
     }
 }
 
+/// The predicates that narrow what `find` acts on.
+pub const FIND_FILTERS: &[&str] = &[
+    "-name",
+    "-iname",
+    "-path",
+    "-ipath",
+    "-regex",
+    "-iregex",
+    "-newer",
+    "-mtime",
+    "-mmin",
+    "-atime",
+    "-size",
+    "-empty",
+    "-user",
+    "-wholename",
+    "-ctime",
+    "-cmin",
+    "-perm",
+    "-links",
+];
+
 /// The commands `find ... -exec CMD {} \;` runs, `{}` standing for what
 /// it finds below its roots.
 fn find_execs(args: &[String]) -> Vec<Vec<String>> {
     let roots: Vec<&String> = args.iter().take_while(|a| !a.starts_with('-') && *a != "(" && *a != "!").collect();
-    let filtered = args.iter().any(|a| {
-        matches!(
-            a.as_str(),
-            "-name"
-                | "-iname"
-                | "-path"
-                | "-ipath"
-                | "-regex"
-                | "-iregex"
-                | "-newer"
-                | "-mtime"
-                | "-mmin"
-                | "-atime"
-                | "-size"
-                | "-empty"
-                | "-user"
-                | "-wholename"
-                | "-ctime"
-                | "-cmin"
-                | "-perm"
-                | "-links"
-                | "-inum"
-        )
-    });
+    let filtered = args.iter().any(|a| FIND_FILTERS.contains(&a.as_str()));
     let root = roots.first().map(|r| r.as_str()).unwrap_or(".");
     let found = if filtered { format!("{}/found", root.trim_end_matches('/')) } else { root.to_string() };
     let mut out = Vec::new();

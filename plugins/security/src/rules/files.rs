@@ -5,7 +5,7 @@ use super::{has_flag, has_long, operands, worst};
 use crate::Verdict;
 use crate::expand::{display, instantiate, is_unknown, wholly_unknown};
 use crate::paths::{DEVICES, Loss, Places, is_critical_file, is_secret_dir, is_secret_file, normalize, removal_loss};
-use crate::shell::Cmd;
+use crate::shell::{Cmd, FIND_FILTERS};
 
 pub fn judge_rm(name: &str, args: &[String], cmd: &Cmd, places: &Places) -> Verdict {
     let recursive = has_flag(args, 'r', &["--recursive"]) || has_flag(args, 'R', &[]) || name == "rmdir" || name == "srm";
@@ -51,28 +51,6 @@ pub fn judge_rm(name: &str, args: &[String], cmd: &Cmd, places: &Places) -> Verd
     worst(verdicts)
 }
 
-/// The predicates that narrow what `find` deletes.
-const FILTERS: &[&str] = &[
-    "-name",
-    "-iname",
-    "-path",
-    "-ipath",
-    "-regex",
-    "-iregex",
-    "-newer",
-    "-mtime",
-    "-mmin",
-    "-atime",
-    "-size",
-    "-empty",
-    "-user",
-    "-wholename",
-    "-ctime",
-    "-cmin",
-    "-perm",
-    "-links",
-];
-
 pub fn judge_find(name: &str, args: &[String], cmd: &Cmd, places: &Places) -> Verdict {
     let deletes = outside_exec(args).any(|a| a == "-delete") || (name == "fd" && args.iter().any(|a| a == "-X" || a == "-x"));
     if !deletes {
@@ -87,7 +65,7 @@ pub fn judge_find(name: &str, args: &[String], cmd: &Cmd, places: &Places) -> Ve
     } else {
         roots.iter().map(|s| s.to_string()).collect()
     };
-    let filtered = args.iter().any(|a| FILTERS.contains(&a.as_str())) || name == "fd";
+    let filtered = args.iter().any(|a| FIND_FILTERS.contains(&a.as_str())) || name == "fd";
     let mut verdicts = Vec::new();
     for r in roots {
         let shown = display(&r);

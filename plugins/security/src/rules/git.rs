@@ -16,18 +16,14 @@ pub fn judge(args: &[String]) -> Verdict {
     let valued = ["--conflict", "--unified", "-U", "--inter-hunk-context", "--source", "-s"];
     let ops: Vec<&String> = {
         let mut out = Vec::new();
-        let mut skip = false;
-        for (i, a) in rest.iter().enumerate() {
-            if skip {
-                skip = false;
-                continue;
-            }
-            if valued.contains(&a.as_str()) {
-                skip = true;
-                continue;
-            }
-            if operands(&rest[i..i + 1]).len() == 1 || rest[..i].iter().any(|b| b == "--") {
-                out.push(a);
+        let (mut skip, mut after_dashes) = (false, false);
+        for a in rest {
+            match a.as_str() {
+                _ if skip => skip = false,
+                "--" if !after_dashes => after_dashes = true,
+                _ if after_dashes || !a.starts_with('-') || a == "-" => out.push(a),
+                v if valued.contains(&v) => skip = true,
+                _ => {}
             }
         }
         out

@@ -125,10 +125,11 @@ fn judge_program(name: &str, args: &[String], cmd: &Cmd, places: &Places) -> Ver
         "git" => git::judge(args),
         "gh" | "aws" | "gcloud" | "gsutil" | "az" | "doctl" | "heroku" | "fly" | "flyctl" | "vercel" | "netlify" | "firebase"
         | "supabase" | "kubectl" | "oc" | "helm" | "terraform" | "tofu" | "pulumi" | "docker" | "podman" | "npm" | "pnpm" | "yarn"
-        | "cargo" | "twine" | "s3cmd" | "rclone" | "mc" | "gcloud-storage" | "wrangler" | "railway" | "glab" | "consul" | "vault"
-        | "nomad" | "eksctl" | "kind" | "minikube" | "virsh" | "vagrant" | "ansible" | "salt" | "redis-cli" | "psql" | "mysql"
-        | "mariadb" | "sqlite3" | "mongo" | "mongosh" | "cqlsh" | "clickhouse-client" | "sqlcmd" | "duckdb" | "influx" | "dropdb"
-        | "mysqladmin" | "etcdctl" | "curl-delete" => remote::judge(name, args, cmd),
+        | "cargo" | "twine" | "s3cmd" | "rclone" | "mc" | "wrangler" | "railway" | "glab" | "consul" | "vault" | "nomad" | "eksctl"
+        | "kind" | "minikube" | "virsh" | "vagrant" | "ansible" | "salt" | "redis-cli" | "psql" | "mysql" | "mariadb" | "sqlite3"
+        | "mongo" | "mongosh" | "cqlsh" | "clickhouse-client" | "sqlcmd" | "duckdb" | "influx" | "dropdb" | "mysqladmin" | "etcdctl" => {
+            remote::judge(name, args, cmd)
+        }
         "nc" | "ncat" | "netcat" | "socat" | "telnet" | "openssl" | "mkfifo" | "busybox" => {
             worst([net::judge_connection(name, args), files::judge_reading(name, args, places)])
         }
@@ -181,7 +182,8 @@ pub(crate) fn operands(args: &[String]) -> Vec<&String> {
     out
 }
 
-/// The input a command reads, for reasons.
+/// Whether the command is given the whole environment, on its input or
+/// in its words.
 pub(crate) fn from_environment(cmd: &Cmd) -> bool {
     cmd.stdin == Input::Environment || cmd.environment
 }
