@@ -534,6 +534,33 @@ fn config_layers_are_reported_type_checked_and_applied_to_the_handlers() {
 }
 
 #[test]
+fn a_config_value_outside_its_declared_range_or_choices_is_refused_everywhere() {
+    let sb = Sandbox::new();
+    let config = "\n[config]\nescalation_threshold_minutes = { type = \"integer\", default = 30, min = 1, max = 1440, description = \"Minutes before escalation\" }\nseverity = { type = \"string\", default = \"SEV-3\", choices = [\"SEV-1\", \"SEV-2\", \"SEV-3\", \"SEV-4\"] }\n";
+    handler(&sb, "incident", "stop = true", "cat >/dev/null", config);
+    install(&sb, &["incident"]);
+
+    let out = sb.paii_in("team", &["config", "set", "incident.escalation_threshold_minutes", "-5"]).fails();
+    assert!(out.stderr.contains("must be from 1 to 1440, found -5") && out.stderr.contains("nothing was written"), "{}", out.stderr);
+    assert!(out.stderr.contains("Minutes before escalation"), "the description is the hint: {}", out.stderr);
+    assert!(!sb.home().join("config/incident.toml").exists());
+    let out = sb.paii_in("team", &["config", "set", "incident.severity", "SEV-9"]).fails();
+    assert!(out.stderr.contains(r#"must be one of "SEV-1", "SEV-2", "SEV-3", "SEV-4", found "SEV-9""#), "{}", out.stderr);
+    sb.paii_in("team", &["config", "set", "incident.escalation_threshold_minutes", "45"]).ok();
+
+    // In paii.toml: an error at the value's line.
+    sb.write("team/paii.toml", "[plugins]\nincident = { path = \"../plugins/incident\" }\n\n[config.incident]\nescalation_threshold_minutes = 0\n");
+    let out = sb.paii_in("team", &["sync"]).fails();
+    assert!(out.stderr.contains("paii.toml:5:") && out.stderr.contains("must be from 1 to 1440, found 0"), "{}", out.stderr);
+
+    // A plugin whose own default breaks its range does not load.
+    handler(&sb, "broken", "stop = true", "cat >/dev/null", "\n[config]\nn = { type = \"integer\", default = 0, min = 1 }\n");
+    sb.write("team/paii.toml", "[plugins]\nbroken = { path = \"../plugins/broken\" }\n");
+    let out = sb.paii_in("team", &["sync"]).fails();
+    assert!(out.stderr.contains("`config.n`: the default must be at least 1, found 0"), "{}", out.stderr);
+}
+
+#[test]
 fn history_goes_through_the_memory_provider_or_says_how_to_get_one() {
     let sb = Sandbox::new();
     handler(&sb, "notes", "stop = true", "exit 0", "");
@@ -694,52 +721,154 @@ fn only_the_launcher_gives_up_address_randomisation() {
     assert_eq!(e_type(env!("CARGO_BIN_EXE_paii-cli")), 3, "paii-cli is a PIE");
 }
 
+/// An observer's spool (user scope: in PAII_HOME).
+fn spool(sb: &Sandbox, plugin: &str) -> std::path::PathBuf {
+    sb.home().join("spool").join(plugin)
+}
+
+/// The records left in a spool: the queue and the claimed batches.
+fn spooled(sb: &Sandbox, plugin: &str) -> Vec<Value> {
+    let mut files: Vec<_> = fs::read_dir(spool(sb, plugin))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == "jsonl") && !p.ends_with("failed.jsonl"));
+    files.sort();
+    files.iter().flat_map(|f| fs::read_to_string(f).unwrap().lines().filter_map(|l| serde_json::from_str(l).ok()).collect::<Vec<_>>()).collect()
+}
+
+/// A plugin that speaks `drain`: each record appended to drained.jsonl and
+/// acknowledged; a record holding `poison` hangs it.
+const DRAINER: &str = r#"case "$1" in
+drain) n=0; while IFS= read -r line; do
+    case "$line" in *poison*) sleep 60 & echo $! > "$PAII_HOME/grandchild"; sleep 60;; esac
+    n=$((n+1)); printf '%s\n' "$line" >> "$PAII_HOME/drained.jsonl"; echo "{\"consumed\": $n}"
+  done;;
+hook) echo "hook $2" >> "$PAII_HOME/hooked";;
+esac"#;
+
+fn drained(sb: &Sandbox) -> Vec<Value> {
+    fs::read_to_string(sb.home().join("drained.jsonl")).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
 #[test]
-fn an_observer_is_started_detached_and_neither_waited_for_nor_able_to_block() {
+fn an_observer_costs_no_process_its_events_are_queued_and_drained_at_stop() {
     let sb = Sandbox::new();
-    // It sleeps, then records the event it was given and its session.
-    let record = sb.path("observed.json");
-    handler(
-        &sb,
-        "observer",
-        "pre_tool_use = { async = true, timeout_ms = 100 }",
-        &format!(
-            // `logged` before the record appears: the test reads the log
-            // as soon as it sees the record.
-            "sleep 1; cat > {0}.tmp; echo $$ $(cut -d' ' -f6 /proc/$$/stat) > {0}.sid; echo logged; mv {0}.tmp {0}; exit 2",
-            record.display()
-        ),
-        "",
-    );
+    handler(&sb, "observer", "pre_tool_use = { async = true }\nstop = { async = true }", DRAINER, "");
     handler(&sb, "guard", "pre_tool_use = { matcher = \"Bash\" }", GUARD, "");
     install(&sb, &["observer", "guard"]);
 
-    let started = Instant::now();
     let out = dispatch(&sb, "pre-tool-use", &bash("ls"));
-    let took = started.elapsed();
-    assert_eq!(out.code, 0, "its exit 2 blocks nothing: {}", out.stderr);
-    assert!(took < Duration::from_millis(800), "dispatch did not wait for the observer: {took:?}");
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let line = audit(&sb).pop().unwrap();
     let observer = line["handlers"].as_array().unwrap().iter().find(|h| h["plugin"] == "observer").unwrap();
-    assert_eq!(observer["decision"], "started", "{line:#}");
-
-    // It finishes on its own, past its timeout, with the event on stdin,
-    // in a session of its own, its output in its log.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !record.exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let seen: Value = serde_json::from_str(&fs::read_to_string(&record).unwrap()).unwrap();
-    assert_eq!(seen["tool_input"]["command"], "ls");
-    let ids = fs::read_to_string(format!("{}.sid", record.display())).unwrap();
-    let (pid, sid) = ids.trim().split_once(' ').unwrap();
-    assert_eq!(pid, sid, "it leads a session of its own");
-    assert!(fs::read_to_string(sb.home().join("logs/observer.log")).unwrap().contains("logged"));
-
-    // A blocking handler still blocks beside it.
+    assert_eq!(observer["decision"], "queued", "{line:#}");
+    // A blocking handler still blocks beside it, and the observer's event
+    // is queued all the same.
     let out = dispatch(&sb, "pre-tool-use", &bash("rm -rf ~"));
     assert_eq!(out.code, 2, "{}", out.stderr);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!sb.home().join("hooked").exists() && !sb.home().join("drained.jsonl").exists(), "no process ran for the observer");
+    let queued = spooled(&sb, "observer");
+    assert_eq!(queued.len(), 2, "{queued:#?}");
+    assert_eq!(queued[0]["event"], "pre-tool-use");
+    assert_eq!(queued[0]["input"]["tool_input"]["command"], "ls");
+    assert!(queued[0]["queued_at"].as_u64().is_some());
+    let mode = fs::metadata(spool(&sb, "observer").join("queue.jsonl")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "the spool holds what Claude Code saw: private");
+
+    // Stop drains it, detached, in order: the two queued events and Stop.
+    let out = dispatch(&sb, "stop", br#"{"session_id": "s", "hook_event_name": "Stop"}"#);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while drained(&sb).len() < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let events: Vec<Value> = drained(&sb).iter().map(|r| r["event"].clone()).collect();
+    assert_eq!(events, vec![json!("pre-tool-use"), json!("pre-tool-use"), json!("stop")]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !audit(&sb).iter().any(|l| l["event"] == "drain") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let drain = audit(&sb).into_iter().find(|l| l["event"] == "drain").unwrap();
+    assert_eq!((drain["drain"]["consumed"].as_u64(), drain["drain"]["left"].as_u64()), (Some(3), Some(0)), "{drain:#}");
+    assert!(spooled(&sb, "observer").is_empty());
+    assert!(!sb.home().join("hooked").exists(), "it drains; it is not run per event");
+
     // Claude Code's timeout is not lengthened by an observer's.
     let settings: Value = serde_json::from_str(&sb.read("claude/settings.json")).unwrap();
     assert_eq!(settings["hooks"]["PreToolUse"][0]["hooks"][0]["timeout"], 15, "{settings:#}");
+    // `hook test` is a dry run: it queues nothing.
+    let run = sb.paii_in("team", &["hook", "test", "pre-tool-use", "--plugin", "observer", "-o", "json"]).ok();
+    assert_eq!(run.json()["handlers"][0]["decision"], "would be queued");
+    assert!(spooled(&sb, "observer").is_empty());
+}
+
+#[test]
+fn a_drain_past_its_timeout_is_killed_with_its_group_and_keeps_what_it_did_not_consume() {
+    let sb = Sandbox::new();
+    handler(&sb, "observer", "pre_tool_use = { async = true, timeout_ms = 500 }", DRAINER, "");
+    install(&sb, &["observer"]);
+    for command in ["one", "poison", "two"] {
+        assert_eq!(dispatch(&sb, "pre-tool-use", &bash(command)).code, 0);
+    }
+
+    let started = Instant::now();
+    let run = sb.paii_in("team", &["hook", "drain", "observer", "-o", "json"]).fails();
+    assert!(started.elapsed() < Duration::from_secs(5), "the drain was ended at its timeout: {:?}", started.elapsed());
+    let report = run.json();
+    assert_eq!((report["consumed"].as_u64(), report["left"].as_u64()), (Some(1), Some(2)), "{report:#}");
+    assert!(report["error"].as_str().unwrap().contains("timed out after 500 ms"), "{report:#}");
+    let grandchild = fs::read_to_string(sb.home().join("grandchild")).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!std::path::Path::new(&format!("/proc/{}", grandchild.trim())).exists(), "its process group was killed");
+    let left: Vec<Value> = spooled(&sb, "observer").iter().map(|r| r["input"]["tool_input"]["command"].clone()).collect();
+    assert_eq!(left, vec![json!("poison"), json!("two")], "nothing lost, nothing twice");
+
+    // The poisonous record is retried, then set aside with why, and the
+    // rest goes on.
+    for _ in 0..2 {
+        sb.paii_in("team", &["hook", "drain", "observer"]).fails();
+    }
+    sb.paii_in("team", &["hook", "drain", "observer"]).ok();
+    let commands: Vec<Value> = drained(&sb).iter().map(|r| r["input"]["tool_input"]["command"].clone()).collect();
+    assert_eq!(commands, vec![json!("one"), json!("two")]);
+    let failed = fs::read_to_string(spool(&sb, "observer").join("failed.jsonl")).unwrap();
+    assert!(failed.contains("poison") && failed.contains("3 drains in a row failed"), "{failed}");
+    assert!(spooled(&sb, "observer").is_empty());
+}
+
+#[test]
+fn a_torn_spool_line_is_skipped_and_the_next_event_kept() {
+    let sb = Sandbox::new();
+    handler(&sb, "observer", "pre_tool_use = { async = true }", DRAINER, "");
+    install(&sb, &["observer"]);
+    assert_eq!(dispatch(&sb, "pre-tool-use", &bash("first")).code, 0);
+    // A dispatcher killed in the middle of its write.
+    let queue = spool(&sb, "observer").join("queue.jsonl");
+    fs::OpenOptions::new().append(true).open(&queue).unwrap().write_all(br#"{"event":"pre-tool-use","queued_at":1,"inp"#).unwrap();
+    assert_eq!(dispatch(&sb, "pre-tool-use", &bash("after")).code, 0);
+
+    let report = sb.paii_in("team", &["hook", "drain", "observer", "-o", "json"]).ok().json();
+    assert_eq!((report["consumed"].as_u64(), report["torn"].as_u64()), (Some(2), Some(1)), "{report:#}");
+    let commands: Vec<Value> = drained(&sb).iter().map(|r| r["input"]["tool_input"]["command"].clone()).collect();
+    assert_eq!(commands, vec![json!("first"), json!("after")]);
+}
+
+#[test]
+fn a_plugin_without_drain_gets_its_queued_events_one_hook_call_each() {
+    let sb = Sandbox::new();
+    let legacy = r#"case "$1" in hook) cat >> "$PAII_HOME/hooked.jsonl"; echo >> "$PAII_HOME/hooked.jsonl";; *) echo "old: bad usage: $*" >&2; exit 64;; esac"#;
+    handler(&sb, "observer", "pre_tool_use = { async = true }", legacy, "");
+    install(&sb, &["observer"]);
+    for command in ["a", "b"] {
+        assert_eq!(dispatch(&sb, "pre-tool-use", &bash(command)).code, 0);
+    }
+    sb.paii_in("team", &["hook", "drain", "observer"]).ok();
+    let seen: Vec<Value> = fs::read_to_string(sb.home().join("hooked.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["tool_input"]["command"].clone())
+        .collect();
+    assert_eq!(seen, vec![json!("a"), json!("b")]);
 }

@@ -34,7 +34,7 @@ fn bash(command: &str) -> Value {
     json!({"session_id": "s", "hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command}, "cwd": "/tmp"})
 }
 
-/// Waits for an observer's output (it is started, not waited for).
+/// Waits for an observer's output (its spool is drained detached).
 fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
@@ -95,8 +95,9 @@ fn security_blocks_destruction_asks_about_the_borderline_and_allows_the_rest() {
 }
 
 /// The README demo's config: `rm -rf ~` is blocked with the security
-/// plugin's reason, `ls` is allowed, and history (an observer, started and
-/// not waited for) writes a raw line for each.
+/// plugin's reason, `ls` is allowed, and history (an observer: its events
+/// queued, no process on the hot path) writes a raw line for each when
+/// Stop drains its spool.
 #[test]
 fn the_example_team_config_blocks_rm_rf_home_allows_ls_and_records_both() {
     let sb = shared();
@@ -107,6 +108,13 @@ fn the_example_team_config_blocks_rm_rf_home_allows_ls_and_records_both() {
     assert!(out.stderr.contains("security: `rm` would delete `~` recursively"), "{}", out.stderr);
     let out = sb.dispatch_in("fixtures/demo", "pre-tool-use", &bash("ls"));
     assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{}", out.stderr);
+    let audit = std::fs::read_to_string(sb.home().join("logs/audit.jsonl")).unwrap();
+    let last: Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
+    let results = last["handlers"].as_array().unwrap();
+    let history = results.iter().find(|h| h["plugin"] == "history").unwrap();
+    assert_eq!(history["decision"], "queued", "{last:#}");
+    let out = sb.dispatch_in("fixtures/demo", "stop", &json!({"session_id": "s", "hook_event_name": "Stop", "cwd": "/tmp"}));
+    assert_eq!(out.code, 0, "{}", out.stderr);
 
     let lines = eventually("history's raw lines", || {
         let lines = raw_history(&sb);
@@ -127,12 +135,6 @@ fn the_example_team_config_blocks_rm_rf_home_allows_ls_and_records_both() {
     let store_pyc: usize = std::fs::read_dir(sb.home().join("store")).unwrap().flatten().map(|e| pyc(&e.path())).sum();
     assert_eq!(store_pyc, 0, "no bytecode written into the store");
     assert!(pyc(&sb.home().join("cache/python")) > 0, "history's bytecode is cached");
-
-    let audit = std::fs::read_to_string(sb.home().join("logs/audit.jsonl")).unwrap();
-    let last: Value = serde_json::from_str(audit.lines().last().unwrap()).unwrap();
-    let results = last["handlers"].as_array().unwrap();
-    let history = results.iter().find(|h| h["plugin"] == "history").unwrap();
-    assert_eq!(history["decision"], "started", "{last:#}");
 }
 
 /// The hooks plugin's SessionStart context: the generation, each plugin and

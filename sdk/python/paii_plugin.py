@@ -15,7 +15,8 @@ script::
         return paii.main({"pre-tool-use": pre_tool_use}, {})
 
 paii runs a plugin as ``<command> hook <event-kebab>`` (the event JSON on
-stdin) and ``<command> action <name> [args...]`` (``paii run``). The
+stdin), ``<command> drain`` (an observer's queued events, see
+:func:`main`) and ``<command> action <name> [args...]`` (``paii run``). The
 contract of both is in the project's design notes ("Hook dispatch"):
 exit 0 allows, exit 2 blocks (the reason on stderr), JSON on stdout asks or
 adds context, and anything that goes wrong inside a hook allows the event
@@ -84,6 +85,7 @@ class Event:
         "tool_input",
         "tool_response",
         "prompt",
+        "queued_at",
     )
 
     def __init__(self, raw: dict):
@@ -99,6 +101,9 @@ class Event:
         self.tool_input = tool_input if isinstance(tool_input, dict) else {}
         self.tool_response = raw.get("tool_response")
         self.prompt = _str_or_none(raw.get("prompt"))
+        #: When paii queued the event for an observer (seconds since the
+        #: epoch), else ``None``: the event is happening now.
+        self.queued_at = None
 
     def get(self, key, default=None):
         """A field of the raw event."""
@@ -340,7 +345,11 @@ def _exit_code(value) -> int:
 
 def _usage(hooks: dict, actions: dict) -> str:
     name = plugin_name()
-    lines = ["usage: %s hook EVENT < event.json" % name, "       %s action NAME [ARGS...]" % name]
+    lines = [
+        "usage: %s hook EVENT < event.json" % name,
+        "       %s drain < queued-events.jsonl" % name,
+        "       %s action NAME [ARGS...]" % name,
+    ]
     lines.append("hooks: " + (", ".join(sorted(hooks)) or "(none)"))
     lines.append("actions: " + (", ".join(sorted(actions)) or "(none)"))
     return "\n".join(lines) + "\n"
@@ -361,6 +370,57 @@ def _run_hook(hooks: dict, event_name: str) -> int:
         failed_closed = config().get("fail_closed") is True
         log("hook %s failed: %s; %s" % (key, _describe(e), "blocked (fail_closed)" if failed_closed else "allowed"))
         return 2 if failed_closed else 0
+
+
+def _drain(hooks: dict, stream=None, out=None) -> int:
+    """``drain``: an observer's queued events, one JSON record a line on
+    stdin (``{"event": KEBAB, "queued_at": MS, "input": {...}}``), each
+    handed to its hook handler in order. After each record, whatever its
+    handler did, one ``{"consumed": N}`` line on stdout tells paii that the
+    first N records are done: a drain that is killed or crashes leaves the
+    rest in the spool, and a record whose handler failed is logged, not
+    retried forever. A handler's own stdout goes to stderr, so that nothing
+    it prints can read as an acknowledgement."""
+    if stream is None:
+        stream = getattr(sys.stdin, "buffer", sys.stdin)
+    if out is None:
+        out = sys.stdout
+    real_stdout = sys.stdout
+    n = 0
+    for line in stream:
+        n += 1
+        if isinstance(line, bytes):
+            line = line.decode("utf-8", "replace")
+        line = line.strip()
+        record = None
+        if line:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                pass
+        if isinstance(record, dict) and isinstance(record.get("event"), str) and isinstance(record.get("input"), dict):
+            key = _kebab(record["event"])
+            handler = hooks.get(key)
+            if handler is None:
+                log("no handler for the queued %s event; skipped" % key)
+            else:
+                event = Event(record["input"])
+                queued = record.get("queued_at")
+                if isinstance(queued, (int, float)) and not isinstance(queued, bool):
+                    event.queued_at = queued / 1000.0
+                os.environ["PAII_EVENT"] = key
+                sys.stdout = sys.stderr
+                try:
+                    handler(event)
+                except (Exception, SystemExit) as e:
+                    log("hook %s failed on a queued event: %s; skipped" % (key, _describe(e)))
+                finally:
+                    sys.stdout = real_stdout
+        elif line:
+            log("queued record %d is not an event; skipped" % n)
+        out.write('{"consumed": %d}\n' % n)
+        out.flush()
+    return 0
 
 
 def _run_action(actions: dict, hooks: dict, name, args: list) -> int:
@@ -390,16 +450,22 @@ def _run_action(actions: dict, hooks: dict, name, args: list) -> int:
 
 
 def main(hooks: dict, actions: dict, argv=None) -> int:
-    """Runs ``hook EVENT`` or ``action NAME [ARGS...]``; returns the exit code.
+    """Runs ``hook EVENT``, ``drain`` or ``action NAME [ARGS...]``; returns
+    the exit code.
 
     ``hooks`` maps kebab-case event names to ``handler(event) -> exit code``
     (``None`` is 0); ``actions`` maps names to ``handler(args) -> exit code``.
+    An observer's (``async = true``) events are queued by paii and reach the
+    same ``hooks`` through ``drain``, in batches, with ``event.queued_at``
+    set.
     """
     if argv is None:
         argv = sys.argv[1:]
     argv = list(argv)
     if argv[:1] == ["hook"] and len(argv) == 2:
         return _run_hook(hooks, argv[1])
+    if argv == ["drain"]:
+        return _drain(hooks)
     if argv[:1] == ["action"]:
         return _run_action(actions, hooks, argv[1] if len(argv) > 1 else None, argv[2:])
     if argv[:1] in (["help"], ["-h"], ["--help"]):

@@ -400,6 +400,43 @@ class AsAProgram(unittest.TestCase):
         self.assertEqual(p.stdout.strip(), "")
 
 
+class Drain(unittest.TestCase):
+    """``drain``: an observer's queued events, acknowledged one by one."""
+
+    def record(self, event, payload, queued_at=1700000000000):
+        return json.dumps({"event": event, "queued_at": queued_at, "input": payload}).encode() + b"\n"
+
+    def test_each_record_reaches_its_handler_in_order_and_is_acknowledged(self):
+        seen = []
+
+        def observe(event):
+            seen.append((os.environ.get("PAII_EVENT"), event.tool_name, event.queued_at))
+            print("a handler's own output")
+
+        hooks = {"pre-tool-use": observe, "stop": observe}
+        data = self.record("pre-tool-use", {"tool_name": "Bash"}) + self.record("stop", {}, 1700000001000)
+        code, out, err = run_main(hooks, {}, ["drain"], data)
+        self.assertEqual(code, 0)
+        self.assertEqual(seen, [("pre-tool-use", "Bash", 1700000000.0), ("stop", None, 1700000001.0)])
+        self.assertEqual(out.splitlines(), ['{"consumed": 1}', '{"consumed": 2}'], "only acknowledgements on stdout")
+        self.assertIn("a handler's own output", err)
+
+    def test_a_failing_handler_or_a_bad_record_is_logged_and_still_consumed(self):
+        def crash(event):
+            raise ValueError("boom")
+
+        def leave(event):
+            raise SystemExit(3)
+
+        data = self.record("stop", {}) + b"{torn\n" + self.record("stop-failure", {}) + self.record("unknown", {})
+        code, out, err = run_main({"stop": crash, "stop-failure": leave}, {}, ["drain"], data, env={"PAII_PLUGIN_NAME": "p"})
+        self.assertEqual(code, 0)
+        self.assertEqual(out.splitlines()[-1], '{"consumed": 4}')
+        self.assertIn("p: hook stop failed on a queued event: ValueError: boom", err)
+        self.assertIn("queued record 2 is not an event", err)
+        self.assertIn("no handler for the queued unknown event", err)
+
+
 class Vendored(unittest.TestCase):
     """Every Python plugin in the repository carries this very file."""
 

@@ -209,6 +209,15 @@ enum HookCommand {
         /// The hook's place in the plugin's hooks
         index: String,
     },
+    /// Hand an observer's queued events to it now (dispatch does this at
+    /// Stop, SessionEnd, and when the queue grows past 1 MiB)
+    Drain {
+        plugin: String,
+        /// The profile whose spool and current generation to use (a
+        /// project's; default: the scope's)
+        #[arg(long, value_name = "DIR")]
+        profile: Option<PathBuf>,
+    },
     /// The current generation's dispatch table
     List,
     /// Run EVENT's handlers as dispatch would and show each result (no audit log)
@@ -277,8 +286,14 @@ enum McpCommand {
 enum ConfigCommand {
     /// The effective value of PLUGIN.KEY
     Get { target: String },
-    /// Set PLUGIN.KEY in $PAII_HOME/config/PLUGIN.toml (type-checked) and apply it
-    Set { target: String, value: String },
+    /// Set PLUGIN.KEY in $PAII_HOME/config/PLUGIN.toml (checked against the
+    /// plugin's type, range and choices) and apply it
+    Set {
+        target: String,
+        /// A TOML value (`-5`, `"text"`, `[1, 2]`); a string option takes the text as it is
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+    },
     /// Every key of every plugin (or of PLUGIN) with its value and origin
     List { plugin: Option<String> },
 }
@@ -550,6 +565,7 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
         Command::Hook(HookCommand::Handler { generation, plugin, index }) => {
             ExitCode::from(u8::try_from(crate::dispatch::run::handler_main(&generation, &plugin, &index)).unwrap_or(1))
         }
+        Command::Hook(HookCommand::Drain { plugin, profile }) => p.drained(&ops::hook::drain(ctx, &plugin, profile)?),
         Command::Hook(HookCommand::List) => {
             let (generation, rows) = ops::hook::list(ctx)?;
             {

@@ -580,6 +580,29 @@ impl Printer {
         }
     }
 
+    pub fn drained(&self, d: &crate::dispatch::spool::Drained) -> ExitCode {
+        let failed = d.error.is_some() || d.left > 0;
+        if self.format == Format::Json {
+            self.json(d);
+        } else if d.busy {
+            self.status(&format!("{} is being drained by another process; it takes what is queued", d.plugin));
+        } else {
+            self.status(&format!(
+                "{}: {} of {} queued events consumed{}{}{}",
+                d.plugin,
+                d.consumed,
+                d.records,
+                if d.torn > 0 { format!(", {} torn lines skipped", d.torn) } else { String::new() },
+                if d.set_aside > 0 { format!(", {} set aside in failed.jsonl", d.set_aside) } else { String::new() },
+                if d.left > 0 { format!(", {} left in the spool", d.left) } else { String::new() },
+            ));
+            if let Some(e) = &d.error {
+                eprintln!("error: {e}");
+            }
+        }
+        if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    }
+
     pub fn config_rows(&self, rows: &[ConfigRow]) {
         if self.format == Format::Json {
             return self.json(rows);

@@ -98,16 +98,17 @@ fn layer(
                 Some(unknown_key_help(pm, key)),
             ));
         };
-        if !opt.kind.admits(value) {
-            return Err(file.error(
-                file.key_span(&path),
-                format!("`{key}` of `{}` must be {}, found {value}", pm.name, type_name(opt.kind)),
-                None,
-            ));
+        if let Some(why) = opt.refuses(value) {
+            return Err(file.error(file.key_span(&path), format!("`{key}` of `{}` {why}", pm.name), opt_help(opt)));
         }
         out.0.insert(key.clone(), Value { value: as_declared(opt.kind, value.clone()), origin: origin.clone() });
     }
     Ok(())
+}
+
+/// The option's description, as the hint of an error about its value.
+pub fn opt_help(opt: &crate::manifest::plugin::ConfigOption) -> Option<String> {
+    (!opt.description.is_empty()).then(|| opt.description.clone())
 }
 
 /// A float written as `15` is still a float to the plugin.

@@ -43,6 +43,9 @@ pub struct UserOption {
     pub sensitive: bool,
     /// A string option that takes a list.
     pub multiple: bool,
+    /// A number option's bounds.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
 }
 
 /// One entry of `dependencies`: another plugin, from this plugin's own
@@ -243,6 +246,8 @@ impl NativeManifest {
                     required: get("required").and_then(Value::as_bool).unwrap_or(false),
                     sensitive: get("sensitive").and_then(Value::as_bool).unwrap_or(false),
                     multiple: get("multiple").and_then(Value::as_bool).unwrap_or(false),
+                    min: get("min").and_then(Value::as_f64),
+                    max: get("max").and_then(Value::as_f64),
                 },
             );
         }

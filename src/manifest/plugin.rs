@@ -106,6 +106,44 @@ pub struct ConfigOption {
     pub default: Option<toml::Value>,
     #[serde(default)]
     pub description: String,
+    /// The smallest value an integer or float may take.
+    pub min: Option<f64>,
+    /// The largest value an integer or float may take.
+    pub max: Option<f64>,
+    /// The only values it may take.
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
+    pub choices: Option<Vec<toml::Value>>,
+}
+
+impl ConfigOption {
+    /// Why `value` is not one this option accepts (its type, range and
+    /// choices), or `None` when it is.
+    pub fn refuses(&self, value: &toml::Value) -> Option<String> {
+        if !self.kind.admits(value) {
+            return Some(format!("must be {}, found {value}", self.kind.described()));
+        }
+        let number = match value {
+            toml::Value::Integer(i) => Some(*i as f64),
+            toml::Value::Float(f) => Some(*f),
+            _ => None,
+        };
+        if let Some(n) = number {
+            let shown = |b: f64| if b.fract() == 0.0 { format!("{}", b as i64) } else { b.to_string() };
+            match (self.min, self.max) {
+                (Some(lo), Some(hi)) if n < lo || n > hi => return Some(format!("must be from {} to {}, found {value}", shown(lo), shown(hi))),
+                (Some(lo), None) if n < lo => return Some(format!("must be at least {}, found {value}", shown(lo))),
+                (None, Some(hi)) if n > hi => return Some(format!("must be at most {}, found {value}", shown(hi))),
+                _ => {}
+            }
+        }
+        if let Some(choices) = &self.choices
+            && !choices.contains(value)
+        {
+            let list: Vec<String> = choices.iter().map(toml::Value::to_string).collect();
+            return Some(format!("must be one of {}, found {value}", list.join(", ")));
+        }
+        None
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -120,6 +158,18 @@ pub enum ConfigType {
 }
 
 impl ConfigType {
+    /// "an integer", "a string"...
+    pub fn described(self) -> &'static str {
+        match self {
+            ConfigType::Integer => "an integer",
+            ConfigType::Float => "a number",
+            ConfigType::String => "a string",
+            ConfigType::Boolean => "true or false",
+            ConfigType::Array => "an array",
+            ConfigType::Table => "a table",
+        }
+    }
+
     pub fn admits(self, value: &toml::Value) -> bool {
         matches!(
             (self, value),
@@ -398,7 +448,8 @@ impl PluginManifest {
                 _ => ConfigType::String,
             };
             let default = option.default.as_ref().and_then(json_to_toml);
-            config.insert(key.clone(), ConfigOption { kind, default, description: option.description.clone() });
+            let (min, max) = if kind == ConfigType::Float { (option.min, option.max) } else { (None, None) };
+            config.insert(key.clone(), ConfigOption { kind, default, description: option.description.clone(), min, max, choices: None });
         }
         let has_hooks = !native.hooks.is_empty();
         PluginManifest {
@@ -563,6 +614,11 @@ impl PluginManifest {
             ));
         }
         for (key, option) in &raw.config {
+            if let (Some(lo), Some(hi)) = (option.min, option.max)
+                && lo > hi
+            {
+                return Err(file.error(file.key_span(&["config", key, "min"]), format!("`config.{key}`: min {lo} is above max {hi}"), None));
+            }
             if let Some(default) = &option.default
                 && !option.kind.admits(default)
             {
@@ -574,6 +630,9 @@ impl PluginManifest {
                     ),
                     None,
                 ));
+            }
+            if let Some(why) = option.default.as_ref().and_then(|d| option.refuses(d)) {
+                return Err(file.error(file.key_span(&["config", key, "default"]), format!("`config.{key}`: the default {why}"), None));
             }
         }
 

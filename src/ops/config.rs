@@ -29,8 +29,14 @@ pub enum ConfigError {
     #[error("`{raw}` is not a TOML value")]
     #[diagnostic(help("`{key}` must be {expected}"))]
     NotToml { raw: String, key: String, expected: &'static str },
-    #[error("`{key}` of `{plugin}` must be {expected}, found {found}")]
-    WrongType { plugin: String, key: String, expected: &'static str, found: String },
+    #[error("`{key}` of `{plugin}` {why}; nothing was written")]
+    Refused {
+        plugin: String,
+        key: String,
+        why: String,
+        #[help]
+        help: Option<String>,
+    },
     #[error("cannot write {value} as TOML")]
     Unwritable { value: String },
 }
@@ -154,12 +160,12 @@ pub fn set(ctx: &Context, target: &str, raw: &str) -> Result<Row, Error> {
             .and_then(|mut t| t.remove("v"))
             .ok_or_else(|| ConfigError::NotToml { raw: raw.to_string(), key: key.to_string(), expected: type_name(opt.kind) })?,
     };
-    if !opt.kind.admits(&value) {
-        return Err(ConfigError::WrongType {
+    if let Some(why) = opt.refuses(&value) {
+        return Err(ConfigError::Refused {
             plugin: plugin.to_string(),
             key: key.to_string(),
-            expected: type_name(opt.kind),
-            found: value.to_string(),
+            why,
+            help: crate::generation::plugin_config::opt_help(opt),
         }
         .into());
     }

@@ -2,7 +2,7 @@
 //! run-time commands, all reading the current generation's dispatch table.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -112,6 +112,18 @@ pub fn test(ctx: &Context, event: &str, input: Option<&Path>, plugin: Option<Str
     };
     let profile = scope.dispatch_profile().map(Path::to_path_buf);
     Ok(dispatch::dispatch(&scope.home, event, Ok(bytes), &Options { audit: false, plugin, profile }, std::time::Instant::now()))
+}
+
+/// `paii hook drain PLUGIN`: the observer's spool handed to it now, in the
+/// scope's profile (or `profile`).
+pub fn drain(ctx: &Context, plugin: &str, profile: Option<PathBuf>) -> Result<dispatch::spool::Drained, Error> {
+    let scope = ctx.scope()?;
+    let profile = profile.unwrap_or_else(|| scope.profile.clone());
+    let table = current_table(&profile)?;
+    if !table.plugins.contains_key(plugin) {
+        return Err(unknown_plugin(&table, plugin));
+    }
+    Ok(dispatch::spool::drain(&scope.home, &profile, plugin))
 }
 
 fn unknown_plugin(table: &DispatchTable, name: &str) -> Error {

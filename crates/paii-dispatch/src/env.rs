@@ -89,6 +89,9 @@ pub fn plugin_env(
         ("PAII_PLUGIN_ROOT".to_string(), root.clone()),
         ("CLAUDE_PLUGIN_ROOT".to_string(), root),
         ("PAII_HISTORY_DIR".to_string(), table.history_dir.display().to_string()),
+        // Where a plugin keeps its own state (incident's records): outside
+        // the immutable generation, kept across generations.
+        ("PAII_DATA_DIR".to_string(), table.home.join("data").join(name).display().to_string()),
         // A plugin runs from the read-only store: Python must not write
         // bytecode next to its sources (as root, it would succeed and change
         // a store entry). It keeps it under the cache instead, so that a

@@ -40,8 +40,23 @@ pub fn handler_args(args: &[OsString]) -> Option<(PathBuf, String, String)> {
     }
 }
 
+/// The plugin and profile of exactly `hook drain PLUGIN [--profile DIR]`,
+/// which dispatch starts detached to drain an observer's spool.
+pub fn drain_args(args: &[OsString]) -> Option<(String, Option<PathBuf>)> {
+    match args {
+        [_, hook, verb, plugin] if hook == "hook" && verb == "drain" => Some((plugin.to_string_lossy().into_owned(), None)),
+        [_, hook, verb, plugin, flag, dir] if hook == "hook" && verb == "drain" && flag == "--profile" => {
+            Some((plugin.to_string_lossy().into_owned(), Some(PathBuf::from(dir))))
+        }
+        _ => None,
+    }
+}
+
 /// The exit code of the hot path's command lines, or `None` for any other.
 pub fn hot_path(args: &[OsString]) -> Option<i32> {
+    if let Some((plugin, profile)) = drain_args(args) {
+        return Some(crate::spool::drain_main(&plugin, profile));
+    }
     let dispatch = dispatch_args(args);
     let handler = if dispatch.is_none() { handler_args(args) } else { None };
     if dispatch.is_none() && handler.is_none() {

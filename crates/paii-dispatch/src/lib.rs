@@ -20,6 +20,7 @@ pub mod launcher;
 pub mod matcher;
 pub mod platform;
 pub mod run;
+pub mod spool;
 pub mod table;
 pub mod time;
 

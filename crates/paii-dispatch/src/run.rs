@@ -23,7 +23,8 @@ pub const MAX_INPUT: usize = 64 << 20;
 
 #[derive(Debug, Default, Clone)]
 pub struct Options {
-    /// Append to the audit log (`hook test` does not).
+    /// Append to the audit log and queue observers' events (`hook test`,
+    /// a dry run, does neither).
     pub audit: bool,
     /// Run only this plugin's handlers.
     pub plugin: Option<String>,
@@ -83,6 +84,9 @@ pub struct Outcome {
     tool: Option<String>,
     #[serde(skip)]
     generation: Option<u32>,
+    /// Observers whose spool this event started draining.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drains: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -327,6 +331,7 @@ fn allowed(event: &str, error: String) -> Outcome {
         session: None,
         tool: None,
         generation: None,
+        drains: Vec::new(),
     }
 }
 
@@ -389,6 +394,7 @@ pub fn dispatch(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, op
             "handlers": outcome.handlers.iter().map(Report::audited).collect::<Vec<_>>(),
             "decision": outcome.decision,
             "error": outcome.error,
+            "drains": outcome.drains,
             "duration_ms": started.elapsed().as_millis() as u64,
         });
         audit::append(&home.join("logs"), &line);
@@ -450,6 +456,26 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
             slots.push(Slot::NotRun(format!("`{}` is not in the dispatch table", h.plugin)));
             continue;
         };
+        if h.observer && h.command.is_none() {
+            // A dry run (`hook test`) queues nothing.
+            let started = Instant::now();
+            let queued = if opts.audit {
+                crate::spool::Spool::new(profile, &h.plugin)
+                    .append(kebab, &input, crate::time::unix_millis())
+                    .map(|size| (started.elapsed(), size))
+                    .map_err(|e| format!("cannot queue the event: {e}"))
+            } else {
+                Ok((Duration::ZERO, 0))
+            };
+            let drain = opts.audit
+                && (matches!(event, HookEvent::Stop | HookEvent::SessionEnd)
+                    || queued.as_ref().is_ok_and(|(_, size)| *size > crate::spool::DRAIN_BOUND));
+            if drain && !outcome.drains.contains(&h.plugin) {
+                outcome.drains.push(h.plugin.clone());
+            }
+            slots.push(Slot::Queued(queued.map(|(d, _)| d)));
+            continue;
+        }
         match plugin_env(&table, &h.plugin, entry, kebab, &base, &dotenv) {
             Err(missing) => slots.push(Slot::NotRun(missing)),
             Ok(env) => match command(h, entry, kebab, &env) {
@@ -468,6 +494,11 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
         }
     }
     let finished = exec::run_all(&jobs, &input, None);
+    for plugin in &outcome.drains {
+        if let Err(e) = crate::spool::start_drain(home, profile, plugin) {
+            audit::append(&home.join("logs"), &json!({"time": crate::time::now_millis(), "event": "drain", "handlers": [{"plugin": plugin, "decision": "failed", "error": e}]}));
+        }
+    }
 
     let mut merged = Merged::default();
     for (h, slot) in handlers.iter().zip(slots) {
@@ -478,6 +509,23 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
             Slot::Observer(result) => {
                 let (decision, duration, error) = match result {
                     Ok(d) => ("started", d, None),
+                    Err(e) => ("failed", Duration::ZERO, Some(e)),
+                };
+                outcome.handlers.push(Report {
+                    plugin: h.plugin.clone(),
+                    exit: None,
+                    duration_ms: duration.as_millis() as u64,
+                    decision: decision.into(),
+                    error,
+                    stdout: String::new(),
+                    stderr: String::new(),
+                });
+                continue;
+            }
+            Slot::Queued(result) => {
+                let (decision, duration, error) = match result {
+                    Ok(d) if opts.audit => ("queued", d, None),
+                    Ok(d) => ("would be queued", d, None),
                     Err(e) => ("failed", Duration::ZERO, Some(e)),
                 };
                 outcome.handlers.push(Report {
@@ -548,6 +596,9 @@ enum Slot {
     Job(usize),
     /// Started detached, in this long, or why it could not be.
     Observer(Result<Duration, String>),
+    /// An observer's event appended to its spool, in this long, or why it
+    /// could not be.
+    Queued(Result<Duration, String>),
     /// Not run, and why.
     NotRun(String),
 }

@@ -25,6 +25,16 @@ pub fn now_millis() -> String {
     format!("{}.{:03}Z", s.trim_end_matches('Z'), d.subsec_millis())
 }
 
+/// Nanoseconds since the Unix epoch (0 on a clock before it).
+pub fn unix_nanos() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos())
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_millis() -> u128 {
+    unix_nanos() / 1_000_000
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
