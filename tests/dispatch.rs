@@ -206,7 +206,7 @@ fn a_handler_missing_a_required_secret_is_skipped_with_a_logged_reason() {
     assert_eq!(needy["decision"], "skipped");
     assert!(needy["error"].as_str().unwrap().contains("TOKEN"), "{line}");
     let doctor = sb.paii_in("team", &["doctor"]).fails();
-    assert!(doctor.stdout.contains("required secret TOKEN"), "{}", doctor.stdout);
+    assert!(doctor.stdout.contains("`needy`: TOKEN (required) is not in"), "{}", doctor.stdout);
 }
 
 #[test]
@@ -561,6 +561,50 @@ fn a_config_value_outside_its_declared_range_or_choices_is_refused_everywhere() 
 }
 
 #[test]
+fn missing_secrets_and_a_readable_env_file_are_said_at_sync_and_by_doctor_and_mcp_headers_fails() {
+    let sb = Sandbox::new();
+    // An integration without hooks: an action and an MCP server.
+    handler(&sb, "tracker", "", "exit 0", "actions = [\"create\"]\n\n[secrets]\nrequired = [\"TRACKER_TOKEN\"]\noptional = [\"TRACKER_ORG\"]\n");
+    sb.write(
+        "plugins/tracker/.mcp.json",
+        r#"{"mcpServers": {"tracker": {"type": "http", "url": "https://mcp.example.com/", "headers": {"Authorization": "Bearer ${TRACKER_TOKEN}"}}}}"#,
+    );
+    handler(&sb, "guard", "pre_tool_use = { matcher = \"Bash\" }", GUARD, "\n[secrets]\nrequired = [\"GUARD_KEY\"]\n");
+    sb.write("paii-home/.env", "UNRELATED=1\n");
+    fs::set_permissions(sb.home().join(".env"), fs::Permissions::from_mode(0o644)).unwrap();
+    sb.write("team/paii.toml", "[plugins]\ntracker = { path = \"../plugins/tracker\" }\nguard = { path = \"../plugins/guard\" }\n");
+    let out = sb.paii_in("team", &["sync"]).ok();
+    let env_file = sb.home().join(".env").display().to_string();
+    assert!(
+        out.stderr.contains(&format!("`tracker`: TRACKER_TOKEN (required), TRACKER_ORG are not in {env_file}; its actions cannot run until it is there; MCP server `tracker` cannot authenticate without them")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&format!("`guard`: GUARD_KEY (required) is not in {env_file}; its hooks are skipped")), "{}", out.stderr);
+    assert!(out.stderr.contains("others can read it (mode 644); run `chmod 600"), "{}", out.stderr);
+
+    let out = sb.paii_in("team", &["mcp", "headers", "tracker"]).fails();
+    assert_eq!(out.stdout, "", "no empty credential is printed");
+    assert!(out.stderr.contains("sends TRACKER_TOKEN in its headers") && out.stderr.contains(".env"), "{}", out.stderr);
+
+    let out = sb.paii_in("team", &["doctor"]).fails();
+    let tracker = out.stdout.lines().find(|l| l.contains("`tracker`")).unwrap_or_default();
+    assert!(tracker.contains("its actions cannot run") && !tracker.contains("hooks"), "a plugin without hooks: {}", out.stdout);
+    assert!(out.stdout.contains("`guard`: GUARD_KEY (required) is not in") && out.stdout.contains("its hooks are skipped"), "{}", out.stdout);
+    assert!(out.stdout.contains("others can read it") && out.stdout.contains("`paii doctor --fix` repairs it"), "{}", out.stdout);
+    let out = sb.paii_in("team", &["doctor", "--fix"]).fails();
+    assert!(out.stdout.contains("fixed: made") && out.stdout.contains("readable by its owner only"), "{}", out.stdout);
+    assert_eq!(fs::metadata(sb.home().join(".env")).unwrap().permissions().mode() & 0o777, 0o600);
+
+    sb.write("paii-home/.env", "TRACKER_TOKEN=tok-123456\nGUARD_KEY=g\nTRACKER_ORG=o\n");
+    fs::set_permissions(sb.home().join(".env"), fs::Permissions::from_mode(0o600)).unwrap();
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    let headers: Value = serde_json::from_str(&sb.paii_in("team", &["mcp", "headers", "tracker"]).ok().stdout).unwrap();
+    assert_eq!(headers, json!({"Authorization": "Bearer tok-123456"}));
+}
+
+#[test]
 fn history_goes_through_the_memory_provider_or_says_how_to_get_one() {
     let sb = Sandbox::new();
     handler(&sb, "notes", "stop = true", "exit 0", "");
@@ -571,14 +615,29 @@ fn history_goes_through_the_memory_provider_or_says_how_to_get_one() {
         &sb,
         "history",
         "stop = true",
-        r#"[ "$1" = action ] && echo "history $2: $3" && exit 0; exit 1"#,
+        r#"[ "$1" = action ] && shift && echo "history $*" && exit 0; exit 1"#,
         "actions = [\"query\", \"recent\", \"categories\"]\n\n[provides]\nmemory = \"MemoryProvider\"\n",
     );
     install(&sb, &["notes", "history"]);
     let out = sb.paii_in("team", &["history", "query", "deploy failed"]).ok();
-    assert_eq!(out.stdout, "history query: deploy failed\n");
+    assert_eq!(out.stdout, "history query deploy failed\n");
     let out = sb.paii_in("team", &["history", "categories"]).ok();
-    assert_eq!(out.stdout, "history categories: \n");
+    assert_eq!(out.stdout, "history categories\n");
+    // The provider's flags anywhere, and paii's `-o json` among them.
+    let out = sb.paii_in("team", &["history", "recent", "--category", "learnings", "3", "-o", "json"]).ok();
+    assert_eq!(out.stdout, "history recent --category learnings 3 --json\n");
+    let out = sb.paii_in("team", &["-o", "json", "history", "--category", "decisions", "redis"]).ok();
+    assert_eq!(out.stdout, "history query --category decisions redis --json\n");
+
+    // Each call is in the audit log, like a hook event.
+    let line = audit(&sb).into_iter().rfind(|l| l["event"] == "run").unwrap();
+    assert_eq!((line["via"].as_str(), line["args"].as_u64()), (Some("paii history"), Some(4)), "{line:#}");
+    assert_eq!(line["handlers"][0]["plugin"], "history");
+    assert_eq!(line["handlers"][0]["action"], "query");
+    assert_eq!(line["handlers"][0]["exit"], 0);
+    sb.paii_in("team", &["run", "history", "--action", "categories"]).ok();
+    let line = audit(&sb).pop().unwrap();
+    assert_eq!((line["event"].as_str(), line["via"].as_str()), (Some("run"), Some("paii run")), "{line:#}");
 }
 
 mod properties {
@@ -818,9 +877,12 @@ fn a_drain_past_its_timeout_is_killed_with_its_group_and_keeps_what_it_did_not_c
     let report = run.json();
     assert_eq!((report["consumed"].as_u64(), report["left"].as_u64()), (Some(1), Some(2)), "{report:#}");
     assert!(report["error"].as_str().unwrap().contains("timed out after 500 ms"), "{report:#}");
-    let grandchild = fs::read_to_string(sb.home().join("grandchild")).unwrap();
+    let pid = fs::read_to_string(sb.home().join("grandchild")).unwrap().trim().to_string();
     std::thread::sleep(Duration::from_millis(100));
-    assert!(!std::path::Path::new(&format!("/proc/{}", grandchild.trim())).exists(), "its process group was killed");
+    // A zombie waiting for its reaper is dead.
+    let alive = std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z ");
+    assert!(!alive, "its process group was killed");
     let left: Vec<Value> = spooled(&sb, "observer").iter().map(|r| r["input"]["tool_input"]["command"].clone()).collect();
     assert_eq!(left, vec![json!("poison"), json!("two")], "nothing lost, nothing twice");
 

@@ -397,7 +397,7 @@ fn dispatch_false_leaves_a_plugins_hooks_to_claude_code_as_written() {
 /// sensitive option.
 fn svc_plugin(sb: &Sandbox) {
     native_plugin(
-        &sb,
+        sb,
         "plugins/svc",
         "svc",
         r#", "userConfig": {

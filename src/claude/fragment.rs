@@ -598,6 +598,9 @@ impl Fragment {
         if let Some(Value::Object(servers)) = mcp.doc.get("mcpServers") {
             f.mcp_servers = servers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         }
+        if let Ok(secrets) = super::json::JsonFile::read(&dir.join("mcp-secrets.json")) {
+            f.mcp_secrets = secrets.doc.into_iter().collect();
+        }
         Ok(f)
     }
 }

@@ -170,8 +170,9 @@ enum Command {
     Mcp(McpCommand),
     /// Query the history through the MemoryProvider plugin
     History {
-        /// `query TEXT...`, `recent` or `categories`
-        #[arg(required = true, num_args = 1..)]
+        /// `query TEXT...`, `recent [N]`, `categories` or `context`, with
+        /// the provider's flags (`--category C`, `--limit N`...) anywhere
+        #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
         what: Vec<String>,
     },
     /// Plugin settings: effective values and where they come from
@@ -592,7 +593,11 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
         Command::Mcp(McpCommand::Exec { profile, server }) => exit_code(ops::mcp::exec(&server, profile.as_deref())?),
         Command::Mcp(McpCommand::Headers { profile, server }) => exit_code(ops::mcp::headers(&server, profile.as_deref())?),
         Command::Run { plugin, action, args } => exit_code(ops::hook::run(ctx, &plugin, &action, &args)?),
-        Command::History { what } => exit_code(ops::hook::history(ctx, &what)?),
+        Command::History { what } => {
+            // `-o json` given among the provider's flags is paii's own.
+            let (what, json) = output_flag(what);
+            exit_code(ops::hook::history(ctx, &what, json || p.format() == Format::Json)?)
+        }
         Command::Config(ConfigCommand::Get { target }) => {
             p.config_rows(&[ops::config::get(ctx, &target)?]);
             OK
@@ -719,4 +724,21 @@ fn use_color(choice: ColorChoice) -> bool {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal(),
     }
+}
+
+/// `args` without the `-o FORMAT` / `--output FORMAT` a trailing argument
+/// list swallowed, and whether it asked for JSON.
+fn output_flag(args: Vec<String>) -> (Vec<String>, bool) {
+    let mut out = Vec::with_capacity(args.len());
+    let mut json = false;
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-o" | "--output" => json |= it.next().is_some_and(|v| v == "json"),
+            _ if a.starts_with("--output=") || a.starts_with("-o=") => json |= a.ends_with("=json"),
+            "-ojson" => json = true,
+            _ => out.push(a),
+        }
+    }
+    (out, json)
 }

@@ -268,7 +268,6 @@ pub fn assemble(
         }
     }
     let home = scope.home.as_path();
-    let secrets = super::secrets::names(&home.join(".env"))?;
     let mut run = BTreeMap::new();
     for ((pm, locked), command) in manifests.iter().zip(&lock.plugins).zip(commands) {
         let config = super::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), &scope.home)?;
@@ -314,17 +313,6 @@ pub fn assemble(
                     .collect(),
             },
         );
-        if handlers.iter().any(|(_, h)| h.plugin == pm.name) || plugin_hooks.contains_key(&pm.name) {
-            let missing: Vec<&str> = pm.secrets.required.iter().filter(|k| !secrets.contains(*k)).map(String::as_str).collect();
-            if !missing.is_empty() {
-                warnings.push(format!(
-                    "`{}` needs {} in {}; its hooks will be skipped until then",
-                    pm.name,
-                    missing.join(", "),
-                    home.join(".env").display()
-                ));
-            }
-        }
     }
     let assembly = Assembly {
         lock_hash,

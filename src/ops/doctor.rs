@@ -84,7 +84,19 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
     let meta = current.and_then(|n| generations.meta(n).ok());
     let store = Store::new(home.join("store"));
     let builder = crate::build::Builder::for_home(&home);
-    let env_keys = crate::generation::secrets::names(&home.join(".env"))?;
+    let env_file = home.join(".env");
+    let dotenv = crate::generation::secrets::read(&env_file)?;
+    if let Some(mode) = crate::generation::secrets::readable_by_others(&env_file) {
+        findings.push(finding(crate::generation::secrets::exposed(&env_file, mode), true, None));
+        if fix {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&env_file, std::fs::Permissions::from_mode(mode & 0o700))
+                .map_err(Error::io("cannot change the mode of", &env_file))?;
+            fixed.push(format!("made {} readable by its owner only", env_file.display()));
+        }
+    }
+    let fragment = current.and_then(|n| Fragment::load(&generations.path(n).join("claude")).ok());
+    let mcp_secrets = fragment.as_ref().map(|f| f.mcp_secrets.clone()).unwrap_or_default();
     for p in meta.iter().flat_map(|m| &m.plugins) {
         let label = format!("{} {}", p.name, p.version);
         if !p.store_path.is_dir() {
@@ -120,17 +132,12 @@ pub fn run(ctx: &Context, fix: bool) -> Result<Report, Error> {
             {
                 findings.push(finding(format!("{label}: {e}"), false, None));
             }
-            for k in pm.secrets.required.iter().filter(|k| !env_keys.contains(k)) {
-                findings.push(finding(
-                    format!("{label}: required secret {k} is not in {}; its hooks are skipped", home.join(".env").display()),
-                    false,
-                    Some("add KEY=value to that file"),
-                ));
+            for m in crate::generation::secrets::missing(std::slice::from_ref(&pm), &dotenv, &mcp_secrets) {
+                findings.push(finding(m.describe(&env_file), false, Some("add KEY=value lines to that file")));
             }
         }
     }
 
-    let fragment = current.and_then(|n| Fragment::load(&generations.path(n).join("claude")).ok());
     let claude_findings = claude.check(fragment.as_ref());
     let any_fixable = claude_findings.iter().any(|f| f.fixable);
     findings.extend(claude_findings.into_iter().map(|f| finding(f.what, f.fixable, None)));

@@ -135,6 +135,11 @@ fn unknown_plugin(table: &DispatchTable, name: &str) -> Error {
 /// `paii run PLUGIN --action ACTION [-- ARGS...]`: the exit code of the
 /// action. In a project, a plugin the project does not have is the user's.
 pub fn run(ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Result<i32, Error> {
+    run_via(ctx, plugin, action, args, "paii run")
+}
+
+/// [`run`], saying in the audit log which command asked for it.
+fn run_via(ctx: &Context, plugin: &str, action: &str, args: &[String], via: &str) -> Result<i32, Error> {
     let home = crate::util::paths::paii_home();
     let table = table_with(ctx, |t| t.plugins.contains_key(plugin))?;
     let entry = table.plugins.get(plugin).ok_or_else(|| unknown_plugin(&table, plugin))?;
@@ -159,31 +164,51 @@ pub fn run(ctx: &Context, plugin: &str, action: &str, args: &[String]) -> Result
     argv.extend(args.iter().cloned());
     let (program, rest) =
         argv.split_first().ok_or_else(|| HookError::CannotRun { plugin: plugin.to_string(), reason: "it has no command".into() })?;
-    let status = std::process::Command::new(program)
-        .args(rest)
-        .env_clear()
-        .envs(env)
-        .env("PAII_ACTION", action)
-        .status()
-        .map_err(Error::io("cannot run", Path::new(program)))?;
+    let started = std::time::Instant::now();
+    let status = std::process::Command::new(program).args(rest).env_clear().envs(env).env("PAII_ACTION", action).status();
     use std::os::unix::process::ExitStatusExt;
+    let code = status.as_ref().ok().map(|s| s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0)));
+    // Like a hook event: what ran, for whom, how it ended; not its
+    // arguments, which may hold what the user typed.
+    dispatch::audit::append(
+        &home.join("logs"),
+        &serde_json::json!({
+            "time": dispatch::time::now_millis(),
+            "event": "run",
+            "via": via,
+            "generation": table.generation,
+            "handlers": [{
+                "plugin": plugin,
+                "action": action,
+                "exit": code,
+                "duration_ms": started.elapsed().as_millis() as u64,
+                "decision": if code == Some(0) { "ok" } else { "failed" },
+                "error": status.as_ref().err().map(ToString::to_string),
+            }],
+            "args": args.len(),
+        }),
+    );
+    let status = status.map_err(Error::io("cannot run", Path::new(program)))?;
     Ok(status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
 }
 
-/// `paii history query TEXT|recent|categories`: the MemoryProvider's action.
-pub fn history(ctx: &Context, what: &[String]) -> Result<i32, Error> {
+/// `paii history query TEXT|recent|categories|context ...`: the
+/// MemoryProvider's action; its flags in any order, `--json` when `json`.
+pub fn history(ctx: &Context, what: &[String], json: bool) -> Result<i32, Error> {
     let table = table_with(ctx, |t| t.plugins.values().any(|e| e.provides.iter().any(|c| c == "MemoryProvider")))?;
     let providers: Vec<&String> =
         table.plugins.iter().filter(|(_, e)| e.provides.iter().any(|c| c == "MemoryProvider")).map(|(n, _)| n).collect();
     let Some(provider) = wired_provider(&table, &providers) else {
         return Err(HookError::NoMemoryProvider.into());
     };
-    let (action, args) = match what.split_first() {
-        Some((first, rest)) if first == "recent" || first == "categories" => (first.as_str(), rest.to_vec()),
-        Some((first, rest)) if first == "query" => ("query", rest.to_vec()),
+    let (action, mut args) = match what.split_first() {
+        Some((first, rest)) if ["recent", "categories", "context", "query"].contains(&first.as_str()) => (first.as_str(), rest.to_vec()),
         _ => ("query", what.to_vec()),
     };
-    run(ctx, provider, action, &args)
+    if json && !args.iter().any(|a| a == "--json") {
+        args.push("--json".into());
+    }
+    run_via(ctx, provider, action, &args, "paii history")
 }
 
 /// The dispatch table a plugin action runs from: the scope's current

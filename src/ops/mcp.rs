@@ -19,6 +19,9 @@ pub enum McpError {
     Unknown(String),
     #[error("MCP server `{server}` has no command")]
     NoCommand { server: String },
+    #[error("MCP server `{server}` sends {keys} in its headers, and {file} does not have {them}")]
+    #[diagnostic(help("add KEY=value lines to {file} (the plugin `{plugin}` declares {them} in its [secrets]); Claude Code then connects on its next start"))]
+    MissingSecret { server: String, plugin: String, keys: String, them: &'static str, file: String },
 }
 
 /// The record of `server`, the secrets it may use, and their values.
@@ -106,9 +109,21 @@ pub fn exec(server: &str, profile: Option<&Path>) -> Result<i32, Error> {
     Err(Error::Io(crate::util::fs::IoError::new("cannot run", Path::new(command), err)))
 }
 
-/// Prints the server's headers with its secrets filled in, as JSON.
+/// Prints the server's headers with its secrets filled in, as JSON; a
+/// header that needs a secret `.env` lacks (and gives no default for) is an
+/// error, not an empty credential sent to the server.
 pub fn headers(server: &str, profile: Option<&Path>) -> Result<i32, Error> {
     let s = Server::load(server, profile)?;
+    let text = s.rec.get("headers").map(Value::to_string).unwrap_or_default();
+    let missing: Vec<&String> =
+        s.keys.iter().filter(|k| !s.values.contains_key(*k) && text.contains(&format!("${{{k}}}"))).collect();
+    if !missing.is_empty() {
+        let file = crate::util::paths::paii_home().join(".env").display().to_string();
+        let plugin = s.rec.get("plugin").and_then(Value::as_str).unwrap_or_default().to_string();
+        let them = if missing.len() == 1 { "it" } else { "them" };
+        let keys = missing.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ");
+        return Err(McpError::MissingSecret { server: server.to_string(), plugin, keys, them, file }.into());
+    }
     let headers: serde_json::Map<String, Value> = s
         .rec
         .get("headers")

@@ -186,6 +186,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
     for w in &assembled.warnings {
         (ctx.status)(&format!("warning: {w}"));
     }
+    warn_of_secrets(ctx, &home, &manifests, &assembled.assembly.fragment.mcp_secrets)?;
     let assembly = assembled.assembly;
     let claude = scope.claude();
     claude.plan(&assembly.fragment).map_err(Error::from)?;
@@ -484,4 +485,25 @@ pub(crate) fn fetch_all(ctx: &Context, fetcher: &Fetcher, plugins: &[LockedPlugi
     });
     progress.finish();
     results
+}
+
+/// Says which declared secrets `.env` lacks (for hooks, actions and MCP
+/// servers alike) and whether others can read it: a plugin that cannot
+/// authenticate should say so when it is installed, not when it is used.
+fn warn_of_secrets(
+    ctx: &Context,
+    home: &std::path::Path,
+    manifests: &[PluginManifest],
+    mcp_secrets: &indexmap::IndexMap<String, serde_json::Value>,
+) -> Result<(), Error> {
+    use crate::generation::secrets;
+    let env_file = home.join(".env");
+    let dotenv = secrets::read(&env_file)?;
+    for m in secrets::missing(manifests, &dotenv, mcp_secrets) {
+        (ctx.status)(&format!("warning: {}", m.describe(&env_file)));
+    }
+    if let Some(mode) = secrets::readable_by_others(&env_file) {
+        (ctx.status)(&format!("warning: {}", secrets::exposed(&env_file, mode)));
+    }
+    Ok(())
 }
