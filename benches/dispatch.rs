@@ -13,7 +13,12 @@
 //! 4. a Claude Code plugin's shell-form hook, dispatched, vs `sh -c` of the
 //!    same command run directly (goal <= 1.3x);
 //! 5. dispatch to one handler of a project's generation (the hook entry
-//!    names its profile) vs the same of the user's (goal <= 1.05x).
+//!    names its profile) vs the same of the user's (goal <= 1.05x);
+//! 6. an observer written in Python (`async = true`, as history is): the
+//!    tool call's dispatch, which only queues the event, vs `/bin/true` and
+//!    vs starting the observer per event as paii did before spools; and
+//!    its drain, 200 queued events in one process, per event vs one
+//!    process per event.
 //!
 //! Needs rustc (for the handler). Run: `cargo bench --bench dispatch`.
 //! Prints medians and ratios; asserts nothing.
@@ -212,6 +217,8 @@ fn main() {
         a.as_secs_f64() / b.as_secs_f64()
     );
 
+    observer(work.path());
+
     // 4. a handler that hangs (and leaves a grandchild) with a 300 ms timeout
     let hang = work.path().join("hang");
     std::fs::write(
@@ -230,5 +237,58 @@ sleep 60
         "hanging handler, timeout 300 ms: dispatch returned after {:.1} ms, {:.1} ms past the timeout (goal <= 50 ms)",
         ms(a),
         ms(a) - 300.0
+    );
+}
+
+/// 6. What an observer costs a tool call, and what its events cost when
+/// its spool is drained.
+fn observer(work: &std::path::Path) {
+    // A Python observer as the SDK runs one: per event (`hook`), it reads
+    // the event; drained, it reads each record and acknowledges it.
+    let script = work.join("observer.py");
+    std::fs::write(
+        &script,
+        "#!/usr/bin/env python3\nimport json, sys\nif sys.argv[1:2] == ['drain']:\n    for n, line in enumerate(sys.stdin, 1):\n        json.loads(line)\n        print('{\"consumed\": %d}' % n, flush=True)\nelse:\n    json.load(sys.stdin)\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let home = setup(&[("obs".into(), "pre_tool_use = { async = true }", script.display().to_string())]);
+    let (mut t_queue, mut t_true, mut t_python) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        t_true.push(timed(&mut Command::new("/bin/true")));
+        t_queue.push(timed(&mut paii(home.path(), &["hook", "dispatch", "pre-tool-use"])));
+        t_python.push(timed(Command::new(&script).args(["hook", "pre-tool-use"])));
+    }
+    let (q, t, py) = (median(t_queue), median(t_true), median(t_python));
+    println!(
+        "a Python observer: the tool call's dispatch (the event queued) {:.2} ms vs /bin/true {:.2} ms = {:.2}x; \
+         vs starting the observer per event (before spools) {:.2} ms = {:.2}x",
+        ms(q),
+        ms(t),
+        q.as_secs_f64() / t.as_secs_f64(),
+        ms(py),
+        q.as_secs_f64() / py.as_secs_f64()
+    );
+    // Drain what those dispatches queued, 200 events at a time.
+    let spool = home.path().join("home/spool/obs/queue.jsonl");
+    let queued = std::fs::read_to_string(&spool).unwrap_or_default();
+    let mut lines: Vec<&str> = queued.lines().collect();
+    lines.truncate(200);
+    let batch = lines.join("\n") + "\n";
+    let mut t_drain = Vec::new();
+    for _ in 0..7 {
+        std::fs::write(&spool, &batch).unwrap();
+        let start = Instant::now();
+        let out = paii(home.path(), &["hook", "drain", "obs"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        t_drain.push(start.elapsed());
+    }
+    let per_event = median(t_drain) / lines.len().max(1) as u32;
+    println!(
+        "  its drain: {} events in one process, {:.3} ms per event vs a process per event {:.2} ms = {:.3}x",
+        lines.len(),
+        ms(per_event),
+        ms(py),
+        per_event.as_secs_f64() / py.as_secs_f64()
     );
 }

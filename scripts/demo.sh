@@ -11,8 +11,9 @@
 # 3. the generations are listed and diffed, and a rollback returns to 1;
 # 4. Claude Code's hook call is made by hand: a PreToolUse event for
 #    `rm -rf ~` that the security plugin blocks (exit 2, with its reason),
-#    one for `ls` that is allowed (exit 0), the raw history lines the
-#    history plugin wrote for them and the audit lines; the context the
+#    one for `ls` that is allowed (exit 0), a Stop that drains history's
+#    spool, the raw history lines history wrote for them and the audit
+#    lines; the context the
 #    hooks plugin gives Claude at session start; an incident declared
 #    through the incident skill and recorded by history;
 # 5. the registry-based team config is locked, byte for byte the committed
@@ -81,20 +82,26 @@ set -e
 echo "exit $code: blocked"
 step "echo '{... \"tool_name\":\"Bash\", \"command\":\"ls\"}' | paii hook dispatch pre-tool-use"
 event 'ls' | "$paii" hook dispatch pre-tool-use && echo "exit 0: allowed"
-# history is an observer: dispatch started it and did not wait.
-for _ in $(seq 50); do
-    [ "$(cat "$PAII_HOME"/history/raw/*/*.jsonl 2>/dev/null | wc -l)" -ge 2 ] && break
+# history is an observer: dispatch queued both events in its spool (no
+# process on the hot path); Stop hands the spool to it.
+step "echo '{... \"hook_event_name\":\"Stop\"}' | paii hook dispatch stop"
+printf '{"session_id":"demo","hook_event_name":"Stop","cwd":"%s"}' "$work" | "$paii" hook dispatch stop && echo "exit 0: history's spool is being drained"
+for _ in $(seq 100); do
+    [ "$(cat "$PAII_HOME"/history/raw/*/*.jsonl 2>/dev/null | wc -l)" -ge 3 ] && break
     sleep 0.1
 done
-step tail -n 2 '$PAII_HOME/history/raw/YYYY-MM/YYYY-MM-DD.jsonl'
-tail -n 2 "$PAII_HOME"/history/raw/*/*.jsonl
+step tail -n 3 '$PAII_HOME/history/raw/YYYY-MM/YYYY-MM-DD.jsonl'
+tail -n 3 "$PAII_HOME"/history/raw/*/*.jsonl
 step tail -n 2 '$PAII_HOME/logs/audit.jsonl'
 tail -n 2 "$PAII_HOME/logs/audit.jsonl"
 step "echo '{... \"hook_event_name\":\"SessionStart\"}' | paii hook dispatch session-start"
 printf '{"session_id":"demo","hook_event_name":"SessionStart","source":"startup"}' | "$paii" hook dispatch session-start
 echo
 step paii run incident --action declare --severity SEV-2 --title "Checkout is down"
-"$paii" run incident --action declare --severity SEV-2 --title "Checkout is down"
+# The pager is wired (pagerduty provides IntegrationProvider) but this
+# throwaway home has no PagerDuty key: the incident is recorded and the
+# failed page is said, with exit 1.
+"$paii" run incident --action declare --severity SEV-2 --title "Checkout is down" || echo "exit $?: recorded; paging needs PAGERDUTY_ROUTING_KEY in \$PAII_HOME/.env"
 step paii history recent
 "$paii" history recent
 

@@ -1,0 +1,6 @@
+"""``python -m github action <name> [args...]``."""
+import sys
+
+from github import main
+
+sys.exit(main())

@@ -1,0 +1,6 @@
+"""``python -m jira action <name> [args...]``."""
+import sys
+
+from jira import main
+
+sys.exit(main())
