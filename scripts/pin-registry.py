@@ -17,6 +17,11 @@ text = registry.read_text()
 for name, expected, computed in found:
     text = text.replace(f'path = "{name}"\nintegrity = "{expected}"', f'path = "{name}"\nintegrity = "{computed}"')
     print(f"{name}: {computed}")
+# A new entry without integrity: paii names the value to add.
+for name, computed in re.findall(r"note: (\S+) \S+: the tree hashes to (\S+?); add", out.stdout + out.stderr):
+    text = text.replace(f'path = "{name}"\n', f'path = "{name}"\nintegrity = "{computed}"\n', 1)
+    found.append((name, "", computed))
+    print(f"{name}: {computed} (new)")
 registry.write_text(text)
 if not found:
     print(out.stdout + out.stderr, end="")

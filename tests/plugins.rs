@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -175,32 +175,75 @@ fn hooks_tells_claude_the_generation_its_plugins_and_the_latest_learnings() {
     assert!(context.contains("Run the migrations before the deploy"), "{context}");
 }
 
-/// `paii run incident --action declare` records the incident through the
-/// MemoryProvider and names the integrations it would page: pagerduty and
-/// slack when they are selected, `none` when not.
+/// The incident plugin pages and posts through the providers the lock
+/// wired (pagerduty's Events API v2 and Slack's Web API, served on
+/// 127.0.0.1 as the vendors document them), with the keys from `.env`; a
+/// missing key is a clear error and the record is kept; with nothing wired
+/// it says so.
 #[test]
-fn incident_declares_through_history_and_pages_the_selected_integrations() {
+fn incident_pages_and_posts_through_the_wired_integrations_and_keeps_the_record_without_a_key() {
     let sb = shared();
-    sync(&sb, "[plugins]\nincident = \"^1\"\nhistory = \"^1\"\npagerduty = \"^1\"\nslack = \"^1\"\n");
-    let out = sb.paii_in("team", &["run", "incident", "--action", "declare", "--severity", "SEV-2", "--title", "Checkout is down"]).ok();
-    assert!(out.stdout.contains("through plugin `pagerduty`"), "{}", out.stdout);
-    assert!(out.stdout.contains("`slack`"), "{}", out.stdout);
-    let incidents: Vec<PathBuf> = files_under(&sb.home().join("history/incidents"));
-    let recorded = incidents.iter().find(|f| std::fs::read_to_string(f).unwrap().contains("Checkout is down"));
-    let recorded = recorded.unwrap_or_else(|| panic!("recorded in history/incidents/YYYY-MM/: {incidents:?}\n{}", out.stdout));
-    let month = recorded.parent().unwrap().file_name().unwrap().to_string_lossy().to_string();
-    assert!(month.len() == 7 && month.as_bytes()[4] == b'-', "history/incidents/YYYY-MM/: {recorded:?}");
-    assert!(out.stdout.contains(&*recorded.to_string_lossy()), "it says where: {}", out.stdout);
+    let port = common::free_port();
+    let log = sb.path("vendor.jsonl");
+    let _vendor = common::Process::listening(
+        std::process::Command::new("python3")
+            .arg(common::repo_root().join("tests/support/vendor_api.py"))
+            .arg(port.to_string())
+            .arg(&log)
+            .args(["R0UTINGKEY0123456789", "xoxb-test-token-123456"]),
+        port,
+        "the vendor APIs",
+    );
+    let requests = || -> Vec<Value> {
+        std::fs::read_to_string(&log).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    sync(
+        &sb,
+        &format!(
+            "[plugins]\nincident = \"^1\"\nhistory = \"^1\"\npagerduty = \"^1\"\nslack = \"^1\"\n\n[config.pagerduty]\nevents_url = \"http://127.0.0.1:{port}\"\n\n[config.slack]\napi_url = \"http://127.0.0.1:{port}/api\"\nchannel = \"#incidents\"\n"
+        ),
+    );
 
-    sync(&sb, "[plugins]\nincident = \"^1\"\n");
-    let out =
-        sb.paii_in("team", &["run", "incident", "--action", "declare", "--", "--severity", "sev-1", "--title", "Alone", "--json"]).ok();
+    // No keys: the incident is recorded, the page fails and says why.
+    let out = sb.paii_in("team", &["run", "incident", "--action", "declare", "--severity", "SEV-2", "--title", "Checkout is down"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("PAGERDUTY_ROUTING_KEY"), "names the key: {}", out.stderr);
+    assert!(requests().is_empty(), "nothing is sent without a key");
+    let kept = files_under(&sb.home().join("data/incident"));
+    assert!(kept.iter().any(|f| std::fs::read_to_string(f).unwrap_or_default().contains("Checkout is down")), "{kept:?}");
+    let recorded = files_under(&sb.home().join("history/incidents"));
+    assert!(recorded.iter().any(|f| std::fs::read_to_string(f).unwrap().contains("Checkout is down")), "{recorded:?}");
+
+    // With the keys: paged (dedup key = the id) and posted.
+    sb.write("paii-home/.env", "PAGERDUTY_ROUTING_KEY=R0UTINGKEY0123456789\nSLACK_BOT_TOKEN=xoxb-test-token-123456\n");
+    std::fs::set_permissions(sb.home().join(".env"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let out = sb.paii_in("team", &["run", "incident", "--action", "declare", "--", "--severity", "SEV-1", "--title", "Payments down", "--json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
-    assert_eq!(v["integrations"], json!({"pagerduty": null, "slack": null}), "{v:#}");
-    assert_eq!(v["recorded"], Value::Null, "no MemoryProvider wired: {v:#}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let sent = requests();
+    let page = sent.iter().find(|r| r["path"] == "/v2/enqueue").unwrap_or_else(|| panic!("{sent:#?}"));
+    assert_eq!(page["body"]["event_action"], "trigger");
+    assert_eq!(page["body"]["dedup_key"], id.as_str());
+    assert_eq!(page["body"]["payload"]["severity"], "critical");
+    let post = sent.iter().find(|r| r["path"] == "/api/chat.postMessage").unwrap_or_else(|| panic!("{sent:#?}"));
+    assert_eq!(post["body"]["channel"], "#incidents");
+    assert!(post["body"]["text"].as_str().unwrap().contains("Payments down"), "{post:#}");
 
-    let out = sb.paii_in("team", &["run", "incident", "--action", "declare", "--severity", "SEV-9", "--title", "x"]);
-    assert_ne!(out.code, 0, "a severity that does not exist: {}", out.stdout);
+    // Resolving it resolves the page.
+    sb.paii_in("team", &["run", "incident", "--action", "resolve", "--", &id, "--note", "rolled back"]).ok();
+    let resolve = requests().into_iter().find(|r| r["body"]["event_action"] == "resolve").unwrap();
+    assert_eq!(resolve["body"]["dedup_key"], id.as_str());
+    let list = sb.paii_in("team", &["run", "incident", "--action", "list", "--", "--all", "--json"]).ok();
+    assert!(list.stdout.contains(&id) && list.stdout.contains("resolved"), "{}", list.stdout);
+    // Every call is in the audit log.
+    let audit = std::fs::read_to_string(sb.home().join("logs/audit.jsonl")).unwrap();
+    assert!(audit.lines().any(|l| l.contains("\"event\":\"run\"") && l.contains("\"plugin\":\"pagerduty\"")), "{audit}");
+
+    // Nothing wired: said, not pretended.
+    sync(&sb, "[plugins]\nincident = \"^1\"\nhistory = \"^1\"\n");
+    let out = sb.paii_in("team", &["run", "incident", "--action", "declare", "--severity", "SEV-1", "--title", "Alone"]).ok();
+    assert!(out.stdout.contains("no pager is wired") || out.stderr.contains("no pager is wired"), "{}\n{}", out.stdout, out.stderr);
 }
 
 /// The integrations reach Claude Code's MCP config with their secrets as
@@ -244,8 +287,6 @@ fn integrations_write_var_references_and_no_secret_value_lands_in_any_file() {
         }
     }
 
-    let run = sb.paii_in("team", &["run", "incident", "--action", "declare", "--severity", "SEV-3", "--title", "Slow pages"]).ok();
-    assert!(run.stdout.contains("through plugin `pagerduty`") && run.stdout.contains("`slack`"), "{}", run.stdout);
 
     // An EU account: the plugin's config names the endpoint.
     sync(&sb, "[plugins]\npagerduty = \"^1\"\n\n[config.pagerduty]\nurl = \"https://mcp.eu.pagerduty.com/mcp\"\n");
