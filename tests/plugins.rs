@@ -138,10 +138,10 @@ fn the_example_team_config_blocks_rm_rf_home_allows_ls_and_records_both() {
 }
 
 /// The hooks plugin's SessionStart context: the generation, each plugin and
-/// what it provides, and the latest learnings read through the wired
-/// MemoryProvider (history's `recent` action).
+/// what it provides, and the bodies of the relevant learnings read through
+/// the wired MemoryProvider (history's `context` action).
 #[test]
-fn hooks_tells_claude_the_generation_its_plugins_and_the_latest_learnings() {
+fn hooks_tells_claude_the_generation_its_plugins_and_the_relevant_learnings() {
     let sb = shared();
     sync(&sb, "[plugins]\nhooks = \"^1\"\nhistory = \"^1\"\nsecurity = \"^1\"\n");
     sb.paii_in(
@@ -171,8 +171,9 @@ fn hooks_tells_claude_the_generation_its_plugins_and_the_latest_learnings() {
     assert!(context.contains(&format!("paii generation {n} is active (3 plugins)")), "{context}");
     assert!(context.contains("- history 1.0.0: provides MemoryProvider"), "{context}");
     assert!(context.contains("- security 1.0.0: provides HookHandler"), "{context}");
-    assert!(context.contains("Latest learnings (from history):"), "{context}");
-    assert!(context.contains("Run the migrations before the deploy"), "{context}");
+    assert!(context.contains("What this project learned and decided (from history"), "{context}");
+    assert!(context.contains("### Learning: Run the migrations before the deploy"), "{context}");
+    assert!(context.contains("We learned it the hard way."), "the body, not only the title: {context}");
 }
 
 /// The incident plugin pages and posts through the providers the lock

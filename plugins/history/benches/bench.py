@@ -15,7 +15,7 @@
     (every module, the standard library's included, compiled from source).
 (b) The session summary of a generated transcript of --mb MiB (default 10)
     in Claude Code 2.1.332's line shapes: in process (read + render +
-    redact + rules) and end to end (``history hook stop``).
+    redact + extraction) and end to end (``history hook stop``).
 
 The config is plugin.toml's defaults, as paii passes them in PAII_CONFIG.
 """
@@ -188,7 +188,7 @@ def main() -> int:
 
         # (b) The summary of the generated transcript.
         sys.path.insert(0, str(package.parent))
-        from history import filing, summary
+        from history import extract, filing, summary
         from history import transcript as tr
         from history.redact import Redactor
 
@@ -199,12 +199,13 @@ def main() -> int:
         for _ in range(5):
             t = time.perf_counter()
             s = tr.read(str(transcript), 64 * 1024 * 1024)
-            text = redactor.text(summary.render(s, s.session_id, "/home/dev/app", 64))
-            list(filing.candidates(s, rules))
+            text = redactor.text(summary.render(s, s.session_id, "/home/dev/app", 64, redactor))
+            found = extract.extract(s, redactor, rules)
             best.append(time.perf_counter() - t)
         print()
         print("(b) session summary of a %.1f MiB transcript (%d lines, %d tool calls, %d errors)" % (size / 2**20, s.lines, s.tool_calls(), len(s.errors)))
-        print("  in process (read + render + redact + rules): %s  = %.0f MiB/s" % (fmt(best), size / 2**20 / statistics.median(best)))
+        print("  in process (read + render + redact + extract): %s  = %.0f MiB/s (%d entries)"
+              % (fmt(best), size / 2**20 / statistics.median(best), len(found)))
         stop = json.loads(event)
         stop.update(hook_event_name="Stop", stop_hook_active=False)
         stop.pop("tool_name"), stop.pop("tool_input"), stop.pop("tool_response")

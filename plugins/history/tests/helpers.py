@@ -89,7 +89,8 @@ class Home(unittest.TestCase):
             stdin = json.dumps(stdin).encode()
         elif isinstance(stdin, str):
             stdin = stdin.encode()
-        return subprocess.run(command() + list(args), input=stdin, capture_output=True, env=env or self.env(), timeout=120, **kw)
+        kw.setdefault("timeout", 120)
+        return subprocess.run(command() + list(args), input=stdin, capture_output=True, env=env or self.env(), **kw)
 
     def hook(self, kebab: str, payload, **kw) -> subprocess.CompletedProcess:
         p = self.run_history(["hook", kebab], payload, **kw)

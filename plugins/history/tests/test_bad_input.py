@@ -110,3 +110,66 @@ class MissingThings(Home):
         names = sorted(os.listdir(self.history / "sessions" / "2026-12"))
         self.assertEqual(names, sorted([os.path.basename(SUMMARY), ".%s.lock" % os.path.basename(SUMMARY)]), "no temporary file left")
         self.assertTrue(raw.read_bytes().startswith(raw_before), "the raw log is never truncated")
+
+
+class NotAFile(Home):
+    """A transcript (or .env) that is not a regular file is refused at
+    once, with the reason: a FIFO would hold the hook until a writer came,
+    a device could be read for ever, and paii would have to kill it."""
+
+    def timed_stop(self, path, **kw):
+        import time
+
+        start = time.monotonic()
+        p = self.run_history(["hook", "stop"], event("Stop", transcript_path=str(path)), timeout=20, **kw)
+        return p, time.monotonic() - start
+
+    def test_a_fifo_transcript(self):
+        fifo = self.root / "transcript.fifo"
+        os.mkfifo(fifo)
+        p, took = self.timed_stop(fifo)
+        self.assertEqual((p.returncode, p.stdout), (0, b""))
+        self.assertIn(b"cannot read the transcript %s: not a regular file (a FIFO); no summary" % bytes(fifo), p.stderr)
+        self.assertLess(took, 10)
+        self.assertEqual(len(self.raw_lines()), 1, "the event is still logged")
+
+    def test_a_fifo_with_a_writer_that_never_ends(self):
+        import subprocess
+        import sys
+
+        fifo = self.root / "transcript.fifo"
+        os.mkfifo(fifo)
+        writer = subprocess.Popen([sys.executable, "-c", "import sys, time\nf = open(sys.argv[1], 'w')\nwhile True:\n"
+                                   "    f.write('{}\\n'); f.flush(); time.sleep(0.01)", str(fifo)])
+        try:
+            p, took = self.timed_stop(fifo)
+            self.assertIn(b"not a regular file (a FIFO)", p.stderr)
+            self.assertLess(took, 10)
+        finally:
+            writer.kill()
+            writer.wait()
+
+    def test_a_device(self):
+        p, took = self.timed_stop("/dev/zero")
+        self.assertIn(b"not a regular file (a character device)", p.stderr)
+        self.assertLess(took, 10)
+
+    def test_a_fifo_in_place_of_dotenv(self):
+        os.mkfifo(self.home / ".env")
+        p, took = self.timed_stop(self.transcript())
+        self.assertEqual(p.returncode, 0)
+        self.assertLess(took, 10)
+        self.assertTrue((self.history / SUMMARY).is_file())
+
+    def test_a_torn_transcript_line_keeps_the_next_record(self):
+        from .helpers import user
+
+        whole = json.dumps(user("the next prompt survives", ts="2026-01-05T10:00:05.000Z"))
+        t = self.root / "torn.jsonl"
+        t.write_text(json.dumps(user("first", ts="2026-01-05T10:00:00.000Z")) + "\n"
+                     + '{"parentUuid":null,"type":"user","message":{"role":"user","content":"half a pro' + whole + "\n",
+                     encoding="utf-8")
+        self.hook("stop", event("Stop", transcript_path=str(t), session_id="torn"))
+        text = self.files("sessions")[0].read_text(encoding="utf-8")
+        self.assertIn("2. the next prompt survives", text)
+        self.assertIn("1 transcript line that were not JSON objects were skipped.", text, "the torn part alone")

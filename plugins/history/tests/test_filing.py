@@ -1,16 +1,18 @@
-"""Filing learnings, incidents and decisions by rules, once per text."""
+"""Filing learnings, decisions and incidents: the built-in extraction and
+the user's rules, deduplicated per project."""
 
 import os
 
-from .helpers import SESSION_ID, Home, assistant, tool_result, tool_use, user
+from .helpers import SESSION_ID, Home, assistant, event, tool_result, tool_use, user
 
 
 def texts(paths):
     return [p.read_text(encoding="utf-8") for p in paths]
 
 
-class DefaultRules(Home):
-    """plugin.toml's default rules, passed in PAII_CONFIG as paii does."""
+class DefaultConfig(Home):
+    """plugin.toml's defaults (the built-in extraction, no extra rules),
+    passed in PAII_CONFIG as paii does."""
 
     def test_the_real_session_files_its_learnings_and_decisions(self):
         self.stop(self.transcript())
@@ -23,17 +25,21 @@ class DefaultRules(Home):
             self.assertEqual(p.parent.name, "2026-12")
             self.assertEqual(p.stat().st_mode & 0o777, 0o600)
         body = "\n".join(texts(learnings))
-        self.assertIn("# Learning: Please tidy the work dir. TIL: hooks see the transcript.\n", body)
+        self.assertIn("# Learning: hooks see the transcript.\n", body, "the sentence, not the whole prompt")
+        self.assertNotIn("tidy", body)
         self.assertIn("- **From:** the user's prompt\n", body)
-        self.assertIn("# Learning: Lesson learned: read a file before editing it.\n", body)
+        self.assertIn("# Learning: read a file before editing it.\n", body)
         self.assertIn("- **From:** the assistant\n", body)
         self.assertIn("- **Session:** `%s`" % SESSION_ID, body)
+        self.assertIn("- **Project:** demo (`/home/dev/demo`)\n", body, "no git repository there: the directory")
         self.assertIn("(../../sessions/2026-12/2026-12-01-%s.md)" % SESSION_ID, body, "a link to the session's summary")
+        self.assertIn("## Evidence\n\n- the user's prompt, 2026-12-01T23:24:55.330Z:\n  > TIL: hooks see the transcript.\n", body)
         body = "\n".join(texts(decisions))
         self.assertIn("# Decision: keep a.txt.\n", body, "not 'Decision: Decision: ...'")
         self.assertIn("\nDecision: keep a.txt.\n", body)
-        self.assertNotIn("Lesson learned", body, "only the matching paragraph of the assistant's text")
+        self.assertNotIn("Lesson learned", body, "only the sentence of the assistant's text")
         self.assertIn("# Decision: We decided to keep the logs for 30 days.\n", body)
+        self.assertIn("- **When:** 2026-12-01T23:25:08.408Z\n", body, "the transcript's time of the evidence")
 
     def test_repeated_stops_file_nothing_twice(self):
         t = self.transcript()
@@ -52,11 +58,19 @@ class DefaultRules(Home):
         self.assertEqual(len(learnings), 3, "only the new text is filed")
         self.assertEqual(sum("2026-12-02-db4d1f3d-" in p.name for p in learnings), 1, "under the date of its message")
 
-    def test_the_same_text_in_another_session_is_filed_again(self):
-        t = self.transcript([user("TIL: rg is fast")])
+    def test_the_same_text_in_another_session_of_the_project_is_not_filed_again(self):
+        t = self.transcript([user("TIL: rg is fast on big trees")])
         self.stop(t, session_id="one")
         self.stop(t, session_id="two")
-        self.assertEqual(len(self.files("learnings")), 2)
+        self.assertEqual(len(self.files("learnings")), 1, "one project (/home/dev/demo): one entry")
+        repo = self.root / "repo"
+        (repo / ".git").mkdir(parents=True)
+        (repo / "src").mkdir()
+        self.hook("stop", event("Stop", transcript_path=str(t), session_id="three", cwd=str(repo / "src")))
+        learnings = texts(self.files("learnings"))
+        self.assertEqual(len(learnings), 2, "another project: filed again")
+        self.assertEqual(sum("- **Project:** repo (`%s`)\n" % repo in t for t in learnings), 1, "the git root found upward")
+        self.assertEqual(sum("- **Directory:** `%s`\n" % (repo / "src") in t for t in learnings), 1)
 
 
 class ConfiguredRules(Home):
@@ -103,20 +117,27 @@ class ConfiguredRules(Home):
         self.assertIn("rules[3] is not a table", err)
         self.assertEqual(len(self.files("learnings")), 1, "the good rule still files")
 
-    def test_no_rules_no_filing(self):
-        self.config = {"rules": []}
+    def test_no_extraction_and_no_rules_no_filing(self):
+        self.config = {"rules": [], "extract": False}
         self.stop(self.transcript())
         for c in ("learnings", "incidents", "decisions"):
             self.assertFalse((self.history / c).exists())
         self.assertEqual(len(self.files("sessions")), 1)
 
-    def test_outside_paii_without_paii_config_nothing_is_filed(self):
+    def test_rules_alone_without_the_built_in_extraction(self):
+        self.config = {"extract": False, "rules": [{"category": "decisions", "on": "prompt", "pattern": "30 days"}]}
+        self.stop(self.transcript())
+        [decision] = texts(self.files("decisions"))
+        self.assertIn("# Decision: We decided to keep the logs for 30 days.\n", decision)
+        self.assertIn("- **Rule:** `30 days`\n", decision)
+        self.assertEqual(self.files("learnings"), [])
+
+    def test_outside_paii_without_paii_config_the_defaults_apply(self):
         self.config = None
         p = self.stop(self.transcript())
         self.assertEqual(p.stderr, b"")
-        self.assertEqual(len(self.files("sessions")), 1, "the summary is still written")
-        for c in ("learnings", "incidents", "decisions"):
-            self.assertFalse((self.history / c).exists())
+        self.assertEqual(len(self.files("sessions")), 1)
+        self.assertEqual((len(self.files("learnings")), len(self.files("decisions"))), (2, 2), "the code's fallbacks are plugin.toml's defaults")
 
     def test_an_unwritable_category_does_not_stop_the_others(self):
         self.history.mkdir()

@@ -10,7 +10,7 @@ from .helpers import DEFAULT_CONFIG, ROOT
 from .toml_subset import load
 
 import history  # noqa: E402
-from history import filing, hooks  # noqa: E402
+from history import filing, hooks, modelpass  # noqa: E402
 
 EVENT_RS = ROOT.parent.parent / "crates" / "paii-dispatch" / "src" / "event.rs"
 
@@ -28,7 +28,9 @@ class Manifest(unittest.TestCase):
         hooks_table = self.toml["hooks"]
         self.assertEqual(list(hooks_table), [kebab.replace("-", "_") for kebab in history.EVENTS if kebab not in NOT_OBSERVED])
         for snake, table in hooks_table.items():
-            self.assertEqual(table, {"async": True}, snake)
+            # Stop and SessionEnd set the drain's timeout: room for the model pass.
+            expected = {"async": True, "timeout_ms": 1000 * modelpass.DRAIN_TIMEOUT_S} if snake in ("stop", "session_end") else {"async": True}
+            self.assertEqual(table, expected, snake)
 
     def test_history_knows_every_event_paii_knows(self):
         if not EVENT_RS.is_file():
@@ -45,14 +47,22 @@ class Manifest(unittest.TestCase):
         logged = []
         rules = filing.load_rules(DEFAULT_CONFIG, logged.append)
         self.assertEqual((len(rules), logged), (len(self.toml["config"]["rules"]["default"]), []))
-        self.assertEqual({r.category for r in rules}, {"learnings", "incidents", "decisions"})
-        self.assertEqual(filing.load_rules({}, logged.append), [], "outside paii, without PAII_CONFIG: no filing")
+        self.assertEqual(rules, [], "the built-in extraction does what the old default rules did, and more")
+        self.assertEqual(filing.load_rules({}, logged.append), [])
         self.assertEqual(logged, [])
 
     def test_the_codes_fallbacks_are_plugin_tomls_defaults(self):
         self.assertEqual(hooks.MAX_FIELD_KB, DEFAULT_CONFIG["max_field_kb"])
         self.assertEqual(hooks.MAX_TRANSCRIPT_MB, DEFAULT_CONFIG["max_transcript_mb"])
         self.assertEqual(DEFAULT_CONFIG["redact_patterns"], [])
+        self.assertEqual(hooks.EXTRACT, DEFAULT_CONFIG["extract"])
+        self.assertEqual(hooks.MODEL_PASS, DEFAULT_CONFIG["model_pass"])
+        self.assertIs(DEFAULT_CONFIG["model_pass"], False, "the model pass is opt-in")
+        self.assertEqual(hooks.CLAUDE_COMMAND, DEFAULT_CONFIG["claude_command"])
+        self.assertEqual(hooks.MODEL_PASS_TIMEOUT_S, DEFAULT_CONFIG["model_pass_timeout_s"])
+        self.assertLess(hooks.MODEL_PASS_TIMEOUT_S, modelpass.DRAIN_TIMEOUT_S - modelpass.DRAIN_MARGIN_S)
+        for key, kind in [("extract", "boolean"), ("model_pass", "boolean"), ("claude_command", "array"), ("model_pass_timeout_s", "integer")]:
+            self.assertEqual(self.toml["config"][key]["type"], kind, key)
 
     def test_actions_and_contract(self):
         self.assertEqual(sorted(self.toml["run"]["actions"]), sorted(history.ACTIONS))

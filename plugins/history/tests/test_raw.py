@@ -124,3 +124,62 @@ class ConcurrentAppends(Home):
         self.assertEqual(sorted(seen), list("abcdefgh"))
         for w, idx in seen.items():
             self.assertEqual(idx, list(range(150)), "each writer's lines, all there, in its order")
+
+
+class TornLines(Home):
+    """A writer killed mid-write (or a full disk) leaves a line without its
+    end: the next record must still start a line of its own, and readers
+    skip the torn line and keep the next record."""
+
+    def raw_file(self):
+        return next((self.history / "raw").glob("*/*.jsonl"))
+
+    def test_the_next_record_starts_a_new_line(self):
+        from history import raw
+
+        self.hook("session-start", event("SessionStart"))
+        f = self.raw_file()
+        whole = f.read_bytes()
+        torn = b'{"time":"2026-01-05T10:00:00.000Z","event":"PreToolUse","session_id":"s","da'
+        with open(f, "ab") as out:
+            out.write(torn)
+        self.hook("notification", {"hook_event_name": "Notification", "session_id": "after", "message": "hi"})
+        lines = f.read_bytes().split(b"\n")
+        self.assertEqual(lines[0] + b"\n", whole)
+        self.assertEqual(lines[1], torn, "the torn line stays as it was (append-only), on its own")
+        self.assertEqual(json.loads(lines[2])["session_id"], "after")
+        self.assertEqual([r["session_id"] for r in raw.records(str(f))], [SESSION_ID, "after"])
+        self.hook("notification", {"hook_event_name": "Notification", "session_id": "later", "message": "hi"})
+        self.assertEqual([r["session_id"] for r in raw.records(str(f))], [SESSION_ID, "after", "later"], "no blank line either")
+        self.assertEqual(f.read_bytes().count(b"\n\n"), 0)
+
+    def test_the_reader_recovers_a_record_glued_to_a_torn_line(self):
+        """What an older history left: the next record appended to the torn one."""
+        from history import raw
+
+        path = self.root / "old.jsonl"
+        good = [{"time": "2026-01-05T10:00:0%d.000Z" % i, "event": "Stop", "session_id": "s%d" % i, "cwd": None,
+                 "tool_name": None, "data": {"time": "nested", "n": i}} for i in range(3)]
+        text = [json.dumps(g, separators=(",", ":")) for g in good]
+        path.write_text(text[0] + "\n" + '{"time":"2026-01-05T09:59:59.000Z","event":"Pre' + text[1] + "\n"
+                        + '{"time":"x","data":{"time":"y","k":"torn' + text[2] + "\n" + "\n" + "not json at all\n", encoding="utf-8")
+        self.assertEqual(list(raw.records(str(path))), good)
+
+    def test_concurrent_writers_after_a_torn_line(self):
+        from history import raw
+
+        path = self.history / "raw" / "2026-01" / "2026-01-01.jsonl"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b'{"time":"torn')
+        script = (
+            "import sys, json; sys.path.insert(0, %r)\n"
+            "from history import raw\n"
+            "for i in range(50):\n"
+            "    raw.append(%r, (json.dumps({'time': 't', 'w': sys.argv[1], 'i': i}) + '\\n').encode())\n"
+        ) % (str(SRC), str(path))
+        procs = [subprocess.Popen([sys.executable, "-c", script, w]) for w in "abcd"]
+        for p in procs:
+            self.assertEqual(p.wait(timeout=120), 0)
+        records = list(raw.records(str(path)))
+        self.assertEqual(len(records), 200)
+        self.assertEqual(path.read_bytes().count(b"\n"), 201, "one newline after the torn line, one per record")

@@ -3,9 +3,9 @@
 ``history hook <event>`` (every Claude Code event, as an observer) appends
 the event to the raw log and, at Stop and SessionEnd, rewrites the session's
 summary and files learnings, incidents and decisions from its transcript.
-``history action query|recent|categories|record`` reads and writes the
-history for people (``paii history ...``) and other plugins (``paii run
-history --action record``).
+``history action query|recent|categories|record|context`` reads and
+writes the history for people (``paii history ...``) and other plugins
+(``paii run history --action record``; ``context`` for a session's start).
 
 This module is what every hook imports: it stays small, and the work is
 imported only by the path that needs it.
@@ -80,7 +80,7 @@ def _action(name: str):
 
 
 HOOKS = {kebab: _observer(pascal) for kebab, pascal in EVENTS.items()}
-ACTIONS = {name: _action(name) for name in ("query", "recent", "categories", "record")}
+ACTIONS = {name: _action(name) for name in ("query", "recent", "categories", "record", "context")}
 
 
 def main(argv=None) -> int:

@@ -1,24 +1,32 @@
-"""Filing: rules that turn parts of a session into learnings, incidents and
-decisions.
+"""Filing: candidates (from ``extract.py``, the user's rules and the model
+pass) become entries, once per project.
 
-A rule is ``{category, pattern, on}``: its ``pattern`` (a Python regular
-expression) is searched in the user's prompts (``on = "prompt"``), the
-assistant's texts (``"assistant"``) or the text of the tools' error results
-(``"error"``). A match files the paragraphs that match, with where they came
-from, as ``<history>/<category>/YYYY-MM/<date>-<session>-<key>.md``, where
-``key`` is a hash of the category, the session and the filed text: a text
-is filed once per session and category however often Stop fires.
+An entry is ``<history>/<category>/YYYY-MM/<date>-<session>-<key>.md``:
+its statement as the title, its text, the session, the project, where it
+was seen (the evidence), a link to the session's summary, and a last line
+``<!-- history-entry: {...} -->`` that says what it is.
+
+Deduplication is per project: ``<history>/.index/<project-key>.jsonl``
+lists what was filed for the project (category, key, normalised statement,
+path). A candidate that says what an entry of its category already says
+(``extract.same``) files nothing, whichever session it comes from and
+however often Stop fires; the index is read and appended under a lock, so
+two events filing at once file one entry. A lost index is rebuilt from the
+entries' last lines.
 """
 
 from __future__ import annotations
 
+import json
 import os
 
 from . import store
 from .summary import CATEGORY_WORDS, clip, code, path_for as summary_path
 
 SOURCES = ("prompt", "assistant", "error")
-MAX_EXCERPT = 4000
+MARKER = "<!-- history-entry: "
+INDEX_DIR = ".index"
+MAX_TITLE = 80
 
 
 class Rule:
@@ -29,12 +37,12 @@ class Rule:
 
 
 def load_rules(cfg: dict, log) -> list:
-    """The config's valid rules (bad ones are logged and skipped).
+    """The config's valid extra rules (bad ones are logged and skipped).
 
-    The default rules live in one place, plugin.toml's ``[config.rules]``:
-    paii always passes them in ``PAII_CONFIG`` when the user sets none. A
-    config without ``rules`` (history run outside paii, without
-    ``PAII_CONFIG``) files nothing.
+    A rule's ``pattern`` (a Python regular expression) searched in its
+    source (``on``: the prompts, the assistant's texts or the tools'
+    errors) files the matching sentences under its ``category``, through
+    the same deduplication as the built-in extraction.
     """
     import re
 
@@ -42,7 +50,7 @@ def load_rules(cfg: dict, log) -> list:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        log("rules is not an array; no filing")
+        log("rules is not an array; no filing by rules")
         return []
     rules = []
     for i, r in enumerate(raw):
@@ -69,98 +77,202 @@ def load_rules(cfg: dict, log) -> list:
     return rules
 
 
-def excerpt(text: str, regex) -> str:
-    """The paragraphs of ``text`` that match (all of it when the match
-    spans paragraphs), capped."""
-    import re
-
-    paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", text.strip()) if p.strip()]
-    kept = [p for p in paragraphs if regex.search(p)]
-    body = "\n\n".join(kept) if kept else text.strip()
-    return clip(body, MAX_EXCERPT)
-
-
-def _existing(history, category: str) -> set:
-    """``<session>-<key>.md`` of every entry already filed in ``category``."""
-    names = set()
-    base = os.path.join(os.fspath(history), category)
-    try:
-        months = os.listdir(base)
-    except OSError:
-        return names
-    for m in months:
-        try:
-            for name in os.listdir(os.path.join(base, m)):
-                if store.is_day(name):
-                    names.add(name[11:])
-        except OSError:
-            pass
-    return names
-
-
-def candidates(session, rules: list):
-    """``(rule, timestamp, source, text)`` for each rule match, in
-    transcript order, rules in their order."""
-    by_source = {
-        "prompt": [(ts, "the user's prompt", t) for ts, t in session.prompts],
-        "assistant": [(ts, "the assistant", t) for ts, t in session.assistant_texts],
-        "error": [(ts, "an error of %s" % (tool or "a tool"), t) for ts, tool, t in session.errors],
-    }
-    for rule in rules:
-        for ts, source, text in by_source[rule.on]:
-            if rule.regex.search(text):
-                yield rule, ts, source, excerpt(text, rule.regex)
-
-
-def file_session(session, session_id: str, cwd: str, history, redactor, rules: list, now: float, log) -> list:
-    """Files what the rules match; returns the paths written this time."""
+def project_key(project_path: str) -> str:
     import hashlib
 
-    from . import paii_plugin as paii
+    return hashlib.sha256(project_path.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
-    sid = session_id or session.session_id or "unknown"
-    short = store.safe_name(sid)[:8]
-    written = []
-    existing = {}
-    day0 = session.first_time[:10] if store.is_day(session.first_time) else store.day_utc(now)
-    for rule, ts, source, text in candidates(session, rules):
-        text = redactor.text(text)
-        key = hashlib.sha256(("%s\0%s\0%s" % (rule.category, sid, text)).encode("utf-8", "surrogatepass")).hexdigest()[:12]
-        names = existing.get(rule.category)
-        if names is None:
-            names = existing[rule.category] = _existing(history, rule.category)
-        name = "%s-%s.md" % (short, key)
-        if name in names:
-            continue
-        day = ts[:10] if store.is_day(ts) else day0
-        path = os.path.join(store.month_dir(history, rule.category, day), "%s-%s" % (day, name))
-        word = CATEGORY_WORDS[rule.category]
-        title = " ".join(text.splitlines()[0].split()) if text else ""
-        bare = title.lstrip("*#_ ")
-        if bare.lower().startswith(word.lower()):
-            # "Decision: keep it" is titled "Decision: keep it", not "Decision: Decision: ...".
-            title = bare[len(word):].lstrip("*_ ").lstrip(":").lstrip("*_ ") or title
-        title = clip(title, 80)
-        summary = os.path.relpath(summary_path(history, sid, day0), os.path.dirname(path))
-        lines = [
-            "# %s: %s" % (word, title),
-            "",
-            "- **Session:** %s" % code(sid),
-        ]
-        if ts:
-            lines.append("- **When:** %s" % ts)
-        lines.append("- **From:** %s" % source)
-        if cwd or session.cwd:
-            lines.append("- **Directory:** %s" % code(cwd or session.cwd))
-        lines.append("- **Rule:** %s" % code(rule.pattern))
-        lines.append("- **Session summary:** [%s](%s)" % (os.path.basename(summary), summary))
-        lines += ["", text, ""]
-        data = redactor.text("\n".join(lines))
+
+def entry_key(category: str, project_path: str, norm: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(("%s\0%s\0%s" % (category, project_path, norm)).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def read_marker(text: str):
+    """The ``history-entry`` metadata of an entry's text, or None."""
+    at = text.rfind(MARKER)
+    if at < 0:
+        return None
+    end = text.find(" -->", at)
+    try:
+        d = json.loads(text[at + len(MARKER) : end if end >= 0 else len(text)])
+    except ValueError:
+        return None
+    return d if isinstance(d, dict) else None
+
+
+class Index:
+    """The filed entries of one project, under an exclusive lock."""
+
+    def __init__(self, history, project_path: str):
+        self.history = os.fspath(history)
+        self.project = project_path
+        self.path = os.path.join(self.history, INDEX_DIR, project_key(project_path) + ".jsonl")
+        self.rows = []
+        self.fd = None
+
+    def __enter__(self):
+        import fcntl
+
+        os.makedirs(os.path.dirname(self.path), mode=0o700, exist_ok=True)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), store.FILE_MODE)
         try:
-            paii.atomic_write(path, data, mode=store.FILE_MODE)
-        except OSError as e:
-            log("cannot file a %s entry in %s: %s" % (rule.category, os.path.dirname(path), e))
-            continue
-        names.add(name)
-        written.append(path)
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+            chunks = []
+            while True:
+                b = os.read(self.fd, 1 << 20)
+                if not b:
+                    break
+                chunks.append(b)
+            data = b"".join(chunks)
+            if not data:
+                self._rebuild()
+            else:
+                for line in data.decode("utf-8", "replace").splitlines():
+                    try:
+                        d = json.loads(line)
+                    except ValueError:
+                        continue  # a torn line: the next one is whole
+                    if isinstance(d, dict) and d.get("category") and isinstance(d.get("norm"), str):
+                        self.rows.append(d)
+        except BaseException:
+            os.close(self.fd)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+
+    def _rebuild(self) -> None:
+        """A new or lost index: the project's entries, from their marker."""
+        rows = []
+        for e in store.entries(self.history, store.FILED):
+            try:
+                with open(e.path, "rb") as f:
+                    size = os.fstat(f.fileno()).st_size
+                    f.seek(max(size - 4096, 0))
+                    tail = f.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            d = read_marker(tail)
+            if d and d.get("project") == self.project and isinstance(d.get("norm"), str):
+                rows.append(self._row(d.get("category"), d.get("key", ""), d["norm"], e.path, d.get("title", ""), e.day,
+                                      d.get("session", "")))
+        header = {"v": 1, "project": self.project}
+        self._append([header] + rows)
+        self.rows = rows
+
+    def _row(self, category, key, norm, path, title, day, session) -> dict:
+        return {"category": category, "key": key, "norm": norm, "path": os.path.relpath(path, self.history),
+                "title": title, "day": day, "session": session}
+
+    def _append(self, rows: list) -> None:
+        data = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows).encode("utf-8", "backslashreplace")
+        size = os.fstat(self.fd).st_size
+        if size and os.pread(self.fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
+        view = memoryview(data)
+        while view:
+            n = os.write(self.fd, view)
+            view = view[n:]
+        os.fsync(self.fd)
+
+    def known(self, candidate) -> bool:
+        from .extract import same, tokens
+
+        for r in self.rows:
+            if r.get("category") == candidate.category and same(candidate.tokens, tokens(r["norm"]), candidate.norm, r["norm"]):
+                return True
+        return False
+
+    def add(self, candidate, key: str, path: str, title: str, day: str, session: str) -> None:
+        row = self._row(candidate.category, key, candidate.norm, path, title, day, session)
+        self._append([row])
+        self.rows.append(row)
+
+
+def render(c, *, title: str, key: str, session_id: str, project, cwd: str, summary_link: str) -> str:
+    from .extract import source_words
+
+    project_path, project_name = project
+    word = CATEGORY_WORDS[c.category]
+    lines = ["# %s: %s" % (word, title), "", "- **Session:** %s" % code(session_id)]
+    if project_path:
+        lines.append("- **Project:** %s (%s)" % (project_name, code(project_path)))
+    when = c.time()
+    if when:
+        lines.append("- **When:** %s" % when)
+    lines.append("- **From:** %s" % ", ".join(dict.fromkeys(source_words(e) for e in c.evidence)))
+    if cwd and cwd != project_path:
+        lines.append("- **Directory:** %s" % code(cwd))
+    if c.rule:
+        lines.append("- **Rule:** %s" % code(c.rule))
+    if summary_link:
+        lines.append("- **Session summary:** [%s](%s)" % (os.path.basename(summary_link), summary_link))
+    lines += ["", c.body.strip(), "", "## Evidence", ""]
+    for e in c.evidence:
+        head = source_words(e)
+        if e.detail and e.source != "error":
+            head += " (%s)" % e.detail
+        lines.append("- %s%s:" % (head, ", " + e.time if e.time else ""))
+        for q in (e.quote.strip() or "(empty)").splitlines() or ["(empty)"]:
+            lines.append("  > " + q if q.strip() else "  >")
+    meta = {"v": 1, "category": c.category, "key": key, "project": project_path, "project_name": project_name,
+            "session": session_id, "norm": c.norm, "title": title, "sources": c.sources(),
+            "evidence": [e.as_dict() for e in c.evidence]}
+    lines += ["", MARKER + json.dumps(meta, ensure_ascii=False).replace("-->", "--\\u003e") + " -->", ""]
+    return "\n".join(lines)
+
+
+def entry(c, *, history, session_id: str, project, cwd: str, day0: str):
+    """``(key, day, path, title, text)`` of the entry of candidate ``c``
+    (whose texts are redacted already: only redacted text is cut here)."""
+    from .extract import title_of
+
+    key = entry_key(c.category, project[0], c.norm)
+    ts = c.time()
+    day = ts[:10] if store.is_day(ts) else day0
+    short = store.safe_name(session_id)[:8]
+    path = os.path.join(store.month_dir(history, c.category, day), "%s-%s-%s.md" % (day, short, key))
+    title = clip(" ".join(title_of(c).split()), MAX_TITLE)
+    link = os.path.relpath(summary_path(history, session_id, day0), os.path.dirname(path))
+    return key, day, path, title, render(c, title=title, key=key, session_id=session_id, project=project, cwd=cwd, summary_link=link)
+
+
+def file_candidates(candidates: list, *, history, session_id: str, project, cwd: str, day0: str, redactor, log) -> list:
+    """Files the candidates that no entry of the project says yet;
+    returns the paths written."""
+    if not candidates:
+        return []
+    sid = session_id or "unknown"
+    project_path = project[0]
+    written = []
+    try:
+        index = Index(history, project_path)
+        index.__enter__()
+    except OSError as e:
+        log("cannot open the filing index of %s in %s: %s; nothing filed" % (project_path or "(no project)", history, e))
+        return []
+    try:
+        for c in candidates:
+            if index.known(c):
+                continue
+            key, day, path, title, text = entry(c, history=history, session_id=sid, project=project, cwd=cwd, day0=day0)
+            # Everything in it was redacted before it was cut; once more
+            # whole, as everything history writes.
+            data = redactor.text(text).encode("utf-8", "backslashreplace")
+            try:
+                fresh = store.publish_once(path, data)
+            except OSError as e:
+                log("cannot file a %s entry in %s: %s" % (c.category, os.path.dirname(path), e))
+                continue
+            try:
+                index.add(c, key, path, title, day, sid)
+            except OSError as e:
+                log("cannot update the filing index %s: %s" % (index.path, e))
+            if fresh:
+                written.append(path)
+    finally:
+        index.__exit__(None, None, None)
     return written

@@ -13,6 +13,22 @@ from . import paii_plugin as paii
 # paii passes in PAII_CONFIG (a test keeps the two equal).
 MAX_FIELD_KB = 16
 MAX_TRANSCRIPT_MB = 64
+EXTRACT = True
+MODEL_PASS = False
+CLAUDE_COMMAND = ["claude"]
+MODEL_PASS_TIMEOUT_S = 60
+
+#: Set in the environment of the model pass's `claude -p`: history ignores
+#: every event while it is set, should that session's hooks reach it.
+MODEL_PASS_ENV = "PAII_HISTORY_MODEL_PASS"
+#: The last group of the session id the model pass gives its `claude -p`:
+#: events of that session are ignored even when they reach history through
+#: paii's spool (which does not pass the environment on).
+MODEL_PASS_SESSION_TAIL = "-5e1fca11ed00"
+
+#: When this process took its first event: a drain's events share the
+#: drain's timeout, and the model pass must end within it.
+STARTED = time.monotonic()
 
 
 def _dirs():
@@ -35,13 +51,30 @@ def _number(cfg: dict, key: str, default, low):
     return v
 
 
+def _flag(cfg: dict, key: str, default: bool) -> bool:
+    v = cfg.get(key, default)
+    if not isinstance(v, bool):
+        paii.log("%s = %r is not true or false; using %s" % (key, v, "true" if default else "false"))
+        return default
+    return v
+
+
+def ignored(event) -> bool:
+    """Events of history's own model pass (see ``modelpass.py``)."""
+    return bool(os.environ.get(MODEL_PASS_ENV)) or event.session_id.endswith(MODEL_PASS_SESSION_TAIL)
+
+
 def observe(event, name: str) -> int:
+    if ignored(event):
+        return 0
     from .redact import Redactor
 
     cfg = paii.config()
     home, history = _dirs()
     redactor = Redactor.from_env(cfg, home, paii.log)
-    now = time.time()
+    # A drained event happened when paii queued it, not when it is drained.
+    queued = getattr(event, "queued_at", None)
+    now = queued if isinstance(queued, (int, float)) and queued > 0 else time.time()
     event_name = event.name or name
 
     from . import raw
@@ -54,13 +87,13 @@ def observe(event, name: str) -> int:
         paii.log("cannot append the %s event to the raw log: %s" % (event_name, e))
 
     if event_name in ("Stop", "SessionEnd") or name in ("Stop", "SessionEnd"):
-        summarise(event, cfg, history, redactor, now)
+        summarise(event, cfg, history, redactor, now, home)
     return 0
 
 
-def summarise(event, cfg: dict, history: str, redactor, now: float) -> None:
+def summarise(event, cfg: dict, history: str, redactor, now: float, home: str = "") -> None:
     """Rewrites the session's summary and files entries from its transcript."""
-    from . import filing, summary, transcript
+    from . import summary, transcript
 
     path = event.transcript_path
     if not path:
@@ -77,7 +110,7 @@ def summarise(event, cfg: dict, history: str, redactor, now: float) -> None:
     sid = event.session_id or session.session_id
     day = summary.session_day(session, now)
     dest = summary.path_for(history, sid or "unknown", day)
-    text = redactor.text(summary.render(session, sid, event.cwd, max_mb))
+    text = redactor.text(summary.render(session, sid, event.cwd, max_mb, redactor))
     try:
         kept = summary.write(dest, text, session.bytes_read)
     except OSError as e:
@@ -88,6 +121,28 @@ def summarise(event, cfg: dict, history: str, redactor, now: float) -> None:
                 "the session summary %s was built from %d transcript bytes, this one from %d: kept it (an event that read more finished first)"
                 % (dest, kept, session.bytes_read)
             )
+    file_entries(event, cfg, session, sid, history, redactor, day, home)
+
+
+def file_entries(event, cfg: dict, session, sid: str, history: str, redactor, day: str, home: str = "") -> None:
+    """Learnings, decisions and incidents: the built-in extraction and the
+    user's rules first (filed at once), then the model pass if it is on."""
+    from . import extract, filing, store
+
     rules = filing.load_rules(cfg, paii.log)
-    if rules:
-        filing.file_session(session, sid, event.cwd, history, redactor, rules, now, paii.log)
+    builtin = _flag(cfg, "extract", EXTRACT)
+    model_pass = _flag(cfg, "model_pass", MODEL_PASS)
+    if not (rules or builtin or model_pass):
+        return
+    cwd = event.cwd or session.cwd
+    project = store.project_of(cwd)
+    common = dict(history=history, session_id=sid or session.session_id or "unknown", project=project, cwd=cwd,
+                  day0=day, redactor=redactor, log=paii.log)
+    if rules or builtin:
+        filing.file_candidates(extract.extract(session, redactor, rules, builtin), **common)
+    if model_pass:
+        from . import modelpass
+
+        proposed = modelpass.propose(session, common["session_id"], project, cfg, history, redactor, paii.log, home)
+        if proposed:
+            filing.file_candidates(extract.merge(proposed, one_incident=False), **common)

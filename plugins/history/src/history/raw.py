@@ -29,18 +29,18 @@ def day_utc(t: float) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(t))
 
 
-def _cut(s: str, limit: int, redact) -> str:
+def _cut(s: str, limit: int, redactor) -> str:
     """``s`` redacted and cut to ``limit`` UTF-8 bytes, with a marker."""
     if len(s) <= limit // 4:
-        return redact(s)
+        return redactor.text(s)
     size = len(s.encode("utf-8", "surrogatepass"))
     if size <= limit:
-        return redact(s)
-    # Redact a generous prefix, so that a secret across the cut is still
-    # whole when it is matched; the cut then keeps at most `limit` bytes.
-    head = redact(s[: limit * 4])
+        return redactor.text(s)
+    # Redacted before the cut (see Redactor.head): over `limit` characters
+    # is over `limit` bytes, so the cut falls inside what was redacted.
+    head = redactor.head(s, limit)
     b = head.encode("utf-8", "surrogatepass")
-    if len(b) <= limit and len(s) <= limit * 4:
+    if len(b) <= limit:
         return head
     kept = b[:limit].decode("utf-8", "ignore")
     dropped = size - len(kept.encode("utf-8", "surrogatepass"))
@@ -52,14 +52,14 @@ def line_for(event, event_name: str, redactor, field_limit: int, now: float) -> 
     raw = event.raw
 
     def data(limit: int):
-        return redactor.value(raw, lambda s: _cut(s, limit, redactor.text))
+        return redactor.value(raw, lambda s: _cut(s, limit, redactor))
 
     record = {
         "time": iso_utc(now),
         "event": event.name or event_name,
-        "session_id": _cut(event.session_id, 1024, redactor.text) or None,
-        "cwd": _cut(event.cwd, 4096, redactor.text) or None,
-        "tool_name": _cut(event.tool_name, 1024, redactor.text) if event.tool_name else None,
+        "session_id": _cut(event.session_id, 1024, redactor) or None,
+        "cwd": _cut(event.cwd, 4096, redactor) or None,
+        "tool_name": _cut(event.tool_name, 1024, redactor) if event.tool_name else None,
         "data": data(field_limit),
     }
     line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
@@ -69,7 +69,7 @@ def line_for(event, event_name: str, redactor, field_limit: int, now: float) -> 
         if len(line.encode("utf-8")) > MAX_LINE:
             size = len(json.dumps(raw, ensure_ascii=False).encode("utf-8"))
             keys = sorted(str(k) for k in raw)[:100]
-            record["data"] = {"truncated": True, "bytes": size, "keys": [_cut(k, 256, redactor.text) for k in keys]}
+            record["data"] = {"truncated": True, "bytes": size, "keys": [_cut(k, 256, redactor) for k in keys]}
             line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     # A lone surrogate (from a "\\ud800" escape) goes back to that escape.
     return (line + "\n").encode("utf-8", "backslashreplace")
@@ -81,13 +81,19 @@ def path_for(history, now: float) -> str:
 
 
 def append(path: str, line: bytes) -> None:
-    """Appends ``line`` whole under an exclusive lock, then fsyncs."""
+    """Appends ``line`` whole under an exclusive lock, then fsyncs. The
+    record starts on a line of its own: after a torn line (a writer killed
+    mid-write, a full disk), a newline comes first, so that the torn line
+    is one unreadable line and this record stays readable."""
     import fcntl
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line
         view = memoryview(line)
         while view:
             n = os.write(fd, view)
@@ -95,3 +101,29 @@ def append(path: str, line: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+#: How every raw record begins (``line_for``'s first key). Inside a JSON
+#: string a quote is escaped, so this is always the start of an object.
+RECORD_START = '{"time":"'
+
+
+def records(path: str):
+    """The records of the raw log at ``path``, in order, as dicts. A torn
+    line is skipped; a record glued to it (by a writer that did not start
+    records on a new line) is recovered. Raises OSError when the file
+    cannot be read."""
+    decode = json.JSONDecoder().raw_decode
+    with open(path, "rb") as f:
+        for line in f:
+            text = line.decode("utf-8", "replace").strip()
+            at = 0 if text else -1
+            while at >= 0:
+                try:
+                    d, end = decode(text, at)
+                except (ValueError, RecursionError):
+                    d, end = None, -1
+                if isinstance(d, dict) and end == len(text):
+                    yield d
+                    break
+                at = text.find(RECORD_START, at + 1)

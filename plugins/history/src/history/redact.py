@@ -24,6 +24,9 @@ import os
 
 REDACTED = "[REDACTED]"
 
+# How far past a cut redaction looks: longer than any one-line token.
+_MARGIN = 4096
+
 # (name, substrings one of which a match must contain (tested on the text,
 # or on its lower-cased form when lower is true), lower, pattern, keep)
 # where `keep` is how many leading groups of the match are kept.
@@ -76,12 +79,45 @@ def _secret_key(key: str) -> bool:
     return k in ("auth", "cookie", "set-cookie")
 
 
+def read_regular(path, limit: int) -> bytes:
+    """At most ``limit`` bytes of the regular file at ``path``. Anything
+    else (a FIFO, a device, a directory) raises OSError instead of being
+    read: opening a FIFO for reading waits for a writer, and reading one,
+    or a device, may never end, which would hang an observer for good."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError("not a regular file (%s)" % _kind(st.st_mode))
+        chunks, left = [], limit
+        while left > 0:
+            b = os.read(fd, min(left, 1 << 20))
+            if not b:
+                break
+            chunks.append(b)
+            left -= len(b)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    import stat
+
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
 def read_dotenv(path) -> list:
     """``(KEY, value)`` pairs of a .env file: ``KEY=value`` lines, an
     ``export`` prefix and quotes allowed, ``#`` comments skipped."""
     try:
-        with open(path, "rb") as f:
-            text = f.read().decode("utf-8", "replace")
+        text = read_regular(path, 1 << 20).decode("utf-8", "replace")
     except OSError:
         return []
     if text.startswith("\ufeff"):
@@ -119,6 +155,12 @@ class Redactor:
         for key, value in dotenv:
             if len(value) >= 6:
                 values.setdefault(value, key)
+                if "\n" in value:
+                    # A text cut inside a multi-line value (a key pasted in
+                    # .env) still hides each of its lines.
+                    for line in value.splitlines():
+                        if len(line.strip()) >= 6:
+                            values.setdefault(line.strip(), key)
         self._values = sorted(values.items(), key=lambda kv: (-len(kv[0]), kv[0]))
         self._compiled = {}
         self._extra = []
@@ -179,6 +221,46 @@ class Redactor:
         for p in self._extra:
             s = p.sub(REDACTED, s)
         return s
+
+    def head(self, s: str, need: int) -> str:
+        """``s`` redacted, or as much of its beginning, redacted, as it
+        takes to be longer than ``need`` characters (the caller then cuts
+        it). Redaction comes before any cut: a cut token (``ghp_abc``) no
+        longer matches its pattern and would be written as it is.
+
+        What is redacted ends at a line end, so that no one-line secret
+        is redacted in part (multi-line ones are private key blocks,
+        matched to the end of the text when their end is missing, and
+        .env values, matched line by line too). A line with no end near
+        is redacted in a window whose last 4 KiB are dropped, where a
+        secret cut by the window could begin."""
+        if not s:
+            return s
+        end = need + _MARGIN
+        while True:
+            if end >= len(s):
+                return self.text(s)
+            cut = s.find("\n", end, end + 16 * _MARGIN)
+            if cut >= 0:
+                out = self.text(s[:cut])
+            else:
+                cut = end + _MARGIN
+                out = self.text(s[:cut])
+                if len(out) > _MARGIN:
+                    out = out[: len(out) - _MARGIN]
+                else:
+                    out = ""
+            if len(out) > need:
+                return out
+            # Redaction shrank it (a long key became [REDACTED]): take more.
+            end = cut + max(end, _MARGIN)
+
+    def clip(self, s: str, limit: int) -> str:
+        """``s`` redacted, then cut to ``limit`` characters with ``…``:
+        the redaction comes first, so that a cut never leaves a part of a
+        secret that no pattern matches any more."""
+        out = self.head(s, limit)
+        return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"
 
     def value(self, v, on_string=None, depth: int = 0):
         """A decoded JSON value with every string passed through

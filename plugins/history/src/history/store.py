@@ -103,6 +103,64 @@ def publish_new(directory: str, stem: str, data: bytes) -> str:
     return path
 
 
+def project_of(cwd: str):
+    """``(path, name)`` of the project ``cwd`` is in: the nearest directory
+    upward that holds ``.git`` (a repository, a worktree, a submodule),
+    else ``cwd`` itself. A repository at the home directory (dotfiles) is
+    no project of the directories under it."""
+    if not cwd:
+        return "", ""
+    d = os.path.normpath(os.path.abspath(cwd))
+    home = os.path.expanduser("~")
+    p = d
+    for _ in range(128):
+        if os.path.exists(os.path.join(p, ".git")) and not (p == home and d != home):
+            return p, os.path.basename(p) or p
+        parent = os.path.dirname(p)
+        if parent == p:
+            break
+        p = parent
+    return d, os.path.basename(d) or d
+
+
+def publish_once(path: str, data: bytes) -> bool:
+    """Writes ``data`` as ``path`` unless a file is there; True when this
+    call wrote it. Complete or absent, even when two processes try at once
+    (a hard link of a complete temporary file fails if the name is taken)."""
+    import tempfile
+
+    from . import paii_plugin as paii
+
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    if os.path.lexists(path):
+        return False
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path)[:40], suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, FILE_MODE)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError:
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+            except FileExistsError:
+                return False
+            os.replace(tmp, path)
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    paii.fsync_dir(directory)
+    return True
+
+
 class Entry:
     __slots__ = ("category", "day", "path", "mtime")
 

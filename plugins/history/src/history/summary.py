@@ -75,14 +75,30 @@ def code(text: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters. Only ever on redacted text:
+    a secret cut first would no longer match (see ``Redactor.clip``)."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def one_line(text: str, limit: int) -> str:
+class Unredacted:
+    """A redactor that changes nothing: for a caller that redacts the
+    whole result itself and cuts nothing secret (the benchmark)."""
+
+    def text(self, s):
+        return s
+
+    def head(self, s, need):
+        return s
+
+    def clip(self, s, limit):
+        return clip(s, limit)
+
+
+def one_line(text: str, limit: int, redactor) -> str:
     lines = [l for l in text.strip().splitlines() if l.strip()]
     first = lines[0].strip() if lines else ""
     more = " (+%d lines)" % (len(lines) - 1) if len(lines) > 1 else ""
-    return clip(first, limit) + more
+    return redactor.clip(first, limit) + more
 
 
 def error_line(text: str) -> str:
@@ -148,17 +164,22 @@ def write(dest: str, text: str, transcript_bytes: int):
         os.close(fd)
 
 
-def title_of(session: Session, session_id: str) -> str:
+def title_of(session: Session, session_id: str, redactor) -> str:
     if session.title.strip():
-        return clip(" ".join(session.title.split()), 100)
+        # Redacted before its spaces are collapsed, then cut.
+        return clip(" ".join(redactor.head(session.title, 100).split()), 100)
     if session.prompts:
-        return clip(_first_line(session.prompts[0][1]), 80)
+        return redactor.clip(_first_line(session.prompts[0][1]), 80)
     return "Session %s" % session_id
 
 
-def render(session: Session, session_id: str, cwd: str, max_mb) -> str:
+def render(session: Session, session_id: str, cwd: str, max_mb, redactor=None) -> str:
+    """The summary's markdown. Every text that is cut is redacted first
+    (``redactor.clip``); the caller still redacts the whole result."""
+    if redactor is None:
+        redactor = Unredacted()
     sid = session_id or session.session_id or "unknown"
-    out = ["# %s" % title_of(session, sid), ""]
+    out = ["# %s" % title_of(session, sid, redactor), ""]
     out.append("- **Session:** %s" % code(sid))
     directory = cwd or session.cwd
     if directory:
@@ -186,12 +207,12 @@ def render(session: Session, session_id: str, cwd: str, max_mb) -> str:
 
     if session.prompts:
         out += ["", "## First prompt", ""]
-        first = clip(session.prompts[0][1].strip(), MAX_FIRST_PROMPT)
+        first = redactor.clip(session.prompts[0][1].strip(), MAX_FIRST_PROMPT)
         out += ["> " + line if line.strip() else ">" for line in first.splitlines()]
         if len(session.prompts) > 1:
             out += ["", "## Prompts", ""]
             for i, (ts, text) in enumerate(session.prompts[:MAX_PROMPTS], 1):
-                out.append("%d. %s%s" % (i, one_line(text, 200), " (%s)" % ts if ts else ""))
+                out.append("%d. %s%s" % (i, one_line(text, 200, redactor), " (%s)" % ts if ts else ""))
             if len(session.prompts) > MAX_PROMPTS:
                 out.append("")
                 out.append("…and %d more." % (len(session.prompts) - MAX_PROMPTS))
@@ -215,7 +236,7 @@ def render(session: Session, session_id: str, cwd: str, max_mb) -> str:
         out += ["", "## Commands run", ""]
         for cmd, n in session.commands[:MAX_COMMANDS]:
             lines = cmd.splitlines()
-            text = clip(lines[0], 300) + (" …(+%d lines)" % (len(lines) - 1) if len(lines) > 1 else "")
+            text = redactor.clip(lines[0], 300) + (" …(+%d lines)" % (len(lines) - 1) if len(lines) > 1 else "")
             out.append("- %s%s" % (code(text), " ×%d" % n if n > 1 else ""))
         if len(session.commands) > MAX_COMMANDS:
             out.append("- …and %d more" % (len(session.commands) - MAX_COMMANDS))
@@ -223,7 +244,7 @@ def render(session: Session, session_id: str, cwd: str, max_mb) -> str:
     if session.errors:
         out += ["", "## Errors", ""]
         for ts, tool, text in session.errors[:MAX_ERRORS]:
-            out.append("- **%s**: %s" % (tool or "tool", clip(error_line(text), 200) or "(no message)"))
+            out.append("- **%s**: %s" % (tool or "tool", redactor.clip(error_line(text), 200) or "(no message)"))
         if len(session.errors) > MAX_ERRORS:
             out.append("- …and %d more" % (len(session.errors) - MAX_ERRORS))
 

@@ -63,18 +63,39 @@ class Session:
         self.files = {}  # path -> {tool: calls}
         self.commands = []  # [command, times], in order of first use
         self.errors = []  # (timestamp, tool, text)
+        self.calls = []  # Call, in the order of the calls
         self.lines = 0
         self.bad_lines = 0
         self.bytes_read = 0
         self.size = 0
         self.truncated = False
         self._seen_tool_uses = set()
+        self._calls = {}  # tool_use id -> Call
         self._tool_names = {}
         self._message_ids = set()
         self._command_index = {}
 
     def tool_calls(self) -> int:
         return sum(self.tools.values())
+
+
+class Call:
+    """One tool call and how it ended: ``arg`` is what it was called on
+    (a Bash command, a file path, else its input as compact JSON, cut),
+    ``ok`` None until its result is seen, and ``error`` the text of a
+    failed result (cut)."""
+
+    __slots__ = ("time", "name", "arg", "ok", "error", "result_time")
+
+    def __init__(self, time, name, arg):
+        self.time, self.name, self.arg = time, name, arg
+        self.ok = None
+        self.error = ""
+        self.result_time = ""
+
+
+MAX_CALL_ARG = 2000
+MAX_CALL_ERROR = 4000
 
 
 def _blocks_text(content) -> str:
@@ -178,14 +199,26 @@ def _add(session: Session, d: dict) -> None:
                 if isinstance(text, str) and text.strip():
                     session.assistant_texts.append((ts, text))
             elif t == "tool_use":
-                _tool_use(session, b)
+                _tool_use(session, b, ts)
         return
     # A user line: a prompt, tool results, or something the client added.
     if isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
         for b in content:
-            if isinstance(b, dict) and b.get("type") == "tool_result" and b.get("is_error") is True:
+            if not (isinstance(b, dict) and b.get("type") == "tool_result"):
+                continue
+            call = session._calls.get(b.get("tool_use_id"))
+            failed = b.get("is_error") is True
+            if failed:
                 tool = session._tool_names.get(b.get("tool_use_id"), "")
-                session.errors.append((ts, tool, _clean_error(_blocks_text(b.get("content")))))
+                text = _blocks_text(b.get("content"))
+                session.errors.append((ts, tool, _clean_error(text)))
+            if call is not None and call.ok is None:
+                call.ok = not failed
+                call.result_time = ts
+                if failed:
+                    # Uncleaned: <tool_use_error> tells the client's own
+                    # refusals from the tool's failures.
+                    call.error = text[:MAX_CALL_ERROR]
         return
     if d.get("isMeta") or d.get("isCompactSummary") or "toolUseResult" in d or not main_thread:
         return
@@ -194,7 +227,28 @@ def _add(session: Session, d: dict) -> None:
         session.prompts.append((ts, text))
 
 
-def _tool_use(session: Session, b: dict) -> None:
+def _call_arg(name: str, inp) -> str:
+    if isinstance(inp, dict):
+        if name == "Bash" and isinstance(inp.get("command"), str):
+            return inp["command"].strip()[:MAX_CALL_ARG]
+        if name in FILE_TOOLS:
+            for key in FILE_KEYS:
+                if isinstance(inp.get(key), str):
+                    return inp[key][:MAX_CALL_ARG]
+        if not name.startswith("mcp__"):
+            # What it was called on, for the model pass's digest; only an
+            # MCP tool's whole input is compared (extract.error_fixes).
+            for key in ("pattern", "url", "query", "description", "prompt", "command"):
+                if isinstance(inp.get(key), str):
+                    return inp[key][:MAX_CALL_ARG]
+            return ""
+    try:
+        return json.dumps(inp, sort_keys=True, ensure_ascii=False)[:MAX_CALL_ARG]
+    except (TypeError, ValueError):
+        return ""
+
+
+def _tool_use(session: Session, b: dict, ts: str) -> None:
     tid = b.get("id")
     if tid is not None:
         if tid in session._seen_tool_uses:
@@ -207,6 +261,10 @@ def _tool_use(session: Session, b: dict) -> None:
         session._tool_names[tid] = name
     session.tools[name] = session.tools.get(name, 0) + 1
     inp = b.get("input")
+    call = Call(ts, name, _call_arg(name, inp))
+    session.calls.append(call)
+    if tid is not None:
+        session._calls[tid] = call
     if not isinstance(inp, dict):
         return
     if name in FILE_TOOLS:
@@ -228,20 +286,65 @@ def _tool_use(session: Session, b: dict) -> None:
                 session.commands[i][1] += 1
 
 
+def _objects(text: str, scan):
+    """The JSON values of one line (None for what does not parse):
+    normally one. A line that a crash tore, and the next record was
+    appended to, gives that next record too: it starts at a ``{"`` at or
+    just before where the torn one stopped parsing."""
+    at, n = 0, len(text)
+    while at < n:
+        try:
+            value, end = scan(text, at)
+        except StopIteration as e:
+            stop = e.value if isinstance(e.value, int) else at
+        except ValueError as e:
+            stop = getattr(e, "pos", at)
+        except RecursionError:
+            yield None
+            return
+        else:
+            yield value
+            at = end
+            while at < n and text[at] in " \t\r":
+                at += 1
+            continue
+        yield None
+        at = text.rfind('{"', at + 1, max(stop, at) + 2)
+        if at < 0:
+            return
+
+
+def open_regular(path: str):
+    """``path`` opened for reading in binary, if it is a regular file;
+    OSError otherwise. The open itself never waits (``O_NONBLOCK``): a
+    FIFO in place of a transcript would otherwise hold the hook until a
+    writer comes, and reading it could go on for ever."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            from .redact import _kind
+
+            raise OSError("not a regular file (%s)" % _kind(st.st_mode))
+        return os.fdopen(fd, "rb"), st.st_size
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read(path: str, max_bytes: int) -> Session:
-    """Streams the transcript at ``path``; raises OSError when it cannot be
-    opened or read."""
+    """Streams the transcript at ``path``, at most ``max_bytes`` of it;
+    raises OSError when it cannot be opened or read, or is not a regular
+    file."""
     session = Session(path)
     # The decoder's scanner, called directly: a third faster than
     # json.loads per line (no encoding detection, no wrappers).
     scan = json.JSONDecoder().scan_once
-    with open(path, "rb") as f:
-        try:
-            import os
-
-            session.size = os.fstat(f.fileno()).st_size
-        except OSError:
-            pass
+    f, session.size = open_regular(path)
+    with f:
         readline = f.readline
         while True:
             budget = max_bytes - session.bytes_read
@@ -260,14 +363,24 @@ def read(path: str, max_bytes: int) -> Session:
             session.lines += 1
             try:
                 text = line.decode("utf-8").strip()
-                d, end = scan(text, 0)
-                if end != len(text):
-                    raise ValueError("extra data")
-            except (ValueError, StopIteration, RecursionError):
+            except ValueError:
                 session.bad_lines += 1
                 continue
-            if isinstance(d, dict):
+            try:
+                d, end = scan(text, 0)
+            except (ValueError, StopIteration, RecursionError):
+                d, end = None, -1
+            if end == len(text) and isinstance(d, dict):
                 _add(session, d)
-            else:
+                continue
+            # Not one object: a torn line, perhaps with the next record
+            # glued to it (see _objects).
+            bad = False
+            for d in _objects(text, scan):
+                if isinstance(d, dict):
+                    _add(session, d)
+                else:
+                    bad = True
+            if bad:
                 session.bad_lines += 1
     return session
