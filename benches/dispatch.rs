@@ -240,8 +240,8 @@ sleep 60
     );
 }
 
-/// 6. What an observer costs a tool call, and what its events cost when
-/// its spool is drained.
+/// Benchmark 6: what an observer costs a tool call, and what its events
+/// cost when its spool is drained.
 fn observer(work: &std::path::Path) {
     // A Python observer as the SDK runs one: per event (`hook`), it reads
     // the event; drained, it reads each record and acknowledges it.

@@ -47,6 +47,9 @@ fn assert_clean_offline(turn: &Turn, hosts: &[&str]) {
 #[test]
 fn the_demo_config_blocks_rm_rf_home_inside_claude_code_and_lets_ls_run() {
     let sb = Sandbox::with_demo();
+    // The key pagerduty's MCP server sends (without it, `paii mcp headers`
+    // fails and Claude Code reports the server: see the next scenario).
+    sb.write("paii-home/.env", "PAGERDUTY_USER_API_KEY=u+offline-test-key\n");
     sb.paii_in("fixtures/demo", &["sync"]).ok();
     let work = sb.path("work");
     fs::create_dir_all(&work).unwrap();
@@ -659,6 +662,7 @@ fn a_claude_code_plugin_of_a_project_loads_in_its_repository() {
 #[test]
 fn security_denies_reading_a_key_through_the_read_tool_and_a_commands_shell_line() {
     let sb = Sandbox::with_demo();
+    sb.write("paii-home/.env", "PAGERDUTY_USER_API_KEY=u+offline-test-key\n");
     sb.paii_in("fixtures/demo", &["sync"]).ok();
     let work = sb.path("work");
     fs::create_dir_all(work.join(".claude/commands")).unwrap();
@@ -685,4 +689,48 @@ fn security_denies_reading_a_key_through_the_read_tool_and_a_commands_shell_line
     assert_eq!(line.as_ref().map(|l| l["decision"].clone()), Some(Value::from("block")), "paii dispatched the shell line: {:#}", turn.json);
     assert!(!turn.sent().contains("BEGIN OPENSSH"), "the key never reached the model");
     assert!(!turn.json["result"].as_str().unwrap_or_default().contains("BEGIN OPENSSH"), "{:#}", turn.json);
+}
+
+/// Memory that learns, under the real client: a decision the user states
+/// in one session is queued by paii (history is an observer: no process on
+/// the hot path), extracted by history when Stop drains its spool, and the
+/// next session in the same directory starts with its body in the context
+/// the hooks plugin gives the model.
+#[test]
+fn a_decision_stated_in_one_session_reaches_the_model_in_the_next() {
+    let sb = Sandbox::with_demo();
+    sb.paii_in("fixtures/demo", &["sync"]).ok();
+    let work = sb.path("work");
+    fs::create_dir_all(&work).unwrap();
+    let api = MessagesApi::start(Script::Text);
+
+    let turn = run(&sb, &api, &work, "Going forward, let's use fakeredis everywhere in the test suite: CI has no Redis server.", "Bash");
+    // No PagerDuty key in .env: `paii mcp headers` refuses to send an empty
+    // credential, and Claude Code says that server cannot connect; nothing
+    // else is wrong.
+    assert_eq!((turn.code, &turn.json["is_error"]), (0, &Value::Bool(false)), "{:#}", turn.json);
+    let errors = turn.config_errors();
+    assert!(errors.iter().any(|e| e.contains("headersHelper for MCP server 'pagerduty'")), "{errors:#?}");
+    assert!(errors.iter().all(|e| e.contains("pagerduty")), "{errors:#?}");
+    let prompt = audit(&sb).into_iter().find(|l| l["event"] == "user-prompt-submit").unwrap();
+    let history = prompt["handlers"].as_array().unwrap().iter().find(|h| h["plugin"] == "history").unwrap();
+    assert_eq!(history["decision"], "queued", "{prompt:#}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let filed = loop {
+        let filed: String =
+            common::files_under(&sb.home().join("history/decisions")).iter().map(|f| fs::read_to_string(f).unwrap_or_default()).collect();
+        if filed.contains("fakeredis") || std::time::Instant::now() > deadline {
+            break filed;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(filed.contains("fakeredis everywhere"), "history filed the decision from the transcript:\n{filed}");
+    assert!(audit(&sb).iter().any(|l| l["event"] == "drain" && l["handlers"][0]["plugin"] == "history"), "Stop drained the spool");
+
+    sb.write("paii-home/.env", "PAGERDUTY_USER_API_KEY=u+offline-test-key\n");
+    let turn = run(&sb, &api, &work, "which Redis do the tests use?", "Bash");
+    assert_clean_offline(&turn, &["mcp.pagerduty.com"]);
+    let sent = turn.sent();
+    assert!(sent.contains("What this project learned and decided (from history"), "the hooks plugin's memory reaches the model");
+    assert!(sent.contains("fakeredis everywhere in the test suite"), "with the decision's body, not only a title");
 }

@@ -549,7 +549,10 @@ fn a_config_value_outside_its_declared_range_or_choices_is_refused_everywhere() 
     sb.paii_in("team", &["config", "set", "incident.escalation_threshold_minutes", "45"]).ok();
 
     // In paii.toml: an error at the value's line.
-    sb.write("team/paii.toml", "[plugins]\nincident = { path = \"../plugins/incident\" }\n\n[config.incident]\nescalation_threshold_minutes = 0\n");
+    sb.write(
+        "team/paii.toml",
+        "[plugins]\nincident = { path = \"../plugins/incident\" }\n\n[config.incident]\nescalation_threshold_minutes = 0\n",
+    );
     let out = sb.paii_in("team", &["sync"]).fails();
     assert!(out.stderr.contains("paii.toml:5:") && out.stderr.contains("must be from 1 to 1440, found 0"), "{}", out.stderr);
 
@@ -564,7 +567,13 @@ fn a_config_value_outside_its_declared_range_or_choices_is_refused_everywhere() 
 fn missing_secrets_and_a_readable_env_file_are_said_at_sync_and_by_doctor_and_mcp_headers_fails() {
     let sb = Sandbox::new();
     // An integration without hooks: an action and an MCP server.
-    handler(&sb, "tracker", "", "exit 0", "actions = [\"create\"]\n\n[secrets]\nrequired = [\"TRACKER_TOKEN\"]\noptional = [\"TRACKER_ORG\"]\n");
+    handler(
+        &sb,
+        "tracker",
+        "",
+        "exit 0",
+        "actions = [\"create\"]\n\n[secrets]\nrequired = [\"TRACKER_TOKEN\"]\noptional = [\"TRACKER_ORG\"]\n",
+    );
     sb.write(
         "plugins/tracker/.mcp.json",
         r#"{"mcpServers": {"tracker": {"type": "http", "url": "https://mcp.example.com/", "headers": {"Authorization": "Bearer ${TRACKER_TOKEN}"}}}}"#,
@@ -590,7 +599,11 @@ fn missing_secrets_and_a_readable_env_file_are_said_at_sync_and_by_doctor_and_mc
     let out = sb.paii_in("team", &["doctor"]).fails();
     let tracker = out.stdout.lines().find(|l| l.contains("`tracker`")).unwrap_or_default();
     assert!(tracker.contains("its actions cannot run") && !tracker.contains("hooks"), "a plugin without hooks: {}", out.stdout);
-    assert!(out.stdout.contains("`guard`: GUARD_KEY (required) is not in") && out.stdout.contains("its hooks are skipped"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("`guard`: GUARD_KEY (required) is not in") && out.stdout.contains("its hooks are skipped"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("others can read it") && out.stdout.contains("`paii doctor --fix` repairs it"), "{}", out.stdout);
     let out = sb.paii_in("team", &["doctor", "--fix"]).fails();
     assert!(out.stdout.contains("fixed: made") && out.stdout.contains("readable by its owner only"), "{}", out.stdout);
@@ -787,12 +800,13 @@ fn spool(sb: &Sandbox, plugin: &str) -> std::path::PathBuf {
 
 /// The records left in a spool: the queue and the claimed batches.
 fn spooled(sb: &Sandbox, plugin: &str) -> Vec<Value> {
-    let mut files: Vec<_> = fs::read_dir(spool(sb, plugin))
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut files: Vec<_> = fs::read_dir(spool(sb, plugin)).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     files.retain(|p: &std::path::PathBuf| p.extension().is_some_and(|e| e == "jsonl") && !p.ends_with("failed.jsonl"));
     files.sort();
-    files.iter().flat_map(|f| fs::read_to_string(f).unwrap().lines().filter_map(|l| serde_json::from_str(l).ok()).collect::<Vec<_>>()).collect()
+    files
+        .iter()
+        .flat_map(|f| fs::read_to_string(f).unwrap().lines().filter_map(|l| serde_json::from_str(l).ok()).collect::<Vec<_>>())
+        .collect()
 }
 
 /// A plugin that speaks `drain`: each record appended to drained.jsonl and

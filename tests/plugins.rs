@@ -195,9 +195,8 @@ fn incident_pages_and_posts_through_the_wired_integrations_and_keeps_the_record_
         port,
         "the vendor APIs",
     );
-    let requests = || -> Vec<Value> {
-        std::fs::read_to_string(&log).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-    };
+    let requests =
+        || -> Vec<Value> { std::fs::read_to_string(&log).unwrap_or_default().lines().map(|l| serde_json::from_str(l).unwrap()).collect() };
     sync(
         &sb,
         &format!(
@@ -218,7 +217,8 @@ fn incident_pages_and_posts_through_the_wired_integrations_and_keeps_the_record_
     // With the keys: paged (dedup key = the id) and posted.
     sb.write("paii-home/.env", "PAGERDUTY_ROUTING_KEY=R0UTINGKEY0123456789\nSLACK_BOT_TOKEN=xoxb-test-token-123456\n");
     std::fs::set_permissions(sb.home().join(".env"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    let out = sb.paii_in("team", &["run", "incident", "--action", "declare", "--", "--severity", "SEV-1", "--title", "Payments down", "--json"]);
+    let out =
+        sb.paii_in("team", &["run", "incident", "--action", "declare", "--", "--severity", "SEV-1", "--title", "Payments down", "--json"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
     let id = v["id"].as_str().unwrap().to_string();
@@ -287,7 +287,6 @@ fn integrations_write_var_references_and_no_secret_value_lands_in_any_file() {
             assert!(!text.contains(gh) && !text.contains(pd), "a secret value in {}", f.display());
         }
     }
-
 
     // An EU account: the plugin's config names the endpoint.
     sync(&sb, "[plugins]\npagerduty = \"^1\"\n\n[config.pagerduty]\nurl = \"https://mcp.eu.pagerduty.com/mcp\"\n");

@@ -19,7 +19,6 @@ pub fn read(path: &Path) -> Result<BTreeMap<String, String>, SpannedError> {
     }
 }
 
-
 /// A plugin's declared secrets that neither `.env` nor the environment
 /// holds, and who would miss them.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

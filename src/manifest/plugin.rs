@@ -130,7 +130,9 @@ impl ConfigOption {
         if let Some(n) = number {
             let shown = |b: f64| if b.fract() == 0.0 { format!("{}", b as i64) } else { b.to_string() };
             match (self.min, self.max) {
-                (Some(lo), Some(hi)) if n < lo || n > hi => return Some(format!("must be from {} to {}, found {value}", shown(lo), shown(hi))),
+                (Some(lo), Some(hi)) if n < lo || n > hi => {
+                    return Some(format!("must be from {} to {}, found {value}", shown(lo), shown(hi)));
+                }
                 (Some(lo), None) if n < lo => return Some(format!("must be at least {}, found {value}", shown(lo))),
                 (None, Some(hi)) if n > hi => return Some(format!("must be at most {}, found {value}", shown(hi))),
                 _ => {}
@@ -617,7 +619,11 @@ impl PluginManifest {
             if let (Some(lo), Some(hi)) = (option.min, option.max)
                 && lo > hi
             {
-                return Err(file.error(file.key_span(&["config", key, "min"]), format!("`config.{key}`: min {lo} is above max {hi}"), None));
+                return Err(file.error(
+                    file.key_span(&["config", key, "min"]),
+                    format!("`config.{key}`: min {lo} is above max {hi}"),
+                    None,
+                ));
             }
             if let Some(default) = &option.default
                 && !option.kind.admits(default)

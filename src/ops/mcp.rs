@@ -20,7 +20,9 @@ pub enum McpError {
     #[error("MCP server `{server}` has no command")]
     NoCommand { server: String },
     #[error("MCP server `{server}` sends {keys} in its headers, and {file} does not have {them}")]
-    #[diagnostic(help("add KEY=value lines to {file} (the plugin `{plugin}` declares {them} in its [secrets]); Claude Code then connects on its next start"))]
+    #[diagnostic(help(
+        "add KEY=value lines to {file} (the plugin `{plugin}` declares {them} in its [secrets]); Claude Code then connects on its next start"
+    ))]
     MissingSecret { server: String, plugin: String, keys: String, them: &'static str, file: String },
 }
 
@@ -115,8 +117,7 @@ pub fn exec(server: &str, profile: Option<&Path>) -> Result<i32, Error> {
 pub fn headers(server: &str, profile: Option<&Path>) -> Result<i32, Error> {
     let s = Server::load(server, profile)?;
     let text = s.rec.get("headers").map(Value::to_string).unwrap_or_default();
-    let missing: Vec<&String> =
-        s.keys.iter().filter(|k| !s.values.contains_key(*k) && text.contains(&format!("${{{k}}}"))).collect();
+    let missing: Vec<&String> = s.keys.iter().filter(|k| !s.values.contains_key(*k) && text.contains(&format!("${{{k}}}"))).collect();
     if !missing.is_empty() {
         let file = crate::util::paths::paii_home().join(".env").display().to_string();
         let plugin = s.rec.get("plugin").and_then(Value::as_str).unwrap_or_default().to_string();

@@ -496,7 +496,10 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
     let finished = exec::run_all(&jobs, &input, None);
     for plugin in &outcome.drains {
         if let Err(e) = crate::spool::start_drain(home, profile, plugin) {
-            audit::append(&home.join("logs"), &json!({"time": crate::time::now_millis(), "event": "drain", "handlers": [{"plugin": plugin, "decision": "failed", "error": e}]}));
+            audit::append(
+                &home.join("logs"),
+                &json!({"time": crate::time::now_millis(), "event": "drain", "handlers": [{"plugin": plugin, "decision": "failed", "error": e}]}),
+            );
         }
     }
 

@@ -246,9 +246,8 @@ pub fn drain(home: &Path, profile: &Path, plugin: &str) -> Drained {
     let started = Instant::now();
     let spool = Spool::new(profile, plugin);
     let mut d = Drained { plugin: plugin.to_string(), ..Drained::default() };
-    let lock = fs::create_dir_all(spool.dir()).and_then(|_| {
-        OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(spool.dir().join(".drain.lock"))
-    });
+    let lock = fs::create_dir_all(spool.dir())
+        .and_then(|_| OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(spool.dir().join(".drain.lock")));
     let lock = match lock {
         Ok(l) => l,
         Err(e) => {
@@ -329,8 +328,7 @@ fn drain_batch(home: &Path, table: &DispatchTable, spool: &Spool, plugin: &str, 
     let (consumed, failure) = if records.is_empty() {
         (0, None)
     } else {
-        let dotenv =
-            if entry.secrets.is_empty() { Default::default() } else { crate::env::read_dotenv(&home.join(".env")) };
+        let dotenv = if entry.secrets.is_empty() { Default::default() } else { crate::env::read_dotenv(&home.join(".env")) };
         let env = crate::env::plugin_env(table, plugin, entry, "", &crate::env::base_env(), &dotenv)?;
         run_drain(entry, env, &records, timeout, &home.join("logs").join(format!("{plugin}.log")))
     };

@@ -241,8 +241,13 @@ mod tests {
         let answer = r#"[{"category":"decisions","title":"Decision: Use fakeredis in tests","date":"2026-11-30","body":"We chose fakeredis over a live Redis.\nCI has no Redis."},
                          {"category":"learnings","title":"Run the migrations first","date":"2026-11-29","body":"line one\nline two\nline three"}]"#;
         let entries = parse_context(answer).unwrap();
-        let text = context(generation(&home.path().join("current")), false, Some(("history".into(), Ok(Memory::Entries(entries.clone())))), 4000).unwrap();
-        assert!(text.contains("### Decision: Use fakeredis in tests (2026-11-30)\nWe chose fakeredis over a live Redis.\nCI has no Redis."), "{text}");
+        let text =
+            context(generation(&home.path().join("current")), false, Some(("history".into(), Ok(Memory::Entries(entries.clone())))), 4000)
+                .unwrap();
+        assert!(
+            text.contains("### Decision: Use fakeredis in tests (2026-11-30)\nWe chose fakeredis over a live Redis.\nCI has no Redis."),
+            "{text}"
+        );
         assert!(text.contains("### Learning: Run the migrations first (2026-11-29)\nline one"), "{text}");
         // A tight bound keeps the first entry's head and cuts its body at a line.
         let text = context(Err("none".into()), false, Some(("history".into(), Ok(Memory::Entries(entries)))), 100).unwrap();

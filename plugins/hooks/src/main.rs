@@ -19,11 +19,10 @@ fn main() -> ExitCode {
             let max_bytes = config.get("max_bytes").and_then(Value::as_u64).unwrap_or(4000) as usize;
             let list_plugins = config.get("list_plugins").and_then(Value::as_bool).unwrap_or(true);
             let project = e.cwd().map(str::to_string).or_else(|| std::env::var("CLAUDE_PROJECT_DIR").ok());
-            let memory =
-                paii_plugin::contract("memory").filter(|_| learnings > 0).map(|provider| {
-                    let got = memory(&provider, project.as_deref(), learnings, max_bytes);
-                    (provider, got)
-                });
+            let memory = paii_plugin::contract("memory").filter(|_| learnings > 0).map(|provider| {
+                let got = memory(&provider, project.as_deref(), learnings, max_bytes);
+                (provider, got)
+            });
             Ok(hooks::context(generation, list_plugins, memory, max_bytes).map_or(Answer::Allow, Answer::Context))
         }),
         // Other events: nothing to add.
