@@ -510,36 +510,11 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
             // An observer's answer is not waited for: it can neither block
             // nor add context, even when it is fail-closed.
             Slot::Observer(result) => {
-                let (decision, duration, error) = match result {
-                    Ok(d) => ("started", d, None),
-                    Err(e) => ("failed", Duration::ZERO, Some(e)),
-                };
-                outcome.handlers.push(Report {
-                    plugin: h.plugin.clone(),
-                    exit: None,
-                    duration_ms: duration.as_millis() as u64,
-                    decision: decision.into(),
-                    error,
-                    stdout: String::new(),
-                    stderr: String::new(),
-                });
+                outcome.handlers.push(not_waited(&h.plugin, result, "started"));
                 continue;
             }
             Slot::Queued(result) => {
-                let (decision, duration, error) = match result {
-                    Ok(d) if opts.audit => ("queued", d, None),
-                    Ok(d) => ("would be queued", d, None),
-                    Err(e) => ("failed", Duration::ZERO, Some(e)),
-                };
-                outcome.handlers.push(Report {
-                    plugin: h.plugin.clone(),
-                    exit: None,
-                    duration_ms: duration.as_millis() as u64,
-                    decision: decision.into(),
-                    error,
-                    stdout: String::new(),
-                    stderr: String::new(),
-                });
+                outcome.handlers.push(not_waited(&h.plugin, result, if opts.audit { "queued" } else { "would be queued" }));
                 continue;
             }
             Slot::NotRun(why) => {
@@ -591,6 +566,24 @@ fn run(home: &Path, event_arg: &str, input: Result<Vec<u8>, String>, opts: &Opti
         outcome.stderr.push('\n');
     }
     outcome
+}
+
+/// The report of a handler whose answer is not waited for: `ok` when it
+/// was started or queued (in that long), else why it could not be.
+fn not_waited(plugin: &str, result: Result<Duration, String>, ok: &str) -> Report {
+    let (decision, duration, error) = match result {
+        Ok(d) => (ok, d, None),
+        Err(e) => ("failed", Duration::ZERO, Some(e)),
+    };
+    Report {
+        plugin: plugin.to_string(),
+        exit: None,
+        duration_ms: duration.as_millis() as u64,
+        decision: decision.into(),
+        error,
+        stdout: String::new(),
+        stderr: String::new(),
+    }
 }
 
 /// What became of one matching handler.

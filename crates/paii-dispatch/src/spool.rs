@@ -388,18 +388,23 @@ fn run_drain(
     if refused {
         return one_by_one(entry, env, records, timeout, log);
     }
-    let failure = if let Some(e) = done.spawn_error {
-        Some(e)
+    (acked, failure(&done, timeout, &[0]))
+}
+
+/// Why a drain's process did not end well, or `None` when it exited with
+/// one of the codes in `ok`.
+fn failure(done: &exec::Finished, timeout: Duration, ok: &[i32]) -> Option<String> {
+    if let Some(e) = &done.spawn_error {
+        Some(e.clone())
     } else if done.timed_out {
         Some(format!("timed out after {} ms; its process group was killed", timeout.as_millis()))
     } else if let Some(sig) = done.signal {
         Some(format!("killed by signal {sig}"))
-    } else if done.code != Some(0) {
+    } else if done.code.is_none_or(|c| !ok.contains(&c)) {
         Some(format!("exited {:?}", done.code))
     } else {
         None
-    };
-    (acked, failure)
+    }
 }
 
 /// The drain of a plugin without `drain`: one `hook <event>` per record,
@@ -426,13 +431,8 @@ fn one_by_one(
         let input = serde_json::to_vec(&rec.input).unwrap_or_default();
         let done = exec::run_all(std::slice::from_ref(&job), &input, None).pop().unwrap_or_default();
         append_log(log, &done.stderr);
-        if !matches!(done.code, Some(0 | 2)) {
-            let why = match (&done.spawn_error, done.timed_out) {
-                (Some(e), _) => e.clone(),
-                (None, true) => format!("timed out after {} ms; its process group was killed", timeout.as_millis()),
-                _ => format!("`hook {}` exited {:?}", rec.event, done.code),
-            };
-            return (i, Some(why));
+        if let Some(why) = failure(&done, timeout, &[0, 2]) {
+            return (i, Some(format!("`hook {}`: {why}", rec.event)));
         }
     }
     (records.len(), None)
