@@ -13,12 +13,7 @@
 //! a binary cache or an OCI plugin that no trusted key signed.
 
 use crate::lock::{Lock, LockedSource};
-
-#[derive(Debug, Clone, Default)]
-pub struct Policy {
-    pub allowed_sources: Option<Vec<String>>,
-    pub require_signatures: bool,
-}
+pub use crate::manifest::project::Policy;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum PolicyError {

@@ -137,15 +137,6 @@ impl Scope {
         self.project.as_ref().map(|_| self.profile.as_path())
     }
 
-    pub fn generations(&self) -> crate::generation::Generations {
-        crate::generation::Generations::in_profile(&self.home, &self.profile)
-    }
-
-    /// Claude Code's files this scope installs into.
-    pub fn claude(&self) -> crate::claude::Claude {
-        crate::claude::Claude::for_scope(self)
-    }
-
     /// Remembers which repository and paii.toml this project profile is
     /// for (what `doctor` and `gc` check to find it moved or deleted).
     /// A second paii.toml of the same repository is refused: the two would

@@ -114,6 +114,22 @@ pub fn original_if_same(backups: &Path, backup_name: &str, doc: &Map<String, Val
     (&parsed == doc).then_some(text)
 }
 
+/// Replaces each `(placeholder, value)` in every string of `v`.
+pub fn expand(v: &mut Value, vars: &[(&str, String)]) {
+    match v {
+        Value::String(s) => {
+            for (var, value) in vars {
+                if s.contains(var) {
+                    *s = s.replace(var, value);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| expand(x, vars)),
+        Value::Object(m) => m.values_mut().for_each(|x| expand(x, vars)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

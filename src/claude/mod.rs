@@ -29,7 +29,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use fragment::{Contribution, Fragment};
+pub use fragment::Fragment;
 use json::JsonFile;
 use record::Record;
 
@@ -707,4 +707,11 @@ fn normalize(group: &Value) -> Value {
         }
     }
     g
+}
+
+impl crate::scope::Scope {
+    /// Claude Code's files this scope installs into.
+    pub fn claude(&self) -> Claude {
+        Claude::for_scope(self)
+    }
 }

@@ -105,7 +105,7 @@ pub fn ensure_root(
             fs::create_dir_all(parent)?;
         }
         let mut v = v.clone();
-        super::fragment::expand(&mut v, &vars);
+        super::json::expand(&mut v, &vars);
         fs::write(&path, serde_json::to_string_pretty(&v).map_err(io::Error::other)? + "\n")?;
     }
     table(&root).write(&tmp.path().join(crate::dispatch::table::FILE))?;

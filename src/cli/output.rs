@@ -20,9 +20,9 @@ use crate::ops::lock::LockOutcome;
 use crate::ops::plugin::{EditOutcome, ListedPlugin, PluginInfo};
 use crate::ops::registry::UpdatedRegistry;
 use crate::ops::registry::{ListedRegistry, RegistryDetails, SearchHit};
+use crate::ops::stage::build::SyncedPlugin;
 use crate::ops::status::Status;
 use crate::ops::sync::SyncOutcome;
-use crate::ops::sync::SyncedPlugin;
 use crate::ops::verify::Verified;
 use crate::registry::validate::Report as ValidationReport;
 use std::process::ExitCode;
@@ -340,7 +340,7 @@ impl Printer {
         self.status("add the public key above to `[cache] trusted-keys` in paii.toml");
     }
 
-    pub fn published(&self, out: &crate::source::oci::Published) {
+    pub fn published(&self, out: &crate::ops::cache::Published) {
         if self.format == Format::Json {
             self.json(out);
             return;

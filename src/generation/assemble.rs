@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::fragment::Contribution;
 use super::{Assembly, GenerationError, GenerationPlugin};
-use crate::claude::{Contribution, Fragment};
+use crate::claude::Fragment;
 use crate::dispatch::event::HookEvent;
 use crate::dispatch::{Handler, NativeCommand, RunEntry};
 use crate::lock::Lock;
@@ -282,7 +283,7 @@ pub fn assemble(
         if pm.native.is_some() {
             // A Claude Code plugin's hooks see its data directory and its
             // options, as Claude Code gives them.
-            let data = crate::claude::fragment::claude_plugin_data(pm);
+            let data = super::fragment::claude_plugin_data(pm);
             env.insert("CLAUDE_PLUGIN_DATA".to_string(), data.display().to_string());
             for (key, value) in config.options() {
                 env.insert(format!("CLAUDE_PLUGIN_OPTION_{}", key.to_uppercase()), value);

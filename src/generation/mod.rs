@@ -3,6 +3,7 @@
 //! them that is replaced with one atomic rename.
 
 pub mod assemble;
+pub mod fragment;
 pub mod plugin_config;
 pub mod secrets;
 
@@ -374,6 +375,14 @@ impl Generations {
         let parent = self.parent_of_current()?;
         self.switch(parent)?;
         Ok(parent)
+    }
+}
+
+// Where a scope keeps its generations: `scope` is a value the stages take,
+// and knows nothing of what they keep in it.
+impl crate::scope::Scope {
+    pub fn generations(&self) -> Generations {
+        Generations::in_profile(&self.home, &self.profile)
     }
 }
 

@@ -6,6 +6,7 @@ pub mod native;
 pub mod overlay;
 pub mod plugin;
 pub mod project;
+pub mod source;
 pub mod version;
 
 use std::fmt;

@@ -10,10 +10,10 @@ use semver::VersionReq;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::source::{MarketplaceSource, RegistrySource};
 use super::{Shorthand, de_with};
 use crate::diagnostic::{SourceFile, SpannedError, Warning, parse_toml};
 use crate::manifest::version::{is_valid_name, is_valid_plugin_name, name_error, parse_req};
-use crate::registry::RegistrySource;
 use crate::store::integrity::Integrity;
 use crate::util::paths;
 
@@ -175,7 +175,7 @@ pub struct Manifest {
     /// `[cache]`: where build outputs may come from, and whose signature counts.
     pub cache: crate::substitute::Cache,
     /// `[policy]`.
-    pub policy: crate::policy::Policy,
+    pub policy: Policy,
     pub warnings: Vec<Warning>,
 }
 
@@ -332,8 +332,7 @@ impl Manifest {
             }
         }
 
-        let policy =
-            crate::policy::Policy { allowed_sources: raw.policy.allowed_sources, require_signatures: raw.policy.require_signatures };
+        let policy = Policy { allowed_sources: raw.policy.allowed_sources, require_signatures: raw.policy.require_signatures };
         Ok(Manifest {
             dir,
             paii_version: raw.paii.version,
@@ -371,9 +370,7 @@ fn registry_source(value: &Shorthand<RegistryTable>, dir: &Path) -> Result<Regis
             Ok(RegistrySource::Path { path: paths::expand(path, dir), written: paths::normalize_written(path) })
         }
         (None, None, Some(url), None) => RegistrySource::from_url(url, dir),
-        (None, None, None, Some(m)) => {
-            crate::registry::marketplace::MarketplaceSource::parse(m, table.rev.as_deref(), dir).map(RegistrySource::Marketplace)
-        }
+        (None, None, None, Some(m)) => MarketplaceSource::parse(m, table.rev.as_deref(), dir).map(RegistrySource::Marketplace),
         (None, None, None, None) => Err("needs one of `path`, `git`, `url` or `marketplace`".to_string()),
         _ => Err("give only one of `path`, `git` (with an optional `path`), `url` or `marketplace`".to_string()),
     }
@@ -425,7 +422,7 @@ fn plugin_request(
         Requested::Url { url: url.clone(), integrity: table.integrity }
     } else if let Some(reference) = &table.oci {
         only("oci", &["oci"])?;
-        let (repo, tag, digest) = crate::source::oci::parse_reference(reference)
+        let (repo, tag, digest) = crate::oci::parse_reference(reference)
             .map_err(|e| (e.to_string(), Some("write it as `registry.example.org/acme/plugins/NAME:TAG`".into())))?;
         Requested::Oci { repo: repo.to_string(), tag, digest }
     } else if let Some(path) = &table.path {
@@ -456,6 +453,40 @@ fn plugin_request(
         span: 0..0,
     })
 }
+
+/// paii.toml's `[policy]`, as data (`crate::policy` checks a lock against it).
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub allowed_sources: Option<Vec<String>>,
+    pub require_signatures: bool,
+}
+
+/// The paii.toml `paii init` writes: the plugins a new user starts with.
+pub const TEMPLATE: &str = r#"# paii.toml: the plugins you want. `paii sync` installs exactly these.
+# Commit it (with paii.lock) to share a setup with your team.
+
+[paii]
+version = ">=0.1.0"          # paii versions this manifest accepts
+
+# [paths]
+# history = "~/.config/paii/history"
+
+[registries]                 # order = priority: the first that lists a plugin supplies it
+# core = { path = "./registries/core.toml" }
+# work = { git = "https://example.org/acme/paii-plugins", path = "registry.toml", rev = "main" }
+
+[plugins]
+# security = "^1.0"                              # from the first registry that has it
+# history = { version = "~1.2", registry = "core" }
+# dev = { path = "../my-plugin" }                # a plugin you are writing
+# quiet = { version = "^1", hooks = false }      # everything but its hooks
+
+# [config.incident]          # team defaults for a plugin's [config]
+# escalation_threshold_minutes = 15
+
+# [wiring.incident]          # only when two selected plugins provide one contract
+# memory = "history"
+"#;
 
 #[cfg(test)]
 mod tests {

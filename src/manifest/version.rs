@@ -130,6 +130,14 @@ fn comparator_ranges(c: &Comparator) -> Ranges<Version> {
     }
 }
 
+/// The version of a plugin that names none: `0.0.0+<first 7 of id>`, which
+/// `"*"` matches.
+pub fn unversioned(id: &str) -> semver::Version {
+    let mut v = semver::Version::new(0, 0, 0);
+    v.build = semver::BuildMetadata::new(&id[..id.len().min(7)]).unwrap_or(semver::BuildMetadata::EMPTY);
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -271,6 +271,22 @@ fn resolve(base: &str, location: &str) -> String {
     format!("{origin}{location}")
 }
 
+/// `HOST/NAME[:TAG|@DIGEST]`, with or without `oci://`: the repository, the
+/// tag and the digest it names.
+pub fn parse_reference(text: &str) -> Result<(Repository, Option<String>, Option<String>), OciError> {
+    let bare = text.strip_prefix("oci://").unwrap_or(text);
+    let (rest, digest) = match bare.split_once('@') {
+        Some((r, d)) => (r, Some(d.to_string())),
+        None => (bare, None),
+    };
+    // A tag follows the last `:` after the last `/` (a port comes before it).
+    let (name, tag) = match rest.rsplit_once(':').filter(|(before, after)| !after.contains('/') && before.contains('/')) {
+        Some((n, t)) => (n, Some(t.to_string())),
+        None => (rest, None),
+    };
+    Ok((Repository::parse(&format!("oci://{name}"))?, tag, digest))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,10 +3,8 @@
 
 use serde::Serialize;
 
-use super::sync::{SyncedPlugin, build_all, fetch_all};
+use super::stage::build::{SyncedPlugin, fetch_and_build};
 use super::{Context, Error};
-use crate::lock::Lock;
-use crate::source::Fetcher;
 
 /// What `paii build --check` found for one plugin.
 #[derive(Debug, Serialize)]
@@ -46,28 +44,4 @@ pub fn check(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<Checked
         }
     }
     Ok(out)
-}
-
-type FetchedAndBuilt = (Vec<SyncedPlugin>, Vec<crate::store::StorePath>, crate::util::fs::HomeLock);
-
-pub(crate) fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> Result<FetchedAndBuilt, Error> {
-    let manifest = ctx.load_manifest()?;
-    let lock = Lock::load(&manifest.lock_path())?.ok_or_else(|| super::StateError::NoLock { path: manifest.lock_path() })?;
-    for n in names {
-        lock.require_plugin(n)?;
-    }
-    let chosen: Vec<_> = lock.plugins.iter().filter(|p| names.is_empty() || names.contains(&p.name)).cloned().collect();
-    let guard = ctx.lock_home("build")?;
-    let home = crate::util::paths::paii_home();
-    let fetcher = Fetcher::for_manifest(&home, &manifest, false);
-    fetcher.store.clean_temporaries()?;
-    let mut plugins = Vec::new();
-    let mut sources = Vec::new();
-    for (p, r) in chosen.iter().zip(fetch_all(ctx, &fetcher, &chosen, jobs.max(1))) {
-        let f = r?;
-        plugins.push(SyncedPlugin::fetched(p, &f));
-        sources.push(f.entry);
-    }
-    build_all(ctx, &home, &sources, &mut plugins, jobs, &manifest.cache)?;
-    Ok((plugins, sources, guard))
 }

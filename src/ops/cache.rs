@@ -108,7 +108,7 @@ pub fn push(
         None => manifest.cache.substituters.first().cloned().ok_or(CacheError::NoSubstituter)?,
     };
     let secret = signing_key(key)?;
-    let (plugins, source_entries, _guard) = super::build::fetch_and_build(ctx, names, jobs)?;
+    let (plugins, source_entries, _guard) = super::stage::build::fetch_and_build(ctx, names, jobs)?;
     let builder = crate::build::Builder::for_home(&crate::util::paths::paii_home());
     let mut client = crate::oci::Client::new(&repo).map_err(CacheError::from)?;
     // The other caches of the same registry may hold these outputs already:
@@ -144,8 +144,8 @@ pub fn push(
 
 /// `paii publish PATH --to oci://HOST/NAME[:TAG]`: the plugin tree, signed
 /// unless `unsigned`.
-pub fn publish(path: &Path, to: &str, key: Option<&Path>, unsigned: bool) -> Result<crate::source::oci::Published, Error> {
-    let (repo, tag, digest) = crate::source::oci::parse_reference(to).map_err(CacheError::from)?;
+pub fn publish(path: &Path, to: &str, key: Option<&Path>, unsigned: bool) -> Result<Published, Error> {
+    let (repo, tag, digest) = crate::oci::parse_reference(to).map_err(CacheError::from)?;
     if digest.is_some() {
         return Err(CacheError::Oci(crate::oci::OciError::BadReference(format!(
             "{to} (a digest is what publishing makes; give a tag or none)"
@@ -153,5 +153,54 @@ pub fn publish(path: &Path, to: &str, key: Option<&Path>, unsigned: bool) -> Res
         .into());
     }
     let secret = if unsigned { None } else { Some(signing_key(key)?) };
-    crate::source::oci::publish(path, &repo, tag.as_deref(), secret.as_ref())
+    push_plugin(path, &repo, tag.as_deref(), secret.as_ref())
+}
+
+/// What `paii publish` made.
+#[derive(Debug, serde::Serialize)]
+pub struct Published {
+    pub name: String,
+    pub version: String,
+    /// `oci://HOST/NAME@sha256:...`
+    pub source: String,
+    pub integrity: String,
+    pub uploaded: u64,
+    /// The `[[plugins]]` entry for a registry file.
+    pub entry: String,
+}
+
+/// Pushes the plugin tree `dir` (as a path plugin's tree: what git would
+/// track) tagged with its version, or `tag`, signed when a key is given.
+fn push_plugin(dir: &Path, repo: &crate::oci::Repository, tag: Option<&str>, secret: Option<&SecretKey>) -> Result<Published, Error> {
+    let pm = crate::manifest::PluginManifest::load_dir(dir)?;
+    let scratch = tempfile::tempdir().map_err(Error::io("cannot create a temporary directory in", &std::env::temp_dir()))?;
+    let tree = scratch.path().join("tree");
+    std::fs::create_dir(&tree).map_err(Error::io("cannot create", &tree))?;
+    let included = crate::source::local::included(dir).map_err(Error::io("cannot read", dir))?;
+    crate::source::local::copy(dir, &tree, &included).map_err(Error::io("cannot copy", dir))?;
+    let integrity = crate::store::integrity::hash_path(&tree).map_err(crate::store::StoreError::from)?;
+    let version = pm.version.to_string();
+    let config = serde_json::json!({"name": pm.name, "version": version, "integrity": integrity.to_string()});
+    let mut annotations = vec![("name", pm.name.clone()), ("version", version.clone()), ("integrity", integrity.to_string())];
+    if let Some(k) = secret {
+        annotations.push(("signatures", k.sign(&crate::source::oci::message(&pm.name, &version, &integrity))));
+    }
+    let oci = |error: crate::oci::artifact::ArtifactError| crate::source::SourceError::Oci { name: pm.name.clone(), error };
+    let client = crate::oci::Client::new(repo).map_err(|e| oci(e.into()))?;
+    let (pushed, digest) =
+        crate::oci::artifact::push_tree(&client, tag.unwrap_or(&version), &tree, crate::source::oci::CONFIG_TYPE, &config, &annotations)
+            .map_err(oci)?;
+    let source = format!("{repo}@{digest}");
+    let provides: Vec<String> = pm.provides.iter().map(|p| format!("{:?}", p.to_string())).collect();
+    let mut entry = format!(
+        "[[plugins]]\nname = {:?}\nversion = {version:?}\ndescription = {:?}\nsource = {source:?}\nintegrity = \"{integrity}\"\n",
+        pm.name, pm.description
+    );
+    if let Some(cv) = &pm.core_version {
+        entry.push_str(&format!("core_version = \"{cv}\"\n"));
+    }
+    if !provides.is_empty() {
+        entry.push_str(&format!("provides = [{}]\n", provides.join(", ")));
+    }
+    Ok(Published { name: pm.name, version, source, integrity: integrity.to_string(), uploaded: pushed.blob_bytes, entry })
 }

@@ -114,7 +114,7 @@ pub fn claude(ctx: &Context, write: bool) -> Result<Imported, Error> {
     let (file, doc) = if path.exists() {
         read_for_edit(&path)?
     } else {
-        let text = super::init::TEMPLATE;
+        let text = crate::manifest::project::TEMPLATE;
         let file = SourceFile::new(&path, text);
         let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| file.error(e.span(), e.message().to_string(), None))?;
         (file, doc)

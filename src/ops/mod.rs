@@ -14,6 +14,7 @@ pub mod mcp;
 pub mod plugin;
 pub mod registry;
 pub mod scaffold;
+pub mod stage;
 pub mod status;
 pub mod sync;
 pub mod verify;
@@ -202,6 +203,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Sync(#[from] sync::SyncError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    FetchFailures(#[from] stage::fetch::FetchFailures),
     #[error(transparent)]
     #[diagnostic(transparent)]
     Plugin(#[from] plugin::PluginError),

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use toml_edit::{InlineTable, Item, Value};
 
-use super::lock::{LockOutcome, apply, plan};
+use super::stage::plan::{LockOutcome, apply, learn_integrity, plan};
 use super::{Context, Error, StateError, read_for_edit, table_mut, write_if_unchanged};
 use crate::diagnostic::SourceFile;
 use crate::lock::Lock;
@@ -123,7 +123,7 @@ fn finish(
     ctx.warn_all(&manifest.warnings);
     let _guard = ctx.lock_home("plugin install/remove")?;
     let mut planned = plan(ctx, &manifest, Some(std::slice::from_ref(&name)).filter(|_| entry.is_some()))?;
-    super::lock::learn_integrity(ctx, &manifest, &mut planned)?;
+    learn_integrity(ctx, &manifest, &mut planned)?;
     // Another paii may have changed paii.toml between reading and locking.
     write_if_unchanged(file, &text)?;
     let lock = apply(planned)?;

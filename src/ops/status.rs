@@ -29,7 +29,7 @@ pub fn run(ctx: &Context) -> Result<Status, Error> {
     match lock_text.as_deref().map(|t| Lock::parse(&crate::diagnostic::SourceFile::new(&lock_path, t))).transpose()? {
         None => drift.push(format!("{} is missing: run `paii lock`", lock_path.display())),
         Some(lock) => {
-            if !super::lock::satisfies(&lock, &manifest) {
+            if !super::stage::plan::satisfies(&lock, &manifest) {
                 drift.push(format!("{} does not satisfy {}: run `paii lock`", lock_path.display(), manifest.file.name));
             }
             use sha2::Digest;

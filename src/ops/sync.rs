@@ -3,19 +3,16 @@
 //! a generation, switch `current` to it and reconcile Claude Code's files.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde::Serialize;
-
-use super::lock::{LockOutcome, apply, plan_with};
+use super::stage::build::{SyncedPlugin, build_all};
+use super::stage::fetch::{all_fetched, fetch_all, learn};
+use super::stage::plan::{LockOutcome, Planned, apply, plan_with};
 use super::{Context, Error};
 use crate::claude::{Changes, Fragment};
-use crate::generation::GenerationPlugin;
 use crate::generation::assemble::{assemble, contributions};
 use crate::lock::{LockDiff, LockedPlugin, LockedSource};
 use crate::manifest::{Manifest, PluginManifest};
-use crate::source::{Fetched, Fetcher, SourceError, describe};
+use crate::source::{Fetcher, describe};
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -26,9 +23,6 @@ pub enum SyncError {
     #[error("{} lacks the integrity of plugins it locks, and --locked forbids adding it", path.display())]
     #[diagnostic(help("run `paii sync` once without --locked and commit paii.lock"))]
     LockLacksIntegrity { path: PathBuf },
-    /// Several plugins could not be fetched (one is reported as itself).
-    #[error("{} plugins could not be fetched:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
-    Fetch(Vec<SourceError>),
     #[error("plugin `{plugin}` works with Claude Code {range} (`engines` in its plugin.json), and this machine has {client}")]
     #[diagnostic(help("update Claude Code, or pin a version of `{plugin}` that works with {client} in paii.toml"))]
     Engines { plugin: String, range: String, client: String },
@@ -51,53 +45,6 @@ pub struct SyncOptions {
 impl Default for SyncOptions {
     fn default() -> SyncOptions {
         SyncOptions { locked: false, frozen: false, offline: false, dry_run: false, jobs: 8 }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct SyncedPlugin {
-    pub name: String,
-    pub version: String,
-    pub source: String,
-    pub store_path: PathBuf,
-    pub integrity: Option<crate::store::integrity::Integrity>,
-    /// Whether this sync brought it into the store.
-    pub fetched: bool,
-    /// Its build output, for plugins with a `[build]`.
-    pub build: Option<PathBuf>,
-    /// Whether this sync built it.
-    pub built: bool,
-    /// The contracts it provides, as the lock has them (`IntegrationProvider:jira`).
-    pub provides: Vec<String>,
-}
-
-impl SyncedPlugin {
-    /// What a generation records of it.
-    fn generation_plugin(&self) -> GenerationPlugin {
-        GenerationPlugin {
-            name: self.name.clone(),
-            version: self.version.clone(),
-            store_path: self.store_path.clone(),
-            integrity: self.integrity,
-            build_path: self.build.clone(),
-            root: None,
-            provides: self.provides.clone(),
-        }
-    }
-
-    /// A plugin just brought into (or found in) the store, not built yet.
-    pub(crate) fn fetched(p: &LockedPlugin, f: &Fetched) -> SyncedPlugin {
-        SyncedPlugin {
-            name: p.name.clone(),
-            version: p.version.to_string(),
-            source: describe(&p.source),
-            store_path: f.entry.path.clone(),
-            integrity: Some(f.entry.integrity),
-            fetched: f.added,
-            build: None,
-            built: false,
-            provides: p.provides.iter().map(ToString::to_string).collect(),
-        }
     }
 }
 
@@ -226,7 +173,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
 
 /// `--dry-run`: the lock's changes, what would be fetched, and, when every
 /// plugin is already at hand, what Claude Code would see change.
-fn dry_run(scope: &crate::scope::Scope, manifest: &Manifest, planned: super::lock::Planned) -> Result<SyncOutcome, Error> {
+fn dry_run(scope: &crate::scope::Scope, manifest: &Manifest, planned: Planned) -> Result<SyncOutcome, Error> {
     let store = Store::new(scope.home.join("store"));
     let mut at_hand = Vec::new();
     let plugins: Vec<SyncedPlugin> = planned
@@ -287,79 +234,6 @@ fn dry_run(scope: &crate::scope::Scope, manifest: &Manifest, planned: super::loc
         claude_known,
         scope: scope.clone(),
     })
-}
-
-/// Builds every fetched plugin that has a `[build]`, `jobs` at a time (at
-/// most one per core); a failure stops the sync before anything the user
-/// sees changes.
-pub(crate) fn build_all(
-    ctx: &Context,
-    home: &std::path::Path,
-    sources: &[crate::store::StorePath],
-    plugins: &mut [SyncedPlugin],
-    jobs: usize,
-    substitutes: &crate::substitute::Cache,
-) -> Result<Vec<PluginManifest>, Error> {
-    let mut builder = crate::build::Builder::for_home(home);
-    builder.substitutes = substitutes.clone();
-    // Each plugin.toml is read once; every missing toolchain is named
-    // before any build starts.
-    let manifests = sources
-        .iter()
-        .zip(plugins.iter())
-        .map(|(entry, p)| crate::manifest::PluginManifest::load_installed(&entry.path, &p.name))
-        .collect::<Result<Vec<_>, _>>()?;
-    for (pm, entry) in manifests.iter().zip(sources) {
-        builder.prepare(pm, entry)?;
-    }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let progress = ctx.progress(plugins.len() as u64, "building");
-    let work: Vec<_> = manifests.iter().zip(sources).zip(plugins.iter().map(|p| format!("{} {}", p.name, p.version))).collect();
-    let results = parallel_map(&work, jobs.clamp(1, cores), |((pm, entry), label)| {
-        let item = progress.start(label);
-        let r = builder.build(pm, entry);
-        item.done(&match &r {
-            Ok(Some(crate::build::Built { substituted: Some(from), .. })) => format!("fetched {label} (built, from {from})"),
-            Ok(Some(b)) if b.fresh => format!("built   {label}"),
-            Ok(Some(_)) => format!("built   {label} (in the store)"),
-            Ok(None) => format!("ready   {label} (nothing to build)"),
-            Err(_) => format!("failed  {label}"),
-        });
-        r
-    });
-    progress.finish();
-    for (p, r) in plugins.iter_mut().zip(results) {
-        if let Some(b) = r? {
-            if let Some(w) = &b.warning {
-                (ctx.status)(&format!("warning: {w}"));
-            }
-            p.build = Some(b.path);
-            p.built = b.fresh;
-        }
-    }
-    Ok(manifests)
-}
-
-/// `f` over `items` on up to `jobs` threads; the results in item order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..jobs.clamp(1, items.len().max(1)) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(i) else { break };
-                    let r = f(item);
-                    if let Ok(mut slots) = slots.lock() {
-                        slots[i] = Some(r);
-                    }
-                }
-            });
-        }
-    });
-    // Every index was taken by exactly one worker, so every slot is full.
-    slots.into_inner().unwrap_or_default().into_iter().flatten().collect()
 }
 
 /// How a registry entry's contracts, which the lock wired, differ from the
@@ -442,49 +316,6 @@ fn native_drift(p: &LockedPlugin, native: &crate::manifest::native::NativeManife
         what.push(format!("says version {v}, its marketplace entry and the lock {}", p.version));
     }
     (!what.is_empty()).then(|| format!("`{}`: its plugin.json {}", p.name, what.join(", and ")))
-}
-
-/// Every fetch failure at once (one is reported as itself).
-pub(crate) fn all_fetched(mut errors: Vec<SourceError>) -> Result<(), Error> {
-    match errors.len() {
-        0 => Ok(()),
-        1 => Err(errors.remove(0).into()),
-        _ => Err(SyncError::Fetch(errors).into()),
-    }
-}
-
-/// Whether the lock still has to learn `p`'s integrity by fetching it (a
-/// path plugin's tree is the user's and changes: it has none).
-pub(crate) fn lacks_integrity(p: &LockedPlugin) -> bool {
-    p.integrity.is_none() && !matches!(p.source, LockedSource::Path { .. })
-}
-
-/// What fetching taught the lock: integrity (except for path plugins, whose
-/// tree is the user's and changes) and the commit of a git source.
-pub(crate) fn learn(p: &mut LockedPlugin, f: &Fetched) {
-    if lacks_integrity(p) {
-        p.integrity = Some(f.entry.integrity);
-    }
-    if let (LockedSource::Git { commit: c @ None, .. }, Some(id)) = (&mut p.source, &f.commit) {
-        *c = Some(id.clone());
-    }
-}
-
-/// Fetches with `jobs` workers, reporting each plugin as it completes.
-pub(crate) fn fetch_all(ctx: &Context, fetcher: &Fetcher, plugins: &[LockedPlugin], jobs: usize) -> Vec<Result<Fetched, SourceError>> {
-    let progress = ctx.progress(plugins.len() as u64, "fetching");
-    let results = parallel_map(plugins, jobs, |p| {
-        let item = progress.start(&format!("{} {} ({})", p.name, p.version, describe(&p.source)));
-        let r = fetcher.fetch(p);
-        item.done(&match &r {
-            Ok(f) if f.added => format!("fetched {} {} ({})", p.name, p.version, describe(&p.source)),
-            Ok(_) => format!("cached  {} {}", p.name, p.version),
-            Err(_) => format!("failed  {} {}", p.name, p.version),
-        });
-        r
-    });
-    progress.finish();
-    results
 }
 
 /// Says which declared secrets `.env` lacks (for hooks, actions and MCP

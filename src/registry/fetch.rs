@@ -4,62 +4,11 @@
 //! registries (http(s), git) and Claude Code marketplaces slot in behind
 //! [`RegistryFetcher`] without the resolver knowing the difference.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::marketplace::MarketplaceSource;
 use crate::diagnostic::{ReadError, SourceFile, SpannedError};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RegistrySource {
-    /// A local registry file.
-    Path {
-        /// Absolute.
-        path: PathBuf,
-        /// As written in paii.toml, normalised.
-        written: String,
-    },
-    /// An http(s) URL of a registry file.
-    Url(String),
-    /// A registry file inside a git repository.
-    Git { url: String, path: Option<String>, rev: Option<String> },
-    /// A Claude Code marketplace (`.claude-plugin/marketplace.json`).
-    Marketplace(super::marketplace::MarketplaceSource),
-}
-
-impl RegistrySource {
-    /// `file://` URLs become local paths; `http(s)://` stay URLs.
-    pub fn from_url(url: &str, base: &Path) -> Result<RegistrySource, String> {
-        if let Some(rest) = url.strip_prefix("file://") {
-            // file:///abs/path, or file://relative for the forgiving.
-            return Ok(RegistrySource::Path { path: crate::util::paths::expand(rest, base), written: url.to_string() });
-        }
-        if url.starts_with("https://") || url.starts_with("http://") {
-            return Ok(RegistrySource::Url(url.to_string()));
-        }
-        Err(format!("`{url}` is not a registry URL (https, http or file); for a local file write `{{ path = \"{url}\" }}`"))
-    }
-}
-
-impl fmt::Display for RegistrySource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RegistrySource::Path { written, .. } => write!(f, "{written}"),
-            RegistrySource::Url(u) => write!(f, "{}", crate::util::url::redact(u)),
-            RegistrySource::Git { url, path, rev } => {
-                write!(f, "git {}", crate::util::url::redact(url))?;
-                if let Some(p) = path {
-                    write!(f, " path {p}")?;
-                }
-                if let Some(r) = rev {
-                    write!(f, " rev {r}")?;
-                }
-                Ok(())
-            }
-            RegistrySource::Marketplace(m) => write!(f, "{m}"),
-        }
-    }
-}
+pub use crate::manifest::source::RegistrySource;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum FetchError {

@@ -20,7 +20,7 @@ use crate::manifest::native::{Dependency, PLUGIN_JSON, dependency_from_json};
 use crate::store::integrity::FileDigest;
 
 /// Where a marketplace keeps its catalogue.
-pub const MARKETPLACE_JSON: &str = ".claude-plugin/marketplace.json";
+pub use crate::manifest::source::MARKETPLACE_JSON;
 
 /// The vendored schema of marketplace.json.
 pub const SCHEMA: &str = include_str!("../../vendor/schemastore/claude-code-marketplace.schema.json");
@@ -29,63 +29,8 @@ pub const SCHEMA: &str = include_str!("../../vendor/schemastore/claude-code-mark
 /// not pinned yet: `paii lock` replaces it once the commit is known.
 pub const UNPINNED: &str = "unpinned";
 
-/// Where a marketplace lives, as paii.toml names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MarketplaceSource {
-    /// A directory holding `.claude-plugin/marketplace.json`.
-    Path {
-        /// Absolute.
-        dir: PathBuf,
-        /// Relative to paii.toml, normalised.
-        written: String,
-    },
-    /// A git repository: a URL, or GitHub's `owner/repo`.
-    Git { url: String, rev: Option<String> },
-}
-
-impl MarketplaceSource {
-    /// Reads `marketplace = "..."` (with `rev`) of paii.toml, whose
-    /// directory is `base`.
-    pub fn parse(spec: &str, rev: Option<&str>, base: &Path) -> Result<MarketplaceSource, String> {
-        let rev = rev.map(str::to_string);
-        if ["https://", "http://", "ssh://", "git://", "file://", "git@"].iter().any(|p| spec.starts_with(p)) {
-            return Ok(MarketplaceSource::Git { url: spec.to_string(), rev });
-        }
-        if let Some(repo) = github_shorthand(spec)
-            && !base.join(spec).exists()
-        {
-            return Ok(MarketplaceSource::Git { url: format!("https://github.com/{repo}.git"), rev });
-        }
-        if rev.is_some() {
-            return Err(format!("`rev` applies to a git marketplace, and `{spec}` is a local path"));
-        }
-        // The directory, or its marketplace.json named directly.
-        let trimmed = spec.trim_end_matches('/');
-        let dir_spec = trimmed.strip_suffix(MARKETPLACE_JSON).map(|d| d.trim_end_matches('/')).unwrap_or(trimmed);
-        let dir_spec = if dir_spec.is_empty() { "." } else { dir_spec };
-        Ok(MarketplaceSource::Path {
-            dir: crate::util::paths::expand(dir_spec, base),
-            written: crate::util::paths::normalize_written(dir_spec),
-        })
-    }
-}
-
-impl std::fmt::Display for MarketplaceSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            MarketplaceSource::Path { written, .. } => write!(f, "marketplace {written}"),
-            MarketplaceSource::Git { url, rev: None } => write!(f, "marketplace {}", crate::util::url::redact(url)),
-            MarketplaceSource::Git { url, rev: Some(r) } => write!(f, "marketplace {} rev {r}", crate::util::url::redact(url)),
-        }
-    }
-}
-
-/// `owner/repo`: GitHub's shorthand, as Claude Code accepts it.
-fn github_shorthand(s: &str) -> Option<&str> {
-    let (owner, repo) = s.split_once('/')?;
-    let ok = |p: &str| !p.is_empty() && !p.starts_with('.') && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    (ok(owner) && ok(repo)).then_some(s.trim_end_matches(".git"))
-}
+pub use crate::manifest::source::MarketplaceSource;
+use crate::manifest::source::github_shorthand;
 
 fn github_url(repo: &str) -> String {
     format!("https://github.com/{}.git", repo.trim_end_matches(".git"))
@@ -311,7 +256,7 @@ fn entry_from(
             (Some(v), _) => v.clone(),
             // A git plugin's plugin.json is read at its commit when the lock
             // pins it (its version, else `0.0.0+<commit>`).
-            (None, Some(id)) if !matches!(located.source, EntrySource::Git { .. }) => crate::ops::lock::unversioned(id),
+            (None, Some(id)) if !matches!(located.source, EntrySource::Git { .. }) => crate::manifest::version::unversioned(id),
             (None, None) if matches!(located.source, EntrySource::Path { .. }) => Version::new(0, 0, 0),
             _ => {
                 let mut v = Version::new(0, 0, 0);

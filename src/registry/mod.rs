@@ -381,7 +381,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
         None => None,
     };
     let source = match (&raw.source, &raw.url) {
-        (Some(oci), None) if oci.starts_with("oci://") => match crate::source::oci::parse_reference(oci) {
+        (Some(oci), None) if oci.starts_with("oci://") => match crate::oci::parse_reference(oci) {
             Ok((repo, tag, digest)) => Some(EntrySource::Oci { repo: repo.to_string(), tag, digest }),
             Err(e) => {
                 errors.push(file.error(Some(span.clone()), format!("{label}: `source`: {e}"), None));
