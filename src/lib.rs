@@ -33,6 +33,8 @@ pub mod registry;
 pub mod resolve;
 pub mod lock;
 pub mod source;
+pub mod http;
+pub mod extract;
 pub mod oci;
 pub mod store;
 pub mod build;

@@ -11,7 +11,7 @@ use semver::Version;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{SourceFile, SpannedError, parse_toml};
-use crate::resolve::contract::Provide;
+use crate::manifest::contract::Provide;
 use crate::store::integrity::Integrity;
 
 /// The lock format this paii writes and the newest it reads.

@@ -59,8 +59,8 @@ impl Policy {
     /// machine, plugins requested straight from git or a URL, binary caches.
     pub fn check_manifest(&self, manifest: &crate::manifest::Manifest) -> Result<(), PolicyError> {
         use crate::manifest::project::Requested;
-        use crate::registry::fetch::RegistrySource;
-        use crate::registry::marketplace::MarketplaceSource;
+        use crate::manifest::source::MarketplaceSource;
+        use crate::manifest::source::RegistrySource;
         let name = manifest.file.name.as_str();
         for r in &manifest.registries {
             let url = match &r.source {

@@ -11,7 +11,6 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::oci::Client;
-use crate::oci::Repository;
 use crate::oci::artifact::{self, Pushed};
 use crate::sign::{PublicKey, SecretKey};
 use crate::store::integrity::Integrity;
@@ -21,12 +20,7 @@ pub use crate::oci::artifact::pack;
 
 pub const CONFIG_TYPE: &str = "application/vnd.paii.build.config.v1+json";
 
-/// paii.toml's `[cache]`.
-#[derive(Debug, Clone, Default)]
-pub struct Cache {
-    pub substituters: Vec<Repository>,
-    pub trusted: Vec<PublicKey>,
-}
+pub use crate::manifest::project::Cache;
 
 /// What a signature covers.
 pub fn message(key: &str, name: &str, version: &str, integrity: &Integrity) -> Vec<u8> {
@@ -71,7 +65,7 @@ pub fn fetch(
     }
     // A build output was signed by a key the team trusts; a venv in it
     // names its interpreter by an absolute path.
-    let limits = crate::source::extract::Limits { absolute_links: true, ..Default::default() };
+    let limits = crate::extract::Limits { absolute_links: true, ..Default::default() };
     let integrity = artifact::unpack_tree_with(client, &manifest, dest, limits)?;
     let built_at = Some(manifest.annotation("built-at").to_string()).filter(|s| !s.is_empty());
     Ok(Fetched { integrity, built_at })

@@ -4,7 +4,9 @@
 //! `crate::` path in it (outside comments and its test module) is an edge
 //! to the file that defines the module it names. Two rules:
 //!
-//! 1. no import circle between files;
+//! 1. no import circle between files, nor between the top-level modules
+//!    they make up (`manifest`, `resolve`, `source`, `generation`...): the
+//!    data modules at the bottom import no action module above them;
 //! 2. a command module of `ops` (one per CLI command) imports no other
 //!    command module: what several share is a stage (`ops::stage`) or lives
 //!    lower down.
@@ -170,6 +172,29 @@ fn src_has_no_import_circle() {
         })
         .collect();
     assert!(found.is_empty(), "import circles in src/ (move the shared piece down, or the caller up):\n{}", described.join("\n"));
+}
+
+#[test]
+fn the_top_level_modules_form_no_circle() {
+    let top = |m: &str| m.split("::").next().unwrap_or_default().to_string();
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (from, to) in graph() {
+        let from = top(&from);
+        let out = edges.entry(from.clone()).or_default();
+        out.extend(to.iter().map(|t| top(t)).filter(|t| *t != from));
+    }
+    let found = circles(&edges);
+    assert!(found.is_empty(), "circles between top-level modules of src/: {found:?}");
+    // The parsed files are data: they import no action module.
+    for data in ["manifest", "lock"] {
+        let reaches: Vec<&String> = edges[data]
+            .iter()
+            .filter(|t| {
+                ["ops", "resolve", "registry", "source", "generation", "claude", "policy", "build", "substitute"].contains(&t.as_str())
+            })
+            .collect();
+        assert!(reaches.is_empty(), "`{data}` (data) imports action modules {reaches:?}");
+    }
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use paii::source::extract::{Compression, ExtractError, Limits, unpack};
+use paii::extract::{Compression, ExtractError, Limits, unpack};
 use tar::EntryType;
 
 // ---------------------------------------------------------------------------

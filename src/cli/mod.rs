@@ -186,6 +186,14 @@ enum Command {
     Import(ImportCommand),
     /// Print shell completions
     Completions { shell: clap_complete::Shell },
+    /// Write man pages (paii.1 and one per subcommand, `paii-sync.1`...)
+    /// generated from these definitions
+    Man {
+        /// Where (default: ~/.local/share/man/man1, where `man` looks for a
+        /// user's pages)
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -492,7 +500,7 @@ pub fn main() -> ExitCode {
         eprintln!("warning: {e}; failpoints are ignored");
     }
     crate::util::log::init(cli.global.verbose);
-    crate::source::http::init_tls();
+    crate::http::init_tls();
     let printer = Printer::new(cli.global.output, cli.global.color, cli.global.quiet);
     let ctx = Context {
         manifest: cli.global.manifest.clone(),
@@ -700,6 +708,15 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             p.imported(&ops::import::claude(ctx, write)?);
             OK
         }
+        Command::Man { out } => {
+            let dir = match out {
+                Some(d) => d,
+                None => crate::util::paths::home_dir().unwrap_or_default().join(".local/share/man/man1"),
+            };
+            let written = man_pages(&dir).map_err(Error::io("cannot write man pages into", &dir))?;
+            p.status(&format!("wrote {written} man pages into {} (`man paii` reads them)", dir.display()));
+            OK
+        }
         Command::Completions { shell } => {
             // Into a buffer first: clap_complete panics on a closed pipe
             // (`paii completions bash | head`).
@@ -710,6 +727,26 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
             ExitCode::SUCCESS
         }
     })
+}
+
+/// Writes `paii.1` and a page per subcommand (`paii-hook-drain.1`) into
+/// `dir`, each file whole (temp + rename); returns how many.
+fn man_pages(dir: &std::path::Path) -> std::io::Result<usize> {
+    fn write(cmd: clap::Command, name: String, dir: &std::path::Path, n: &mut usize) -> std::io::Result<()> {
+        let cmd = cmd.name(name.clone()).bin_name(name.replace('-', " "));
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
+        crate::util::fs::atomic_write(&dir.join(format!("{name}.1")), &page)?;
+        *n += 1;
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            write(sub.clone(), format!("{name}-{}", sub.get_name()), dir, n)?;
+        }
+        Ok(())
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut n = 0;
+    write(Cli::command(), "paii".into(), dir, &mut n)?;
+    Ok(n)
 }
 
 /// A plugin's exit code as paii's (`run`, `history`).

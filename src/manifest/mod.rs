@@ -2,6 +2,7 @@
 //! `plugin.toml` (what a plugin is). Each is parsed from its file format into
 //! typed values once, here; later stages never see raw TOML.
 
+pub mod contract;
 pub mod native;
 pub mod overlay;
 pub mod plugin;

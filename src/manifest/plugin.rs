@@ -13,7 +13,7 @@ use toml::Spanned;
 use super::{Shorthand, de_with};
 use crate::diagnostic::{SourceFile, SpannedError, Warning, parse_toml};
 use crate::dispatch::event::HookEvent;
-use crate::resolve::contract::{Consume, Provide, check_contract_syntax, check_provision_name, near_miss_warning};
+use crate::manifest::contract::{Consume, Provide, check_contract_syntax, check_provision_name, near_miss_warning};
 
 // ---- the file format -------------------------------------------------------
 

@@ -173,7 +173,7 @@ pub struct Manifest {
     pub config: BTreeMap<String, toml::Table>,
     pub wiring: BTreeMap<String, BTreeMap<String, String>>,
     /// `[cache]`: where build outputs may come from, and whose signature counts.
-    pub cache: crate::substitute::Cache,
+    pub cache: Cache,
     /// `[policy]`.
     pub policy: Policy,
     pub warnings: Vec<Warning>,
@@ -298,7 +298,7 @@ impl Manifest {
             wiring.insert(consumer, keys);
         }
 
-        let mut cache = crate::substitute::Cache::default();
+        let mut cache = Cache::default();
         for s in &raw.cache.substituters {
             let repo = crate::oci::Repository::parse(s.get_ref()).map_err(|e| {
                 file.error(
@@ -452,6 +452,13 @@ fn plugin_request(
         dispatch: table.dispatch.unwrap_or(true),
         span: 0..0,
     })
+}
+
+/// paii.toml's `[cache]`, as data (`crate::substitute` uses it).
+#[derive(Debug, Clone, Default)]
+pub struct Cache {
+    pub substituters: Vec<crate::oci::Repository>,
+    pub trusted: Vec<crate::sign::PublicKey>,
 }
 
 /// paii.toml's `[policy]`, as data (`crate::policy` checks a lock against it).

@@ -223,7 +223,7 @@ pub fn unpack_tree_with(
     client: &Client,
     manifest: &Manifest,
     dest: &Path,
-    limits: crate::source::extract::Limits,
+    limits: crate::extract::Limits,
 ) -> Result<Integrity, ArtifactError> {
     let what = manifest.what.clone();
     let integrity = manifest.integrity()?;
@@ -238,8 +238,8 @@ pub fn unpack_tree_with(
     // Nothing unpacked is used unless the blob was the one the manifest
     // names (checked below, with the tree's own integrity after that).
     let mut blob = HashingReader { inner: client.blob_reader(digest)?, sha: sha2::Digest::new() };
-    let root = crate::source::extract::unpack(&mut blob, crate::source::extract::Compression::None, &staging, limits)
-        .map_err(|e| unpack_err(e.to_string()))?;
+    let root =
+        crate::extract::unpack(&mut blob, crate::extract::Compression::None, &staging, limits).map_err(|e| unpack_err(e.to_string()))?;
     std::io::copy(&mut (&mut blob).take(MAX_LAYER), &mut std::io::sink()).map_err(|e| unpack_err(e.to_string()))?;
     let found = format!("sha256:{}", crate::store::integrity::hex(&sha2::Digest::finalize(blob.sha)));
     if found != digest {

@@ -74,7 +74,7 @@ impl Session {
         if let Some(c) = &self.creds {
             req = req.basic_auth(&c.username, Some(&c.password));
         }
-        let resp = req.send().map_err(|e| format!("token from {realm}: {}", crate::source::http::error_chain(&e)))?;
+        let resp = req.send().map_err(|e| format!("token from {realm}: {}", crate::http::error_chain(&e)))?;
         let status = resp.status();
         if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
             return Err(if self.creds.is_none() {
@@ -186,8 +186,7 @@ pub fn lookup(host: &str) -> Option<Credentials> {
     docker_config()
         .and_then(|c| from_docker(&c, host))
         .or_else(|| {
-            crate::source::http::netrc_credentials(&format!("https://{host}/"))
-                .map(|(username, password)| Credentials { username, password })
+            crate::http::netrc_credentials(&format!("https://{host}/")).map(|(username, password)| Credentials { username, password })
         })
         .or_else(|| match (std::env::var("PAII_OCI_USERNAME"), std::env::var("PAII_OCI_PASSWORD")) {
             (Ok(username), Ok(password)) => Some(Credentials { username, password }),

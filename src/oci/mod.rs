@@ -102,7 +102,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(repo: &Repository) -> Result<Client, OciError> {
-        let http = crate::source::http::client().map_err(|message| OciError::Transport { what: repo.to_string(), message })?;
+        let http = crate::http::client().map_err(|message| OciError::Transport { what: repo.to_string(), message })?;
         let mut base = repo.base("https");
         if repo.is_loopback() && http.get(format!("https://{}/v2/", repo.host)).send().is_err() {
             base = repo.base("http");
@@ -121,7 +121,7 @@ impl Client {
         push: bool,
         make: &dyn Fn() -> reqwest::blocking::RequestBuilder,
     ) -> Result<reqwest::blocking::Response, OciError> {
-        let transport = |e: reqwest::Error| OciError::Transport { what: what.to_string(), message: crate::source::http::error_chain(&e) };
+        let transport = |e: reqwest::Error| OciError::Transport { what: what.to_string(), message: crate::http::error_chain(&e) };
         let resp = self.auth.apply(make()).send().map_err(transport)?;
         if resp.status() != reqwest::StatusCode::UNAUTHORIZED {
             return Ok(resp);

@@ -244,7 +244,7 @@ fn registry_drift(p: &LockedPlugin, pm: &PluginManifest) -> Option<String> {
         return native_drift(p, native);
     }
     let registry = p.registry.as_deref()?;
-    let names = |v: &[crate::resolve::contract::Provide]| {
+    let names = |v: &[crate::manifest::contract::Provide]| {
         let mut v: Vec<String> = v.iter().map(|p| p.to_string()).collect();
         v.sort();
         v

@@ -95,7 +95,7 @@ impl RegistryFetcher for NetFetcher {
             }
             RegistrySource::Url(url) => {
                 crate::debug!("fetching registry `{name}` from {desc}");
-                crate::source::http::download(url, &copy).map_err(|e| network(e.to_string()))?;
+                crate::http::download(url, &copy).map_err(|e| network(e.to_string()))?;
             }
             RegistrySource::Git { .. } | RegistrySource::Marketplace(MarketplaceSource::Git { .. }) => {
                 crate::debug!("fetching registry `{name}` from {desc}");

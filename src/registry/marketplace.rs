@@ -441,7 +441,7 @@ impl NpmLookup for NpmRegistry {
             if self.offline {
                 return Err(format!("`{package}` has never been looked up in {registry}, and --offline allows no network"));
             }
-            crate::source::http::download(&url, &path).map_err(|e| format!("cannot read `{package}` from {registry}: {e}"))?;
+            crate::http::download(&url, &path).map_err(|e| format!("cannot read `{package}` from {registry}: {e}"))?;
         }
         let text = crate::diagnostic::read_text(&path).map_err(|e| e.to_string())?;
         let doc: Value =

@@ -18,9 +18,9 @@ use toml::de::DeValue;
 
 use crate::diagnostic::{SourceFile, SpannedError, Warning, deserialize_table, parse_table, unknown_key_warnings};
 use crate::manifest::Shorthand;
+use crate::manifest::contract::{Consume, Provide};
 use crate::manifest::plugin::{ConsumeValueSchema, ContractTable, Language, consume_from};
 use crate::manifest::version::{is_valid_plugin_name, name_error, parse_req, parse_version};
-use crate::resolve::contract::{Consume, Provide};
 use crate::store::integrity::Integrity;
 
 pub use fetch::{RegistryFetcher, RegistrySource};
@@ -425,7 +425,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
     for p in &raw.provides {
         match p.get_ref().parse::<Provide>() {
             Ok(pr) => {
-                if let Some(w) = crate::resolve::contract::near_miss_warning(&pr.contract) {
+                if let Some(w) = crate::manifest::contract::near_miss_warning(&pr.contract) {
                     warnings.push(file.warning(Some(p.span()), format!("{label}: {w}")));
                 }
                 provides.push(pr)
@@ -439,7 +439,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
     for (key, value) in &raw.consumes {
         match consume_from(value.get_ref()) {
             Ok(c) => {
-                if let Some(w) = crate::resolve::contract::near_miss_warning(&c.contract) {
+                if let Some(w) = crate::manifest::contract::near_miss_warning(&c.contract) {
                     warnings.push(file.warning(Some(value.span()), format!("{label}: `consumes.{key}`: {w}")));
                 }
                 consumes.insert(key.clone(), c);

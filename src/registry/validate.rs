@@ -7,8 +7,8 @@ use serde::Serialize;
 use super::{IndexEntry, parse_registry};
 use crate::diagnostic::{Location, SourceFile};
 use crate::manifest::PluginManifest;
+use crate::manifest::contract::{Consume, Provide};
 use crate::manifest::version::is_valid_name;
-use crate::resolve::contract::{Consume, Provide};
 use crate::source::Fetcher;
 use crate::util::url::is_full_commit;
 

@@ -4,7 +4,7 @@
 //! Version selection sits behind [`VersionSolver`] (pubgrub today); contract
 //! wiring happens after it, on the selected set.
 
-pub mod contract;
+pub mod wiring;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -19,11 +19,12 @@ use semver::{Version, VersionReq};
 
 use crate::diagnostic::{SpannedError, Warning};
 use crate::lock::{Lock, LockedPlugin, LockedSource};
+use crate::manifest::contract::{Consume, Provide};
 use crate::manifest::version::{precedence, req_to_ranges};
 use crate::manifest::{Manifest, PluginManifest, Requested};
 use crate::registry::{Index, IndexEntry};
 use crate::store::integrity::Integrity;
-use contract::{Consume, Participant, Provide, WiringError};
+use wiring::{Participant, WiringError};
 
 // ---- version solving -------------------------------------------------------
 
@@ -346,7 +347,7 @@ pub struct ResolvedPlugin {
     pub subdir: Option<String>,
     pub integrity: Option<Integrity>,
     pub provides: Vec<Provide>,
-    pub wiring: contract::Wiring,
+    pub wiring: wiring::Wiring,
 }
 
 /// A plugin requested straight from git or a tarball, fetched before
@@ -547,7 +548,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
 
     let participants: Vec<Participant<'_>> =
         chosen.iter().map(|c| Participant { name: c.name, provides: &c.provides, consumes: &c.consumes }).collect();
-    let wiring = contract::wire(&participants, &manifest.wiring).map_err(|errors| ResolveError::Contracts {
+    let wiring = wiring::wire(&participants, &manifest.wiring).map_err(|errors| ResolveError::Contracts {
         help: contract_help(&errors, &chosen.iter().map(|c| (c.name, &c.consumes)).collect(), index),
         errors,
     })?;

@@ -117,7 +117,7 @@ fn remove_partial_packs(dir: &Path) {
 
 fn fetch(repo: &gix::Repository, spec: &GitSpec<'_>) -> Result<(), SourceError> {
     crate::debug!("git fetch {}", crate::util::url::redact(spec.url));
-    crate::source::http::init_tls();
+    crate::http::init_tls();
     // Prune: a branch or tag deleted upstream must not keep resolving from
     // the cache. The fetch below recreates every ref that still exists.
     // They are put back if the fetch fails, so a failed fetch loses nothing.
@@ -263,7 +263,7 @@ fn write_tree(repo: &gix::Repository, spec: &GitSpec<'_>, tree: &gix::Tree<'_>, 
             EntryKind::Link => {
                 let blob = repo.find_blob(entry.oid().to_owned()).map_err(|e| git_err(spec, chain(&e)))?;
                 let target = blob.data.to_str().map_err(|_| git_err(spec, "a symlink target that is not UTF-8"))?;
-                super::extract::check_symlink(&rel, Path::new(target), &rel.display().to_string()).map_err(|e| git_err(spec, e))?;
+                crate::extract::check_symlink(&rel, Path::new(target), &rel.display().to_string()).map_err(|e| git_err(spec, e))?;
                 symlink(target, &path).map_err(werr)?;
             }
             EntryKind::Commit => {

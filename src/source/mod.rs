@@ -1,9 +1,7 @@
 //! Sources: bringing a locked plugin's tree into the store, from git, a
 //! tarball or a local path, verified against the lock's integrity.
 
-pub mod extract;
 pub mod git;
-pub mod http;
 pub mod local;
 pub mod oci;
 
@@ -40,14 +38,14 @@ pub enum SourceError {
         name: String,
         source_desc: String,
         #[source]
-        error: crate::source::http::HttpError,
+        error: crate::http::HttpError,
     },
     #[error("plugin `{name}`: {source_desc}: {error}")]
     Extract {
         name: String,
         source_desc: String,
         #[source]
-        error: extract::ExtractError,
+        error: crate::extract::ExtractError,
     },
     #[error("plugin `{name}`: {source_desc} fails its hash (expected {expected}): {error}")]
     #[diagnostic(help(
@@ -344,7 +342,7 @@ impl Fetcher {
             return Err(SourceError::Offline { name: name.to_string(), what: format!("{desc} is not in the download cache") });
         }
         crate::debug!("download {desc}");
-        crate::source::http::download(url, &path).map_err(|error| SourceError::Download {
+        crate::http::download(url, &path).map_err(|error| SourceError::Download {
             name: name.to_string(),
             source_desc: desc.to_string(),
             error,
@@ -366,26 +364,26 @@ pub fn describe(source: &LockedSource) -> String {
     }
 }
 
-fn unpack_into(archive: &Path, url: &str, tree: &Path) -> Result<(), extract::ExtractError> {
+fn unpack_into(archive: &Path, url: &str, tree: &Path) -> Result<(), crate::extract::ExtractError> {
     use std::io::Read;
-    let mut file = fs::File::open(archive).map_err(extract::ExtractError::Read)?;
+    let mut file = fs::File::open(archive).map_err(crate::extract::ExtractError::Read)?;
     let mut head = [0u8; 512];
-    let n = file.read(&mut head).map_err(extract::ExtractError::Read)?;
+    let n = file.read(&mut head).map_err(crate::extract::ExtractError::Read)?;
     let zip =
         head[..n].starts_with(b"PK\x03\x04") || url.split(['?', '#']).next().is_some_and(|p| p.to_ascii_lowercase().ends_with(".zip"));
-    let file = fs::File::open(archive).map_err(extract::ExtractError::Read)?;
+    let file = fs::File::open(archive).map_err(crate::extract::ExtractError::Read)?;
     let staging = tree.join(".unpack");
-    fs::create_dir(&staging).map_err(|source| extract::ExtractError::Write { path: staging.clone(), source })?;
+    fs::create_dir(&staging).map_err(|source| crate::extract::ExtractError::Write { path: staging.clone(), source })?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let root = if zip {
-        extract::unpack_zip(reader, &staging, extract::Limits::default())?
+        crate::extract::unpack_zip(reader, &staging, crate::extract::Limits::default())?
     } else {
-        let compression =
-            extract::Compression::detect(url, &head[..n]).ok_or_else(|| extract::ExtractError::Format(crate::util::url::redact(url)))?;
-        extract::unpack(reader, compression, &staging, extract::Limits::default())?
+        let compression = crate::extract::Compression::detect(url, &head[..n])
+            .ok_or_else(|| crate::extract::ExtractError::Format(crate::util::url::redact(url)))?;
+        crate::extract::unpack(reader, compression, &staging, crate::extract::Limits::default())?
     };
     // Move the plugin root's content up into `tree`.
-    let werr = |source| extract::ExtractError::Write { path: tree.to_path_buf(), source };
+    let werr = |source| crate::extract::ExtractError::Write { path: tree.to_path_buf(), source };
     for entry in fs::read_dir(&root).map_err(werr)? {
         let entry = entry.map_err(werr)?;
         fs::rename(entry.path(), tree.join(entry.file_name())).map_err(werr)?;
