@@ -12,6 +12,8 @@
 //!                          store       read-only, content-addressed, verified by integrity
 //!                          build       cargo / uv / pip recipes into the store
 //!                          substitute  build outputs from a signed binary cache (oci)
+//!                          inventory   the Rust and Python packages a plugin's lockfiles pin
+//!                          sbom        CycloneDX and SPDX documents of a lock
 //!                          generation  an immutable set: plugins, dispatch table, plugin
 //!                                      config and secrets; `current` switched by one rename
 //! ~/.claude, .claude/      claude      settings.json, links, MCP servers, with ownership;
@@ -38,6 +40,8 @@ pub mod extract;
 pub mod oci;
 pub mod store;
 pub mod build;
+pub mod inventory;
+pub mod sbom;
 pub mod substitute;
 pub mod generation;
 pub mod claude;

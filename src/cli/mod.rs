@@ -184,6 +184,23 @@ enum Command {
     /// Bring an existing setup under paii
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Write the software bill of materials of paii.lock: every plugin and
+    /// the Rust and Python packages its lockfiles pin, with hashes and the
+    /// dependency graph
+    Sbom {
+        /// CycloneDX 1.6 JSON, or SPDX 2.3 JSON
+        #[arg(long, value_enum, default_value_t = crate::sbom::SbomFormat::Cyclonedx)]
+        format: crate::sbom::SbomFormat,
+        /// Write it to this file (default: standard output)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Use only the store: fail on a plugin not fetched yet
+        #[arg(long)]
+        offline: bool,
+        /// Parallel fetches of plugins the store lacks
+        #[arg(short, long, default_value_t = 8, value_name = "N")]
+        jobs: usize,
+    },
     /// Print shell completions
     Completions { shell: clap_complete::Shell },
     /// Write man pages (paii.1 and one per subcommand, `paii-sync.1`...)
@@ -600,6 +617,14 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
         }
         Command::Mcp(McpCommand::Exec { profile, server }) => exit_code(ops::mcp::exec(&server, profile.as_deref())?),
         Command::Mcp(McpCommand::Headers { profile, server }) => exit_code(ops::mcp::headers(&server, profile.as_deref())?),
+        Command::Sbom { format, out, offline, jobs } => {
+            let doc = ops::sbom::run(ctx, format, offline, jobs)?;
+            match out {
+                Some(path) => ops::sbom::write(&path, &doc)?,
+                None => print!("{doc}"),
+            }
+            OK
+        }
         Command::Run { plugin, action, args } => exit_code(ops::hook::run(ctx, &plugin, &action, &args)?),
         Command::History { what } => {
             // `-o json` given among the provider's flags is paii's own.

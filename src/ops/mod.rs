@@ -13,6 +13,7 @@ pub mod lock;
 pub mod mcp;
 pub mod plugin;
 pub mod registry;
+pub mod sbom;
 pub mod scaffold;
 pub mod stage;
 pub mod status;
@@ -197,6 +198,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Policy(#[from] crate::policy::PolicyError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Inventory(#[from] crate::inventory::InventoryError),
     #[error(transparent)]
     #[diagnostic(transparent)]
     State(#[from] StateError),

@@ -6,4 +6,5 @@
 
 pub mod build;
 pub mod fetch;
+pub mod inventory;
 pub mod plan;
