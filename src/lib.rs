@@ -14,6 +14,7 @@
 //!                          substitute  build outputs from a signed binary cache (oci)
 //!                          inventory   the Rust and Python packages a plugin's lockfiles pin
 //!                          sbom        CycloneDX and SPDX documents of a lock
+//!                          advisory    OSV advisories, their ranges, databases in the store
 //!                          generation  an immutable set: plugins, dispatch table, plugin
 //!                                      config and secrets; `current` switched by one rename
 //! ~/.claude, .claude/      claude      settings.json, links, MCP servers, with ownership;
@@ -41,6 +42,7 @@ pub mod oci;
 pub mod store;
 pub mod build;
 pub mod inventory;
+pub mod advisory;
 pub mod sbom;
 pub mod substitute;
 pub mod generation;

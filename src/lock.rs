@@ -34,6 +34,25 @@ pub struct Lock {
     /// One entry per installed plugin, sorted by name.
     #[serde(default, rename = "plugin", skip_serializing_if = "Vec::is_empty")]
     pub plugins: Vec<LockedPlugin>,
+    /// The advisory databases `paii audit` last checked against, each at
+    /// the commit and tree it read.
+    #[serde(default, rename = "audit-database", skip_serializing_if = "Vec::is_empty")]
+    pub audit_databases: Vec<LockedDatabase>,
+}
+
+/// An advisory database, pinned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LockedDatabase {
+    pub name: String,
+    /// `git+<url>[?rev=<branch or tag>]#<commit>`.
+    #[schemars(with = "String")]
+    pub source: LockedSource,
+    /// The subdirectory holding the records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subdir: Option<String>,
+    /// `sha256-<base64>` of the records' tree.
+    pub integrity: Integrity,
 }
 
 /// One registry a locked plugin came from.
@@ -219,7 +238,7 @@ impl Lock {
             p.provides.sort();
             p.provides.dedup();
         }
-        Lock { version: LOCK_VERSION, registries: Vec::new(), plugins }
+        Lock { version: LOCK_VERSION, registries: Vec::new(), plugins, audit_databases: Vec::new() }
     }
 
     /// Reads a lock; `Ok(None)` when there is none.
@@ -283,6 +302,7 @@ impl Lock {
         let mut canonical = self.clone();
         canonical.plugins.sort_by(|a, b| a.name.cmp(&b.name));
         canonical.registries.sort_by(|a, b| a.name.cmp(&b.name));
+        canonical.audit_databases.sort_by(|a, b| a.name.cmp(&b.name));
         // Serialising plain strings, maps and arrays cannot fail.
         let body = toml::to_string(&canonical).unwrap_or_default();
         format!("{HEADER}\n{body}")

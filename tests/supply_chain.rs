@@ -131,3 +131,203 @@ fn an_sbom_without_a_lock_says_how_to_make_one() {
     assert!(out.stderr.contains("paii.lock does not exist"), "{}", out.stderr);
     assert!(out.stderr.contains("paii lock"), "{}", out.stderr);
 }
+
+/// Advisory databases in OSV format, each a git repository on branch
+/// `osv` (RustSec's layout: `crates/*.json`) or `main` (the PyPA's:
+/// `vulns/<package>/*.yaml`): the real records of fixtures/advisories plus
+/// records about the fixture plugins' own packages. Returns the
+/// `[audit.databases]` table.
+fn advisory_databases(sb: &Sandbox) -> String {
+    let fixtures = repo_root().join("fixtures/advisories");
+    let rustsec = sb.path("repos/rustsec");
+    common::copy_dir(&fixtures.join("rustsec"), &rustsec.join("crates"));
+    let osv = |id: &str, eco: &str, name: &str, extra: &str, events: &str| {
+        format!(
+            r#"{{"id": "{id}", "modified": "2026-01-01T00:00:00Z", "published": "2026-01-01T00:00:00Z", "summary": "{id} in {name}",
+  "affected": [{{"package": {{"ecosystem": "{eco}", "name": "{name}"}}, "ranges": [{{"type": "SEMVER", "events": [{events}]}}]{extra}}}],
+  "references": [{{"type": "ADVISORY", "url": "https://rustsec.org/advisories/{id}.html"}}]}}"#
+        )
+    };
+    let cvss_high = r#", "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}]"#;
+    // Affects itoa 1.0.19, with a score.
+    let high = osv("RUSTSEC-2099-0001", "crates.io", "itoa", "", r#"{"introduced": "0.0.0-0"}, {"fixed": "1.0.20"}"#).replacen(
+        r#""summary""#,
+        &format!("{}, \"summary\"", &cvss_high[2..]),
+        1,
+    );
+    std::fs::write(rustsec.join("crates/RUSTSEC-2099-0001.json"), high).unwrap();
+    // Withdrawn: never reported.
+    let withdrawn = osv("RUSTSEC-2099-0002", "crates.io", "itoa", "", r#"{"introduced": "0.0.0-0"}"#).replacen(
+        r#""summary""#,
+        r#""withdrawn": "2026-02-01T00:00:00Z", "summary""#,
+        1,
+    );
+    std::fs::write(rustsec.join("crates/RUSTSEC-2099-0002.json"), withdrawn).unwrap();
+    // Informational: a warning.
+    let unmaintained = osv(
+        "RUSTSEC-2099-0003",
+        "crates.io",
+        "itoa",
+        r#", "database_specific": {"informational": "unmaintained"}"#,
+        r#"{"introduced": "0.0.0-0"}"#,
+    );
+    std::fs::write(rustsec.join("crates/RUSTSEC-2099-0003.json"), unmaintained).unwrap();
+    // Fixed before the locked version: not reported.
+    std::fs::write(
+        rustsec.join("crates/RUSTSEC-2099-0004.json"),
+        osv("RUSTSEC-2099-0004", "crates.io", "itoa", "", r#"{"introduced": "0.0.0-0"}, {"fixed": "1.0.1"}"#),
+    )
+    .unwrap();
+    git(&rustsec, &["init", "-q", "-b", "osv"]);
+    git(&rustsec, &["add", "-A"]);
+    git(&rustsec, &["commit", "-q", "-m", "advisories"]);
+
+    let pypa = sb.path("repos/pypa");
+    common::copy_dir(&fixtures.join("pypa"), &pypa.join("vulns"));
+    std::fs::create_dir_all(pypa.join("vulns/six")).unwrap();
+    // No score, PEP 440 range, YAML with unquoted versions.
+    std::fs::write(
+        pypa.join("vulns/six/PYSEC-2099-1.yaml"),
+        "id: PYSEC-2099-1\nmodified: 2026-01-01T00:00:00Z\nsummary: six can be made to do five things\naliases:\n- CVE-2099-0001\naffected:\n- package:\n    ecosystem: PyPI\n    name: Six\n  ranges:\n  - type: ECOSYSTEM\n    events:\n    - introduced: \"0\"\n    - fixed: 1.17.0\nreferences:\n- type: WEB\n  url: https://example.org/six\n",
+    )
+    .unwrap();
+    git(&pypa, &["init", "-q", "-b", "main"]);
+    git(&pypa, &["add", "-A"]);
+    git(&pypa, &["commit", "-q", "-m", "advisories"]);
+    format!(
+        "[audit.databases]\nrustsec = {{ git = \"file://{}\", rev = \"osv\", path = \"crates\" }}\npypa = {{ git = \"file://{}\", rev = \"main\", path = \"vulns\" }}\n",
+        rustsec.display(),
+        pypa.display()
+    )
+}
+
+fn append(sb: &Sandbox, rel: &str, text: &str) {
+    let now = sb.read(rel);
+    sb.write(rel, &format!("{now}\n{text}"));
+}
+
+#[test]
+fn audit_reports_what_the_plugins_lockfiles_pin_against_osv_databases_and_pins_them() {
+    let sb = Sandbox::new();
+    team_with_lockfiles(&sb);
+    append(&sb, "team/paii.toml", &advisory_databases(&sb));
+    let out = sb.paii_in("team", &["audit"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let text = &out.stdout;
+    assert!(text.contains("RUSTSEC-2099-0001 high itoa 1.0.19 in plugin guard 0.1.0 (Cargo.lock)"), "{text}");
+    assert!(text.contains("fixed in 1.0.20"), "{text}");
+    assert!(
+        text.contains("PYSEC-2099-1 unscored Six 1.16.0 in plugin notes 0.1.0 (uv.lock)")
+            || text.contains("PYSEC-2099-1 unscored six 1.16.0 in plugin notes 0.1.0 (uv.lock)"),
+        "{text}"
+    );
+    assert!(!text.contains("RUSTSEC-2099-0002"), "a withdrawn advisory is not reported: {text}");
+    assert!(!text.contains("RUSTSEC-2099-0004"), "a fixed range does not match: {text}");
+    assert!(text.contains("warnings (informational"), "{text}");
+    assert!(text.contains("RUSTSEC-2099-0003 unmaintained itoa"), "{text}");
+
+    // The databases are pinned in paii.lock at the commits read.
+    let lock = sb.read("team/paii.lock");
+    let rustsec_head = git(&sb.path("repos/rustsec"), &["rev-parse", "HEAD"]);
+    assert!(lock.contains("[[audit-database]]"), "{lock}");
+    assert!(lock.contains(&rustsec_head), "{lock}");
+
+    // JSON says the same.
+    let json = sb.paii_in("team", &["audit", "-o", "json"]).json();
+    let ids: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    // Unscored first: it counts at every threshold.
+    assert_eq!(ids, vec!["PYSEC-2099-1", "RUSTSEC-2099-0001"]);
+    assert_eq!(json["packages"], 2);
+}
+
+#[test]
+fn audit_honours_ignores_with_reasons_and_the_severity_threshold() {
+    let sb = Sandbox::new();
+    team_with_lockfiles(&sb);
+    let databases = advisory_databases(&sb);
+    let ignore = "[audit]\nignore = [{ id = \"CVE-2099-0001\", reason = \"six is only imported by tests\" }]\n";
+    append(&sb, "team/paii.toml", &format!("{ignore}\n{databases}"));
+
+    let out = sb.paii_in("team", &["audit"]);
+    assert_eq!(out.code, 1, "the high one still fails: {}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("ignored: six is only imported by tests"), "{}", out.stdout);
+    // Only the high one is left: a critical threshold passes.
+    let out = sb.paii_in("team", &["audit", "--severity", "critical"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = sb.paii_in("team", &["audit", "--severity", "high"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn audit_offline_uses_the_pinned_copy_and_locked_never_moves_a_pin() {
+    let sb = Sandbox::new();
+    team_with_lockfiles(&sb);
+    append(&sb, "team/paii.toml", &advisory_databases(&sb));
+    sb.paii_in("team", &["audit", "-q"]);
+    let pinned = sb.read("team/paii.lock");
+
+    // A new advisory is published.
+    let rustsec = sb.path("repos/rustsec");
+    std::fs::write(
+        rustsec.join("crates/RUSTSEC-2099-0005.json"),
+        r#"{"id": "RUSTSEC-2099-0005", "modified": "2026-03-01T00:00:00Z", "summary": "another",
+  "affected": [{"package": {"ecosystem": "crates.io", "name": "itoa"}, "ranges": [{"type": "SEMVER", "events": [{"introduced": "1.0.0"}]}]}]}"#,
+    )
+    .unwrap();
+    git(&rustsec, &["add", "-A"]);
+    git(&rustsec, &["commit", "-q", "-m", "another"]);
+
+    // --locked audits against the pin, and leaves paii.lock alone.
+    let out = sb.paii_in("team", &["audit", "--locked", "-o", "json"]);
+    assert!(!out.stdout.contains("RUSTSEC-2099-0005"), "{}", out.stdout);
+    assert_eq!(sb.read("team/paii.lock"), pinned);
+
+    // Without the network (the repositories gone), --offline still audits.
+    std::fs::rename(sb.path("repos"), sb.path("repos-away")).unwrap();
+    let out = sb.paii_in("team", &["audit", "--offline", "-o", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.json()["findings"].as_array().unwrap().len(), 2);
+    std::fs::rename(sb.path("repos-away"), sb.path("repos")).unwrap();
+
+    // A plain audit takes the newest advisories and moves the pin.
+    let out = sb.paii_in("team", &["audit", "-o", "json"]);
+    assert!(out.stdout.contains("RUSTSEC-2099-0005"), "{}", out.stdout);
+    assert_ne!(sb.read("team/paii.lock"), pinned);
+    // Re-locking keeps the pins.
+    let before = sb.read("team/paii.lock");
+    sb.paii_in("team", &["lock", "-q"]).ok();
+    assert_eq!(sb.read("team/paii.lock"), before);
+}
+
+#[test]
+fn audit_writes_sarif_for_code_scanning() {
+    let sb = Sandbox::new();
+    team_with_lockfiles(&sb);
+    append(&sb, "team/paii.toml", &advisory_databases(&sb));
+    let out = sb.paii_in("team", &["audit", "--format", "sarif"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    let high = results.iter().find(|r| r["ruleId"] == "RUSTSEC-2099-0001").unwrap();
+    assert_eq!(high["level"], "error");
+    assert_eq!(high["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "paii.lock");
+    let line = high["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap() as usize;
+    assert_eq!(sb.read("team/paii.lock").lines().nth(line - 1).unwrap(), "name = \"guard\"");
+    let rule = run["tool"]["driver"]["rules"].as_array().unwrap().iter().find(|r| r["id"] == "RUSTSEC-2099-0001").unwrap();
+    assert_eq!(rule["properties"]["security-severity"], "8.0");
+    assert!(results.iter().any(|r| r["ruleId"] == "RUSTSEC-2099-0003" && r["level"] == "warning"));
+}
+
+#[test]
+fn an_advisory_database_that_cannot_be_reached_is_a_clear_error() {
+    let sb = Sandbox::new();
+    team_with_lockfiles(&sb);
+    append(&sb, "team/paii.toml", "[audit.databases]\nrustsec = { git = \"http://127.0.0.1:9/advisory-db\", rev = \"osv\" }\n");
+    let out = sb.paii_in("team", &["audit"]).fails();
+    assert!(out.stderr.contains("127.0.0.1:9"), "{}", out.stderr);
+    let out = sb.paii_in("team", &["audit", "--offline"]).fails();
+    assert!(out.stderr.contains("advisory database `rustsec`"), "{}", out.stderr);
+    assert!(out.stderr.contains("without --offline"), "{}", out.stderr);
+}

@@ -201,6 +201,28 @@ enum Command {
         #[arg(short, long, default_value_t = 8, value_name = "N")]
         jobs: usize,
     },
+    /// Check the Rust and Python packages the locked plugins pin against
+    /// OSV advisory databases (RustSec, PyPA); exit 1 on a finding at or
+    /// above --severity
+    Audit {
+        /// The lowest severity that fails the audit (an advisory without a
+        /// score counts at every level)
+        #[arg(long, value_enum, default_value_t = crate::advisory::Severity::Low)]
+        severity: crate::advisory::Severity,
+        /// Report format (default: text, or json with `-o json`); `sarif`
+        /// is SARIF 2.1.0 for code scanning
+        #[arg(long, value_enum)]
+        format: Option<AuditFormat>,
+        /// Use only the databases' pinned copies in the store
+        #[arg(long)]
+        offline: bool,
+        /// Audit against the commits paii.lock pins; never move a pin
+        #[arg(long)]
+        locked: bool,
+        /// Parallel fetches of plugins the store lacks
+        #[arg(short, long, default_value_t = 8, value_name = "N")]
+        jobs: usize,
+    },
     /// Print shell completions
     Completions { shell: clap_complete::Shell },
     /// Write man pages (paii.1 and one per subcommand, `paii-sync.1`...)
@@ -453,6 +475,13 @@ enum RegistryCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AuditFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ValidateFormat {
     Text,
     Json,
@@ -617,6 +646,14 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
         }
         Command::Mcp(McpCommand::Exec { profile, server }) => exit_code(ops::mcp::exec(&server, profile.as_deref())?),
         Command::Mcp(McpCommand::Headers { profile, server }) => exit_code(ops::mcp::headers(&server, profile.as_deref())?),
+        Command::Audit { severity, format, offline, locked, jobs } => {
+            let format = format.unwrap_or(match p.format() {
+                Format::Json => AuditFormat::Json,
+                Format::Text => AuditFormat::Text,
+            });
+            let report = ops::audit::run(ctx, &ops::audit::AuditOptions { offline, locked, jobs }, severity)?;
+            p.audit(&report, format)
+        }
         Command::Sbom { format, out, offline, jobs } => {
             let doc = ops::sbom::run(ctx, format, offline, jobs)?;
             match out {

@@ -399,6 +399,66 @@ impl Printer {
     }
 
     /// `paii build --check`: exit 1 when a second build differs.
+    pub fn audit(&self, report: &crate::ops::audit::Report, format: super::AuditFormat) -> ExitCode {
+        use crate::ops::audit::Finding;
+        match format {
+            super::AuditFormat::Json => self.json(report),
+            super::AuditFormat::Sarif => {
+                println!("{}", serde_json::to_string_pretty(&crate::ops::audit::sarif(report)).unwrap_or_default())
+            }
+            super::AuditFormat::Text => {
+                let line = |f: &Finding| {
+                    let severity = match (&f.informational, f.severity) {
+                        (Some(kind), _) => kind.clone(),
+                        (None, Some(s)) => s.as_str().to_string(),
+                        (None, None) => "unscored".to_string(),
+                    };
+                    let fix = if f.fixed.is_empty() { "no fixed version".to_string() } else { format!("fixed in {}", f.fixed.join(", ")) };
+                    println!(
+                        "{} {} {} {} in plugin {} {} ({})",
+                        f.id, severity, f.package, f.version, f.plugin, f.plugin_version, f.lockfile
+                    );
+                    println!("    {}; {fix}", f.summary);
+                    if let Some(url) = &f.url {
+                        println!("    {url}");
+                    }
+                    if let Some(why) = &f.ignored_because {
+                        println!("    ignored: {why}");
+                    }
+                };
+                for d in &report.databases {
+                    println!("database {}: {} ({} records)", d.name, d.source, d.records);
+                }
+                for f in &report.findings {
+                    line(f);
+                }
+                if !report.warnings.is_empty() {
+                    println!("warnings (informational advisories, never failing):");
+                    report.warnings.iter().for_each(line);
+                }
+                if !report.ignored.is_empty() {
+                    println!("ignored by [audit] ignore:");
+                    report.ignored.iter().for_each(line);
+                }
+                for u in &report.unreadable {
+                    println!("unreadable record: {u}");
+                }
+                let failing = report.findings.iter().filter(|f| f.severity.is_none_or(|s| s >= report.severity)).count();
+                println!(
+                    "{} plugins, {} packages checked: {} vulnerabilities ({} at or above {}), {} warnings, {} ignored",
+                    report.plugins,
+                    report.packages,
+                    report.findings.len(),
+                    failing,
+                    report.severity.as_str(),
+                    report.warnings.len(),
+                    report.ignored.len()
+                );
+            }
+        }
+        if report.fails() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    }
+
     pub fn build_checked(&self, checked: &[Checked]) -> ExitCode {
         if self.format == Format::Json {
             self.json(checked);

@@ -50,6 +50,39 @@ pub struct ManifestFile {
     /// What the team allows, checked before anything is fetched.
     #[serde(default)]
     pub policy: PolicyTable,
+    /// `paii audit`: the advisory databases and the advisories ignored.
+    #[serde(default)]
+    pub audit: AuditTable,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct AuditTable {
+    /// Advisory databases in OSV format, by name (default: `rustsec`, the
+    /// `osv` branch of rustsec/advisory-db, and `pypa`,
+    /// pypa/advisory-database).
+    pub databases: Option<IndexMap<String, DatabaseTable>>,
+    /// Advisories not reported: `{ id = "RUSTSEC-2020-0071", reason = "..." }`
+    /// (an id or any alias of it).
+    #[serde(default)]
+    pub ignore: Vec<IgnoreValue>,
+}
+
+/// One advisory database: a git repository of OSV records.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseTable {
+    pub git: String,
+    /// Branch, tag or commit (default: the remote's default branch).
+    pub rev: Option<String>,
+    /// The subdirectory holding the records (default: all of it).
+    pub path: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum IgnoreValue {
+    Reasoned { id: String, reason: String },
+    Id(String),
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -62,6 +95,16 @@ pub struct PolicyTable {
     /// signature.
     #[serde(default, rename = "require-signatures")]
     pub require_signatures: bool,
+    /// Skip versions published less than this long ago (`7d`, `36h`,
+    /// `2w`): a registry entry's `published`, a git commit's date, npm's
+    /// publish time. An exact pin in [plugins] overrides it.
+    #[serde(rename = "min-release-age")]
+    #[schemars(with = "Option<String>")]
+    pub min_release_age: Option<Spanned<String>>,
+    /// A plugin new to the lock, or whose hooks, MCP servers or build
+    /// commands changed, installs with those disabled until `paii approve`.
+    #[serde(default, rename = "require-approval")]
+    pub require_approval: bool,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -176,6 +219,8 @@ pub struct Manifest {
     pub cache: Cache,
     /// `[policy]`.
     pub policy: Policy,
+    /// `[audit]`, with the default databases when it names none.
+    pub audit: Audit,
     pub warnings: Vec<Warning>,
 }
 
@@ -332,7 +377,20 @@ impl Manifest {
             }
         }
 
-        let policy = Policy { allowed_sources: raw.policy.allowed_sources, require_signatures: raw.policy.require_signatures };
+        let min_release_age = match &raw.policy.min_release_age {
+            None => None,
+            Some(s) => Some(parse_age(s.get_ref()).map_err(|e| {
+                file.error(Some(s.span()), format!("`policy.min-release-age`: {e}"), Some("a duration such as `7d`, `36h` or `2w`".into()))
+            })?),
+        };
+        let policy = Policy {
+            allowed_sources: raw.policy.allowed_sources,
+            require_signatures: raw.policy.require_signatures,
+            min_release_age,
+            require_approval: raw.policy.require_approval,
+        };
+
+        let audit = audit(raw.audit, &file, &mut warnings)?;
         Ok(Manifest {
             dir,
             paii_version: raw.paii.version,
@@ -344,6 +402,7 @@ impl Manifest {
             wiring,
             cache,
             policy,
+            audit,
             warnings,
             file,
         })
@@ -466,6 +525,106 @@ pub struct Cache {
 pub struct Policy {
     pub allowed_sources: Option<Vec<String>>,
     pub require_signatures: bool,
+    /// `min-release-age`, in seconds.
+    pub min_release_age: Option<u64>,
+    pub require_approval: bool,
+}
+
+/// A duration as a person writes it (`7d`, `36h`, `2w`, `1w 2d`), in
+/// seconds; a day is 24 hours.
+pub fn parse_age(text: &str) -> Result<u64, String> {
+    let span: jiff::Span = text.trim().parse().map_err(|e: jiff::Error| format!("`{text}` is not a duration ({e})"))?;
+    let secs = span
+        .total((jiff::Unit::Second, jiff::SpanRelativeTo::days_are_24_hours()))
+        .map_err(|e| format!("`{text}` is not a duration ({e})"))?;
+    if secs < 0.0 {
+        return Err(format!("`{text}` is negative"));
+    }
+    Ok(secs as u64)
+}
+
+/// paii.toml's `[audit]`, as data.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub databases: Vec<AdvisoryDb>,
+    pub ignore: Vec<IgnoredAdvisory>,
+}
+
+impl Default for Audit {
+    fn default() -> Audit {
+        Audit { databases: default_databases(), ignore: Vec::new() }
+    }
+}
+
+/// An advisory database to audit against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryDb {
+    pub name: String,
+    pub url: String,
+    pub rev: Option<String>,
+    pub subdir: Option<String>,
+}
+
+/// An advisory `paii audit` does not report, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredAdvisory {
+    pub id: String,
+    pub reason: Option<String>,
+}
+
+/// RustSec's OSV export and the PyPA's database.
+pub fn default_databases() -> Vec<AdvisoryDb> {
+    vec![
+        AdvisoryDb {
+            name: "pypa".into(),
+            url: "https://github.com/pypa/advisory-database".into(),
+            rev: Some("main".into()),
+            subdir: Some("vulns".into()),
+        },
+        AdvisoryDb {
+            name: "rustsec".into(),
+            url: "https://github.com/rustsec/advisory-db".into(),
+            rev: Some("osv".into()),
+            subdir: Some("crates".into()),
+        },
+    ]
+}
+
+fn audit(raw: AuditTable, file: &SourceFile, warnings: &mut Vec<Warning>) -> Result<Audit, SpannedError> {
+    let databases = match raw.databases {
+        None => default_databases(),
+        Some(dbs) => {
+            let mut out = Vec::new();
+            for (name, d) in dbs {
+                if !is_valid_name(&name) {
+                    return Err(file.error(file.key_span(&["audit", "databases", &name]), name_error(&name), None));
+                }
+                let url = if d.git.contains("://") || d.git.starts_with("git@") {
+                    d.git
+                } else {
+                    // A local repository, relative to paii.toml.
+                    let dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+                    format!("file://{}", paths::expand(&d.git, &dir).display())
+                };
+                out.push(AdvisoryDb { name, url, rev: d.rev, subdir: d.path.filter(|p| !p.is_empty() && p != ".") });
+            }
+            out
+        }
+    };
+    let mut ignore = Vec::new();
+    for i in raw.ignore {
+        match i {
+            IgnoreValue::Reasoned { id, reason } => ignore.push(IgnoredAdvisory { id, reason: Some(reason) }),
+            IgnoreValue::Id(id) => {
+                warnings.push(file.warning(
+                    file.key_span(&["audit", "ignore"]),
+                    format!("`audit.ignore` names {id} without a reason; write `{{ id = \"{id}\", reason = \"...\" }}` so that the next reader knows why"),
+                ));
+                ignore.push(IgnoredAdvisory { id, reason: None });
+            }
+        }
+    }
+    Ok(Audit { databases, ignore })
 }
 
 /// The paii.toml `paii init` writes: the plugins a new user starts with.

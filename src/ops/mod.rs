@@ -1,6 +1,7 @@
 //! One module per user command, composing the library's stages (cargo's
 //! `ops`). Functions here return typed outcomes; `cli` prints them.
 
+pub mod audit;
 pub mod build;
 pub mod cache;
 pub mod config;
@@ -201,6 +202,12 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Inventory(#[from] crate::inventory::InventoryError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Advisory(#[from] crate::advisory::AdvisoryError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Audit(#[from] audit::AuditError),
     #[error(transparent)]
     #[diagnostic(transparent)]
     State(#[from] StateError),

@@ -163,6 +163,8 @@ fn plan_unchecked(ctx: &Context, manifest: &Manifest, update: Option<&[String]>,
         Some(o) if o.plugins == new.plugins => o.registries.clone(),
         _ => registry_records(manifest, &index, &new),
     };
+    // What `paii audit` pinned is not resolution's to change.
+    new.audit_databases = old.as_ref().map(|o| o.audit_databases.clone()).unwrap_or_default();
     let text = new.to_toml();
     Ok(Planned { up_to_date: old_text.as_deref() == Some(text.as_str()), path, old_text, old, new, text })
 }

@@ -1,0 +1,175 @@
+//! OSV's affected ranges, evaluated as the schema defines them: the events
+//! of a range in version order, `introduced` opening, `fixed` closing (the
+//! fix excluded), `last_affected` closing after itself, `limit` bounding
+//! the whole; plus an explicit `versions` list. Versions compare as their
+//! ecosystem orders them: semver for crates.io, PEP 440 for PyPI.
+
+use std::cmp::Ordering;
+use std::str::FromStr;
+
+use serde::Deserialize;
+
+use super::Affected;
+use crate::inventory::Ecosystem;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Range {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Event {
+    pub introduced: Option<String>,
+    pub fixed: Option<String>,
+    pub last_affected: Option<String>,
+    pub limit: Option<String>,
+}
+
+/// A version as its ecosystem orders it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Version {
+    Semver(semver::Version),
+    Pep440(pep440_rs::Version),
+    /// `0` in an `introduced` event: before every version.
+    Zero,
+}
+
+impl Version {
+    fn parse(ecosystem: Ecosystem, s: &str) -> Option<Version> {
+        let s = s.trim();
+        if s == "0" {
+            return Some(Version::Zero);
+        }
+        match ecosystem {
+            Ecosystem::Cargo => semver::Version::parse(s).ok().map(Version::Semver),
+            Ecosystem::PyPI => pep440_rs::Version::from_str(s).ok().map(Version::Pep440),
+        }
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        match (self, other) {
+            (Version::Zero, Version::Zero) => Some(Ordering::Equal),
+            (Version::Zero, _) => Some(Ordering::Less),
+            (_, Version::Zero) => Some(Ordering::Greater),
+            (Version::Semver(a), Version::Semver(b)) => Some(a.cmp(b)),
+            (Version::Pep440(a), Version::Pep440(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+/// Whether `version` is in `affected`'s listed versions or any of its
+/// SEMVER or ECOSYSTEM ranges (GIT ranges name commits, which a lockfile
+/// does not record; the databases list the versions they cover too).
+pub fn affected(ecosystem: Ecosystem, affected: &Affected, version: &str) -> bool {
+    let Some(v) = Version::parse(ecosystem, version) else {
+        crate::debug!("`{version}` is not a {ecosystem} version; no advisory range can match it");
+        return affected.versions.iter().any(|l| l == version);
+    };
+    let listed = affected.versions.iter().any(|l| l == version || Version::parse(ecosystem, l).as_ref() == Some(&v));
+    listed || affected.ranges.iter().filter(|r| r.kind == "SEMVER" || r.kind == "ECOSYSTEM").any(|r| in_range(ecosystem, r, &v))
+}
+
+fn in_range(ecosystem: Ecosystem, range: &Range, v: &Version) -> bool {
+    let parse = |s: &Option<String>| s.as_deref().and_then(|s| Version::parse(ecosystem, s));
+    let limits: Vec<Version> = range.events.iter().filter_map(|e| parse(&e.limit)).collect();
+    if !limits.is_empty() && !limits.iter().any(|l| v < l) {
+        return false;
+    }
+    // (version of the event, what it does), in version order.
+    enum Kind {
+        Introduced,
+        Fixed,
+        LastAffected,
+    }
+    let mut events: Vec<(Version, Kind)> = Vec::new();
+    for e in &range.events {
+        if let Some(x) = parse(&e.introduced) {
+            events.push((x, Kind::Introduced));
+        } else if let Some(x) = parse(&e.fixed) {
+            events.push((x, Kind::Fixed));
+        } else if let Some(x) = parse(&e.last_affected) {
+            events.push((x, Kind::LastAffected));
+        }
+    }
+    events.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
+    let mut affected = false;
+    for (at, kind) in &events {
+        match kind {
+            Kind::Introduced if v >= at => affected = true,
+            Kind::Fixed if v >= at => affected = false,
+            Kind::LastAffected if v > at => affected = false,
+            _ => {}
+        }
+    }
+    affected
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn affected(events: &[(&str, &str)], versions: &[&str]) -> Affected {
+        let events = events
+            .iter()
+            .map(|(k, v)| {
+                let mut e = Event::default();
+                let v = Some(v.to_string());
+                match *k {
+                    "introduced" => e.introduced = v,
+                    "fixed" => e.fixed = v,
+                    "last_affected" => e.last_affected = v,
+                    _ => e.limit = v,
+                }
+                e
+            })
+            .collect();
+        Affected {
+            package: None,
+            ranges: vec![Range { kind: "ECOSYSTEM".into(), events }],
+            versions: versions.iter().map(|s| s.to_string()).collect(),
+            severity: vec![],
+            database_specific: None,
+        }
+    }
+
+    #[test]
+    fn introduced_opens_fixed_closes_and_last_affected_includes_itself() {
+        let a = affected(&[("introduced", "0"), ("fixed", "1.2.0"), ("introduced", "2.0.0"), ("last_affected", "2.1.0")], &[]);
+        for (v, want) in
+            [("0.1.0", true), ("1.1.9", true), ("1.2.0", false), ("1.9.0", false), ("2.0.0", true), ("2.1.0", true), ("2.1.1", false)]
+        {
+            assert_eq!(super::affected(Ecosystem::Cargo, &a, v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn pep_440_orders_pre_releases_and_normal_forms() {
+        let a = affected(&[("introduced", "1.0"), ("fixed", "1.4.0rc1")], &[]);
+        assert!(super::affected(Ecosystem::PyPI, &a, "1.3.99"));
+        assert!(super::affected(Ecosystem::PyPI, &a, "1.4.0a1"));
+        assert!(!super::affected(Ecosystem::PyPI, &a, "1.4"));
+        assert!(!super::affected(Ecosystem::PyPI, &a, "0.9"));
+        // 1.0 and 1.0.0 are one version in PEP 440.
+        assert!(super::affected(Ecosystem::PyPI, &affected(&[], &["1.0"]), "1.0.0"));
+    }
+
+    #[test]
+    fn a_limit_bounds_the_range() {
+        let a = affected(&[("introduced", "0"), ("limit", "3.0.0")], &[]);
+        assert!(super::affected(Ecosystem::Cargo, &a, "2.9.9"));
+        assert!(!super::affected(Ecosystem::Cargo, &a, "3.0.0"));
+    }
+
+    #[test]
+    fn semver_pre_release_zero_is_before_everything() {
+        let a = affected(&[("introduced", "0.0.0-0"), ("fixed", "0.3.0")], &[]);
+        assert!(super::affected(Ecosystem::Cargo, &a, "0.0.1"));
+        assert!(super::affected(Ecosystem::Cargo, &a, "0.2.0"));
+    }
+}
