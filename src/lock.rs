@@ -107,6 +107,10 @@ pub struct LockedPlugin {
     /// has no provider.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub wiring: BTreeMap<String, String>,
+    /// With `[policy] min-release-age`: when this version was published,
+    /// the date the policy relied on (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
 }
 
 /// The exact place a locked plugin's tree comes from.
@@ -420,6 +424,7 @@ mod tests {
                 dependencies: BTreeMap::new(),
                 overlay: None,
                 wiring: BTreeMap::from([("memory".into(), "history".into())]),
+                published: None,
             },
             LockedPlugin {
                 name: "dev".into(),
@@ -432,6 +437,7 @@ mod tests {
                 dependencies: BTreeMap::from([("security".into(), "^1".into())]),
                 overlay: None,
                 wiring: BTreeMap::new(),
+                published: None,
             },
         ])
     }

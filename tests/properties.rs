@@ -110,9 +110,17 @@ fn lock_for(entries: &[Entry], requests: &[(usize, usize)]) -> Result<Lock, Stri
     let manifest = Manifest::parse(SourceFile::new(Path::new("/t/paii.toml"), man)).map_err(|e| format!("{e:?}"))?;
     let index = Index { registries: vec![registry] };
     let direct = Default::default();
-    resolve(&Request { manifest: &manifest, index: &index, locked: None, update: Update::Nothing, solver: &PubGrubSolver, direct: &direct })
-        .map(|r| r.lock)
-        .map_err(|e| e.to_string())
+    resolve(&Request {
+        manifest: &manifest,
+        index: &index,
+        locked: None,
+        update: Update::Nothing,
+        solver: &PubGrubSolver,
+        direct: &direct,
+        cutoff: None,
+    })
+    .map(|r| r.lock)
+    .map_err(|e| e.to_string())
 }
 
 proptest! {

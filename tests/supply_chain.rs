@@ -331,3 +331,127 @@ fn an_advisory_database_that_cannot_be_reached_is_a_clear_error() {
     assert!(out.stderr.contains("advisory database `rustsec`"), "{}", out.stderr);
     assert!(out.stderr.contains("without --offline"), "{}", out.stderr);
 }
+
+/// `YYYY-MM-DD` of `days` days ago.
+fn days_ago(days: i64) -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 - days * 86_400;
+    let out = std::process::Command::new("date").args(["-u", "-d", &format!("@{secs}"), "+%Y-%m-%d"]).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A git repository with `notes` 1.0.0 and 1.1.0 at two commits, and a
+/// registry listing both with the given publish dates.
+fn registry_with_dates(sb: &Sandbox, old: &str, new: &str) {
+    let repo = sb.path("repos/tools");
+    let v1 = common::plugin_repo(&repo, &[("notes", "1.0.0")]);
+    common::write_plugin(&repo.join("plugins/notes"), "notes", "1.1.0");
+    git(&repo, &["commit", "-qam", "1.1.0"]);
+    let v2 = git(&repo, &["rev-parse", "HEAD"]);
+    let url = format!("file://{}", repo.display());
+    sb.write(
+        "team/registry.toml",
+        &format!(
+            "[registry]\nname = \"tools\"\n\n[[plugins]]\nname = \"notes\"\nversion = \"1.0.0\"\nsource = \"{url}\"\nrev = \"{v1}\"\npath = \"plugins/notes\"\npublished = \"{old}\"\n\n[[plugins]]\nname = \"notes\"\nversion = \"1.1.0\"\nsource = \"{url}\"\nrev = \"{v2}\"\npath = \"plugins/notes\"\npublished = \"{new}\"\n"
+        ),
+    );
+}
+
+#[test]
+fn a_minimum_release_age_skips_young_versions_and_the_lock_records_the_date_relied_on() {
+    let sb = Sandbox::new();
+    registry_with_dates(&sb, "2026-01-01", &days_ago(1));
+    let team = "[policy]\nmin-release-age = \"7d\"\n\n[registries]\ntools = { path = \"registry.toml\" }\n\n";
+    sb.write("team/paii.toml", &format!("{team}[plugins]\nnotes = \"^1\"\n"));
+    sb.paii_in("team", &["lock", "-q"]).ok();
+    let lock = sb.read("team/paii.lock");
+    assert!(lock.contains("version = \"1.0.0\""), "{lock}");
+    assert!(lock.contains("published = \"2026-01-01T00:00:00Z\""), "{lock}");
+
+    // An exact pin takes the young one, and says so.
+    sb.write("team/paii.toml", &format!("{team}[plugins]\nnotes = \"=1.1.0\"\n"));
+    let out = sb.paii_in("team", &["lock"]).ok();
+    assert!(sb.read("team/paii.lock").contains("version = \"1.1.0\""));
+    assert!(
+        out.stderr.contains("notes 1.1.0 was published ")
+            && out.stderr.contains(" ago, more recently than [policy] min-release-age allows"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("pins it exactly"), "{}", out.stderr);
+
+    // Nothing old enough: the error names what was skipped and how to take it.
+    let sb2 = Sandbox::new();
+    registry_with_dates(&sb2, &days_ago(2), &days_ago(1));
+    sb2.write("team/paii.toml", &format!("{team}[plugins]\nnotes = \"^1\"\n"));
+    let out = sb2.paii_in("team", &["lock"]).fails();
+    assert!(out.stderr.contains("younger than [policy] min-release-age"), "{}", out.stderr);
+    assert!(out.stderr.contains("notes 1.0.0 (published 2 days ago)"), "{}", out.stderr);
+    assert!(out.stderr.contains("=VERSION"), "{}", out.stderr);
+}
+
+#[test]
+fn a_minimum_release_age_reads_git_commit_dates_and_takes_a_branchs_newest_old_enough_commit() {
+    let sb = Sandbox::new();
+    // One commit from 2026-01-01 (the test repositories' date), one from today.
+    let repo = sb.path("repos/tools");
+    let old = common::plugin_repo(&repo, &[("notes", "1.0.0")]);
+    common::write_plugin(&repo.join("plugins/notes"), "notes", "1.1.0");
+    let now = std::process::Command::new("git")
+        .args(["commit", "-qam", "today"])
+        .current_dir(&repo)
+        .env("GIT_AUTHOR_NAME", "T")
+        .env("GIT_AUTHOR_EMAIL", "t@example.org")
+        .env("GIT_COMMITTER_NAME", "T")
+        .env("GIT_COMMITTER_EMAIL", "t@example.org")
+        .status()
+        .unwrap();
+    assert!(now.success());
+    let url = format!("file://{}", repo.display());
+
+    // Straight from git on a branch: the newest commit old enough.
+    sb.write(
+        "team/paii.toml",
+        &format!(
+            "[policy]\nmin-release-age = \"7d\"\n\n[plugins]\nnotes = {{ git = \"{url}\", path = \"plugins/notes\", rev = \"main\" }}\n"
+        ),
+    );
+    let out = sb.paii_in("team", &["lock"]).ok();
+    let lock = sb.read("team/paii.lock");
+    assert!(lock.contains(&old), "{lock}");
+    assert!(lock.contains("version = \"1.0.0\""), "{lock}");
+    assert!(lock.contains("published = \"2026-01-01T00:00:00Z\""), "{lock}");
+    assert!(out.stderr.contains("younger than [policy] min-release-age; locking"), "{}", out.stderr);
+
+    // A registry entry without a date: its commit's is read.
+    let head = git(&repo, &["rev-parse", "HEAD"]);
+    sb.write(
+        "team/registry.toml",
+        &format!(
+            "[registry]\nname = \"tools\"\n\n[[plugins]]\nname = \"notes\"\nversion = \"1.0.0\"\nsource = \"{url}\"\nrev = \"{old}\"\npath = \"plugins/notes\"\n\n[[plugins]]\nname = \"notes\"\nversion = \"1.1.0\"\nsource = \"{url}\"\nrev = \"{head}\"\npath = \"plugins/notes\"\n"
+        ),
+    );
+    sb.write(
+        "team/paii.toml",
+        "[policy]\nmin-release-age = \"7d\"\n\n[registries]\ntools = { path = \"registry.toml\" }\n\n[plugins]\nnotes = \"^1\"\n",
+    );
+    std::fs::remove_file(sb.path("team/paii.lock")).unwrap();
+    sb.paii_in("team", &["lock", "-q"]).ok();
+    let lock = sb.read("team/paii.lock");
+    assert!(lock.contains("version = \"1.0.0\""), "{lock}");
+
+    // Without the policy, the newest.
+    sb.write("team/paii.toml", "[registries]\ntools = { path = \"registry.toml\" }\n\n[plugins]\nnotes = \"^1\"\n");
+    sb.paii_in("team", &["lock", "-q", "--update"]).ok();
+    let lock = sb.read("team/paii.lock");
+    assert!(lock.contains("version = \"1.1.0\""), "{lock}");
+    assert!(!lock.contains("published"), "{lock}");
+}
+
+#[test]
+fn a_minimum_release_age_that_is_not_a_duration_is_an_error_at_its_place() {
+    let sb = Sandbox::new();
+    sb.write("team/paii.toml", "[policy]\nmin-release-age = \"a week\"\n");
+    let out = sb.paii_in("team", &["lock"]).fails();
+    assert!(out.stderr.contains("policy.min-release-age"), "{}", out.stderr);
+    assert!(out.stderr.contains("paii.toml:2"), "{}", out.stderr);
+}

@@ -105,9 +105,10 @@ impl Context {
 
     pub fn load_index_with(&self, manifest: &Manifest, offline: bool) -> Result<Index, Error> {
         let mut index = Index::default();
+        let cutoff = min_age_cutoff(manifest);
         for decl in &manifest.registries {
             let started = std::time::Instant::now();
-            let (registry, warnings) = self.load_registry(decl, offline, false)?;
+            let (registry, warnings) = self.load_registry_aged(decl, offline, false, cutoff)?;
             crate::debug!("registry `{}` ({}): {} entries in {:.1?}", decl.name, decl.source, registry.entries.len(), started.elapsed());
             self.warn_all(&warnings);
             index.registries.push(registry);
@@ -122,6 +123,18 @@ impl Context {
         decl: &crate::manifest::project::RegistryDecl,
         offline: bool,
         refresh: bool,
+    ) -> Result<(crate::registry::Registry, Vec<crate::diagnostic::Warning>), Error> {
+        self.load_registry_aged(decl, offline, refresh, None)
+    }
+
+    /// [`Context::load_registry`], choosing npm releases published no later
+    /// than `cutoff` (`[policy] min-release-age`).
+    pub fn load_registry_aged(
+        &self,
+        decl: &crate::manifest::project::RegistryDecl,
+        offline: bool,
+        refresh: bool,
+        cutoff: Option<i64>,
     ) -> Result<(crate::registry::Registry, Vec<crate::diagnostic::Warning>), Error> {
         use crate::registry::RegistrySource;
         use crate::registry::marketplace::{self, Base, MarketplaceSource, NpmRegistry, Reader};
@@ -138,7 +151,7 @@ impl Context {
                         Base::Git { url, commit: commit.as_deref().unwrap_or_default(), cache: cache.as_path() }
                     }
                 };
-                let npm = NpmRegistry { cache: cache.clone(), offline, refresh };
+                let npm = NpmRegistry { cache: cache.clone(), offline, refresh, cutoff };
                 marketplace::parse(&decl.name, file, &Reader { base, npm: Some(&npm) })?
             }
             _ => crate::registry::cache::parse_cached(&decl.name, file, Some(&cache.join("registries")))?,
@@ -151,6 +164,12 @@ impl Context {
         }
         Ok((registry, warnings))
     }
+}
+
+/// With `[policy] min-release-age`: the newest publish time a version may
+/// have (seconds since the epoch).
+pub fn min_age_cutoff(manifest: &Manifest) -> Option<i64> {
+    manifest.policy.min_release_age.map(|age| crate::util::time::now_secs() - age as i64)
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

@@ -15,7 +15,7 @@ use super::{IndexEntry, Registry, RegistryErrors, RegistryMeta, parse_registry};
 use crate::diagnostic::{SourceFile, Warning, unknown_key_warnings};
 
 /// Bumped whenever the cached types change shape.
-const FORMAT: &str = "registry-cache-2";
+const FORMAT: &str = "registry-cache-3";
 
 /// Registries smaller than this parse faster than a cache file is checked.
 const MIN_SIZE: usize = 64 * 1024;

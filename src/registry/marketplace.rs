@@ -63,6 +63,8 @@ pub struct NpmRelease {
     pub version: Version,
     pub tarball: String,
     pub integrity: FileDigest,
+    /// npm's publish time of the version (`time` of the packument).
+    pub published: Option<i64>,
 }
 
 /// Chooses an npm package's version (the registry is asked once and its
@@ -217,6 +219,8 @@ struct Located {
     inside: Option<String>,
     /// An npm release's version.
     version: Option<Version>,
+    /// An npm release's publish time.
+    published: Option<i64>,
 }
 
 fn entry_from(
@@ -296,6 +300,7 @@ fn entry_from(
         provides: Vec::new(),
         consumes: Default::default(),
         yanked: false,
+        published: located.published,
         dependencies,
         overlay: crate::manifest::overlay::from_entry(entry),
         span: at("").unwrap_or(0..0),
@@ -311,7 +316,7 @@ fn locate(source: &Value, plugin_root: Option<&str>, reader: &Reader<'_>) -> Res
     let pin = |sha: Option<&str>, r: Option<&str>| sha.or(r).map(str::to_string);
     let git = |url: String, rev: Option<String>, subdir: Option<String>| {
         let id = rev.clone().filter(|r| crate::util::url::is_full_commit(r));
-        Located { source: EntrySource::Git { url, rev }, subdir, id, inside: None, version: None }
+        Located { source: EntrySource::Git { url, rev }, subdir, id, inside: None, version: None, published: None }
     };
     match source {
         Value::String(rel) => {
@@ -331,6 +336,7 @@ fn locate(source: &Value, plugin_root: Option<&str>, reader: &Reader<'_>) -> Res
                     id: None,
                     inside: Some(sub),
                     version: None,
+                    published: None,
                 },
                 Base::Git { url, commit, .. } => Located {
                     source: EntrySource::Git { url: url.to_string(), rev: Some(commit.to_string()) },
@@ -338,10 +344,16 @@ fn locate(source: &Value, plugin_root: Option<&str>, reader: &Reader<'_>) -> Res
                     id: Some(commit.to_string()),
                     inside: Some(sub),
                     version: None,
+                    published: None,
                 },
-                Base::Detached => {
-                    Located { source: EntrySource::Path { path: sub.clone() }, subdir: None, id: None, inside: None, version: None }
-                }
+                Base::Detached => Located {
+                    source: EntrySource::Path { path: sub.clone() },
+                    subdir: None,
+                    id: None,
+                    inside: None,
+                    version: None,
+                    published: None,
+                },
             })
         }
         Value::Object(_) => match get("source").unwrap_or_default() {
@@ -358,7 +370,14 @@ fn locate(source: &Value, plugin_root: Option<&str>, reader: &Reader<'_>) -> Res
                 let url = get("url").unwrap_or_default().to_string();
                 let digest: FileDigest = get("sha256").unwrap_or_default().parse().map_err(|e: String| err("/sha256", e))?;
                 let id = Some(digest.hex());
-                Ok(Located { source: EntrySource::Tarball { url, digest: Some(digest) }, subdir: None, id, inside: None, version: None })
+                Ok(Located {
+                    source: EntrySource::Tarball { url, digest: Some(digest) },
+                    subdir: None,
+                    id,
+                    inside: None,
+                    version: None,
+                    published: None,
+                })
             }
             "npm" => {
                 let package = get("package").unwrap_or_default();
@@ -370,6 +389,7 @@ fn locate(source: &Value, plugin_root: Option<&str>, reader: &Reader<'_>) -> Res
                         id: None,
                         inside: None,
                         version: None,
+                        published: None,
                     });
                 };
                 let release = npm.release(package, get("version"), get("registry")).map_err(|e| err("/package", e))?;
@@ -379,6 +399,7 @@ fn locate(source: &Value, plugin_root: Option<&str>, reader: &Reader<'_>) -> Res
                     id: None,
                     inside: None,
                     version: Some(release.version),
+                    published: release.published,
                 })
             }
             other => Err(err(
@@ -425,6 +446,9 @@ pub struct NpmRegistry {
     pub cache: PathBuf,
     pub offline: bool,
     pub refresh: bool,
+    /// With `[policy] min-release-age`: releases published after this
+    /// (seconds since the epoch) are not chosen, unless asked for exactly.
+    pub cutoff: Option<i64>,
 }
 
 pub const NPM_REGISTRY: &str = "https://registry.npmjs.org";
@@ -446,15 +470,40 @@ impl NpmLookup for NpmRegistry {
         let text = crate::diagnostic::read_text(&path).map_err(|e| e.to_string())?;
         let doc: Value =
             serde_json::from_str(&text).map_err(|e| format!("{registry} answered for `{package}` with something that is not JSON: {e}"))?;
-        choose(&doc, package, range)
+        choose(&doc, package, range, self.cutoff)
     }
 }
 
-/// The newest release of a packument that `range` (npm syntax) admits.
-pub fn choose(doc: &Value, package: &str, range: Option<&str>) -> Result<NpmRelease, String> {
+/// The newest release of a packument that `range` (npm syntax) admits,
+/// published at or before `cutoff` when given (an exact version is taken
+/// whatever its age).
+pub fn choose(doc: &Value, package: &str, range: Option<&str>, cutoff: Option<i64>) -> Result<NpmRelease, String> {
     let range = range.map(str::trim).filter(|r| !r.is_empty() && *r != "latest" && *r != "*");
     let versions = doc.get("versions").and_then(Value::as_object).ok_or_else(|| format!("npm has no versions of `{package}`"))?;
+    let time_of =
+        |v: &Version| doc.pointer(&format!("/time/{v}")).and_then(Value::as_str).and_then(|t| crate::util::time::parse_timestamp(t).ok());
+    let exact = range.is_some_and(|r| Version::parse(r.trim_start_matches('v')).is_ok());
     let version = match range {
+        _ if cutoff.is_some() && !exact => {
+            let cutoff = cutoff.unwrap_or_default();
+            let req = range.map(npm_range).transpose()?;
+            versions
+                .keys()
+                .filter_map(|v| Version::parse(v).ok())
+                .filter(|v| match &req {
+                    Some(req) => req.matches(v),
+                    None => v.pre.is_empty(),
+                })
+                .filter(|v| time_of(v).is_some_and(|t| t <= cutoff))
+                .max()
+                .ok_or_else(|| {
+                    format!(
+                        "no version of `{package}`{} was published before {} ([policy] min-release-age)",
+                        range.map(|r| format!(" matching `{r}`")).unwrap_or_default(),
+                        crate::util::time::rfc3339(cutoff)
+                    )
+                })?
+        }
         None => {
             let latest =
                 doc.pointer("/dist-tags/latest").and_then(Value::as_str).ok_or_else(|| format!("`{package}` has no `latest` tag"))?;
@@ -478,7 +527,8 @@ pub fn choose(doc: &Value, package: &str, range: Option<&str>) -> Result<NpmRele
         .and_then(Value::as_str)
         .and_then(|s| s.split_whitespace().find_map(|one| one.parse::<FileDigest>().ok()))
         .ok_or_else(|| format!("`{package}` {version} has no sha512 or sha256 integrity; paii will not install an unverifiable tarball"))?;
-    Ok(NpmRelease { version, tarball: tarball.to_string(), integrity })
+    let published = time_of(&version);
+    Ok(NpmRelease { version, tarball: tarball.to_string(), integrity, published })
 }
 
 /// An npm range as a semver requirement: a bare version is exact, and
@@ -542,10 +592,32 @@ mod tests {
                 "2.0.0": {"dist": {"tarball": "https://r/p-2.0.0.tgz", "shasum": "abc"}}
             }
         });
-        assert_eq!(choose(&doc, "p", None).unwrap().version, Version::new(1, 2, 0));
-        assert_eq!(choose(&doc, "p", Some("1.0.0")).unwrap().version, Version::new(1, 0, 0));
-        assert_eq!(choose(&doc, "p", Some(">=1.0.0 <1.1.0")).unwrap().version, Version::new(1, 0, 0));
-        assert!(choose(&doc, "p", Some("^2")).unwrap_err().contains("no sha512"));
-        assert!(choose(&doc, "p", Some("^3")).is_err());
+        assert_eq!(choose(&doc, "p", None, None).unwrap().version, Version::new(1, 2, 0));
+        assert_eq!(choose(&doc, "p", Some("1.0.0"), None).unwrap().version, Version::new(1, 0, 0));
+        assert_eq!(choose(&doc, "p", Some(">=1.0.0 <1.1.0"), None).unwrap().version, Version::new(1, 0, 0));
+        assert!(choose(&doc, "p", Some("^2"), None).unwrap_err().contains("no sha512"));
+        assert!(choose(&doc, "p", Some("^3"), None).is_err());
+    }
+
+    #[test]
+    fn a_cutoff_chooses_the_newest_release_published_before_it_unless_one_is_named_exactly() {
+        let sri = format!("sha512-{}==", "A".repeat(86));
+        let doc = serde_json::json!({
+            "dist-tags": {"latest": "1.2.0"},
+            "time": {"1.0.0": "2026-01-01T00:00:00.000Z", "1.1.0": "2026-06-01T00:00:00.000Z", "1.2.0": "2026-12-01T00:00:00.000Z"},
+            "versions": {
+                "1.0.0": {"dist": {"tarball": "https://r/p-1.0.0.tgz", "integrity": sri}},
+                "1.1.0": {"dist": {"tarball": "https://r/p-1.1.0.tgz", "integrity": sri}},
+                "1.2.0": {"dist": {"tarball": "https://r/p-1.2.0.tgz", "integrity": sri}}
+            }
+        });
+        let cutoff = crate::util::time::parse_timestamp("2026-11-01").ok();
+        let r = choose(&doc, "p", None, cutoff).unwrap();
+        assert_eq!(r.version, Version::new(1, 1, 0));
+        assert_eq!(r.published, crate::util::time::parse_timestamp("2026-06-01T00:00:00Z").ok());
+        assert_eq!(choose(&doc, "p", Some("<1.1.0"), cutoff).unwrap().version, Version::new(1, 0, 0));
+        assert_eq!(choose(&doc, "p", Some("1.2.0"), cutoff).unwrap().version, Version::new(1, 2, 0));
+        let early = crate::util::time::parse_timestamp("2025-01-01").ok();
+        assert!(choose(&doc, "p", None, early).unwrap_err().contains("min-release-age"));
     }
 }

@@ -88,6 +88,10 @@ pub struct EntryFile {
     pub consumes: IndexMap<String, Spanned<Shorthand<ContractTable>>>,
     #[serde(default)]
     pub yanked: bool,
+    /// When this version was published: `2026-11-30` or an RFC 3339 time.
+    /// `[policy] min-release-age` skips versions younger than that.
+    #[schemars(with = "Option<String>")]
+    pub published: Option<Spanned<String>>,
     /// Other plugins it needs, as Claude Code writes them: `name` (from
     /// this registry), `name@registry`, with a requirement `name@^1.2`.
     #[serde(default)]
@@ -157,6 +161,10 @@ pub struct IndexEntry {
     pub provides: Vec<Provide>,
     pub consumes: BTreeMap<String, Consume>,
     pub yanked: bool,
+    /// When it was published (seconds since the Unix epoch): the entry's
+    /// own date, an npm release's, or learnt from its git commit.
+    #[serde(default)]
+    pub published: Option<i64>,
     pub dependencies: Vec<crate::manifest::native::Dependency>,
     /// A marketplace entry's manifest fields, laid over the plugin's own
     /// (see [`crate::lock::LockedPlugin::overlay`]).
@@ -447,6 +455,16 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
             Err(e) => errors.push(file.error(Some(value.span()), format!("{label}: `consumes.{key}`: {e}"), None)),
         }
     }
+    let published = match &raw.published {
+        None => None,
+        Some(p) => match crate::util::time::parse_timestamp(p.get_ref()) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                errors.push(file.error(Some(p.span()), format!("{label}: `published`: {e}"), None));
+                None
+            }
+        },
+    };
     let mut dependencies = Vec::new();
     for d in &raw.dependencies {
         match crate::manifest::native::parse_dependency(d.get_ref()) {
@@ -469,6 +487,7 @@ fn entry_from(file: &SourceFile, raw: EntryFile, span: Range<usize>, warnings: &
             provides,
             consumes,
             yanked: raw.yanked,
+            published,
             dependencies,
             overlay: None,
             span,

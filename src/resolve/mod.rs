@@ -358,6 +358,8 @@ pub struct DirectPlugin {
     pub subdir: Option<String>,
     pub integrity: Option<Integrity>,
     pub manifest: PluginManifest,
+    /// When its commit was made, when known.
+    pub published: Option<i64>,
 }
 
 /// Everything resolution needs.
@@ -369,6 +371,9 @@ pub struct Request<'a> {
     pub solver: &'a dyn VersionSolver,
     /// The git and tarball plugins of paii.toml, already fetched.
     pub direct: &'a BTreeMap<String, DirectPlugin>,
+    /// `[policy] min-release-age`: versions published after this time
+    /// (seconds since the epoch), or at no known time, are not candidates.
+    pub cutoff: Option<i64>,
 }
 
 /// A plugin's candidate versions and where they come from.
@@ -409,7 +414,9 @@ pub struct Resolved {
 
 /// Resolves `request` into a lock.
 pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
-    let Request { manifest, index, locked, update, solver, direct } = request;
+    let Request { manifest, index, locked, update, solver, direct, cutoff } = request;
+    let now = crate::util::time::now_secs();
+    let mut young_note = Vec::new();
     let mut problem = Problem { running: crate::manifest::version::paii_version(), ..Problem::default() };
     let mut origins: BTreeMap<String, Origin<'_>> = BTreeMap::new();
     let mut yanked_note = Vec::new();
@@ -431,13 +438,22 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                     return Err(ResolveError::NotFound { name: name.to_string(), searched, help });
                 };
                 problem.requirements.insert(name.to_string(), req.clone());
-                let yanked = add_registry(&mut problem, &mut origins, name, &reg.name, entries, locked_entry(name));
-                yanked_note.extend(yanked.into_iter().filter(|(_, v)| req.matches(v)).map(|(n, v)| format!("{n} {v}")));
+                // An exact pin is the team's decision, taken at any age.
+                let age = cutoff.filter(|_| !is_exact(req));
+                let skipped = add_registry(&mut problem, &mut origins, name, &reg.name, entries, locked_entry(name), age);
+                yanked_note.extend(skipped.yanked.into_iter().filter(|(_, v)| req.matches(v)).map(|(n, v)| format!("{n} {v}")));
+                young_note.extend(skipped.young.into_iter().filter(|(_, v, _)| req.matches(v)).map(|(n, v, t)| young(&n, &v, t, now)));
             }
             Requested::Path { path, written } => {
                 let mut pm = PluginManifest::load_dir(path)?;
                 warnings.append(&mut pm.warnings);
-                let d = DirectPlugin { source: LockedSource::Path { path: written.clone() }, subdir: None, integrity: None, manifest: pm };
+                let d = DirectPlugin {
+                    source: LockedSource::Path { path: written.clone() },
+                    subdir: None,
+                    integrity: None,
+                    manifest: pm,
+                    published: None,
+                };
                 add_direct(&mut problem, &mut origins, name, d)?;
             }
             Requested::Git { url, .. } | Requested::Url { url, .. } | Requested::Oci { repo: url, .. } => {
@@ -466,7 +482,8 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
         let found = registries.iter().find_map(|r| index.candidates(&dep, Some(r))).or_else(|| index.candidates(&dep, None));
         match found {
             Some((reg, entries)) => {
-                add_registry(&mut problem, &mut origins, &dep, &reg.name, entries, locked_entry(&dep));
+                let skipped = add_registry(&mut problem, &mut origins, &dep, &reg.name, entries, locked_entry(&dep), *cutoff);
+                young_note.extend(skipped.young.into_iter().map(|(n, v, t)| young(&n, &v, t, now)));
                 // Its own dependencies, in turn.
                 wanted.extend(origins.get(&dep).into_iter().flat_map(Origin::dependencies));
             }
@@ -478,7 +495,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
 
     let selected = solver
         .solve(&problem)
-        .map_err(|explanation| ResolveError::NoSolution { help: no_solution_help(&problem, &yanked_note), explanation })?;
+        .map_err(|explanation| ResolveError::NoSolution { help: no_solution_help(&problem, &yanked_note, &young_note), explanation })?;
 
     // Gather what each selected plugin provides and consumes.
     struct Chosen<'a> {
@@ -492,6 +509,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
         consumes: BTreeMap<String, Consume>,
         dependencies: BTreeMap<String, String>,
         overlay: Option<String>,
+        published: Option<i64>,
     }
     let mut chosen = Vec::new();
     for (name, version) in &selected {
@@ -517,7 +535,18 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                     consumes: e.consumes.clone(),
                     dependencies: needs(&e.dependencies),
                     overlay: e.overlay.clone(),
+                    published: e.published,
                 });
+                if let (Some(cutoff), Some(request)) = (cutoff, manifest.plugin(name))
+                    && e.published.is_none_or(|t| t > *cutoff)
+                    && !matches!(e.source, crate::registry::EntrySource::Path { .. })
+                {
+                    let when = e.published.map_or("at no known time".to_string(), |t| format!("{} ago", crate::util::time::ago(t, now)));
+                    warnings.push(manifest.file.warning(
+                        Some(request.span.clone()),
+                        format!("{name} {} was published {when}, more recently than [policy] min-release-age allows; installed because paii.toml pins it exactly", e.version),
+                    ));
+                }
             }
             Some(Origin::Direct(d)) => chosen.push(Chosen {
                 name,
@@ -530,6 +559,7 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
                 consumes: d.manifest.consumes.clone(),
                 dependencies: needs(d.manifest.native.as_ref().map_or(&[], |n| &n.dependencies)),
                 overlay: None,
+                published: d.published,
             }),
             None => {}
         }
@@ -565,6 +595,8 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
             provides: c.provides,
             dependencies: c.dependencies,
             overlay: c.overlay,
+            // The date the policy relied on, for a reviewer to see.
+            published: c.published.filter(|_| cutoff.is_some()).map(crate::util::time::rfc3339),
             wiring: wiring
                 .get(c.name)
                 .map(|w| {
@@ -595,8 +627,30 @@ fn add_direct(problem: &mut Problem, origins: &mut BTreeMap<String, Origin<'_>>,
     Ok(())
 }
 
-/// A plugin's versions in `registry`, the lock's preferred while it fits;
-/// returns the yanked versions left out.
+/// Versions `add_registry` left out.
+#[derive(Default)]
+struct Skipped {
+    yanked: Vec<(String, Version)>,
+    /// Younger than `[policy] min-release-age`, with the publish time known.
+    young: Vec<(String, Version, Option<i64>)>,
+}
+
+/// Whether a requirement names one version exactly (`=1.2.3`).
+fn is_exact(req: &VersionReq) -> bool {
+    matches!(req.comparators.as_slice(), [c] if c.op == semver::Op::Exact && c.minor.is_some() && c.patch.is_some())
+}
+
+fn young(name: &str, v: &Version, published: Option<i64>, now: i64) -> String {
+    match published {
+        Some(t) => format!("{name} {v} (published {} ago)", crate::util::time::ago(t, now)),
+        None => format!("{name} {v} (no publish date known)"),
+    }
+}
+
+/// A plugin's versions in `registry`, the lock's preferred while it fits,
+/// without those published after `cutoff` (or at no known time; a plugin
+/// beside the registry file is the team's own and has none); returns the
+/// versions left out.
 fn add_registry<'a>(
     problem: &mut Problem,
     origins: &mut BTreeMap<String, Origin<'a>>,
@@ -604,14 +658,22 @@ fn add_registry<'a>(
     registry: &'a str,
     entries: Vec<&'a IndexEntry>,
     locked: Option<&LockedPlugin>,
-) -> Vec<(String, Version)> {
+    cutoff: Option<i64>,
+) -> Skipped {
     let locked_version = locked.filter(|l| l.registry.as_deref() == Some(registry)).map(|l| precedence(&l.version));
-    let mut yanked = Vec::new();
+    let mut skipped = Skipped::default();
     let mut cands = Vec::new();
     for e in &entries {
         // Yanked versions stay usable only for a lock that already has them.
         if e.yanked && locked_version.as_ref() != Some(&precedence(&e.version)) {
-            yanked.push((e.name.clone(), e.version.clone()));
+            skipped.yanked.push((e.name.clone(), e.version.clone()));
+            continue;
+        }
+        if let Some(cutoff) = cutoff
+            && !matches!(e.source, crate::registry::EntrySource::Path { .. })
+            && e.published.is_none_or(|t| t > cutoff)
+        {
+            skipped.young.push((e.name.clone(), e.version.clone(), e.published));
             continue;
         }
         cands.push(Candidate {
@@ -625,7 +687,7 @@ fn add_registry<'a>(
     }
     problem.candidates.insert(name.to_string(), cands);
     origins.insert(name.to_string(), Origin::Registry(registry, entries));
-    yanked
+    skipped
 }
 
 /// What a lock records of a plugin's dependencies: name -> requirement.
@@ -645,10 +707,16 @@ fn searched_all(index: &Index) -> String {
     }
 }
 
-fn no_solution_help(problem: &Problem, yanked: &[String]) -> Option<String> {
+fn no_solution_help(problem: &Problem, yanked: &[String], young: &[String]) -> Option<String> {
     let mut lines = Vec::new();
     if !yanked.is_empty() {
         lines.push(format!("yanked, so not chosen: {}", yanked.join(", ")));
+    }
+    if !young.is_empty() {
+        lines.push(format!(
+            "younger than [policy] min-release-age, so not chosen: {} (pin one exactly, `=VERSION`, to take it anyway)",
+            young.join(", ")
+        ));
     }
     for name in problem.candidates.iter().filter(|(_, c)| c.is_empty()).map(|(n, _)| n) {
         lines.push(format!("no registry offers {name}: add one that does to [registries] in paii.toml"));

@@ -303,6 +303,63 @@ pub fn cached_text(url: &str, commit: &str, path: &str, cache: &Path) -> Option<
     crate::diagnostic::decode(Path::new(path), bytes).ok()
 }
 
+/// The commit `spec` means and its committer time (seconds since the
+/// epoch): the date `[policy] min-release-age` reads for a registry entry.
+pub fn commit_time(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<(String, i64), SourceError> {
+    let repo = repository(spec, cache, offline)?;
+    let id = resolve_commit(&repo, spec)?;
+    let commit = repo.find_commit(id).map_err(|e| git_err(spec, chain(&e)))?;
+    let time = commit.time().map_err(|e| git_err(spec, chain(&e)))?.seconds;
+    Ok((id.to_string(), time))
+}
+
+/// A commit chosen under a minimum release age.
+#[derive(Debug, Clone)]
+pub struct Aged {
+    pub commit: String,
+    /// Its committer time.
+    pub time: i64,
+    /// A tag or commit was asked for: taken whatever its age.
+    pub exact: bool,
+    /// The branch's tip, when it was too young and an older commit was taken.
+    pub skipped: Option<(String, i64)>,
+}
+
+/// The newest commit of `spec`'s branch committed at or before `cutoff`,
+/// walking back along first parents; a tag or a commit is exact and taken
+/// as it is.
+pub fn resolve_aged(spec: &GitSpec<'_>, cache: &Path, offline: bool, cutoff: i64) -> Result<Aged, SourceError> {
+    let repo = repository(spec, cache, offline)?;
+    let tip = resolve_commit(&repo, spec)?;
+    let exact = spec.commit.is_some()
+        || spec.rev.is_some_and(|r| {
+            crate::util::url::is_full_commit(r)
+                || (repo.find_reference(format!("refs/remotes/origin/{r}").as_str()).is_err()
+                    && repo.find_reference(format!("refs/tags/{r}").as_str()).is_ok())
+        });
+    let time_of = |c: &gix::Commit<'_>| c.time().map(|t| t.seconds).map_err(|e| git_err(spec, chain(&e)));
+    let mut commit = repo.find_commit(tip).map_err(|e| git_err(spec, chain(&e)))?;
+    let tip_time = time_of(&commit)?;
+    if exact || tip_time <= cutoff {
+        return Ok(Aged { commit: tip.to_string(), time: tip_time, exact, skipped: None });
+    }
+    loop {
+        let Some(parent) = commit.parent_ids().next() else {
+            return Err(SourceError::TooYoung {
+                name: spec.name.to_string(),
+                url: crate::util::url::redact(spec.url),
+                rev: spec.rev.unwrap_or("HEAD").to_string(),
+                oldest: crate::util::time::rfc3339(time_of(&commit)?),
+            });
+        };
+        commit = repo.find_commit(parent.detach()).map_err(|e| git_err(spec, chain(&e)))?;
+        let time = time_of(&commit)?;
+        if time <= cutoff {
+            return Ok(Aged { commit: commit.id.to_string(), time, exact: false, skipped: Some((tip.to_string(), tip_time)) });
+        }
+    }
+}
+
 /// Resolves `rev` to a commit id without writing anything out (for `paii
 /// lock`).
 pub fn resolve(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<String, SourceError> {

@@ -26,6 +26,9 @@ pub enum SourceError {
     #[error("plugin `{name}`: `{rev}` does not exist in {url}")]
     #[diagnostic(help("check the `rev` in the registry or paii.toml; a force-pushed branch loses commits"))]
     RevNotFound { name: String, url: String, rev: String },
+    #[error("plugin `{name}`: no commit of `{rev}` in {url} is older than [policy] min-release-age (the oldest is from {oldest})")]
+    #[diagnostic(help("wait, or pin a commit (`rev = \"<40 hex digits>\"`) in paii.toml to take a younger one on purpose"))]
+    TooYoung { name: String, url: String, rev: String, oldest: String },
     #[error("plugin `{name}`: {source_desc} has no `{path}`")]
     PathNotFound { name: String, source_desc: String, path: String },
     #[error("plugin `{name}`: {url} has a git submodule at `{path}`; submodules are not supported")]

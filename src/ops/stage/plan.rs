@@ -140,15 +140,26 @@ fn plan_unchecked(ctx: &Context, manifest: &Manifest, update: Option<&[String]>,
     }
     let mut index = ctx.load_index_with(manifest, offline)?;
     learn_versions(&mut index, manifest, old.as_ref(), &update, offline);
-    let direct = fetch_direct(manifest, old.as_ref(), &update, offline)?;
+    let cutoff = crate::ops::min_age_cutoff(manifest);
+    if cutoff.is_some() {
+        learn_dates(&mut index, manifest, offline);
+    }
+    let direct = fetch_direct(ctx, manifest, old.as_ref(), &update, offline, cutoff)?;
     let mut new;
     // A marketplace plugin kept outside its marketplace may declare
     // dependencies only in its own plugin.json, known once its commit is:
     // resolve again with them until nothing new is learned.
     let mut rounds = 0;
     loop {
-        let request =
-            Request { manifest, index: &index, locked: old.as_ref(), update: update.clone(), solver: &PubGrubSolver, direct: &direct };
+        let request = Request {
+            manifest,
+            index: &index,
+            locked: old.as_ref(),
+            update: update.clone(),
+            solver: &PubGrubSolver,
+            direct: &direct,
+            cutoff,
+        };
         let resolved = resolve::resolve(&request)?;
         ctx.warn_all(&resolved.warnings);
         new = resolved.lock;
@@ -261,7 +272,14 @@ pub(crate) fn satisfies(lock: &Lock, manifest: &Manifest) -> bool {
 /// Fetches the plugins paii.toml asks for straight from git or a tarball,
 /// so that resolution can read their plugin.toml. A plugin whose source is
 /// unchanged since the lock is taken at its locked commit and hash.
-fn fetch_direct(manifest: &Manifest, old: Option<&Lock>, update: &Update, offline: bool) -> Result<BTreeMap<String, DirectPlugin>, Error> {
+fn fetch_direct(
+    ctx: &Context,
+    manifest: &Manifest,
+    old: Option<&Lock>,
+    update: &Update,
+    offline: bool,
+    cutoff: Option<i64>,
+) -> Result<BTreeMap<String, DirectPlugin>, Error> {
     let mut out = BTreeMap::new();
     let wanted: Vec<_> = manifest
         .plugins
@@ -272,15 +290,46 @@ fn fetch_direct(manifest: &Manifest, old: Option<&Lock>, update: &Update, offlin
         return Ok(out);
     }
     let fetcher = Fetcher::for_manifest(&crate::util::paths::paii_home(), manifest, offline);
+    let mut published = BTreeMap::new();
     for p in wanted {
         let prior = old.filter(|_| !update.allows(&p.name)).and_then(|l| l.plugin(&p.name));
         let (mut source, subdir, given) = match &p.source {
             Requested::Git { url, rev, subdir } => {
                 let url = crate::util::url::redact(url);
-                let commit = prior.and_then(|o| match &o.source {
+                let mut commit = prior.and_then(|o| match &o.source {
                     LockedSource::Git { url: u, rev: r, commit } if *u == url && r == rev && o.subdir == *subdir => commit.clone(),
                     _ => None,
                 });
+                if let Some(cutoff) = cutoff {
+                    // A branch gives its newest commit old enough; a tag or a
+                    // commit is an exact pin.
+                    let spec = GitSpec { name: &p.name, url: url_of(&p.source), rev: rev.as_deref(), commit: commit.as_deref() };
+                    let aged = crate::source::git::resolve_aged(&spec, &fetcher.cache, offline, cutoff)?;
+                    let now = crate::util::time::now_secs();
+                    if let Some((tip, time)) = &aged.skipped {
+                        (ctx.status)(&format!(
+                            "{}: {} of `{}` is {} old, younger than [policy] min-release-age; locking {} ({} old)",
+                            p.name,
+                            &tip[..12.min(tip.len())],
+                            rev.as_deref().unwrap_or("HEAD"),
+                            crate::util::time::ago(*time, now),
+                            &aged.commit[..12.min(aged.commit.len())],
+                            crate::util::time::ago(aged.time, now)
+                        ));
+                    } else if aged.time > cutoff && commit.is_none() {
+                        ctx.warn_all(&[manifest.file.warning(
+                            Some(p.span.clone()),
+                            format!(
+                                "{} at `{}` was committed {} ago, more recently than [policy] min-release-age allows; installed because paii.toml pins it exactly",
+                                p.name,
+                                rev.as_deref().unwrap_or_default(),
+                                crate::util::time::ago(aged.time, now)
+                            ),
+                        )]);
+                    }
+                    published.insert(p.name.clone(), aged.time);
+                    commit = Some(aged.commit);
+                }
                 (LockedSource::Git { url, rev: rev.clone(), commit }, subdir.clone(), None)
             }
             Requested::Url { url, integrity } => {
@@ -313,9 +362,53 @@ fn fetch_direct(manifest: &Manifest, old: Option<&Lock>, update: &Update, offlin
             let id = fetched.commit.clone().unwrap_or_else(|| fetched.entry.integrity.hex());
             pm.version = crate::manifest::version::unversioned(&id);
         }
-        out.insert(p.name.clone(), DirectPlugin { source, subdir, integrity: Some(fetched.entry.integrity), manifest: pm });
+        let published = published.get(&p.name).copied();
+        out.insert(p.name.clone(), DirectPlugin { source, subdir, integrity: Some(fetched.entry.integrity), manifest: pm, published });
     }
     Ok(out)
+}
+
+/// The URL of a git request, credentials and all (they are needed to fetch).
+fn url_of(source: &Requested) -> &str {
+    match source {
+        Requested::Git { url, .. } => url,
+        _ => "",
+    }
+}
+
+/// With `[policy] min-release-age`: when each registry entry a resolution
+/// can reach was published, for the entries that do not say: a git
+/// entry's commit date (each repository fetched at most once).
+fn learn_dates(index: &mut crate::registry::Index, manifest: &Manifest, offline: bool) {
+    let mut names: BTreeSet<String> =
+        manifest.plugins.iter().filter(|p| matches!(p.source, Requested::Registry { .. })).map(|p| p.name.clone()).collect();
+    loop {
+        let before = names.len();
+        let deps: Vec<String> = index
+            .registries
+            .iter()
+            .flat_map(|r| &r.entries)
+            .filter(|e| names.contains(&e.name))
+            .flat_map(|e| e.dependencies.iter().map(|d| d.name.clone()))
+            .collect();
+        names.extend(deps);
+        if names.len() == before {
+            break;
+        }
+    }
+    let cache = crate::util::paths::paii_home().join("cache");
+    let mut fetched = BTreeSet::new();
+    for registry in &mut index.registries {
+        for e in registry.entries.iter_mut().filter(|e| e.published.is_none() && names.contains(&e.name)) {
+            let crate::registry::EntrySource::Git { url, rev } = &e.source else { continue };
+            let first = fetched.insert(url.clone());
+            let spec = GitSpec { name: &e.name, url, rev: rev.as_deref(), commit: None };
+            match crate::source::git::commit_time(&spec, &cache, offline || !first) {
+                Ok((_, time)) => e.published = Some(time),
+                Err(err) => crate::debug!("{} {}: no publish date: {err}", e.name, e.version),
+            }
+        }
+    }
 }
 
 /// Fills in what resolution alone does not know: the commit and integrity
