@@ -15,6 +15,7 @@
 //!                          inventory   the Rust and Python packages a plugin's lockfiles pin
 //!                          sbom        CycloneDX and SPDX documents of a lock
 //!                          advisory    OSV advisories, their ranges, databases in the store
+//!                          approval    what a plugin runs, and whether paii.lock approves it
 //!                          generation  an immutable set: plugins, dispatch table, plugin
 //!                                      config and secrets; `current` switched by one rename
 //! ~/.claude, .claude/      claude      settings.json, links, MCP servers, with ownership;
@@ -43,6 +44,7 @@ pub mod store;
 pub mod build;
 pub mod inventory;
 pub mod advisory;
+pub mod approval;
 pub mod sbom;
 pub mod substitute;
 pub mod generation;

@@ -111,6 +111,12 @@ pub struct LockedPlugin {
     /// the date the policy relied on (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// With `[policy] require-approval`: the digest of what it runs (hook
+    /// handlers, MCP server commands, build, their code) that `paii
+    /// approve` recorded. A plugin whose digest differs installs with those
+    /// off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved: Option<Integrity>,
 }
 
 /// The exact place a locked plugin's tree comes from.
@@ -425,6 +431,7 @@ mod tests {
                 overlay: None,
                 wiring: BTreeMap::from([("memory".into(), "history".into())]),
                 published: None,
+                approved: None,
             },
             LockedPlugin {
                 name: "dev".into(),
@@ -438,6 +445,7 @@ mod tests {
                 overlay: None,
                 wiring: BTreeMap::new(),
                 published: None,
+                approved: None,
             },
         ])
     }

@@ -455,3 +455,88 @@ fn a_minimum_release_age_that_is_not_a_duration_is_an_error_at_its_place() {
     assert!(out.stderr.contains("policy.min-release-age"), "{}", out.stderr);
     assert!(out.stderr.contains("paii.toml:2"), "{}", out.stderr);
 }
+
+/// A repository with `gate`: a paii plugin whose PreToolUse handler blocks
+/// `rm -rf`, with an MCP server and a skill. Returns its URL.
+fn gate_repo(sb: &Sandbox, block: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = sb.path("repos/gate");
+    let fresh = !repo.join(".git").exists();
+    std::fs::create_dir_all(repo.join("bin")).unwrap();
+    std::fs::create_dir_all(repo.join("skills/gate")).unwrap();
+    std::fs::write(
+        repo.join("plugin.toml"),
+        "[plugin]\nname = \"gate\"\nversion = \"1.0.0\"\n\n[provides]\nhooks = true\n\n[hooks]\npre_tool_use = { matcher = \"Bash\" }\n\n[run]\ncommand = [\"bin/run\"]\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("bin/run"), format!("#!/bin/sh\nif grep -q '{block}'; then echo 'blocked by gate' >&2; exit 2; fi\nexit 0\n"))
+        .unwrap();
+    std::fs::set_permissions(repo.join("bin/run"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        repo.join(".mcp.json"),
+        r#"{"mcpServers": {"gate-mcp": {"command": "${CLAUDE_PLUGIN_ROOT}/bin/run", "args": ["serve"]}}}"#,
+    )
+    .unwrap();
+    std::fs::write(repo.join("skills/gate/SKILL.md"), "---\nname: gate\ndescription: Says what gate blocks\n---\n\nGate blocks rm -rf.\n")
+        .unwrap();
+    if fresh {
+        git(&repo, &["init", "-q", "-b", "main"]);
+    }
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "gate"]);
+    format!("file://{}", repo.display())
+}
+
+fn bash(command: &str) -> Value {
+    serde_json::json!({"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command}})
+}
+
+#[test]
+fn with_require_approval_a_new_plugin_runs_nothing_until_approved_and_a_change_needs_approval_again() {
+    let sb = Sandbox::new();
+    let url = gate_repo(&sb, "rm -rf");
+    sb.write("team/paii.toml", &format!("[policy]\nrequire-approval = true\n\n[plugins]\ngate = {{ git = \"{url}\", rev = \"main\" }}\n"));
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("1 plugin awaits approval"), "{}", out.stderr);
+    assert!(out.stderr.contains("gate 1.0.0 (new)"), "{}", out.stderr);
+    assert!(out.stderr.contains("hook   PreToolUse [Bash]: bin/run"), "{}", out.stderr);
+    assert!(out.stderr.contains("mcp    gate-mcp: ${CLAUDE_PLUGIN_ROOT}/bin/run serve"), "{}", out.stderr);
+    // Held: its hook does not run, its MCP server is not installed, its skill is.
+    assert_eq!(sb.dispatch_in("team", "PreToolUse", &bash("rm -rf ~")).code, 0);
+    let claude_json = std::fs::read_to_string(sb.path("claude/.claude.json")).unwrap_or_default();
+    assert!(!claude_json.contains("gate-mcp"), "{claude_json}");
+    assert!(sb.path("claude/skills/gate/SKILL.md").exists(), "the skill of a held plugin is linked");
+    let json = sb.paii_in("team", &["sync", "-o", "json"]).json();
+    assert_eq!(json["awaiting_approval"][0]["name"], "gate");
+
+    // Approved: the digest is in the lock, and the sync that follows runs it.
+    let out = sb.paii_in("team", &["approve", "gate"]).ok();
+    assert!(out.stderr.contains("approved gate 1.0.0 (1 hook, 1 MCP server)"), "{}", out.stderr);
+    assert!(sb.read("team/paii.lock").contains("approved = \"sha256-"));
+    let run = sb.dispatch_in("team", "PreToolUse", &bash("rm -rf ~"));
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(std::fs::read_to_string(sb.path("claude/.claude.json")).unwrap().contains("gate-mcp"));
+
+    // Its handler changes upstream: the update installs it held again.
+    gate_repo(&sb, "rm -r");
+    sb.paii_in("team", &["lock", "-q", "--update"]).ok();
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("gate 1.0.0 (changed since it was approved)"), "{}", out.stderr);
+    assert_eq!(sb.dispatch_in("team", "PreToolUse", &bash("rm -rf ~")).code, 0);
+    sb.paii_in("team", &["approve", "--all"]).ok();
+    assert_eq!(sb.dispatch_in("team", "PreToolUse", &bash("rm -r ~")).code, 2);
+}
+
+#[test]
+fn without_require_approval_plugins_run_as_synced_and_approve_says_so() {
+    let sb = Sandbox::new();
+    let url = gate_repo(&sb, "rm -rf");
+    sb.write("team/paii.toml", &format!("[plugins]\ngate = {{ git = \"{url}\", rev = \"main\" }}\n"));
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(!out.stderr.contains("awaits approval"), "{}", out.stderr);
+    assert_eq!(sb.dispatch_in("team", "PreToolUse", &bash("rm -rf ~")).code, 2);
+    let out = sb.paii_in("team", &["approve", "gate", "--no-sync"]).ok();
+    assert!(out.stderr.contains("does not set `[policy] require-approval = true`"), "{}", out.stderr);
+    let out = sb.paii_in("team", &["approve", "gat"]).fails();
+    assert!(out.stderr.contains("`gat` is not in paii.lock"), "{}", out.stderr);
+}

@@ -184,6 +184,23 @@ enum Command {
     /// Bring an existing setup under paii
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Approve what plugins run (hook handlers, MCP server commands, build):
+    /// record its digest in paii.lock, then sync; with `[policy]
+    /// require-approval` nothing of a plugin runs before that
+    Approve {
+        /// The plugins (see what each runs in `paii sync`'s output)
+        #[arg(required_unless_present = "all")]
+        plugins: Vec<String>,
+        /// Every plugin of paii.lock
+        #[arg(long, conflicts_with = "plugins")]
+        all: bool,
+        /// Record the approval without syncing
+        #[arg(long)]
+        no_sync: bool,
+        /// Parallel fetches of plugins the store lacks
+        #[arg(short, long, default_value_t = 8, value_name = "N")]
+        jobs: usize,
+    },
     /// Write the software bill of materials of paii.lock: every plugin and
     /// the Rust and Python packages its lockfiles pin, with hashes and the
     /// dependency graph
@@ -646,6 +663,13 @@ fn run(command: Command, ctx: &Context, p: &Printer) -> Result<ExitCode, Error> 
         }
         Command::Mcp(McpCommand::Exec { profile, server }) => exit_code(ops::mcp::exec(&server, profile.as_deref())?),
         Command::Mcp(McpCommand::Headers { profile, server }) => exit_code(ops::mcp::headers(&server, profile.as_deref())?),
+        Command::Approve { plugins, all, no_sync, jobs } => {
+            p.approved(&ops::approve::run(ctx, &plugins, all, jobs)?);
+            if !no_sync {
+                p.sync_outcome(&sync(ctx, &SyncOptions::default())?);
+            }
+            OK
+        }
         Command::Audit { severity, format, offline, locked, jobs } => {
             let format = format.unwrap_or(match p.format() {
                 Format::Json => AuditFormat::Json,

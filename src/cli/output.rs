@@ -112,8 +112,10 @@ impl Printer {
                 "current": out.current,
                 "scope": out.scope,
                 "claude": if out.claude_known { serde_json::to_value(&out.claude).unwrap_or_default() } else { serde_json::Value::Null },
+                "awaiting_approval": out.awaiting,
             }));
         }
+        self.awaiting(&out.awaiting, out.dry_run);
         if out.dry_run {
             let rendered = out.lock.diff.render();
             if !rendered.is_empty() {
@@ -157,6 +159,62 @@ impl Printer {
             let built = out.plugins.iter().filter(|p| p.built).count();
             self.status(&format!("{with_build} built ({built} built now, {} already in the store)", with_build - built));
         }
+    }
+
+    pub fn approved(&self, out: &crate::ops::approve::Approved) {
+        if self.format == Format::Json {
+            return self.json(out);
+        }
+        for a in &out.plugins {
+            let what = [(a.surface.hooks.len(), "hook"), (a.surface.mcp.len(), "MCP server"), (a.surface.build.len(), "build command")]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, w)| format!("{n} {w}{}", if *n == 1 { "" } else { "s" }))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let verb = if a.already { "already approved" } else { "approved" };
+            self.status(&format!("{verb} {} {} ({what})", a.name, a.version));
+        }
+        for n in &out.nothing_to_run {
+            self.status(&format!("{n} runs nothing (skills, agents, commands only): no approval needed"));
+        }
+        if out.lock_written {
+            self.status("recorded in paii.lock; commit it so that the team installs what you approved");
+        }
+        if !out.required {
+            self.status("note: paii.toml does not set `[policy] require-approval = true`, so plugins run whether approved or not");
+        }
+    }
+
+    /// The plugins held until `paii approve`, each with what it would run.
+    pub fn awaiting(&self, awaiting: &[crate::ops::stage::approval::Awaiting], dry_run: bool) {
+        if awaiting.is_empty() {
+            return;
+        }
+        let mut text = format!(
+            "{} {} approval ([policy] require-approval): {} without hooks, MCP servers or build until `paii approve NAME` (or `--all`) records what it runs:",
+            awaiting.len(),
+            if awaiting.len() == 1 { "plugin awaits" } else { "plugins await" },
+            if dry_run { "would be installed" } else { "installed" }
+        );
+        for a in awaiting {
+            text.push_str(&format!(
+                "\n  {} {}{}",
+                a.name,
+                a.version,
+                if a.changed { " (changed since it was approved)" } else { " (new)" }
+            ));
+            for h in &a.surface.hooks {
+                text.push_str(&format!("\n    hook   {h}"));
+            }
+            for m in &a.surface.mcp {
+                text.push_str(&format!("\n    mcp    {m}"));
+            }
+            for b in &a.surface.build {
+                text.push_str(&format!("\n    build  {b}"));
+            }
+        }
+        self.status(&text);
     }
 
     /// What changed in Claude Code's files, one line each.

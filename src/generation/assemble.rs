@@ -188,20 +188,25 @@ pub fn contributions<'a>(
     manifests: &'a [PluginManifest],
     trees: &'a [PathBuf],
     runnable: &[bool],
+    held: &[bool],
 ) -> Result<Vec<Contribution<'a>>, GenerationError> {
     manifests
         .iter()
         .zip(trees)
         .zip(runnable)
         .zip(&lock.plugins)
-        .map(|(((pm, root), runnable), locked)| {
+        .enumerate()
+        .map(|(i, (((pm, root), runnable), locked))| {
+            let held = held.get(i).copied().unwrap_or(false);
             let request = manifest.plugin(&pm.name);
             // A plugin's config is what its MCP servers see as
             // `${user_config.KEY}`: a Claude Code plugin's options, and a
             // paii plugin's `[config]` alike (an endpoint per region, say).
             let config = super::plugin_config::effective(pm, &manifest.file, manifest.config.get(&pm.name), &scope.home)?;
             let mut options = config.options();
-            let hooks = plugin_hooks(request, pm, root, *runnable)?;
+            // A plugin awaiting approval keeps its skills, agents and
+            // commands; nothing of it runs.
+            let hooks = if held { PluginHooks::default() } else { plugin_hooks(request, pm, root, *runnable)? };
             for key in pm.native.iter().flat_map(|n| n.user_config.iter()).filter(|(_, o)| o.sensitive).map(|(k, _)| k) {
                 options.push((key.clone(), format!("${{{}}}", crate::manifest::plugin::option_secret(&pm.name, key))));
             }
@@ -221,7 +226,7 @@ pub fn contributions<'a>(
                     .collect(),
                 _ => Default::default(),
             };
-            Ok(Contribution { manifest: pm, root, hooks, mcp: request.is_none_or(|r| r.mcp), options, overlay, claude_options })
+            Ok(Contribution { manifest: pm, root, hooks, mcp: !held && request.is_none_or(|r| r.mcp), options, overlay, claude_options })
         })
         .collect()
 }
@@ -247,6 +252,10 @@ pub fn assemble(
     let trees: Vec<PathBuf> = plugins.iter().map(|p| p.store_path.clone()).collect();
     let mut commands = Vec::new();
     for (p, pm) in plugins.iter().zip(manifests) {
+        if p.held {
+            commands.push(Vec::new());
+            continue;
+        }
         let command = crate::build::resolve_command(pm, p.build_path.as_deref(), &p.store_path);
         // A path left relative would be looked up in whatever directory
         // Claude Code works in: a cloned repository could supply it.
@@ -256,7 +265,8 @@ pub fn assemble(
         commands.push(command);
     }
     let runnable: Vec<bool> = commands.iter().map(|c| !c.is_empty()).collect();
-    let contributions = contributions(scope, manifest, lock, manifests, &trees, &runnable)?;
+    let held: Vec<bool> = plugins.iter().map(|p| p.held).collect();
+    let contributions = contributions(scope, manifest, lock, manifests, &trees, &runnable, &held)?;
     let fragment = Fragment::build(scope, &contributions).map_err(|e| GenerationError::Assemble(Box::new(e)))?;
     warnings.extend(unexpanded(&fragment));
     let mut handlers = Vec::new();

@@ -58,6 +58,10 @@ pub struct GenerationPlugin {
     /// what a plugin such as `hooks` tells Claude about the generation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provides: Vec<String>,
+    /// Awaiting `paii approve` (`[policy] require-approval`): installed
+    /// without its hooks, MCP servers and build.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
 }
 
 /// The part of `generation.toml` a switch needs.

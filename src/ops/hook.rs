@@ -127,8 +127,12 @@ pub fn drain(ctx: &Context, plugin: &str, profile: Option<PathBuf>) -> Result<di
 }
 
 fn unknown_plugin(table: &DispatchTable, name: &str) -> Error {
-    let help = crate::util::suggest::did_you_mean(name, table.plugins.keys().map(String::as_str))
-        .or_else(|| Some(format!("plugins that can run: {}", table.plugins.keys().cloned().collect::<Vec<_>>().join(", "))));
+    let help = crate::util::suggest::did_you_mean(name, table.plugins.keys().map(String::as_str)).or_else(|| {
+        Some(format!(
+            "plugins that can run: {} (a plugin awaiting `paii approve` runs nothing)",
+            table.plugins.keys().cloned().collect::<Vec<_>>().join(", ")
+        ))
+    });
     HookError::NotRunnable { name: name.to_string(), generation: table.generation, help }.into()
 }
 

@@ -1,6 +1,7 @@
 //! One module per user command, composing the library's stages (cargo's
 //! `ops`). Functions here return typed outcomes; `cli` prints them.
 
+pub mod approve;
 pub mod audit;
 pub mod build;
 pub mod cache;
@@ -227,6 +228,9 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Audit(#[from] audit::AuditError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Surface(#[from] crate::approval::SurfaceError),
     #[error(transparent)]
     #[diagnostic(transparent)]
     State(#[from] StateError),

@@ -62,6 +62,8 @@ pub struct SyncOutcome {
     pub claude_known: bool,
     /// Where it installed.
     pub scope: crate::scope::Scope,
+    /// Held until `paii approve` (`[policy] require-approval`).
+    pub awaiting: Vec<super::stage::approval::Awaiting>,
 }
 
 pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
@@ -105,6 +107,12 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
         }
     }
     all_fetched(errors)?;
+    let trees: Vec<PathBuf> = sources.iter().map(|s| s.path.clone()).collect();
+    let awaiting = super::stage::approval::awaiting(manifest.policy.require_approval, &planned.new.plugins, &trees)?;
+    for (i, _) in &awaiting {
+        plugins[*i].held = true;
+    }
+    let awaiting: Vec<_> = awaiting.into_iter().map(|(_, a)| a).collect();
     // `--offline` and `--frozen` never reach a binary cache.
     let substitutes = if offline { Default::default() } else { manifest.cache.clone() };
     let manifests = build_all(ctx, &home, &sources, &mut plugins, opts.jobs, &substitutes)?;
@@ -168,6 +176,7 @@ pub fn run(ctx: &Context, opts: &SyncOptions) -> Result<SyncOutcome, Error> {
         claude: claude_changes,
         claude_known: true,
         scope,
+        awaiting,
     })
 }
 
@@ -198,9 +207,11 @@ fn dry_run(scope: &crate::scope::Scope, manifest: &Manifest, planned: Planned) -
                 build: None,
                 built: false,
                 provides: p.provides.iter().map(ToString::to_string).collect(),
+                held: false,
             }
         })
         .collect();
+    let mut awaiting = Vec::new();
     let mut claude = Changes::default();
     let mut claude_known = false;
     if let Some(trees) = at_hand.into_iter().collect::<Option<Vec<PathBuf>>>() {
@@ -218,7 +229,13 @@ fn dry_run(scope: &crate::scope::Scope, manifest: &Manifest, planned: Planned) -
                     || matches!(pm.build.kind, crate::manifest::plugin::BuildType::Cargo | crate::manifest::plugin::BuildType::Uv)
             })
             .collect();
-        let contributions = contributions(scope, manifest, &planned.new, &manifests, &trees, &runnable)?;
+        let held_now = super::stage::approval::awaiting(manifest.policy.require_approval, &planned.new.plugins, &trees)?;
+        let mut held = vec![false; trees.len()];
+        for (i, a) in held_now {
+            held[i] = true;
+            awaiting.push(a);
+        }
+        let contributions = contributions(scope, manifest, &planned.new, &manifests, &trees, &runnable, &held)?;
         let fragment = Fragment::build(scope, &contributions)?;
         claude = scope.claude().plan(&fragment)?;
         claude_known = true;
@@ -233,6 +250,7 @@ fn dry_run(scope: &crate::scope::Scope, manifest: &Manifest, planned: Planned) -
         claude,
         claude_known,
         scope: scope.clone(),
+        awaiting,
     })
 }
 

@@ -597,6 +597,8 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolved, ResolveError> {
             overlay: c.overlay,
             // The date the policy relied on, for a reviewer to see.
             published: c.published.filter(|_| cutoff.is_some()).map(crate::util::time::rfc3339),
+            // Approval is paii approve's to record, carried over by the plan.
+            approved: None,
             wiring: wiring
                 .get(c.name)
                 .map(|w| {

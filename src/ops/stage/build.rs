@@ -27,6 +27,8 @@ pub struct SyncedPlugin {
     pub built: bool,
     /// The contracts it provides, as the lock has them (`IntegrationProvider:jira`).
     pub provides: Vec<String>,
+    /// Awaiting `paii approve`: not built, its hooks and MCP servers off.
+    pub held: bool,
 }
 
 impl SyncedPlugin {
@@ -40,6 +42,7 @@ impl SyncedPlugin {
             build_path: self.build.clone(),
             root: None,
             provides: self.provides.clone(),
+            held: self.held,
         }
     }
 
@@ -55,6 +58,7 @@ impl SyncedPlugin {
             build: None,
             built: false,
             provides: p.provides.iter().map(ToString::to_string).collect(),
+            held: false,
         }
     }
 }
@@ -79,14 +83,19 @@ pub(crate) fn build_all(
         .zip(plugins.iter())
         .map(|(entry, p)| crate::manifest::PluginManifest::load_installed(&entry.path, &p.name))
         .collect::<Result<Vec<_>, _>>()?;
-    for (pm, entry) in manifests.iter().zip(sources) {
+    // A plugin awaiting approval runs nothing, its build included.
+    for ((pm, entry), _) in manifests.iter().zip(sources).zip(plugins.iter()).filter(|(_, p)| !p.held) {
         builder.prepare(pm, entry)?;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let progress = ctx.progress(plugins.len() as u64, "building");
-    let work: Vec<_> = manifests.iter().zip(sources).zip(plugins.iter().map(|p| format!("{} {}", p.name, p.version))).collect();
-    let results = parallel_map(&work, jobs.clamp(1, cores), |((pm, entry), label)| {
+    let work: Vec<_> = manifests.iter().zip(sources).zip(plugins.iter().map(|p| (format!("{} {}", p.name, p.version), p.held))).collect();
+    let results = parallel_map(&work, jobs.clamp(1, cores), |((pm, entry), (label, held))| {
         let item = progress.start(label);
+        if *held {
+            item.done(&format!("held    {label} (awaits `paii approve`: not built)"));
+            return Ok(None);
+        }
         let r = builder.build(pm, entry);
         item.done(&match &r {
             Ok(Some(crate::build::Built { substituted: Some(from), .. })) => format!("fetched {label} (built, from {from})"),

@@ -4,6 +4,7 @@
 //! A stage imports no command module; a command imports stages, never
 //! another command.
 
+pub mod approval;
 pub mod build;
 pub mod fetch;
 pub mod inventory;

@@ -174,6 +174,12 @@ fn plan_unchecked(ctx: &Context, manifest: &Manifest, update: Option<&[String]>,
         Some(o) if o.plugins == new.plugins => o.registries.clone(),
         _ => registry_records(manifest, &index, &new),
     };
+    // What `paii approve` recorded is checked against each tree at sync.
+    if let Some(o) = &old {
+        for p in &mut new.plugins {
+            p.approved = o.plugin(&p.name).and_then(|q| q.approved);
+        }
+    }
     // What `paii audit` pinned is not resolution's to change.
     new.audit_databases = old.as_ref().map(|o| o.audit_databases.clone()).unwrap_or_default();
     let text = new.to_toml();
