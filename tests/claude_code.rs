@@ -719,7 +719,10 @@ fn a_decision_stated_in_one_session_reaches_the_model_in_the_next() {
     let filed = loop {
         let filed: String =
             common::files_under(&sb.home().join("history/decisions")).iter().map(|f| fs::read_to_string(f).unwrap_or_default()).collect();
-        if filed.contains("fakeredis") || std::time::Instant::now() > deadline {
+        // The drain's audit line is written once the drain has ended,
+        // after history filed what it drained.
+        let drained = audit(&sb).iter().any(|l| l["event"] == "drain" && l["handlers"][0]["plugin"] == "history");
+        if filed.contains("fakeredis") && drained || std::time::Instant::now() > deadline {
             break filed;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -733,4 +736,55 @@ fn a_decision_stated_in_one_session_reaches_the_model_in_the_next() {
     let sent = turn.sent();
     assert!(sent.contains("What this project learned and decided (from history"), "the hooks plugin's memory reaches the model");
     assert!(sent.contains("fakeredis everywhere in the test suite"), "with the decision's body, not only a title");
+}
+
+/// With `[policy] require-approval`, a plugin from git with a skill, an
+/// agent, a command, an MCP server and a PreToolUse hook is installed held:
+/// inside Claude Code its skill, agent and command show, its MCP server
+/// does not, and its hook does not run (the command it would deny runs).
+/// After `paii approve`, Claude Code shows all four and the hook denies the
+/// command.
+#[test]
+fn a_plugin_awaiting_approval_shows_its_skill_but_runs_nothing_in_claude_code_until_approved() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    items_plugin(&sb, "gamma");
+    sb.write(
+        "plugins/gamma/plugin.toml",
+        "[plugin]\nname = \"gamma\"\nversion = \"1.0.0\"\n\n[hooks]\npre_tool_use = { matcher = \"Bash\" }\n\n[run]\ncommand = [\"h.sh\"]\n",
+    );
+    let h = sb.write(
+        "plugins/gamma/h.sh",
+        "#!/bin/sh\nif grep -q 'touch gamma-ran'; then echo 'gamma: not in this repository' >&2; exit 2; fi\nexit 0\n",
+    );
+    fs::set_permissions(h, fs::Permissions::from_mode(0o755)).unwrap();
+    let repo = sb.path("plugins/gamma");
+    common::git(&repo, &["init", "-q", "-b", "main"]);
+    common::git(&repo, &["add", "-A"]);
+    common::git(&repo, &["commit", "-q", "-m", "gamma"]);
+    sb.write(
+        "team/paii.toml",
+        &format!("[policy]\nrequire-approval = true\n\n[plugins]\ngamma = {{ git = \"file://{}\", rev = \"main\" }}\n", repo.display()),
+    );
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("gamma 1.0.0 (new)"), "{}", out.stderr);
+    let work = sb.path("work");
+    fs::create_dir_all(&work).unwrap();
+    let api = MessagesApi::start(Script::Bash("touch gamma-ran".into()));
+
+    let turn = run(&sb, &api, &work, "mark it", "Bash");
+    assert_clean(&turn);
+    assert_eq!(shows(&turn, "gamma"), [true, true, true, false], "held: skill, agent and command, no MCP server\n{}", turn.sent());
+    assert_eq!(turn.json["permission_denials"], serde_json::json!([]), "held: its hook does not run");
+    assert!(work.join("gamma-ran").exists(), "the command ran");
+    fs::remove_file(work.join("gamma-ran")).unwrap();
+
+    sb.paii_in("team", &["approve", "gamma"]).ok();
+    let turn = run(&sb, &api, &work, "mark it", "Bash");
+    assert_clean(&turn);
+    assert_eq!(shows(&turn, "gamma"), [true; 4], "approved: everything\n{}", turn.sent());
+    let denials = turn.json["permission_denials"].as_array().unwrap();
+    assert_eq!(denials.len(), 1, "{:#}", turn.json);
+    assert!(turn.tool_results()[0].0.contains("gamma: not in this repository"), "{:?}", turn.tool_results());
+    assert!(!work.join("gamma-ran").exists(), "the command did not run");
 }

@@ -540,3 +540,15 @@ fn without_require_approval_plugins_run_as_synced_and_approve_says_so() {
     let out = sb.paii_in("team", &["approve", "gat"]).fails();
     assert!(out.stderr.contains("`gat` is not in paii.lock"), "{}", out.stderr);
 }
+
+#[test]
+fn a_path_plugin_is_the_users_own_and_is_never_held() {
+    let sb = Sandbox::new();
+    gate_repo(&sb, "rm -rf");
+    sb.write("team/paii.toml", "[policy]\nrequire-approval = true\n\n[plugins]\ngate = { path = \"../repos/gate\" }\n");
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(!out.stderr.contains("awaits approval"), "{}", out.stderr);
+    assert_eq!(sb.dispatch_in("team", "PreToolUse", &bash("rm -rf ~")).code, 2);
+    let out = sb.paii_in("team", &["approve", "--all", "--no-sync"]).ok();
+    assert!(out.stderr.contains("gate is a path plugin"), "{}", out.stderr);
+}

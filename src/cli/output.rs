@@ -175,6 +175,9 @@ impl Printer {
             let verb = if a.already { "already approved" } else { "approved" };
             self.status(&format!("{verb} {} {} ({what})", a.name, a.version));
         }
+        for n in &out.local {
+            self.status(&format!("{n} is a path plugin, yours: it is never held, so needs no approval"));
+        }
         for n in &out.nothing_to_run {
             self.status(&format!("{n} runs nothing (skills, agents, commands only): no approval needed"));
         }

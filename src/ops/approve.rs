@@ -27,6 +27,8 @@ pub struct Approved {
     pub plugins: Vec<Approval>,
     /// Plugins that run nothing, so need no approval.
     pub nothing_to_run: Vec<String>,
+    /// Path plugins: the user's own, never held.
+    pub local: Vec<String>,
     /// Whether paii.toml asks for approvals at all.
     pub required: bool,
     pub lock_written: bool,
@@ -61,11 +63,20 @@ pub fn run(ctx: &Context, names: &[String], all: bool, jobs: usize) -> Result<Ap
     }
     all_fetched(errors)?;
     let before = lock.to_toml();
-    let mut out =
-        Approved { plugins: Vec::new(), nothing_to_run: Vec::new(), required: manifest.policy.require_approval, lock_written: false };
+    let mut out = Approved {
+        plugins: Vec::new(),
+        nothing_to_run: Vec::new(),
+        local: Vec::new(),
+        required: manifest.policy.require_approval,
+        lock_written: false,
+    };
     let chosen: Vec<_> = wanted.iter().map(|&i| lock.plugins[i].clone()).collect();
     for (&i, surface) in wanted.iter().zip(surfaces(&chosen, &trees)?) {
         let p = &mut lock.plugins[i];
+        if super::stage::approval::is_local(p) {
+            out.local.push(p.name.clone());
+            continue;
+        }
         if surface.is_empty() {
             out.nothing_to_run.push(p.name.clone());
             continue;

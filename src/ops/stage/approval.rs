@@ -34,17 +34,24 @@ pub fn surfaces(plugins: &[LockedPlugin], trees: &[PathBuf]) -> Result<Vec<Surfa
 }
 
 /// The plugins whose surface the lock does not approve (none without
-/// `require-approval`), in lock order, each with its index.
+/// `require-approval`), in lock order, each with its index. A path plugin
+/// is the user's own (one they are writing, or one committed beside
+/// paii.toml and reviewed with it): never held.
 pub fn awaiting(require: bool, plugins: &[LockedPlugin], trees: &[PathBuf]) -> Result<Vec<(usize, Awaiting)>, Error> {
     if !require {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
     for (i, (p, surface)) in plugins.iter().zip(surfaces(plugins, trees)?).enumerate() {
-        if surface.is_empty() || p.approved == Some(surface.digest()) {
+        if surface.is_empty() || is_local(p) || p.approved == Some(surface.digest()) {
             continue;
         }
         out.push((i, Awaiting { name: p.name.clone(), version: p.version.to_string(), changed: p.approved.is_some(), surface }));
     }
     Ok(out)
+}
+
+/// A plugin from a directory on this machine.
+pub fn is_local(p: &LockedPlugin) -> bool {
+    matches!(p.source, crate::lock::LockedSource::Path { .. })
 }
