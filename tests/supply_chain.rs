@@ -552,3 +552,36 @@ fn a_path_plugin_is_the_users_own_and_is_never_held() {
     let out = sb.paii_in("team", &["approve", "--all", "--no-sync"]).ok();
     assert!(out.stderr.contains("gate is a path plugin"), "{}", out.stderr);
 }
+
+#[test]
+fn a_broken_lockfile_or_advisory_record_is_named_and_nothing_is_lost() {
+    let sb = Sandbox::new();
+    let repo = sb.path("repos/broken");
+    common::write_plugin(&repo.join("p"), "p", "1.0.0");
+    std::fs::write(repo.join("p/uv.lock"), "version = 1\n[[package]]\nname = 3\n").unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "p"]);
+    sb.write("team/paii.toml", &format!("[plugins]\np = {{ git = \"file://{}\", path = \"p\", rev = \"main\" }}\n", repo.display()));
+    sb.paii_in("team", &["lock", "-q"]).ok();
+    let lock = sb.read("team/paii.lock");
+    let out = sb.paii_in("team", &["sbom"]).fails();
+    assert!(out.stderr.contains("-p-1.0.0/uv.lock"), "{}", out.stderr);
+    assert!(out.stderr.contains("uv lock"), "the hint says how to regenerate it: {}", out.stderr);
+    assert_eq!(sb.read("team/paii.lock"), lock, "nothing was written");
+
+    // A record the database holds but paii cannot read is reported; the
+    // rest of the database is still read.
+    let sb = Sandbox::new();
+    team_with_lockfiles(&sb);
+    let databases = advisory_databases(&sb);
+    let rustsec = sb.path("repos/rustsec");
+    std::fs::write(rustsec.join("crates/RUSTSEC-2099-0009.json"), "{\"id\": ").unwrap();
+    git(&rustsec, &["add", "-A"]);
+    git(&rustsec, &["commit", "-q", "-m", "broken"]);
+    append(&sb, "team/paii.toml", &databases);
+    let out = sb.paii_in("team", &["audit"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stdout.contains("unreadable record: rustsec: RUSTSEC-2099-0009.json"), "{}", out.stdout);
+    assert!(out.stdout.contains("RUSTSEC-2099-0001"), "{}", out.stdout);
+}

@@ -46,15 +46,9 @@ pub fn inventory(ctx: &Context, manifest: &Manifest, lock: &Lock, offline: bool,
         // only its lockfiles, if any, are read.
         let pm = crate::manifest::PluginManifest::load_installed(root, &p.name).ok();
         let requirements = pm.as_ref().and_then(|m| m.build.requirements.clone());
-        let inventory = Inventory::read(root, requirements.as_deref()).map_err(|e| crate::inventory::InventoryError {
-            path: std::path::PathBuf::from(format!(
-                "{} {}/{}",
-                p.name,
-                p.version,
-                e.path.file_name().map(|f| f.to_string_lossy()).unwrap_or_default()
-            )),
-            message: e.message,
-        })?;
+        // The error names the lockfile in the store entry, whose name says
+        // which plugin and version it is.
+        let inventory = Inventory::read(root, requirements.as_deref())?;
         out.push(Inventoried {
             plugin,
             description: pm.as_ref().map(|m| m.description.clone()).filter(|d| !d.is_empty()),
