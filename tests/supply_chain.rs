@@ -282,7 +282,9 @@ fn audit_offline_uses_the_pinned_copy_and_locked_never_moves_a_pin() {
     assert!(!out.stdout.contains("RUSTSEC-2099-0005"), "{}", out.stdout);
     assert_eq!(sb.read("team/paii.lock"), pinned);
 
-    // Without the network (the repositories gone), --offline still audits.
+    // Without the network (the repositories gone), --offline still audits,
+    // also after a garbage collection.
+    sb.paii_in("team", &["gc", "-q"]).ok();
     std::fs::rename(sb.path("repos"), sb.path("repos-away")).unwrap();
     let out = sb.paii_in("team", &["audit", "--offline", "-o", "json"]);
     assert_eq!(out.code, 1, "{}", out.stderr);

@@ -120,6 +120,8 @@ pub fn run(ctx: &Context, opts: &AuditOptions, threshold: Severity) -> Result<Re
     for decl in &manifest.audit.databases {
         let pinned = lock.audit_databases.iter().find(|d| d.name == decl.name && same_source(d, decl));
         let (pin, root) = bring(decl, pinned, opts, &store, &cache)?;
+        // `paii gc` keeps the copy `--offline` reads.
+        crate::store::set_root(&home, &format!("advisories-{}", decl.name), &root)?;
         let db = Database::open(&decl.name, &root, &pin.integrity.hex(), &cache)?;
         (ctx.status)(&format!("advisories: {} at {} ({} records)", decl.name, crate::source::describe(&pin.source), db.records()));
         databases.push(DatabaseUsed {

@@ -134,6 +134,8 @@ pub fn gc(ctx: &Context, keep: Option<usize>, dry_run: bool) -> Result<Collected
     doomed.retain(|n| !busy.contains(n));
     let kept: Vec<&crate::generation::GenerationMeta> = kept.into_iter().chain(all.iter().filter(|g| busy.contains(&g.number))).collect();
     let mut referenced: std::collections::HashSet<std::path::PathBuf> = kept.iter().flat_map(|g| store_paths(g)).collect();
+    // What else holds on to entries (the advisory databases `paii audit` pinned).
+    referenced.extend(crate::store::roots(&home));
 
     // Every other scope keeps all it has; a project whose repository is
     // gone keeps nothing, unless a hook still runs from it.

@@ -57,6 +57,26 @@ fn io_err(what: &'static str, path: &Path) -> impl FnOnce(io::Error) -> StoreErr
     move |source| StoreError::Io(IoError { action: what, path, source })
 }
 
+/// Entries `paii gc` keeps whatever the generations hold, as Nix's gc
+/// roots: `$PAII_HOME/gcroots/<name>` is a symlink to one store entry (an
+/// advisory database `paii audit` pinned, say). Setting a root replaces it
+/// in one rename.
+pub fn set_root(home: &Path, name: &str, entry: &Path) -> Result<(), IoError> {
+    let dir = home.join("gcroots");
+    fs::create_dir_all(&dir).map_err(|e| IoError::new("cannot create", &dir, e))?;
+    let link = dir.join(name);
+    let tmp = dir.join(format!(".{name}.{}", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(entry, &tmp).map_err(|e| IoError::new("cannot create", &tmp, e))?;
+    fs::rename(&tmp, &link).map_err(|e| IoError::new("cannot replace", &link, e))
+}
+
+/// The store entries the gc roots of `home` point at.
+pub fn roots(home: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(home.join("gcroots")) else { return Vec::new() };
+    entries.flatten().filter_map(|e| fs::read_link(e.path()).ok()).collect()
+}
+
 impl Store {
     pub fn new(root: PathBuf) -> Store {
         Store { root }
