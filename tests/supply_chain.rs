@@ -94,9 +94,9 @@ fn an_sbom_lists_every_plugin_and_the_packages_its_lockfiles_pin_as_valid_cyclon
         let d = doc["dependencies"].as_array().unwrap().iter().find(|d| d["ref"] == r).unwrap();
         d["dependsOn"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect()
     };
-    assert_eq!(deps("plugin:guard@0.1.0"), vec!["pkg:cargo/guard@0.1.0"]);
-    assert_eq!(deps("pkg:cargo/guard@0.1.0"), vec!["pkg:cargo/itoa@1.0.19"]);
-    assert_eq!(deps("plugin:notes@0.1.0"), vec!["pkg:pypi/notes@0.1.0"]);
+    assert_eq!(deps("plugin:guard@0.1.0"), vec!["plugin:guard@0.1.0/pkg:cargo/guard@0.1.0"]);
+    assert_eq!(deps("plugin:guard@0.1.0/pkg:cargo/guard@0.1.0"), vec!["pkg:cargo/itoa@1.0.19"]);
+    assert_eq!(deps("plugin:notes@0.1.0"), vec!["plugin:notes@0.1.0/pkg:pypi/notes@0.1.0"]);
 
     // One lock, one document: byte for byte, also from a warm store.
     let again = sb.paii_in("team", &["sbom", "-q", "--offline"]).ok();
@@ -586,4 +586,56 @@ fn a_broken_lockfile_or_advisory_record_is_named_and_nothing_is_lost() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.contains("unreadable record: rustsec: RUSTSEC-2099-0009.json"), "{}", out.stdout);
     assert!(out.stdout.contains("RUSTSEC-2099-0001"), "{}", out.stdout);
+}
+
+#[test]
+fn a_held_plugin_is_not_built_by_sync_or_build_and_its_language_servers_do_not_start() {
+    let sb = Sandbox::new();
+    // A build that would fail if it ran: paii cannot have run it.
+    let repo = sb.path("repos/tool");
+    common::write_plugin(&repo, "tool", "1.0.0");
+    let toml = sb.read("repos/tool/plugin.toml");
+    sb.write("repos/tool/plugin.toml", &format!("{toml}\n[build]\ntype = \"cargo\"\n"));
+    // A Claude Code plugin whose only runtime is a language server.
+    sb.write("repos/lsp/.claude-plugin/plugin.json", r#"{"name": "lsp", "version": "1.0.0"}"#);
+    sb.write("repos/lsp/.lsp.json", r#"{"rust": {"command": "rust-analyzer", "extensionToLanguage": {".rs": "rust"}}}"#);
+    for r in ["tool", "lsp"] {
+        let dir = sb.path(&format!("repos/{r}"));
+        git(&dir, &["init", "-q", "-b", "main"]);
+        git(&dir, &["add", "-A"]);
+        git(&dir, &["commit", "-q", "-m", r]);
+    }
+    let url = |r: &str| format!("file://{}", sb.path(&format!("repos/{r}")).display());
+    sb.write(
+        "team/paii.toml",
+        &format!(
+            "[policy]\nrequire-approval = true\n\n[plugins]\ntool = {{ git = \"{}\", rev = \"main\" }}\nlsp = {{ git = \"{}\", rev = \"main\" }}\n",
+            url("tool"),
+            url("lsp")
+        ),
+    );
+    let out = sb.paii_in("team", &["sync"]).ok();
+    assert!(out.stderr.contains("build  cargo build --release --bins --locked"), "{}", out.stderr);
+    assert!(out.stderr.contains("lsp    rust: rust-analyzer"), "{}", out.stderr);
+    let installed = sb.path("claude/skills/lsp");
+    assert!(installed.join(".claude-plugin/plugin.json").exists(), "the held plugin is installed");
+    assert!(!installed.join(".lsp.json").exists(), "but not its language server");
+    sb.paii_in("team", &["build"]).ok();
+
+    // Approved, the build runs (and fails: it has no Cargo.toml).
+    sb.paii_in("team", &["approve", "--all", "--no-sync"]).ok();
+    assert!(sb.paii_in("team", &["build", "tool"]).code != 0);
+    sb.paii_in("team", &["sync"]).fails();
+    sb.paii_in("team", &["plugin", "remove", "tool"]).ok();
+    assert!(installed.join(".lsp.json").exists(), "approved: its language server is there");
+}
+
+#[test]
+fn plugin_install_under_a_minimum_release_age_requests_a_version_old_enough() {
+    let sb = Sandbox::new();
+    registry_with_dates(&sb, "2026-01-01", &days_ago(1));
+    sb.write("team/paii.toml", "[policy]\nmin-release-age = \"7d\"\n\n[registries]\ntools = { path = \"registry.toml\" }\n\n[plugins]\n");
+    sb.paii_in("team", &["plugin", "install", "notes", "-q"]).ok();
+    assert!(sb.read("team/paii.toml").contains("notes = \"^1.0.0\""), "{}", sb.read("team/paii.toml"));
+    assert!(sb.read("team/paii.lock").contains("version = \"1.0.0\""));
 }

@@ -44,7 +44,11 @@ impl Version {
             return Some(Version::Zero);
         }
         match ecosystem {
-            Ecosystem::Cargo => semver::Version::parse(s).ok().map(Version::Semver),
+            // Build metadata (`+3.0.7`) does not order versions (semver §10).
+            Ecosystem::Cargo => semver::Version::parse(s).ok().map(|mut v| {
+                v.build = semver::BuildMetadata::EMPTY;
+                Version::Semver(v)
+            }),
             Ecosystem::PyPI => pep440_rs::Version::from_str(s).ok().map(Version::Pep440),
         }
     }
@@ -71,13 +75,19 @@ pub fn affected(ecosystem: Ecosystem, affected: &Affected, version: &str) -> boo
         crate::debug!("`{version}` is not a {ecosystem} version; no advisory range can match it");
         return affected.versions.iter().any(|l| l == version);
     };
-    let listed = affected.versions.iter().any(|l| l == version || Version::parse(ecosystem, l).as_ref() == Some(&v));
+    // A local build of a listed release (`1.2.3+ubuntu1`) is that release.
+    let public = match &v {
+        Version::Pep440(p) => Version::Pep440(p.clone().without_local()),
+        other => other.clone(),
+    };
+    let listed = affected.versions.iter().any(|l| l == version || Version::parse(ecosystem, l).is_some_and(|l| l == v || l == public));
     listed || affected.ranges.iter().filter(|r| r.kind == "SEMVER" || r.kind == "ECOSYSTEM").any(|r| in_range(ecosystem, r, &v))
 }
 
 fn in_range(ecosystem: Ecosystem, range: &Range, v: &Version) -> bool {
     let parse = |s: &Option<String>| s.as_deref().and_then(|s| Version::parse(ecosystem, s));
-    let limits: Vec<Version> = range.events.iter().filter_map(|e| parse(&e.limit)).collect();
+    // `limit: "*"` bounds nothing.
+    let limits: Vec<Version> = range.events.iter().filter(|e| e.limit.as_deref() != Some("*")).filter_map(|e| parse(&e.limit)).collect();
     if !limits.is_empty() && !limits.iter().any(|l| v < l) {
         return false;
     }
@@ -164,6 +174,16 @@ mod tests {
         let a = affected(&[("introduced", "0"), ("limit", "3.0.0")], &[]);
         assert!(super::affected(Ecosystem::Cargo, &a, "2.9.9"));
         assert!(!super::affected(Ecosystem::Cargo, &a, "3.0.0"));
+    }
+
+    #[test]
+    fn build_metadata_and_local_labels_do_not_hide_a_release() {
+        let a = affected(&[("introduced", "0"), ("last_affected", "300.0.11")], &["0.11.0"]);
+        assert!(super::affected(Ecosystem::Cargo, &a, "300.0.11+3.0.7"));
+        assert!(super::affected(Ecosystem::Cargo, &a, "0.11.0+wasi-snapshot-preview1"));
+        let p = affected(&[], &["2.0.1"]);
+        assert!(super::affected(Ecosystem::PyPI, &p, "2.0.1+cpu"));
+        assert!(super::affected(Ecosystem::Cargo, &affected(&[("introduced", "0"), ("limit", "*")], &[]), "9.9.9"));
     }
 
     #[test]

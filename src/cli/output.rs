@@ -166,12 +166,17 @@ impl Printer {
             return self.json(out);
         }
         for a in &out.plugins {
-            let what = [(a.surface.hooks.len(), "hook"), (a.surface.mcp.len(), "MCP server"), (a.surface.build.len(), "build command")]
-                .iter()
-                .filter(|(n, _)| *n > 0)
-                .map(|(n, w)| format!("{n} {w}{}", if *n == 1 { "" } else { "s" }))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let what = [
+                (a.surface.hooks.len(), "hook"),
+                (a.surface.mcp.len(), "MCP server"),
+                (a.surface.lsp.len(), "language server"),
+                (a.surface.build.len(), "build command"),
+            ]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, w)| format!("{n} {w}{}", if *n == 1 { "" } else { "s" }))
+            .collect::<Vec<_>>()
+            .join(", ");
             let verb = if a.already { "already approved" } else { "approved" };
             self.status(&format!("{verb} {} {} ({what})", a.name, a.version));
         }
@@ -212,6 +217,9 @@ impl Printer {
             }
             for m in &a.surface.mcp {
                 text.push_str(&format!("\n    mcp    {m}"));
+            }
+            for l in &a.surface.lsp {
+                text.push_str(&format!("\n    lsp    {l}"));
             }
             for b in &a.surface.build {
                 text.push_str(&format!("\n    build  {b}"));

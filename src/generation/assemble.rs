@@ -226,7 +226,16 @@ pub fn contributions<'a>(
                     .collect(),
                 _ => Default::default(),
             };
-            Ok(Contribution { manifest: pm, root, hooks, mcp: !held && request.is_none_or(|r| r.mcp), options, overlay, claude_options })
+            Ok(Contribution {
+                manifest: pm,
+                root,
+                hooks,
+                mcp: !held && request.is_none_or(|r| r.mcp),
+                held,
+                options,
+                overlay,
+                claude_options,
+            })
         })
         .collect()
 }

@@ -25,6 +25,9 @@ pub struct Contribution<'a> {
     /// Its hooks, compiled: dispatched ones and ones written as they are.
     pub hooks: super::assemble::PluginHooks,
     pub mcp: bool,
+    /// Awaiting `paii approve`: nothing of it may run (no LSP servers
+    /// either); its skills, agents and commands are linked.
+    pub held: bool,
     /// A Claude Code plugin's options as its MCP servers get them: option
     /// key -> value (a sensitive one as a `${VAR}` reference, never its
     /// value).
@@ -133,8 +136,13 @@ fn plugin_dir(
         crate::manifest::overlay::fill_metadata(&mut own, overlay);
     }
     let mut dir = PluginDir::default();
-    dir.files
-        .insert(crate::manifest::native::PLUGIN_JSON.to_string(), Some(Value::Object(crate::claude::plugin_dir::manifest(&own, c.mcp))));
+    let mut manifest = crate::claude::plugin_dir::manifest(&own, c.mcp);
+    if c.held {
+        // Claude Code starts a plugin's language servers itself.
+        manifest.remove("lspServers");
+        dir.files.insert(".lsp.json".to_string(), None);
+    }
+    dir.files.insert(crate::manifest::native::PLUGIN_JSON.to_string(), Some(Value::Object(manifest)));
     dir.files.insert(crate::manifest::native::HOOKS_JSON.to_string(), c.hooks.doc.clone());
     if let Some(native) = c.manifest.native.as_deref().filter(|n| !n.skills.is_empty())
         && c.root.join(crate::registry::marketplace::MARKETPLACE_JSON).is_file()

@@ -165,6 +165,18 @@ impl Package {
         purl.to_string()
     }
 
+    /// Whether the ecosystem's advisories are about this package: RustSec's
+    /// are about crates.io's crates, not a private registry's of the same
+    /// name; the PyPA's about PyPI's, which mirrors and git copies carry.
+    pub fn audited(&self) -> bool {
+        match (&self.source, self.ecosystem) {
+            (PackageSource::Local, _) => false,
+            (PackageSource::Registry { url }, Ecosystem::Cargo) => is_default_index(Ecosystem::Cargo, url),
+            (PackageSource::Git { .. } | PackageSource::Url { .. }, Ecosystem::Cargo) => false,
+            _ => true,
+        }
+    }
+
     /// The lockfile's identity of the package: ecosystem, name, version.
     pub fn key(&self) -> (Ecosystem, String, String) {
         (self.ecosystem, self.ecosystem.normalize(&self.name), self.version.clone())
@@ -174,7 +186,10 @@ impl Package {
 fn is_default_index(eco: Ecosystem, url: &str) -> bool {
     let url = url.trim_start_matches("registry+").trim_end_matches('/');
     match eco {
-        Ecosystem::Cargo => url == "https://github.com/rust-lang/crates.io-index" || url == "sparse+https://index.crates.io",
+        Ecosystem::Cargo => {
+            let url = url.trim_start_matches("sparse+");
+            url == "https://github.com/rust-lang/crates.io-index" || url == "https://index.crates.io"
+        }
         Ecosystem::PyPI => url == "https://pypi.org/simple",
     }
 }
@@ -210,6 +225,8 @@ impl Inventory {
     /// Reads the lockfiles at the root of a plugin's tree: `Cargo.lock`,
     /// `uv.lock`, and `requirements` (a pip build's requirements file, when
     /// given). A plugin without any has an empty inventory.
+    /// With `requirements` (a pip build), that file is what the build
+    /// installs from, so it is read instead of any uv.lock.
     pub fn read(root: &Path, requirements: Option<&str>) -> Result<Inventory, InventoryError> {
         let mut inv = Inventory::default();
         let cargo_lock = root.join("Cargo.lock");
@@ -218,15 +235,16 @@ impl Inventory {
             inv.lockfiles.push(Lockfile { path: "Cargo.lock".into(), ecosystem: Ecosystem::Cargo });
         }
         let uv_lock = root.join("uv.lock");
-        if uv_lock.is_file() {
-            uv::read(&uv_lock, &mut inv)?;
-            inv.lockfiles.push(Lockfile { path: "uv.lock".into(), ecosystem: Ecosystem::PyPI });
-        } else if let Some(req) = requirements {
-            let path = root.join(req);
-            if path.is_file() {
+        match requirements.map(|r| (r, root.join(r))) {
+            Some((req, path)) if path.is_file() => {
                 pip::read(&path, &mut inv)?;
                 inv.lockfiles.push(Lockfile { path: req.to_string(), ecosystem: Ecosystem::PyPI });
             }
+            _ if uv_lock.is_file() => {
+                uv::read(&uv_lock, &mut inv)?;
+                inv.lockfiles.push(Lockfile { path: "uv.lock".into(), ecosystem: Ecosystem::PyPI });
+            }
+            _ => {}
         }
         Ok(inv)
     }

@@ -38,7 +38,9 @@ struct UvSource {
     registry: Option<String>,
     git: Option<String>,
     url: Option<String>,
-    // `editable`, `virtual`, `path` and `directory` are the project's tree.
+    /// A local file: a wheel or sdist someone else built, else a tree.
+    path: Option<String>,
+    // `editable`, `virtual` and `directory` are the project's tree.
 }
 
 #[derive(Deserialize)]
@@ -70,6 +72,9 @@ pub(super) fn read(path: &Path, inv: &mut Inventory) -> Result<(), InventoryErro
             PackageSource::Git { url: url.split('?').next().unwrap_or(url).to_string(), commit }
         } else if let Some(url) = &p.source.url {
             PackageSource::Url { url: url.clone() }
+        } else if let Some(file) = p.source.path.as_ref().filter(|f| [".whl", ".tar.gz", ".zip", ".tar.bz2"].iter().any(|x| f.ends_with(x)))
+        {
+            PackageSource::Url { url: file.clone() }
         } else {
             PackageSource::Local
         };

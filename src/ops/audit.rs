@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use serde::Serialize;
+use sha2::Digest;
 
 use super::stage::inventory::{inventory, require_lock};
 use super::{Context, Error};
@@ -108,7 +109,9 @@ impl Report {
 
 pub fn run(ctx: &Context, opts: &AuditOptions, threshold: Severity) -> Result<Report, Error> {
     let manifest = ctx.load_manifest()?;
-    let mut lock = require_lock(&manifest)?;
+    // Fetching into the store, and writing the lock, as sync does.
+    let _guard = ctx.lock_home("audit")?;
+    let lock = require_lock(&manifest)?;
     let found = inventory(ctx, &manifest, &lock, opts.offline, opts.jobs)?;
     let home = crate::util::paths::paii_home();
     let store = Store::new(home.join("store"));
@@ -120,8 +123,10 @@ pub fn run(ctx: &Context, opts: &AuditOptions, threshold: Severity) -> Result<Re
     for decl in &manifest.audit.databases {
         let pinned = lock.audit_databases.iter().find(|d| d.name == decl.name && same_source(d, decl));
         let (pin, root) = bring(decl, pinned, opts, &store, &cache)?;
-        // `paii gc` keeps the copy `--offline` reads.
-        crate::store::set_root(&home, &format!("advisories-{}", decl.name), &root)?;
+        // `paii gc` keeps the copy `--offline` reads: one root per database
+        // and paii.lock, so that two projects' pins both stay.
+        let lock_id = crate::store::integrity::hex(&sha2::Sha256::digest(manifest.lock_path().to_string_lossy().as_bytes())[..6]);
+        crate::store::set_root(&home, &format!("advisories-{}-{lock_id}", decl.name), &root)?;
         let db = Database::open(&decl.name, &root, &pin.integrity.hex(), &cache)?;
         (ctx.status)(&format!("advisories: {} at {} ({} records)", decl.name, crate::source::describe(&pin.source), db.records()));
         databases.push(DatabaseUsed {
@@ -137,9 +142,11 @@ pub fn run(ctx: &Context, opts: &AuditOptions, threshold: Severity) -> Result<Re
 
     let mut lock_written = false;
     if !opts.locked && !opts.offline && lock.audit_databases != pins {
-        lock.audit_databases = pins;
+        // Only the pins change: read the lock again, as it is now.
+        let mut now = require_lock(&manifest)?;
+        now.audit_databases = pins;
         let path = manifest.lock_path();
-        crate::util::fs::atomic_write(&path, lock.to_toml().as_bytes()).map_err(Error::io("cannot write", &path))?;
+        crate::util::fs::atomic_write(&path, now.to_toml().as_bytes()).map_err(Error::io("cannot write", &path))?;
         lock_written = true;
     }
 
@@ -165,7 +172,7 @@ pub fn run(ctx: &Context, opts: &AuditOptions, threshold: Severity) -> Result<Re
     for f in &found {
         let lockfile =
             |eco: Ecosystem| f.inventory.lockfiles.iter().find(|l| l.ecosystem == eco).map(|l| l.path.clone()).unwrap_or_default();
-        for pkg in f.inventory.third_party() {
+        for pkg in f.inventory.third_party().filter(|p| p.audited()) {
             checked.insert(pkg.key());
             for db in &dbs {
                 for a in db.advisories(pkg.ecosystem, &pkg.name)? {
@@ -174,10 +181,11 @@ pub fn run(ctx: &Context, opts: &AuditOptions, threshold: Severity) -> Result<Re
                     }
                     // One report per advisory, plugin and package, however
                     // many databases carry it (by id or alias).
-                    let key = (f.plugin.name.clone(), pkg.key(), a.id.clone());
-                    if !seen.insert(key) || a.aliases.iter().any(|al| seen.contains(&(f.plugin.name.clone(), pkg.key(), al.clone()))) {
+                    let key = |id: &str| (f.plugin.name.clone(), pkg.key(), id.to_string());
+                    if a.ids().any(|id| seen.contains(&key(id))) {
                         continue;
                     }
+                    seen.extend(a.ids().map(key));
                     let mut finding = finding(&a, f, pkg, lockfile(pkg.ecosystem), &db.name);
                     finding.lock_line = line_of(&lock_text, &f.plugin.name);
                     if let Some(ig) = manifest.audit.ignore.iter().find(|i| a.ids().any(|id| id == i.id)) {

@@ -31,7 +31,7 @@ pub fn check(ctx: &Context, names: &[String], jobs: usize) -> Result<Vec<Checked
     let (plugins, sources, _guard) = fetch_and_build(ctx, names, jobs)?;
     let builder = crate::build::Builder::for_home(&crate::util::paths::paii_home());
     let mut out = Vec::new();
-    for (p, entry) in plugins.iter().zip(&sources) {
+    for (p, entry) in plugins.iter().zip(&sources).filter(|(p, _)| !p.held) {
         let pm = crate::manifest::PluginManifest::load_installed(&entry.path, &p.name)?;
         if let Some(c) = builder.check(&pm, entry)? {
             out.push(Checked {

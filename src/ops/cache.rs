@@ -131,7 +131,7 @@ pub fn push(
             pushed_sources.push(PushedOutput { name: p.name.clone(), version: p.version.clone(), key: tag, uploaded, skipped: None });
         }
     }
-    for (p, entry) in plugins.iter().zip(&source_entries) {
+    for (p, entry) in plugins.iter().zip(&source_entries).filter(|(p, _)| !p.held) {
         let pm = crate::manifest::PluginManifest::load_installed(&entry.path, &p.name)?;
         let Some((build_key, out)) = builder.keyed_output(&pm, entry)? else { continue };
         let mut o = PushedOutput { name: p.name.clone(), version: p.version.clone(), key: build_key.clone(), uploaded: 0, skipped: None };

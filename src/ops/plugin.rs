@@ -143,8 +143,14 @@ fn inline(pairs: &[(&str, Option<&str>)]) -> Value {
 /// `^X.Y.Z` of the newest usable version of `name`.
 fn newest_caret(ctx: &Context, file: &SourceFile, name: &str, registry: Option<&str>) -> Result<String, Error> {
     let manifest = Manifest::parse(file.clone())?;
-    let index = ctx.load_index(&manifest)?;
+    let mut index = ctx.load_index(&manifest)?;
     let running = paii_version();
+    // Not a version `[policy] min-release-age` would refuse.
+    let cutoff = super::min_age_cutoff(&manifest);
+    if cutoff.is_some() {
+        let old = crate::lock::Lock::load(&manifest.lock_path()).ok().flatten();
+        super::stage::plan::learn_dates(&mut index, [name.to_string()], old.as_ref(), false);
+    }
     let Some((_, versions)) = index.candidates(name, registry) else {
         let all = index.registries.iter().flat_map(|r| r.entries.iter().map(|e| e.name.as_str()));
         return Err(PluginError::NotInAnyRegistry { name: name.to_string(), help: crate::util::suggest::did_you_mean(name, all) }.into());
@@ -153,6 +159,9 @@ fn newest_caret(ctx: &Context, file: &SourceFile, name: &str, registry: Option<&
         .iter()
         .filter(|e| !e.yanked && e.version.pre.is_empty())
         .filter(|e| e.core_version.as_ref().is_none_or(|r| r.matches(&running)))
+        .filter(|e| {
+            cutoff.is_none_or(|c| matches!(e.source, crate::registry::EntrySource::Path { .. }) || e.published.is_some_and(|t| t <= c))
+        })
         .map(|e| &e.version)
         .max()
         .map(|v| format!("^{v}"))

@@ -10,6 +10,8 @@ use crate::sbom::{Bill, PluginPart, SbomFormat};
 /// The document, pretty-printed with a final newline.
 pub fn run(ctx: &Context, format: SbomFormat, offline: bool, jobs: usize) -> Result<String, Error> {
     let manifest = ctx.load_manifest()?;
+    // What it fetches goes into the store, as sync's does.
+    let _guard = ctx.lock_home("sbom")?;
     let lock = require_lock(&manifest)?;
     let found = inventory(ctx, &manifest, &lock, offline, jobs)?;
     let parts: Vec<PluginPart<'_>> = found

@@ -487,12 +487,15 @@ pub fn choose(doc: &Value, package: &str, range: Option<&str>, cutoff: Option<i6
         _ if cutoff.is_some() && !exact => {
             let cutoff = cutoff.unwrap_or_default();
             let req = range.map(npm_range).transpose()?;
+            // Without a range, nothing above `latest` (a release its
+            // publisher took back from the tag).
+            let latest = doc.pointer("/dist-tags/latest").and_then(Value::as_str).and_then(|l| Version::parse(l).ok());
             versions
                 .keys()
                 .filter_map(|v| Version::parse(v).ok())
                 .filter(|v| match &req {
                     Some(req) => req.matches(v),
-                    None => v.pre.is_empty(),
+                    None => v.pre.is_empty() && latest.as_ref().is_none_or(|l| v <= l),
                 })
                 .filter(|v| time_of(v).is_some_and(|t| t <= cutoff))
                 .max()

@@ -102,10 +102,19 @@ impl Bill {
                 }
             }
             let inv = &part.inventory;
-            let refs: Vec<String> = inv.packages.iter().map(Package::purl).collect();
+            // A plugin's own packages (its crate, its project) are its
+            // alone: two plugins' `0.1.0`s are not one component.
+            let refs: Vec<String> = inv
+                .packages
+                .iter()
+                .map(|p| match p.source {
+                    PackageSource::Local => format!("{me}/{}", p.purl()),
+                    _ => p.purl(),
+                })
+                .collect();
             deps.extend(inv.roots.iter().map(|&i| refs[i].clone()));
             for (i, pkg) in inv.packages.iter().enumerate() {
-                components.entry(refs[i].clone()).or_insert_with(|| package_component(pkg, &refs[i]));
+                components.entry(refs[i].clone()).or_insert_with(|| package_component(pkg, &refs[i], &pkg.purl()));
                 let deps = dependencies.entry(refs[i].clone()).or_default();
                 deps.extend(pkg.dependencies.iter().map(|&d| refs[d].clone()));
             }
@@ -230,7 +239,7 @@ fn plugin_component(part: &PluginPart<'_>, me: &str) -> Component {
     }
 }
 
-fn package_component(pkg: &Package, purl: &str) -> Component {
+fn package_component(pkg: &Package, bom_ref: &str, purl: &str) -> Component {
     let mut references = Vec::new();
     match &pkg.source {
         PackageSource::Git { url, commit } => references.push(Reference::Vcs { url: url.clone(), commit: commit.clone() }),
@@ -247,7 +256,7 @@ fn package_component(pkg: &Package, purl: &str) -> Component {
         properties.push(("paii:local".to_string(), "true".to_string()));
     }
     Component {
-        bom_ref: purl.to_string(),
+        bom_ref: bom_ref.to_string(),
         kind: ComponentKind::Package,
         name: pkg.name.clone(),
         version: pkg.version.clone(),

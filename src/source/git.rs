@@ -313,6 +313,34 @@ pub fn commit_time(spec: &GitSpec<'_>, cache: &Path, offline: bool) -> Result<(S
     Ok((id.to_string(), time))
 }
 
+/// When the subtree `subdir` of the commit `spec` means last changed: the
+/// committer time of the newest commit, along first parents, whose
+/// `subdir` differs from its parent's (a plugin in a repository of many
+/// is as old as its own last change, not the repository's). Without a
+/// subdirectory, the commit's own time.
+pub fn path_time(spec: &GitSpec<'_>, cache: &Path, offline: bool, subdir: Option<&str>) -> Result<(String, i64), SourceError> {
+    let repo = repository(spec, cache, offline)?;
+    let id = resolve_commit(&repo, spec)?;
+    let time_of = |c: &gix::Commit<'_>| c.time().map(|t| t.seconds).map_err(|e| git_err(spec, chain(&e)));
+    let mut commit = repo.find_commit(id).map_err(|e| git_err(spec, chain(&e)))?;
+    let Some(sub) = subdir.filter(|s| !s.is_empty() && *s != ".") else {
+        return Ok((id.to_string(), time_of(&commit)?));
+    };
+    let tree_of = |c: &gix::Commit<'_>| -> Option<gix::ObjectId> { c.tree().ok()?.lookup_entry_by_path(sub).ok()?.map(|e| e.object_id()) };
+    let mine = tree_of(&commit);
+    // A long history is cut short: the date found is then older than the
+    // truth, never younger than the commit asked for.
+    for _ in 0..10_000 {
+        let Some(parent) = commit.parent_ids().next() else { break };
+        let parent = repo.find_commit(parent.detach()).map_err(|e| git_err(spec, chain(&e)))?;
+        if tree_of(&parent) != mine {
+            break;
+        }
+        commit = parent;
+    }
+    Ok((id.to_string(), time_of(&commit)?))
+}
+
 /// A commit chosen under a minimum release age.
 #[derive(Debug, Clone)]
 pub struct Aged {
@@ -331,12 +359,10 @@ pub struct Aged {
 pub fn resolve_aged(spec: &GitSpec<'_>, cache: &Path, offline: bool, cutoff: i64) -> Result<Aged, SourceError> {
     let repo = repository(spec, cache, offline)?;
     let tip = resolve_commit(&repo, spec)?;
-    let exact = spec.commit.is_some()
-        || spec.rev.is_some_and(|r| {
-            crate::util::url::is_full_commit(r)
-                || (repo.find_reference(format!("refs/remotes/origin/{r}").as_str()).is_err()
-                    && repo.find_reference(format!("refs/tags/{r}").as_str()).is_ok())
-        });
+    // Only a branch moves: anything else asked for (a tag, a commit, a
+    // full ref name) is exact.
+    let exact =
+        spec.commit.is_some() || spec.rev.is_some_and(|r| repo.find_reference(format!("refs/remotes/origin/{r}").as_str()).is_err());
     let time_of = |c: &gix::Commit<'_>| c.time().map(|t| t.seconds).map_err(|e| git_err(spec, chain(&e)));
     let mut commit = repo.find_commit(tip).map_err(|e| git_err(spec, chain(&e)))?;
     let tip_time = time_of(&commit)?;

@@ -139,6 +139,12 @@ pub(crate) fn fetch_and_build(ctx: &Context, names: &[String], jobs: usize) -> R
         plugins.push(SyncedPlugin::fetched(p, &f));
         sources.push(f.entry);
     }
+    // A build runs the plugin's code (build.rs, a setup.py): held plugins
+    // are not built here either, nor pushed or checked.
+    let trees: Vec<PathBuf> = sources.iter().map(|s| s.path.clone()).collect();
+    for (i, _) in super::approval::awaiting(manifest.policy.require_approval, &chosen, &trees)? {
+        plugins[i].held = true;
+    }
     build_all(ctx, &home, &sources, &mut plugins, jobs, &manifest.cache)?;
     Ok((plugins, sources, guard))
 }

@@ -142,7 +142,8 @@ fn plan_unchecked(ctx: &Context, manifest: &Manifest, update: Option<&[String]>,
     learn_versions(&mut index, manifest, old.as_ref(), &update, offline);
     let cutoff = crate::ops::min_age_cutoff(manifest);
     if cutoff.is_some() {
-        learn_dates(&mut index, manifest, offline);
+        let seeds = manifest.plugins.iter().filter(|p| matches!(p.source, Requested::Registry { .. })).map(|p| p.name.clone());
+        learn_dates(&mut index, seeds, old.as_ref(), offline);
     }
     let direct = fetch_direct(ctx, manifest, old.as_ref(), &update, offline, cutoff)?;
     let mut new;
@@ -169,17 +170,17 @@ fn plan_unchecked(ctx: &Context, manifest: &Manifest, update: Option<&[String]>,
             break;
         }
     }
-    new.registries = match &old {
-        // Same plugins: the registries they were resolved against still stand.
-        Some(o) if o.plugins == new.plugins => o.registries.clone(),
-        _ => registry_records(manifest, &index, &new),
-    };
     // What `paii approve` recorded is checked against each tree at sync.
     if let Some(o) = &old {
         for p in &mut new.plugins {
             p.approved = o.plugin(&p.name).and_then(|q| q.approved);
         }
     }
+    new.registries = match &old {
+        // Same plugins: the registries they were resolved against still stand.
+        Some(o) if o.plugins == new.plugins => o.registries.clone(),
+        _ => registry_records(manifest, &index, &new),
+    };
     // What `paii audit` pinned is not resolution's to change.
     new.audit_databases = old.as_ref().map(|o| o.audit_databases.clone()).unwrap_or_default();
     let text = new.to_toml();
@@ -383,11 +384,12 @@ fn url_of(source: &Requested) -> &str {
 }
 
 /// With `[policy] min-release-age`: when each registry entry a resolution
-/// can reach was published, for the entries that do not say: a git
-/// entry's commit date (each repository fetched at most once).
-fn learn_dates(index: &mut crate::registry::Index, manifest: &Manifest, offline: bool) {
-    let mut names: BTreeSet<String> =
-        manifest.plugins.iter().filter(|p| matches!(p.source, Requested::Registry { .. })).map(|p| p.name.clone()).collect();
+/// can reach from `seeds` was published, for the entries that do not say:
+/// a git entry's last change to its plugin's directory, at the commit the
+/// old lock has for that version when it has one (each repository fetched
+/// at most once).
+pub(crate) fn learn_dates(index: &mut crate::registry::Index, seeds: impl IntoIterator<Item = String>, old: Option<&Lock>, offline: bool) {
+    let mut names: BTreeSet<String> = seeds.into_iter().collect();
     loop {
         let before = names.len();
         let deps: Vec<String> = index
@@ -405,11 +407,18 @@ fn learn_dates(index: &mut crate::registry::Index, manifest: &Manifest, offline:
     let cache = crate::util::paths::paii_home().join("cache");
     let mut fetched = BTreeSet::new();
     for registry in &mut index.registries {
+        let reg = registry.name.clone();
         for e in registry.entries.iter_mut().filter(|e| e.published.is_none() && names.contains(&e.name)) {
             let crate::registry::EntrySource::Git { url, rev } = &e.source else { continue };
+            let locked =
+                old.and_then(|l| l.plugin(&e.name)).filter(|p| p.version == e.version && p.registry.as_deref() == Some(reg.as_str()));
+            let commit = locked.and_then(|p| match &p.source {
+                LockedSource::Git { commit, .. } => commit.clone(),
+                _ => None,
+            });
             let first = fetched.insert(url.clone());
-            let spec = GitSpec { name: &e.name, url, rev: rev.as_deref(), commit: None };
-            match crate::source::git::commit_time(&spec, &cache, offline || !first) {
+            let spec = GitSpec { name: &e.name, url, rev: rev.as_deref(), commit: commit.as_deref() };
+            match crate::source::git::path_time(&spec, &cache, offline || !first, e.subdir.as_deref()) {
                 Ok((_, time)) => e.published = Some(time),
                 Err(err) => crate::debug!("{} {}: no publish date: {err}", e.name, e.version),
             }
