@@ -148,7 +148,7 @@ fn every_remote_source_form_is_fetched_and_pinned() {
         "dist-tags": {"latest": "2.1.0"},
         "versions": {
             "2.0.0": {"dist": {"tarball": format!("{base}/npmed-2.0.0.tgz"), "integrity": sha512_sri(b"old")}},
-            "2.1.0": {"dist": {"tarball": format!("{base}/npmed-2.1.0.tgz"), "integrity": sha512_sri(&tgz)}}
+            "2.1.0": {"dist": {"tarball": format!("{base}/@acme/npmed/-/npmed-2.1.0.tgz"), "integrity": sha512_sri(&tgz)}}
         }
     });
     let server = HttpServer::start_on(
@@ -156,7 +156,7 @@ fn every_remote_source_form_is_fetched_and_pinned() {
         vec![
             ("/zipped.zip", Reply::Bytes(archive.clone())),
             ("/@acme%2fnpmed", Reply::Bytes(packument.to_string().into_bytes())),
-            ("/npmed-2.1.0.tgz", Reply::Bytes(tgz.clone())),
+            ("/@acme/npmed/-/npmed-2.1.0.tgz", Reply::Bytes(tgz.clone())),
         ],
     );
     let market = json!({
@@ -190,6 +190,16 @@ fn every_remote_source_form_is_fetched_and_pinned() {
     for file in ["solo/commands/solo.md", "mono/agents/mono-agent.md", "zipped/commands/zipped.md", "npmed/commands/npmed.md"] {
         assert!(sb.path(&format!("claude/skills/{file}")).exists(), "{file} is installed");
     }
+
+    // The bill of materials names the npm plugin's tarball as the npm
+    // package it is, with the sha512 the packument gave.
+    let sbom: serde_json::Value = serde_json::from_str(&sb.paii_in("team", &["sbom", "-q", "--offline"]).ok().stdout).unwrap();
+    let npm = sbom["components"].as_array().unwrap().iter().find(|c| c["purl"] == "pkg:npm/%40acme/npmed@2.1.0").expect("the npm package");
+    assert_eq!(npm["hashes"][0]["alg"], "SHA-512");
+    let deps = sbom["dependencies"].as_array().unwrap().iter().find(|d| d["ref"] == "plugin:npmed@2.1.0").unwrap();
+    assert_eq!(deps["dependsOn"], json!(["pkg:npm/%40acme/npmed@2.1.0"]));
+    let solo = sbom["components"].as_array().unwrap().iter().find(|c| c["bom-ref"] == "plugin:solo@1.1.0").unwrap();
+    assert!(solo["purl"].as_str().unwrap().contains(&solo_commit), "{solo:#}");
 }
 
 #[test]

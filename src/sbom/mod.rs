@@ -101,6 +101,16 @@ impl Bill {
                     deps.insert(r);
                 }
             }
+            // An npm source is an npm package: its tarball is a component.
+            if let LockedSource::Tarball { url, digest } = &p.source
+                && let Some(npm) = npm_component(&crate::util::url::redact(url), digest.as_ref())
+            {
+                deps.insert(npm.bom_ref.clone());
+                let npm_ref = npm.bom_ref.clone();
+                components.entry(npm_ref.clone()).or_insert(npm);
+                dependencies.entry(npm_ref).or_default();
+            }
+            let deps = dependencies.entry(me.clone()).or_default();
             let inv = &part.inventory;
             // A plugin's own packages (its crate, its project) are its
             // alone: two plugins' `0.1.0`s are not one component.
@@ -182,29 +192,7 @@ fn plugin_component(part: &PluginPart<'_>, me: &str) -> Component {
         }
         LockedSource::Tarball { url, digest } => {
             let url = crate::util::url::redact(url);
-            let file_hashes: Vec<Hash> = digest
-                .iter()
-                .map(|d| Hash {
-                    alg: match d {
-                        crate::store::integrity::FileDigest::Sha256(_) => HashAlg::Sha256,
-                        crate::store::integrity::FileDigest::Sha512(_) => HashAlg::Sha512,
-                    },
-                    hex: d.hex(),
-                })
-                .collect();
-            if let Some((package, version)) = npm_tarball(&url) {
-                // An npm source is an npm package: name it as one.
-                let npm = packageurl::PackageUrl::new("npm", package.rsplit('/').next().unwrap_or(&package)).ok().map(|mut n| {
-                    if let Some((scope, _)) = package.split_once('/') {
-                        let _ = n.with_namespace(scope.to_string());
-                    }
-                    let _ = n.with_version(version.clone());
-                    n.to_string()
-                });
-                if let Some(npm) = npm {
-                    properties.push(("paii:npm".to_string(), npm));
-                }
-            }
+            let file_hashes = file_hashes(digest.as_ref());
             if let Some(purl) = purl.as_mut() {
                 let _ = purl.add_qualifier("download_url", url.clone());
             }
@@ -269,6 +257,47 @@ fn package_component(pkg: &Package, bom_ref: &str, purl: &str) -> Component {
     }
 }
 
+fn file_hashes(digest: Option<&crate::store::integrity::FileDigest>) -> Vec<Hash> {
+    digest
+        .map(|d| Hash {
+            alg: match d {
+                crate::store::integrity::FileDigest::Sha256(_) => HashAlg::Sha256,
+                crate::store::integrity::FileDigest::Sha512(_) => HashAlg::Sha512,
+            },
+            hex: d.hex(),
+        })
+        .into_iter()
+        .collect()
+}
+
+/// The npm package an npm registry tarball is, with the tarball's hash.
+fn npm_component(url: &str, digest: Option<&crate::store::integrity::FileDigest>) -> Option<Component> {
+    let (package, version) = npm_tarball(url)?;
+    let (scope, name) = match package.split_once('/') {
+        Some((scope, name)) => (Some(scope), name),
+        None => (None, package.as_str()),
+    };
+    let mut purl = packageurl::PackageUrl::new("npm", name).ok()?;
+    if let Some(scope) = scope {
+        purl.with_namespace(scope).ok()?;
+    }
+    purl.with_version(version.as_str()).ok()?;
+    let purl = purl.to_string();
+    let hashes = file_hashes(digest);
+    Some(Component {
+        bom_ref: purl.clone(),
+        kind: ComponentKind::Package,
+        name: package.clone(),
+        version,
+        purl,
+        description: None,
+        authors: Vec::new(),
+        hashes: hashes.clone(),
+        references: vec![Reference::Distribution { url: url.to_string(), hashes }],
+        properties: vec![("paii:ecosystem".to_string(), "npm".to_string())],
+    })
+}
+
 /// `(package, version)` of an npm registry tarball URL:
 /// `https://registry.npmjs.org/@scope/name/-/name-1.2.3.tgz`.
 fn npm_tarball(url: &str) -> Option<(String, String)> {
@@ -287,6 +316,14 @@ fn npm_tarball(url: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_npm_tarball_is_a_component_named_by_its_purl_with_its_hash() {
+        let digest: crate::store::integrity::FileDigest = format!("sha512-{}==", "A".repeat(86)).parse().unwrap();
+        let c = npm_component("https://registry.npmjs.org/@acme/tool/-/tool-1.2.3.tgz", Some(&digest)).unwrap();
+        assert_eq!(c.purl, "pkg:npm/%40acme/tool@1.2.3");
+        assert_eq!(c.hashes[0].alg, HashAlg::Sha512);
+    }
 
     #[test]
     fn an_npm_tarball_url_names_its_package_and_version() {
