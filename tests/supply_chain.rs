@@ -21,9 +21,7 @@ fn team_with_lockfiles(sb: &Sandbox) -> String {
             let _ = std::fs::remove_dir_all(to.join(junk));
         }
     }
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "plugins"]);
+    common::init_repo(&repo, "main");
     let url = format!("file://{}", repo.display());
     sb.write(
         "team/paii.toml",
@@ -178,9 +176,7 @@ fn advisory_databases(sb: &Sandbox) -> String {
         osv("RUSTSEC-2099-0004", "crates.io", "itoa", "", r#"{"introduced": "0.0.0-0"}, {"fixed": "1.0.1"}"#),
     )
     .unwrap();
-    git(&rustsec, &["init", "-q", "-b", "osv"]);
-    git(&rustsec, &["add", "-A"]);
-    git(&rustsec, &["commit", "-q", "-m", "advisories"]);
+    common::init_repo(&rustsec, "osv");
 
     let pypa = sb.path("repos/pypa");
     common::copy_dir(&fixtures.join("pypa"), &pypa.join("vulns"));
@@ -191,9 +187,7 @@ fn advisory_databases(sb: &Sandbox) -> String {
         "id: PYSEC-2099-1\nmodified: 2026-01-01T00:00:00Z\nsummary: six can be made to do five things\naliases:\n- CVE-2099-0001\naffected:\n- package:\n    ecosystem: PyPI\n    name: Six\n  ranges:\n  - type: ECOSYSTEM\n    events:\n    - introduced: \"0\"\n    - fixed: 1.17.0\nreferences:\n- type: WEB\n  url: https://example.org/six\n",
     )
     .unwrap();
-    git(&pypa, &["init", "-q", "-b", "main"]);
-    git(&pypa, &["add", "-A"]);
-    git(&pypa, &["commit", "-q", "-m", "advisories"]);
+    common::init_repo(&pypa, "main");
     format!(
         "[audit.databases]\nrustsec = {{ git = \"file://{}\", rev = \"osv\", path = \"crates\" }}\npypa = {{ git = \"file://{}\", rev = \"main\", path = \"vulns\" }}\n",
         rustsec.display(),
@@ -561,9 +555,7 @@ fn a_broken_lockfile_or_advisory_record_is_named_and_nothing_is_lost() {
     let repo = sb.path("repos/broken");
     common::write_plugin(&repo.join("p"), "p", "1.0.0");
     std::fs::write(repo.join("p/uv.lock"), "version = 1\n[[package]]\nname = 3\n").unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "p"]);
+    common::init_repo(&repo, "main");
     sb.write("team/paii.toml", &format!("[plugins]\np = {{ git = \"file://{}\", path = \"p\", rev = \"main\" }}\n", repo.display()));
     sb.paii_in("team", &["lock", "-q"]).ok();
     let lock = sb.read("team/paii.lock");
@@ -601,9 +593,7 @@ fn a_held_plugin_is_not_built_by_sync_or_build_and_its_language_servers_do_not_s
     sb.write("repos/lsp/.lsp.json", r#"{"rust": {"command": "rust-analyzer", "extensionToLanguage": {".rs": "rust"}}}"#);
     for r in ["tool", "lsp"] {
         let dir = sb.path(&format!("repos/{r}"));
-        git(&dir, &["init", "-q", "-b", "main"]);
-        git(&dir, &["add", "-A"]);
-        git(&dir, &["commit", "-q", "-m", r]);
+        common::init_repo(&dir, "main");
     }
     let url = |r: &str| format!("file://{}", sb.path(&format!("repos/{r}")).display());
     sb.write(

@@ -27,6 +27,13 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Makes `dir` a repository on `branch` with everything in it committed.
+pub fn init_repo(dir: &Path, branch: &str) {
+    git(dir, &["init", "-q", "-b", branch]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "initial"]);
+}
+
 /// The text of a minimal plugin.toml.
 pub fn plugin_toml(name: &str, version: &str) -> String {
     format!("[plugin]\nname = \"{name}\"\nversion = \"{version}\"\n\n[provides]\nskill = \"{name}\"\n")
