@@ -303,6 +303,9 @@ fn audit_writes_sarif_for_code_scanning() {
     let out = sb.paii_in("team", &["audit", "--format", "sarif"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     let sarif: Value = serde_json::from_str(&out.stdout).unwrap();
+    let sarif_schema = schema_validator("../sarif/sarif-schema-2.1.0.json", &[]);
+    assert_valid(&sarif_schema, &sarif);
+    assert!(!sarif_schema.is_valid(&serde_json::json!({"version": "2.1.0"})), "the schema is in force: runs are required");
     assert_eq!(sarif["version"], "2.1.0");
     let run = &sarif["runs"][0];
     let results = run["results"].as_array().unwrap();
@@ -504,6 +507,8 @@ fn with_require_approval_a_new_plugin_runs_nothing_until_approved_and_a_change_n
     assert!(sb.path("claude/skills/gate/SKILL.md").exists(), "the skill of a held plugin is linked");
     let json = sb.paii_in("team", &["sync", "-o", "json"]).json();
     assert_eq!(json["awaiting_approval"][0]["name"], "gate");
+    let status = sb.paii_in("team", &["status"]).ok();
+    assert!(status.stdout.contains("gate 1.0.0 (awaits `paii approve`"), "{}", status.stdout);
 
     // Approved: the digest is in the lock, and the sync that follows runs it.
     let out = sb.paii_in("team", &["approve", "gate"]).ok();

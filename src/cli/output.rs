@@ -619,7 +619,8 @@ impl Printer {
                 None => println!("no generation yet"),
             }
             for plugin in &s.plugins {
-                println!("  {plugin}");
+                let held = s.held.iter().any(|h| plugin.split(' ').next() == Some(h.as_str()));
+                println!("  {plugin}{}", if held { " (awaits `paii approve`: its hooks, servers and build are off)" } else { "" });
             }
             if s.drift.is_empty() {
                 println!("in sync");

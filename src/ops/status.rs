@@ -12,6 +12,8 @@ pub struct Status {
     pub scope: crate::scope::Scope,
     pub current: Option<u32>,
     pub plugins: Vec<String>,
+    /// Installed without their hooks, servers and build until `paii approve`.
+    pub held: Vec<String>,
     /// Each way the files and the installed state disagree; empty when in sync.
     pub drift: Vec<String>,
 }
@@ -74,6 +76,7 @@ pub fn run(ctx: &Context) -> Result<Status, Error> {
         scope,
         current,
         plugins: meta.iter().flat_map(|m| m.plugins.iter().map(|p| format!("{} {}", p.name, p.version))).collect(),
+        held: meta.iter().flat_map(|m| m.plugins.iter().filter(|p| p.held).map(|p| p.name.clone())).collect(),
         drift,
     })
 }
