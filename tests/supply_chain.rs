@@ -576,12 +576,26 @@ fn a_broken_lockfile_or_advisory_record_is_named_and_nothing_is_lost() {
     let databases = advisory_databases(&sb);
     let rustsec = sb.path("repos/rustsec");
     std::fs::write(rustsec.join("crates/RUSTSEC-2099-0009.json"), "{\"id\": ").unwrap();
+    // And a record of a package the plugins pin whose range is not semver.
+    std::fs::write(
+        rustsec.join("crates/RUSTSEC-2099-0010.json"),
+        r#"{"id": "RUSTSEC-2099-0010", "modified": "2026-01-01T00:00:00Z", "summary": "bad range",
+  "affected": [{"package": {"ecosystem": "crates.io", "name": "itoa"}, "ranges": [{"type": "SEMVER", "events": [{"introduced": "0.0.0-0"}, {"fixed": "1.x"}]}]}]}"#,
+    )
+    .unwrap();
     git(&rustsec, &["add", "-A"]);
     git(&rustsec, &["commit", "-q", "-m", "broken"]);
     append(&sb, "team/paii.toml", &databases);
     let out = sb.paii_in("team", &["audit"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.contains("unreadable record: rustsec: RUSTSEC-2099-0009.json"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            r#"rustsec: RUSTSEC-2099-0010.json: RUSTSEC-2099-0010 affected[0] ranges[0]: `fixed: "1.x"` is not a semver version"#
+        ),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("RUSTSEC-2099-0001"), "{}", out.stdout);
 }
 

@@ -165,14 +165,67 @@ impl Advisory {
 
     /// Whether `version` of the package `name` in `ecosystem` is affected.
     pub fn affects(&self, ecosystem: Ecosystem, name: &str, version: &str) -> bool {
-        if self.withdrawn.is_some() {
-            return false;
+        self.withdrawn.is_none() && self.entries_for(ecosystem, name).any(|a| range::affected(ecosystem, a, version))
+    }
+
+    /// The versions of `name` above `version` that fix this advisory, in
+    /// version order (only this package's ranges: one record may cover
+    /// several packages, each fixed at its own versions).
+    pub fn fixes(&self, ecosystem: Ecosystem, name: &str, version: &str) -> Vec<String> {
+        let mut fixes: Vec<String> = Vec::new();
+        for a in self.entries_for(ecosystem, name) {
+            for f in range::fixes(ecosystem, a, version) {
+                if !fixes.contains(&f) {
+                    fixes.push(f);
+                }
+            }
         }
+        fixes
+    }
+
+    /// What in this package's ranges paii cannot read as versions, each
+    /// naming its entry: `affected[0] ranges[1]: \`fixed: "x"\` is not a
+    /// semver version`. Empty for a well-formed record.
+    pub fn malformed(&self, ecosystem: Ecosystem, name: &str) -> Vec<String> {
         let want = ecosystem.normalize(name);
-        self.affected.iter().any(|a| {
+        let mut out = Vec::new();
+        for (j, a) in self.affected.iter().enumerate() {
+            let named =
+                a.package.as_ref().is_some_and(|p| ecosystem_matches(ecosystem, &p.ecosystem) && ecosystem.normalize(&p.name) == want);
+            if named {
+                out.extend(range::malformed(ecosystem, a).into_iter().map(|m| format!("affected[{j}] {m}")));
+            }
+        }
+        out
+    }
+
+    /// The `affected` entries that name the package `name` in `ecosystem`.
+    fn entries_for<'a>(&'a self, ecosystem: Ecosystem, name: &str) -> impl Iterator<Item = &'a Affected> {
+        let want = ecosystem.normalize(name);
+        self.affected.iter().filter(move |a| {
             a.package.as_ref().is_some_and(|p| ecosystem_matches(ecosystem, &p.ecosystem) && ecosystem.normalize(&p.name) == want)
-                && range::affected(ecosystem, a, version)
         })
+    }
+
+    /// What a one-line report says of it: the summary, else the first
+    /// sentence of the details (PyPA's records carry only details, often a
+    /// paragraph), cut at a readable length.
+    pub fn headline(&self) -> String {
+        const MAX: usize = 160;
+        if !self.summary.trim().is_empty() {
+            return self.summary.trim().to_string();
+        }
+        let text = self.details.split_whitespace().collect::<Vec<_>>().join(" ");
+        // A sentence ends at ". " (not inside "e.g. " or a version "1.2.").
+        let end =
+            text.match_indices(". ").map(|(i, _)| i + 1).find(|&i| !text[..i].ends_with("e.g.") && !text[..i].ends_with("i.e.") && i >= 20);
+        let sentence = &text[..end.unwrap_or(text.len())];
+        if sentence.chars().count() <= MAX {
+            return sentence.to_string();
+        }
+        let cut: String = sentence.chars().take(MAX).collect();
+        let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+        format!("{}…", cut.trim_end_matches([',', ';', ':']))
     }
 
     /// Every id it is known by: its own, then its aliases.
@@ -180,9 +233,21 @@ impl Advisory {
         std::iter::once(self.id.as_str()).chain(self.aliases.iter().map(String::as_str))
     }
 
-    /// The first advisory or web reference, for a reader to follow.
-    pub fn url(&self) -> Option<&str> {
-        self.references.iter().find(|r| r.kind == "ADVISORY").or_else(|| self.references.first()).map(|r| r.url.as_str())
+    /// The page a reader follows: the advisory reference that names the
+    /// record (rustsec.org/advisories/RUSTSEC-…, github.com/advisories/
+    /// GHSA-…), else, for a record of a database osv.dev mirrors, its
+    /// osv.dev page, else the first advisory or other reference. A vendor's
+    /// errata page that happens to come first is rarely the one to read.
+    pub fn url(&self) -> Option<String> {
+        let names_record = |url: &str| self.ids().any(|id| url.contains(id));
+        if let Some(r) = self.references.iter().find(|r| r.kind == "ADVISORY" && names_record(&r.url)) {
+            return Some(r.url.clone());
+        }
+        const MIRRORED: [&str; 3] = ["RUSTSEC-", "PYSEC-", "GHSA-"];
+        if MIRRORED.iter().any(|p| self.id.starts_with(p)) {
+            return Some(format!("https://osv.dev/vulnerability/{}", self.id));
+        }
+        self.references.iter().find(|r| r.kind == "ADVISORY").or_else(|| self.references.first()).map(|r| r.url.clone())
     }
 }
 
@@ -237,6 +302,37 @@ mod tests {
         assert_eq!(a.informational(), None);
         // A CVSS 4 vector scores too.
         assert!(fixture("rustsec/RUSTSEC-2026-0020.json").severity().is_some());
+    }
+
+    #[test]
+    fn a_finding_offers_this_packages_upgrades_and_a_page_that_names_the_record() {
+        let a = fixture("rustsec/RUSTSEC-2024-0336.json");
+        assert_eq!(a.fixes(Ecosystem::Cargo, "rustls", "0.21.10"), ["0.21.11", "0.22.4", "0.23.5"]);
+        assert_eq!(a.fixes(Ecosystem::Cargo, "rustls", "0.23.4"), ["0.23.5"]);
+        assert!(a.fixes(Ecosystem::Cargo, "other", "0.1.0").is_empty());
+        assert_eq!(a.url().as_deref(), Some("https://rustsec.org/advisories/RUSTSEC-2024-0336.html"));
+        // A PyPA record whose references are vendors' pages: osv.dev's.
+        let d = fixture("pypa/django/PYSEC-2024-56.yaml");
+        assert_eq!(d.url().as_deref(), Some("https://osv.dev/vulnerability/PYSEC-2024-56"));
+        // A private database's record: its first reference.
+        let private: Advisory = serde_json::from_value(serde_json::json!({
+            "id": "ACME-1", "references": [{"type": "WEB", "url": "https://acme.example/1"}],
+        }))
+        .unwrap();
+        assert_eq!(private.url().as_deref(), Some("https://acme.example/1"));
+    }
+
+    #[test]
+    fn a_record_without_a_summary_is_headed_by_its_first_sentence() {
+        let record =
+            |details: &str| -> Advisory { serde_json::from_value(serde_json::json!({"id": "PYSEC-1", "details": details})).unwrap() };
+        let a = record("urllib3 before 1.24.2 does not remove the authorization header,\n e.g. on a redirect. Later text.");
+        assert_eq!(a.headline(), "urllib3 before 1.24.2 does not remove the authorization header, e.g. on a redirect.");
+        let long = record(&"word ".repeat(100));
+        let h = long.headline();
+        assert!(h.ends_with('…') && h.chars().count() <= 161, "{h}");
+        let summed: Advisory = serde_json::from_value(serde_json::json!({"id": "X", "summary": " Short ", "details": "Long."})).unwrap();
+        assert_eq!(summed.headline(), "Short");
     }
 
     #[test]

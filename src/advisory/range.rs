@@ -84,6 +84,53 @@ pub fn affected(ecosystem: Ecosystem, affected: &Affected, version: &str) -> boo
     listed || affected.ranges.iter().filter(|r| r.kind == "SEMVER" || r.kind == "ECOSYSTEM").any(|r| in_range(ecosystem, r, &v))
 }
 
+/// The versions above `version` that `affected`'s ranges name as fixes, in
+/// version order: the upgrades a reader can pick from. GIT ranges' fixes
+/// are commits, which a lockfile cannot pin, and a fix below the version
+/// in use is a downgrade, so neither is offered.
+pub fn fixes(ecosystem: Ecosystem, affected: &Affected, version: &str) -> Vec<String> {
+    let current = Version::parse(ecosystem, version);
+    let mut fixes: Vec<(Version, &str)> = affected
+        .ranges
+        .iter()
+        .filter(|r| r.kind == "SEMVER" || r.kind == "ECOSYSTEM")
+        .flat_map(|r| r.events.iter().filter_map(|e| e.fixed.as_deref()))
+        .filter_map(|f| Some((Version::parse(ecosystem, f)?, f)))
+        .filter(|(f, _)| current.as_ref().is_none_or(|c| f > c))
+        .collect();
+    fixes.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
+    fixes.dedup_by(|a, b| a.0 == b.0);
+    fixes.into_iter().map(|(_, f)| f.trim().to_string()).collect()
+}
+
+/// What in `affected`'s SEMVER and ECOSYSTEM ranges is not a version of
+/// `ecosystem`: an event paii would have to skip, so that the range it
+/// bounds may cover more or fewer versions than its authors meant. Each
+/// as `ranges[i]: \`fixed: "1.x"\` is not a semver version`.
+pub fn malformed(ecosystem: Ecosystem, affected: &Affected) -> Vec<String> {
+    let kind = match ecosystem {
+        Ecosystem::Cargo => "semver",
+        Ecosystem::PyPI => "PEP 440",
+    };
+    let mut out = Vec::new();
+    for (i, r) in affected.ranges.iter().enumerate().filter(|(_, r)| r.kind == "SEMVER" || r.kind == "ECOSYSTEM") {
+        for e in &r.events {
+            let fields = [("introduced", &e.introduced), ("fixed", &e.fixed), ("last_affected", &e.last_affected), ("limit", &e.limit)];
+            for (field, value) in fields {
+                let Some(value) = value.as_deref() else { continue };
+                let exempt = (field == "limit" && value == "*") || value.trim() == "0";
+                if !exempt && Version::parse(ecosystem, value).is_none() {
+                    out.push(format!("ranges[{i}]: `{field}: {value:?}` is not a {kind} version"));
+                }
+            }
+            if e.introduced.is_none() && e.fixed.is_none() && e.last_affected.is_none() && e.limit.is_none() {
+                out.push(format!("ranges[{i}]: an event names none of introduced, fixed, last_affected or limit"));
+            }
+        }
+    }
+    out
+}
+
 fn in_range(ecosystem: Ecosystem, range: &Range, v: &Version) -> bool {
     let parse = |s: &Option<String>| s.as_deref().and_then(|s| Version::parse(ecosystem, s));
     // `limit: "*"` bounds nothing.
@@ -167,6 +214,30 @@ mod tests {
         assert!(!super::affected(Ecosystem::PyPI, &a, "0.9"));
         // 1.0 and 1.0.0 are one version in PEP 440.
         assert!(super::affected(Ecosystem::PyPI, &affected(&[], &["1.0"]), "1.0.0"));
+    }
+
+    #[test]
+    fn fixes_offered_are_upgrades_in_version_order_without_commits() {
+        let mut a =
+            affected(&[("introduced", "0"), ("fixed", "0.2.10"), ("introduced", "0.3.0"), ("fixed", "0.2.9"), ("fixed", "0.1.5")], &[]);
+        a.ranges.push(Range { kind: "GIT".into(), events: vec![Event { fixed: Some("c45d7c49ea75".into()), ..Event::default() }] });
+        assert_eq!(fixes(Ecosystem::Cargo, &a, "0.2.0"), ["0.2.9", "0.2.10"]);
+        assert_eq!(fixes(Ecosystem::Cargo, &a, "0.2.10"), Vec::<String>::new());
+        // PEP 440 forms of one version are one fix.
+        let p = affected(&[("introduced", "0"), ("fixed", "2.0"), ("fixed", "2.0.0"), ("fixed", "10.1")], &[]);
+        assert_eq!(fixes(Ecosystem::PyPI, &p, "1.9"), ["2.0", "10.1"]);
+    }
+
+    #[test]
+    fn events_that_are_not_versions_of_the_ecosystem_are_named() {
+        let a = affected(&[("introduced", "0"), ("fixed", "1.x"), ("limit", "*")], &[]);
+        assert_eq!(malformed(Ecosystem::Cargo, &a), [r#"ranges[0]: `fixed: "1.x"` is not a semver version"#]);
+        let ok = affected(&[("introduced", "0.0.0-0"), ("fixed", "1.2.3")], &[]);
+        assert!(malformed(Ecosystem::Cargo, &ok).is_empty());
+        // `1.2` is a PEP 440 version but not a semver one.
+        let short = affected(&[("introduced", "0"), ("fixed", "1.2")], &[]);
+        assert!(malformed(Ecosystem::PyPI, &short).is_empty());
+        assert_eq!(malformed(Ecosystem::Cargo, &short).len(), 1);
     }
 
     #[test]

@@ -54,7 +54,9 @@ pub struct Report {
     pub warnings: Vec<Finding>,
     /// Findings `[audit] ignore` silenced.
     pub ignored: Vec<Finding>,
-    /// Records of a database that could not be read.
+    /// Records of a database that could not be read, and records of the
+    /// packages checked whose ranges hold something that is not a version
+    /// (`<database>: <path>: <id> affected[0] ranges[0]: ...`).
     pub unreadable: Vec<String>,
     /// The threshold: findings at or above it (or without a score) fail.
     pub severity: Severity,
@@ -87,7 +89,8 @@ pub struct Finding {
     pub informational: Option<String>,
     pub summary: String,
     pub url: Option<String>,
-    /// Versions that fix it (the ranges' `fixed` events).
+    /// The versions above the one in use that fix it (its ranges' `fixed`
+    /// events for this package), in version order.
     pub fixed: Vec<String>,
     /// The lockfile of the plugin that pins the package.
     pub lockfile: String,
@@ -175,7 +178,16 @@ pub fn run(ctx: &Context, opts: &AuditOptions, threshold: Severity) -> Result<Re
         for pkg in f.inventory.third_party().filter(|p| p.audited()) {
             checked.insert(pkg.key());
             for db in &dbs {
-                for a in db.advisories(pkg.ecosystem, &pkg.name)? {
+                for (path, a) in db.advisories(pkg.ecosystem, &pkg.name)? {
+                    // A range paii cannot read may cover this version or
+                    // not: said, never silently taken as "not affected".
+                    let malformed = a.malformed(pkg.ecosystem, &pkg.name);
+                    if !malformed.is_empty() {
+                        let line = format!("{}: {path}: {} {}", db.name, a.id, malformed.join("; "));
+                        if !report.unreadable.contains(&line) {
+                            report.unreadable.push(line);
+                        }
+                    }
                     if !a.affects(pkg.ecosystem, &pkg.name, &pkg.version) {
                         continue;
                     }
@@ -276,10 +288,7 @@ fn short(commit: &str) -> String {
 }
 
 fn finding(a: &Advisory, f: &super::stage::inventory::Inventoried, pkg: &crate::inventory::Package, lockfile: String, db: &str) -> Finding {
-    let mut fixed: Vec<String> =
-        a.affected.iter().flat_map(|x| x.ranges.iter().flat_map(|r| r.events.iter().filter_map(|e| e.fixed.clone()))).collect();
-    fixed.sort();
-    fixed.dedup();
+    let fixed = a.fixes(pkg.ecosystem, &pkg.name, &pkg.version);
     Finding {
         id: a.id.clone(),
         aliases: a.aliases.clone(),
@@ -290,8 +299,8 @@ fn finding(a: &Advisory, f: &super::stage::inventory::Inventoried, pkg: &crate::
         version: pkg.version.clone(),
         severity: a.severity(),
         informational: a.informational(),
-        summary: if a.summary.is_empty() { a.details.lines().next().unwrap_or_default().to_string() } else { a.summary.clone() },
-        url: a.url().map(str::to_string),
+        summary: a.headline(),
+        url: a.url(),
         fixed,
         lockfile,
         ignored_because: None,
