@@ -307,4 +307,30 @@ mod tests {
         };
         assert_eq!(p.purl(), "pkg:cargo/foo@1.0.0?vcs_url=git%2Bhttps:%2F%2Fexample.org%2Ffoo%40abc");
     }
+
+    /// A corpus check, run by hand against real projects' lockfiles:
+    /// `PAII_LOCKFILE_CORPUS=/dir cargo test --lib corpus --
+    /// --ignored`, each subdirectory of `/dir` holding a `Cargo.lock`
+    /// and/or a `uv.lock`. Every one reads, with a package per
+    /// `[[package]]` and every dependency edge inside the file.
+    #[test]
+    #[ignore = "needs PAII_LOCKFILE_CORPUS, a directory of real projects' lockfiles"]
+    fn every_lockfile_of_a_real_corpus_reads_whole() {
+        let Ok(dir) = std::env::var("PAII_LOCKFILE_CORPUS") else { return };
+        let mut read = 0;
+        for entry in std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.path().is_dir()) {
+            let root = entry.path();
+            let inv = Inventory::read(&root, None).unwrap_or_else(|e| panic!("{e}"));
+            let declared: usize = ["Cargo.lock", "uv.lock"]
+                .iter()
+                .filter_map(|f| std::fs::read_to_string(root.join(f)).ok())
+                .map(|t| t.lines().filter(|l| l.trim() == "[[package]]").count())
+                .sum();
+            assert_eq!(inv.packages.len(), declared, "{}", root.display());
+            assert!(inv.packages.iter().all(|p| p.dependencies.iter().all(|&d| d < inv.packages.len())));
+            assert!(!inv.roots.is_empty() || inv.packages.iter().all(|p| p.source != PackageSource::Local), "{}", root.display());
+            read += inv.lockfiles.len();
+        }
+        assert!(read > 0, "{dir} holds no lockfiles");
+    }
 }
