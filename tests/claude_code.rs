@@ -440,17 +440,18 @@ fn a_hanging_handler_is_killed_on_time_and_the_turn_completes() {
     let api = MessagesApi::start(Script::Bash("ls".into()));
     let turn = run(&sb, &api, &work, "list", "Bash");
     assert_clean(&turn);
-    assert!(
-        turn.elapsed.as_secs_f64() < claude_timeout as f64 - 2.0,
-        "the turn took {:?}; Claude Code's own hook timeout is {claude_timeout} s",
-        turn.elapsed
-    );
     let results = turn.tool_results();
     assert!(results.len() == 1 && results[0].0.contains("still-listed.txt"), "a timed-out handler allows: {results:?}");
     let pid = sb.read("home/hang.pid").trim().to_string();
     assert!(!Path::new(&format!("/proc/{pid}")).exists(), "the handler {pid} is gone");
     let line = audit(&sb).pop().unwrap();
     assert!(line["handlers"][0]["error"].as_str().unwrap_or_default().contains("timed out"), "{line}");
+    // paii ended the hook, not Claude Code: the dispatch returned well
+    // inside Claude Code's own timeout. (Timed by paii itself, since the
+    // turn's wall time includes the client's start, which a loaded
+    // machine stretches by seconds.)
+    let took = line["duration_ms"].as_u64().unwrap();
+    assert!(took < claude_timeout * 1000 - 2000, "the dispatch took {took} ms; Claude Code's own hook timeout is {claude_timeout} s");
 }
 
 /// The suite's error check is not vacuous: a hook entry Claude Code cannot

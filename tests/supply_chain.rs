@@ -235,6 +235,37 @@ fn audit_reports_what_the_plugins_lockfiles_pin_against_osv_databases_and_pins_t
 }
 
 #[test]
+fn a_database_that_scores_a_vulnerability_lends_its_severity_to_the_one_that_does_not() {
+    let sb = Sandbox::new();
+    team_with_lockfiles(&sb);
+    let databases = advisory_databases(&sb);
+    // GitHub's database, in OSV: the same vulnerability as PYSEC-2099-1
+    // (by alias), with a CVSS vector PyPA's record lacks.
+    let ghsa = sb.path("repos/ghsa");
+    std::fs::create_dir_all(ghsa.join("advisories")).unwrap();
+    std::fs::write(
+        ghsa.join("advisories/GHSA-six0-0000-0001.json"),
+        r#"{"id": "GHSA-six0-0000-0001", "modified": "2026-01-01T00:00:00Z", "aliases": ["CVE-2099-0001"], "summary": "six does five things",
+  "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+  "affected": [{"package": {"ecosystem": "PyPI", "name": "six"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.17.0"}]}]}],
+  "database_specific": {"severity": "CRITICAL"}}"#,
+    )
+    .unwrap();
+    common::init_repo(&ghsa, "main");
+    let ghsa_db = format!("ghsa = {{ git = \"file://{}\", rev = \"main\", path = \"advisories\" }}\n", ghsa.display());
+    append(&sb, "team/paii.toml", &format!("{databases}{ghsa_db}"));
+
+    let json = sb.paii_in("team", &["audit", "-o", "json"]).json();
+    let findings = json["findings"].as_array().unwrap();
+    let six: Vec<&Value> = findings.iter().filter(|f| f["package"].as_str().unwrap().eq_ignore_ascii_case("six")).collect();
+    assert_eq!(six.len(), 1, "one vulnerability, one report: {findings:#?}");
+    assert_eq!(six[0]["id"], "PYSEC-2099-1");
+    assert_eq!(six[0]["severity"], "critical", "{:#}", six[0]);
+    let out = sb.paii_in("team", &["audit"]);
+    assert!(out.stdout.to_lowercase().contains("pysec-2099-1 critical six 1.16.0"), "{}", out.stdout);
+}
+
+#[test]
 fn audit_honours_ignores_with_reasons_and_the_severity_threshold() {
     let sb = Sandbox::new();
     team_with_lockfiles(&sb);

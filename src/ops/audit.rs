@@ -195,6 +195,23 @@ pub fn run(ctx: &Context, opts: &AuditOptions, threshold: Severity) -> Result<Re
                     // many databases carry it (by id or alias).
                     let key = |id: &str| (f.plugin.name.clone(), pkg.key(), id.to_string());
                     if a.ids().any(|id| seen.contains(&key(id))) {
+                        // The same vulnerability again: a database that
+                        // scores it (GitHub's, for a PyPA record that does
+                        // not) lends the report its severity.
+                        if let Some(score) = a.severity() {
+                            let same = |x: &Finding| {
+                                x.plugin == f.plugin.name
+                                    && x.ecosystem == pkg.ecosystem
+                                    && x.package == pkg.name
+                                    && x.version == pkg.version
+                                    && a.ids().any(|id| x.id == id || x.aliases.iter().any(|al| al == id))
+                            };
+                            let earlier =
+                                report.findings.iter_mut().chain(&mut report.warnings).chain(&mut report.ignored).find(|x| same(x));
+                            if let Some(x) = earlier.filter(|x| x.severity.is_none_or(|s| s < score)) {
+                                x.severity = Some(score);
+                            }
+                        }
                         continue;
                     }
                     seen.extend(a.ids().map(key));
