@@ -91,6 +91,7 @@ pub struct Turn {
     pub stderr: String,
     /// Claude Code's debug log of the run.
     pub debug: String,
+    pub elapsed: Duration,
     /// The bodies of the Messages API requests it made.
     pub requests: Vec<Value>,
 }
@@ -195,6 +196,7 @@ pub fn run(sb: &Sandbox, api: &MessagesApi, cwd: &Path, prompt: &str, allowed_to
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+    let elapsed = started.elapsed();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
@@ -208,6 +210,7 @@ pub fn run(sb: &Sandbox, api: &MessagesApi, cwd: &Path, prompt: &str, allowed_to
         json,
         stderr,
         debug: std::fs::read_to_string(&debug).unwrap_or_default(),
+        elapsed,
         requests: api.requests(),
     }
 }
