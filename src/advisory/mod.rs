@@ -165,7 +165,7 @@ impl Advisory {
 
     /// Whether `version` of the package `name` in `ecosystem` is affected.
     pub fn affects(&self, ecosystem: Ecosystem, name: &str, version: &str) -> bool {
-        self.withdrawn.is_none() && self.entries_for(ecosystem, name).any(|a| range::affected(ecosystem, a, version))
+        self.withdrawn.is_none() && self.entries_for(ecosystem, name).any(|(_, a)| range::affected(ecosystem, a, version))
     }
 
     /// The versions of `name` above `version` that fix this advisory, in
@@ -173,7 +173,7 @@ impl Advisory {
     /// several packages, each fixed at its own versions).
     pub fn fixes(&self, ecosystem: Ecosystem, name: &str, version: &str) -> Vec<String> {
         let mut fixes: Vec<String> = Vec::new();
-        for a in self.entries_for(ecosystem, name) {
+        for (_, a) in self.entries_for(ecosystem, name) {
             for f in range::fixes(ecosystem, a, version) {
                 if !fixes.contains(&f) {
                     fixes.push(f);
@@ -187,22 +187,16 @@ impl Advisory {
     /// naming its entry: `affected[0] ranges[1]: \`fixed: "x"\` is not a
     /// semver version`. Empty for a well-formed record.
     pub fn malformed(&self, ecosystem: Ecosystem, name: &str) -> Vec<String> {
-        let want = ecosystem.normalize(name);
-        let mut out = Vec::new();
-        for (j, a) in self.affected.iter().enumerate() {
-            let named =
-                a.package.as_ref().is_some_and(|p| ecosystem_matches(ecosystem, &p.ecosystem) && ecosystem.normalize(&p.name) == want);
-            if named {
-                out.extend(range::malformed(ecosystem, a).into_iter().map(|m| format!("affected[{j}] {m}")));
-            }
-        }
-        out
+        self.entries_for(ecosystem, name)
+            .flat_map(|(j, a)| range::malformed(ecosystem, a).into_iter().map(move |m| format!("affected[{j}] {m}")))
+            .collect()
     }
 
-    /// The `affected` entries that name the package `name` in `ecosystem`.
-    fn entries_for<'a>(&'a self, ecosystem: Ecosystem, name: &str) -> impl Iterator<Item = &'a Affected> {
+    /// The `affected` entries that name the package `name` in `ecosystem`,
+    /// with their index in the record.
+    fn entries_for<'a>(&'a self, ecosystem: Ecosystem, name: &str) -> impl Iterator<Item = (usize, &'a Affected)> {
         let want = ecosystem.normalize(name);
-        self.affected.iter().filter(move |a| {
+        self.affected.iter().enumerate().filter(move |(_, a)| {
             a.package.as_ref().is_some_and(|p| ecosystem_matches(ecosystem, &p.ecosystem) && ecosystem.normalize(&p.name) == want)
         })
     }
@@ -216,7 +210,8 @@ impl Advisory {
             return self.summary.trim().to_string();
         }
         let text = self.details.split_whitespace().collect::<Vec<_>>().join(" ");
-        // A sentence ends at ". " (not inside "e.g. " or a version "1.2.").
+        // A sentence ends at ". ", but not after "e.g." or "i.e.", nor in
+        // its first 20 characters (an abbreviation such as "Ver. 2").
         let end =
             text.match_indices(". ").map(|(i, _)| i + 1).find(|&i| !text[..i].ends_with("e.g.") && !text[..i].ends_with("i.e.") && i >= 20);
         let sentence = &text[..end.unwrap_or(text.len())];

@@ -482,12 +482,11 @@ impl Printer {
                         (None, Some(s)) => s.as_str().to_string(),
                         (None, None) => "unscored".to_string(),
                     };
-                    let fix = if f.fixed.is_empty() { "no fixed version".to_string() } else { format!("fixed in {}", f.fixed.join(", ")) };
                     println!(
                         "{} {} {} {} in plugin {} {} ({})",
                         f.id, severity, f.package, f.version, f.plugin, f.plugin_version, f.lockfile
                     );
-                    println!("    {}; {fix}", f.summary);
+                    println!("    {}; {}", f.summary, f.remedy());
                     if let Some(url) = &f.url {
                         println!("    {url}");
                     }
@@ -512,7 +511,7 @@ impl Printer {
                 for u in &report.unreadable {
                     println!("unreadable record: {u}");
                 }
-                let failing = report.findings.iter().filter(|f| f.severity.is_none_or(|s| s >= report.severity)).count();
+                let failing = report.failing().count();
                 println!(
                     "{} plugins, {} packages checked: {} vulnerabilities ({} at or above {}), {} warnings, {} ignored",
                     report.plugins,

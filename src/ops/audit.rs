@@ -5,7 +5,7 @@
 //! `--offline` reuses that copy, `--locked` audits against it without
 //! looking for a newer one.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use sha2::Digest;
@@ -103,10 +103,22 @@ pub struct Finding {
     pub lock_line: usize,
 }
 
+impl Finding {
+    /// What to upgrade to, as the reports say it.
+    pub fn remedy(&self) -> String {
+        if self.fixed.is_empty() { "no fixed version is known".to_string() } else { format!("fixed in {}", self.fixed.join(", ")) }
+    }
+}
+
 impl Report {
     /// Whether a finding reaches the threshold (exit 1).
     pub fn fails(&self) -> bool {
-        self.findings.iter().any(|f| f.severity.is_none_or(|s| s >= self.severity))
+        self.failing().next().is_some()
+    }
+
+    /// The findings at or above the threshold, or without a score.
+    pub fn failing(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.severity.is_none_or(|s| s >= self.severity))
     }
 }
 
@@ -171,7 +183,9 @@ pub fn run(ctx: &Context, opts: &AuditOptions, threshold: Severity) -> Result<Re
     };
     let lock_text = std::fs::read_to_string(manifest.lock_path()).unwrap_or_default();
     let mut checked = BTreeSet::new();
-    let mut seen = BTreeSet::new();
+    // Every report, and where each id it is known by was reported.
+    let mut all: Vec<Finding> = Vec::new();
+    let mut seen = BTreeMap::new();
     for f in &found {
         let lockfile =
             |eco: Ecosystem| f.inventory.lockfiles.iter().find(|l| l.ecosystem == eco).map(|l| l.path.clone()).unwrap_or_default();
@@ -192,41 +206,35 @@ pub fn run(ctx: &Context, opts: &AuditOptions, threshold: Severity) -> Result<Re
                         continue;
                     }
                     // One report per advisory, plugin and package, however
-                    // many databases carry it (by id or alias).
+                    // many databases carry it (by id or alias); a database
+                    // that scores it (GitHub's, for a PyPA record that does
+                    // not) lends the report its severity.
                     let key = |id: &str| (f.plugin.name.clone(), pkg.key(), id.to_string());
-                    if a.ids().any(|id| seen.contains(&key(id))) {
-                        // The same vulnerability again: a database that
-                        // scores it (GitHub's, for a PyPA record that does
-                        // not) lends the report its severity.
-                        if let Some(score) = a.severity() {
-                            let same = |x: &Finding| {
-                                x.plugin == f.plugin.name
-                                    && x.ecosystem == pkg.ecosystem
-                                    && x.package == pkg.name
-                                    && x.version == pkg.version
-                                    && a.ids().any(|id| x.id == id || x.aliases.iter().any(|al| al == id))
-                            };
-                            let earlier =
-                                report.findings.iter_mut().chain(&mut report.warnings).chain(&mut report.ignored).find(|x| same(x));
-                            if let Some(x) = earlier.filter(|x| x.severity.is_none_or(|s| s < score)) {
-                                x.severity = Some(score);
-                            }
+                    if let Some(&i) = a.ids().find_map(|id| seen.get(&key(id))) {
+                        let earlier: &mut Finding = &mut all[i];
+                        if let Some(score) = a.severity().filter(|&s| earlier.severity.is_none_or(|e| e < s)) {
+                            earlier.severity = Some(score);
                         }
                         continue;
                     }
-                    seen.extend(a.ids().map(key));
+                    seen.extend(a.ids().map(|id| (key(id), all.len())));
                     let mut finding = finding(&a, f, pkg, lockfile(pkg.ecosystem), &db.name);
                     finding.lock_line = line_of(&lock_text, &f.plugin.name);
                     if let Some(ig) = manifest.audit.ignore.iter().find(|i| a.ids().any(|id| id == i.id)) {
                         finding.ignored_because = Some(ig.reason.clone().unwrap_or_else(|| "(no reason given)".into()));
-                        report.ignored.push(finding);
-                    } else if finding.informational.is_some() {
-                        report.warnings.push(finding);
-                    } else {
-                        report.findings.push(finding);
                     }
+                    all.push(finding);
                 }
             }
+        }
+    }
+    for finding in all {
+        if finding.ignored_because.is_some() {
+            report.ignored.push(finding);
+        } else if finding.informational.is_some() {
+            report.warnings.push(finding);
+        } else {
+            report.findings.push(finding);
         }
     }
     report.packages = checked.len();
@@ -380,14 +388,13 @@ pub fn sarif(report: &Report) -> serde_json::Value {
     let results: Vec<serde_json::Value> = all
         .iter()
         .map(|f| {
-            let fix = if f.fixed.is_empty() { "no fixed version is known".to_string() } else { format!("fixed in {}", f.fixed.join(", ")) };
             json!({
                 "ruleId": f.id,
                 "ruleIndex": rule_ids.iter().position(|r| *r == f.id).unwrap_or(0),
                 "level": if f.informational.is_some() { "warning" } else { "error" },
                 "message": {"text": format!(
                     "plugin {} {} pins {} {} ({}), affected by {}: {}; {}",
-                    f.plugin, f.plugin_version, f.package, f.version, f.lockfile, f.id, f.summary, fix
+                    f.plugin, f.plugin_version, f.package, f.version, f.lockfile, f.id, f.summary, f.remedy()
                 )},
                 "locations": [{"physicalLocation": {
                     "artifactLocation": {"uri": report.lock},

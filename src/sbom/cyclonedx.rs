@@ -24,18 +24,17 @@ pub fn render(bill: &Bill) -> Value {
                 "name": c.name,
                 "version": c.version,
             });
-            let o = v.as_object_mut().expect("a json! object");
             if let Some(d) = &c.description {
-                o.insert("description".into(), json!(d));
+                v["description"] = json!(d);
             }
             if !c.authors.is_empty() {
-                o.insert("authors".into(), c.authors.iter().map(|a| json!({"name": a})).collect());
+                v["authors"] = c.authors.iter().map(|a| json!({"name": a})).collect::<Value>();
             }
             if !c.hashes.is_empty() {
-                o.insert("hashes".into(), c.hashes.iter().map(hash).collect());
+                v["hashes"] = c.hashes.iter().map(hash).collect::<Value>();
             }
             if !c.purl.is_empty() {
-                o.insert("purl".into(), json!(c.purl));
+                v["purl"] = json!(c.purl);
             }
             if !c.references.is_empty() {
                 let refs: Vec<Value> = c
@@ -50,10 +49,10 @@ pub fn render(bill: &Bill) -> Value {
                         }
                     })
                     .collect();
-                o.insert("externalReferences".into(), refs.into());
+                v["externalReferences"] = Value::from(refs);
             }
             if !c.properties.is_empty() {
-                o.insert("properties".into(), c.properties.iter().map(|(k, v)| json!({"name": k, "value": v})).collect());
+                v["properties"] = c.properties.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Value>();
             }
             v
         })

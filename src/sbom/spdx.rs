@@ -46,31 +46,30 @@ pub fn render(bill: &Bill) -> Value {
                 "filesAnalyzed": false,
                 "primaryPackagePurpose": match c.kind { ComponentKind::Plugin => "APPLICATION", ComponentKind::Package => "LIBRARY" },
             });
-            let o = v.as_object_mut().expect("a json! object");
             let checksums: Vec<Value> = c
                 .hashes
                 .iter()
                 .map(|h| json!({"algorithm": match h.alg { HashAlg::Sha256 => "SHA256", HashAlg::Sha512 => "SHA512" }, "checksumValue": h.hex}))
                 .collect();
             if !checksums.is_empty() {
-                o.insert("checksums".into(), checksums.into());
+                v["checksums"] = Value::from(checksums);
             }
             if let Some(d) = &c.description {
-                o.insert("description".into(), json!(d));
+                v["description"] = json!(d);
             }
             if !c.authors.is_empty() {
-                o.insert("originator".into(), json!(format!("Person: {}", c.authors.join(", "))));
+                v["originator"] = json!(format!("Person: {}", c.authors.join(", ")));
             }
             let mut refs = Vec::new();
             if !c.purl.is_empty() {
                 refs.push(json!({"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": c.purl}));
             }
             if !refs.is_empty() {
-                o.insert("externalRefs".into(), refs.into());
+                v["externalRefs"] = Value::from(refs);
             }
             if !c.properties.is_empty() {
                 let comment = c.properties.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\n");
-                o.insert("comment".into(), json!(comment));
+                v["comment"] = json!(comment);
             }
             v
         })
